@@ -1,0 +1,71 @@
+"""Emulators of the platforms converge manages, written from their API documents.
+
+`start(platform, port=0, **options)` runs one as a real HTTP server on 127.0.0.1 in a
+background thread and returns an `EmulatorHandle`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from .common.app import EmulatorOptions
+from .common.server import EmulatorServer, serve_in_thread
+from .registry import PLATFORMS, app_class, default_port
+
+__all__ = ["EmulatorHandle", "EmulatorOptions", "PLATFORMS", "start"]
+
+
+class EmulatorHandle:
+    """A running emulator: its URL, its request log, its state, and `stop()`."""
+
+    def __init__(self, platform: str, server: EmulatorServer):
+        self.platform = platform
+        self.server = server
+        self.app = server.app
+        self._thread = serve_in_thread(server)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The request log: method, path, query, status, time (and fault when one was injected)."""
+        return self.server.log.entries()
+
+    def clear_requests(self) -> None:
+        self.server.log.clear()
+
+    def state(self) -> dict[str, Any]:
+        with self.app.lock:
+            return self.app.export_state()
+
+    def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None, seed: int | None = None) -> None:
+        self.server.set_faults(latency_ms, fault_rate, seed)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> "EmulatorHandle":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def build_options(**options: Any) -> EmulatorOptions:
+    """EmulatorOptions from keyword arguments; unknown names go to `extra`."""
+    known = {f.name for f in fields(EmulatorOptions)}
+    extra = {k: v for k, v in options.items() if k not in known}
+    base = {k: v for k, v in options.items() if k in known and v is not None}
+    return EmulatorOptions(**base, extra=extra)
+
+
+def start(platform: str, port: int = 0, **options: Any) -> EmulatorHandle:
+    """Start one platform's emulator on 127.0.0.1 (port 0 picks a free port)."""
+    opts = build_options(port=port, **options)
+    app = app_class(platform)(opts)
+    return EmulatorHandle(platform, EmulatorServer(app))

@@ -1,0 +1,66 @@
+"""`converge-emulator`: run one or all platform emulators in the foreground."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+import click
+
+from . import build_options
+from .common.server import EmulatorServer, serve_in_thread
+from .registry import PLATFORMS, app_class, default_port
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--platform", "platform_name", required=True, type=click.Choice(sorted(PLATFORMS) + ["all"]),
+              help="Which platform to emulate; 'all' starts every one on its default port.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only).")
+@click.option("--port", type=int, default=None, help="Port; defaults to the platform's own (zstack 18080).")
+@click.option("--latency-ms", type=float, default=0.0, show_default=True, help="Delay added to every response.")
+@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of requests that fail: before the change (503 or dropped connection) or after it.")
+@click.option("--seed", type=int, default=None, help="Seed for fault injection, so faults repeat.")
+@click.option("--time-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Run the emulator's clock this many times faster.")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False), default=None,
+              help="Keep state in this JSON file across restarts.")
+@click.option("--fixtures", "fixtures_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="YAML file of objects the API reads but cannot create.")
+@click.option("--username", default="admin", show_default=True, help="Login name where the platform has a login.")
+@click.option("--password", default="password", show_default=True, help="Password where the platform has a login.")
+def main(platform_name: str, host: str, port: int | None, latency_ms: float, fault_rate: float, seed: int | None,
+         time_scale: float, state_file: str | None, fixtures_file: str | None, username: str, password: str) -> None:
+    """Serve platform emulators until interrupted."""
+    names = sorted(PLATFORMS) if platform_name == "all" else [platform_name]
+    if len(names) > 1 and (port is not None or state_file):
+        raise click.UsageError("--port and --state apply to a single platform, not to 'all'")
+    servers = []
+    for name in names:
+        state = state_file
+        options = build_options(host=host, port=port if port is not None else default_port(name),
+                                latency_ms=latency_ms, fault_rate=fault_rate, seed=seed, time_scale=time_scale,
+                                state_file=state, fixtures_file=fixtures_file, username=username, password=password)
+        try:
+            server = EmulatorServer(app_class(name)(options))
+        except OSError as exc:
+            raise click.ClickException(f"{name}: cannot listen on {host}:{options.port}: {exc.strerror}") from exc
+        except (ValueError, KeyError, TypeError) as exc:
+            raise click.ClickException(f"{name}: {exc}") from exc
+        serve_in_thread(server)
+        servers.append(server)
+        click.echo(f"{name} {server.url}")
+        sys.stdout.flush()
+
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    stopped.wait()
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

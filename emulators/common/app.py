@@ -1,0 +1,126 @@
+"""The base of every platform emulator: options, clock, state hooks and the control API."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .http import HttpError, Request, Response, Router
+
+
+@dataclass
+class EmulatorOptions:
+    """Everything `converge-emulator` and `emulators.start` accept."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    latency_ms: float = 0.0
+    fault_rate: float = 0.0
+    seed: int | None = None
+    time_scale: float = 1.0
+    state_file: str | None = None
+    fixtures_file: str | None = None
+    username: str = "admin"
+    password: str = "password"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Clock:
+    """The emulator's clock; `time_scale` makes time pass faster for objects that progress."""
+
+    def __init__(self, time_scale: float = 1.0):
+        if time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        self.time_scale = time_scale
+        self._real_start = time.monotonic()
+        self._wall_start = time.time()
+
+    def now(self) -> float:
+        """Emulated wall-clock time, seconds since the epoch."""
+        return self._wall_start + (time.monotonic() - self._real_start) * self.time_scale
+
+
+class EmulatorApp(ABC):
+    """Subclasses set `platform` and `default_port`, build routes and own their state.
+
+    All handlers run under `self.lock`, so the state needs no locking of its own.
+    """
+
+    platform = ""
+    default_port = 0
+
+    def __init__(self, options: EmulatorOptions):
+        self.options = options
+        self.clock = Clock(options.time_scale)
+        self.rng = random.Random(options.seed)
+        self.lock = threading.RLock()
+        self.router = Router()
+        self.fixtures = self.load_fixtures(options.fixtures_file)
+        self.register_routes(self.router)
+        self.reset()
+        if options.state_file and Path(options.state_file).exists():
+            import json
+
+            self.import_state(json.loads(Path(options.state_file).read_text(encoding="utf-8")))
+
+    # --- hooks for each platform -------------------------------------------------------
+    @abstractmethod
+    def register_routes(self, router: Router) -> None:
+        """Add the platform's routes to the router."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Return to the built-in objects plus the fixtures."""
+
+    @abstractmethod
+    def export_state(self) -> dict[str, Any]:
+        """The whole model as JSON-able data."""
+
+    @abstractmethod
+    def import_state(self, data: dict[str, Any]) -> None:
+        """Replace the model with what `export_state` produced."""
+
+    def error_response(self, error: HttpError, request: Request) -> Response:
+        """Shape an error the way the platform does; platforms override this."""
+        body = error.body if error.body is not None else {"error": error.message}
+        return Response(error.status, body)
+
+    def fault_response(self, request: Request) -> Response:
+        """What an injected failure looks like: a bare 503 as from a proxy in front of the API."""
+        return Response(503, "Service Unavailable (injected fault)", content_type="text/plain")
+
+    # --- shared ---------------------------------------------------------------------------
+    @staticmethod
+    def load_fixtures(path: str | None) -> dict[str, Any]:
+        if not path:
+            return {}
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: fixtures must be a mapping")
+        return data
+
+    def save_state(self) -> None:
+        if not self.options.state_file:
+            return
+        import json
+
+        target = Path(self.options.state_file)
+        tmp = target.with_suffix(target.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.export_state(), indent=1, sort_keys=True), encoding="utf-8")
+        tmp.replace(target)
+
+    def dispatch(self, request: Request) -> Response:
+        """Resolve and run a handler, turning HttpError into the platform's error shape."""
+        try:
+            handler = self.router.resolve(request)
+            with self.lock:
+                return handler(request)
+        except HttpError as error:
+            return self.error_response(error, request)

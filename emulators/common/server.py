@@ -1,0 +1,200 @@
+"""A threaded HTTP server around an EmulatorApp: latency, fault injection, request log, control API."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from .app import EmulatorApp
+from .http import Request, Response
+
+CONTROL_PREFIX = "/_emulator/"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_LOG_ENTRIES = 200_000
+
+
+@dataclass
+class FaultPlan:
+    """What to do with one request: fail before the handler, after it, or not at all."""
+
+    when: str | None = None  # "before" | "after" | None
+    how: str = "503"  # "503" | "drop"
+
+
+class RequestLog:
+    """Thread-safe, bounded list of the requests an emulator has served."""
+
+    def __init__(self) -> None:
+        self._entries: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def add(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries.append(entry)
+            if len(self._entries) > MAX_LOG_ENTRIES:
+                del self._entries[: len(self._entries) - MAX_LOG_ENTRIES]
+
+    def entries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    """One platform on one port."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, app: EmulatorApp):
+        self.app = app
+        self.log = RequestLog()
+        self.latency_ms = app.options.latency_ms
+        self.fault_rate = app.options.fault_rate
+        self._fault_lock = threading.Lock()
+        super().__init__((app.options.host, app.options.port), _Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None, seed: int | None = None) -> None:
+        with self._fault_lock:
+            if latency_ms is not None:
+                self.latency_ms = float(latency_ms)
+            if fault_rate is not None:
+                if not 0 <= float(fault_rate) <= 1:
+                    raise ValueError("fault_rate must be between 0 and 1")
+                self.fault_rate = float(fault_rate)
+            if seed is not None:
+                self.app.rng.seed(seed)
+
+    def plan_fault(self, method: str) -> FaultPlan:
+        """Draw a fault for one request from the seeded generator.
+
+        Writes fail half the time after their change is committed, the case that
+        creates duplicates in clients that retry blindly.
+        """
+        with self._fault_lock:
+            if self.fault_rate <= 0 or self.app.rng.random() >= self.fault_rate:
+                return FaultPlan()
+            how = "drop" if self.app.rng.random() < 0.3 else "503"
+            when = "after" if method not in READ_METHODS and self.app.rng.random() < 0.5 else "before"
+            return FaultPlan(when, how)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: EmulatorServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+        """Silence the default stderr access log; the request log keeps the record."""
+
+    def _handle(self) -> None:
+        started = time.monotonic()
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
+        request = Request.from_raw(self.command, self.path, dict(self.headers.items()), body, f"http://{host}")
+        app = self.server.app
+
+        if request.path.startswith(CONTROL_PREFIX):
+            self._send(self._control(request))
+            return
+
+        if self.server.latency_ms:
+            time.sleep(self.server.latency_ms / 1000.0)
+        fault = self.server.plan_fault(request.method)
+        entry = {"method": request.method, "path": request.path, "query": request.query, "time": time.time()}
+
+        if fault.when == "before":
+            self._fail(fault, request, entry, started)
+            return
+        response = app.dispatch(request)
+        if request.method not in READ_METHODS:
+            with app.lock:
+                app.save_state()
+        if fault.when == "after":
+            entry["committed"] = True
+            self._fail(fault, request, entry, started)
+            return
+        entry.update(status=response.status, duration_ms=round((time.monotonic() - started) * 1000, 3))
+        self.server.log.add(entry)
+        self._send(response)
+
+    def _fail(self, fault: FaultPlan, request: Request, entry: dict[str, Any], started: float) -> None:
+        entry.update(fault=f"{fault.when}-{fault.how}", duration_ms=round((time.monotonic() - started) * 1000, 3))
+        if fault.how == "drop":
+            entry["status"] = None
+            self.server.log.add(entry)
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        response = self.server.app.fault_response(request)
+        entry["status"] = response.status
+        self.server.log.add(entry)
+        self._send(response)
+
+    def _control(self, request: Request) -> Response:
+        app = self.server.app
+        name = request.path[len(CONTROL_PREFIX):].strip("/")
+        if name == "state" and request.method == "GET":
+            with app.lock:
+                return Response(200, app.export_state())
+        if name == "requests" and request.method == "GET":
+            return Response(200, self.server.log.entries())
+        if name == "requests" and request.method == "DELETE":
+            self.server.log.clear()
+            return Response(200, {})
+        if name == "reset" and request.method == "POST":
+            with app.lock:
+                app.reset()
+                app.save_state()
+            self.server.log.clear()
+            return Response(200, {})
+        if name == "faults" and request.method == "POST":
+            try:
+                data = request.json() or {}
+                self.server.set_faults(data.get("latency_ms"), data.get("fault_rate"), data.get("seed"))
+            except (ValueError, TypeError, AttributeError) as exc:
+                return Response(400, {"error": str(exc)})
+            return Response(200, {"latency_ms": self.server.latency_ms, "fault_rate": self.server.fault_rate})
+        if name == "faults" and request.method == "GET":
+            return Response(200, {"latency_ms": self.server.latency_ms, "fault_rate": self.server.fault_rate})
+        return Response(404, {"error": f"no such control endpoint: {request.method} {request.path}"})
+
+    def _send(self, response: Response) -> None:
+        payload, content_type = response.encode()
+        self.send_response(response.status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
+
+
+def serve_in_thread(server: EmulatorServer) -> threading.Thread:
+    """Run a server in a daemon thread and return the thread."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    return thread
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True)

@@ -1,0 +1,51 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """Connection options of the ZStack modules."""
+
+    DOCUMENTATION = r"""
+options:
+  url:
+    description:
+      - Base URL of the ZStack API, such as C(http://127.0.0.1:18080) (the C(/zstack/v1) prefix is added).
+      - If not set, the environment variable E(ZSTACK_URL) is used.
+    type: str
+    required: true
+  username:
+    description:
+      - ZStack account name.
+      - If not set, the environment variable E(ZSTACK_USERNAME) is used.
+    type: str
+    default: admin
+  password:
+    description:
+      - Password of the account, in clear; it is sent as its SHA-512 digest, as ZStack requires.
+      - If not set, the environment variable E(ZSTACK_PASSWORD) is used.
+    type: str
+    required: true
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of an C(https) URL.
+      - If not set, the environment variable E(ZSTACK_VALIDATE_CERTS) is used.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Read timeout of one HTTP request, in seconds.
+    type: int
+    default: 30
+  job_timeout:
+    description:
+      - How long to wait for one asynchronous ZStack job, in seconds.
+    type: int
+    default: 300
+requirements:
+  - requests
+"""

@@ -1,0 +1,208 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one HTTP layer of converge: a session per endpoint with retries, timeouts and redaction."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import threading
+import traceback
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - reported by the module base
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import urlsplit  # type: ignore
+
+REDACTED = "********"
+IDEMPOTENT_METHODS = frozenset(["GET", "HEAD", "OPTIONS"])
+RETRY_STATUSES = (429, 502, 503, 504)
+
+# Values that look like secrets in free text: OAuth session ids, tokens and passwords in JSON or
+# query strings. Known secret values are redacted exactly as well (see Redactor.add).
+_SECRET_PATTERNS = [
+    re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:oauth|bearer|basic)?\s*)([^\s\"',}]+)"),
+    re.compile(r"(?i)([\"']?(?:password|passwd|token|session_?id|sessionuuid|cloudpass|license|secret)[\"']?\s*[:=]\s*[\"']?)([^\s\"'&,}]+)"),
+]
+
+
+class ApiError(Exception):
+    """An API call that failed: names the method, the path, the status and the platform's own text."""
+
+    def __init__(self, message, method=None, path=None, status=None, code=None, details=None):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.code = code
+        self.details = details
+        self.reason = message
+        super(ApiError, self).__init__(self._format())
+
+    def _format(self):
+        parts = []
+        if self.method and self.path:
+            parts.append("%s %s" % (self.method, self.path))
+        if self.status is not None:
+            parts.append("HTTP %s" % self.status)
+        if self.code not in (None, ""):
+            parts.append("code %s" % self.code)
+        text = ": ".join(parts)
+        message = self.reason
+        if self.details and self.details not in message:
+            message = "%s (%s)" % (message, self.details)
+        return "%s: %s" % (text, message) if text else message
+
+
+class TransportError(ApiError):
+    """The request never got an HTTP answer: connection refused or reset, timeout, TLS failure."""
+
+
+class Redactor:
+    """Replaces secret values, and text shaped like secrets, with a fixed mask."""
+
+    def __init__(self, secrets=None):
+        self._secrets = set()
+        self._lock = threading.Lock()
+        for value in secrets or ():
+            self.add(value)
+
+    def add(self, value):
+        """Remember a secret value (a password, a token, a session id) for redaction."""
+        if value and isinstance(value, str) and len(value) >= 4:
+            with self._lock:
+                self._secrets.add(value)
+
+    def __call__(self, text):
+        if text is None:
+            return text
+        text = str(text)
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for value in secrets:
+            text = text.replace(value, REDACTED)
+        for pattern in _SECRET_PATTERNS:
+            text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+        return text
+
+
+def validate_base_url(url, option="url"):
+    """Return the URL without a trailing slash; raise ValueError naming the option if it is not http(s)."""
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError("%s: a URL is required, such as http://127.0.0.1:18080" % option)
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("%s: %r is not an http:// or https:// URL with a host" % (option, url))
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError("%s: %r has an invalid port" % (option, url))
+    return url.strip().rstrip("/")
+
+
+class HttpSession:
+    """One `requests.Session` for one endpoint.
+
+    Idempotent methods are retried by urllib3 on connection errors and on 429/502/503/504,
+    honouring Retry-After. Other methods are retried only by clients that can make the
+    retry safe (ZStack's X-Job-UUID). Every failure is raised as ApiError or TransportError
+    with secrets redacted.
+    """
+
+    def __init__(self, base_url, platform="", timeout=30.0, connect_timeout=10.0, validate_certs=True,
+                 retries=3, backoff=0.2, retry_statuses=RETRY_STATUSES, retry_methods=IDEMPOTENT_METHODS,
+                 redactor=None, user_agent="converge"):
+        if not HAS_REQUESTS:
+            raise ImportError("the Python library 'requests' is required: %s" % REQUESTS_IMPORT_ERROR)
+        self.base_url = validate_base_url(base_url)
+        self.platform = platform
+        self.timeout = (float(connect_timeout), float(timeout))
+        self.redact = redactor or Redactor()
+        self.request_count = 0
+        self._count_lock = threading.Lock()
+        retry = Retry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            backoff_factor=backoff,
+            status_forcelist=tuple(retry_statuses),
+            allowed_methods=frozenset(retry_methods),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        self.session = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=32)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.verify = bool(validate_certs)
+        self.session.headers["User-Agent"] = user_agent
+
+    def url(self, path):
+        """Absolute URL of a path on this endpoint (an absolute URL is rebased on this endpoint)."""
+        if path.startswith("http://") or path.startswith("https://"):
+            parts = urlsplit(path)
+            path = parts.path + ("?" + parts.query if parts.query else "")
+        return self.base_url + ("" if path.startswith("/") else "/") + path
+
+    def request(self, method, path, params=None, json=None, data=None, headers=None, timeout=None):
+        """Send one request and return the `requests.Response`, whatever its status.
+
+        Raises TransportError when no HTTP answer came back.
+        """
+        method = method.upper()
+        with self._count_lock:
+            self.request_count += 1
+        try:
+            return self.session.request(method, self.url(path), params=params, json=json, data=data,
+                                        headers=headers, timeout=timeout or self.timeout)
+        except requests.exceptions.RetryError as exc:
+            raise TransportError("gave up after retries: %s" % self.redact(exc), method, _path_only(path))
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise TransportError("%s did not answer: %s" % (self.platform or "endpoint", self.redact(_root_cause(exc))),
+                                 method, _path_only(path))
+        except requests.exceptions.RequestException as exc:
+            raise ApiError("request failed: %s" % self.redact(exc), method, _path_only(path))
+
+    def error(self, response, message, code=None, details=None):
+        """Build the ApiError for a response, redacted."""
+        request = response.request
+        return ApiError(self.redact(message), request.method, _path_only(request.path_url), response.status_code,
+                        self.redact(code) if code is not None else None,
+                        self.redact(details) if details else None)
+
+    def close(self):
+        self.session.close()
+
+
+def _path_only(path):
+    return urlsplit(path).path or path
+
+
+def _root_cause(exc):
+    seen = exc
+    while getattr(seen, "__cause__", None) is not None or getattr(seen, "__context__", None) is not None:
+        seen = seen.__cause__ or seen.__context__
+    text = str(seen) or seen.__class__.__name__
+    return text if len(text) < 300 else text[:300] + "..."
+
+
+def response_text(response, limit=500):
+    """A short, printable excerpt of a response body (HTML pages reduced to their text)."""
+    text = response.text or ""
+    if "<html" in text.lower():
+        text = re.sub(r"<[^>]+>", " ", text)
+        text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[:limit] + "..."

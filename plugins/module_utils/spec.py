@@ -1,0 +1,304 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Resource specs: each managed kind described once.
+
+A `ResourceSpec` names a kind's fields (which are the module's options and the reconciler's
+desired-state keys), its identity, what is compared, what is secret, and how to read, create,
+update, delete and act on it. The module base and the reconciler both plan with `plan()` and
+write with `apply()`, so they cannot disagree about what a change is.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+NOOP = "noop"
+CREATE = "create"
+UPDATE = "update"
+REPLACE = "replace"
+DELETE = "delete"
+SECRET_MASK = "(sensitive value)"
+
+_PY_TYPES = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "list": (list,),
+    "dict": (dict,),
+    "path": (str,),
+    "raw": (object,),
+}
+
+
+class SpecError(ValueError):
+    """Bad input for a spec; `option` names the offending option or desired-state key."""
+
+    def __init__(self, option, message):
+        self.option = option
+        self.message = message
+        super(SpecError, self).__init__("%s: %s" % (option, message) if option else message)
+
+
+class Field:
+    """One option of a module and key of a desired-state entry."""
+
+    def __init__(self, type="str", description="", required=False, default=None, choices=None, elements=None,
+                 secret=False, compare=True, aliases=None, reference=None, options=None, updatable=True,
+                 version_added=None):
+        self.type = type
+        self.description = description
+        self.required = required
+        self.default = default
+        self.choices = list(choices) if choices else None
+        self.elements = elements
+        self.secret = secret
+        # compared fields take part in drift detection; others are inputs only (write-only, actions)
+        self.compare = compare
+        self.aliases = list(aliases) if aliases else None
+        # kind whose entry, by name, this field refers to (reconciler ordering and validation)
+        self.reference = reference
+        self.options = options
+        # a changed value of a field that cannot be updated forces a replacement
+        self.updatable = updatable
+        self.version_added = version_added
+
+    def argument_spec(self):
+        """This field as an entry of AnsibleModule's argument_spec."""
+        entry = {"type": self.type}
+        if self.required:
+            entry["required"] = True
+        if self.default is not None:
+            entry["default"] = self.default
+        if self.choices:
+            entry["choices"] = list(self.choices)
+        if self.elements:
+            entry["elements"] = self.elements
+        if self.secret:
+            entry["no_log"] = True
+        elif self.type in ("str", "raw"):
+            # options whose name merely contains a word like "key" or "pass" are not secrets
+            entry["no_log"] = False
+        if self.aliases:
+            entry["aliases"] = list(self.aliases)
+        if self.options:
+            entry["options"] = dict((name, sub.argument_spec()) for name, sub in self.options.items())
+        return entry
+
+
+class Change:
+    """What it takes to bring one resource to its desired state."""
+
+    def __init__(self, spec, action, desired=None, live=None, fields=None, note=None):
+        self.spec = spec
+        self.action = action
+        self.desired = desired or {}
+        self.live = live
+        # {field: (before, after)} for the fields that differ
+        self.fields = fields or {}
+        self.note = note
+
+    @property
+    def changed(self):
+        return self.action != NOOP
+
+    @property
+    def kind(self):
+        return self.spec.kind
+
+    def identity(self):
+        source = self.desired or self.live or {}
+        return dict((name, source.get(name)) for name in self.spec.identity)
+
+    def diff(self):
+        """Ansible's diff: before/after holding only what changes, secrets masked."""
+        if self.action == CREATE:
+            return {"before": {}, "after": self.spec.public(self.spec.comparable(self.desired))}
+        if self.action == DELETE:
+            return {"before": self.spec.public(self.spec.comparable(self.live or {})), "after": {}}
+        before = dict((k, v[0]) for k, v in self.fields.items())
+        after = dict((k, v[1]) for k, v in self.fields.items())
+        return {"before": self.spec.public(before), "after": self.spec.public(after)}
+
+    def as_dict(self):
+        """A JSON-able description for plans and reports, secrets masked."""
+        data = {"kind": self.kind, "action": self.action, "identity": self.spec.public(self.identity())}
+        diff = self.diff()
+        if self.action not in (NOOP,):
+            data["before"] = diff["before"]
+            data["after"] = diff["after"]
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
+class ResourceSpec:
+    """Base class of every kind. Subclasses set the class attributes and implement the I/O."""
+
+    kind = ""
+    platform = ""
+    result_key = ""
+    description = ""
+    fields = {}
+    identity = ()
+    states = ("present", "absent")
+    depends_on = ()
+    # spec supports `wait` / `wait_timeout`
+    waits = False
+    #: reconciler manages this kind (module-only kinds are actions or reads)
+    reconcilable = True
+
+    # --- schema --------------------------------------------------------------------------
+    def argument_spec(self):
+        """The AnsibleModule argument_spec of this kind's own options (no connection options)."""
+        spec = dict((name, field.argument_spec()) for name, field in self.fields.items())
+        if self.states:
+            spec["state"] = {"type": "str", "default": self.states[0], "choices": list(self.states)}
+        if self.waits:
+            spec["wait"] = {"type": "bool", "default": True}
+            spec["wait_timeout"] = {"type": "int", "default": 600}
+        return spec
+
+    def secret_fields(self):
+        return [name for name, field in self.fields.items() if field.secret]
+
+    def public(self, data):
+        """A copy with secret values masked, for output."""
+        if not isinstance(data, dict):
+            return data
+        secrets = self.secret_fields()
+        return dict((k, SECRET_MASK if k in secrets and v is not None else v) for k, v in data.items())
+
+    def comparable(self, data):
+        return dict((k, v) for k, v in data.items() if k in self.fields and self.fields[k].compare and v is not None)
+
+    # --- validation ----------------------------------------------------------------------
+    def normalize(self, desired):
+        """Fill defaults and `state`; returns a new dict. Types are checked by `validate`."""
+        result = {}
+        for name, field in self.fields.items():
+            value = desired.get(name)
+            result[name] = copy.deepcopy(field.default) if value is None else value
+        if self.states:
+            result["state"] = desired.get("state") or self.states[0]
+        if self.waits:
+            result["wait"] = desired.get("wait", True) if desired.get("wait") is not None else True
+            result["wait_timeout"] = desired.get("wait_timeout") or 600
+        return result
+
+    def validate(self, desired):
+        """Check types, choices and kind rules; raise SpecError naming the option."""
+        for name, field in self.fields.items():
+            value = desired.get(name)
+            if value is None:
+                if field.required:
+                    raise SpecError(name, "is required")
+                continue
+            if not isinstance(value, _PY_TYPES[field.type]) or (field.type == "int" and isinstance(value, bool)):
+                raise SpecError(name, "must be of type %s, got %s" % (field.type, type(value).__name__))
+            if field.choices and value not in field.choices:
+                raise SpecError(name, "must be one of %s, got %r" % (", ".join(map(str, field.choices)), value))
+        state = desired.get("state")
+        if self.states and state is not None and state not in self.states:
+            raise SpecError("state", "must be one of %s, got %r" % (", ".join(self.states), state))
+        self.check(desired)
+
+    def check(self, desired):
+        """Kind-specific rules beyond types (override); raise SpecError."""
+
+    def identity_of(self, data):
+        return tuple(data.get(name) for name in self.identity)
+
+    # --- reading -------------------------------------------------------------------------
+    def read(self, client, desired):
+        """The live object matching `desired`'s identity, in field names, or None."""
+        return self.read_many(client, [desired])[0]
+
+    def read_many(self, client, desired_list):
+        """Live objects for many desired entries (same order; None where missing).
+
+        Kinds override this to read through list endpoints in pages instead of one call each.
+        """
+        return [self.read(client, desired) for desired in desired_list]
+
+    # --- planning ------------------------------------------------------------------------
+    def differences(self, desired, live):
+        """{field: (live value, desired value)} for compared fields the user set and that differ."""
+        changes = {}
+        for name, field in self.fields.items():
+            if not field.compare:
+                continue
+            want = desired.get(name)
+            if want is None:
+                continue
+            have = live.get(name)
+            if not self.same(name, want, have):
+                changes[name] = (have, want)
+        return changes
+
+    def same(self, name, want, have):
+        """Whether a desired value equals the live one (override for normalisation)."""
+        return want == have
+
+    def plan(self, desired, live):
+        """The Change bringing `live` to `desired`."""
+        state = desired.get("state", self.states[0] if self.states else "present")
+        if state == "absent":
+            return Change(self, DELETE if live else NOOP, desired, live)
+        if state != "present":
+            return self.plan_state(state, desired, live)
+        if not live:
+            return Change(self, CREATE, desired, None)
+        changes = self.differences(desired, live)
+        if not changes:
+            return Change(self, NOOP, desired, live)
+        replace = any(not self.fields[name].updatable for name in changes)
+        return Change(self, REPLACE if replace else UPDATE, desired, live, changes)
+
+    def plan_state(self, state, desired, live):
+        """Plan a kind's own states (rollback, reloaded, ...); override when `states` has them."""
+        raise SpecError("state", "%s does not support state %r" % (self.kind, state))
+
+    # --- writing -------------------------------------------------------------------------
+    def apply(self, client, change):
+        """Carry out a planned change; returns the live object afterwards (None once deleted)."""
+        if change.action == NOOP:
+            return change.live
+        if change.action == CREATE:
+            return self.create(client, change.desired)
+        if change.action == UPDATE:
+            return self.update(client, change.live, change.desired, change.fields)
+        if change.action == REPLACE:
+            self.delete(client, change.live)
+            return self.create(client, change.desired)
+        if change.action == DELETE:
+            self.delete(client, change.live)
+            return None
+        return self.act(client, change)
+
+    def create(self, client, desired):
+        raise SpecError(None, "%s cannot be created" % self.kind)
+
+    def update(self, client, live, desired, changes):
+        raise SpecError(None, "%s cannot be updated in place" % self.kind)
+
+    def delete(self, client, live):
+        raise SpecError(None, "%s cannot be deleted" % self.kind)
+
+    def act(self, client, change):
+        raise SpecError(None, "%s has no action %r" % (self.kind, change.action))
+
+    def settle(self, client, desired, live):
+        """Wait for a live object to reach a steady state (kinds with `waits` override)."""
+        return live
+
+    def predict(self, change):
+        """The object as it would be after the change, for check mode."""
+        if change.action == DELETE:
+            return None
+        result = dict(change.live or {})
+        result.update(dict((k, v) for k, v in change.desired.items() if k in self.fields and v is not None))
+        return self.public(result)

@@ -1,0 +1,402 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Client of the ZStack 2.3.1 REST API (global part).
+
+Sessions: login with the SHA-512 digest of the password, `Authorization: OAuth <session>`,
+transparent re-login when the session expires. Async calls: every non-GET call may answer
+202 with a `location` to poll; polls back off from 50 ms to 1 s. Each async call carries an
+`X-Job-UUID`, so a call retried after a lost answer returns the first call's result instead of
+running twice.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import hashlib
+import time
+import uuid
+
+from ansible_collections.converge.platforms.plugins.module_utils.http import (
+    ApiError,
+    HttpSession,
+    TransportError,
+    response_text,
+)
+
+API_PREFIX = "/zstack/v1"
+DEFAULT_PAGE_SIZE = 1000
+FIRST_POLL_DELAY = 0.05
+MAX_POLL_DELAY = 1.0
+SUBMIT_ATTEMPTS = 4
+TRANSIENT_STATUSES = (502, 503, 504)
+QUERY_OPERATORS = ("!?=", "!~=", "?=", "~=", ">=", "<=", "!=", "=", ">", "<")
+
+
+class ZStackError(ApiError):
+    """A ZStack call or job that failed with ZStack's own error code and text."""
+
+
+class JobTimeout(ZStackError):
+    """An async job did not finish within the caller's time limit."""
+
+
+def hash_password(password):
+    """ZStack logs in with the SHA-512 hex digest of the password."""
+    return hashlib.sha512(password.encode("utf-8")).hexdigest()
+
+
+def new_job_uuid():
+    """A v4 UUID written without hyphens, as `X-Job-UUID` requires."""
+    return uuid.uuid4().hex
+
+
+def condition(field, operator, value=None):
+    """Build one query condition (`name=vm1`, `uuid?=a,b`, `name is null`)."""
+    if operator in ("is null", "not null"):
+        return "%s %s" % (field, operator)
+    if operator not in QUERY_OPERATORS:
+        raise ValueError("unknown ZStack query operator %r" % operator)
+    if isinstance(value, (list, tuple, set)):
+        value = ",".join(str(v) for v in value)
+    return "%s%s%s" % (field, operator, value)
+
+
+class ZStackClient:
+    """Calls the ZStack REST API; one instance per endpoint and account."""
+
+    def __init__(self, url, username, password, timeout=30.0, validate_certs=True, job_timeout=300.0,
+                 page_size=DEFAULT_PAGE_SIZE, http=None):
+        self.http = http or HttpSession(url, platform="zstack", timeout=timeout, validate_certs=validate_certs,
+                                        retry_statuses=(429, 502, 504))
+        self.username = username
+        self.http.redact.add(password)
+        self._password_hash = hash_password(password) if password else None
+        self.http.redact.add(self._password_hash)
+        self.job_timeout = float(job_timeout)
+        self.page_size = int(page_size)
+        self.session_uuid = None
+
+    # --- session -------------------------------------------------------------------------
+    def login(self):
+        """Open a session; returns the session inventory (its uuid is kept for later calls)."""
+        if not self.username or not self._password_hash:
+            raise ZStackError("username and password are required to log in to ZStack")
+        body = {"logInByAccount": {"accountName": self.username, "password": self._password_hash}}
+        response = self._send_with_retries("PUT", "/accounts/login", body, job_uuid=None)
+        inventory = self._result(response, "PUT", "/accounts/login").get("inventory") or {}
+        if not inventory.get("uuid"):
+            raise ZStackError("login answered without a session uuid", "PUT", API_PREFIX + "/accounts/login")
+        self.session_uuid = inventory["uuid"]
+        self.http.redact.add(self.session_uuid)
+        return inventory
+
+    def logout(self):
+        """Close the session, if one is open."""
+        if not self.session_uuid:
+            return
+        session, self.session_uuid = self.session_uuid, None
+        path = "/accounts/sessions/%s" % session
+        response = self.http.request("DELETE", API_PREFIX + path)
+        self._result(response, "DELETE", path)
+
+    def close(self):
+        """Log out and release the connection pool; errors on logout are ignored."""
+        try:
+            self.logout()
+        except ApiError:
+            pass
+        self.http.close()
+
+    # --- calls ---------------------------------------------------------------------------
+    def get(self, path, params=None, auth=True):
+        """A synchronous GET; returns the decoded body."""
+        response = self._authed(lambda headers: self.http.request("GET", API_PREFIX + path, params=params,
+                                                                  headers=headers), auth)
+        return self._result(response, "GET", path)
+
+    def call(self, method, path, body=None, auth=True, wait=True, timeout=None):
+        """A write (POST, PUT, DELETE): submits with an X-Job-UUID and waits for the job's result.
+
+        With wait=False, returns `{"job_uuid", "location"}` as soon as the job is accepted.
+        """
+        job_uuid = new_job_uuid()
+
+        def send(headers):
+            return self._send_with_retries(method, path, body, job_uuid=job_uuid, headers=headers)
+
+        response = self._authed(send, auth)
+        if response.status_code == 202:
+            location = self._location(response, method, path)
+            if not wait:
+                return {"job_uuid": job_uuid, "location": location}
+            return self.wait_job(location, method, path, timeout=timeout)
+        return self._result(response, method, path)
+
+    def wait_job(self, location, method="GET", path=None, timeout=None):
+        """Poll a job location with backoff until it answers 200 (result), 503 (error) or 404 (expired)."""
+        deadline = time.monotonic() + (timeout if timeout is not None else self.job_timeout)
+        delay = FIRST_POLL_DELAY
+        path = path or location
+        while True:
+            time.sleep(delay)
+            try:
+                response = self._authed(lambda headers: self.http.request("GET", location, headers=headers), True)
+            except TransportError:
+                response = None
+            if response is not None and response.status_code != 202:
+                if response.status_code == 404:
+                    raise ZStackError("the job's polling address expired or is unknown", method, path, 404)
+                if response.status_code in TRANSIENT_STATUSES and not _error_body(response):
+                    response = None  # a proxy hiccup, not the job's answer: poll again
+                else:
+                    return self._result(response, method, path)
+            if time.monotonic() + delay > deadline:
+                raise JobTimeout("the job did not finish in time", method, path)
+            delay = min(delay * 2, MAX_POLL_DELAY)
+
+    def _send_with_retries(self, method, path, body, job_uuid, headers=None):
+        """Send a write, retrying lost answers; the same X-Job-UUID makes each retry safe."""
+        headers = dict(headers or {})
+        if job_uuid:
+            headers["X-Job-UUID"] = job_uuid
+        delay = 0.1
+        for attempt in range(1, SUBMIT_ATTEMPTS + 1):
+            try:
+                response = self.http.request(method, API_PREFIX + path, json=body, headers=headers)
+            except TransportError:
+                if attempt == SUBMIT_ATTEMPTS:
+                    raise
+                response = None
+            if response is not None:
+                transient = response.status_code in TRANSIENT_STATUSES and not _error_body(response)
+                if not transient or attempt == SUBMIT_ATTEMPTS:
+                    return response
+            time.sleep(delay)
+            delay = min(delay * 2, MAX_POLL_DELAY)
+        return response
+
+    def _authed(self, send, auth):
+        """Run `send(headers)` with the session header; log in first or again when needed."""
+        if not auth:
+            return send({})
+        if not self.session_uuid:
+            self.login()
+        response = send({"Authorization": "OAuth %s" % self.session_uuid})
+        if response.status_code == 401:
+            self.login()
+            response = send({"Authorization": "OAuth %s" % self.session_uuid})
+        return response
+
+    def _location(self, response, method, path):
+        body = self._json(response, method, path)
+        location = body.get("location") if isinstance(body, dict) else None
+        if not location:
+            raise self.http.error(response, "a 202 answer without a location")
+        return location
+
+    def _json(self, response, method, path):
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            raise ZStackError("the answer is not JSON: %s" % self.http.redact(response_text(response)), method,
+                              API_PREFIX + path if path.startswith("/") else path, response.status_code)
+
+    def _result(self, response, method, path):
+        """Decode a final answer; raise ZStackError with ZStack's code and text on failure."""
+        full_path = API_PREFIX + path if path.startswith("/") else path
+        if response.status_code == 200:
+            body = self._json(response, method, path)
+            error = body.get("error") if isinstance(body, dict) else None
+            if error:
+                raise self._error(error, method, full_path, 200)
+            return body if isinstance(body, dict) else {"value": body}
+        error = _error_body(response)
+        if error:
+            raise self._error(error, method, full_path, response.status_code)
+        raise ZStackError(self.http.redact(response_text(response) or response.reason or "failed"), method, full_path,
+                          response.status_code)
+
+    def _error(self, error, method, path, status):
+        redact = self.http.redact
+        return ZStackError(redact(error.get("description") or "ZStack reported an error"), method, path, status,
+                           code=error.get("code"), details=redact(error.get("details")) if error.get("details") else None)
+
+    # --- query API -----------------------------------------------------------------------
+    def query(self, resource, conditions=(), fields=None, sort=None, limit=None, page_size=None):
+        """Read every row matching the conditions, page by page (`start`/`limit`).
+
+        `resource` is the path under /zstack/v1, such as `/system-tags`. Returns a list.
+        """
+        page_size = int(page_size or self.page_size)
+        rows = []
+        start = 0
+        while True:
+            want = page_size if limit is None else min(page_size, limit - len(rows))
+            if want <= 0:
+                return rows
+            params = [("q", c) for c in conditions] + [("start", start), ("limit", want)]
+            if fields:
+                params.append(("fields", ",".join(fields)))
+            if sort:
+                params.append(("sort", sort))
+            page = self.get(resource, params=params).get("inventories") or []
+            rows.extend(page)
+            if len(page) < want:
+                return rows
+            start += len(page)
+
+    def count(self, resource, conditions=()):
+        """Number of rows matching the conditions."""
+        params = [("q", c) for c in conditions] + [("count", "true")]
+        return int(self.get(resource, params=params).get("total", 0))
+
+    # --- management nodes ----------------------------------------------------------------
+    def query_management_nodes(self, conditions=()):
+        return self.query("/management-nodes", conditions)
+
+    def get_version(self):
+        return self.call("PUT", "/management-nodes/actions", {"getVersion": {}}, auth=False).get("version")
+
+    def get_current_time(self):
+        return self.call("PUT", "/management-nodes/actions", {"getCurrentTime": {}}, auth=False).get("currentTime")
+
+    def is_ready_to_go(self, management_node_id=None):
+        params = {"managementNodeId": management_node_id} if management_node_id else None
+        return self.get("/management-nodes/ready", params=params)
+
+    # --- tags ----------------------------------------------------------------------------
+    def create_tag(self, kind, resource_type, resource_uuid, tag):
+        """Create a system or user tag (`kind` is 'system' or 'user'); returns its inventory."""
+        body = {"params": {"resourceType": resource_type, "resourceUuid": resource_uuid, "tag": tag}}
+        return self.call("POST", "/%s-tags" % kind, body).get("inventory")
+
+    def query_tags(self, kind, conditions=()):
+        return self.query("/%s-tags" % kind, conditions)
+
+    def update_system_tag(self, tag_uuid, tag):
+        return self.call("PUT", "/system-tags/%s/actions" % tag_uuid, {"updateSystemTag": {"tag": tag}}).get("inventory")
+
+    def delete_tag(self, tag_uuid, delete_mode=None):
+        body = {"deleteMode": delete_mode} if delete_mode else None
+        return self.call("DELETE", "/tags/%s" % tag_uuid, body)
+
+    # --- task progress -------------------------------------------------------------------
+    def get_task_progress(self, api_id, all_entries=False):
+        params = {"all": "true" if all_entries else "false"}
+        return self.get("/task-progresses/%s" % api_id, params=params).get("inventories") or []
+
+    # --- notifications -------------------------------------------------------------------
+    def query_notifications(self, conditions=()):
+        return self.query("/notifications", conditions)
+
+    def update_notifications_status(self, uuids, status):
+        body = {"updateNotificationsStatus": {"uuids": list(uuids), "status": status}}
+        return self.call("PUT", "/notifications/actions", body)
+
+    def delete_notifications(self, uuids):
+        return self.call("DELETE", "/notifications", {"uuids": list(uuids)})
+
+    # --- capacity ------------------------------------------------------------------------
+    def get_cpu_memory_capacity(self, zone_uuids=(), cluster_uuids=(), host_uuids=(), all_hosts=False):
+        params = [("zoneUuids", u) for u in zone_uuids] + [("clusterUuids", u) for u in cluster_uuids]
+        params += [("hostUuids", u) for u in host_uuids]
+        if all_hosts or not params:
+            params.append(("all", "true"))
+        return self.get("/hosts/capacities/cpu-memory", params=params)
+
+    # --- GC jobs -------------------------------------------------------------------------
+    def query_gc_jobs(self, conditions=()):
+        return self.query("/gc-jobs", conditions)
+
+    def trigger_gc_job(self, job_uuid):
+        return self.call("PUT", "/gc-jobs/%s/actions" % job_uuid, {"triggerGCJob": {}})
+
+    def delete_gc_job(self, job_uuid):
+        return self.call("DELETE", "/gc-jobs/%s" % job_uuid)
+
+    # --- licenses ------------------------------------------------------------------------
+    def get_license_info(self):
+        return self.get("/licenses").get("inventory") or {}
+
+    def get_license_capabilities(self):
+        return self.get("/licenses/capabilities").get("capabilities") or {}
+
+    def reload_license(self, management_node_uuids=None):
+        body = {"reloadLicense": {"managementNodeUuids": list(management_node_uuids or [])}}
+        return self.call("PUT", "/licenses/actions", body).get("inventory") or {}
+
+    def update_license(self, management_node_uuid, license_text):
+        """Install a license on a management node; `license_text` is the license, base64-encoded."""
+        self.http.redact.add(license_text)
+        body = {"updateLicense": {"license": license_text}}
+        return self.call("PUT", "/licenses/mn/%s/actions" % management_node_uuid, body).get("inventory") or {}
+
+    # --- long jobs -----------------------------------------------------------------------
+    def submit_long_job(self, job_name, job_data, name=None, description=None, target_resource_uuid=None,
+                        resource_uuid=None):
+        params = {"jobName": job_name, "jobData": job_data}
+        for key, value in (("name", name), ("description", description),
+                           ("targetResourceUuid", target_resource_uuid), ("resourceUuid", resource_uuid)):
+            if value is not None:
+                params[key] = value
+        return self.call("POST", "/longjobs", {"params": params}).get("inventory")
+
+    def query_long_jobs(self, conditions=()):
+        return self.query("/longjobs", conditions)
+
+    def cancel_long_job(self, job_uuid):
+        return self.call("PUT", "/longjobs/%s/actions" % job_uuid, {"cancelLongJob": {}})
+
+    def delete_long_job(self, job_uuid):
+        return self.call("DELETE", "/longjobs/%s" % job_uuid)
+
+
+def _error_body(response):
+    """ZStack's `{"error": {...}}` from a response, or None when the body is something else."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else None
+
+
+def encode_license(content):
+    """Base64 text of license bytes or text (as UpdateLicense wants it)."""
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    return base64.b64encode(content).decode("ascii")
+
+
+# --- connection options, shared by the modules and the reconciler ----------------------------
+def _env(name):
+    from ansible.module_utils.basic import env_fallback
+
+    return (env_fallback, [name])
+
+
+CONNECTION_ARGUMENT_SPEC = {
+    "url": {"type": "str", "required": True, "fallback": _env("ZSTACK_URL")},
+    "username": {"type": "str", "default": "admin", "fallback": _env("ZSTACK_USERNAME")},
+    "password": {"type": "str", "required": True, "no_log": True, "fallback": _env("ZSTACK_PASSWORD")},
+    "validate_certs": {"type": "bool", "default": True, "fallback": _env("ZSTACK_VALIDATE_CERTS")},
+    "timeout": {"type": "int", "default": 30},
+    "job_timeout": {"type": "int", "default": 300},
+}
+
+
+def client_from_params(params):
+    """A ZStackClient from module options or a reconciler endpoint (same names)."""
+    return ZStackClient(
+        params["url"],
+        params.get("username") or "admin",
+        params.get("password"),
+        timeout=params.get("timeout") or 30,
+        validate_certs=params.get("validate_certs", True) is not False,
+        job_timeout=params.get("job_timeout") or 300,
+    )

@@ -1,0 +1,1 @@
+"""converge reconciler: desired state in YAML, planned and applied against the platforms."""

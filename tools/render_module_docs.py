@@ -1,0 +1,131 @@
+"""Write each module's DOCUMENTATION from its resource spec, so options are described once.
+
+Usage: python tools/render_module_docs.py [--check]
+With --check, exits 1 and names the modules whose DOCUMENTATION is out of date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES_DIR = ROOT / "plugins" / "modules"
+PKG = "ansible_collections.converge.platforms.plugins.module_utils."
+
+#: module name -> where its options come from and its platform's doc fragment
+MODULES = {
+    "zstack_system_tag": {"spec": "resources.zstack:SystemTagSpec", "fragment": "zstack"},
+    "zstack_user_tag": {"spec": "resources.zstack:UserTagSpec", "fragment": "zstack"},
+    "zstack_license": {"spec": "resources.zstack:LicenseSpec", "fragment": "zstack"},
+    "zstack_gc_job": {"spec": "resources.zstack:GcJobSpec", "fragment": "zstack"},
+    "zstack_long_job": {"spec": "resources.zstack:LongJobSpec", "fragment": "zstack"},
+    "zstack_notification": {"spec": "resources.zstack:NotificationSpec", "fragment": "zstack"},
+    "zstack_info": {"fields": "zstack_info:INFO_FIELDS", "fragment": "zstack",
+                    "short": "Read ZStack management nodes, version, time, capacity, license, tags, jobs",
+                    "description": ["Reads what the ZStack global API exposes; never changes anything.",
+                                    "Independent reads run concurrently; query subsets read every page."]},
+}
+
+STATE_DOCS = {
+    "present": "the resource exists as described",
+    "absent": "the resource does not exist",
+    "reloaded": "the license is reloaded (always reports a change)",
+    "triggered": "the GC job has run (a job whose status is C(Done) is left alone)",
+    "submitted": "a long job of this name exists; it is submitted when none does",
+    "cancelled": "the long job is not running; a running one is cancelled",
+}
+
+
+def _load(ref: str):
+    module_name, attr = ref.split(":")
+    return getattr(importlib.import_module(PKG + module_name), attr)
+
+
+def _field_doc(field) -> dict:
+    doc: dict = {"description": [field.description] if isinstance(field.description, str) else field.description,
+                 "type": field.type}
+    if field.required:
+        doc["required"] = True
+    if field.default is not None:
+        doc["default"] = field.default
+    if field.choices:
+        doc["choices"] = list(field.choices)
+    if field.elements:
+        doc["elements"] = field.elements
+    if field.aliases:
+        doc["aliases"] = list(field.aliases)
+    return doc
+
+
+def options_of(entry: dict) -> tuple[dict, object | None]:
+    if "spec" in entry:
+        spec = _load(entry["spec"])()
+        options = {name: _field_doc(field) for name, field in spec.fields.items()}
+        if spec.states:
+            options["state"] = {
+                "description": ["Desired state:"] + [f"C({s}): {STATE_DOCS[s]}." for s in spec.states],
+                "type": "str", "default": spec.states[0], "choices": list(spec.states)}
+        if spec.waits:
+            options["wait"] = {"description": ["Wait until the object has finished its work."], "type": "bool",
+                               "default": True}
+            options["wait_timeout"] = {"description": ["How long to wait, in seconds."], "type": "int",
+                                       "default": 600}
+        return options, spec
+    return {name: _field_doc(field) for name, field in _load(entry["fields"]).items()}, None
+
+
+def documentation(name: str, entry: dict) -> str:
+    options, spec = options_of(entry)
+    short = entry.get("short") or spec.description.rstrip(".")
+    description = list(entry.get("description") or [])
+    if spec is not None:
+        doc = (spec.__class__.__doc__ or "").strip()
+        description = [" ".join(p.split()) for p in doc.split("\n\n") if p.strip()] or [spec.description]
+        description.append("Idempotent; supports check mode and diff mode (diff shows only what changes). "
+                           "Also usable as the reconciler kind C(%s)." % name if spec.reconcilable
+                           else "Idempotent; supports check mode and diff mode.")
+    doc = {
+        "module": name,
+        "short_description": short,
+        "version_added": "0.1.0",
+        "description": description,
+        "author": ["converge contributors"],
+        "options": options,
+        "extends_documentation_fragment": [f"converge.platforms.{entry['fragment']}", "converge.platforms.attributes"],
+        "attributes": {
+            "check_mode": {"support": "full"},
+            "diff_mode": {"support": "full" if spec is not None else "none"},
+        },
+    }
+    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=110)
+
+
+DOC_RE = re.compile(r'DOCUMENTATION = r"""\n.*?"""', re.S)
+
+
+def render(check: bool) -> int:
+    stale = []
+    for name, entry in MODULES.items():
+        path = MODULES_DIR / f"{name}.py"
+        text = path.read_text(encoding="utf-8")
+        new = DOC_RE.sub(lambda _m: 'DOCUMENTATION = r"""\n' + documentation(name, entry) + '"""', text, count=1)
+        if new != text:
+            stale.append(name)
+            if not check:
+                path.write_text(new, encoding="utf-8")
+    if check and stale:
+        print("DOCUMENTATION out of date (run python tools/render_module_docs.py): " + ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true")
+    sys.exit(render(parser.parse_args().check))
