@@ -9,6 +9,8 @@ from .common.app import EmulatorApp
 #: platform name -> (module path, class name, default port)
 PLATFORMS: dict[str, tuple[str, str, int]] = {
     "zstack": ("emulators.zstack.api", "ZStackEmulator", 18080),
+    "vsd": ("emulators.vsd.api", "VsdEmulator", 18081),
+    "osgview": ("emulators.osgview.api", "OsgViewEmulator", 18084),
 }
 
 

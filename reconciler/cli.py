@@ -1,2 +1,137 @@
-def main():
-    pass
+"""`reconciler validate|plan|apply|schema`: desired state in YAML, brought about on the platforms.
+
+Exit codes: 0 success (and, with `plan --detailed-exitcode`, no changes), 1 error, 2 changes pending.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, Redactor
+from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
+
+from . import report as reports
+from .document import DocumentError, Desired, document_schema, load
+from .executor import apply_plan
+from .planner import make_plan
+from .session import Session
+
+FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+                      show_default=True, help="Output format of the plan.")
+
+
+class Failure(click.ClickException):
+    """An error already formatted for the user; exit 1, no traceback."""
+
+    exit_code = 1
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True)
+
+
+def _guard(func):
+    """Turn every expected error into lines on stderr and exit 1; never show a traceback."""
+
+    def wrapper(*args, **kwargs):
+        redact = Redactor()
+        try:
+            return func(*args, **kwargs)
+        except DocumentError as exc:
+            raise Failure("\n".join(redact(p) for p in exc.problems))
+        except (ApiError, SpecError) as exc:
+            raise Failure("error: " + redact(str(exc)))
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - last line of defence: a traceback shown to a user is a bug
+            if "--debug" in sys.argv:
+                traceback.print_exc()
+            raise Failure(f"internal error: {redact(exc.__class__.__name__ + ': ' + str(exc))} (run with --debug "
+                          f"for the traceback)")
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show a traceback on an internal error.")
+def main(debug: bool) -> None:
+    """Bring platforms to the state that YAML files describe."""
+
+
+@main.command()
+@FILES
+@_guard
+def validate(files: tuple[str, ...]) -> None:
+    """Check files offline: schema, types, duplicates, references. Each problem is file:line: reason."""
+    desired = load(list(files))
+    click.echo(f"valid: {len(desired.entries)} resources in {len(files)} file(s)")
+
+
+def _plan(desired: Desired, session: Session, fmt: str, out: str | None):
+    plan = make_plan(desired, session)
+    click.echo(session.redact(reports.render_plan(plan, fmt)))
+    if out:
+        Path(out).write_text(session.redact(json.dumps(plan.as_dict(), indent=2, sort_keys=True, default=str)),
+                             encoding="utf-8")
+    return plan
+
+
+@main.command()
+@FILES
+@FORMAT
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Also write the plan as JSON to this file.")
+@_guard
+def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None) -> None:
+    """Read live state and show what apply would create, change or delete."""
+    desired = load(list(files))
+    with Session(desired) as session:
+        result = _plan(desired, session, fmt, out)
+    if detailed_exitcode and result.pending:
+        sys.exit(2)
+
+
+@main.command()
+@FILES
+@FORMAT
+@_guard
+def apply(files: tuple[str, ...], fmt: str) -> None:
+    """Plan, then apply every change: dependencies first, independent changes concurrently."""
+    desired = load(list(files))
+    with Session(desired) as session:
+        plan_result = _plan(desired, session, fmt, None) if fmt != "json" else make_plan(desired, session)
+        if not plan_result.pending:
+            if fmt == "json":
+                click.echo(json.dumps({"plan": plan_result.as_dict(), "report": {"applied": 0, "failed": 0,
+                                                                                  "skipped": 0, "outcomes": []}}))
+            return
+        progress = None if fmt == "json" else (lambda o: click.echo(session.redact(reports.outcome_line(o))))
+        if fmt != "json":
+            click.echo("\nApplying:")
+        report = apply_plan(plan_result, session, desired.settings.get("concurrency", 8), progress)
+        if fmt == "json":
+            click.echo(session.redact(json.dumps({"plan": plan_result.as_dict(), "report": report.as_dict()},
+                                                 indent=2, sort_keys=True, default=str)))
+        else:
+            click.echo(reports.report_text(report))
+    if report.failed:
+        sys.exit(1)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON schema of a desired-state document."""
+    click.echo(json.dumps(document_schema(), indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

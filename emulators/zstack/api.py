@@ -1,0 +1,588 @@
+"""The HTTP face of the ZStack 2.3.1 emulator: routes, sessions, async API jobs, envelopes, status codes.
+
+How a call is answered (the document's "API规范概述", with the readings in api-docs/README.md):
+
+- Login, logout, GetVersion and GetCurrentTime answer at once with 200. Every other non-GET
+  call is an async API: it is checked (400 for a missing or invalid documented parameter),
+  executed at once, and answered 202 `{"location": ".../zstack/v1/api-jobs/<uuid>"}`. A poll
+  of that location answers 202 for `job_delay` seconds of emulated time, then 200 with the
+  result or 503 with `{"error": {...}}`; a job not polled for 2 days answers 404.
+- `X-Job-UUID` names the job (a uuid4, 32 lowercase hex digits, else 400); a call naming a job
+  that exists is not run again: it gets that job's location, which makes retries safe.
+- `X-Web-Hook` makes the emulator POST the result there once the job is done, with the
+  headers `X-Job-UUID` and `X-Job-Success`.
+- Every call but login, GetVersion, GetCurrentTime and GetLicenseInfo needs
+  `Authorization: OAuth <session uuid>`, else 401 (ID.1002).
+- Query APIs (`GET /<resource>[/{uuid}]`) run `query.run_query` over the inventories.
+
+Test hooks on the app: `expire_sessions()` and `advance_clock(seconds)`.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import json
+import random
+import re
+import threading
+import uuid as uuid_module
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import requests
+
+from ..common.app import EmulatorApp, EmulatorOptions
+from ..common.http import BadRequest, HttpError, Request, Response, Router
+from .query import QueryError, run_query
+from .state import (
+    LICENSE_CAPABILITIES,
+    QUERY_FIELDS,
+    VERSION,
+    Settings,
+    ZStackFailure,
+    ZStackState,
+    decode_license,
+    error_body,
+)
+
+API_PREFIX = "/zstack/v1"
+#: The document's polling example has no `/zstack` prefix, so polls are served there too.
+LEGACY_JOB_PATH = "/v1/api-jobs/{uuid}"
+#: Codes as the project's brief fixes them (upstream ZStack uses ID.1000 and ID.1001).
+LOGIN_FAILED_CODE = "ID.1001"
+INVALID_SESSION_CODE = "ID.1002"
+WEBHOOK_TIMEOUT_SECONDS = 5
+DELETE_MODES = ("Permissive", "Enforcing")
+NOTIFICATION_STATUSES = ("Unread", "Read")
+
+_JOB_UUID = re.compile(r"^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$")
+_UUID_HEX = re.compile(r"^[0-9a-fA-F]{32}$")
+_GENERIC_ERRORS = {
+    400: ("SYS.1007", "invalid argument"),
+    401: (INVALID_SESSION_CODE, "invalid session"),
+    404: ("SYS.1008", "no API mapping to the URL"),
+    405: ("SYS.1008", "method not allowed"),
+}
+
+#: What an async API's preparation returns: the operation, run when the job is created.
+Action = Callable[[], dict[str, Any]]
+Prepare = Callable[[Request, str], Action]
+Handler = Callable[[Request], Response]
+
+
+class ZStackError(HttpError):
+    """An HTTP error answered with ZStack's `{"error": {code, description, details}}` body."""
+
+    def __init__(self, status: int, code: str, description: str, details: str):
+        super().__init__(details, status, error_body(code, description, details))
+
+
+def invalid_argument(parameter: str, reason: str) -> ZStackError:
+    """400 SYS.1007, naming the parameter."""
+    return ZStackError(400, "SYS.1007", "invalid argument", f"parameter[{parameter}] {reason}")
+
+
+def invalid_session(details: str) -> ZStackError:
+    """401 for a missing, unknown or expired session."""
+    return ZStackError(401, INVALID_SESSION_CODE, "invalid session", details)
+
+
+def deliver_webhook(url: str, job_uuid: str, success: bool, body: dict[str, Any]) -> None:
+    """POST a finished job's result to its `X-Web-Hook` URL; delivery errors are ignored."""
+    headers = {"Content-Type": "application/json", "X-Job-UUID": job_uuid,
+               "X-Job-Success": "true" if success else "false"}
+    try:
+        requests.post(url, data=json.dumps(body), headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS)
+    except (requests.RequestException, ValueError):
+        return
+
+
+class ZStackEmulator(EmulatorApp):
+    """ZStack 2.3.1, global API: the 29 operations of the document."""
+
+    platform = "zstack"
+    default_port = 18080
+
+    def __init__(self, options: EmulatorOptions):
+        self._skew = 0.0
+        self._uuid_rng = random.Random(options.seed)
+        self.state = ZStackState(settings_from(options), self.now, self.new_uuid)
+        super().__init__(options)
+
+    # --- clock, identifiers, test hooks ----------------------------------------------------------
+    def now(self) -> float:
+        """Emulated time (the framework's clock plus whatever `advance_clock` added)."""
+        return self.clock.now() + self._skew
+
+    def new_uuid(self) -> str:
+        """A uuid4 as ZStack writes it: 32 hex digits, no dashes (repeatable with a seed)."""
+        return uuid_module.UUID(int=self._uuid_rng.getrandbits(128), version=4).hex
+
+    def expire_sessions(self) -> None:
+        """Test hook: every session expires now."""
+        with self.lock:
+            self.state.expire_sessions()
+
+    def advance_clock(self, seconds: float) -> None:
+        """Test hook: move emulated time forward (long jobs finish, sessions and jobs expire)."""
+        with self.lock:
+            self._skew += float(seconds)
+
+    # --- EmulatorApp hooks ----------------------------------------------------------------------
+    def register_routes(self, router: Router) -> None:
+        """Every documented route under /zstack/v1, plus the polling path without the prefix."""
+        for method, path, handler, _operation in self.route_table():
+            router.add(method, API_PREFIX + path, self._guarded(handler))
+        router.add("GET", LEGACY_JOB_PATH, self._guarded(self._poll_job))
+
+    def reset(self) -> None:
+        """Built-in objects plus the fixtures; no sessions, jobs, tags or long jobs."""
+        self.state.load(self.fixtures)
+
+    def export_state(self) -> dict[str, Any]:
+        """The whole model as JSON-able data."""
+        return self.state.export()
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        """Replace the model with what `export_state` produced."""
+        self.state.restore(data)
+
+    def error_response(self, error: HttpError, request: Request) -> Response:
+        """Every error in ZStack's `{"error": {code, description, details}}` shape."""
+        if error.body is not None:
+            return Response(error.status, error.body)
+        code, description = _GENERIC_ERRORS.get(error.status, ("SYS.1000", "internal error"))
+        return Response(error.status, error_body(code, description, error.message))
+
+    # --- the route table -----------------------------------------------------------------------
+    def route_table(self) -> list[tuple[str, str, Handler, str]]:
+        """(method, path under /zstack/v1, handler, operation): order matters where paths overlap."""
+        query, read, job = self._query, self._read, self._async
+        return [
+            ("PUT", "/accounts/login", self._login, "LogInByAccount"),
+            ("DELETE", "/accounts/sessions/{uuid}", self._logout, "LogOut"),
+            ("GET", "/api-jobs/{uuid}", self._poll_job, "async job polling"),
+            ("GET", "/management-nodes", query("management_node"), "QueryManagementNode"),
+            ("GET", "/management-nodes/ready", read(self._is_ready_to_go), "IsReadyToGo"),
+            ("PUT", "/management-nodes/actions", self._management_node_action, "GetVersion, GetCurrentTime"),
+            ("GET", "/management-nodes/{uuid}", query("management_node"), "QueryManagementNode"),
+            ("POST", "/system-tags", job("CreateSystemTag", self._prepare_create_tag("System")), "CreateSystemTag"),
+            ("GET", "/system-tags", query("system_tag"), "QuerySystemTag"),
+            ("GET", "/system-tags/{uuid}", query("system_tag"), "QuerySystemTag"),
+            ("PUT", "/system-tags/{uuid}/actions", job("UpdateSystemTag", self._prepare_update_system_tag),
+             "UpdateSystemTag"),
+            ("POST", "/user-tags", job("CreateUserTag", self._prepare_create_tag("User")), "CreateUserTag"),
+            ("GET", "/user-tags", query("user_tag"), "QueryUserTag"),
+            ("GET", "/user-tags/{uuid}", query("user_tag"), "QueryUserTag"),
+            ("DELETE", "/tags/{uuid}", job("DeleteTag", self._prepare_delete_tag), "DeleteTag"),
+            ("GET", "/task-progresses/{apiId}", read(self._get_task_progress), "GetTaskProgress"),
+            ("DELETE", "/notifications", job("DeleteNotifications", self._prepare_delete_notifications),
+             "DeleteNotifications"),
+            ("GET", "/notifications", query("notification"), "QueryNotification"),
+            ("PUT", "/notifications/actions",
+             job("UpdateNotificationsStatus", self._prepare_update_notifications_status), "UpdateNotificationsStatus"),
+            ("GET", "/notifications/{uuid}", query("notification"), "QueryNotification"),
+            ("GET", "/hosts/capacities/cpu-memory", read(self._get_cpu_memory_capacity), "GetCpuMemoryCapacity"),
+            ("PUT", "/gc-jobs/{uuid}/actions", job("TriggerGCJob", self._prepare_trigger_gc_job), "TriggerGCJob"),
+            ("DELETE", "/gc-jobs/{uuid}", job("DeleteGCJob", self._prepare_delete_gc_job), "DeleteGCJob"),
+            ("GET", "/gc-jobs", query("gc_job"), "QueryGCJob"),
+            ("GET", "/gc-jobs/{uuid}", query("gc_job"), "QueryGCJob"),
+            ("GET", "/licenses", read(self._get_license_info, needs_session=False), "GetLicenseInfo"),
+            ("GET", "/licenses/capabilities", read(self._get_license_capabilities), "GetLicenseCapabilities"),
+            ("PUT", "/licenses/actions", job("ReloadLicense", self._prepare_reload_license), "ReloadLicense"),
+            ("PUT", "/licenses/mn/{managementNodeUuid}/actions", job("UpdateLicense", self._prepare_update_license),
+             "UpdateLicense"),
+            ("POST", "/longjobs", job("SubmitLongJob", self._prepare_submit_long_job), "SubmitLongJob"),
+            ("GET", "/longjobs", query("long_job"), "QueryLongJob"),
+            ("GET", "/longjobs/{uuid}", query("long_job"), "QueryLongJob"),
+            ("DELETE", "/longjobs/{uuid}", job("DeleteLongJob", self._prepare_delete_long_job), "DeleteLongJob"),
+            ("PUT", "/longjobs/{uuid}/actions", job("CancelLongJob", self._prepare_cancel_long_job), "CancelLongJob"),
+        ]
+
+    # --- handler kinds -------------------------------------------------------------------------
+    def _guarded(self, handler: Handler) -> Handler:
+        """Answer an unexpected fault as ZStack's REST server does: 500 with an internal error."""
+
+        @functools.wraps(handler)
+        def guarded(request: Request) -> Response:
+            try:
+                return handler(request)
+            except HttpError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the boundary where any fault becomes a 500
+                return Response(500, error_body("SYS.1000", "internal error", f"{type(exc).__name__}: {exc}"))
+
+        return guarded
+
+    def _query(self, kind: str) -> Handler:
+        """A query API: `GET /<resource>` with query parameters, or `GET /<resource>/{uuid}`."""
+        rows = {
+            "management_node": self.state.node_inventories,
+            "system_tag": lambda: self.state.tag_inventories("System"),
+            "user_tag": lambda: self.state.tag_inventories("User"),
+            "notification": self.state.notification_inventories,
+            "gc_job": self.state.gc_job_inventories,
+            "long_job": self.state.long_job_inventories,
+        }[kind]
+
+        def handler(request: Request) -> Response:
+            self._require_session(request)
+            uuid = request.path_params.get("uuid")
+            # As ZStack's REST server: GET /<resource>/{uuid} is the condition uuid=<uuid> and nothing else.
+            params = {"q": [f"uuid={uuid}"]} if uuid is not None else request.query
+            try:
+                return Response(200, run_query(rows(), params, QUERY_FIELDS[kind]))
+            except QueryError as error:
+                raise invalid_argument(error.parameter, error.reason) from error
+
+        return handler
+
+    def _read(self, produce: Callable[[Request], dict[str, Any]], needs_session: bool = True) -> Handler:
+        """A synchronous GET: 200 with the answer, or 503 with the error when the operation fails."""
+
+        def handler(request: Request) -> Response:
+            if needs_session:
+                self._require_session(request)
+            try:
+                return Response(200, produce(request))
+            except ZStackFailure as failure:
+                return Response(503, failure.body())
+
+        return handler
+
+    def _async(self, api: str, prepare: Prepare) -> Handler:
+        """An async API: checked now (400), run now, its result revealed by the job after `job_delay`."""
+
+        def handler(request: Request) -> Response:
+            self._require_session(request)
+            job_uuid = job_uuid_header(request)
+            webhook = webhook_header(request)
+            if job_uuid is not None and self.state.find_job(job_uuid) is not None:
+                return self._accepted(request, job_uuid)
+            job_uuid = job_uuid or self.new_uuid()
+            action = prepare(request, job_uuid)
+            try:
+                success, body = True, action()
+            except ZStackFailure as failure:
+                success, body = False, failure.body()
+            job = self.state.record_job(job_uuid, api, success, body, webhook)
+            if webhook is not None:
+                self._schedule_webhook(job)
+            return self._accepted(request, job_uuid)
+
+        return handler
+
+    def _accepted(self, request: Request, job_uuid: str) -> Response:
+        return Response(202, {"location": f"{request.base_url}{API_PREFIX}/api-jobs/{job_uuid}"})
+
+    def _schedule_webhook(self, job: dict[str, Any]) -> None:
+        """Deliver the result once the job is done, in real seconds (emulated delay / time scale)."""
+        delay = max(0.0, (job["readyAt"] - self.now()) / self.clock.time_scale)
+        timer = threading.Timer(delay, deliver_webhook,
+                                args=(job["webhook"], job["uuid"], job["success"], copy.deepcopy(job["body"])))
+        timer.daemon = True
+        timer.start()
+
+    def _require_session(self, request: Request) -> None:
+        header = (request.header("Authorization") or "").strip()
+        if not header:
+            raise invalid_session("missing header 'Authorization: OAuth <session uuid>'")
+        scheme, _, session_uuid = header.partition(" ")
+        session_uuid = session_uuid.strip()
+        if scheme != "OAuth" or not session_uuid:
+            raise invalid_session("the header Authorization must be 'OAuth <session uuid>'")
+        if not self.state.session_valid(session_uuid):
+            raise invalid_session(f"the session[uuid:{session_uuid}] does not exist or has expired")
+
+    # --- sessions and jobs ------------------------------------------------------------------------
+    def _login(self, request: Request) -> Response:
+        section = action_section(request, "logInByAccount")
+        account = required_string(section, "accountName")
+        password = required_string(section, "password")
+        inventory = self.state.login(account, password)
+        if inventory is None:
+            raise ZStackError(503, LOGIN_FAILED_CODE, "wrong account name or password",
+                              f"account[name:{account}] does not exist or the password (SHA-512 hex) is wrong")
+        return Response(200, {"inventory": inventory})
+
+    def _logout(self, request: Request) -> Response:
+        self._require_session(request)
+        self.state.logout(request.path_params["uuid"])
+        return Response(200, {})
+
+    def _poll_job(self, request: Request) -> Response:
+        self._require_session(request)
+        job_uuid = request.path_params["uuid"]
+        job = self.state.poll_job(job_uuid)
+        if job is None:
+            raise ZStackError(404, "SYS.1003", "the job has been expired",
+                              f"the API job[uuid:{job_uuid}] does not exist or has expired")
+        if not self.state.job_ready(job):
+            return self._accepted(request, job_uuid)
+        return Response(200 if job["success"] else 503, copy.deepcopy(job["body"]))
+
+    # --- management nodes -------------------------------------------------------------------------
+    def _management_node_action(self, request: Request) -> Response:
+        """GetVersion and GetCurrentTime share the path; both need no session and answer at once."""
+        body = json_body(request)
+        if "getVersion" in body:
+            action_section(request, "getVersion")
+            return Response(200, {"version": VERSION})
+        if "getCurrentTime" in body:
+            action_section(request, "getCurrentTime")
+            return Response(200, {"currentTime": self.state.current_time()})
+        raise invalid_argument("getVersion|getCurrentTime", "is missing: the body must hold one of these actions")
+
+    def _is_ready_to_go(self, request: Request) -> dict[str, Any]:
+        return {"managementNodeId": self.state.ready_node(request.arg("managementNodeId") or None)}
+
+    # --- tags -------------------------------------------------------------------------------------
+    def _prepare_create_tag(self, kind: str) -> Prepare:
+        def prepare(request: Request, api_id: str) -> Action:
+            params = params_section(request)
+            resource_type = required_string(params, "resourceType")
+            resource_uuid = required_string(params, "resourceUuid")
+            tag = required_string(params, "tag")
+            return lambda: {"inventory": self.state.create_tag(kind, resource_type, resource_uuid, tag)}
+
+        return prepare
+
+    def _prepare_update_system_tag(self, request: Request, api_id: str) -> Action:
+        tag = required_string(action_section(request, "updateSystemTag"), "tag")
+        uuid = request.path_params["uuid"]
+        return lambda: {"inventory": self.state.update_system_tag(uuid, tag)}
+
+    def _prepare_delete_tag(self, request: Request, api_id: str) -> Action:
+        mode = body_or_query_value(request, "deleteMode") or "Permissive"
+        if mode not in DELETE_MODES:
+            raise invalid_argument("deleteMode", f"must be one of {', '.join(DELETE_MODES)}, not {mode!r}")
+        uuid = request.path_params["uuid"]
+        return empty_result(lambda: self.state.delete_tag(uuid, enforcing=mode == "Enforcing"))
+
+    # --- task progress, notifications, capacity ------------------------------------------------------
+    def _get_task_progress(self, request: Request) -> dict[str, Any]:
+        everything = query_boolean(request, "all")
+        return {"inventories": self.state.task_progress_entries(request.path_params["apiId"], everything)}
+
+    def _prepare_delete_notifications(self, request: Request, api_id: str) -> Action:
+        body = json_body(request)
+        if "uuids" in body:
+            uuids = string_list(body["uuids"], "uuids")
+        else:
+            uuids = query_list(request, "uuids")
+        if not uuids:
+            raise invalid_argument("uuids", "is missing: give the notification uuids in the body or the query")
+        return empty_result(lambda: self.state.delete_notifications(uuids))
+
+    def _prepare_update_notifications_status(self, request: Request, api_id: str) -> Action:
+        section = action_section(request, "updateNotificationsStatus")
+        uuids = string_list(section.get("uuids"), "uuids")
+        status = required_string(section, "status")
+        if status not in NOTIFICATION_STATUSES:
+            raise invalid_argument("status", f"must be one of {', '.join(NOTIFICATION_STATUSES)}, not {status!r}")
+        return empty_result(lambda: self.state.update_notifications_status(uuids, status))
+
+    def _get_cpu_memory_capacity(self, request: Request) -> dict[str, Any]:
+        zones, clusters, hosts = (query_list(request, name) for name in ("zoneUuids", "clusterUuids", "hostUuids"))
+        if not (query_boolean(request, "all") or zones or clusters or hosts):
+            raise invalid_argument("zoneUuids|clusterUuids|hostUuids",
+                                   "is missing: give at least one non-empty list, or all=true")
+        return self.state.cpu_memory_capacity(zones, clusters, hosts)
+
+    # --- GC jobs ------------------------------------------------------------------------------------
+    def _prepare_trigger_gc_job(self, request: Request, api_id: str) -> Action:
+        action_section(request, "triggerGCJob")
+        uuid = request.path_params["uuid"]
+        return empty_result(lambda: self.state.trigger_gc_job(uuid))
+
+    def _prepare_delete_gc_job(self, request: Request, api_id: str) -> Action:
+        uuid = request.path_params["uuid"]
+        return empty_result(lambda: self.state.delete_gc_job(uuid))
+
+    # --- license --------------------------------------------------------------------------------------
+    def _get_license_info(self, request: Request) -> dict[str, Any]:
+        return {"inventory": self.state.license_info()}
+
+    def _get_license_capabilities(self, request: Request) -> dict[str, Any]:
+        return {"capabilities": dict(LICENSE_CAPABILITIES), "success": True}
+
+    def _prepare_reload_license(self, request: Request, api_id: str) -> Action:
+        section = action_section(request, "reloadLicense")
+        node_uuids = string_list(section.get("managementNodeUuids"), "managementNodeUuids", required=False)
+        return lambda: {"inventory": self.state.reload_license(node_uuids)}
+
+    def _prepare_update_license(self, request: Request, api_id: str) -> Action:
+        license_text = required_string(action_section(request, "updateLicense"), "license")
+        try:
+            fields = decode_license(license_text)
+        except ValueError as exc:
+            raise invalid_argument("license", str(exc)) from exc
+        node_uuid = request.path_params["managementNodeUuid"]
+        return lambda: {"inventory": self.state.update_license(node_uuid, license_text, fields)}
+
+    # --- long jobs ------------------------------------------------------------------------------------
+    def _prepare_submit_long_job(self, request: Request, api_id: str) -> Action:
+        params = params_section(request)
+        values = {"jobName": required_string(params, "jobName"), "jobData": required_string(params, "jobData")}
+        for name in ("name", "description", "resourceUuid", "targetResourceUuid"):
+            values[name] = optional_string(params, name)
+        if values["resourceUuid"] is not None and not _UUID_HEX.match(values["resourceUuid"]):
+            raise invalid_argument("resourceUuid", "must be a UUID written as 32 hex digits without dashes")
+        return lambda: {"inventory": self.state.submit_long_job(api_id, values)}
+
+    def _prepare_cancel_long_job(self, request: Request, api_id: str) -> Action:
+        action_section(request, "cancelLongJob")
+        uuid = request.path_params["uuid"]
+        return empty_result(lambda: self.state.cancel_long_job(uuid))
+
+    def _prepare_delete_long_job(self, request: Request, api_id: str) -> Action:
+        uuid = request.path_params["uuid"]
+        return empty_result(lambda: self.state.delete_long_job(uuid))
+
+
+# --- options ------------------------------------------------------------------------------------------
+
+def settings_from(options: EmulatorOptions) -> Settings:
+    """The model's settings from the emulator options (`extra`: session_timeout, job_delay, long_job_seconds)."""
+    return Settings(
+        username=options.username,
+        password_sha512=hashlib.sha512(options.password.encode("utf-8")).hexdigest(),
+        session_timeout=_seconds(options.extra, "session_timeout", 7200.0),
+        job_delay=_seconds(options.extra, "job_delay", 0.05),
+        long_job_seconds=_seconds(options.extra, "long_job_seconds", 5.0),
+    )
+
+
+def _seconds(extra: dict[str, Any], name: str, default: float) -> float:
+    value = extra.get(name, default)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"zstack option {name} must be a number of seconds, not {value!r}") from None
+    if not seconds >= 0:
+        raise ValueError(f"zstack option {name} must not be negative")
+    return seconds
+
+
+# --- request parsing ------------------------------------------------------------------------------------
+
+def job_uuid_header(request: Request) -> str | None:
+    """`X-Job-UUID`: a uuid4 as 32 lowercase hex digits without dashes, else 400."""
+    value = request.header("X-Job-UUID")
+    if value is None:
+        return None
+    if not _JOB_UUID.match(value.strip()):
+        raise invalid_argument("X-Job-UUID", "must be a version 4 UUID written as 32 lowercase hex digits without '-'")
+    return value.strip()
+
+
+def webhook_header(request: Request) -> str | None:
+    """`X-Web-Hook`: an http(s) URL, else 400."""
+    value = request.header("X-Web-Hook")
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise invalid_argument("X-Web-Hook", f"must be an http or https URL, not {value!r}")
+    return value.strip()
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    """The JSON body as a mapping ({} when there is none)."""
+    try:
+        data = request.json()
+    except BadRequest as exc:
+        raise invalid_argument("body", "is not valid JSON") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise invalid_argument("body", "must be a JSON object")
+    return data
+
+
+def action_section(request: Request, name: str) -> dict[str, Any]:
+    """The map under an action name (`{"updateSystemTag": {...}}`); the name must be there."""
+    body = json_body(request)
+    if name not in body:
+        raise invalid_argument(name, f"is missing: the body must be {{\"{name}\": {{...}}}}")
+    return _mapping(body[name], name)
+
+
+def params_section(request: Request) -> dict[str, Any]:
+    """The `params` map of a create call ({} when absent, so the missing field gets named)."""
+    return _mapping(json_body(request).get("params"), "params")
+
+
+def _mapping(value: Any, name: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise invalid_argument(name, "must be a JSON object")
+    return value
+
+
+def required_string(section: dict[str, Any], name: str) -> str:
+    """A non-empty string parameter."""
+    value = section.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise invalid_argument(name, "is missing")
+    if not isinstance(value, str):
+        raise invalid_argument(name, "must be a string")
+    return value
+
+
+def optional_string(section: dict[str, Any], name: str) -> str | None:
+    """A string parameter that may be left out."""
+    value = section.get(name)
+    if value is not None and not isinstance(value, str):
+        raise invalid_argument(name, "must be a string")
+    return value
+
+
+def string_list(value: Any, name: str, required: bool = True) -> list[str]:
+    """A list of non-empty strings (non-empty itself when required)."""
+    if value is None:
+        if required:
+            raise invalid_argument(name, "is missing")
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise invalid_argument(name, "must be a list of strings")
+    if required and not value:
+        raise invalid_argument(name, "must not be empty")
+    return list(value)
+
+
+def query_list(request: Request, name: str) -> list[str]:
+    """A list query parameter, repeated (`a=1&a=2`) or comma-separated (`a=1,2`)."""
+    return [item.strip() for value in request.args(name) for item in value.split(",") if item.strip()]
+
+
+def query_boolean(request: Request, name: str) -> bool:
+    """A boolean query parameter: true or false (any case), false when absent."""
+    value = (request.arg(name) or "").strip().lower()
+    if value not in ("", "true", "false"):
+        raise invalid_argument(name, f"must be true or false, not {request.arg(name)!r}")
+    return value == "true"
+
+
+def body_or_query_value(request: Request, name: str) -> str | None:
+    """A DELETE parameter: the document puts it in the body, ZStack's SDKs in the query string."""
+    body = json_body(request)
+    if name in body:
+        value = body[name]
+        if value is not None and not isinstance(value, str):
+            raise invalid_argument(name, "must be a string")
+        return value
+    return request.arg(name)
+
+
+def empty_result(call: Callable[[], Any]) -> Action:
+    """An operation whose success answers `{}`."""
+
+    def run() -> dict[str, Any]:
+        call()
+        return {}
+
+    return run

@@ -1,0 +1,355 @@
+"""ZStack's query language, as a pure function over a list of inventories.
+
+The document ("查询API") defines the parameters every query API takes: `q` conditions (the
+legacy name `condition` is accepted too), `limit` (default 1000), `start`, `count`,
+`replyWithCount`, `sort` (`+field` / `-field`), `sortBy` + `sortDirection`, `fields` and
+`groupBy`. `run_query` applies them to plain dicts, so the engine can be tested without HTTP.
+
+Readings taken where the document is silent:
+
+- A condition is split where its field name ends, at the longest operator that starts
+  there (`!?=` before `!=` before `=`), so a value may itself contain `=` or `!=`
+  (`tag=a!=b` compares `tag` with `a!=b`). The value is kept as written, spaces included.
+- Comparisons follow SQL: a field that is null matches only `is null`, never `=`, `!=`,
+  `!?=` or `!~=`.
+- Two numbers compare as numbers (exactly, so 32-digit strings never collide); two dates
+  (ZStack's `Apr 24, 2017 7:10:55 PM` or ISO `2017-04-24 19:10:55`) compare as dates;
+  anything else compares as text. Booleans read as `true` / `false`.
+- `~=` is SQL LIKE: `%` any run of characters, `_` one character, `\\` escapes; it is
+  case-sensitive, as is `=`.
+- Sorting puts nulls first in ascending order and last in descending order, as MySQL does.
+- `groupBy` keeps the first row of each group (after sorting); `total` counts the groups.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+DEFAULT_LIMIT = 1000
+VALUE_OPERATORS = ("!?=", "!~=", "?=", "~=", ">=", "<=", "!=", "=", ">", "<")
+NULL_OPERATORS = ("is null", "not null")
+
+_FIELD = r"[A-Za-z_][\w.]*"
+_VALUE_CONDITION = re.compile(
+    r"^\s*(?P<field>%s)\s*(?P<op>%s)(?P<value>.*)$" % (_FIELD, "|".join(re.escape(op) for op in VALUE_OPERATORS)),
+    re.DOTALL,
+)
+_NULL_CONDITION = re.compile(r"^\s*(?P<field>%s)\s+(?P<op>is null|not null)\s*$" % _FIELD)
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_ZSTACK_DATE = re.compile(
+    r"^(?P<mon>%s) (?P<day>\d{1,2}), (?P<year>\d{4}) (?P<hour>\d{1,2}):(?P<min>\d{2}):(?P<sec>\d{2}) (?P<ampm>AM|PM)$"
+    % "|".join(_MONTHS)
+)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$")
+
+
+class QueryError(ValueError):
+    """A query parameter that is missing, malformed or names an unknown field."""
+
+    def __init__(self, parameter: str, reason: str):
+        super().__init__(f"parameter[{parameter}] {reason}")
+        self.parameter = parameter
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One `q` condition: a field, an operator and (except for the null tests) a value."""
+
+    field: str
+    op: str
+    value: str | None = None
+
+    def matches(self, row: Mapping[str, Any]) -> bool:
+        """Whether a row satisfies the condition (SQL semantics for nulls)."""
+        actual = row.get(self.field)
+        if self.op == "is null":
+            return actual is None
+        if self.op == "not null":
+            return actual is not None
+        if actual is None:
+            return False
+        return _MATCHERS[self.op](actual, self.value or "")
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """Every query parameter, parsed and checked."""
+
+    conditions: tuple[Condition, ...] = ()
+    limit: int = DEFAULT_LIMIT
+    start: int = 0
+    count: bool = False
+    reply_with_count: bool = False
+    sort_by: str | None = None
+    descending: bool = False
+    fields: tuple[str, ...] = ()
+    group_by: str | None = None
+
+
+def parse_condition(text: str) -> Condition:
+    """Split a condition such as `name~=vm%` or `name is null` at its operator."""
+    match = _NULL_CONDITION.match(text)
+    if match:
+        return Condition(match["field"], match["op"])
+    match = _VALUE_CONDITION.match(text)
+    if not match:
+        operators = ", ".join(VALUE_OPERATORS + NULL_OPERATORS)
+        raise QueryError("q", f"has a condition without a query operator: {text!r} (valid operators: {operators})")
+    return Condition(match["field"], match["op"], match["value"])
+
+
+def parse_query(params: Mapping[str, Sequence[str]], fields: Iterable[str]) -> QuerySpec:
+    """Parse the query parameters of a request against the queryable fields.
+
+    Parameters that are not query parameters are ignored, as ZStack does.
+    """
+    known = frozenset(fields)
+    conditions = tuple(_parse_conditions(params, known))
+    sort_by, descending = _parse_sort(params, known)
+    return QuerySpec(
+        conditions=conditions,
+        limit=_non_negative_int(params, "limit", DEFAULT_LIMIT),
+        start=_non_negative_int(params, "start", 0),
+        count=_boolean(params, "count"),
+        reply_with_count=_boolean(params, "replyWithCount"),
+        sort_by=sort_by,
+        descending=descending,
+        fields=_parse_fields(params, known),
+        group_by=_known_field(_first(params, "groupBy"), "groupBy", known),
+    )
+
+
+def run_query(
+    rows: Sequence[Mapping[str, Any]], params: Mapping[str, Sequence[str]], fields: Iterable[str]
+) -> dict[str, Any]:
+    """Answer a query API: `{"inventories": [...]}`, plus `total` when asked, or `{"total": N}` for a count.
+
+    Raises QueryError for an invalid parameter or a condition on an unknown field.
+    """
+    spec = parse_query(params, fields)
+    selected = [row for row in rows if all(cond.matches(row) for cond in spec.conditions)]
+    if spec.sort_by:
+        selected = sort_rows(selected, spec.sort_by, spec.descending)
+    if spec.group_by:
+        selected = first_of_each_group(selected, spec.group_by)
+    total = len(selected)
+    if spec.count:
+        return {"total": total}
+    page = selected[spec.start: spec.start + spec.limit]
+    if spec.fields:
+        page = [{name: row[name] for name in spec.fields if name in row} for row in page]
+    else:
+        page = [dict(row) for row in page]
+    answer: dict[str, Any] = {"inventories": page}
+    if spec.reply_with_count:
+        answer["total"] = total
+    return answer
+
+
+def sort_rows(rows: Sequence[Mapping[str, Any]], field: str, descending: bool = False) -> list[Mapping[str, Any]]:
+    """Stable sort on one field: numerically, by date or as text, whichever all its values allow."""
+    key = _column_key([row.get(field) for row in rows])
+    return sorted(rows, key=lambda row: _null_first(row.get(field), key), reverse=descending)
+
+
+def first_of_each_group(rows: Sequence[Mapping[str, Any]], field: str) -> list[Mapping[str, Any]]:
+    """The first row of every distinct value of a field, in the order the groups first appear."""
+    seen: set[tuple[Any, ...]] = set()
+    kept = []
+    for row in rows:
+        value = row.get(field)
+        group = (0,) if value is None else (1, as_text(value))
+        if group not in seen:
+            seen.add(group)
+            kept.append(row)
+    return kept
+
+
+# --- value semantics ---------------------------------------------------------------------
+
+def as_text(value: Any) -> str:
+    """How a stored value reads as text: booleans as `true`/`false`, whole floats without `.0`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def as_number(value: Any) -> Decimal | None:
+    """The value as an exact number, or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str) and _NUMBER.match(value.strip()):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    return None
+
+
+def as_date(value: Any) -> datetime | None:
+    """The value as a date when written like `Apr 24, 2017 7:10:55 PM` or `2017-04-24 19:10:55`."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    match = _ZSTACK_DATE.match(text)
+    if match:
+        hour = int(match["hour"]) % 12 + (12 if match["ampm"] == "PM" else 0)
+        try:
+            return datetime(int(match["year"]), _MONTHS.index(match["mon"]) + 1, int(match["day"]),
+                            hour, int(match["min"]), int(match["sec"]))
+        except ValueError:
+            return None
+    if _ISO_DATE.match(text):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    return None
+
+
+def compare(actual: Any, expected: str) -> int:
+    """-1, 0 or 1: numbers as numbers, dates as dates, everything else as text."""
+    for convert in (as_number, as_date):
+        left, right = convert(actual), convert(expected)
+        if left is not None and right is not None:
+            return (left > right) - (left < right)
+    left_text = as_text(actual)
+    return (left_text > expected) - (left_text < expected)
+
+
+def equals(actual: Any, expected: str) -> bool:
+    """`=` semantics: booleans ignore case, numbers and dates compare by value, text exactly."""
+    if isinstance(actual, bool):
+        return as_text(actual) == expected.strip().lower()
+    return compare(actual, expected) == 0
+
+
+def like(actual: Any, pattern: str) -> bool:
+    """SQL LIKE: `%` matches any run of characters, `_` exactly one, `\\` escapes the next one."""
+    return _like_regex(pattern).fullmatch(as_text(actual)) is not None
+
+
+def _like_regex(pattern: str) -> re.Pattern[str]:
+    parts = []
+    chars = iter(pattern)
+    for char in chars:
+        if char == "\\":
+            parts.append(re.escape(next(chars, "\\")))
+        elif char == "%":
+            parts.append(".*")
+        elif char == "_":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _in_list(actual: Any, values: str) -> bool:
+    return any(equals(actual, item) for item in values.split(","))
+
+
+_MATCHERS: dict[str, Callable[[Any, str], bool]] = {
+    "=": equals,
+    "!=": lambda actual, value: not equals(actual, value),
+    ">": lambda actual, value: compare(actual, value) > 0,
+    "<": lambda actual, value: compare(actual, value) < 0,
+    ">=": lambda actual, value: compare(actual, value) >= 0,
+    "<=": lambda actual, value: compare(actual, value) <= 0,
+    "?=": _in_list,
+    "!?=": lambda actual, value: not _in_list(actual, value),
+    "~=": like,
+    "!~=": lambda actual, value: not like(actual, value),
+}
+
+
+def _column_key(values: Sequence[Any]) -> Callable[[Any], Any]:
+    present = [value for value in values if value is not None]
+    for convert in (as_number, as_date):
+        if present and all(convert(value) is not None for value in present):
+            return convert
+    return as_text
+
+
+def _null_first(value: Any, key: Callable[[Any], Any]) -> tuple[Any, ...]:
+    return (0,) if value is None else (1, key(value))
+
+
+# --- parameter parsing -------------------------------------------------------------------
+
+def _first(params: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = params.get(name) or []
+    return values[0].strip() if values else None
+
+
+def _parse_conditions(params: Mapping[str, Sequence[str]], known: frozenset[str]) -> Iterable[Condition]:
+    for name in ("q", "condition"):
+        for text in params.get(name) or []:
+            if not text.strip():
+                continue
+            condition = parse_condition(text)
+            if condition.field not in known:
+                raise QueryError(name, f"names an unknown field {condition.field!r} in {text!r}")
+            yield condition
+
+
+def _non_negative_int(params: Mapping[str, Sequence[str]], name: str, default: int) -> int:
+    text = _first(params, name)
+    if text is None or text == "":
+        return default
+    if not re.fullmatch(r"[+]?\d+", text):
+        raise QueryError(name, f"must be a non-negative integer, not {text!r}")
+    return int(text)
+
+
+def _boolean(params: Mapping[str, Sequence[str]], name: str) -> bool:
+    text = _first(params, name)
+    if text is None or text == "":
+        return False
+    if text.lower() not in ("true", "false"):
+        raise QueryError(name, f"must be true or false, not {text!r}")
+    return text.lower() == "true"
+
+
+def _known_field(name: str | None, parameter: str, known: frozenset[str]) -> str | None:
+    if not name:
+        return None
+    if name not in known:
+        raise QueryError(parameter, f"names an unknown field {name!r}")
+    return name
+
+
+def _parse_sort(params: Mapping[str, Sequence[str]], known: frozenset[str]) -> tuple[str | None, bool]:
+    """`sort=+f` / `sort=-f` (a bare name sorts ascending; an unencoded `+` arrives as a space)."""
+    sort = _first(params, "sort")
+    if sort:
+        descending = sort.startswith("-")
+        return _known_field(sort.lstrip("+-").strip(), "sort", known), descending
+    direction = (_first(params, "sortDirection") or "").lower()
+    if direction not in ("", "asc", "desc"):
+        raise QueryError("sortDirection", f"must be asc or desc, not {direction!r}")
+    sort_by = _known_field(_first(params, "sortBy"), "sortBy", known)
+    if direction and not sort_by:
+        raise QueryError("sortDirection", "needs sortBy")
+    return sort_by, direction == "desc"
+
+
+def _parse_fields(params: Mapping[str, Sequence[str]], known: frozenset[str]) -> tuple[str, ...]:
+    names: list[str] = []
+    for value in params.get("fields") or []:
+        for name in value.split(","):
+            name = name.strip()
+            if name and name not in names:
+                names.append(_known_field(name, "fields", known) or name)
+    return tuple(names)

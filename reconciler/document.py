@@ -1,0 +1,392 @@
+"""The desired-state document: YAML with line numbers, validated against schemas built from the specs.
+
+Every problem is reported as `file:line: reason`, all of them at once, before anything reads or
+writes a platform.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError, create_model
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+from .platforms import PLATFORM_NAMES, kinds, platform
+
+SUPPORTED_VERSIONS = (1,)
+_TYPES: dict[str, Any] = {
+    "str": StrictStr,
+    "path": StrictStr,
+    "int": StrictInt,
+    "float": Union[StrictInt, StrictFloat],
+    "bool": StrictBool,
+    "dict": dict,
+    "raw": Any,
+}
+
+
+class DocumentError(Exception):
+    """One or more `file:line: reason` problems."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class Entry:
+    """One desired resource: its kind, its fields (plain data) and where it was written."""
+
+    kind: str
+    data: dict[str, Any]
+    file: str
+    line: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass
+class Endpoint:
+    """Connection settings of one platform; secrets stay unresolved until `resolve()`."""
+
+    platform: str
+    data: dict[str, Any]
+    file: str
+    line: int
+    secret_lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        return bool(self.data.get("embedded"))
+
+    def resolve(self) -> dict[str, Any]:
+        """Connection parameters with `{env: NAME}` and `{file: PATH}` values read now."""
+        params = {}
+        for key, value in self.data.items():
+            if isinstance(value, dict) and ("env" in value or "file" in value):
+                value = self._secret(key, value)
+            params[key] = value
+        return params
+
+    def _secret(self, key: str, ref: dict[str, str]) -> str:
+        where = f"{self.file}:{self.secret_lines.get(key, self.line)}"
+        if "env" in ref:
+            value = os.environ.get(ref["env"])
+            if value is None:
+                raise DocumentError([f"{where}: endpoints.{self.platform}.{key}: environment variable "
+                                     f"{ref['env']} is not set"])
+            return value
+        path = Path(ref["file"]).expanduser()
+        if not path.is_absolute():
+            path = Path(self.file).parent / path
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise DocumentError([f"{where}: endpoints.{self.platform}.{key}: cannot read {path}: {exc.strerror}"])
+
+
+@dataclass
+class Desired:
+    """Everything the files say: endpoints, settings and entries in file order."""
+
+    files: list[str]
+    endpoints: dict[str, Endpoint]
+    settings: dict[str, Any]
+    entries: list[Entry]
+
+    def by_kind(self) -> dict[str, list[Entry]]:
+        grouped: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            grouped.setdefault(entry.kind, []).append(entry)
+        return grouped
+
+
+class SecretRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    env: Optional[StrictStr] = None
+    file: Optional[StrictStr] = None
+
+
+class Settings(BaseModel):
+    """`settings:` of a document."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    concurrency: StrictInt = 8
+
+
+def _field_type(spec_field) -> Any:
+    if spec_field.choices:
+        base: Any = Literal[tuple(spec_field.choices)]
+    elif spec_field.type == "list":
+        base = list[_TYPES.get(spec_field.elements or "raw", Any)]
+    else:
+        base = _TYPES[spec_field.type]
+    return Optional[base]
+
+
+def entry_model(spec) -> type[BaseModel]:
+    """The pydantic model of one entry of a kind: its fields, `state` and `wait` options, nothing else."""
+    fields: dict[str, Any] = {}
+    for name, spec_field in spec.fields.items():
+        fields[name] = (_field_type(spec_field), ... if spec_field.required else None)
+    if spec.states:
+        fields["state"] = (Optional[Literal[tuple(spec.states)]], None)
+    if spec.waits:
+        fields["wait"] = (Optional[StrictBool], None)
+        fields["wait_timeout"] = (Optional[StrictInt], None)
+    return create_model(f"{spec.kind}_entry", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def endpoint_model(name: str) -> type[BaseModel]:
+    """The pydantic model of `endpoints.<platform>`: the connection options, plus `embedded`."""
+    fields: dict[str, Any] = {"embedded": (Optional[StrictBool], None), "state_file": (Optional[StrictStr], None)}
+    for option, spec in platform(name).connection_argument_spec.items():
+        base = _TYPES.get(spec.get("type", "str"), Any)
+        if spec.get("no_log"):
+            base = Union[StrictStr, SecretRef]
+        fields[option] = (Optional[base], None)
+    return create_model(f"{name}_endpoint", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def document_schema() -> dict[str, Any]:
+    """JSON schema of a whole desired-state document."""
+    resources = {kind: (Optional[list[entry_model(spec)]], None) for kind, spec in kinds().items()}
+    endpoints = {name: (Optional[endpoint_model(name)], None) for name in PLATFORM_NAMES}
+    model = create_model(
+        "DesiredState",
+        __config__=ConfigDict(extra="forbid"),
+        version=(Literal[SUPPORTED_VERSIONS], ...),
+        endpoints=(Optional[create_model("Endpoints", __config__=ConfigDict(extra="forbid"), **endpoints)], None),
+        settings=(Optional[Settings], None),
+        resources=(Optional[create_model("Resources", __config__=ConfigDict(extra="forbid"), **resources)], None),
+    )
+    return model.model_json_schema()
+
+
+# --- loading ------------------------------------------------------------------------------
+def _line(node: Any, key: Any = None) -> int:
+    """1-based line of a key (or item) inside a ruamel node, else of the node itself."""
+    try:
+        if key is not None:
+            if isinstance(key, int):
+                return node.lc.item(key)[0] + 1
+            return node.lc.key(key)[0] + 1
+        return node.lc.line + 1
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return 1
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _pydantic_problems(exc: ValidationError, file: str, node: Any, prefix: str) -> list[str]:
+    problems = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        # walk the ruamel node to the deepest existing location for its line number
+        target, line = node, _line(node)
+        for part in loc:
+            if isinstance(target, dict) and part in target:
+                line = _line(target, part)
+                target = target[part]
+            elif isinstance(target, list) and isinstance(part, int) and part < len(target):
+                line = _line(target, part)
+                target = target[part]
+            else:
+                break
+        path = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+        if error["type"] == "extra_forbidden":
+            reason = f"unknown key '{loc[-1]}'"
+        elif error["type"] == "missing":
+            reason = "is required"
+        else:
+            reason = error["msg"]
+            if error["type"].startswith("literal_error"):
+                reason = reason.replace("Input should be", "must be")
+        problems.append(f"{file}:{line}: {path}: {reason}")
+    return problems
+
+
+def _read_yaml(path: str) -> Any:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.load(handle)
+    except OSError as exc:
+        raise DocumentError([f"{path}:1: cannot read: {exc.strerror}"])
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise DocumentError([f"{path}:{line}: invalid YAML: {exc.problem or exc.context}"])
+
+
+def load(paths: list[str]) -> Desired:
+    """Load and validate desired-state files; raise DocumentError listing every problem."""
+    problems: list[str] = []
+    endpoints: dict[str, Endpoint] = {}
+    settings: dict[str, Any] = {}
+    entries: list[Entry] = []
+    for path in paths:
+        try:
+            root = _read_yaml(path)
+        except DocumentError as exc:
+            problems.extend(exc.problems)
+            continue
+        problems.extend(_load_one(path, root, endpoints, settings, entries))
+    if not problems:
+        problems.extend(_check_entries(entries))
+        problems.extend(_check_endpoints(entries, endpoints))
+    if problems:
+        raise DocumentError(problems)
+    return Desired(list(paths), endpoints, settings, entries)
+
+
+def _load_one(path: str, root: Any, endpoints: dict, settings: dict, entries: list) -> list[str]:
+    if not isinstance(root, dict):
+        return [f"{path}:1: a desired-state document must be a mapping with version, endpoints and resources"]
+    problems = []
+    for key in root:
+        if key not in ("version", "endpoints", "settings", "resources"):
+            problems.append(f"{path}:{_line(root, key)}: unknown key '{key}'")
+    if root.get("version") not in SUPPORTED_VERSIONS:
+        line = _line(root, "version") if "version" in root else 1
+        problems.append(f"{path}:{line}: version: must be one of {list(SUPPORTED_VERSIONS)}")
+    problems.extend(_load_endpoints(path, root.get("endpoints"), endpoints, root))
+    problems.extend(_load_settings(path, root.get("settings"), settings, root))
+    problems.extend(_load_resources(path, root.get("resources"), entries, root))
+    return problems
+
+
+def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any) -> list[str]:
+    if node is None:
+        return []
+    if not isinstance(node, dict):
+        return [f"{path}:{_line(root, 'endpoints')}: endpoints: must be a mapping of platform to connection"]
+    problems = []
+    for name, data in node.items():
+        line = _line(node, name)
+        if name not in PLATFORM_NAMES:
+            problems.append(f"{path}:{line}: endpoints: unknown platform '{name}' (known: {', '.join(PLATFORM_NAMES)})")
+            continue
+        if name in endpoints:
+            other = endpoints[name]
+            problems.append(f"{path}:{line}: endpoints.{name}: already defined at {other.file}:{other.line}")
+            continue
+        try:
+            endpoint_model(name).model_validate(_plain(data) if data is not None else {})
+        except ValidationError as exc:
+            problems.extend(_pydantic_problems(exc, path, data, f"endpoints.{name}"))
+            continue
+        plain = _plain(data) or {}
+        if not plain.get("embedded") and not plain.get("url"):
+            problems.append(f"{path}:{line}: endpoints.{name}: url is required unless embedded is true")
+            continue
+        secret_lines = {k: _line(data, k) for k in plain if isinstance(plain[k], dict)}
+        endpoints[name] = Endpoint(name, plain, path, line, secret_lines)
+    return problems
+
+
+def _load_settings(path: str, node: Any, settings: dict, root: Any) -> list[str]:
+    if node is None:
+        return []
+    try:
+        settings.update(Settings.model_validate(_plain(node)).model_dump())
+    except ValidationError as exc:
+        return _pydantic_problems(exc, path, node, "settings")
+    if settings["concurrency"] < 1:
+        return [f"{path}:{_line(node, 'concurrency')}: settings.concurrency: must be at least 1"]
+    return []
+
+
+def _load_resources(path: str, node: Any, entries: list, root: Any) -> list[str]:
+    if node is None:
+        return []
+    if not isinstance(node, dict):
+        return [f"{path}:{_line(root, 'resources')}: resources: must be a mapping of kind to a list of entries"]
+    known = kinds()
+    problems = []
+    for kind, items in node.items():
+        line = _line(node, kind)
+        if kind not in known:
+            problems.append(f"{path}:{line}: resources: unknown kind '{kind}' (known: {', '.join(sorted(known))})")
+            continue
+        if not isinstance(items, list):
+            problems.append(f"{path}:{line}: resources.{kind}: must be a list of entries")
+            continue
+        model = entry_model(known[kind])
+        for index, item in enumerate(items):
+            item_line = _line(items, index)
+            where = f"resources.{kind}[{index}]"
+            if not isinstance(item, dict):
+                problems.append(f"{path}:{item_line}: {where}: must be a mapping")
+                continue
+            try:
+                model.model_validate(_plain(item))
+            except ValidationError as exc:
+                problems.extend(_pydantic_problems(exc, path, item, where))
+                continue
+            problems.extend(_spec_problems(known[kind], _plain(item), path, item, where))
+            entries.append(Entry(kind, _plain(item), path, _line(item) if _line(item) > 1 else item_line))
+    return problems
+
+
+def _spec_problems(spec, data: dict, path: str, node: Any, where: str) -> list[str]:
+    from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
+
+    try:
+        spec.validate(spec.normalize(data))
+    except SpecError as exc:
+        line = _line(node, exc.option) if exc.option in node else _line(node)
+        option = f".{exc.option}" if exc.option else ""
+        return [f"{path}:{line}: {where}{option}: {exc.message}"]
+    return []
+
+
+def _check_entries(entries: list[Entry]) -> list[str]:
+    """Duplicate identities and references to entries that do not exist."""
+    known = kinds()
+    problems = []
+    seen: dict[tuple, Entry] = {}
+    names: dict[str, set] = {}
+    for entry in entries:
+        spec = known[entry.kind]
+        key = (entry.kind,) + spec.identity_of(spec.normalize(entry.data))
+        if key in seen:
+            first = seen[key]
+            ident = ", ".join(f"{n}={entry.data.get(n)}" for n in spec.identity)
+            problems.append(f"{entry.where}: duplicate {entry.kind} ({ident}); first defined at {first.where}")
+        else:
+            seen[key] = entry
+        if "name" in entry.data:
+            names.setdefault(entry.kind, set()).add(entry.data["name"])
+    for entry in entries:
+        for name, spec_field in known[entry.kind].fields.items():
+            value = entry.data.get(name)
+            if spec_field.reference and value is not None and value not in names.get(spec_field.reference, set()):
+                problems.append(f"{entry.where}: {entry.kind}.{name}: no {spec_field.reference} named '{value}' "
+                                f"in the desired state")
+    return problems
+
+
+def _check_endpoints(entries: list[Entry], endpoints: dict[str, Endpoint]) -> list[str]:
+    known = kinds()
+    problems = []
+    reported = set()
+    for entry in entries:
+        name = known[entry.kind].platform
+        if name not in endpoints and name not in reported:
+            reported.add(name)
+            problems.append(f"{entry.where}: {entry.kind}: no endpoint for platform '{name}' (add endpoints.{name})")
+    return problems

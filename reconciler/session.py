@@ -1,0 +1,83 @@
+"""Connections to the platforms a run needs, including emulators started in-process (`embedded`)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from ansible_collections.converge.platforms.plugins.module_utils.http import Redactor
+
+from .document import Desired, DocumentError
+from .platforms import kinds, platform
+
+EMBEDDED_STATE_DIR = Path(".converge") / "embedded"
+EMBEDDED_CREDENTIALS = {"username": "admin", "password": "password"}
+
+
+class Session:
+    """Clients per platform for one reconciler run; close() logs out and stops embedded emulators."""
+
+    def __init__(self, desired: Desired):
+        self.desired = desired
+        self.redact = Redactor()
+        self._clients: dict[str, Any] = {}
+        self._emulators: list[Any] = []
+        self._lock = threading.Lock()
+
+    def platforms_in_use(self) -> list[str]:
+        known = kinds()
+        return sorted({known[entry.kind].platform for entry in self.desired.entries})
+
+    def connect(self) -> "Session":
+        """Resolve secrets and build a client for each platform the entries use (no request yet)."""
+        for name in self.platforms_in_use():
+            self._clients[name] = self._build(name)
+        return self
+
+    def client(self, name: str) -> Any:
+        return self._clients[name]
+
+    def _build(self, name: str) -> Any:
+        endpoint = self.desired.endpoints[name]
+        params = endpoint.resolve()
+        if endpoint.embedded:
+            params = self._embedded(name, params)
+        for key, option in platform(name).connection_argument_spec.items():
+            if option.get("no_log") and params.get(key):
+                self.redact.add(params[key])
+            if key not in params and "default" in option:
+                params[key] = option["default"]
+        try:
+            return platform(name).client_factory(params)
+        except ValueError as exc:
+            raise DocumentError([f"{endpoint.file}:{endpoint.line}: endpoints.{name}: {exc}"])
+
+    def _embedded(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Start the platform's emulator in this process, keeping its state between runs."""
+        import emulators
+
+        state_file = Path(params.pop("state_file", None) or EMBEDDED_STATE_DIR / f"{name}.json")
+        state_file.parent.mkdir(parents=True, exist_ok=True)
+        handle = emulators.start(name, port=0, state_file=str(state_file))
+        self._emulators.append(handle)
+        merged = dict(EMBEDDED_CREDENTIALS)
+        merged.update({k: v for k, v in params.items() if k != "embedded" and v is not None})
+        merged["url"] = handle.url
+        return merged
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            close = getattr(client, "close", None)
+            if close:
+                close()
+        for handle in self._emulators:
+            handle.stop()
+        self._clients.clear()
+        self._emulators.clear()
+
+    def __enter__(self) -> "Session":
+        return self.connect()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

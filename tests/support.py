@@ -1,0 +1,112 @@
+"""Helpers for the tests: a source checkout visible as the collection, and ansible-playbook runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+_COLLECTIONS_DIR = Path(tempfile.mkdtemp(prefix="converge-collections-"))
+
+
+def collections_dir() -> Path:
+    """A directory holding ansible_collections/converge/platforms -> this checkout."""
+    link = _COLLECTIONS_DIR / "ansible_collections" / "converge" / "platforms"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(ROOT, target_is_directory=True)
+    return _COLLECTIONS_DIR
+
+
+def ansible_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for ansible-* subprocesses: this checkout's collection, no host keys, no retry files."""
+    env = dict(os.environ)
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": str(collections_dir()),
+        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+        "ANSIBLE_HOST_KEY_CHECKING": "false",
+        "ANSIBLE_RETRY_FILES_ENABLED": "false",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        "PYTHONPATH": str(collections_dir()) + os.pathsep + str(ROOT),
+        "PATH": str(BIN) + os.pathsep + env.get("PATH", ""),
+    })
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class PlaybookRun:
+    """What one ansible-playbook run produced: exit code, output and each task's registered result."""
+
+    rc: int
+    stdout: str
+    stderr: str
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_playbook(tasks: list[dict[str, Any]], *, check: bool = False, diff: bool = False, verbosity: int = 0,
+                 env: dict[str, str] | None = None, workdir: Path | None = None, ignore_errors: bool = True,
+                 module_defaults: dict[str, Any] | None = None) -> PlaybookRun:
+    """Run tasks on localhost through ansible-playbook; each task's result is registered and returned.
+
+    Failed tasks do not stop the play (ignore_errors) so the test can assert on their `msg`.
+    """
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="converge-play-"))
+    out_file = workdir / "results.json"
+    play_tasks = []
+    names = []
+    for index, task in enumerate(tasks):
+        task = dict(task)
+        task.setdefault("name", f"task {index}")
+        task["register"] = f"result_{index}"
+        if ignore_errors:
+            task["ignore_errors"] = True
+        play_tasks.append(task)
+        names.append(f"result_{index}")
+    collect = "{{ [" + ", ".join(names) + "] | to_json }}"
+    play_tasks.append({"name": "collect results", "ansible.builtin.copy": {"content": collect, "dest": str(out_file)},
+                       "check_mode": False, "diff": False, "delegate_to": "localhost"})
+    play = {"hosts": "localhost", "gather_facts": False, "connection": "local", "tasks": play_tasks}
+    if module_defaults:
+        play["module_defaults"] = module_defaults
+    playbook = workdir / "play.yml"
+    playbook.write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")
+    cmd = [str(BIN / "ansible-playbook"), "-i", "localhost,", str(playbook)]
+    if check:
+        cmd.append("--check")
+    if diff:
+        cmd.append("--diff")
+    if verbosity:
+        cmd.append("-" + "v" * verbosity)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env), cwd=str(workdir), timeout=600)
+    results = json.loads(out_file.read_text(encoding="utf-8")) if out_file.exists() else []
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, results)
+
+
+def run_cli(args: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
+            timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run a console script of this project (reconciler, converge-emulator) as a subprocess."""
+    return subprocess.run([str(BIN / args[0])] + args[1:], capture_output=True, text=True, env=ansible_env(env),
+                          cwd=str(cwd) if cwd else None, timeout=timeout)
+
+
+def writes(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The requests of an emulator log that could change state."""
+    return [r for r in requests if r["method"] not in ("GET", "HEAD", "OPTIONS")
+            and not r["path"].endswith("/accounts/login")]
