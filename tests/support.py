@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -106,7 +107,9 @@ def run_cli(args: list[str], *, env: dict[str, str] | None = None, cwd: Path | N
                           cwd=str(cwd) if cwd else None, timeout=timeout)
 
 
+AUTH_PATH = re.compile(r"(?i)(/login|/logout|/reauth|/accounts/sessions/)")
+
+
 def writes(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The requests of an emulator log that could change state."""
-    return [r for r in requests if r["method"] not in ("GET", "HEAD", "OPTIONS")
-            and not r["path"].endswith("/accounts/login")]
+    """The requests of an emulator log that could change state (logging in and out aside)."""
+    return [r for r in requests if r["method"] not in ("GET", "HEAD", "OPTIONS") and not AUTH_PATH.search(r["path"])]

@@ -30,6 +30,18 @@ MODULES = {
                     "short": "Read ZStack management nodes, version, time, capacity, license, tags, jobs",
                     "description": ["Reads what the ZStack global API exposes; never changes anything.",
                                     "Independent reads run concurrently; query subsets read every page."]},
+    "osgview_vm_group": {"spec": "resources.osgview:VmGroupSpec", "fragment": "osgview"},
+    "osgview_vm_group_info": {"fields": "osgview_info:INFO_FIELDS", "fragment": "osgview",
+                              "short": "Read the VMs and the console of an OSG view lab VM group",
+                              "description": ["Reports each VM's readiness (C(gperpare)) and start status "
+                                              "(C(gstart)), and the group's connection details (C(gconnent)) once "
+                                              "every VM is active; never changes anything."]},
+    "vsd_snapshot": {"spec": "resources.vsd:SnapshotSpec", "fragment": "vsd"},
+    "vsd_volume_snapshot_rollback": {"spec": "resources.vsd:VolumeSnapshotRollbackSpec", "fragment": "vsd"},
+    "vsd_snapshot_info": {"fields": "vsd_info:INFO_FIELDS", "fragment": "vsd",
+                          "short": "Read the snapshots of a VSD VM, its snapshot tree and its head",
+                          "description": ["Reads the snapshots of one VSD virtual machine; never changes anything.",
+                                          "The snapshot list is read page by page, every page."]},
 }
 
 STATE_DOCS = {
@@ -39,6 +51,8 @@ STATE_DOCS = {
     "triggered": "the GC job has run (a job whose status is C(Done) is left alone)",
     "submitted": "a long job of this name exists; it is submitted when none does",
     "cancelled": "the long job is not running; a running one is cancelled",
+    "current": "the VM runs from this snapshot: it is rolled back to it unless it already is the head (see I(force))",
+    "rolled_back": "the volumes are rolled back to their snapshots (runs, and reports a change, on every call)",
 }
 
 
@@ -95,7 +109,7 @@ def documentation(name: str, entry: dict) -> str:
         "short_description": short,
         "version_added": "0.1.0",
         "description": description,
-        "author": ["converge contributors"],
+        "author": ["converge contributors (@converge)"],
         "options": options,
         "extends_documentation_fragment": [f"converge.platforms.{entry['fragment']}", "converge.platforms.attributes"],
         "attributes": {

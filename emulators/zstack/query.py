@@ -348,8 +348,8 @@ def _parse_sort(params: Mapping[str, Sequence[str]], known: frozenset[str]) -> t
 def _parse_fields(params: Mapping[str, Sequence[str]], known: frozenset[str]) -> tuple[str, ...]:
     names: list[str] = []
     for value in params.get("fields") or []:
-        for name in value.split(","):
-            name = name.strip()
+        for name in (part.strip() for part in value.split(",")):
             if name and name not in names:
-                names.append(_known_field(name, "fields", known) or name)
+                _known_field(name, "fields", known)
+                names.append(name)
     return tuple(names)

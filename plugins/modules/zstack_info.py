@@ -16,7 +16,7 @@ description:
 - Reads what the ZStack global API exposes; never changes anything.
 - Independent reads run concurrently; query subsets read every page.
 author:
-- converge contributors
+- converge contributors (@converge)
 options:
   gather_subset:
     description:

@@ -20,7 +20,7 @@ description:
 - Idempotent; supports check mode and diff mode (diff shows only what changes). Also usable as the reconciler kind
   C(zstack_license).
 author:
-- converge contributors
+- converge contributors (@converge)
 options:
   management_node_uuid:
     description:

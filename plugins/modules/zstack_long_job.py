@@ -17,7 +17,7 @@ description:
 - Idempotent; supports check mode and diff mode (diff shows only what changes). Also usable as the reconciler kind
   C(zstack_long_job).
 author:
-- converge contributors
+- converge contributors (@converge)
 options:
   name:
     description:

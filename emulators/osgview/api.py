@@ -1,0 +1,90 @@
+"""HTTP routes of the OSG view lab API: the four group operations in use, GET or POST.
+
+Every answer is the flat envelope of the document's examples, `{"status": <code>, "msg": "",
+...}`, carried by HTTP 200 whatever the code: the status in the body is the answer. Parameters
+come from the query string or a form-encoded body ("传参方式：post 或 get").
+
+The retired single-server operation (`openstack_common_server_run`, "独立主机运行界面(停用)") is
+deliberately not implemented: the document marks it out of use and gives it no URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..common.app import EmulatorApp
+from ..common.http import HttpError, Request, Response, Router
+from .state import DEFAULT_METHOD, OK, BAD_REQUEST, OsgFailure, OsgViewState, Settings
+
+METHODS = ["GET", "POST"]
+
+
+class OsgViewEmulator(EmulatorApp):
+    """OSG view: clone a lab VM group, follow its build and start, and get its console."""
+
+    platform = "osgview"
+    default_port = 18084
+
+    def register_routes(self, router: Router) -> None:
+        """The four operations in use, each by GET or POST."""
+        router.add(METHODS, "/osgview/gclone", self._operation(self._clone))
+        router.add(METHODS, "/osgview/gperpare", self._operation(self._prepare))
+        router.add(METHODS, "/osgview/gstart", self._operation(self._start))
+        router.add(METHODS, "/osgview/gconnent", self._operation(self._connect))
+
+    def reset(self) -> None:
+        """Built-in templates plus the fixtures' templates; no groups."""
+        self.state = OsgViewState(self._settings(), self.clock.now, self.rng.getrandbits)
+        self.state.load(self.fixtures)
+
+    def export_state(self) -> dict[str, Any]:
+        return self.state.export()
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        self.state.restore(data)
+
+    def error_response(self, error: HttpError, request: Request) -> Response:
+        """Unknown paths and methods keep their HTTP status, with the platform's envelope."""
+        return Response(error.status, {"status": error.status, "msg": error.message})
+
+    # --- operations -----------------------------------------------------------------------------
+    def _clone(self, params: dict[str, str], request: Request) -> dict[str, Any]:
+        return self.state.clone(*_required(params, "gtuuid", "marker"))
+
+    def _prepare(self, params: dict[str, str], request: Request) -> dict[str, Any]:
+        self.state.prepare(*_required(params, "gtuuid", "gnuuid", "server_id"))
+        return {}
+
+    def _start(self, params: dict[str, str], request: Request) -> dict[str, Any]:
+        return {"vm_status": self.state.start(*_required(params, "gtuuid", "gnuuid", "server_id"))}
+
+    def _connect(self, params: dict[str, str], request: Request) -> dict[str, Any]:
+        (gnuuid,) = _required(params, "gnuuid")
+        return self.state.connect(gnuuid, params.get("method") or DEFAULT_METHOD, request.base_url)
+
+    def _operation(self, run: Callable[[dict[str, str], Request], dict[str, Any]]) -> Callable[[Request], Response]:
+        """Wrap an operation: read its parameters, put its answer or failure in the envelope."""
+        def handler(request: Request) -> Response:
+            params = {key: values[0] for key, values in request.form().items() if values}
+            try:
+                answer = run(params, request)
+            except OsgFailure as failure:
+                return Response(200, {"status": failure.status, "msg": failure.msg})
+            return Response(200, {"status": OK, "msg": "", **answer})
+        return handler
+
+    def _settings(self) -> Settings:
+        build = self.options.extra.get("build_seconds")
+        if build is None:
+            return Settings()
+        if isinstance(build, bool) or not isinstance(build, (int, float)) or build < 0:
+            raise ValueError("osgview: build_seconds must be a number >= 0")
+        return Settings(build_seconds=float(build))
+
+
+def _required(params: dict[str, str], *names: str) -> list[str]:
+    """The values of required parameters; a missing or empty one is the document's 400."""
+    missing = [name for name in names if not params.get(name, "").strip()]
+    if missing:
+        raise OsgFailure(BAD_REQUEST, "missing parameter: " + ", ".join(missing))
+    return [params[name].strip() for name in names]

@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """Connection options of the OSG view modules."""
+
+    DOCUMENTATION = r"""
+options:
+  url:
+    description:
+      - Base URL of the OSG view server, such as C(http://127.0.0.1:18084) (the C(/osgview/...) paths are added).
+      - The API has no login; OSG view answers status 400 for a group the caller may not use.
+      - If not set, the environment variable E(OSGVIEW_URL) is used.
+    type: str
+    required: true
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of an C(https) URL.
+      - If not set, the environment variable E(OSGVIEW_VALIDATE_CERTS) is used.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Read timeout of one HTTP request, in seconds.
+    type: int
+    default: 30
+requirements:
+  - requests
+"""

@@ -1,0 +1,325 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Resource spec of the OSG view kind: a course-lab VM group cloned from a template."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import fcntl
+import json
+import os
+import tempfile
+import time
+
+from ansible_collections.converge.platforms.plugins.module_utils.osgview import (
+    BAD_REQUEST,
+    DEFAULT_METHOD,
+    METHODS,
+    NOT_IN_GROUP,
+    OPENSTACK_FAILURE,
+    PREPARE_PATH,
+    OsgViewError,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.spec import (
+    CREATE,
+    NOOP,
+    Change,
+    Field,
+    ResourceSpec,
+    SpecError,
+)
+
+FIRST_POLL_DELAY = 0.05
+MAX_POLL_DELAY = 2.0
+RECORD_FORMAT = 1
+
+
+# --- reading a group ------------------------------------------------------------------------------
+def read_vm(client, gtuuid, gnuuid, server_id):
+    """One VM: its build readiness (gperpare) and, once active, its start status (gstart)."""
+    vm = client.prepare(gtuuid, gnuuid, server_id)
+    vm["vm_status"] = client.start(gtuuid, gnuuid, server_id) if vm["state"] == "active" else None
+    return vm
+
+
+def group_view(client, gnuuid, vms, method):
+    """A group's facts from its VMs; the console is asked for only once every VM is active."""
+    # gperpare's 200 is the document's "found, and the VM status is active": that is readiness.
+    # gstart's vm_status is only "for debugging", so it is reported, never waited on.
+    ready = all(vm["state"] == "active" for vm in vms)
+    return {
+        "gnuuid": gnuuid,
+        "server_ids": [vm["server_id"] for vm in vms],
+        "count": len(vms),
+        "ready": ready,
+        "vms": vms,
+        "method": method,
+        "connection": client.connect(gnuuid, method) if ready else None,
+    }
+
+
+def read_group(client, gtuuid, gnuuid, server_ids, method=DEFAULT_METHOD):
+    """Readiness and start status of each VM of a group, and its connection details once ready."""
+    vms = [read_vm(client, gtuuid, gnuuid, server_id) for server_id in server_ids]
+    return group_view(client, gnuuid, vms, method)
+
+
+def pending_view(gnuuid, server_ids, method):
+    """A group just cloned: every VM building, no console yet."""
+    vms = [{"server_id": s, "state": "building", "status": None, "msg": "", "vm_status": None} for s in server_ids]
+    return {"gnuuid": gnuuid, "server_ids": list(server_ids), "count": len(server_ids), "ready": False, "vms": vms,
+            "method": method, "connection": None}
+
+
+def with_identity(gtuuid, marker, if_cache, view):
+    """The module's C(vm_group): the group's identity and clone facts, then the group as read."""
+    result = {"gtuuid": gtuuid, "marker": marker, "if_cache": if_cache}
+    result.update(view)
+    return result
+
+
+def failed_vms(live):
+    """The VMs of a group that OpenStack put in error (gperpare's 101)."""
+    return [vm for vm in live.get("vms") or [] if vm["state"] == "error"]
+
+
+# --- the record of cloned groups ------------------------------------------------------------------
+class GroupRecords:
+    """A JSON file on the controller naming each group cloned, by endpoint URL, template and marker.
+
+    The OSG view API cannot list groups; this file is how a later run finds the group an earlier
+    one cloned. Writers lock the file and replace it atomically, so concurrent runs keep every record.
+    """
+
+    def __init__(self, path):
+        self.path = os.path.abspath(os.path.expanduser(path))
+
+    def find(self, url, gtuuid, marker):
+        """The record of the group cloned for this endpoint, template and marker, or None."""
+        return self._match(lambda r: (r.get("url"), r.get("gtuuid"), r.get("marker")) == (url, gtuuid, marker))
+
+    def find_group(self, url, gnuuid):
+        """The record of group `gnuuid` on this endpoint, or None."""
+        return self._match(lambda r: (r.get("url"), r.get("gnuuid")) == (url, gnuuid))
+
+    def save(self, record):
+        """Add a record, replacing the one with the same endpoint, template and marker."""
+        key = (record["url"], record["gtuuid"], record["marker"])
+        directory = os.path.dirname(self.path)
+        if not os.path.isdir(directory):
+            os.makedirs(directory)
+        with open(self.path + ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            records = [r for r in self._load() if (r.get("url"), r.get("gtuuid"), r.get("marker")) != key]
+            records.append(record)
+            self._write(records)
+
+    def _match(self, predicate):
+        for record in self._load():
+            if predicate(record):
+                return record
+        return None
+
+    def _load(self):
+        try:
+            with open(self.path) as handle:
+                data = json.load(handle)
+        except (IOError, OSError):
+            return []
+        except ValueError as exc:
+            raise SpecError("record_file", "%s is not valid JSON: %s" % (self.path, exc))
+        groups = data.get("groups") if isinstance(data, dict) else None
+        if not isinstance(groups, list):
+            raise SpecError("record_file", "%s does not hold a converge record of OSG view groups" % self.path)
+        return [r for r in groups if isinstance(r, dict)]
+
+    def _write(self, records):
+        handle, tmp = tempfile.mkstemp(prefix=".osgview-groups-", dir=os.path.dirname(self.path))
+        with os.fdopen(handle, "w") as out:
+            json.dump({"format": RECORD_FORMAT, "groups": records}, out, indent=1, sort_keys=True)
+        os.replace(tmp, self.path)
+
+
+# --- the spec ---------------------------------------------------------------------------------------
+class VmGroupSpec(ResourceSpec):
+    """A course-lab VM group on OSG view, cloned from a group template (I(gtuuid)) for a course scenario (I(marker)).
+    The module waits until every VM of the group is active, then returns the group id, the VM ids, whether the
+    template's image was cached, and how to connect to the group's console with the chosen I(method).
+
+    The OSG view API has no call that lists or finds groups, so idempotence needs the group's id from an earlier
+    run. Give I(gnuuid) (and I(server_ids)) from an earlier run's C(vm_group) result and the module checks that
+    group, waiting while it is still building, instead of cloning a new one; a group OSG view no longer knows is
+    an error, never a silent second clone.
+
+    Or give I(record_file): each group cloned is recorded there under the endpoint URL, I(gtuuid) and I(marker),
+    and a later run with the same three checks the recorded group instead of cloning. When OSG view no longer
+    knows a recorded group, a new one is cloned and recorded in its place. Choose a I(marker) that names one lab
+    (a course scenario and a student, say): the pair I(gtuuid), I(marker) is then the group's identity. The
+    reconciler identifies C(osgview_vm_group) entries by that pair and finds their groups through I(record_file)
+    the same way, so a second C(apply) clones nothing.
+
+    Without I(gnuuid) or I(record_file), every run clones a new group and reports a change. OSG view has no call
+    to delete a group, so there is no C(state=absent) and the reconciler never prunes these groups. Check mode
+    calls only the read operations (C(gperpare), C(gstart), C(gconnent)), never C(gclone).
+    """
+
+    kind = "osgview_vm_group"
+    platform = "osgview"
+    result_key = "vm_group"
+    description = "Clone an OSG view lab VM group and wait until its VMs are active."
+    identity = ("gtuuid", "marker")
+    states = ("present",)
+    waits = True
+    fields = {
+        "gtuuid": Field("str", "Id of the VM group template to clone, as the OSG view UI shows it.", required=True,
+                        updatable=False),
+        "marker": Field("str", "Course scenario the group is cloned for; the UI's test runs use C(testing). With "
+                               "I(gtuuid) it identifies the group in I(record_file).", required=True,
+                        updatable=False),
+        "gnuuid": Field("str", "Id of a group cloned earlier (C(vm_group.gnuuid) of an earlier run). When set, "
+                               "that group is checked instead of cloning a new one.", compare=False),
+        "server_ids": Field("list", "Ids of the VMs of group I(gnuuid) (C(vm_group.server_ids) of an earlier run), "
+                                    "which the API cannot list. Not needed when I(record_file) recorded that group.",
+                            elements="str", compare=False),
+        "method": Field("str", "Console to return connection details for: C(vnc) and C(rdp) give an address and a "
+                               "port, C(url) a web console address.", choices=METHODS, default=DEFAULT_METHOD,
+                        compare=False),
+        "record_file": Field("path", "JSON file on the host running the module where each cloned group is "
+                                     "recorded, so that a later run with the same endpoint, I(gtuuid) and I(marker) "
+                                     "finds it.", compare=False),
+    }
+
+    # --- validation ---------------------------------------------------------------------------
+    def check(self, desired):
+        for name in ("gtuuid", "marker", "gnuuid", "record_file"):
+            value = desired.get(name)
+            if value is not None and not value.strip():
+                raise SpecError(name, "must not be empty")
+        server_ids = desired.get("server_ids")
+        if server_ids and not desired.get("gnuuid"):
+            raise SpecError("server_ids", "is only used with gnuuid")
+        if server_ids is not None and not all(isinstance(s, str) and s.strip() for s in server_ids):
+            raise SpecError("server_ids", "must be a list of non-empty VM ids")
+        if desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
+            raise SpecError("wait_timeout", "must be positive")
+
+    # --- reading ----------------------------------------------------------------------------------
+    def read(self, client, desired):
+        """The group named by I(gnuuid), else the one I(record_file) recorded, else None."""
+        records = GroupRecords(desired["record_file"]) if desired.get("record_file") else None
+        if desired.get("gnuuid"):
+            record = records.find_group(client.base_url, desired["gnuuid"]) if records else None
+            return self._read_named(client, desired, record)
+        record = records.find(client.base_url, desired["gtuuid"], desired["marker"]) if records else None
+        return self._read_recorded(client, desired, record) if record else None
+
+    def _read_named(self, client, desired, record):
+        """The group the user named; it must exist (an error names the option)."""
+        server_ids = desired.get("server_ids") or (record or {}).get("server_ids")
+        if not server_ids:
+            raise SpecError("server_ids", "is required with gnuuid (the API cannot list a group's VMs) unless "
+                                          "record_file recorded that group")
+        try:
+            live = read_group(client, desired["gtuuid"], desired["gnuuid"], server_ids, desired["method"])
+        except OsgViewError as exc:
+            if exc.code == NOT_IN_GROUP:
+                raise SpecError("server_ids", "not all are VMs of group %s: %s" % (desired["gnuuid"], exc))
+            if exc.code == BAD_REQUEST:
+                raise SpecError("gnuuid", "group %s cannot be checked: %s" % (desired["gnuuid"], exc))
+            raise
+        return self._with_identity(live, desired, record)
+
+    def _read_recorded(self, client, desired, record):
+        """The group the record names; one OSG view no longer knows comes back as gone."""
+        try:
+            live = read_group(client, desired["gtuuid"], record["gnuuid"], record.get("server_ids") or [],
+                              desired["method"])
+        except OsgViewError as exc:
+            if exc.code not in (BAD_REQUEST, NOT_IN_GROUP):
+                raise
+            return {"gnuuid": record["gnuuid"], "gone": str(exc)}
+        return self._with_identity(live, desired, record)
+
+    @staticmethod
+    def _with_identity(live, desired, record):
+        # gperpare refuses a gtuuid the group was not cloned from (400), so a group that answered
+        # belongs to the desired template; its marker and if_cache are known only from the record.
+        record = record or {}
+        return with_identity(desired["gtuuid"], record.get("marker") or desired["marker"], record.get("if_cache"),
+                             live)
+
+    # --- planning ----------------------------------------------------------------------------------
+    def plan(self, desired, live):
+        if live and live.get("gone"):
+            return Change(self, CREATE, desired, None, note="recorded group %s is no longer known to OSG view (%s); "
+                                                            "a new group is cloned" % (live["gnuuid"], live["gone"]))
+        change = ResourceSpec.plan(self, desired, live)
+        if change.fields:
+            name = sorted(change.fields)[0]
+            raise SpecError(name, "group %s was cloned with %s=%r; a group cannot change it: leave out gnuuid to "
+                                  "clone a new group" % (live["gnuuid"], name, change.fields[name][0]))
+        return change
+
+    def predict(self, change):
+        if change.action != CREATE:
+            return self.public(change.live)
+        desired = change.desired
+        return with_identity(desired["gtuuid"], desired["marker"], None, pending_view(None, [], desired["method"]))
+
+    # --- writing -----------------------------------------------------------------------------------
+    def create(self, client, desired):
+        """Clone the template, record the group, then wait for it as I(wait) says."""
+        answer = client.clone(desired["gtuuid"], desired["marker"])
+        server_ids = list(answer.get("serverlist") or [])
+        if desired.get("record_file"):
+            GroupRecords(desired["record_file"]).save({
+                "url": client.base_url, "gtuuid": desired["gtuuid"], "marker": desired["marker"],
+                "gnuuid": answer.get("gnuuid"), "server_ids": server_ids, "if_cache": answer.get("if_cache"),
+                "cloned_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        live = with_identity(desired["gtuuid"], desired["marker"], answer.get("if_cache"),
+                             pending_view(answer.get("gnuuid"), server_ids, desired["method"]))
+        return self.settle(client, desired, live)
+
+    def delete(self, client, live):
+        raise SpecError(None, "the OSG view API has no operation to delete a VM group")
+
+    def settle(self, client, desired, live):
+        """Fail on a VM in error; with I(wait), poll the VMs still building (with backoff) until all are active."""
+        self._fail_on_error(live)
+        if not live or live.get("ready") or not desired.get("wait"):
+            return live
+        deadline = time.monotonic() + float(desired.get("wait_timeout") or 600)
+        delay = FIRST_POLL_DELAY
+        while not live["ready"]:
+            if time.monotonic() + delay > deadline:
+                raise SpecError("wait_timeout", "group %s (VMs %s) still building after %ss; run again with gnuuid "
+                                                "and server_ids (or record_file) to keep waiting without cloning" % (
+                                                    live["gnuuid"], ", ".join(live["server_ids"]),
+                                                    desired.get("wait_timeout")))
+            time.sleep(delay)
+            delay = min(delay * 2, MAX_POLL_DELAY)
+            live = self._poll(client, desired, live)
+            self._fail_on_error(live)
+        return live
+
+    @staticmethod
+    def _poll(client, desired, live):
+        """The group again, asking only about the VMs that were not active yet."""
+        vms = [vm if vm["state"] == "active" else read_vm(client, desired["gtuuid"], live["gnuuid"], vm["server_id"])
+               for vm in live["vms"]]
+        refreshed = dict(live)
+        refreshed.update(group_view(client, live["gnuuid"], vms, desired["method"]))
+        return refreshed
+
+    @staticmethod
+    def _fail_on_error(live):
+        failed = failed_vms(live or {})
+        if failed:
+            vm = failed[0]
+            raise OsgViewError("VM %s of group %s is in error: %s" % (vm["server_id"], live["gnuuid"], vm["msg"]),
+                               "GET", PREPARE_PATH, code=OPENSTACK_FAILURE)
+
+
+SPECS = [VmGroupSpec()]
