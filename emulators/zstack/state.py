@@ -89,7 +89,8 @@ def format_date(epoch: float) -> str:
     moment = datetime.fromtimestamp(epoch, tz=timezone.utc)
     hour = moment.hour % 12 or 12
     half = "AM" if moment.hour < 12 else "PM"
-    return f"{_MONTHS[moment.month - 1]} {moment.day}, {moment.year} {hour}:{moment.minute:02d}:{moment.second:02d} {half}"
+    clock = f"{hour}:{moment.minute:02d}:{moment.second:02d} {half}"
+    return f"{_MONTHS[moment.month - 1]} {moment.day}, {moment.year} {clock}"
 
 
 def format_license_date(epoch: float) -> str:
@@ -511,7 +512,8 @@ def _progress_entries(progress: Mapping[str, Any], now: float) -> list[dict[str,
         reached = started + duration * (step - 1) / LONG_JOB_STEPS
         if reached > now or (step > 1 and reached >= end):
             break
-        entries.append(_progress_entry(progress, reached, step, f"step {step}/{LONG_JOB_STEPS} of {progress['jobName']}"))
+        content = f"step {step}/{LONG_JOB_STEPS} of {progress['jobName']}"
+        entries.append(_progress_entry(progress, reached, step, content))
     if now >= end:
         outcome = "canceled" if progress["canceledAt"] is not None else "succeeded"
         step = entries[-1]["currentStep"] if outcome == "canceled" else LONG_JOB_STEPS
@@ -564,7 +566,8 @@ def builtin_gc_jobs(now: float) -> list[dict[str, Any]]:
     return [
         {"uuid": "3c4d5e6f7a8b49c0d1e2f3a4b5c6d7e8", "name": "gc-delete-volume-bits-on-local-storage",
          "runnerClass": "org.zstack.storage.primary.local.LocalStorageDeleteBitsGC",
-         "context": json.dumps({"hostUuid": HOST_UUID, "installPath": "/zstack_ps/rootVolumes/acct-36c27e8f/vol.qcow2"}),
+         "context": json.dumps({"hostUuid": HOST_UUID,
+                                 "installPath": "/zstack_ps/rootVolumes/acct-36c27e8f/vol.qcow2"}),
          "type": "TimeBased", "createdAt": now - 7200},
         {"uuid": "4d5e6f7a8b9c4ad1e2f3a4b5c6d7e8f9", "name": "gc-detach-data-volume",
          "runnerClass": "org.zstack.storage.volume.VolumeDetachGC",

@@ -35,7 +35,10 @@ RETRY_STATUSES = (429, 502, 503, 504)
 # query strings. Known secret values are redacted exactly as well (see Redactor.add).
 _SECRET_PATTERNS = [
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:oauth|bearer|basic)?\s*)([^\s\"',}]+)"),
-    re.compile(r"(?i)([\"']?(?:password|passwd|token|session_?id|sessionuuid|cloudpass|license|secret)[\"']?\s*[:=]\s*[\"']?)([^\s\"'&,}]+)"),
+    # "password": "x" in JSON, or password=x in a query string or form body
+    re.compile(r"(?i)([\"'](?:password|passwd|token|session_?id|sessionuuid|cloudpass|license|secret)[\"']\s*:\s*[\"']?)"
+               r"([^\s\"'&,}]+)"),
+    re.compile(r"(?i)(\b(?:password|passwd|token|session_?id|sessionuuid|cloudpass|license|secret)=)([^\s\"'&,}]+)"),
 ]
 
 

@@ -70,7 +70,7 @@ class ZStackClient:
     def __init__(self, url, username, password, timeout=30.0, validate_certs=True, job_timeout=300.0,
                  page_size=DEFAULT_PAGE_SIZE, http=None):
         self.http = http or HttpSession(url, platform="zstack", timeout=timeout, validate_certs=validate_certs,
-                                        retry_statuses=(429, 502, 504))
+                                        retry_statuses=(429,))
         self.username = username
         self.http.redact.add(password)
         self._password_hash = hash_password(password) if password else None
@@ -113,8 +113,8 @@ class ZStackClient:
     # --- calls ---------------------------------------------------------------------------
     def get(self, path, params=None, auth=True):
         """A synchronous GET; returns the decoded body."""
-        response = self._authed(lambda headers: self.http.request("GET", API_PREFIX + path, params=params,
-                                                                  headers=headers), auth)
+        response = self._authed(lambda headers: self._send_with_retries("GET", path, None, job_uuid=None,
+                                                                        headers=headers, params=params), auth)
         return self._result(response, "GET", path)
 
     def call(self, method, path, body=None, auth=True, wait=True, timeout=None):
@@ -157,15 +157,19 @@ class ZStackClient:
                 raise JobTimeout("the job did not finish in time", method, path)
             delay = min(delay * 2, MAX_POLL_DELAY)
 
-    def _send_with_retries(self, method, path, body, job_uuid, headers=None):
-        """Send a write, retrying lost answers; the same X-Job-UUID makes each retry safe."""
+    def _send_with_retries(self, method, path, body, job_uuid, headers=None, params=None):
+        """Send a call, retrying lost answers and bare 502/503/504 from a proxy.
+
+        A ZStack error body is an answer, never retried. Writes carry an X-Job-UUID, so a retry
+        of a write whose answer was lost returns the first result instead of running again.
+        """
         headers = dict(headers or {})
         if job_uuid:
             headers["X-Job-UUID"] = job_uuid
         delay = 0.1
         for attempt in range(1, SUBMIT_ATTEMPTS + 1):
             try:
-                response = self.http.request(method, API_PREFIX + path, json=body, headers=headers)
+                response = self.http.request(method, API_PREFIX + path, json=body, headers=headers, params=params)
             except TransportError:
                 if attempt == SUBMIT_ATTEMPTS:
                     raise

@@ -155,7 +155,7 @@ class _WebhookHandler(BaseHTTPRequestHandler):
 def webhook_receiver():
     server = HTTPServer(("127.0.0.1", 0), _WebhookHandler)
     server.received = queue.Queue()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield server
     server.shutdown()
@@ -829,6 +829,28 @@ def test_export_and_import_state(emulator, zs):
         emulator.app.import_state(exported)
     assert zs.query("/system-tags")["inventories"] == [tag]
     assert zs.query(f"/gc-jobs/{GC_IDLE}")["inventories"][0]["status"] == "Done"
+
+
+def test_state_file_keeps_sessions_tags_and_jobs_across_restarts(tmp_path):
+    state_file = tmp_path / "zstack.json"
+    first = emulators.start("zstack", port=0, state_file=str(state_file), job_delay=0)
+    try:
+        client = ZStack(first.url)
+        client.login()
+        response = client.call("POST", "/user-tags", json={"params": {
+            "resourceType": "VmInstanceVO", "resourceUuid": VM_UUIDS[0], "tag": "kept"}})
+        location = response.json()["location"]
+    finally:
+        first.stop()
+    assert "kept" in state_file.read_text()
+    second = emulators.start("zstack", port=0, state_file=str(state_file))
+    try:
+        client.base_url = second.url
+        assert tags_of(client.query("/user-tags")) == ["kept"]
+        polled = requests.get(location.replace(first.url, second.url), headers=client.headers(), timeout=5)
+        assert polled.status_code == 200 and polled.json()["inventory"]["tag"] == "kept"
+    finally:
+        second.stop()
 
 
 def test_fixtures_extend_and_override_the_built_ins():

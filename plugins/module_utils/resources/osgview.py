@@ -192,6 +192,13 @@ class VmGroupSpec(ResourceSpec):
     }
 
     # --- validation ---------------------------------------------------------------------------
+    def normalize(self, desired):
+        result = ResourceSpec.normalize(self, desired)
+        # the base turns a falsy wait_timeout into the default; keep an explicit 0 so check() refuses it
+        if desired.get("wait_timeout") is not None:
+            result["wait_timeout"] = desired["wait_timeout"]
+        return result
+
     def check(self, desired):
         for name in ("gtuuid", "marker", "gnuuid", "record_file"):
             value = desired.get(name)

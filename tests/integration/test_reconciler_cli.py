@@ -1,0 +1,205 @@
+"""The reconciler CLI as a subprocess against the ZStack emulator."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections import Counter
+
+import pytest
+
+import emulators
+from tests.support import ROOT, run_cli, writes
+
+pytestmark = pytest.mark.slow
+
+VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
+VM2 = "b2e7a1ccd32a4c4d9f8b3cad5e6f7a81"
+HOST = "c3f8b2dde43b4d5eaa9c4dbe6f7a8b92"
+
+
+def desired_file(tmp_path, url: str, body: str, password_env: str = "ZSTACK_TEST_PASSWORD") -> str:
+    path = tmp_path / "desired.yml"
+    path.write_text(textwrap.dedent(f"""\
+        version: 1
+        endpoints:
+          zstack:
+            url: {url}
+            username: admin
+            password: {{env: {password_env}}}
+        resources:
+        """) + textwrap.indent(textwrap.dedent(body), "  "), encoding="utf-8")
+    return str(path)
+
+
+TAGS = f"""\
+zstack_system_tag:
+  - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "ha::NeverStop"}}
+  - {{resource_uuid: {HOST}, resource_type: HostVO, tag: "reservedMemory::2G"}}
+  - {{resource_uuid: {VM2}, resource_type: VmInstanceVO, tag: "ha::NeverStop"}}
+zstack_user_tag:
+  - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "tier::web"}}
+  - {{resource_uuid: {VM2}, resource_type: VmInstanceVO, tag: "tier::db"}}
+"""
+ENV = {"ZSTACK_TEST_PASSWORD": "password"}
+
+
+def tag_counts(handle) -> Counter:
+    return Counter((t["kind"], t["resourceUuid"], t["tag"]) for t in handle.state()["tags"].values())
+
+
+def test_plan_apply_plan_converges(zstack, tmp_path):
+    path = desired_file(tmp_path, zstack.url, TAGS)
+    plan = run_cli(["reconciler", "plan", "--detailed-exitcode", path], env=ENV)
+    assert plan.returncode == 2, plan.stderr
+    assert "Plan: 5 to create, 0 to update, 0 to replace, 0 to delete, 0 other actions." in plan.stdout
+    assert writes(zstack.requests) == []
+
+    applied = run_cli(["reconciler", "apply", path], env=ENV)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Apply complete: 5 applied, 0 failed, 0 skipped." in applied.stdout
+    assert sum(tag_counts(zstack).values()) == 5
+
+    again = run_cli(["reconciler", "plan", "--detailed-exitcode", path], env=ENV)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "No changes. 5 resources match the desired state." in again.stdout
+    second_apply = run_cli(["reconciler", "apply", path], env=ENV)
+    assert second_apply.returncode == 0 and "No changes." in second_apply.stdout
+
+
+def test_plan_reads_through_list_endpoints_in_pages(zstack, tmp_path):
+    path = desired_file(tmp_path, zstack.url, TAGS)
+    zstack.clear_requests()
+    run_cli(["reconciler", "plan", path], env=ENV)
+    reads = [r for r in zstack.requests if r["method"] == "GET"]
+    # one query per kind: system tags and user tags, whatever the number of entries
+    assert sorted(r["path"] for r in reads) == ["/zstack/v1/system-tags", "/zstack/v1/user-tags"]
+
+
+def test_plan_json_and_out_file_show_only_changed_fields(zstack, tmp_path):
+    path = desired_file(tmp_path, zstack.url, f"""\
+        zstack_notification:
+          - {{uuid: 0f1e2d3c4b5a49688796a5b4c3d2e1f0, status: Read}}
+        zstack_system_tag:
+          - {{resource_uuid: {HOST}, resource_type: HostVO, tag: "reservedMemory::2G", replaces: "reservedMemory::1G"}}
+        """)
+    seeded = tmp_path / "seed.yml"
+    seeded.write_text(textwrap.dedent(f"""\
+        version: 1
+        endpoints: {{zstack: {{url: {zstack.url}, password: {{env: ZSTACK_TEST_PASSWORD}}}}}}
+        resources:
+          zstack_system_tag: [{{resource_uuid: {HOST}, resource_type: HostVO, tag: "reservedMemory::1G"}}]
+        """))
+    assert run_cli(["reconciler", "apply", str(seeded)], env=ENV).returncode == 0
+    out = tmp_path / "plan.json"
+    plan = run_cli(["reconciler", "plan", "--format", "json", "--out", str(out), path], env=ENV)
+    assert plan.returncode == 0, plan.stderr
+    data = json.loads(plan.stdout)
+    assert json.loads(out.read_text()) == data
+    assert data["summary"] == {"create": 0, "update": 2, "replace": 0, "delete": 0, "action": 0}
+    by_kind = {c["kind"]: c for c in data["changes"]}
+    assert by_kind["zstack_notification"]["before"] == {"status": "Unread"}
+    assert by_kind["zstack_notification"]["after"] == {"status": "Read"}
+    assert by_kind["zstack_system_tag"]["after"] == {"tag": "reservedMemory::2G"}
+    assert by_kind["zstack_system_tag"]["source"].endswith("desired.yml:11")
+
+
+def test_markdown_plan_for_pull_requests(zstack, tmp_path):
+    path = desired_file(tmp_path, zstack.url, TAGS)
+    plan = run_cli(["reconciler", "plan", "--format", "markdown", path], env=ENV)
+    assert plan.stdout.startswith("| action | resource | changes | source |")
+    assert "**Plan: 5 to create" in plan.stdout
+
+
+def test_validate_reports_file_line_reason_and_touches_nothing(zstack, tmp_path):
+    path = desired_file(tmp_path, zstack.url, f"""\
+        zstack_system_tag:
+          - resource_uuid: {VM}
+            resource_type: VmInstanceVO
+            tag: "ha::NeverStop"
+            colour: blue
+          - resource_uuid: {VM}
+            resource_type: VmInstanceVO
+            tag: 42
+          - resource_uuid: {VM}
+            resource_type: VmInstanceVO
+            tag: "ha::NeverStop"
+          - {{resource_type: HostVO, tag: "x"}}
+        zstack_gadget: []
+        """)
+    for command in (["validate"], ["plan"], ["apply"]):
+        result = run_cli(["reconciler"] + command + [path], env=ENV)
+        assert result.returncode == 1
+        assert result.stderr.splitlines() == [
+            f"{path}:12: resources.zstack_system_tag[0].colour: unknown key 'colour'",
+            f"{path}:15: resources.zstack_system_tag[1].tag: Input should be a valid string",
+            f"{path}:19: resources.zstack_system_tag[3].resource_uuid: is required",
+            f"{path}:20: resources: unknown kind 'zstack_gadget' (known: zstack_gc_job, zstack_license, "
+            "zstack_long_job, zstack_notification, zstack_system_tag, zstack_user_tag)",
+        ]
+        assert "Traceback" not in result.stderr
+    assert zstack.requests == []
+
+
+def test_validate_reports_duplicate_identity(tmp_path):
+    path = desired_file(tmp_path, "http://127.0.0.1:1", f"""\
+        zstack_user_tag:
+          - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "a"}}
+          - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "a"}}
+        """)
+    result = run_cli(["reconciler", "validate", path])
+    assert result.returncode == 1
+    assert result.stderr.strip() == (f"{path}:10: duplicate zstack_user_tag (resource_uuid={VM}, "
+                                     f"resource_type=VmInstanceVO, tag=a); first defined at {path}:9")
+
+
+def test_unreachable_endpoint_and_missing_secret_are_clear_errors(tmp_path):
+    path = desired_file(tmp_path, "http://127.0.0.1:9", TAGS)
+    unset = run_cli(["reconciler", "plan", desired_file(tmp_path, "http://127.0.0.1:9", TAGS, "NOT_SET_ANYWHERE")])
+    assert unset.returncode == 1
+    assert unset.stderr.strip() == (f"{tmp_path / 'desired.yml'}:6: endpoints.zstack.password: environment variable "
+                                    "NOT_SET_ANYWHERE is not set")
+    down = run_cli(["reconciler", "plan", desired_file(tmp_path, "http://127.0.0.1:9", TAGS)], env=ENV)
+    assert down.returncode == 1
+    assert down.stderr.startswith("error: PUT /zstack/v1/accounts/login: zstack did not answer")
+    assert "Traceback" not in down.stderr
+
+
+def test_apply_under_faults_converges_without_duplicates(tmp_path):
+    with emulators.start("zstack", port=0, fault_rate=0.2, seed=20261123) as handle:
+        path = desired_file(tmp_path, handle.url, TAGS)
+        codes = []
+        for _attempt in range(8):
+            result = run_cli(["reconciler", "apply", path], env=ENV)
+            codes.append(result.returncode)
+            assert "Traceback" not in result.stderr
+            if result.returncode == 0 and "No changes." in result.stdout:
+                break
+        faults = [r for r in handle.requests if r.get("fault")]
+        counts = tag_counts(handle)
+    assert codes[-1] == 0 and len(codes) < 8, codes
+    assert faults, "the seed should have injected faults"
+    assert any(f["fault"].startswith("after") for f in faults)
+    assert len(counts) == 5 and set(counts.values()) == {1}, counts
+
+
+def test_secrets_never_printed(tmp_path):
+    planted = "Planted-Reconciler-pw-4471"
+    with emulators.start("zstack", port=0, password=planted) as handle:
+        path = desired_file(tmp_path, handle.url, TAGS)
+        env = {"ZSTACK_TEST_PASSWORD": planted}
+        outputs = [run_cli(["reconciler", cmd, path], env=env) for cmd in ("plan", "apply")]
+        outputs.append(run_cli(["reconciler", "plan", "--format", "json", path], env=env))
+        sessions = list(handle.state()["sessions"])
+        bad = desired_file(tmp_path, handle.url, TAGS)
+        outputs.append(run_cli(["reconciler", "plan", bad], env={"ZSTACK_TEST_PASSWORD": planted + "-wrong"}))
+    assert outputs[-1].returncode == 1
+    text = "".join(o.stdout + o.stderr for o in outputs)
+    assert planted not in text
+    assert sessions and not any(s in text for s in sessions)
+
+
+def test_quickstart_example_validates():
+    result = run_cli(["reconciler", "validate", str(ROOT / "examples" / "quickstart.yml")])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "valid: 4 resources in 1 file(s)"
