@@ -95,6 +95,8 @@ class EmulatorServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: EmulatorServer
     protocol_version = "HTTP/1.1"
+    # headers and body are written separately; without this, keep-alive answers wait on delayed ACKs
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
         """Silence the default stderr access log; the request log keeps the record."""

@@ -12,7 +12,7 @@ How a call is answered (the document's "API规范概述", with the readings in a
 - `X-Web-Hook` makes the emulator POST the result there once the job is done, with the
   headers `X-Job-UUID` and `X-Job-Success`.
 - Every call but login, GetVersion, GetCurrentTime and GetLicenseInfo needs
-  `Authorization: OAuth <session uuid>`, else 401 (ID.1002).
+  `Authorization: OAuth <session uuid>`, else 401 (ID.1001).
 - Query APIs (`GET /<resource>[/{uuid}]`) run `query.run_query` over the inventories.
 
 Test hooks on the app: `expire_sessions()` and `advance_clock(seconds)`.
@@ -50,9 +50,9 @@ from .state import (
 API_PREFIX = "/zstack/v1"
 #: The document's polling example has no `/zstack` prefix, so polls are served there too.
 LEGACY_JOB_PATH = "/v1/api-jobs/{uuid}"
-#: Codes as the project's brief fixes them (upstream ZStack uses ID.1000 and ID.1001).
-LOGIN_FAILED_CODE = "ID.1001"
-INVALID_SESSION_CODE = "ID.1002"
+#: The codes ZStack itself uses (IdentityErrors: ID.1000 wrong credentials, ID.1001 invalid session).
+LOGIN_FAILED_CODE = "ID.1000"
+INVALID_SESSION_CODE = "ID.1001"
 WEBHOOK_TIMEOUT_SECONDS = 5
 DELETE_MODES = ("Permissive", "Enforcing")
 NOTIFICATION_STATUSES = ("Unread", "Read")

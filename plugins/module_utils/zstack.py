@@ -99,7 +99,7 @@ class ZStackClient:
             return
         session, self.session_uuid = self.session_uuid, None
         path = "/accounts/sessions/%s" % session
-        response = self.http.request("DELETE", API_PREFIX + path)
+        response = self.http.request("DELETE", API_PREFIX + path, headers={"Authorization": "OAuth %s" % session})
         self._result(response, "DELETE", path)
 
     def close(self):

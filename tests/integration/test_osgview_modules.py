@@ -20,6 +20,7 @@ WINDOWS = "8b3fae4cbd5a4b7cae9f8a7b6c5d4e3f"  # built-in, image cached, one VM
 QUOTA = "0e0e0e0e0e0e4e0e8e0e0e0e0e0e0e01"  # fixture: every clone fails in OpenStack
 BROKEN = "0e0e0e0e0e0e4e0e8e0e0e0e0e0e0e02"  # fixture: its second VM ends in error
 SLOW = "0e0e0e0e0e0e4e0e8e0e0e0e0e0e0e03"  # fixture: takes an hour to build
+MEDIUM = "0e0e0e0e0e0e4e0e8e0e0e0e0e0e0e04"  # fixture: takes 8 s to build, longer than a task starts
 MODULE = "converge.platforms.osgview_vm_group"
 INFO = "converge.platforms.osgview_vm_group_info"
 
@@ -29,6 +30,8 @@ FIXTURES = {
         {"gtuuid": BROKEN, "name": "broken", "cached": True,
          "vms": [{"name": "ok", "sysname": "Debian 9"}, {"name": "bad", "error": "No valid host was found"}]},
         {"gtuuid": SLOW, "name": "slow", "cached": True, "build_seconds": 3600, "vms": [{"name": "vm"}]},
+        {"gtuuid": MEDIUM, "name": "medium", "cached": True, "build_seconds": 8,
+         "vms": [{"name": "desktop", "sysname": "Windows 10"}]},
     ],
 }
 
@@ -223,19 +226,22 @@ def test_action_group_sets_the_connection_once(osgview):
 
 # --- osgview_vm_group_info ----------------------------------------------------------------------------------
 def test_info_reports_building_then_ready_vms_and_the_console(osgview, env):
-    info = {INFO: {"gtuuid": WINDOWS, "gnuuid": "{{ result_0.vm_group.gnuuid }}",
+    info = {INFO: {"gtuuid": MEDIUM, "gnuuid": "{{ result_0.vm_group.gnuuid }}",
                    "server_ids": "{{ result_0.vm_group.server_ids }}", "method": "rdp"}}
-    run = run_playbook([group_task(gtuuid=WINDOWS, marker="info", wait=False), info,
-                        {"ansible.builtin.pause": {"seconds": 1}}, info], env=env)
-    _made, building, _pause, ready = run.results
+    wait = group_task(gtuuid=MEDIUM, marker="info", gnuuid="{{ result_0.vm_group.gnuuid }}",
+                      server_ids="{{ result_0.vm_group.server_ids }}")
+    run = run_playbook([group_task(gtuuid=MEDIUM, marker="info", wait=False), info, wait, info], env=env)
+    _made, building, waited, ready = run.results
     assert building["changed"] is False and building["vm_group"]["ready"] is False, building
     assert building["vm_group"]["vms"][0]["state"] == "building"
     assert building["vm_group"]["vms"][0]["status"] == 102
     assert building["vm_group"]["connection"] is None
+    assert waited["changed"] is False and waited["vm_group"]["ready"] is True, waited
     assert ready["changed"] is False and ready["vm_group"]["ready"] is True, ready
     assert ready["vm_group"]["vms"][0]["vm_status"] == "ACTIVE"
-    assert ready["vm_group"]["connection"]["port"] == "3389"
-    assert ready["vm_group"]["gtuuid"] == WINDOWS
+    assert ready["vm_group"]["connection"] == {"method": "rdp", "sysname": "Windows 10", "port": "3389",
+                                               "ip": waited["vm_group"]["connection"]["ip"], "url": None}
+    assert ready["vm_group"]["gtuuid"] == MEDIUM
     assert len(clones(osgview)) == 1
 
 

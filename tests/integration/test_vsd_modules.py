@@ -218,7 +218,7 @@ def test_current_on_a_missing_snapshot_fails_naming_the_option(vsd):
     ({"cluster_uuid": BUILTIN_CLUSTER, "name": "s"}, "compute_uuid"),
     (dict(RUNNING, name="head"), "name"),
     (dict(RUNNING, name="s", force=True), "force"),
-    (dict(RUNNING, name="s", wait_timeout=0), "wait_timeout"),
+    (dict(RUNNING, name="s", wait_timeout=-1), "wait_timeout"),
     (dict(RUNNING, name="s", state="rolled"), "state"),
 ])
 def test_bad_options_fail_naming_the_option_and_write_nothing(vsd, options, option):
