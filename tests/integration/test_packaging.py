@@ -1,0 +1,88 @@
+"""What `pip install .` and `ansible-galaxy collection build` give a user."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+
+import pytest
+
+from tests.support import BIN, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def installed_env(tmp_path) -> dict[str, str]:
+    """The environment of a user: no checkout on any path, the collection only from site-packages."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_") and k != "PYTHONPATH"}
+    env.update(HOME=str(tmp_path), PATH=str(BIN) + os.pathsep + env.get("PATH", ""), ANSIBLE_NOCOLOR="1")
+    return env
+
+
+def test_ansible_doc_finds_the_installed_collection(tmp_path):
+    proc = subprocess.run([str(BIN / "ansible-doc"), "converge.platforms.zstack_system_tag"], cwd=tmp_path,
+                          env=installed_env(tmp_path), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "site-packages/ansible_collections/converge/platforms" in proc.stdout
+    assert "resource_uuid" in proc.stdout and "ZSTACK_PASSWORD" in proc.stdout
+
+
+def test_installed_collection_runs_a_playbook_with_module_defaults(tmp_path, zstack):
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(f"""
+- hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/converge.platforms.zstack:
+      url: {zstack.url}
+      password: password
+  tasks:
+    - converge.platforms.zstack_user_tag:
+        resource_uuid: a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70
+        resource_type: VmInstanceVO
+        tag: installed::yes
+""")
+    env = installed_env(tmp_path)
+    env["ANSIBLE_PYTHON_INTERPRETER"] = sys.executable
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "changed=1" in proc.stdout
+    assert [t["tag"] for t in zstack.state()["tags"].values()] == ["installed::yes"]
+
+
+def test_galaxy_build_holds_the_collection_only(tmp_path):
+    proc = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path),
+                           str(ROOT)], capture_output=True, text=True, env=installed_env(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    artifact = tmp_path / "converge-platforms-0.1.0.tar.gz"
+    with tarfile.open(artifact) as tar:
+        names = set(tar.getnames())
+    assert {"MANIFEST.json", "meta/runtime.yml", "plugins/modules/zstack_system_tag.py",
+            "plugins/module_utils/zstack.py", "plugins/doc_fragments/zstack.py"} <= names
+    assert not any(n.startswith(("emulators", "reconciler", "tests/unit", ".ci", "tools", ".venv")) for n in names)
+
+
+def test_emulator_cli_prints_its_address_when_ready():
+    proc = subprocess.Popen([str(BIN / "converge-emulator"), "--platform", "zstack", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().strip()
+        name, url = line.split(" ")
+        assert name == "zstack" and url.startswith("http://127.0.0.1:")
+        import requests
+
+        assert requests.get(url + "/_emulator/state", timeout=5).json()["nodes"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert proc.returncode == 0
+
+
+def test_emulator_cli_rejects_a_bad_fault_rate():
+    proc = subprocess.run([str(BIN / "converge-emulator"), "--platform", "zstack", "--fault-rate", "1.5"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "--fault-rate" in proc.stderr and "Traceback" not in proc.stderr

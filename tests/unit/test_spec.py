@@ -1,0 +1,132 @@
+"""Planning logic of ResourceSpec: create, update, replace, delete, no-op, diffs and validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack import (
+    GcJobSpec,
+    LicenseSpec,
+    LongJobSpec,
+    SystemTagSpec,
+    UserTagSpec,
+    snake,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec, SpecError
+
+TAG = {"resource_uuid": "u1", "resource_type": "VmInstanceVO", "tag": "a::1"}
+
+
+class Widget(ResourceSpec):
+    kind = "widget"
+    identity = ("name",)
+    fields = {
+        "name": Field("str", required=True),
+        "size": Field("int"),
+        "colour": Field("str", choices=["red", "blue"], updatable=False),
+        "token": Field("str", secret=True, compare=False),
+    }
+
+
+def plan(spec, desired, live):
+    return spec.plan(spec.normalize(desired), live)
+
+
+def test_missing_live_object_is_a_create_with_the_whole_object_in_the_diff():
+    change = plan(Widget(), {"name": "w", "size": 3, "token": "s3cret"}, None)
+    assert change.action == "create"
+    assert change.diff() == {"before": {}, "after": {"name": "w", "size": 3}}
+
+
+def test_only_changed_fields_are_in_an_update_diff():
+    change = plan(Widget(), {"name": "w", "size": 4}, {"name": "w", "size": 3, "colour": "red"})
+    assert change.action == "update"
+    assert change.diff() == {"before": {"size": 3}, "after": {"size": 4}}
+
+
+def test_unset_fields_are_not_compared():
+    assert plan(Widget(), {"name": "w"}, {"name": "w", "size": 3}).action == "noop"
+
+
+def test_a_field_that_cannot_be_updated_forces_a_replacement():
+    assert plan(Widget(), {"name": "w", "colour": "blue"}, {"name": "w", "colour": "red"}).action == "replace"
+
+
+def test_absent_deletes_only_what_exists():
+    assert plan(Widget(), {"name": "w", "state": "absent"}, {"name": "w"}).action == "delete"
+    assert plan(Widget(), {"name": "w", "state": "absent"}, None).action == "noop"
+
+
+def test_secrets_are_masked_in_public_output():
+    assert Widget().public({"name": "w", "token": "s3cret"}) == {"name": "w", "token": "(sensitive value)"}
+
+
+@pytest.mark.parametrize("desired, message", [
+    ({}, "name: is required"),
+    ({"name": 5}, "name: must be of type str, got int"),
+    ({"name": "w", "size": True}, "size: must be of type int, got bool"),
+    ({"name": "w", "colour": "green"}, "colour: must be one of red, blue, got 'green'"),
+    ({"name": "w", "state": "gone"}, "state: must be one of present, absent, got 'gone'"),
+])
+def test_validation_names_the_option(desired, message):
+    with pytest.raises(SpecError) as err:
+        Widget().validate(desired)
+    assert str(err.value) == message
+
+
+def test_argument_spec_marks_secrets_no_log_and_adds_state():
+    spec = Widget().argument_spec()
+    assert spec["token"]["no_log"] is True
+    assert spec["name"] == {"type": "str", "required": True, "no_log": False}
+    assert spec["state"] == {"type": "str", "default": "present", "choices": ["present", "absent"]}
+
+
+def test_system_tag_text_updates_in_place_but_user_tag_is_replaced():
+    live = dict(TAG, uuid="t1")
+    desired = dict(TAG, tag="a::2", replaces="a::1")
+    assert plan(SystemTagSpec(), desired, live).action == "update"
+    assert plan(UserTagSpec(), desired, live).action == "replace"
+
+
+def test_tag_rules():
+    with pytest.raises(SpecError, match="^replaces: must differ from tag$"):
+        SystemTagSpec().validate(dict(TAG, replaces="a::1"))
+    with pytest.raises(SpecError, match="^resource_type: must not be empty$"):
+        SystemTagSpec().validate(dict(TAG, resource_type=" "))
+
+
+def test_gc_job_trigger_plans_once():
+    spec = GcJobSpec()
+    assert plan(spec, {"uuid": "g", "state": "triggered"}, {"uuid": "g", "status": "Idle"}).action == "trigger"
+    assert plan(spec, {"uuid": "g", "state": "triggered"}, {"uuid": "g", "status": "Done"}).action == "noop"
+    with pytest.raises(SpecError, match="^uuid: no such GC job$"):
+        plan(spec, {"uuid": "g", "state": "triggered"}, None)
+
+
+def test_long_job_states():
+    spec = LongJobSpec()
+    base = {"name": "j", "job_name": "APIMsg", "job_data": {}}
+    assert plan(spec, base, None).action == "submit"
+    assert plan(spec, base, {"name": "j", "state": "Running"}).action == "noop"
+    assert plan(spec, dict(base, state="cancelled"), {"name": "j", "state": "Running"}).action == "cancel"
+    assert plan(spec, dict(base, state="cancelled"), {"name": "j", "state": "Succeeded"}).action == "noop"
+    deleting = plan(spec, dict(base, state="absent"), {"name": "j", "state": "Running"})
+    assert deleting.action == "delete" and "cancelled" in deleting.note
+
+
+def test_license_compares_fingerprints_and_never_shows_the_license():
+    spec = LicenseSpec()
+    desired = spec.normalize({"license": "aGVsbG8="})
+    import hashlib
+
+    digest = hashlib.sha256(b"aGVsbG8=").hexdigest()
+    assert spec.plan(desired, {"license_sha256": digest}).action == "noop"
+    change = spec.plan(desired, {"license_sha256": None})
+    assert change.action == "update"
+    assert change.diff() == {"before": {"license_sha256": None}, "after": {"license_sha256": "sha256:" + digest[:12]}}
+    assert "aGVsbG8=" not in repr(change.as_dict())
+
+
+def test_snake_case_of_inventories():
+    assert snake("resourceUuid") == "resource_uuid"
+    assert snake("MillionSeconds") == "million_seconds"

@@ -1,0 +1,63 @@
+"""ZStack client logic that needs no server: conditions, password hashing, job polling backoff."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from ansible_collections.converge.platforms.plugins.module_utils import zstack
+from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackClient, condition, hash_password
+
+
+def test_conditions_as_zstack_writes_them():
+    assert condition("name", "=", "vm1") == "name=vm1"
+    assert condition("uuid", "?=", ["a", "b"]) == "uuid?=a,b"
+    assert condition("name", "is null") == "name is null"
+    with pytest.raises(ValueError):
+        condition("name", "==", "x")
+
+
+def test_password_is_sent_as_sha512():
+    assert hash_password("password") == hashlib.sha512(b"password").hexdigest()
+
+
+class _Answer:
+    def __init__(self, status, body):
+        self.status_code = status
+        self._body = body
+        self.content = b"x"
+        self.text = "x"
+        self.reason = ""
+
+    def json(self):
+        return self._body
+
+
+def test_job_polling_starts_at_50ms_and_backs_off_to_1s(monkeypatch):
+    sleeps = []
+    monkeypatch.setattr(zstack.time, "sleep", sleeps.append)
+    answers = [_Answer(202, {"location": "l"})] * 7 + [_Answer(200, {"inventory": {"uuid": "x"}})]
+    client = ZStackClient("http://127.0.0.1:1", "admin", "pw")
+    client.session_uuid = "s" * 32
+    monkeypatch.setattr(client.http, "request", lambda *a, **k: answers.pop(0))
+    assert client.wait_job("http://127.0.0.1:1/zstack/v1/api-jobs/j") == {"inventory": {"uuid": "x"}}
+    assert sleeps == [0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0]
+
+
+def test_a_bare_503_while_polling_is_polled_again_but_a_zstack_error_is_the_answer(monkeypatch):
+    monkeypatch.setattr(zstack.time, "sleep", lambda s: None)
+    answers = [_Answer(503, "not json"), _Answer(503, {"error": {"code": "SYS.1", "description": "boom"}})]
+    client = ZStackClient("http://127.0.0.1:1", "admin", "pw")
+    client.session_uuid = "s" * 32
+
+    def request(*args, **kwargs):
+        answer = answers.pop(0)
+        if answer._body == "not json":
+            answer.json = lambda: (_ for _ in ()).throw(ValueError("no json"))
+        return answer
+
+    monkeypatch.setattr(client.http, "request", request)
+    with pytest.raises(zstack.ZStackError) as err:
+        client.wait_job("http://127.0.0.1:1/zstack/v1/api-jobs/j")
+    assert err.value.code == "SYS.1" and answers == []
