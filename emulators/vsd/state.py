@@ -297,7 +297,8 @@ class VsdState:
         vm["head"] = record["name"]
         return self.snapshot_response(vm, record)
 
-    def rollback_volumes(self, scope: Scope, items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], VsdFailure | None]]:
+    def rollback_volumes(self, scope: Scope,
+                         items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], VsdFailure | None]]:
         """Roll single disks back to volume snapshots; the VM must be shut down.
 
         Returns each item with its failure (None when it succeeded). Only disk data changes:
@@ -321,7 +322,8 @@ class VsdState:
             return failure
         return None
 
-    def _disk_snapshot(self, vm: Mapping[str, Any], volume: str, snapshot: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _disk_snapshot(self, vm: Mapping[str, Any], volume: str,
+                       snapshot: str) -> tuple[dict[str, Any], dict[str, Any]]:
         for record in self.snapshots[vm["uuid"]].values():
             for disk in record["disks"]:
                 if disk["VolumeUuid"] == volume and disk["SnapshotUuid"] == snapshot:

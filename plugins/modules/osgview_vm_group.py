@@ -20,12 +20,11 @@ description:
   Give I(gnuuid) (and I(server_ids)) from an earlier run's C(vm_group) result and the module checks that group,
   waiting while it is still building, instead of cloning a new one; a group OSG view no longer knows is an error,
   never a silent second clone.
-- 'Or give I(record_file): each group cloned is recorded there under the endpoint URL, I(gtuuid) and I(marker),
-  and a later run with the same three checks the recorded group instead of cloning. When OSG view no longer knows
-  a recorded group, a new one is cloned and recorded in its place. Choose a I(marker) that names one lab (a course
-  scenario and a student, say): the pair I(gtuuid), I(marker) is then the group''s identity. The reconciler identifies
-  C(osgview_vm_group) entries by that pair and finds their groups through I(record_file) the same way, so a second
-  C(apply) clones nothing.'
+- 'Or give I(record_file): each group cloned is recorded there under its I(gtuuid) and I(marker), and a later run
+  with the same pair checks the recorded group instead of cloning. When OSG view no longer knows a recorded group,
+  a new one is cloned and recorded in its place. Choose a I(marker) that names one lab (a course scenario and a
+  student, say): the pair I(gtuuid), I(marker) is then the group''s identity. The reconciler identifies C(osgview_vm_group)
+  entries by that pair and finds their groups through I(record_file) the same way, so a second C(apply) clones nothing.'
 - Without I(gnuuid) or I(record_file), every run clones a new group and reports a change. OSG view has no call to
   delete a group, so there is no C(state=absent) and the reconciler never prunes these groups. Check mode calls
   only the read operations (C(gperpare), C(gstart), C(gconnent)), never C(gclone).
@@ -69,7 +68,7 @@ options:
   record_file:
     description:
     - JSON file on the host running the module where each cloned group is recorded, so that a later run with the
-      same endpoint, I(gtuuid) and I(marker) finds it.
+      same I(gtuuid) and I(marker) finds it.
     type: path
   state:
     description:

@@ -190,7 +190,7 @@ def test_secrets_never_printed(tmp_path):
         env = {"ZSTACK_TEST_PASSWORD": planted}
         outputs = [run_cli(["reconciler", cmd, path], env=env) for cmd in ("plan", "apply")]
         outputs.append(run_cli(["reconciler", "plan", "--format", "json", path], env=env))
-        sessions = list(handle.state()["sessions"])
+        sessions = [r["path"].rsplit("/", 1)[-1] for r in handle.requests if "/accounts/sessions/" in r["path"]]
         bad = desired_file(tmp_path, handle.url, TAGS)
         outputs.append(run_cli(["reconciler", "plan", bad], env={"ZSTACK_TEST_PASSWORD": planted + "-wrong"}))
     assert outputs[-1].returncode == 1

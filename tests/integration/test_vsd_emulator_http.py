@@ -305,3 +305,21 @@ def test_control_api_resets_and_state_persists(tmp_path):
 
 def test_the_registry_knows_the_platform():
     assert emulators.PLATFORMS["vsd"] == ("emulators.vsd.api", "VsdEmulator", 18081)
+
+
+def test_the_shipped_fixtures_add_clusters_tenants_and_vms():
+    fixtures = emulators.__path__[0] + "/vsd/fixtures.yml"
+    with emulators.start("vsd", port=0, fixtures_file=fixtures) as vsd:
+        state = vsd.state()
+        assert len(state["clusters"]) == 2 and len(state["vms"]) == 4
+        lab = {"cluster_uuid": "8e2f6a1c-3b4d-4c5e-9f60-7a8b9c0d1e2f", "compute_name": "lab-desktop"}
+        failed(post(vsd, "create", **lab, name="m", domain_memory=True), 20010)
+        lun = {"cluster_uuid": BUILTIN_CLUSTER, "compute_name": "lun-vm"}
+        failed(post(vsd, "create", **lun, name="s"), 20011)
+
+
+def test_fixtures_naming_an_unknown_cluster_are_refused(tmp_path):
+    fixtures = tmp_path / "vsd.yml"
+    fixtures.write_text(json.dumps({"vms": [{"uuid": "x", "cluster_uuid": "nowhere"}]}))
+    with pytest.raises(ValueError, match="unknown cluster"):
+        emulators.start("vsd", port=0, fixtures_file=str(fixtures))

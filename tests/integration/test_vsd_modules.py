@@ -268,7 +268,8 @@ def test_volume_rollback_partial_failure_fails_the_task_and_lists_what_failed(vs
            "disk_drive": "vdz"}
     result = play(vsd, [rollback_task(disk_snapshots=[good, bad])]).results[0]
     assert result.get("failed") is True
-    assert "failed for 1 of 2 volumes" in result["msg"] and "0e0e0e0e-1111-4222-8333-444455556666 (vdz)" in result["msg"]
+    assert "failed for 1 of 2 volumes" in result["msg"]
+    assert "0e0e0e0e-1111-4222-8333-444455556666 (vdz)" in result["msg"]
     assert "Rolled back: %s (vda)" % disk["VolumeUuid"] in result["msg"]
 
 
@@ -307,6 +308,7 @@ def test_info_reads_the_list_one_snapshot_the_tree_and_the_head(vsd):
     for name in ("nightly-1", "weekly-1", "nightly-2"):
         take(vsd, RUNNING, name)
     rollback(vsd, RUNNING, "weekly-1")
+    vsd.clear_requests()
     info = {"converge.platforms.vsd_snapshot_info": dict(RUNNING, name="weekly-1")}
     filtered = {"converge.platforms.vsd_snapshot_info": dict(RUNNING, filter_name="nightly", name="absent",
                                                              gather_subset=["snapshots"])}

@@ -87,32 +87,34 @@ def failed_vms(live):
 
 # --- the record of cloned groups ------------------------------------------------------------------
 class GroupRecords:
-    """A JSON file on the controller naming each group cloned, by endpoint URL, template and marker.
+    """A JSON file on the controller naming each group cloned, by template and marker.
 
     The OSG view API cannot list groups; this file is how a later run finds the group an earlier
-    one cloned. Writers lock the file and replace it atomically, so concurrent runs keep every record.
+    one cloned. Records are keyed by (gtuuid, marker), the spec's identity, not by the endpoint URL:
+    a gtuuid is the id of one installation's template, and an embedded emulator's URL changes on
+    every run. Writers lock the file and replace it atomically, so concurrent runs keep every record.
     """
 
     def __init__(self, path):
         self.path = os.path.abspath(os.path.expanduser(path))
 
-    def find(self, url, gtuuid, marker):
-        """The record of the group cloned for this endpoint, template and marker, or None."""
-        return self._match(lambda r: (r.get("url"), r.get("gtuuid"), r.get("marker")) == (url, gtuuid, marker))
+    def find(self, gtuuid, marker):
+        """The record of the group cloned from this template for this marker, or None."""
+        return self._match(lambda r: (r.get("gtuuid"), r.get("marker")) == (gtuuid, marker))
 
-    def find_group(self, url, gnuuid):
-        """The record of group `gnuuid` on this endpoint, or None."""
-        return self._match(lambda r: (r.get("url"), r.get("gnuuid")) == (url, gnuuid))
+    def find_group(self, gnuuid):
+        """The record of group `gnuuid`, or None."""
+        return self._match(lambda r: r.get("gnuuid") == gnuuid)
 
     def save(self, record):
-        """Add a record, replacing the one with the same endpoint, template and marker."""
-        key = (record["url"], record["gtuuid"], record["marker"])
+        """Add a record, replacing the one with the same template and marker."""
+        key = (record["gtuuid"], record["marker"])
         directory = os.path.dirname(self.path)
         if not os.path.isdir(directory):
             os.makedirs(directory)
         with open(self.path + ".lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            records = [r for r in self._load() if (r.get("url"), r.get("gtuuid"), r.get("marker")) != key]
+            records = [r for r in self._load() if (r.get("gtuuid"), r.get("marker")) != key]
             records.append(record)
             self._write(records)
 
@@ -153,10 +155,10 @@ class VmGroupSpec(ResourceSpec):
     group, waiting while it is still building, instead of cloning a new one; a group OSG view no longer knows is
     an error, never a silent second clone.
 
-    Or give I(record_file): each group cloned is recorded there under the endpoint URL, I(gtuuid) and I(marker),
-    and a later run with the same three checks the recorded group instead of cloning. When OSG view no longer
-    knows a recorded group, a new one is cloned and recorded in its place. Choose a I(marker) that names one lab
-    (a course scenario and a student, say): the pair I(gtuuid), I(marker) is then the group's identity. The
+    Or give I(record_file): each group cloned is recorded there under its I(gtuuid) and I(marker), and a later
+    run with the same pair checks the recorded group instead of cloning. When OSG view no longer knows a
+    recorded group, a new one is cloned and recorded in its place. Choose a I(marker) that names one lab (a
+    course scenario and a student, say): the pair I(gtuuid), I(marker) is then the group's identity. The
     reconciler identifies C(osgview_vm_group) entries by that pair and finds their groups through I(record_file)
     the same way, so a second C(apply) clones nothing.
 
@@ -187,7 +189,7 @@ class VmGroupSpec(ResourceSpec):
                                "port, C(url) a web console address.", choices=METHODS, default=DEFAULT_METHOD,
                         compare=False),
         "record_file": Field("path", "JSON file on the host running the module where each cloned group is "
-                                     "recorded, so that a later run with the same endpoint, I(gtuuid) and I(marker) "
+                                     "recorded, so that a later run with the same I(gtuuid) and I(marker) "
                                      "finds it.", compare=False),
     }
 
@@ -217,9 +219,9 @@ class VmGroupSpec(ResourceSpec):
         """The group named by I(gnuuid), else the one I(record_file) recorded, else None."""
         records = GroupRecords(desired["record_file"]) if desired.get("record_file") else None
         if desired.get("gnuuid"):
-            record = records.find_group(client.base_url, desired["gnuuid"]) if records else None
+            record = records.find_group(desired["gnuuid"]) if records else None
             return self._read_named(client, desired, record)
-        record = records.find(client.base_url, desired["gtuuid"], desired["marker"]) if records else None
+        record = records.find(desired["gtuuid"], desired["marker"]) if records else None
         return self._read_recorded(client, desired, record) if record else None
 
     def _read_named(self, client, desired, record):

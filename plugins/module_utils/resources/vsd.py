@@ -205,11 +205,11 @@ class SnapshotSpec(ResourceSpec):
 
     @staticmethod
     def _check_memory(desired, live):
-        want = desired.get("memory")
-        if want is not None and bool(want) != bool(live.get("memory")):
+        want, have = desired.get("memory"), bool(live.get("memory"))
+        if want is not None and bool(want) != have:
             raise SpecError("memory", "snapshot %r exists %s memory and a snapshot cannot %s it later; delete it or "
-                                      "choose another name" % (live.get("name"), "with" if live.get("memory")
-                                                               else "without", "lose" if live.get("memory") else "gain"))
+                                      "choose another name" % (live.get("name"), "with" if have else "without",
+                                                               "lose" if have else "gain"))
 
     def plan_state(self, state, desired, live):
         """state=current: roll back unless the VM already runs from the snapshot (or force is set)."""
