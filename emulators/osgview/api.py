@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ..common.app import EmulatorApp
 from ..common.http import HttpError, Request, Response, Router
-from .state import DEFAULT_METHOD, OK, BAD_REQUEST, OsgFailure, OsgViewState, Settings
+from .state import BAD_REQUEST, DEFAULT_METHOD, OK, OsgFailure, OsgViewState, Settings
 
 METHODS = ["GET", "POST"]
 

@@ -186,7 +186,7 @@ class ResourceSpec:
             result["state"] = desired.get("state") or self.states[0]
         if self.waits:
             result["wait"] = desired.get("wait", True) if desired.get("wait") is not None else True
-            result["wait_timeout"] = desired.get("wait_timeout") or 600
+            result["wait_timeout"] = 600 if desired.get("wait_timeout") is None else desired["wait_timeout"]
         return result
 
     def validate(self, desired):

@@ -24,7 +24,6 @@ from ansible_collections.converge.platforms.plugins.module_utils.osgview import 
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     CREATE,
-    NOOP,
     Change,
     Field,
     ResourceSpec,
@@ -194,13 +193,6 @@ class VmGroupSpec(ResourceSpec):
     }
 
     # --- validation ---------------------------------------------------------------------------
-    def normalize(self, desired):
-        result = ResourceSpec.normalize(self, desired)
-        # the base turns a falsy wait_timeout into the default; keep an explicit 0 so check() refuses it
-        if desired.get("wait_timeout") is not None:
-            result["wait_timeout"] = desired["wait_timeout"]
-        return result
-
     def check(self, desired):
         for name in ("gtuuid", "marker", "gnuuid", "record_file"):
             value = desired.get(name)
