@@ -30,9 +30,18 @@ from .registry import PLATFORMS, app_class, default_port
               help="YAML file of objects the API reads but cannot create.")
 @click.option("--username", default="admin", show_default=True, help="Login name where the platform has a login.")
 @click.option("--password", default="password", show_default=True, help="Password where the platform has a login.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="A platform setting, such as zstack long_job_seconds=2 or osgview build_seconds=1 (repeatable).")
 def main(platform_name: str, host: str, port: int | None, latency_ms: float, fault_rate: float, seed: int | None,
-         time_scale: float, state_file: str | None, fixtures_file: str | None, username: str, password: str) -> None:
+         time_scale: float, state_file: str | None, fixtures_file: str | None, username: str, password: str,
+         settings: tuple[str, ...]) -> None:
     """Serve platform emulators until interrupted."""
+    extra = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
+        extra[key.strip()] = value.strip()
     names = sorted(PLATFORMS) if platform_name == "all" else [platform_name]
     if len(names) > 1 and (port is not None or state_file):
         raise click.UsageError("--port and --state apply to a single platform, not to 'all'")
@@ -41,7 +50,8 @@ def main(platform_name: str, host: str, port: int | None, latency_ms: float, fau
         state = state_file
         options = build_options(host=host, port=port if port is not None else default_port(name),
                                 latency_ms=latency_ms, fault_rate=fault_rate, seed=seed, time_scale=time_scale,
-                                state_file=state, fixtures_file=fixtures_file, username=username, password=password)
+                                state_file=state, fixtures_file=fixtures_file, username=username, password=password,
+                                **extra)
         try:
             server = EmulatorServer(app_class(name)(options))
         except OSError as exc:
