@@ -101,9 +101,12 @@ def documentation(name: str, entry: dict) -> str:
     if spec is not None:
         doc = (spec.__class__.__doc__ or "").strip()
         description = [" ".join(p.split()) for p in doc.split("\n\n") if p.strip()] or [spec.description]
-        description.append("Idempotent; supports check mode and diff mode (diff shows only what changes). "
-                           "Also usable as the reconciler kind C(%s)." % name if spec.reconcilable
-                           else "Idempotent; supports check mode and diff mode.")
+        behaviour = ("Idempotent; supports" if spec.idempotent else
+                     "Acts on every run, since the API cannot show whether the action is needed; supports")
+        behaviour += " check mode and diff mode (diff shows only what changes)."
+        if spec.reconcilable:
+            behaviour += " Also usable as the reconciler kind C(%s)." % name
+        description.append(behaviour)
     doc = {
         "module": name,
         "short_description": short,

@@ -150,6 +150,8 @@ class ResourceSpec:
     waits = False
     #: reconciler manages this kind (module-only kinds are actions or reads)
     reconcilable = True
+    #: a second run changes nothing; False for actions whose need the API cannot show
+    idempotent = True
 
     # --- schema --------------------------------------------------------------------------
     def argument_spec(self):

@@ -19,7 +19,8 @@ description:
   as I(disk_snapshots). The platform answers for each volume; when any volume fails, the task fails and lists which
   volumes failed and which were rolled back.'
 - The API cannot show a volume's data, so the rollback runs, and reports a change, on every call.
-- Idempotent; supports check mode and diff mode.
+- Acts on every run, since the API cannot show whether the action is needed; supports check mode and diff mode (diff
+  shows only what changes).
 author:
 - converge contributors (@converge)
 options:

@@ -286,6 +286,7 @@ class VolumeSnapshotRollbackSpec(ResourceSpec):
     identity = ("cluster_uuid", "compute_uuid", "compute_name")
     states = ("rolled_back",)
     reconcilable = False
+    idempotent = False
 
     @property
     def fields(self):
