@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -139,10 +140,8 @@ class _Handler(BaseHTTPRequestHandler):
             entry["status"] = None
             self.server.log.add(entry)
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):  # the peer may already have gone
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         response = self.server.app.fault_response(request)
         entry["status"] = response.status

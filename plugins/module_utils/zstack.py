@@ -107,7 +107,7 @@ class ZStackClient:
         try:
             self.logout()
         except ApiError:
-            pass
+            self.session_uuid = None  # the session expires on its own
         self.http.close()
 
     # --- calls ---------------------------------------------------------------------------
