@@ -245,3 +245,25 @@ def test_no_password_or_session_in_verbose_output():
     assert planted not in run.output
     for session in sessions:
         assert session not in run.output
+
+
+@pytest.mark.parametrize("module, options, diff", [
+    ("zstack_user_tag", {"resource_uuid": VM, "resource_type": "VmInstanceVO", "tag": "tier::web"},
+     {"before": {}, "after": {"resource_uuid": VM, "resource_type": "VmInstanceVO", "tag": "tier::web"}}),
+    ("zstack_notification", {"uuid": NOTIFICATION, "status": "Read"},
+     {"before": {"status": "Unread"}, "after": {"status": "Read"}}),
+    ("zstack_long_job", {"name": "mig", "job_name": "APIMsg", "job_data": {"a": 1}},
+     {"before": {"state": None}, "after": {"state": "Running"}}),
+    ("zstack_notification", {"uuid": NOTIFICATION, "state": "absent"}, None),
+])
+def test_check_mode_reports_the_change_and_writes_nothing(zstack, zstack_env, module, options, diff):
+    before = zstack.state()
+    run = run_playbook([task(module, **options)], check=True, diff=True, env=zstack_env)
+    result = run.results[0]
+    assert result["changed"] is True, result
+    if diff is not None:
+        assert result["diff"] == diff
+    assert writes(zstack.requests) == []
+    after = zstack.state()
+    for key in ("tags", "notifications", "long_jobs", "gc_jobs", "license"):
+        assert after[key] == before[key]
