@@ -11,7 +11,7 @@ from typing import Any
 
 from .common.app import EmulatorOptions
 from .common.server import EmulatorServer, serve_in_thread
-from .registry import PLATFORMS, app_class, default_port
+from .registry import PLATFORMS, app_class
 
 __all__ = ["EmulatorHandle", "EmulatorOptions", "PLATFORMS", "start"]
 
@@ -41,7 +41,8 @@ class EmulatorHandle:
         with self.app.lock:
             return self.app.export_state()
 
-    def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None, seed: int | None = None) -> None:
+    def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None,
+                   seed: int | None = None) -> None:
         self.server.set_faults(latency_ms, fault_rate, seed)
 
     def stop(self) -> None:

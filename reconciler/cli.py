@@ -11,12 +11,11 @@ import traceback
 from pathlib import Path
 
 import click
-
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, Redactor
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
 from . import report as reports
-from .document import DocumentError, Desired, document_schema, load
+from .document import Desired, DocumentError, document_schema, load
 from .executor import apply_plan
 from .planner import make_plan
 from .session import Session

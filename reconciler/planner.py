@@ -94,7 +94,7 @@ def make_plan(desired: Desired, session: Session) -> Plan:
     problems = []
     for kind in kind_order():
         spec = known[kind]
-        for entry, live in zip(grouped.get(kind, []), lives.get(kind, [])):
+        for entry, live in zip(grouped.get(kind, []), lives.get(kind, []), strict=True):
             try:
                 changes.append(PlannedChange(entry, spec.plan(spec.normalize(entry.data), live)))
             except SpecError as exc:

@@ -131,7 +131,8 @@ def render(check: bool) -> int:
     for name, entry in MODULES.items():
         path = MODULES_DIR / f"{name}.py"
         text = path.read_text(encoding="utf-8")
-        new = DOC_RE.sub(lambda _m: 'DOCUMENTATION = r"""\n' + documentation(name, entry) + '"""', text, count=1)
+        block = 'DOCUMENTATION = r"""\n' + documentation(name, entry) + '"""'
+        new = DOC_RE.sub(lambda _m, block=block: block, text, count=1)
         if new != text:
             stale.append(name)
             if not check:

@@ -68,7 +68,8 @@ class EmulatorServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
-    def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None, seed: int | None = None) -> None:
+    def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None,
+                   seed: int | None = None) -> None:
         with self._fault_lock:
             if latency_ms is not None:
                 self.latency_ms = float(latency_ms)

@@ -14,6 +14,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from ..common.model import PersistentModel, merge_records
+
 STATE_FORMAT = 1
 ROOT = ""
 HEAD = "head"
@@ -104,8 +106,12 @@ class Settings:
     memory_save_seconds: float = 3.0
 
 
-class VsdState:
+class VsdState(PersistentModel):
     """The whole model: clusters, tenants, VMs with their disks, and each VM's snapshot tree."""
+
+    platform = "vsd"
+    persisted = ("clusters", "tenants", "vms", "snapshots", "sequence")
+    state_format = STATE_FORMAT
 
     def __init__(self, settings: Settings, now: Callable[[], float], new_uuid: Callable[[], str]):
         self.settings = settings
@@ -120,27 +126,14 @@ class VsdState:
     # --- built-ins, fixtures, persistence -----------------------------------------------------
     def load(self, fixtures: Mapping[str, Any]) -> None:
         """Replace everything with the built-in objects, overridden or extended by fixtures."""
-        self.clusters = _records(builtin_clusters(), fixtures.get("clusters"), "clusters", _cluster_record)
-        self.tenants = _records(builtin_tenants(), fixtures.get("tenants"), "tenants", _tenant_record)
-        self.vms = _records(builtin_vms(), fixtures.get("vms"), "vms", _vm_record)
+        self.clusters = merge_records("vsd", builtin_clusters(), fixtures.get("clusters"), "clusters",
+                                      _cluster_record)
+        self.tenants = merge_records("vsd", builtin_tenants(), fixtures.get("tenants"), "tenants", _tenant_record)
+        self.vms = merge_records("vsd", builtin_vms(), fixtures.get("vms"), "vms", _vm_record)
         for vm in self.vms.values():
             self._check_vm_references(vm)
         self.snapshots = {uuid: {} for uuid in self.vms}
         self.sequence = 0
-
-    def export(self) -> dict[str, Any]:
-        """Everything, as JSON-able data (a deep copy)."""
-        data = {name: getattr(self, name) for name in _PERSISTED}
-        data["format"] = STATE_FORMAT
-        return copy.deepcopy(data)
-
-    def restore(self, data: Mapping[str, Any]) -> None:
-        """Replace everything with what `export` produced."""
-        if data.get("format", STATE_FORMAT) != STATE_FORMAT:
-            raise ValueError(f"unsupported vsd state format {data.get('format')!r}")
-        for name in _PERSISTED:
-            if name in data:
-                setattr(self, name, copy.deepcopy(data[name]))
 
     def _check_vm_references(self, vm: Mapping[str, Any]) -> None:
         if vm["cluster_uuid"] not in self.clusters:
@@ -407,7 +400,6 @@ class VsdState:
                 "memory_progress": str(self.memory_progress(record))}
 
 
-_PERSISTED = ("clusters", "tenants", "vms", "snapshots", "sequence")
 
 
 def _required_name(name: Any) -> str:
@@ -444,20 +436,6 @@ def builtin_vms() -> list[dict[str, Any]]:
          "power_state": STOPPED, "vcpu": 4, "memory_mb": 8192,
          "disks": [{"volume_uuid": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "drive": "vda", "storage": "shared"}]},
     ]
-
-
-def _records(builtins: list[dict[str, Any]], fixture_items: Any, key: str,
-             build: Callable[[Mapping[str, Any]], dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Built-in items merged with fixture items by uuid, each turned into a record."""
-    merged = {item["uuid"]: dict(item) for item in builtins}
-    if fixture_items is not None:
-        if not isinstance(fixture_items, list):
-            raise ValueError(f"vsd fixtures: {key!r} must be a list")
-        for item in fixture_items:
-            if not isinstance(item, Mapping) or not isinstance(item.get("uuid"), str):
-                raise ValueError(f"vsd fixtures: every item of {key!r} needs a string 'uuid'")
-            merged.setdefault(item["uuid"], {}).update(item)
-    return {uuid: build(item) for uuid, item in merged.items()}
 
 
 def _cluster_record(item: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
+
+from ..common.model import PersistentModel, merge_records
 
 VERSION = "2.3.1"
 ADMIN_ACCOUNT_UUID = "36c27e8ff05c4780bf6d2fa65700f22e"
@@ -119,8 +120,13 @@ class Settings:
     long_job_seconds: float = 5.0
 
 
-class ZStackState:
+class ZStackState(PersistentModel):
     """The whole model: sessions, API jobs, tags, notifications, GC jobs, long jobs, license, hosts."""
+
+    platform = "zstack"
+    persisted = ("nodes", "hosts", "resources", "sessions", "jobs", "tags", "notifications", "gc_jobs", "long_jobs",
+              "task_progress", "license")
+    state_format = STATE_FORMAT
 
     def __init__(self, settings: Settings, now: Callable[[], float], new_uuid: Callable[[], str]):
         self.settings = settings
@@ -146,29 +152,15 @@ class ZStackState:
             raise ValueError(f"zstack fixtures: unknown keys {unknown}; known: {list(FIXTURE_KEYS)}")
         now = self.now()
         self.sessions, self.jobs, self.tags, self.long_jobs, self.task_progress = {}, {}, {}, {}, {}
-        self.nodes = _records(builtin_nodes(), fixtures.get("management_nodes"), "management_nodes",
-                              lambda item: _node_record(item, now))
-        self.hosts = _records(builtin_hosts(), fixtures.get("hosts"), "hosts", _host_record)
-        self.notifications = _records(builtin_notifications(now), fixtures.get("notifications"), "notifications",
-                                      lambda item: _notification_record(item, now))
-        self.gc_jobs = _records(builtin_gc_jobs(now), fixtures.get("gc_jobs"), "gc_jobs",
-                                lambda item: _gc_job_record(item, now))
+        self.nodes = merge_records("zstack", builtin_nodes(), fixtures.get("management_nodes"), "management_nodes",
+                                   lambda item: _node_record(item, now))
+        self.hosts = merge_records("zstack", builtin_hosts(), fixtures.get("hosts"), "hosts", _host_record)
+        self.notifications = merge_records("zstack", builtin_notifications(now), fixtures.get("notifications"),
+                                           "notifications", lambda item: _notification_record(item, now))
+        self.gc_jobs = merge_records("zstack", builtin_gc_jobs(now), fixtures.get("gc_jobs"), "gc_jobs",
+                                     lambda item: _gc_job_record(item, now))
         self.resources = _resources(fixtures.get("resources"))
         self.license = {"info": _license_info(now, fixtures.get("license")), "raw": None, "reloads": 0}
-
-    def export(self) -> dict[str, Any]:
-        """Everything, as JSON-able data (a deep copy)."""
-        data = {name: getattr(self, name) for name in _PERSISTED}
-        data["format"] = STATE_FORMAT
-        return copy.deepcopy(data)
-
-    def restore(self, data: Mapping[str, Any]) -> None:
-        """Replace everything with what `export` produced."""
-        if data.get("format", STATE_FORMAT) != STATE_FORMAT:
-            raise ValueError(f"unsupported zstack state format {data.get('format')!r}")
-        for name in _PERSISTED:
-            if name in data:
-                setattr(self, name, copy.deepcopy(data[name]))
 
     # --- sessions -------------------------------------------------------------------------
     def login(self, account_name: str, password_sha512: str) -> dict[str, Any] | None:
@@ -475,8 +467,6 @@ class ZStackState:
         return "Running"
 
 
-_PERSISTED = ("nodes", "hosts", "resources", "sessions", "jobs", "tags", "notifications", "gc_jobs", "long_jobs",
-              "task_progress", "license")
 
 
 # --- inventories ------------------------------------------------------------------------------
@@ -625,20 +615,6 @@ def _license_info(now: float, overrides: Any) -> dict[str, Any]:
 
 
 # --- fixture records ---------------------------------------------------------------------------
-
-def _records(builtins: list[dict[str, Any]], fixture_items: Any, key: str,
-             build: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Built-in items merged with fixture items by uuid, each turned into a record."""
-    merged = {item["uuid"]: dict(item) for item in builtins}
-    if fixture_items is not None:
-        if not isinstance(fixture_items, list):
-            raise ValueError(f"zstack fixtures: {key!r} must be a list")
-        for item in fixture_items:
-            if not isinstance(item, Mapping) or not isinstance(item.get("uuid"), str):
-                raise ValueError(f"zstack fixtures: every item of {key!r} needs a string 'uuid'")
-            merged.setdefault(item["uuid"], {}).update(item)
-    return {uuid: build(item) for uuid, item in merged.items()}
-
 
 def _resources(fixture_resources: Any) -> dict[str, list[str]]:
     resources = builtin_resources()

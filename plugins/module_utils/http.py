@@ -109,7 +109,7 @@ def validate_base_url(url, option="url"):
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("%s: %r is not an http:// or https:// URL with a host" % (option, url))
     try:
-        parts.port
+        _port = parts.port  # raises ValueError for a port out of range or not a number
     except ValueError:
         raise ValueError("%s: %r has an invalid port" % (option, url))
     return url.strip().rstrip("/")

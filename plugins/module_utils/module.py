@@ -12,7 +12,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,

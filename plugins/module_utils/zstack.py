@@ -228,7 +228,8 @@ class ZStackClient:
     def _error(self, error, method, path, status):
         redact = self.http.redact
         return ZStackError(redact(error.get("description") or "ZStack reported an error"), method, path, status,
-                           code=error.get("code"), details=redact(error.get("details")) if error.get("details") else None)
+                           code=error.get("code"),
+                           details=redact(error.get("details")) if error.get("details") else None)
 
     # --- query API -----------------------------------------------------------------------
     def query(self, resource, conditions=(), fields=None, sort=None, limit=None, page_size=None):
@@ -283,7 +284,8 @@ class ZStackClient:
         return self.query("/%s-tags" % kind, conditions)
 
     def update_system_tag(self, tag_uuid, tag):
-        return self.call("PUT", "/system-tags/%s/actions" % tag_uuid, {"updateSystemTag": {"tag": tag}}).get("inventory")
+        body = {"updateSystemTag": {"tag": tag}}
+        return self.call("PUT", "/system-tags/%s/actions" % tag_uuid, body).get("inventory")
 
     def delete_tag(self, tag_uuid, delete_mode=None):
         body = {"deleteMode": delete_mode} if delete_mode else None

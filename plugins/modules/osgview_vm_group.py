@@ -193,7 +193,10 @@ vm_group:
 """
 
 from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec, run_spec_module
-from ansible_collections.converge.platforms.plugins.module_utils.osgview import CONNECTION_ARGUMENT_SPEC, client_from_params
+from ansible_collections.converge.platforms.plugins.module_utils.osgview import (
+    CONNECTION_ARGUMENT_SPEC,
+    client_from_params,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.resources.osgview import VmGroupSpec
 
 

@@ -115,7 +115,10 @@ vm_group:
 """
 
 from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec, run_info_module
-from ansible_collections.converge.platforms.plugins.module_utils.osgview import CONNECTION_ARGUMENT_SPEC, client_from_params
+from ansible_collections.converge.platforms.plugins.module_utils.osgview import (
+    CONNECTION_ARGUMENT_SPEC,
+    client_from_params,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.osgview_info import argument_spec, gather
 
 

@@ -80,7 +80,10 @@ gc_job:
 
 from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec, run_spec_module
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack import GcJobSpec
-from ansible_collections.converge.platforms.plugins.module_utils.zstack import CONNECTION_ARGUMENT_SPEC, client_from_params
+from ansible_collections.converge.platforms.plugins.module_utils.zstack import (
+    CONNECTION_ARGUMENT_SPEC,
+    client_from_params,
+)
 
 
 def main():

@@ -161,7 +161,10 @@ long_jobs:
 """
 
 from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec, run_info_module
-from ansible_collections.converge.platforms.plugins.module_utils.zstack import CONNECTION_ARGUMENT_SPEC, client_from_params
+from ansible_collections.converge.platforms.plugins.module_utils.zstack import (
+    CONNECTION_ARGUMENT_SPEC,
+    client_from_params,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.zstack_info import argument_spec, gather
 
 

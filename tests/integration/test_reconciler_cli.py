@@ -154,7 +154,6 @@ def test_validate_reports_duplicate_identity(tmp_path):
 
 
 def test_unreachable_endpoint_and_missing_secret_are_clear_errors(tmp_path):
-    path = desired_file(tmp_path, "http://127.0.0.1:9", TAGS)
     unset = run_cli(["reconciler", "plan", desired_file(tmp_path, "http://127.0.0.1:9", TAGS, "NOT_SET_ANYWHERE")])
     assert unset.returncode == 1
     assert unset.stderr.strip() == (f"{tmp_path / 'desired.yml'}:6: endpoints.zstack.password: environment variable "

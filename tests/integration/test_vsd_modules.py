@@ -7,12 +7,11 @@ import time
 import pytest
 import requests
 import yaml
+from ansible_collections.converge.platforms.plugins.module_utils.vsd import VsdClient
 
 import emulators
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM, BUILTIN_STOPPED_VM, Scope
 from tests.support import ROOT, run_cli, run_playbook, writes
-
-from ansible_collections.converge.platforms.plugins.module_utils.vsd import VsdClient
 
 pytestmark = pytest.mark.slow
 

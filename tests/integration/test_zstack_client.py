@@ -6,7 +6,6 @@ import base64
 import json
 
 import pytest
-
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import (
     ZStackClient,
     ZStackError,

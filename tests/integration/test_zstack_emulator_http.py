@@ -873,7 +873,8 @@ def test_fixtures_extend_and_override_the_built_ins():
         # hostUuids win over clusterUuids, which win over zoneUuids, as in ZStack
         assert client.query(capacity, zoneUuids=zone, clusterUuids=cluster)["totalCpu"] == 8
         assert client.query(capacity, clusterUuids=cluster, hostUuids=HOST_UUID)["availableCpu"] == 24
-        both = client.get(capacity, params=[("hostUuids", HOST_UUID), ("hostUuids", "fcf1965050b44058867a81dd96438975")])
+        other_host = "fcf1965050b44058867a81dd96438975"
+        both = client.get(capacity, params=[("hostUuids", HOST_UUID), ("hostUuids", other_host)])
         assert both.json()["availableMemory"] == 34359738368 + 17179869184
     finally:
         handle.stop()

@@ -50,6 +50,12 @@ def test_ansible_lint():
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-6000:]
 
 
+def test_ruff_finds_nothing():
+    """pyflakes, pycodestyle, bugbear and import order, as configured in pyproject.toml."""
+    proc = subprocess.run([str(BIN / "ruff"), "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_module_docs_are_generated_from_specs():
     """Each module's DOCUMENTATION matches what tools/render_module_docs.py writes from its spec."""
     proc = subprocess.run([sys.executable, str(ROOT / "tools" / "render_module_docs.py"), "--check"],

@@ -6,7 +6,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     ApiError,
     HttpSession,

@@ -7,7 +7,6 @@ import json
 import pytest
 import requests
 import yaml
-
 from ansible_collections.converge.platforms.plugins.doc_fragments.osgview import ModuleDocFragment
 from ansible_collections.converge.platforms.plugins.module_utils import osgview_info
 from ansible_collections.converge.platforms.plugins.module_utils.http import HttpSession

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack import (
     GcJobSpec,
     LicenseSpec,

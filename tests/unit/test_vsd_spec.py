@@ -8,9 +8,6 @@ import sys
 
 import pytest
 import yaml
-
-from tests.support import ROOT
-
 from ansible_collections.converge.platforms.plugins.doc_fragments.vsd import ModuleDocFragment
 from ansible_collections.converge.platforms.plugins.module_utils import vsd_info
 from ansible_collections.converge.platforms.plugins.module_utils.resources.vsd import (
@@ -28,6 +25,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.vsd import (
     VsdError,
     client_from_params,
 )
+
+from tests.support import ROOT
 
 SCOPE = {"cluster_uuid": "c1", "compute_uuid": "vm1"}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
 from ansible_collections.converge.platforms.plugins.module_utils import zstack
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackClient, condition, hash_password
 

@@ -166,7 +166,7 @@ class SnapshotSpec(ResourceSpec):
         result = [None] * len(desired_list)
         for indices in groups.values():
             entries = [desired_list[i] for i in indices]
-            for index, live in zip(indices, self._read_vm(client, entries)):
+            for index, live in zip(indices, self._read_vm(client, entries), strict=True):
                 result[index] = live
         return result
 

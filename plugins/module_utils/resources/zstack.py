@@ -63,7 +63,8 @@ class TagSpec(ResourceSpec):
     def fields(self):
         return {
             "resource_uuid": Field("str", "UUID of the resource the tag is attached to.", required=True),
-            "resource_type": Field("str", "ZStack resource type of that resource, such as C(VmInstanceVO) or C(HostVO).",
+            "resource_type": Field("str", "ZStack resource type of that resource, such as C(VmInstanceVO) or "
+                                          "C(HostVO).",
                                    required=True),
             "tag": Field("str", "The tag text, such as C(ha::NeverStop).", required=True,
                          updatable=self.tag_kind == "system"),
