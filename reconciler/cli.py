@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from pathlib import Path
 
 import click
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, Redactor
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
 from . import report as reports
+from . import saved_plan
 from .document import Desired, DocumentError, document_schema, load
 from .executor import apply_plan
 from .planner import make_plan
@@ -79,8 +79,7 @@ def _plan(desired: Desired, session: Session, fmt: str, out: str | None):
     plan = make_plan(desired, session)
     click.echo(session.redact(reports.render_plan(plan, fmt)))
     if out:
-        Path(out).write_text(session.redact(json.dumps(plan.as_dict(), indent=2, sort_keys=True, default=str)),
-                             encoding="utf-8")
+        saved_plan.save(plan, desired.files, out, session.redact)
     return plan
 
 
@@ -88,7 +87,8 @@ def _plan(desired: Desired, session: Session, fmt: str, out: str | None):
 @FILES
 @FORMAT
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Also write the plan as JSON to this file.")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Also save the plan as JSON, for `apply --plan` (which refuses it if live state moved since).")
 @_guard
 def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None) -> None:
     """Read live state and show what apply would create, change or delete."""
@@ -100,30 +100,48 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
 
 
 @main.command()
-@FILES
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @FORMAT
+@click.option("--plan", "saved", type=click.Path(dir_okay=False),
+              help="Apply this saved plan (from plan --out); refused if a file or the live state changed since.")
 @_guard
-def apply(files: tuple[str, ...], fmt: str) -> None:
+def apply(files: tuple[str, ...], fmt: str, saved: str | None) -> None:
     """Plan, then apply every change: dependencies first, independent changes concurrently."""
+    saved_data = saved_plan.load(saved) if saved else None
+    if saved_data is not None:
+        planned_files = saved_plan.saved_files(saved_data)
+        if files and list(files) != planned_files:
+            raise Failure(f"{saved}: the plan was made for {', '.join(planned_files)}, not {', '.join(files)}")
+        files = tuple(planned_files)
+    if not files:
+        raise click.UsageError("give the desired-state files, or --plan with a saved plan")
     desired = load(list(files))
     with Session(desired) as session:
-        plan_result = _plan(desired, session, fmt, None) if fmt != "json" else make_plan(desired, session)
-        if not plan_result.pending:
-            if fmt == "json":
-                click.echo(json.dumps({"plan": plan_result.as_dict(), "report": {"applied": 0, "failed": 0,
-                                                                                  "skipped": 0, "outcomes": []}}))
-            return
-        progress = None if fmt == "json" else (lambda o: click.echo(session.redact(reports.outcome_line(o))))
+        plan_result = make_plan(desired, session)
+        if saved_data is not None:
+            reasons = saved_plan.stale_reasons(saved_data, plan_result, saved)
+            if reasons:
+                raise Failure("\n".join(session.redact(r) for r in reasons)
+                              + "\nthe saved plan is stale: run plan again and review it")
         if fmt != "json":
-            click.echo("\nApplying:")
-        report = apply_plan(plan_result, session, desired.settings.get("concurrency", 8), progress)
-        if fmt == "json":
-            click.echo(session.redact(json.dumps({"plan": plan_result.as_dict(), "report": report.as_dict()},
-                                                 indent=2, sort_keys=True, default=str)))
-        else:
-            click.echo(reports.report_text(report))
+            click.echo(session.redact(reports.render_plan(plan_result, fmt)))
+        report = _apply(plan_result, session, desired, fmt)
     if report.failed:
         sys.exit(1)
+
+
+def _apply(plan_result, session: Session, desired: Desired, fmt: str):
+    """Apply a plan, printing outcomes as they come (text) or everything at the end (json)."""
+    if fmt != "json" and plan_result.pending:
+        click.echo("\nApplying:")
+    report = apply_plan(plan_result, session, desired.settings.get("concurrency", 8),
+                        None if fmt == "json" else (lambda o: click.echo(session.redact(reports.outcome_line(o)))))
+    if fmt == "json":
+        click.echo(session.redact(json.dumps({"plan": plan_result.as_dict(), "report": report.as_dict()},
+                                             indent=2, sort_keys=True, default=str)))
+    elif report.outcomes:
+        click.echo(reports.report_text(report))
+    return report
 
 
 @main.command()

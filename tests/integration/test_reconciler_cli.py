@@ -96,7 +96,8 @@ def test_plan_json_and_out_file_show_only_changed_fields(zstack, tmp_path):
     plan = run_cli(["reconciler", "plan", "--format", "json", "--out", str(out), path], env=ENV)
     assert plan.returncode == 0, plan.stderr
     data = json.loads(plan.stdout)
-    assert json.loads(out.read_text()) == data
+    saved = json.loads(out.read_text())
+    assert {k: saved[k] for k in data} == data
     assert data["summary"] == {"create": 0, "update": 2, "replace": 0, "delete": 0, "action": 0}
     by_kind = {c["kind"]: c for c in data["changes"]}
     assert by_kind["zstack_notification"]["before"] == {"status": "Unread"}
@@ -202,3 +203,49 @@ def test_quickstart_example_validates():
     result = run_cli(["reconciler", "validate", str(ROOT / "examples" / "quickstart.yml")])
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "valid: 4 resources in 1 file(s)"
+
+
+def test_saved_plan_is_applied_as_reviewed(zstack, tmp_path):
+    path = desired_file(tmp_path, zstack.url, TAGS)
+    saved = tmp_path / "plan.json"
+    assert run_cli(["reconciler", "plan", "--out", str(saved), path], env=ENV).returncode == 0
+    assert writes(zstack.requests) == []
+    applied = run_cli(["reconciler", "apply", "--plan", str(saved)], env=ENV)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Apply complete: 5 applied, 0 failed, 0 skipped." in applied.stdout
+    assert sum(tag_counts(zstack).values()) == 5
+
+
+def test_saved_plan_is_refused_when_live_state_moved(zstack, tmp_path):
+    path = desired_file(tmp_path, zstack.url, TAGS)
+    saved = tmp_path / "plan.json"
+    assert run_cli(["reconciler", "plan", "--out", str(saved), path], env=ENV).returncode == 0
+    # someone tags the VM by hand between review and merge
+    from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackClient
+
+    client = ZStackClient(zstack.url, "admin", "password")
+    client.create_tag("user", "VmInstanceVO", VM, "tier::web")
+    client.close()
+    zstack.clear_requests()
+    refused = run_cli(["reconciler", "apply", "--plan", str(saved)], env=ENV)
+    assert refused.returncode == 1
+    lines = refused.stderr.strip().splitlines()
+    assert lines[0] == (f"{saved}: {path}:13: the live state of zstack_user_tag"
+                        f'{{"resource_type": "VmInstanceVO", "resource_uuid": "{VM}", "tag": "tier::web"}} '
+                        "changed since the plan was made (now: noop)")
+    assert lines[-1] == "the saved plan is stale: run plan again and review it"
+    assert writes(zstack.requests) == []
+
+
+def test_saved_plan_is_refused_when_the_file_changed(zstack, tmp_path):
+    path = desired_file(tmp_path, zstack.url, TAGS)
+    saved = tmp_path / "plan.json"
+    run_cli(["reconciler", "plan", "--out", str(saved), path], env=ENV)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f'    - {{resource_uuid: {HOST}, resource_type: HostVO, tag: "extra"}}\n')
+    refused = run_cli(["reconciler", "apply", "--plan", str(saved)], env=ENV)
+    assert refused.returncode == 1
+    assert f"{saved}: {path} changed since the plan was made" in refused.stderr
+    assert writes(zstack.requests) == []
+    not_a_plan = run_cli(["reconciler", "apply", "--plan", path], env=ENV)
+    assert not_a_plan.returncode == 1 and not_a_plan.stderr.startswith(f"{path}:1: not a saved plan")

@@ -1,0 +1,89 @@
+"""Saved plans: `plan --out plan.json` on a pull request, `apply --plan plan.json` on merge.
+
+A saved plan records, besides the changes, a digest of each desired-state file and a
+fingerprint of every entry's planned change (the live values it was planned against, secrets
+left out). Applying it plans afresh and refuses when a file or any fingerprint differs: the
+live state moved since the plan was reviewed, and the reviewed plan no longer says what
+would happen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from .document import DocumentError
+from .planner import Plan, PlannedChange
+
+SAVED_FORMAT = 1
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def file_digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def entry_key(planned: PlannedChange) -> str:
+    """A stable name of the entry: its kind and identity."""
+    return planned.change.kind + json.dumps(planned.change.identity(), sort_keys=True, default=str)
+
+
+def fingerprint(planned: PlannedChange) -> str:
+    """Digest of what the change was planned against: action, changed fields and the live object (no secrets)."""
+    change = planned.change
+    spec = change.spec
+    live = spec.public(spec.comparable(change.live or {}))
+    return _digest({"action": change.action, "fields": change.as_dict().get("after"), "live": live})
+
+
+def save(plan: Plan, files: list[str], path: str, redact) -> None:
+    """Write the plan with file digests and per-entry fingerprints."""
+    data = plan.as_dict()
+    data.update(saved_format=SAVED_FORMAT,
+                files=[{"path": name, "sha256": file_digest(name)} for name in files],
+                fingerprints={entry_key(c): fingerprint(c) for c in plan.changes})
+    Path(path).write_text(redact(json.dumps(data, indent=2, sort_keys=True, default=str)), encoding="utf-8")
+
+
+def load(path: str) -> dict[str, Any]:
+    """Read a saved plan; a file that is not one is a DocumentError naming it."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DocumentError([f"{path}:1: cannot read the saved plan: {exc.strerror}"])
+    except ValueError as exc:
+        raise DocumentError([f"{path}:1: not a saved plan: {exc}"])
+    if not isinstance(data, dict) or data.get("saved_format") != SAVED_FORMAT or "fingerprints" not in data:
+        raise DocumentError([f"{path}:1: not a saved plan of this reconciler (make one with plan --out)"])
+    return data
+
+
+def saved_files(saved: dict[str, Any]) -> list[str]:
+    return [item["path"] for item in saved.get("files", [])]
+
+
+def stale_reasons(saved: dict[str, Any], plan: Plan, path: str) -> list[str]:
+    """Why a saved plan no longer holds (empty when it does)."""
+    reasons = []
+    for item in saved.get("files", []):
+        try:
+            if file_digest(item["path"]) != item["sha256"]:
+                reasons.append(f"{item['path']} changed since the plan was made")
+        except OSError as exc:
+            reasons.append(f"{item['path']}: {exc.strerror}")
+    now = {entry_key(c): (c, fingerprint(c)) for c in plan.changes}
+    before = saved.get("fingerprints", {})
+    for key, (planned, digest) in now.items():
+        if key not in before:
+            reasons.append(f"{planned.entry.where}: {key} was not in the saved plan")
+        elif before[key] != digest:
+            reasons.append(f"{planned.entry.where}: the live state of {key} changed since the plan was made "
+                           f"(now: {planned.change.action})")
+    for key in before.keys() - now.keys():
+        reasons.append(f"{key} is in the saved plan but no longer in the desired state")
+    return [f"{path}: {reason}" for reason in reasons]
