@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import base64
 import hashlib
+import threading
 import time
 import uuid
 
@@ -78,6 +79,7 @@ class ZStackClient:
         self.job_timeout = float(job_timeout)
         self.page_size = int(page_size)
         self.session_uuid = None
+        self._session_lock = threading.Lock()
 
     # --- session -------------------------------------------------------------------------
     def login(self):
@@ -186,13 +188,21 @@ class ZStackClient:
         """Run `send(headers)` with the session header; log in first or again when needed."""
         if not auth:
             return send({})
-        if not self.session_uuid:
-            self.login()
-        response = send({"Authorization": "OAuth %s" % self.session_uuid})
+        session = self._session(None)
+        response = send({"Authorization": "OAuth %s" % session})
         if response.status_code == 401:
-            self.login()
-            response = send({"Authorization": "OAuth %s" % self.session_uuid})
+            response = send({"Authorization": "OAuth %s" % self._session(session)})
         return response
+
+    def _session(self, stale):
+        """The current session, logging in when there is none or it is `stale`; one login at a time.
+
+        Concurrent calls that all find the session expired log in once, not once each.
+        """
+        with self._session_lock:
+            if not self.session_uuid or self.session_uuid == stale:
+                self.login()
+            return self.session_uuid
 
     def _location(self, response, method, path):
         body = self._json(response, method, path)

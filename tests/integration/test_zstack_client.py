@@ -186,3 +186,16 @@ def test_every_write_carries_a_fresh_job_uuid(zstack, client, monkeypatch):
     job_uuids = [uuid for method, uuid in sent if method == "POST"]
     assert len(job_uuids) == 2 and len(set(job_uuids)) == 2
     assert all(len(u) == 32 and u[12] == "4" for u in job_uuids)
+
+
+def test_concurrent_calls_share_one_login(zstack, client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: client.query_management_nodes(), range(16)))
+    assert all(r[0]["uuid"] == NODE for r in results)
+    assert paths(zstack).count("/zstack/v1/accounts/login") == 1
+    zstack.app.expire_sessions()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: client.query_management_nodes(), range(16)))
+    assert paths(zstack).count("/zstack/v1/accounts/login") == 2
