@@ -14,11 +14,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import Api
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
 from . import report as reports
-from . import saved_plan
-from .document import Desired, DocumentError, document_schema, load
-from .executor import apply_plan
-from .planner import make_plan
-from .session import Session
+from .api import reconcile
+from .document import DocumentError, document_schema, load
 
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
@@ -75,14 +72,6 @@ def validate(files: tuple[str, ...]) -> None:
     click.echo(f"valid: {len(desired.entries)} resources in {len(files)} file(s)")
 
 
-def _plan(desired: Desired, session: Session, fmt: str, out: str | None):
-    plan = make_plan(desired, session)
-    click.echo(session.redact(reports.render_plan(plan, fmt)))
-    if out:
-        saved_plan.save(plan, desired.files, out, session.redact)
-    return plan
-
-
 @main.command()
 @FILES
 @FORMAT
@@ -92,10 +81,9 @@ def _plan(desired: Desired, session: Session, fmt: str, out: str | None):
 @_guard
 def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None) -> None:
     """Read live state and show what apply would create, change or delete."""
-    desired = load(list(files))
-    with Session(desired) as session:
-        result = _plan(desired, session, fmt, out)
-    if detailed_exitcode and result.pending:
+    result = reconcile(list(files), out=out,
+                       on_plan=lambda plan, redact: click.echo(redact(reports.render_plan(plan, fmt))))
+    if detailed_exitcode and result.plan.pending:
         sys.exit(2)
 
 
@@ -107,41 +95,27 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
 @_guard
 def apply(files: tuple[str, ...], fmt: str, saved: str | None) -> None:
     """Plan, then apply every change: dependencies first, independent changes concurrently."""
-    saved_data = saved_plan.load(saved) if saved else None
-    if saved_data is not None:
-        planned_files = saved_plan.saved_files(saved_data)
-        if files and list(files) != planned_files:
-            raise Failure(f"{saved}: the plan was made for {', '.join(planned_files)}, not {', '.join(files)}")
-        files = tuple(planned_files)
-    if not files:
+    if not files and not saved:
         raise click.UsageError("give the desired-state files, or --plan with a saved plan")
-    desired = load(list(files))
-    with Session(desired) as session:
-        plan_result = make_plan(desired, session)
-        if saved_data is not None:
-            reasons = saved_plan.stale_reasons(saved_data, plan_result, saved)
-            if reasons:
-                raise Failure("\n".join(session.redact(r) for r in reasons)
-                              + "\nthe saved plan is stale: run plan again and review it")
-        if fmt != "json":
-            click.echo(session.redact(reports.render_plan(plan_result, fmt)))
-        report = _apply(plan_result, session, desired, fmt)
-    if report.failed:
+    text = fmt != "json"
+
+    def show_plan(plan, redact):
+        if text:
+            click.echo(redact(reports.render_plan(plan, fmt)))
+            if plan.pending:
+                click.echo("\nApplying:")
+
+    def show_outcome(outcome, redact):
+        if text:
+            click.echo(redact(reports.outcome_line(outcome)))
+
+    result = reconcile(list(files), apply=True, saved=saved, on_plan=show_plan, on_outcome=show_outcome)
+    if not text:
+        click.echo(result.redact(json.dumps(result.as_dict(), indent=2, sort_keys=True, default=str)))
+    elif result.report.outcomes:
+        click.echo(reports.report_text(result.report))
+    if result.failed:
         sys.exit(1)
-
-
-def _apply(plan_result, session: Session, desired: Desired, fmt: str):
-    """Apply a plan, printing outcomes as they come (text) or everything at the end (json)."""
-    if fmt != "json" and plan_result.pending:
-        click.echo("\nApplying:")
-    report = apply_plan(plan_result, session, desired.settings.get("concurrency", 8),
-                        None if fmt == "json" else (lambda o: click.echo(session.redact(reports.outcome_line(o)))))
-    if fmt == "json":
-        click.echo(session.redact(json.dumps({"plan": plan_result.as_dict(), "report": report.as_dict()},
-                                             indent=2, sort_keys=True, default=str)))
-    elif report.outcomes:
-        click.echo(reports.report_text(report))
-    return report
 
 
 @main.command()

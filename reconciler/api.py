@@ -1,0 +1,70 @@
+"""The reconciler as a library: what the CLI and the `converge.platforms.reconcile` action plugin call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import saved_plan
+from .document import DocumentError, load
+from .executor import Outcome, Report, apply_plan
+from .planner import Plan, make_plan
+from .session import Session
+
+
+@dataclass
+class Result:
+    """A plan, the report of applying it (None when only planned) and the run's redaction."""
+
+    plan: Plan
+    report: Report | None
+    redact: Callable[[str], str]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.report and self.report.failed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"plan": self.plan.as_dict(), "report": self.report.as_dict() if self.report else None}
+
+
+def files_of_saved_plan(saved: str, files: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """The files a saved plan was made for (which `files`, when given, must be) and the plan itself."""
+    data = saved_plan.load(saved)
+    planned = saved_plan.saved_files(data)
+    if files and list(files) != planned:
+        raise DocumentError([f"{saved}: the plan was made for {', '.join(planned)}, not {', '.join(files)}"])
+    return planned, data
+
+
+def reconcile(files: list[str], apply: bool = False, saved: str | None = None, out: str | None = None,
+              on_plan: Callable[[Plan, Callable[[str], str]], None] | None = None,
+              on_outcome: Callable[[Outcome, Callable[[str], str]], None] | None = None) -> Result:
+    """Load and validate `files`, plan against live state and, with `apply`, apply the plan.
+
+    With `saved` (a plan from `out`), refuse with DocumentError when a file or the live state
+    moved since it was made. Raises DocumentError, ApiError or SpecError; never writes before
+    the whole plan is made.
+    """
+    saved_data = None
+    if saved:
+        files, saved_data = files_of_saved_plan(saved, files)
+    if not files:
+        raise DocumentError(["no desired-state file given"])
+    desired = load(list(files))
+    with Session(desired) as session:
+        plan = make_plan(desired, session)
+        if saved_data is not None:
+            reasons = saved_plan.stale_reasons(saved_data, plan, saved)
+            if reasons:
+                raise DocumentError([session.redact(r) for r in reasons]
+                                    + ["the saved plan is stale: run plan again and review it"])
+        if out:
+            saved_plan.save(plan, desired.files, out, session.redact)
+        if on_plan:
+            on_plan(plan, session.redact)
+        report = None
+        if apply:
+            progress = (lambda outcome: on_outcome(outcome, session.redact)) if on_outcome else None
+            report = apply_plan(plan, session, desired.settings.get("concurrency", 8), progress)
+        return Result(plan, report, session.redact)
