@@ -1,0 +1,97 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# The work is done on the controller by the action plugin of the same name (plugins/action/reconcile.py).
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: reconcile
+short_description: Plan and apply converge desired-state files from a playbook
+version_added: 0.1.0
+description:
+  - "Runs the converge reconciler on the controller, as C(reconciler apply) does from a shell: validates the
+    files (every problem as C(file:line: reason)), reads live state, plans, and applies the plan."
+  - In check mode the plan is made and returned, and nothing is applied; C(changed) tells whether apply would
+    change anything. In diff mode each pending change is a diff holding only the fields that change.
+  - "Secrets in the files are written as C({env: NAME}) or C({file: PATH}) and never returned."
+author:
+  - converge contributors (@converge)
+options:
+  files:
+    description:
+      - Desired-state files, relative to the playbook or role. One of I(files) or I(plan) is required.
+    type: list
+    elements: path
+  plan:
+    description:
+      - A plan saved by C(reconciler plan --out) or by I(out). It is applied only if neither its files nor the
+        live state moved since it was made; otherwise the task fails, naming each difference, and changes nothing.
+    type: path
+  out:
+    description:
+      - Save the plan to this file, for a later run with I(plan).
+    type: path
+  apply:
+    description:
+      - Apply the plan. With C(false) the task only plans, as in check mode.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: Plans without applying; reports whether apply would change anything.
+  diff_mode:
+    support: full
+    description: One diff per pending change, only the fields that change.
+notes:
+  - Needs the C(converge) Python package (C(pip install converge)) on the controller.
+"""
+
+EXAMPLES = r"""
+- name: Bring the platforms to the state in git
+  converge.platforms.reconcile:
+    files:
+      - desired/zstack.yml
+      - desired/opendcp.yml
+
+- name: Review first - plan only, and save the plan
+  converge.platforms.reconcile:
+    files: [desired/zstack.yml]
+    out: /tmp/plan.json
+    apply: false
+  register: planned
+
+- name: Apply exactly what was reviewed
+  converge.platforms.reconcile:
+    plan: /tmp/plan.json
+  when: planned.changed
+"""
+
+RETURN = r"""
+plan:
+  description: The plan - a summary of counts by action, the pending changes with only their changed fields, and the
+    number of resources left unchanged.
+  returned: always
+  type: dict
+  sample:
+    summary: {create: 1, update: 0, replace: 0, delete: 0, action: 0}
+    changes:
+      - kind: zstack_system_tag
+        action: create
+        identity: {resource_uuid: a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70, resource_type: VmInstanceVO, tag: "ha::NeverStop"}
+        source: desired/zstack.yml:9
+    unchanged: 3
+report:
+  description: What happened to each change (C(done), C(failed) or C(skipped)); null when nothing was applied.
+  returned: always
+  type: dict
+problems:
+  description: "Every problem found in the files, as C(file:line: reason)."
+  returned: when the files are not valid
+  type: list
+  elements: str
+"""

@@ -1,0 +1,69 @@
+"""converge.platforms.reconcile: the reconciler from a playbook, against the ZStack emulator."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tests.support import run_playbook, writes
+
+pytestmark = pytest.mark.slow
+VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
+
+
+def desired(tmp_path, url: str, extra: str = "") -> str:
+    path = tmp_path / "desired.yml"
+    path.write_text(textwrap.dedent(f"""\
+        version: 1
+        endpoints:
+          zstack: {{url: {url}, password: {{env: ZSTACK_ACTION_PASSWORD}}}}
+        resources:
+          zstack_user_tag:
+            - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "tier::web"}}
+        """) + extra)
+    return str(path)
+
+
+ENV = {"ZSTACK_ACTION_PASSWORD": "password"}
+
+
+def test_check_mode_plans_then_apply_then_nothing_to_do(zstack, tmp_path):
+    path = desired(tmp_path, zstack.url)
+    task = {"converge.platforms.reconcile": {"files": [path]}}
+    checked = run_playbook([task], check=True, diff=True, env=ENV)
+    result = checked.results[0]
+    assert result["changed"] is True and result["report"] is None
+    assert result["plan"]["summary"]["create"] == 1
+    assert result["diff"][0]["after"] == {"resource_type": "VmInstanceVO", "resource_uuid": VM, "tag": "tier::web"}
+    assert writes(zstack.requests) == []
+
+    run = run_playbook([task, task], env=ENV)
+    first, second = run.results
+    assert first["changed"] is True and first["report"]["applied"] == 1
+    assert second["changed"] is False and second["plan"]["changes"] == []
+    assert [t["tag"] for t in zstack.state()["tags"].values()] == ["tier::web"]
+    assert "password" not in run.output.replace("ZSTACK_ACTION_PASSWORD", "")
+
+
+def test_saved_plan_through_the_action(zstack, tmp_path):
+    path = desired(tmp_path, zstack.url)
+    saved = str(tmp_path / "plan.json")
+    run = run_playbook([{"converge.platforms.reconcile": {"files": [path], "out": saved, "apply": False}},
+                        {"converge.platforms.reconcile": {"plan": saved}}], env=ENV)
+    planned, applied = run.results
+    assert planned["changed"] is True and planned["report"] is None
+    assert applied["changed"] is True and applied["report"]["applied"] == 1
+    assert len(zstack.state()["tags"]) == 1
+
+
+def test_invalid_file_fails_with_file_line_problems_and_no_request(zstack, tmp_path):
+    path = desired(tmp_path, zstack.url, "    - {resource_uuid: x, resource_type: VmInstanceVO, tag: 1, size: 2}\n")
+    run = run_playbook([{"converge.platforms.reconcile": {"files": [path]}},
+                        {"converge.platforms.reconcile": {}}], env=ENV)
+    bad_file, no_args = run.results
+    assert bad_file["failed"] is True
+    assert bad_file["problems"] == [f"{path}:7: resources.zstack_user_tag[1].tag: Input should be a valid string",
+                                    f"{path}:7: resources.zstack_user_tag[1].size: unknown key 'size'"]
+    assert no_args["failed"] is True and "one of the following is required: files, plan" in no_args["msg"]
+    assert zstack.requests == []
