@@ -9,9 +9,21 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError, create_model
+from ansible_collections.converge.platforms.plugins.module_utils.http import validate_base_url
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    WithJsonSchema,
+    create_model,
+)
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
@@ -113,6 +125,20 @@ class SecretRef(BaseModel):
     file: Optional[StrictStr] = None
 
 
+def _secret_value(value: Any) -> Any:
+    """A secret is a string, `{env: NAME}` or `{file: PATH}`; one clear message otherwise."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1 and isinstance(next(iter(value.values())), str) \
+            and next(iter(value)) in ("env", "file"):
+        return value
+    raise ValueError("must be a string, {env: NAME} or {file: PATH}")
+
+
+SecretValue = Annotated[Any, AfterValidator(_secret_value), WithJsonSchema({"anyOf": [
+    {"type": "string"}, SecretRef.model_json_schema()]})]
+
+
 class Settings(BaseModel):
     """`settings:` of a document."""
 
@@ -149,7 +175,7 @@ def endpoint_model(name: str) -> type[BaseModel]:
     for option, spec in platform(name).connection_argument_spec.items():
         base = _TYPES.get(spec.get("type", "str"), Any)
         if spec.get("no_log"):
-            base = Union[StrictStr, SecretRef]
+            base = SecretValue
         fields[option] = (Optional[base], None)
     return create_model(f"{name}_endpoint", __config__=ConfigDict(extra="forbid"), **fields)
 
@@ -211,7 +237,7 @@ def _pydantic_problems(exc: ValidationError, file: str, node: Any, prefix: str) 
         elif error["type"] == "missing":
             reason = "is required"
         else:
-            reason = error["msg"]
+            reason = error["msg"].removeprefix("Value error, ")
             if error["type"].startswith("literal_error"):
                 reason = reason.replace("Input should be", "must be")
         problems.append(f"{file}:{line}: {path}: {reason}")
@@ -293,6 +319,12 @@ def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any) -> list[st
         if not plain.get("embedded") and not plain.get("url"):
             problems.append(f"{path}:{line}: endpoints.{name}: url is required unless embedded is true")
             continue
+        if plain.get("url"):
+            try:
+                validate_base_url(plain["url"])
+            except ValueError as exc:
+                problems.append(f"{path}:{_line(data, 'url')}: endpoints.{name}.{exc}")
+                continue
         secret_lines = {k: _line(data, k) for k in plain if isinstance(plain[k], dict)}
         endpoints[name] = Endpoint(name, plain, path, line, secret_lines)
     return problems
