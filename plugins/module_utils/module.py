@@ -11,11 +11,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import traceback
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     ApiError,
+    Redactor,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
@@ -64,6 +67,15 @@ def _fail(module, exc, client=None, **extra):
     module.fail_json(msg=str(exc), **extra)
 
 
+def _fail_unexpected(module, exc, client):
+    """Fail with the error's text; the traceback goes to `exception`, which Ansible shows only at -vvv."""
+    redact = getattr(getattr(client, "http", None), "redact", None) or Redactor()
+    if client is not None:
+        _close(client)
+    module.fail_json(msg="unexpected error: %s: %s" % (exc.__class__.__name__, redact(str(exc))),
+                     exception=redact(traceback.format_exc()))
+
+
 def run_spec_module(spec, connection, argument_spec_extra=None, **module_kwargs):
     """Run a module that brings one resource of `spec` to the state its options describe."""
     argument_spec = dict(connection.argument_spec)
@@ -85,10 +97,10 @@ def run_spec_module(spec, connection, argument_spec_extra=None, **module_kwargs)
             resource = spec.public(spec.settle(client, desired, live))
         else:
             resource = spec.predict(change) if change.changed else spec.public(live)
-    except SpecError as exc:
+    except (SpecError, ApiError) as exc:
         _fail(module, exc, client)
-    except ApiError as exc:
-        _fail(module, exc, client)
+    except Exception as exc:  # a platform answering what no document describes: a message, not a traceback
+        _fail_unexpected(module, exc, client)
     _close(client)
 
     result = {"changed": change.changed, "action": change.action, spec.result_key: resource}
@@ -108,9 +120,9 @@ def run_info_module(argument_spec, connection, gather, **module_kwargs):
     try:
         client = connection.client(module.params)
         facts = gather(client, module.params)
-    except SpecError as exc:
+    except (SpecError, ApiError) as exc:
         _fail(module, exc, client)
-    except ApiError as exc:
-        _fail(module, exc, client)
+    except Exception as exc:  # a platform answering what no document describes: a message, not a traceback
+        _fail_unexpected(module, exc, client)
     _close(client)
     module.exit_json(changed=False, **facts)
