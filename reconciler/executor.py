@@ -80,6 +80,9 @@ def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
             spec.apply(session.client(spec.platform), planned.change)
         except (ApiError, SpecError) as exc:
             return Outcome(planned, "failed", session.redact(str(exc)), time.monotonic() - started)
+        except Exception as exc:  # noqa: BLE001 - one change's surprise must not hide the others' outcomes
+            message = f"unexpected error: {exc.__class__.__name__}: {exc}"
+            return Outcome(planned, "failed", session.redact(message), time.monotonic() - started)
         return Outcome(planned, "done", None, time.monotonic() - started)
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
