@@ -13,6 +13,14 @@ from .common.server import EmulatorServer, serve_in_thread
 from .registry import PLATFORMS, app_class, default_port
 
 
+def _state_file(path: str | None, platform: str, several: bool) -> str | None:
+    """With several platforms, each keeps its state beside the given file: state.json -> state.zstack.json."""
+    if not path or not several:
+        return path
+    stem, dot, suffix = path.rpartition(".")
+    return f"{stem}.{platform}.{suffix}" if dot and "/" not in suffix else f"{path}.{platform}"
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--platform", "platform_name", required=True, type=click.Choice(sorted(PLATFORMS) + ["all"]),
               help="Which platform to emulate; 'all' starts every one on its default port.")
@@ -25,7 +33,7 @@ from .registry import PLATFORMS, app_class, default_port
 @click.option("--time-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Run the emulator's clock this many times faster.")
 @click.option("--state", "state_file", type=click.Path(dir_okay=False), default=None,
-              help="Keep state in this JSON file across restarts.")
+              help="Keep state in this JSON file across restarts (with 'all': one file per platform beside it).")
 @click.option("--fixtures", "fixtures_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="YAML file of objects the API reads but cannot create.")
 @click.option("--username", default="admin", show_default=True, help="Login name where the platform has a login.")
@@ -43,11 +51,11 @@ def main(platform_name: str, host: str, port: int | None, latency_ms: float, fau
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
         extra[key.strip()] = value.strip()
     names = sorted(PLATFORMS) if platform_name == "all" else [platform_name]
-    if len(names) > 1 and (port is not None or state_file):
-        raise click.UsageError("--port and --state apply to a single platform, not to 'all'")
+    if len(names) > 1 and port is not None:
+        raise click.UsageError("--port applies to a single platform, not to 'all' (each takes its own port)")
     servers = []
     for name in names:
-        state = state_file
+        state = _state_file(state_file, name, len(names) > 1)
         options = build_options(host=host, port=port if port is not None else default_port(name),
                                 latency_ms=latency_ms, fault_rate=fault_rate, seed=seed, time_scale=time_scale,
                                 state_file=state, fixtures_file=fixtures_file, username=username, password=password,

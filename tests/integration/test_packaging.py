@@ -86,3 +86,21 @@ def test_emulator_cli_rejects_a_bad_fault_rate():
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "--fault-rate" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_emulator_cli_all_starts_every_platform_on_its_default_port(tmp_path):
+    import emulators
+    import requests
+
+    proc = subprocess.Popen([str(BIN / "converge-emulator"), "--platform", "all", "--state",
+                             str(tmp_path / "state.json")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = dict(proc.stdout.readline().strip().split(" ") for _ in emulators.PLATFORMS)
+        assert lines == {name: f"http://127.0.0.1:{port}" for name, (_m, _c, port) in emulators.PLATFORMS.items()}
+        for url in lines.values():
+            assert requests.get(url + "/_emulator/state", timeout=5).status_code == 200
+        requests.post(lines["zstack"] + "/_emulator/reset", timeout=5)
+        assert (tmp_path / "state.zstack.json").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
