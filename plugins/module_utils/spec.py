@@ -14,6 +14,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import time
+
+from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, TransportError
 
 NOOP = "noop"
 CREATE = "create"
@@ -21,6 +24,9 @@ UPDATE = "update"
 REPLACE = "replace"
 DELETE = "delete"
 SECRET_MASK = "(sensitive value)"
+RECOVERY_ATTEMPTS = 3
+RECOVERY_FIRST_DELAY = 0.2
+LOST_ANSWER_STATUSES = (502, 503, 504)
 
 _PY_TYPES = {
     "str": (str,),
@@ -32,6 +38,16 @@ _PY_TYPES = {
     "path": (str,),
     "raw": (object,),
 }
+
+
+def answer_lost(exc):
+    """Whether a failed call may have taken effect all the same: no answer, or a bare 502/503/504 from a proxy.
+
+    An error the platform itself reported (it carries the platform's code) is an answer: the call failed.
+    """
+    if isinstance(exc, TransportError):
+        return True
+    return exc.status in LOST_ANSWER_STATUSES and exc.code in (None, "")
 
 
 class SpecError(ValueError):
@@ -267,19 +283,47 @@ class ResourceSpec:
     # --- writing -------------------------------------------------------------------------
     def apply(self, client, change):
         """Carry out a planned change; returns the live object afterwards (None once deleted)."""
+        desired = change.desired
         if change.action == NOOP:
             return change.live
         if change.action == CREATE:
-            return self.create(client, change.desired)
+            return self._create(client, desired)
         if change.action == UPDATE:
-            return self.update(client, change.live, change.desired, change.fields)
+            return self._verified(client, desired, lambda: self.update(client, change.live, desired, change.fields),
+                                  lambda live: live is not None and not self.differences(desired, live))
         if change.action == REPLACE:
-            self.delete(client, change.live)
-            return self.create(client, change.desired)
+            self._delete(client, desired, change.live)
+            return self._create(client, desired)
         if change.action == DELETE:
-            self.delete(client, change.live)
-            return None
+            return self._delete(client, desired, change.live)
         return self.act(client, change)
+
+    def _create(self, client, desired):
+        return self._verified(client, desired, lambda: self.create(client, desired), lambda live: live is not None)
+
+    def _delete(self, client, desired, live):
+        self._verified(client, desired, lambda: self.delete(client, live), lambda now: now is None)
+        return None
+
+    def _verified(self, client, desired, call, done):
+        """Make a write; when its answer is lost, read to learn whether it took effect before trying again.
+
+        This is what makes a retried write safe on any platform: a create whose answer was lost
+        but which was committed is found by the read and not made a second time.
+        """
+        delay = RECOVERY_FIRST_DELAY
+        for attempt in range(1, RECOVERY_ATTEMPTS + 1):
+            try:
+                return call()
+            except ApiError as exc:
+                if not answer_lost(exc) or attempt == RECOVERY_ATTEMPTS:
+                    raise
+            live = self.read(client, desired)
+            if done(live):
+                return live
+            time.sleep(delay)
+            delay *= 2
+        return None
 
     def create(self, client, desired):
         raise SpecError(None, "%s cannot be created" % self.kind)

@@ -89,8 +89,9 @@ def test_emulator_cli_rejects_a_bad_fault_rate():
 
 
 def test_emulator_cli_all_starts_every_platform_on_its_default_port(tmp_path):
-    import emulators
     import requests
+
+    import emulators
 
     proc = subprocess.Popen([str(BIN / "converge-emulator"), "--platform", "all", "--state",
                              str(tmp_path / "state.json")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, TransportError
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack import (
     GcJobSpec,
     LicenseSpec,
@@ -129,3 +130,61 @@ def test_license_compares_fingerprints_and_never_shows_the_license():
 def test_snake_case_of_inventories():
     assert snake("resourceUuid") == "resource_uuid"
     assert snake("MillionSeconds") == "million_seconds"
+
+
+class _Flaky(Widget):
+    """A widget store whose writes can lose their answers after taking effect."""
+
+    def __init__(self, failures):
+        self.failures = list(failures)
+        self.store = {}
+        self.calls = []
+
+    def read(self, client, desired):
+        return self.store.get(desired["name"])
+
+    def create(self, client, desired):
+        self.calls.append("create")
+        failure = self.failures.pop(0) if self.failures else None
+        if failure == "before":
+            raise TransportError("connection reset", "POST", "/widgets")
+        self.store[desired["name"]] = {"name": desired["name"], "size": desired.get("size")}
+        if failure == "after":
+            raise ApiError("Service Unavailable", "POST", "/widgets", 503)
+        if failure == "refused":
+            raise ApiError("quota exceeded", "POST", "/widgets", 400, code="Q1")
+        return self.store[desired["name"]]
+
+
+def _apply_create(spec):
+    desired = spec.normalize({"name": "w", "size": 1})
+    return spec.apply(None, spec.plan(desired, spec.read(None, desired)))
+
+
+def test_a_create_whose_answer_was_lost_is_found_not_repeated(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    spec = _Flaky(["after"])
+    assert _apply_create(spec) == {"name": "w", "size": 1}
+    assert spec.calls == ["create"]
+
+
+def test_a_create_that_never_arrived_is_made_again(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    spec = _Flaky(["before", "before"])
+    assert _apply_create(spec) == {"name": "w", "size": 1}
+    assert spec.calls == ["create", "create", "create"]
+
+
+def test_an_error_the_platform_reports_is_not_retried():
+    spec = _Flaky(["refused"])
+    with pytest.raises(ApiError, match="quota exceeded"):
+        _apply_create(spec)
+    assert spec.calls == ["create"]
+
+
+def test_lost_answers_give_up_after_three_attempts(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    spec = _Flaky(["before"] * 5)
+    with pytest.raises(TransportError):
+        _apply_create(spec)
+    assert spec.calls == ["create"] * 3
