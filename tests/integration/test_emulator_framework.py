@@ -85,13 +85,13 @@ def test_faults_are_repeatable_with_a_seed_and_some_come_after_the_change():
 
 
 def test_serves_requests_concurrently(zstack):
-    zstack.set_faults(latency_ms=200)
+    zstack.set_faults(latency_ms=500)  # eight in a row would take 4 s
     started = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(lambda _: requests.get(f"{zstack.url}/zstack/v1/licenses", timeout=5).status_code,
                               range(8)))
     assert codes == [200] * 8
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 2.5
 
 
 @pytest.mark.parametrize("platform", sorted(emulators.PLATFORMS))
