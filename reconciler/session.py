@@ -44,7 +44,9 @@ class Session:
         if endpoint.embedded:
             params = self._embedded(name, params)
         for key, option in platform(name).connection_argument_spec.items():
-            if option.get("no_log") and params.get(key):
+            # the embedded emulator's well-known default is no secret, and masking the word everywhere garbles output
+            well_known = endpoint.embedded and params.get(key) == EMBEDDED_CREDENTIALS.get(key)
+            if option.get("no_log") and params.get(key) and not well_known:
                 self.redact.add(params[key])
             if key not in params and "default" in option:
                 params[key] = option["default"]

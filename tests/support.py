@@ -108,8 +108,13 @@ def run_cli(args: list[str], *, env: dict[str, str] | None = None, cwd: Path | N
 
 
 AUTH_PATH = re.compile(r"(?i)(/login|/logout|/reauth|/accounts/sessions/)")
+READ_ACTION = re.compile(r"^(List|Get|Verify|Check|Display)")
 
 
 def writes(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The requests of an emulator log that could change state (logging in and out aside)."""
-    return [r for r in requests if r["method"] not in ("GET", "HEAD", "OPTIONS") and not AUTH_PATH.search(r["path"])]
+    """The requests of an emulator log that could change state (logging in and out aside).
+
+    Action-RPC platforms send reads by POST too: their log entries name the `action`.
+    """
+    return [r for r in requests if r["method"] not in ("GET", "HEAD", "OPTIONS") and not AUTH_PATH.search(r["path"])
+            and not READ_ACTION.match(r.get("action") or "")]

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from .app import EmulatorApp
-from .http import Request, Response
+from .http import HttpError, Request, Response
 
 CONTROL_PREFIX = "/_emulator/"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -119,6 +119,9 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(self.server.latency_ms / 1000.0)
         fault = self.server.plan_fault(request.method)
         entry = {"method": request.method, "path": request.path, "query": request.query, "time": time.time()}
+        action = _action_of(request)
+        if action:
+            entry["action"] = action
 
         if fault.when == "before":
             self._fail(fault, request, entry, started)
@@ -189,6 +192,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
+
+
+def _action_of(request: Request) -> str | None:
+    """The `Action` of an action-RPC call (a JSON body naming it), for the request log."""
+    if not request.body or "json" not in (request.header("content-type", "") or ""):
+        return None
+    try:
+        body = request.json()
+    except HttpError:
+        return None
+    action = body.get("Action") if isinstance(body, dict) else None
+    return action if isinstance(action, str) else None
 
 
 def serve_in_thread(server: EmulatorServer) -> threading.Thread:
