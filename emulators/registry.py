@@ -10,6 +10,8 @@ from .common.app import EmulatorApp
 PLATFORMS: dict[str, tuple[str, str, int]] = {
     "zstack": ("emulators.zstack.api", "ZStackEmulator", 18080),
     "vsd": ("emulators.vsd.api", "VsdEmulator", 18081),
+    "migration": ("emulators.migration.api", "MigrationEmulator", 18082),
+    "opendcp": ("emulators.opendcp.api", "OpenDcpEmulator", 18083),
     "osgview": ("emulators.osgview.api", "OsgViewEmulator", 18084),
 }
 

@@ -11,7 +11,7 @@ MODULE_UTILS = "ansible_collections.converge.platforms.plugins.module_utils"
 
 #: platform name -> module under module_utils holding CONNECTION_ARGUMENT_SPEC and client_from_params;
 #: its resource specs are the SPECS list of module_utils/resources/<platform>.py
-PLATFORM_NAMES = ("zstack", "vsd", "osgview")
+PLATFORM_NAMES = ("zstack", "vsd", "osgview", "migration", "opendcp")
 
 
 @dataclass(frozen=True)

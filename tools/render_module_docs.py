@@ -42,6 +42,31 @@ MODULES = {
                           "short": "Read the snapshots of a VSD VM, its snapshot tree and its head",
                           "description": ["Reads the snapshots of one VSD virtual machine; never changes anything.",
                                           "The snapshot list is read page by page, every page."]},
+    "migration_cloud_connection": {"spec": "resources.migration:CloudConnectionSpec", "fragment": "migration"},
+    "migration_transport_server": {"spec": "resources.migration:TransportServerSpec", "fragment": "migration"},
+    "migration_source_host": {"spec": "resources.migration:SourceHostSpec", "fragment": "migration"},
+    "migration_vsphere_platform": {"spec": "resources.migration:VspherePlatformSpec", "fragment": "migration"},
+    "migration_task": {"spec": "resources.migration:TaskSpec", "fragment": "migration"},
+    "migration_license": {"spec": "resources.migration:LicenseSpec", "fragment": "migration"},
+    "migration_password": {"spec": "resources.migration:PasswordSpec", "fragment": "migration"},
+    "migration_info": {"fields": "migration_info:INFO_FIELDS", "fragment": "migration",
+                       "short": "Read the migration platform's clouds, servers, hosts, tasks and license",
+                       "description": ["Reads what the migration platform lists, and the details of one task, "
+                                       "cloud connection or source host; never changes anything.",
+                                       "The task list is read page by page, every page."]},
+    "opendcp_cluster": {"spec": "resources.opendcp:ClusterSpec", "fragment": "opendcp"},
+    "opendcp_service": {"spec": "resources.opendcp:ServiceSpec", "fragment": "opendcp"},
+    "opendcp_pool": {"spec": "resources.opendcp:PoolSpec", "fragment": "opendcp"},
+    "opendcp_pool_nodes": {"spec": "resources.opendcp:PoolNodesSpec", "fragment": "opendcp"},
+    "opendcp_task_template": {"spec": "resources.opendcp:TaskTemplateSpec", "fragment": "opendcp"},
+    "opendcp_remote_step": {"spec": "resources.opendcp:RemoteStepSpec", "fragment": "opendcp"},
+    "opendcp_action": {"spec": "resources.opendcp:ActionSpec", "fragment": "opendcp"},
+    "opendcp_actimpl": {"spec": "resources.opendcp:ActImplSpec", "fragment": "opendcp"},
+    "opendcp_flow": {"spec": "resources.opendcp:FlowSpec", "fragment": "opendcp"},
+    "opendcp_info": {"fields": "opendcp_info:INFO_FIELDS", "fragment": "opendcp",
+                     "short": "Read OpenDCP clusters, services, pools, nodes, templates, actions and flows",
+                     "description": ["Reads what OpenDCP lists, every page, and a pool's nodes, the pools of IPs, "
+                                     "or one flow with its nodes and log; never changes anything."]},
 }
 
 STATE_DOCS = {
@@ -53,6 +78,13 @@ STATE_DOCS = {
     "cancelled": "the long job is not running; a running one is cancelled",
     "current": "the VM runs from this snapshot: it is rolled back to it unless it already is the head (see I(force))",
     "rolled_back": "the volumes are rolled back to their snapshots (runs, and reports a change, on every call)",
+    "refreshed": "the object exists and the platform re-reads its facts (runs, and reports a change, on every call)",
+    "running": "the task exists as described and runs: a task an error paused is resumed",
+    "completed": "the task is completed: final sync and cloud server (see I(wait))",
+    "started": "the flow exists and has run: created when missing, a stopped flow resumed, the failed nodes of a "
+               "finished flow run again",
+    "paused": "the flow is not running: a running flow is paused",
+    "stopped": "the flow is not running: a running flow is stopped",
 }
 
 

@@ -1,0 +1,522 @@
+"""HTTP routes of the OpenDCP API (opendcp-api.txt): every path for any method, JSON in, envelopes out.
+
+How a call is answered (api-docs/README.md, "How the real OpenDCP server answers"):
+
+- Success: HTTP 200 `{"code": 0, "msg": "", "data": ...}`; lists add `page`, `page_size` and
+  `query_count`. Create answers the new id as a bare integer, update `""`, delete `{}` or `""`.
+- Failure: the code (400 or 404) is also the HTTP status, with `data: {}` and the reason in `msg`.
+- An unknown path, or a non-number where an id is expected, answers the web framework's HTML 404
+  page; a fault in the server its HTML 500 page.
+- Bodies are JSON; a form-encoded body reaches the handler empty. `page` and `page_size` come
+  from the query string only (defaults 1 and 10, a non-number or a value below 1 is the default).
+- `Authorization` only names the operator of expand, shrink, deploy and `/task/create`
+  (`opr_user`); OpenDCP has no login.
+
+The scheduled-task paths (`/task/expandList`, `/task/uploadList`, `/task/saveTask`) are not
+routed, as in the latest upstream server. Test hook on the app: `advance_clock(seconds)`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from ..common.app import EmulatorApp, EmulatorOptions
+from ..common.http import HttpError, NotFound, Request, Response, Router
+from .flows import OpenDcpModel
+from .state import OpenDcpFailure, Settings, bad, missing
+
+ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
+DEFAULT_PAGE, DEFAULT_PAGE_SIZE = 1, 10
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+PAGE_404 = ("<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>Page Not Found</title></head>\n"
+            "<body><h1>404</h1><h2>Page Not Found</h2>"
+            "<p>The page you have requested has flown the coop.</p></body>\n</html>\n")
+PAGE_500 = ("<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>Internal Server Error</title></head>\n"
+            "<body><h1>500</h1><h2>Internal Server Error</h2>"
+            "<p>The server encountered an internal error.</p></body>\n</html>\n")
+HTML = "text/html; charset=utf-8"
+
+
+class Page:
+    """A list answer: the items of one page and what `query_count` says."""
+
+    def __init__(self, request: Request, items: list[Any], count_is_page_length: bool = False):
+        self.page = _page_arg(request, "page", DEFAULT_PAGE)
+        self.page_size = _page_arg(request, "page_size", DEFAULT_PAGE_SIZE)
+        start = (self.page - 1) * self.page_size
+        self.items = items[start:start + self.page_size]
+        # README: on /pool/list `query_count` is the length of the page, not the total
+        self.count = len(self.items) if count_is_page_length else len(items)
+
+    def body(self) -> dict[str, Any]:
+        return {"code": 0, "msg": "", "data": self.items, "page": self.page, "page_size": self.page_size,
+                "query_count": self.count}
+
+
+class OpenDcpEmulator(EmulatorApp):
+    """OpenDCP: clusters, services, pools and nodes, task templates, remote steps and actions, flows."""
+
+    platform = "opendcp"
+    default_port = 18083
+
+    def __init__(self, options: EmulatorOptions):
+        self._skew = 0.0
+        super().__init__(options)
+
+    # --- clock and test hooks ---------------------------------------------------------------------
+    def now(self) -> float:
+        """Emulated time: the framework's clock plus whatever `advance_clock` added."""
+        return self.clock.now() + self._skew
+
+    def advance_clock(self, seconds: float) -> None:
+        """Test hook: move emulated time forward (running flows progress on the next request)."""
+        with self.lock:
+            self._skew += float(seconds)
+
+    # --- EmulatorApp hooks ------------------------------------------------------------------------
+    def register_routes(self, router: Router) -> None:
+        """Every canonical path and alias, for any HTTP method (upstream routes use "*")."""
+        for path, handler in self.route_table():
+            router.add(ALL_METHODS, path, self._operation(handler))
+
+    def reset(self) -> None:
+        """No objects; the built-in free hosts plus the fixtures' `free_hosts` and `failing_hosts`."""
+        self.state = OpenDcpModel(self._settings(), self.now, self.rng.getrandbits)
+        self.state.load(self.fixtures)
+
+    def export_state(self) -> dict[str, Any]:
+        return self.state.export()
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        self.state.restore(data)
+
+    def error_response(self, error: HttpError, request: Request) -> Response:
+        """Routing errors are the web framework's HTML pages, not the JSON envelope."""
+        if error.status == 404:
+            return Response(404, PAGE_404, content_type=HTML)
+        return Response(error.status, PAGE_500 if error.status >= 500 else PAGE_404, content_type=HTML)
+
+    def dispatch(self, request: Request) -> Response:
+        """Any fault in a handler is the HTML 500 page, as from the upstream server."""
+        try:
+            return super().dispatch(request)
+        except Exception:  # noqa: BLE001 - whatever went wrong, the client gets the server's 500 page
+            return Response(500, PAGE_500, content_type=HTML)
+
+    # --- the route table --------------------------------------------------------------------------
+    def route_table(self) -> list[tuple[str, Callable[[Request], Any]]]:
+        """(path, handler); fixed paths come before `{id}` paths that could swallow them."""
+        return [
+            ("/cluster/list", self._cluster_list), ("/cluster/create", self._cluster_create),
+            ("/cluster/update/{id}", self._cluster_update), ("/cluster/delete/{id}", self._cluster_delete),
+            ("/cluster/{id}/list_services", self._cluster_services), ("/cluster/{id}", self._cluster_get),
+            ("/service/create", self._service_create), ("/service/update/{id}", self._service_update),
+            ("/service/delete/{id}", self._service_delete), ("/service/{id}/list_pools", self._service_pools),
+            ("/service/{id}", self._service_get),
+            ("/pool/list", self._pool_list), ("/pool/create", self._pool_create),
+            ("/pool/update/{id}", self._pool_update), ("/pool/delete/{id}", self._pool_delete),
+            ("/pool/search_by_ip/{iplist}", self._search_by_ip), ("/pool/expand/{id}", self._expand),
+            ("/pool/shrink/{id}", self._shrink), ("/pool/deploy/{id}", self._deploy),
+            ("/pool/{id}/list_nodes", self._list_nodes), ("/pool/{id}/add_nodes", self._add_nodes),
+            ("/pool/{id}/remove_nodes", self._remove_nodes), ("/pool/{id}", self._pool_get),
+            ("/task/impl/create", self._template_create), ("/task/impl/list", self._template_list),
+            ("/task/impl/delete", self._alias_delete),
+            ("/task/create", self._task_create), ("/task/list", self._task_list),
+            ("/task/start/{id}", self._task_start), ("/task/pause/{id}", self._task_pause),
+            ("/task/stop/{id}", self._task_stop), ("/task/flow/{id}/log", self._task_log),
+            ("/task/node/{id}/log", self._node_log), ("/task/{id}/detail", self._task_detail),
+            ("/task/{id}", self._task_get),
+            ("/task_tpl/create", self._template_create), ("/task_tpl/list", self._template_list),
+            ("/task_tpl/update/{id}", self._template_update), ("/task_tpl/delete/{id}", self._template_delete),
+            ("/task_tpl/{id}", self._template_get),
+            ("/task_step/list", self._task_step_list),
+            ("/remote_step/create", self._remote_step_create), ("/remote_step/list", self._remote_step_list),
+            ("/remote_step/update/{id}", self._remote_step_update),
+            ("/remote_step/delete/{id}", self._remote_step_delete), ("/remote_step/{id}", self._remote_step_get),
+            ("/action/impl/create", self._template_create), ("/action/impl/list", self._template_list),
+            ("/action/impl/delete", self._alias_delete),
+            ("/action/create", self._action_create), ("/action/list", self._action_list),
+            ("/action/update/{id}", self._action_update), ("/action/delete/{id}", self._action_delete),
+            ("/action/{id}", self._action_get),
+            ("/actimpl/create", self._actimpl_create), ("/actimpl/list", self._actimpl_list),
+            ("/actimpl/update/{id}", self._actimpl_update), ("/actimpl/delete/{id}", self._actimpl_delete),
+            ("/actimpl/{id}", self._actimpl_get),
+        ]
+
+    def _operation(self, handler: Callable[[Request], Any]) -> Callable[[Request], Response]:
+        """Bring flows up to now, run the handler, and wrap its answer or failure in the envelope."""
+        def respond(request: Request) -> Response:
+            self.state.advance()
+            try:
+                answer = handler(request)
+            except OpenDcpFailure as failure:
+                return Response(failure.code, {"code": failure.code, "msg": failure.msg, "data": {}})
+            if isinstance(answer, Page):
+                return Response(200, answer.body())
+            return Response(200, {"code": 0, "msg": "", "data": answer})
+        return respond
+
+    def _settings(self) -> Settings:
+        seconds = self.options.extra.get("flow_seconds")
+        if seconds is None:
+            return Settings()
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ValueError("opendcp: flow_seconds must be a number >= 0")
+        return Settings(flow_seconds=float(seconds))
+
+    # --- clusters ---------------------------------------------------------------------------------
+    def _cluster_list(self, request: Request) -> Page:
+        return Page(request, self.state.list_clusters())
+
+    def _cluster_get(self, request: Request) -> Any:
+        return self.state.get_cluster(_id(request))
+
+    def _cluster_create(self, request: Request) -> int:
+        body = Body.read(request, "cluster_struct")
+        return self.state.create_cluster(body.str("name"), body.str("desc"), body.str("biz"))
+
+    def _cluster_update(self, request: Request) -> str:
+        cluster_id = _id(request)
+        body = Body.read(request, "cluster_struct")
+        self.state.update_cluster(cluster_id, body.str("name"), body.str("desc"), body.str("biz"))
+        return ""
+
+    def _cluster_delete(self, request: Request) -> dict[str, Any]:
+        self.state.delete_cluster(_id(request))
+        return {}
+
+    def _cluster_services(self, request: Request) -> Page:
+        return Page(request, self.state.cluster_services(_id(request)))
+
+    # --- services ---------------------------------------------------------------------------------
+    def _service_get(self, request: Request) -> Any:
+        return self.state.get_service(_id(request))
+
+    def _service_create(self, request: Request) -> int:
+        return self.state.create_service(_service_fields(Body.read(request, "service_struct")))
+
+    def _service_update(self, request: Request) -> str:
+        service_id = _id(request)
+        self.state.update_service(service_id, _service_fields(Body.read(request, "service_struct")))
+        return ""
+
+    def _service_delete(self, request: Request) -> dict[str, Any]:
+        self.state.delete_service(_id(request))
+        return {}
+
+    def _service_pools(self, request: Request) -> Page:
+        return Page(request, self.state.service_pools(_id(request)))
+
+    # --- pools and nodes --------------------------------------------------------------------------
+    def _pool_list(self, request: Request) -> Page:
+        return Page(request, self.state.list_pools(), count_is_page_length=True)
+
+    def _pool_get(self, request: Request) -> Any:
+        return self.state.get_pool(_id(request))
+
+    def _pool_create(self, request: Request) -> int:
+        return self.state.create_pool(_pool_fields(Body.read(request, "pool_struct")))
+
+    def _pool_update(self, request: Request) -> str:
+        pool_id = _id(request)
+        self.state.update_pool(pool_id, _pool_fields(Body.read(request, "pool_struct")))
+        return ""
+
+    def _pool_delete(self, request: Request) -> dict[str, Any]:
+        self.state.delete_pool(_id(request))
+        return {}
+
+    def _list_nodes(self, request: Request) -> Page:
+        return Page(request, self.state.list_nodes(_id(request)))
+
+    def _add_nodes(self, request: Request) -> list[int]:
+        pool_id = _id(request)
+        return self.state.add_nodes(pool_id, Body.read(request, "nodes_struct").str_list("nodes"))
+
+    def _remove_nodes(self, request: Request) -> dict[str, Any]:
+        pool_id = _id(request)
+        self.state.remove_nodes(pool_id, Body.read(request, "nodes_struct").int_list("nodes"))
+        return {}
+
+    def _search_by_ip(self, request: Request) -> dict[str, int]:
+        return self.state.search_by_ip(request.path_params["iplist"].split(","))
+
+    def _expand(self, request: Request) -> dict[str, Any]:
+        pool_id = _id(request)
+        self.state.expand(pool_id, Body.read(request, "expand_struct").int("num"), _operator(request))
+        return {}
+
+    def _shrink(self, request: Request) -> dict[str, Any]:
+        pool_id = _id(request)
+        self.state.shrink(pool_id, Body.read(request, "shrink_struct").str_list("nodes"), _operator(request))
+        return {}
+
+    def _deploy(self, request: Request) -> dict[str, Any]:
+        pool_id = _id(request)
+        body = Body.read(request, "deploy_struct")
+        self.state.deploy(pool_id, body.int("max_num"), body.str("tag"), _operator(request))
+        return {}
+
+    # --- flows ------------------------------------------------------------------------------------
+    def _task_create(self, request: Request) -> dict[str, Any]:
+        body = Body.read(request, "run_struct")
+        # timeout, auto, opr_user and params are read (and type-checked) but the emulator has no use for them:
+        # the operator is the Authorization header, as upstream RunFlow takes it
+        body.int("timeout")
+        body.int("auto")
+        body.str("opr_user")
+        body.dict("params")
+        self.state.create_task(body.int("template_id"), body.str("task_name"), body.int("max_ratio"),
+                               body.int("max_num"), body.node_ips("nodes"), _operator(request))
+        return {}
+
+    def _task_list(self, request: Request) -> Page:
+        return Page(request, self.state.list_flows())
+
+    def _task_get(self, request: Request) -> Any:
+        return self.state.get_flow(_id(request))
+
+    def _task_detail(self, request: Request) -> Any:
+        return self.state.flow_detail(_id(request))
+
+    def _task_log(self, request: Request) -> Any:
+        return self.state.flow_log(_id(request))
+
+    def _node_log(self, request: Request) -> Any:
+        return self.state.node_log(_id(request))
+
+    def _task_start(self, request: Request) -> dict[str, Any]:
+        self.state.start_flow(_id(request))
+        return {}
+
+    def _task_pause(self, request: Request) -> dict[str, Any]:
+        self.state.pause_flow(_id(request))
+        return {}
+
+    def _task_stop(self, request: Request) -> dict[str, Any]:
+        self.state.stop_flow(_id(request))
+        return {}
+
+    # --- task templates and steps -----------------------------------------------------------------
+    def _template_list(self, request: Request) -> Page:
+        return Page(request, self.state.list_templates())
+
+    def _template_get(self, request: Request) -> Any:
+        return self.state.get_template(_id(request))
+
+    def _template_create(self, request: Request) -> int:
+        body = Body.read(request, "flowImpl")
+        return self.state.create_template(body.str("name"), body.str("desc"), body.steps("steps"))
+
+    def _template_update(self, request: Request) -> str:
+        template_id = _id(request)
+        body = Body.read(request, "flowImpl")
+        body.str("name")  # type check only: the name never changes
+        self.state.update_template(template_id, body.str("desc"), body.steps("steps"))
+        return ""
+
+    def _template_delete(self, request: Request) -> dict[str, Any]:
+        self.state.delete_template(_id(request))
+        return {}
+
+    def _alias_delete(self, request: Request) -> Any:
+        # The /task/impl/delete and /action/impl/delete aliases read an id from a path that has none,
+        # so upstream never finds the template (README: delete only through /task_tpl/delete/{id}).
+        raise missing("data not found")
+
+    def _task_step_list(self, request: Request) -> Page:
+        return Page(request, self.state.task_steps())
+
+    # --- remote steps, actions, implementations ---------------------------------------------------
+    def _remote_step_list(self, request: Request) -> Page:
+        return Page(request, self.state.list_remote_steps())
+
+    def _remote_step_get(self, request: Request) -> Any:
+        return self.state.get_remote_step(_id(request))
+
+    def _remote_step_create(self, request: Request) -> int:
+        body = Body.read(request, "remotestep_struct")
+        return self.state.create_remote_step(body.str("name"), body.str("desc"), body.str_list("actions"))
+
+    def _remote_step_update(self, request: Request) -> str:
+        step_id = _id(request)
+        body = Body.read(request, "remotestep_struct")
+        body.str("name")
+        self.state.update_remote_step(step_id, body.str("desc"), body.str_list("actions"))
+        return ""
+
+    def _remote_step_delete(self, request: Request) -> str:
+        self.state.delete_remote_step(_id(request))
+        return ""
+
+    def _action_list(self, request: Request) -> Page:
+        return Page(request, self.state.list_actions())
+
+    def _action_get(self, request: Request) -> Any:
+        return self.state.get_action(_id(request))
+
+    def _action_create(self, request: Request) -> int:
+        body = Body.read(request, "action_struct")
+        return self.state.create_action(body.str("name"), body.str("desc"), body.dict("params"))
+
+    def _action_update(self, request: Request) -> str:
+        action_id = _id(request)
+        body = Body.read(request, "action_struct")
+        body.str("name")
+        self.state.update_action(action_id, body.str("desc"), body.dict("params"))
+        return ""
+
+    def _action_delete(self, request: Request) -> str:
+        self.state.delete_action(_id(request))
+        return ""
+
+    def _actimpl_list(self, request: Request) -> Page:
+        return Page(request, self.state.list_actimpls())
+
+    def _actimpl_get(self, request: Request) -> Any:
+        return self.state.get_actimpl(_id(request))
+
+    def _actimpl_create(self, request: Request) -> int:
+        body = Body.read(request, "remoteactionimpl_struct")
+        return self.state.create_actimpl(body.str("type"), body.int("action_id"), body.dict("template"))
+
+    def _actimpl_update(self, request: Request) -> str:
+        action_id = _id(request)
+        body = Body.read(request, "remoteactionimpl_struct")
+        body.int("action_id")
+        self.state.update_actimpl(action_id, body.str("type"), body.dict("template"))
+        return ""
+
+    def _actimpl_delete(self, request: Request) -> str:
+        self.state.delete_actimpl(_id(request))
+        return ""
+
+
+class Body:
+    """A JSON request body read the way Go's encoding/json fills a struct: a missing field is its zero value."""
+
+    def __init__(self, data: dict[str, Any], struct: str):
+        self.data = data
+        self.struct = struct
+
+    @classmethod
+    def read(cls, request: Request, struct: str) -> "Body":
+        """The request's JSON object; a form-encoded body reaches the handler empty, as upstream."""
+        ctype = (request.header("content-type") or "").lower()
+        raw = b"" if any(form in ctype for form in FORM_TYPES) else request.body
+        if not raw.strip():
+            raise bad("unexpected end of JSON input")
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise bad(f"invalid JSON body: {exc}")
+        if not isinstance(data, dict):
+            raise bad(f"json: cannot unmarshal {_kind(data)} into Go value of type api.{struct}")
+        return cls(data, struct)
+
+    def field(self, key: str, types: tuple[type, ...], go_type: str, default: Any) -> Any:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise bad(f"json: cannot unmarshal {_kind(value)} into Go struct field {self.struct}.{key} of type "
+                      f"{go_type}")
+        return value
+
+    def bool(self, key: str) -> bool:
+        return self.field(key, (bool,), "bool", False)
+
+    def int(self, key: str) -> int:
+        return self.field(key, (int,), "int", 0)
+
+    def str(self, key: str) -> str:
+        return self.field(key, (str,), "string", "")
+
+    def dict(self, key: str) -> dict[str, Any]:
+        return self.field(key, (dict,), "map[string]interface {}", {})
+
+    def str_list(self, key: str) -> list[str]:
+        values = self.field(key, (list,), "[]string", [])
+        for value in values:
+            if not isinstance(value, str):
+                raise bad(f"json: cannot unmarshal {_kind(value)} into Go struct field {self.struct}.{key} of type "
+                          "string")
+        return list(values)
+
+    def int_list(self, key: str) -> list[int]:
+        values = self.field(key, (list,), "[]int", [])
+        for value in values:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise bad(f"json: cannot unmarshal {_kind(value)} into Go struct field {self.struct}.{key} of type "
+                          "int")
+        return list(values)
+
+    def node_ips(self, key: str) -> list[str]:
+        """`nodes: [{"ip": ...}]`: upstream skips a node without a string ip."""
+        values = self.field(key, (list,), "[]map[string]interface {}", [])
+        for value in values:
+            if not isinstance(value, dict):
+                raise bad(f"json: cannot unmarshal {_kind(value)} into Go struct field {self.struct}.{key} of type "
+                          "map[string]interface {}")
+        return [value["ip"] for value in values if isinstance(value.get("ip"), str)]
+
+    def steps(self, key: str) -> list[dict[str, Any]]:
+        """Template steps, normalised to {"name", "param_values", "retry": {"retry_times", "ignore_error"}}."""
+        values = self.field(key, (list,), "[]models.StepOption", [])
+        return [_step(self.struct, value) for value in values]
+
+
+def _step(struct: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise bad(f"json: cannot unmarshal {_kind(value)} into Go struct field {struct}.steps of type "
+                  "models.StepOption")
+    option = Body(value, "StepOption")
+    retry = Body(option.field("retry", (dict,), "models.RetryOption", {}), "RetryOption")
+    return {"name": option.str("name"),
+            "param_values": option.field("param_values", (dict,), "models.ParamValues", {}),
+            "retry": {"retry_times": retry.int("retry_times"), "ignore_error": retry.bool("ignore_error")}}
+
+
+def _service_fields(body: Body) -> dict[str, Any]:
+    return {"name": body.str("name"), "desc": body.str("desc"), "service_type": body.str("service_type"),
+            "docker_image": body.str("docker_image"), "cluster_id": body.int("cluster_id")}
+
+
+def _pool_fields(body: Body) -> dict[str, Any]:
+    return {"name": body.str("name"), "desc": body.str("desc"), "vm_type": body.int("vm_type"),
+            "sd_id": body.int("sd_id"), "tasks": body.dict("tasks"), "service_id": body.int("service_id")}
+
+
+def _id(request: Request) -> int:
+    """The path's id; a non-number is a path the server does not route (HTML 404)."""
+    text = request.path_params["id"]
+    if not text.isascii() or not text.isdigit():
+        raise NotFound(f"no such path: {request.path}")
+    return int(text)
+
+
+def _operator(request: Request) -> str:
+    return request.header("authorization") or ""
+
+
+def _page_arg(request: Request, key: str, default: int) -> int:
+    text = request.arg(key) or ""
+    try:
+        value = int(text)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"

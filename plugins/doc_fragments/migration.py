@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """Connection options of the migration platform modules."""
+
+    DOCUMENTATION = r"""
+options:
+  url:
+    description:
+      - Base URL of the migration platform's control service, such as C(https://migration.example.invalid) (the
+        C(/Login), C(/MgmtTask), ... paths are added).
+      - If not set, the environment variable E(MIGRATION_URL) is used.
+    type: str
+    required: true
+  username:
+    description:
+      - Account to log in with.
+      - If not set, the environment variable E(MIGRATION_USERNAME) is used.
+    type: str
+    default: admin
+  password:
+    description:
+      - Password of the account. The session token it gives is renewed with C(/ReAuth) when it expires.
+      - If not set, the environment variable E(MIGRATION_PASSWORD) is used.
+    type: str
+    required: true
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of an C(https) URL.
+      - If not set, the environment variable E(MIGRATION_VALIDATE_CERTS) is used.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Read timeout of one HTTP request, in seconds.
+    type: int
+    default: 30
+requirements:
+  - requests
+"""

@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """Connection options of the OpenDCP modules (OpenDCP has no login)."""
+
+    DOCUMENTATION = r"""
+options:
+  url:
+    description:
+      - Base URL of the OpenDCP API, such as C(http://127.0.0.1:18083).
+      - If not set, the environment variable E(OPENDCP_URL) is used.
+    type: str
+    required: true
+  operator:
+    description:
+      - Name of the operator, sent as the C(Authorization) header; OpenDCP records it as the C(opr_user) of the
+        flows that expand, shrink and deploy start. OpenDCP refuses nothing without it.
+      - If not set, the environment variable E(OPENDCP_OPERATOR) is used.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of an C(https) URL.
+      - If not set, the environment variable E(OPENDCP_VALIDATE_CERTS) is used.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Read timeout of one HTTP request, in seconds.
+    type: int
+    default: 30
+requirements:
+  - requests
+"""

@@ -1,0 +1,534 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Client of the host-to-cloud migration platform ("Transport" servers, "Packer" source hosts).
+
+Every call is a POST of a JSON body to one of a handful of URLs; all but the session calls name
+their `Action`. Answers are the envelope `{"Code", "Msg", "Data"}`: `Code` is documented both as a
+boolean and as an integer, so `0` and `true` are success (README reading) and anything else raises
+MigrationError naming the URL, the Action, the Code and the Msg. `POST /Login` gives `Data.Token`,
+sent bare in the `Authorization` header; when a call answers 401 the token is renewed with `/ReAuth`
+(or a new login when that fails too) and the call is sent once more.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import threading
+
+from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, HttpSession, response_text
+
+LOGIN_PATH = "/Login"
+REAUTH_PATH = "/ReAuth"
+LOGOUT_PATH = "/Logout"
+SETTING_PATH = "/MgntSetting"
+CLOUD_PATH = "/MgmtCloudConnection"
+TRANSPORT_PATH = "/MgmtTransportConnection"
+HOST_PATH = "/portal/MgmtHostConnection"
+TASK_PATH = "/MgmtTask"
+
+#: PrepareTaskWorkload, UpdateTask and CreateInstance: Code 1 = the cloud server name exists, 2 = a cloud volume name
+CODE_SERVER_NAME_EXISTS = 1
+CODE_VOLUME_NAME_EXISTS = 2
+DEFAULT_PAGE_LIMIT = 100
+#: actions whose documented answer is a bare object rather than the envelope
+BARE_ANSWERS = {"ListFlavors": "Flavors", "ListNetworks": "Networks", "ListSecurityGroups": "SecurityGroup"}
+#: keys of request bodies whose values are secrets
+SECRET_KEYS = ("Password", "NewPassword", "CloudPass", "SecretKey", "Passwd", "ActivationKey")
+
+
+class MigrationError(ApiError):
+    """A migration call that failed; `action` names it, `data` holds the answer's Data (such as Repeated)."""
+
+    def __init__(self, message, method=None, path=None, status=None, code=None, details=None, action=None,
+                 data=None):
+        self.action = action
+        self.data = data
+        super(MigrationError, self).__init__(message, method, path, status, code, details)
+
+    @property
+    def repeated(self):
+        """Names the platform reported as already taken (Data.Repeated of Code 1 and 2 answers)."""
+        data = self.data if isinstance(self.data, dict) else {}
+        return list(data.get("Repeated") or [])
+
+
+def is_success(code):
+    """Whether an envelope's Code means success: 0 or true (README reading), also as text."""
+    if code is True:
+        return True
+    if isinstance(code, bool):
+        return False
+    if isinstance(code, int):
+        return code == 0
+    if isinstance(code, str):
+        return code.strip().lower() in ("0", "true")
+    return False
+
+
+def payload(body):
+    """The Data of an envelope, whichever case the key has (AddVSPlatform's doc writes `data`)."""
+    if "Data" in body:
+        return body["Data"]
+    return body.get("data")
+
+
+def compact(fields):
+    """A request body without the keys whose value is None."""
+    return dict((key, value) for key, value in fields.items() if value is not None)
+
+
+def items_of(data, key=None):
+    """A list out of a Data that may be the list itself or an object holding it under `key`."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        if key and isinstance(data.get(key), list):
+            return data[key]
+        lists = [value for value in data.values() if isinstance(value, list)]
+        if len(lists) == 1:
+            return lists[0]
+    return []
+
+
+class MigrationClient:
+    """Calls the migration platform's API; one instance per endpoint and account."""
+
+    def __init__(self, url, username, password, timeout=30.0, validate_certs=True, page_limit=DEFAULT_PAGE_LIMIT,
+                 http=None):
+        self.http = http or HttpSession(url, platform="migration", timeout=timeout, validate_certs=validate_certs)
+        self.username = username
+        self.password = password
+        self.http.redact.add(password)
+        self.page_limit = int(page_limit)
+        self.token = None
+        self.first_login = None
+        self._token_lock = threading.Lock()
+
+    # --- session -------------------------------------------------------------------------
+    def login(self):
+        """POST /Login; keeps the token for later calls and returns Data (`Token`, `IsFirstLogin`)."""
+        if not self.username or not self.password:
+            raise MigrationError("username and password are required to log in", "POST", LOGIN_PATH)
+        body = {"UserName": self.username, "Password": self.password}
+        data = self._decode(self.http.request("POST", LOGIN_PATH, json=body, headers=_json_headers()),
+                            LOGIN_PATH, "Login") or {}
+        return self._keep_token(data, LOGIN_PATH, "Login")
+
+    def reauth(self):
+        """POST /ReAuth with the current token; keeps and returns the renewed token's Data."""
+        response = self.http.request("POST", REAUTH_PATH, json={}, headers=_json_headers(self.token))
+        if response.status_code == 401:
+            raise self._failure(response, REAUTH_PATH, "ReAuth", {"Code": 401, "Msg": "token not accepted"})
+        return self._keep_token(self._decode(response, REAUTH_PATH, "ReAuth") or {}, REAUTH_PATH, "ReAuth")
+
+    def logout(self):
+        """POST /Logout, if logged in; the token is forgotten either way."""
+        if not self.token:
+            return
+        token, self.token = self.token, None
+        response = self.http.request("POST", LOGOUT_PATH, json={}, headers=_json_headers(token))
+        self._decode(response, LOGOUT_PATH, "Logout")
+
+    def close(self):
+        """Log out and release the connection pool; errors on logout are ignored (the token expires anyway)."""
+        try:
+            self.logout()
+        except ApiError:
+            self.token = None
+        self.http.close()
+
+    def _keep_token(self, data, path, action):
+        token = data.get("Token") if isinstance(data, dict) else None
+        if not token:
+            raise MigrationError("%s answered without a token" % action, "POST", path, action=action)
+        self.http.redact.add(token)
+        self.token = token
+        self.first_login = data.get("IsFirstLogin")
+        return data
+
+    def _current_token(self, stale=None):
+        """The token to send, logging in (or renewing a `stale` one) first; one renewal at a time."""
+        with self._token_lock:
+            if self.token and self.token != stale:
+                return self.token
+            if self.token and stale:
+                try:
+                    self.reauth()
+                    return self.token
+                except ApiError:
+                    self.token = None
+            self.login()
+            return self.token
+
+    # --- calls ---------------------------------------------------------------------------
+    def call(self, path, action, fields=None):
+        """POST `{"Action": action, **fields}` to `path` with the token; returns Data.
+
+        A 401 answer renews the token (ReAuth, else Login) and sends the call once more.
+        """
+        body = {"Action": action}
+        body.update(compact(fields or {}))
+        for key in SECRET_KEYS:
+            if isinstance(body.get(key), str):
+                self.http.redact.add(body[key])
+        token = self._current_token()
+        response = self.http.request("POST", path, json=body, headers=_json_headers(token))
+        if response.status_code == 401:
+            token = self._current_token(stale=token)
+            response = self.http.request("POST", path, json=body, headers=_json_headers(token))
+        return self._decode(response, path, action)
+
+    def _decode(self, response, path, action):
+        """Data of a successful envelope; MigrationError naming URL, Action, Code and Msg otherwise."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            text = self.http.redact(response_text(response)) or response.reason or "an empty answer"
+            raise MigrationError("%s: the answer is not a JSON envelope: %s" % (action, text), "POST", path,
+                                 response.status_code, action=action)
+        if "Code" not in body and "code" not in body:
+            if action in BARE_ANSWERS and response.status_code == 200:
+                return body
+            raise self._failure(response, path, action, body, "the answer has no Code")
+        if response.status_code >= 400 or not is_success(body.get("Code", body.get("code"))):
+            raise self._failure(response, path, action, body)
+        return payload(body)
+
+    def _failure(self, response, path, action, body, default="failed without a message"):
+        redact = self.http.redact
+        code = body.get("Code", body.get("code"))
+        message = body.get("Msg") or body.get("msg") or default
+        data = payload(body)
+        repeated = data.get("Repeated") if isinstance(data, dict) else None
+        details = "repeated: %s" % ", ".join(str(name) for name in repeated) if repeated else None
+        return MigrationError("%s: %s" % (action, redact(message)), "POST", path, response.status_code,
+                              code=redact(code) if isinstance(code, str) else code, details=redact(details),
+                              action=action, data=data)
+
+    # --- settings (/MgntSetting) ---------------------------------------------------------
+    def change_password(self, new_password, username=None, password=None):
+        """ChangePassword of an account (this client's by default); later logins use the new password."""
+        self.http.redact.add(new_password)
+        own = username in (None, self.username)
+        self.call(SETTING_PATH, "ChangePassword", {"UserName": username or self.username,
+                                                   "Password": password or self.password,
+                                                   "NewPassword": new_password})
+        if own:
+            self.password = new_password
+
+    def update_license(self, activation_key):
+        """UpdateLicense: install an activation key; returns the license (`Credits`, `ExpireTime`, `Id`, `Used`)."""
+        return self.call(SETTING_PATH, "UpdateLicense", {"ActivationKey": activation_key}) or {}
+
+    def delete_license(self):
+        """DeleteLicense: remove the installed license."""
+        self.call(SETTING_PATH, "DeleteLicense")
+
+    def get_license(self):
+        """GetLicense: the installed license, or None when there is none (Data null)."""
+        data = self.call(SETTING_PATH, "GetLicense")
+        return data if isinstance(data, dict) and data.get("Id") else None
+
+    # --- cloud connections (/MgmtCloudConnection) ----------------------------------------
+    def list_cloud_types(self):
+        """ListCloudType: the cloud platform types the server supports."""
+        return items_of(self.call(CLOUD_PATH, "ListCloudType"))
+
+    def add_cloud_connection(self, fields):
+        """AddCloudConnection with API fields (`CloudName`, `CloudType`, `CloudPass`, ...); returns the new Id."""
+        return _new_id(self.call(CLOUD_PATH, "AddCloudConnection", fields))
+
+    def delete_cloud_connection(self, cloud_id):
+        """DeleteCloudConnection: refused while a transport server uses the cloud."""
+        self.call(CLOUD_PATH, "DeleteCloudConnection", {"Id": cloud_id})
+
+    def update_cloud_connection(self, cloud_id, fields):
+        """UpdateCloudConnection with API fields (`Name`, `CloudUser`, `CloudPass`, ...)."""
+        body = dict(fields)
+        body["Id"] = cloud_id
+        self.call(CLOUD_PATH, "UpdateCloudConnection", body)
+
+    def list_cloud_connections(self, name=None):
+        """ListCloudConnection, optionally by name; `CloudPass` comes back base64-encoded."""
+        items = items_of(self.call(CLOUD_PATH, "ListCloudConnection", {"Name": name}))
+        for item in items:
+            self.http.redact.add(item.get("CloudPass"))
+        return items
+
+    def verify_cloud_connection(self, fields):
+        """VerifyCloudConnection: whether the cloud answers with these credentials (raises when it does not)."""
+        self.call(CLOUD_PATH, "VerifyCloudConnection", fields)
+
+    def list_projects(self, api_url, access_key, secret_key, encrypted=False):
+        """ListProject of a CloudUltra 4 (Haihe) API: `[{Name, ID}]`."""
+        return items_of(self.call(CLOUD_PATH, "ListProject", _cu4_auth(api_url, access_key, secret_key, encrypted)))
+
+    def list_environments(self, api_url, access_key, secret_key, hypervisor_type="KVM", encrypted=False):
+        """ListEnvironment of a CloudUltra 4 API for a hypervisor type (KVM or VMWARE)."""
+        body = _cu4_auth(api_url, access_key, secret_key, encrypted)
+        body["HypervisorType"] = hypervisor_type
+        return items_of(self.call(CLOUD_PATH, "ListEnvironment", body))
+
+    def list_zones(self, api_url, access_key, secret_key, environment_id, owner_id, encrypted=False):
+        """ListZone of a CloudUltra 4 environment and project."""
+        body = _cu4_auth(api_url, access_key, secret_key, encrypted)
+        body.update(EnvironmentId=environment_id, OwnerId=owner_id)
+        return items_of(self.call(CLOUD_PATH, "ListZone", body))
+
+    def list_regions(self, access_key, secret_key, encrypted=False):
+        """ListRegion of the Huayun public cloud (its doc spells the flag `isEncrypted`)."""
+        body = {"AccessKey": access_key, "SecretKey": secret_key, "isEncrypted": "True" if encrypted else "False"}
+        return items_of(self.call(CLOUD_PATH, "ListRegion", body))
+
+    # --- transport servers (/MgmtTransportConnection) ------------------------------------
+    def add_transport_server(self, name, serv_type, mgnt_addr, cloud_id=None):
+        """AddTransportServer (`On-Premises` or `Cloud`; a Cloud one names its cloud); returns the new Id."""
+        fields = {"ServType": serv_type, "Name": name, "CloudId": cloud_id, "MgntAddr": mgnt_addr}
+        return _new_id(self.call(TRANSPORT_PATH, "AddTransportServer", fields))
+
+    def verify_transport_connection(self, mgnt_addr):
+        """VerifyTransportConnection: whether a Transport answers at this address."""
+        self.call(TRANSPORT_PATH, "VerifyTransportConnection", {"MgntAddr": mgnt_addr})
+
+    def delete_transport_server(self, server_id):
+        """DeleteTransportServer: refused while source hosts use the server."""
+        self.call(TRANSPORT_PATH, "DeleteTransportServer", {"Id": server_id})
+
+    def refresh_transport_server(self, server_id):
+        """RefreshTransportServer: re-read the server's facts."""
+        self.call(TRANSPORT_PATH, "RefreshTransportServer", {"Id": server_id})
+
+    def update_transport_server(self, server_id, name):
+        """UpdateTransportServer: only the name can change."""
+        self.call(TRANSPORT_PATH, "UpdateTransportServer", {"Id": server_id, "Name": name})
+
+    def list_transport_servers(self, ip=None, name=None, serv_type=None):
+        """ListTransportServer, optionally filtered by address, name or type."""
+        fields = {"Ip": ip, "Name": name, "ServType": serv_type}
+        return items_of(self.call(TRANSPORT_PATH, "ListTransportServer", fields))
+
+    # --- Packer source hosts (/portal/MgmtHostConnection) --------------------------------
+    def add_packer_host(self, name, trans_id, mgnt_addr):
+        """AddPackerHost through a transport server; returns the new Id."""
+        fields = {"Name": name, "TransId": trans_id, "MgntAddr": mgnt_addr}
+        return _new_id(self.call(HOST_PATH, "AddPackerHost", fields))
+
+    def delete_packer_host(self, host_id):
+        """DeletePackerHost: refused while the host is being copied."""
+        self.call(HOST_PATH, "DeletePackerHost", {"Id": host_id})
+
+    def refresh_packer_host(self, host_id):
+        """RefreshPackerHost: re-read the host's disks, network and OS."""
+        self.call(HOST_PATH, "RefreshPackerHost", {"Id": host_id})
+
+    def verify_packer_connection(self, host_id, trans_addr):
+        """VerifyPackerConnection: whether the host answers the transport server at `trans_addr`."""
+        self.call(HOST_PATH, "VerifyPackerConnection", {"HostId": host_id, "TransAddr": trans_addr})
+
+    def update_packer_host(self, host_id, name, trans_id):
+        """UpdatePackerHost: its name and transport server."""
+        self.call(HOST_PATH, "UpdatePackerHost", {"TransId": trans_id, "Id": host_id, "Name": name})
+
+    def list_hosts(self, name=None, mgnt_addr=None, task_free=None):
+        """ListHosts: `{"AgentHosts": [...], "VSPlatforms": [...]}`; TaskFree=true lists hosts free to migrate."""
+        data = self.call(HOST_PATH, "ListHosts", {"Name": name, "MgntAddr": mgnt_addr, "TaskFree": task_free}) or {}
+        return {"AgentHosts": list(data.get("AgentHosts") or []), "VSPlatforms": list(data.get("VSPlatforms") or [])}
+
+    def get_packer_host(self, host_id):
+        """GetPackerHost: one host's details (transport server, OS, disks, whether it can migrate)."""
+        return self.call(HOST_PATH, "GetPackerHost", {"Id": host_id}) or {}
+
+    # --- vSphere platforms (/portal/MgmtHostConnection) ----------------------------------
+    def add_vsphere_platform(self, name, ip, username, password, trans_id):
+        """AddVSPlatform; returns Data (`Count`, the VMs found). Code 1 lists VMs whose uuid already exists."""
+        fields = {"Name": name, "Ip": ip, "UserName": username, "Passwd": password, "TransId": trans_id}
+        return self.call(HOST_PATH, "AddVSPlatform", fields) or {}
+
+    def delete_vsphere_platform(self, platform_id):
+        """DeleteVSPlatform (keyed `ID`)."""
+        self.call(HOST_PATH, "DeleteVSPlatform", {"ID": platform_id})
+
+    def refresh_vsphere_platform(self, platform_id):
+        """RefreshVSPlatform: re-read the platform's VM tree and VM configurations."""
+        self.call(HOST_PATH, "RefreshVSPlatform", {"ID": platform_id})
+
+    def update_vsphere_platform(self, platform_id, name, username=None, password=None, trans_id=None):
+        """UpdateVSPlatform: name, credentials and transport server."""
+        fields = {"ID": platform_id, "Name": name, "UserName": username, "Passwd": password, "TransId": trans_id}
+        self.call(HOST_PATH, "UpdateVSPlatform", fields)
+
+    def list_vsphere_hosts(self):
+        """ListVSHosts: every vSphere platform with its data centers, clusters, hosts and VMs."""
+        return items_of(self.call(HOST_PATH, "ListVSHosts"))
+
+    def verify_vsphere_platform_connection(self, platform_id, trans_addr):
+        """VerifyVSPlatformConnection: whether the platform answers the transport server at `trans_addr`."""
+        self.call(HOST_PATH, "VerifyVSPlatformConnection", {"VSPlatformID": platform_id, "TransAddr": trans_addr})
+
+    # --- migration tasks (/MgmtTask) -----------------------------------------------------
+    def prepare_task(self, fields):
+        """PrepareTaskWorkload with API fields; returns Data (`ID`, `Repeated`). Takes one license credit."""
+        return self.call(TASK_PATH, "PrepareTaskWorkload", fields) or {}
+
+    def delete_task(self, task_id):
+        """DeleteTask: an unfinished task gives its license credit back."""
+        self.call(TASK_PATH, "DeleteTask", {"Id": task_id})
+
+    def update_task(self, task_id, fields):
+        """UpdateTask with API fields; the server refuses changes its rules forbid at this point."""
+        body = dict(fields)
+        body["Id"] = task_id
+        return self.call(TASK_PATH, "UpdateTask", body) or {}
+
+    def list_tasks_page(self, name=None, src_host=None, page_num=1, page_limit=None):
+        """One page of ListTasks: Data with `AgentTasks`, `VSTasks` and the counters."""
+        fields = {"Name": name, "SrcHost": src_host, "PageLimit": int(page_limit or self.page_limit),
+                  "PageNum": page_num}
+        return self.call(TASK_PATH, "ListTasks", fields) or {}
+
+    def list_tasks(self, name=None, src_host=None, page_limit=None):
+        """Every task (agent tasks and the tasks of vSphere platforms), reading page after page."""
+        limit = int(page_limit or self.page_limit)
+        found, order, page_num = {}, [], 1
+        while True:
+            data = self.list_tasks_page(name, src_host, page_num, limit)
+            page = flat_tasks(data)
+            fresh = [task for task in page if _task_id(task) not in found]
+            for task in fresh:
+                found[_task_id(task)] = task
+                order.append(_task_id(task))
+            total = data.get("TaskTotal")
+            if len(page) < limit or not fresh or (isinstance(total, int) and len(found) >= total):
+                return [found[key] for key in order]
+            page_num += 1
+
+    def get_task_detail(self, task_id):
+        """GetTaskDetail: the task's settings, progress, source and target."""
+        return self.call(TASK_PATH, "GetTaskDetail", {"Id": task_id}) or {}
+
+    def complete_task(self, task_id):
+        """CompleteTask: final sync and recovery; needs the first full copy done (SnapTimes >= 2 or 100%)."""
+        self.call(TASK_PATH, "CompleteTask", {"Id": task_id})
+
+    def continue_task(self, task_id):
+        """ContinueTask: resume a task paused by an error (ActionState 1003)."""
+        self.call(TASK_PATH, "ContinueTask", {"Id": task_id})
+
+    def check_target_host_info(self, cloud_id, task_name, target_server_name=None, cloud_volume_names=None,
+                               net_interfaces=None):
+        """CheckTargetHostInfoExisting: which task, server, volume names and IPs are already taken.
+
+        Returns Data whatever the Code (1 only says that something is taken).
+        """
+        fields = {"CloudId": cloud_id, "TaskName": task_name, "TargetServerName": target_server_name,
+                  "CloudVolumeNames": list(cloud_volume_names or []), "NetInterfaces": net_interfaces}
+        try:
+            return self.call(TASK_PATH, "CheckTargetHostInfoExisting", fields) or {}
+        except MigrationError as exc:
+            if exc.code == CODE_SERVER_NAME_EXISTS and isinstance(exc.data, dict):
+                return exc.data
+            raise
+
+    def task_history(self, task_id):
+        """DisplayTaskHistory: `[{Number, Msg, Timestamp}]`."""
+        return items_of(self.call(TASK_PATH, "DisplayTaskHistory", {"Id": task_id}))
+
+    def list_snapshots(self, task_id):
+        """ListSnapshots of a task: `[{TimeStamp}]`."""
+        return items_of(self.call(TASK_PATH, "ListSnapshots", {"Id": task_id}))
+
+    def list_volume_types(self, cloud_id, storage_id=None):
+        """ListVolumeTypes of a cloud (and storage)."""
+        return items_of(self.call(TASK_PATH, "ListVolumeTypes", {"Id": cloud_id, "StorageId": storage_id}))
+
+    def list_storages(self, cloud_id, storage_id=None):
+        """ListStorages of a cloud."""
+        return items_of(self.call(TASK_PATH, "ListStorages", {"Id": cloud_id, "StorageId": storage_id}))
+
+    def list_flavors(self, cloud_id):
+        """ListFlavors of a cloud."""
+        return items_of(self.call(TASK_PATH, "ListFlavors", {"Id": cloud_id}), "Flavors")
+
+    def list_networks(self, cloud_id):
+        """ListNetworks of a cloud, each with its subnets."""
+        return items_of(self.call(TASK_PATH, "ListNetworks", {"Id": cloud_id}), "Networks")
+
+    def list_security_groups(self, cloud_id):
+        """ListSecurityGroups of a cloud."""
+        return items_of(self.call(TASK_PATH, "ListSecurityGroups", {"Id": cloud_id}), "SecurityGroup")
+
+    def list_quota(self, cloud_id):
+        """ListQuota of a cloud: `{CPU, Memory, Disk}` left (GB for memory and disk)."""
+        return self.call(TASK_PATH, "ListQuota", {"Id": cloud_id}) or {}
+
+    def create_instance(self, task_id, fields):
+        """CreateInstance: create the task's cloud server with API fields (flavour, network, ...)."""
+        body = dict(fields)
+        body["Id"] = task_id
+        return self.call(TASK_PATH, "CreateInstance", body) or {}
+
+    def get_instance(self, task_id):
+        """GetInstance: the task's cloud server, `{ID, Name}`."""
+        return self.call(TASK_PATH, "GetInstance", {"Id": task_id}) or {}
+
+
+def flat_tasks(data):
+    """The tasks of a ListTasks Data: agent tasks, then the tasks under each vSphere platform."""
+    tasks = list((data or {}).get("AgentTasks") or [])
+    for platform in (data or {}).get("VSTasks") or []:
+        tasks.extend(platform.get("Tasks") or [])
+    return tasks
+
+
+def _task_id(task):
+    return task.get("Id") or task.get("ID")
+
+
+def _new_id(data):
+    """The id of a created object from Data (`{"ID": ...}`)."""
+    if isinstance(data, dict):
+        return data.get("ID") or data.get("Id")
+    return data
+
+
+def _cu4_auth(api_url, access_key, secret_key, encrypted):
+    return {"APIMgntURL": api_url, "AccessKey": access_key, "SecretKey": secret_key,
+            "IsEncrypted": "True" if encrypted else "False"}
+
+
+def _json_headers(token=None):
+    headers = {"Accept": "application/json", "Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = token
+    return headers
+
+
+# --- connection options, shared by the modules and the reconciler ----------------------------
+def _env(name):
+    from ansible.module_utils.basic import env_fallback
+
+    return (env_fallback, [name])
+
+
+CONNECTION_ARGUMENT_SPEC = {
+    "url": {"type": "str", "required": True, "fallback": _env("MIGRATION_URL")},
+    "username": {"type": "str", "default": "admin", "fallback": _env("MIGRATION_USERNAME")},
+    "password": {"type": "str", "required": True, "no_log": True, "fallback": _env("MIGRATION_PASSWORD")},
+    "validate_certs": {"type": "bool", "default": True, "fallback": _env("MIGRATION_VALIDATE_CERTS")},
+    "timeout": {"type": "int", "default": 30},
+}
+
+
+def client_from_params(params):
+    """A MigrationClient from module options or a reconciler endpoint (same names)."""
+    return MigrationClient(
+        params.get("url"),
+        params.get("username") or "admin",
+        params.get("password"),
+        timeout=params.get("timeout") or 30,
+        validate_certs=params.get("validate_certs", True) is not False,
+    )

@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What `migration_info` reads: the platform's objects, and the details of one task, cloud or source host."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.converge.platforms.plugins.module_utils.resources.migration import (
+    cloud_by_name,
+    cloud_facts,
+    find_named,
+    host_facts,
+    item_id,
+    license_facts,
+    task_facts,
+    transport_facts,
+    vsphere_facts,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
+
+
+def _license(client, params):
+    data = client.get_license()
+    return license_facts(data) if data else None
+
+
+def _cloud_connections(client, params):
+    return [_public_cloud(cloud_facts(item)) for item in client.list_cloud_connections()]
+
+
+def _public_cloud(facts):
+    if facts.get("cloud_password"):
+        facts["cloud_password"] = "(sensitive value)"
+    return facts
+
+
+def _source_hosts(client, params):
+    return [{"id": item_id(h), "name": h.get("Name"), "address": h.get("MgntAddr"), "os_name": h.get("OsName"),
+             "total_size": h.get("TotalSize"), "agent": h.get("Agent"), "offline": h.get("Offline"),
+             "created_time": h.get("CreatedTime")}
+            for h in client.list_hosts(task_free=True if params.get("task_free") else None)["AgentHosts"]]
+
+
+def _tasks(client, params):
+    return [{"id": item_id(t), "name": t.get("Name"), "source_host": t.get("HostName"),
+             "source_address": t.get("HostAddr"), "progress": t.get("ProgressPrecent"), "status": t.get("Status"),
+             "action_state": t.get("ActionState"), "last_sync": t.get("LastSync"), "snap_times": t.get("SnapTimes"),
+             "start_time": t.get("StartTime")} for t in client.list_tasks()]
+
+
+GATHERERS = {
+    "license": _license,
+    "cloud_types": lambda client, params: client.list_cloud_types(),
+    "cloud_connections": _cloud_connections,
+    "transport_servers": lambda client, params: [transport_facts(t) for t in client.list_transport_servers()],
+    "source_hosts": _source_hosts,
+    "vsphere_platforms": lambda client, params: [vsphere_facts(p) for p in client.list_hosts()["VSPlatforms"]],
+    "vsphere_hosts": lambda client, params: client.list_vsphere_hosts(),
+    "tasks": _tasks,
+}
+DEFAULT_SUBSETS = sorted(GATHERERS)
+
+
+def _task_details(client, name):
+    item = find_named(client.list_tasks(name=name), name)
+    if item is None:
+        raise SpecError("task", "no task named %r" % name)
+    facts = task_facts(client.get_task_detail(item_id(item)))
+    facts["history"] = client.task_history(facts["id"])
+    facts["snapshots"] = client.list_snapshots(facts["id"])
+    return facts
+
+
+def _cloud_catalogue(client, name):
+    cloud_id = item_id(cloud_by_name(client, name))
+    return {"id": cloud_id, "name": name, "flavors": client.list_flavors(cloud_id),
+            "networks": client.list_networks(cloud_id), "security_groups": client.list_security_groups(cloud_id),
+            "quota": client.list_quota(cloud_id), "volume_types": client.list_volume_types(cloud_id),
+            "storages": client.list_storages(cloud_id)}
+
+
+def _host_details(client, name):
+    item = find_named(client.list_hosts(name=name)["AgentHosts"], name)
+    if item is None:
+        raise SpecError("source_host", "no source host named %r" % name)
+    return host_facts(client.get_packer_host(item_id(item)))
+
+
+INFO_FIELDS = {
+    "gather_subset": Field("list", "Lists to read: " + ", ".join("C(%s)" % s for s in DEFAULT_SUBSETS) + ".",
+                           elements="str", choices=DEFAULT_SUBSETS, default=DEFAULT_SUBSETS),
+    "task_free": Field("bool", "List only the source hosts free to migrate (subset C(source_hosts)).",
+                       default=False),
+    "task": Field("str", "Also read this task's details, history and snapshots, returned as C(task)."),
+    "cloud": Field("str", "Also read this cloud connection's flavours, networks, security groups, quota, volume "
+                          "types and storages, returned as C(cloud)."),
+    "source_host": Field("str", "Also read this Packer host's details (disks, network, OS), returned as "
+                                "C(source_host)."),
+}
+
+
+def argument_spec():
+    """The module's own options (the connection options come from the module base)."""
+    return dict((name, field.argument_spec()) for name, field in INFO_FIELDS.items())
+
+
+def gather(client, params):
+    """Read the chosen subsets and the named objects; returns {name: value}."""
+    facts = dict((name, GATHERERS[name](client, params)) for name in params.get("gather_subset") or DEFAULT_SUBSETS)
+    if params.get("task"):
+        facts["task"] = _task_details(client, params["task"])
+    if params.get("cloud"):
+        facts["cloud"] = _cloud_catalogue(client, params["cloud"])
+    if params.get("source_host"):
+        facts["source_host"] = _host_details(client, params["source_host"])
+    return facts
+

@@ -1,0 +1,452 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Client of the OpenDCP API (`opendcp-api.txt`, with the readings in api-docs/README.md).
+
+Every answer is the envelope `{"code", "msg", "data"}` (lists add `page`, `page_size`,
+`query_count`); code 0 is success, 400 and 404 are failures and are also the HTTP status, with
+the reason in `msg`. An unknown path, or a non-number where an id is expected, answers an HTML
+404 page and a server fault an HTML 500 page: both are raised as OpenDcpError naming the path.
+
+The upstream server routes every path for any method. Reads go by GET (page and page size in
+the query string, where the server reads them) so the HTTP layer may retry them; writes go by
+POST with a JSON body and are never retried. OpenDCP has no login: the `Authorization` header
+only names the operator, recorded as `opr_user` of the flows that expand, shrink and deploy
+start. Those calls, and `/task/create`, return no flow id: the flow is found in `/task/list`.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, HttpSession, response_text
+
+DEFAULT_PAGE_SIZE = 100
+#: flow states (README: 0 init, 1 running, 2 success, 3 failed, 4 stopped)
+FLOW_INIT, FLOW_RUNNING, FLOW_SUCCESS, FLOW_FAILED, FLOW_STOPPED = range(5)
+FLOW_STATES = {FLOW_INIT: "init", FLOW_RUNNING: "running", FLOW_SUCCESS: "success", FLOW_FAILED: "failed",
+               FLOW_STOPPED: "stopped"}
+FLOW_ENDED = (FLOW_SUCCESS, FLOW_FAILED, FLOW_STOPPED)
+NO_SCHEDULED_TASKS = "this OpenDCP server has no scheduled tasks (it does not route %s)"
+
+
+class OpenDcpError(ApiError):
+    """An OpenDCP call that failed: `code` holds the envelope's code (400, 404) when there is one."""
+
+
+class OpenDcpClient:
+    """Calls the OpenDCP API; one instance per endpoint."""
+
+    def __init__(self, url, operator=None, timeout=30.0, validate_certs=True, page_size=DEFAULT_PAGE_SIZE, http=None):
+        self.http = http or HttpSession(url, platform="opendcp", timeout=timeout, validate_certs=validate_certs)
+        self.operator = operator or None
+        self.page_size = int(page_size)
+
+    def close(self):
+        """Release the connection pool."""
+        self.http.close()
+
+    # --- envelope ------------------------------------------------------------------------
+    def _headers(self):
+        headers = {"Content-Type": "application/json"}
+        if self.operator:
+            headers["Authorization"] = self.operator
+        return headers
+
+    def read(self, path, params=None):
+        """GET a path; returns the whole envelope (a dict)."""
+        response = self.http.request("GET", path, params=params, headers=self._headers())
+        return self._envelope(response, "GET", path)
+
+    def get(self, path, params=None):
+        """GET a path; returns `data`."""
+        return self.read(path, params).get("data")
+
+    def post(self, path, body=None):
+        """POST a JSON body (an empty object when there is none); returns `data`."""
+        response = self.http.request("POST", path, json={} if body is None else body, headers=self._headers())
+        return self._envelope(response, "POST", path).get("data")
+
+    def _envelope(self, response, method, path):
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and "code" in body:
+            code = body.get("code")
+            if code == 0 and response.status_code < 400:
+                return body
+            message = self.http.redact(body.get("msg")) or "OpenDCP reported an error"
+            raise OpenDcpError(message, method, path, response.status_code, code=code)
+        raise OpenDcpError(self._not_an_envelope(response, path), method, path, response.status_code)
+
+    def _not_an_envelope(self, response, path):
+        text = self.http.redact(response_text(response, limit=200)) or response.reason or "empty answer"
+        if response.status_code == 404:
+            return "OpenDCP has no such path (%s): %s" % (path, text)
+        if response.status_code >= 500:
+            return "OpenDCP failed on %s: %s" % (path, text)
+        return "the answer to %s is not an OpenDCP envelope: %s" % (path, text)
+
+    def list_all(self, path):
+        """Every item of a paged list, reading pages until one is shorter than the page size.
+
+        `query_count` is not used: on `/pool/list` it is the length of the page, not the total.
+        A page that repeats the one before ends the read, in case a server ignores `page`.
+        """
+        items, page, previous = [], 1, None
+        while True:
+            data = self.get(path, {"page": page, "page_size": self.page_size}) or []
+            if not isinstance(data, list):
+                raise OpenDcpError("the answer to %s is not a list" % path, "GET", path)
+            if data and data == previous:
+                break
+            items.extend(data)
+            if len(data) < self.page_size:
+                break
+            previous, page = data, page + 1
+        return items
+
+    # --- clusters --------------------------------------------------------------------------
+    def list_clusters(self):
+        """Every cluster: `{id, name, desc, biz}`."""
+        return self.list_all("/cluster/list")
+
+    def get_cluster(self, cluster_id):
+        return self.get("/cluster/%d" % cluster_id)
+
+    def create_cluster(self, name, desc, biz):
+        """Create a cluster; returns its id."""
+        return new_id(self.post("/cluster/create", {"name": name, "desc": desc, "biz": biz}))
+
+    def update_cluster(self, cluster_id, name, desc, biz):
+        """Replace desc and biz (the name never changes; OpenDCP wants it all the same)."""
+        self.post("/cluster/update/%d" % cluster_id, {"name": name, "desc": desc, "biz": biz})
+
+    def delete_cluster(self, cluster_id):
+        """Delete a cluster; refused while it has services."""
+        self.post("/cluster/delete/%d" % cluster_id)
+
+    def list_cluster_services(self, cluster_id):
+        """The services of a cluster: `{id, name, desc, service_type, docker_image, cluster_id}`."""
+        return self.list_all("/cluster/%d/list_services" % cluster_id)
+
+    # --- services --------------------------------------------------------------------------
+    def get_service(self, service_id):
+        return self.get("/service/%d" % service_id)
+
+    def create_service(self, name, desc, service_type, docker_image, cluster_id):
+        """Create a service (name, docker_image and cluster_id are required); returns its id."""
+        return new_id(self.post("/service/create", service_body(name, desc, service_type, docker_image, cluster_id)))
+
+    def update_service(self, service_id, name, desc, service_type, docker_image, cluster_id):
+        """Replace every field of a service but its name."""
+        self.post("/service/update/%d" % service_id, service_body(name, desc, service_type, docker_image, cluster_id))
+
+    def delete_service(self, service_id):
+        """Delete a service; refused while it has pools."""
+        self.post("/service/delete/%d" % service_id)
+
+    def list_service_pools(self, service_id):
+        """The pools of a service, each with its `node_count`."""
+        return self.list_all("/service/%d/list_pools" % service_id)
+
+    # --- pools -----------------------------------------------------------------------------
+    def list_pools(self):
+        """Every pool of every service."""
+        return self.list_all("/pool/list")
+
+    def get_pool(self, pool_id):
+        return self.get("/pool/%d" % pool_id)
+
+    def create_pool(self, name, desc, vm_type, sd_id, service_id, tasks=None):
+        """Create a pool; `tasks` maps expand/shrink/deploy to template ids. Returns its id."""
+        return new_id(self.post("/pool/create", pool_body(name, desc, vm_type, sd_id, service_id, tasks)))
+
+    def update_pool(self, pool_id, name, desc, vm_type, sd_id, service_id, tasks=None):
+        """Replace desc, vm_type, sd_id and tasks (name and service never change)."""
+        self.post("/pool/update/%d" % pool_id, pool_body(name, desc, vm_type, sd_id, service_id, tasks))
+
+    def delete_pool(self, pool_id):
+        """Delete a pool; refused while it has nodes."""
+        self.post("/pool/delete/%d" % pool_id)
+
+    def list_pool_nodes(self, pool_id):
+        """The nodes of a pool: `{id, ip, vm_id, status (1 ok, 3 failed), node_type, ...}`."""
+        return self.list_all("/pool/%d/list_nodes" % pool_id)
+
+    def add_pool_nodes(self, pool_id, ips):
+        """Record existing hosts (by IP) in a pool; returns the new node ids."""
+        return self.post("/pool/%d/add_nodes" % pool_id, {"nodes": list(ips)}) or []
+
+    def remove_pool_nodes(self, pool_id, node_ids):
+        """Forget nodes of a pool, by node id (from list_pool_nodes), not by IP."""
+        self.post("/pool/%d/remove_nodes" % pool_id, {"nodes": [int(n) for n in node_ids]})
+
+    def search_pools_by_ip(self, ips):
+        """Each IP's pool id (-1 for an IP no pool holds)."""
+        ips = list(ips)
+        if not ips:
+            return {}
+        return self.get("/pool/search_by_ip/%s" % ",".join(ips)) or {}
+
+    def expand_pool(self, pool_id, pool_name, num):
+        """Start a flow adding `num` new hosts to a pool; returns that flow."""
+        return self._flow_call("expand_%s" % pool_name, "/pool/expand/%d" % pool_id, {"num": int(num)})
+
+    def shrink_pool(self, pool_id, pool_name, ips):
+        """Start a flow taking hosts (by IP) out of a pool and returning them; returns that flow."""
+        return self._flow_call("shrink_%s" % pool_name, "/pool/shrink/%d" % pool_id, {"nodes": list(ips)})
+
+    def deploy_pool(self, pool_id, pool_name, tag, max_num):
+        """Start a flow deploying image `tag` on every node of a pool, `max_num` at a time; returns that flow."""
+        return self._flow_call("deploy_%s" % pool_name, "/pool/deploy/%d" % pool_id,
+                               {"max_num": int(max_num), "tag": tag})
+
+    # --- flows (tasks) ---------------------------------------------------------------------
+    def create_task(self, template_id, task_name, ips, max_ratio=100, max_num=0, timeout=0, auto=0, params=None):
+        """Run a task template on pool nodes (`/task/create`); returns the newest flow named `task_name`.
+
+        OpenDCP starts one flow per pool of the nodes; the one returned is the newest of them.
+        """
+        body = {"template_id": int(template_id), "task_name": task_name, "max_ratio": int(max_ratio),
+                "max_num": int(max_num), "timeout": int(timeout), "auto": int(auto),
+                "opr_user": self.operator or "", "nodes": [{"ip": ip} for ip in ips], "params": params or {}}
+        return self._flow_call(task_name, "/task/create", body)
+
+    def _flow_call(self, task_name, path, body):
+        before = self.newest_flow(task_name)
+        self.post(path, body)
+        flow = self.newest_flow(task_name)
+        if flow is None or (before is not None and flow["id"] == before["id"]):
+            raise OpenDcpError("OpenDCP accepted the call but no new flow named %s appeared in /task/list" % task_name,
+                               "POST", path)
+        return flow
+
+    def list_tasks(self):
+        """Every flow: `{id, task_name, pool_name, template_id, template_name, state, Stat, ...}`."""
+        return self.list_all("/task/list")
+
+    def newest_flow(self, task_name):
+        """The flow of this name with the highest id, or None."""
+        named = [flow for flow in self.list_tasks() if flow.get("task_name") == task_name]
+        return max(named, key=lambda flow: flow["id"]) if named else None
+
+    def get_task(self, flow_id):
+        """One flow (the document shows it in a one-item list: either shape is accepted)."""
+        data = self.get("/task/%d" % flow_id)
+        if isinstance(data, list):
+            if not data:
+                raise OpenDcpError("flow %d not found" % flow_id, "GET", "/task/%d" % flow_id, code=404)
+            data = data[0]
+        return data
+
+    def task_detail(self, flow_id):
+        """The nodes of a flow by state: `{"<state>": [{id, ip, state, steps, ...}]}`."""
+        return self.get("/task/%d/detail" % flow_id) or {}
+
+    def task_log(self, flow_id):
+        """The log of a flow: `[{id, fid, batch_id, correlation_id, message, ctime}]`."""
+        return self.get("/task/flow/%d/log" % flow_id) or []
+
+    def node_log(self, node_state_id):
+        """The log of one flow node (an id from task_detail): `[{step name: text}]`."""
+        return self.get("/task/node/%d/log" % node_state_id) or []
+
+    def start_task(self, flow_id):
+        """Start a flow, resume a stopped one, or run again the nodes of a finished one that failed."""
+        self.post("/task/start/%d" % flow_id)
+
+    def pause_task(self, flow_id):
+        self.post("/task/pause/%d" % flow_id)
+
+    def stop_task(self, flow_id):
+        self.post("/task/stop/%d" % flow_id)
+
+    # --- scheduled (cron and dependency) tasks -----------------------------------------------
+    def list_expand_schedules(self, pool_id):
+        """A pool's scheduled expand tasks (`/task/expandList/{poolId}`)."""
+        return self._scheduled("GET", "/task/expandList/%d" % pool_id)
+
+    def list_upload_schedules(self, pool_id):
+        """A pool's scheduled deploy ("upload") tasks (`/task/uploadList/{poolId}`)."""
+        return self._scheduled("GET", "/task/uploadList/%d" % pool_id)
+
+    def save_schedule(self, pool_id, schedule_type, exec_type, cron_items=(), depend_items=(), schedule_id=0):
+        """Save a scheduled task (`/task/saveTask`); id 0 creates one."""
+        # The document's body spells the lists cron_itmes / depend_itmes; both spellings are sent.
+        body = {"id": int(schedule_id), "pool_id": int(pool_id), "type": schedule_type, "exec_type": exec_type,
+                "cron_items": list(cron_items), "depend_items": list(depend_items),
+                "cron_itmes": list(cron_items), "depend_itmes": list(depend_items)}
+        return self._scheduled("POST", "/task/saveTask", body)
+
+    def _scheduled(self, method, path, body=None):
+        # README: the latest upstream server no longer routes these paths (an HTML 404 page).
+        try:
+            return self.post(path, body) if method == "POST" else self.get(path)
+        except OpenDcpError as exc:
+            if exc.status == 404 and exc.code is None:
+                raise OpenDcpError(NO_SCHEDULED_TASKS % path, method, path, 404)
+            raise
+
+    # --- task templates --------------------------------------------------------------------
+    def list_templates(self):
+        """Every task template: `{id, name, desc, steps}`."""
+        return self.list_all("/task_tpl/list")
+
+    def get_template(self, template_id):
+        return self.get("/task_tpl/%d" % template_id)
+
+    def create_template(self, name, desc, steps):
+        """Create a task template; steps are `{name, param_values, retry: {retry_times, ignore_error}}`."""
+        return new_id(self.post("/task_tpl/create", {"name": name, "desc": desc, "steps": list(steps)}))
+
+    def update_template(self, template_id, name, desc, steps):
+        """Replace desc and steps; the template is read first, since a missing one answers success."""
+        self.get_template(template_id)
+        self.post("/task_tpl/update/%d" % template_id, {"id": template_id, "name": name, "desc": desc,
+                                                        "steps": list(steps)})
+
+    def delete_template(self, template_id):
+        self.post("/task_tpl/delete/%d" % template_id)
+
+    def create_task_impl(self, name, desc, steps):
+        """`/task/impl/create`, the older alias of create_template."""
+        return new_id(self.post("/task/impl/create", {"name": name, "desc": desc, "steps": list(steps)}))
+
+    def list_task_impls(self):
+        """`/task/impl/list`, the older alias of list_templates."""
+        return self.list_all("/task/impl/list")
+
+    def create_action_impl(self, name, desc, steps):
+        """`/action/impl/create`, another older alias of create_template."""
+        return new_id(self.post("/action/impl/create", {"name": name, "desc": desc, "steps": list(steps)}))
+
+    def list_action_impls(self):
+        """`/action/impl/list`, another older alias of list_templates."""
+        return self.list_all("/action/impl/list")
+
+    def delete_task_impl(self, template_id):
+        """Delete a template made through an alias: the alias delete paths never worked upstream
+        (README), so this goes through `/task_tpl/delete/{id}`."""
+        self.delete_template(template_id)
+
+    # --- task steps ------------------------------------------------------------------------
+    def list_task_steps(self):
+        """The steps templates can use: built-in ones and every remote step (`{id, name, desc, type, params}`)."""
+        return self.list_all("/task_step/list")
+
+    # --- remote steps ----------------------------------------------------------------------
+    def list_remote_steps(self):
+        """Every remote step: `{id, name, desc, actions}` (actions by name, in order)."""
+        return self.list_all("/remote_step/list")
+
+    def get_remote_step(self, step_id):
+        return self.get("/remote_step/%d" % step_id)
+
+    def create_remote_step(self, name, desc, actions):
+        return new_id(self.post("/remote_step/create", {"name": name, "desc": desc, "actions": list(actions)}))
+
+    def update_remote_step(self, step_id, name, desc, actions):
+        """Replace desc and actions; the step is read first, since a missing one answers success."""
+        self.get_remote_step(step_id)
+        self.post("/remote_step/update/%d" % step_id, {"name": name, "desc": desc, "actions": list(actions)})
+
+    def delete_remote_step(self, step_id):
+        """Delete a remote step; refused while a template uses it."""
+        self.post("/remote_step/delete/%d" % step_id)
+
+    # --- remote actions --------------------------------------------------------------------
+    def list_actions(self):
+        """Every remote action: `{id, name, desc, params}` (params: name -> type)."""
+        return self.list_all("/action/list")
+
+    def get_action(self, action_id):
+        return self.get("/action/%d" % action_id)
+
+    def create_action(self, name, desc, params):
+        return new_id(self.post("/action/create", {"name": name, "desc": desc, "params": dict(params)}))
+
+    def update_action(self, action_id, name, desc, params):
+        """Replace desc and params; the action is read first, since a missing one answers success."""
+        self.get_action(action_id)
+        self.post("/action/update/%d" % action_id, {"name": name, "desc": desc, "params": dict(params)})
+
+    def delete_action(self, action_id):
+        """Delete an action; refused while a remote step uses it."""
+        self.post("/action/delete/%d" % action_id)
+
+    # --- remote action implementations (get, update and delete by the action's id) ---------------
+    def list_actimpls(self):
+        """Every implementation: `{id, type, action_id, template}`."""
+        return self.list_all("/actimpl/list")
+
+    def get_actimpl(self, action_id):
+        """The implementation of an action, by the action's id."""
+        return self.get("/actimpl/%d" % action_id)
+
+    def create_actimpl(self, action_id, impl_type, template):
+        return new_id(self.post("/actimpl/create", {"action_id": int(action_id), "type": impl_type,
+                                                    "template": template}))
+
+    def update_actimpl(self, action_id, impl_type, template):
+        """Replace type and template of an action's implementation; it is read first."""
+        self.get_actimpl(action_id)
+        self.post("/actimpl/update/%d" % action_id, {"action_id": int(action_id), "type": impl_type,
+                                                     "template": template})
+
+    def delete_actimpl(self, action_id):
+        """Delete the implementation of an action, by the action's id."""
+        self.post("/actimpl/delete/%d" % action_id)
+
+
+def new_id(data):
+    """The id a create answered: a bare integer (README), or `{"id": n}` as some document examples show."""
+    if isinstance(data, dict):
+        data = data.get("id")
+    if isinstance(data, bool) or not isinstance(data, int):
+        raise OpenDcpError("OpenDCP answered a create without an id: %r" % (data,))
+    return data
+
+
+def service_body(name, desc, service_type, docker_image, cluster_id):
+    return {"name": name, "desc": desc or "", "service_type": service_type or "", "docker_image": docker_image,
+            "cluster_id": int(cluster_id)}
+
+
+def pool_body(name, desc, vm_type, sd_id, service_id, tasks):
+    return {"name": name, "desc": desc or "", "vm_type": int(vm_type or 0), "sd_id": int(sd_id or 0),
+            "service_id": int(service_id), "tasks": dict(tasks or {})}
+
+
+def flow_pending(flow):
+    """How many nodes of a flow are still to run (state init or running), from its `Stat` counts."""
+    stat = flow.get("Stat") or flow.get("stat") or []
+    if flow.get("state") not in (FLOW_INIT, FLOW_RUNNING):
+        return 0
+    return sum(stat[:2]) if isinstance(stat, list) else 0
+
+
+# --- connection options, shared by the modules and the reconciler ----------------------------
+def _env(name):
+    from ansible.module_utils.basic import env_fallback
+
+    return (env_fallback, [name])
+
+
+CONNECTION_ARGUMENT_SPEC = {
+    "url": {"type": "str", "required": True, "fallback": _env("OPENDCP_URL")},
+    "operator": {"type": "str", "fallback": _env("OPENDCP_OPERATOR")},
+    "validate_certs": {"type": "bool", "default": True, "fallback": _env("OPENDCP_VALIDATE_CERTS")},
+    "timeout": {"type": "int", "default": 30},
+}
+
+
+def client_from_params(params):
+    """An OpenDcpClient from module options or a reconciler endpoint (same names)."""
+    return OpenDcpClient(
+        params.get("url"),
+        operator=params.get("operator"),
+        timeout=params.get("timeout") or 30,
+        validate_certs=params.get("validate_certs", True) is not False,
+    )

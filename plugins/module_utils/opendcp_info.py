@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What `opendcp_info` reads: every list of OpenDCP, one pool's nodes, the pools of IPs, one flow in detail."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp import (
+    action_facts,
+    cluster_facts,
+    find_named,
+    flow_facts,
+    list_services,
+    remote_step_facts,
+    template_facts,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
+
+SUBSETS = ("clusters", "services", "pools", "task_templates", "task_steps", "remote_steps", "actions", "actimpls",
+           "flows")
+
+
+def _flows(client):
+    return [flow_facts(flow) for flow in client.list_tasks()]
+
+
+GATHERERS = {
+    "clusters": lambda client: [cluster_facts(item) for item in client.list_clusters()],
+    "services": list_services,
+    "pools": lambda client: client.list_pools(),
+    "task_templates": lambda client: [template_facts(item) for item in client.list_templates()],
+    "task_steps": lambda client: client.list_task_steps(),
+    "remote_steps": lambda client: [remote_step_facts(item) for item in client.list_remote_steps()],
+    "actions": lambda client: [action_facts(item) for item in client.list_actions()],
+    "actimpls": lambda client: client.list_actimpls(),
+    "flows": _flows,
+}
+
+INFO_FIELDS = {
+    "gather_subset": Field("list", "Which lists to read, every page of each: C(clusters), C(services) (of every "
+                                   "cluster), C(pools) (with C(node_count)), C(task_templates), C(task_steps) (the "
+                                   "steps templates can use), C(remote_steps), C(actions), C(actimpls), C(flows). "
+                                   "None by default.",
+                           elements="str", choices=SUBSETS, default=[]),
+    "pool": Field("str", "Also read the nodes of the pool of this name, returned as C(nodes)."),
+    "ips": Field("list", "Also find the pool of each of these IPs, returned as C(pools_by_ip) (C(-1) for an IP in "
+                         "no pool).", elements="str"),
+    "flow_id": Field("int", "Also read this flow, its nodes by state and its log, returned as C(flow)."),
+    "flow_node_id": Field("int", "Also read the log of this flow node (an C(id) from C(flow.detail)), returned as "
+                                 "C(node_log)."),
+}
+
+
+def argument_spec():
+    """The info module's own options (no connection options)."""
+    return dict((name, field.argument_spec()) for name, field in INFO_FIELDS.items())
+
+
+def gather(client, params):
+    """Read the chosen subsets and the pool, IPs, flow and flow node asked for; returns the facts."""
+    facts = dict((name, GATHERERS[name](client)) for name in params.get("gather_subset") or [])
+    if params.get("pool"):
+        pool = find_named(client.list_pools(), params["pool"], "pool", "pool")
+        if pool is None:
+            raise SpecError("pool", "no OpenDCP pool named %r" % params["pool"])
+        facts["nodes"] = client.list_pool_nodes(pool["id"])
+    if params.get("ips"):
+        facts["pools_by_ip"] = client.search_pools_by_ip(params["ips"])
+    if params.get("flow_id") is not None:
+        flow = flow_facts(client.get_task(params["flow_id"]))
+        flow["detail"] = client.task_detail(params["flow_id"])
+        flow["log"] = client.task_log(params["flow_id"])
+        facts["flow"] = flow
+    if params.get("flow_node_id") is not None:
+        facts["node_log"] = client.node_log(params["flow_node_id"])
+    return facts

@@ -1,0 +1,1018 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Resource specs of the OpenDCP kinds: clusters, services, pools and their nodes, task templates,
+remote steps, remote actions and their implementations.
+
+OpenDCP objects have integer ids; converge finds them by name and refers to one another by name
+(a service's cluster, a pool's service, a remote step's actions). OpenDCP's update replaces every
+field and never changes the name (README, "How the real OpenDCP server answers"), so an update
+sends the whole object, the live values merged with the desired ones, and a changed name is a
+replacement.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.converge.platforms.plugins.module_utils.opendcp import (
+    FLOW_ENDED,
+    FLOW_FAILED,
+    FLOW_INIT,
+    FLOW_RUNNING,
+    FLOW_STATES,
+    FLOW_STOPPED,
+    FLOW_SUCCESS,
+    OpenDcpError,
+    flow_pending,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.spec import (
+    CREATE,
+    DELETE,
+    NOOP,
+    REPLACE,
+    UPDATE,
+    Change,
+    Field,
+    ResourceSpec,
+    SpecError,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.templating import (
+    check_declared,
+    check_template,
+    template_variables,
+)
+
+EXPAND, SHRINK = "expand", "shrink"
+TASK_TYPES = ("expand", "shrink", "deploy")
+NODE_FAILED = 3
+DEFAULT_BIZ = "1"
+DEFAULT_IMPL_TYPE = "ansible"
+FIRST_POLL_DELAY = 0.2
+MAX_POLL_DELAY = 2.0
+
+
+def id_field(kind_label):
+    """The optional `id` option of every kind: match by id, so that a different name is a replacement."""
+    return Field("int", "Id of an existing %s. When given, the %s is found by id instead of by name, and a "
+                        "different I(name) replaces it: OpenDCP cannot rename." % (kind_label, kind_label),
+                 compare=False)
+
+
+def name_field(kind_label, unique=False):
+    text = "Name of the %s; it identifies the %s." % (kind_label, kind_label)
+    if not unique:
+        text += " OpenDCP allows two of the same name; converge refuses to guess between them."
+    return Field("str", text + " A changed name (with I(id)) is a replacement.", required=True, updatable=False)
+
+
+def merged(live, desired, names):
+    """The whole object for an update: desired values where set, live ones elsewhere."""
+    return dict((name, desired[name] if desired.get(name) is not None else live.get(name)) for name in names)
+
+
+def by_id(items):
+    return dict((item["id"], item) for item in items)
+
+
+def names_by_id(items):
+    return dict((item["id"], item.get("name")) for item in items)
+
+
+def find_named(items, name, option, kind_label):
+    """The one item named `name`, None when there is none; SpecError naming `option` when several are."""
+    found = [item for item in items if item.get("name") == name]
+    if len(found) > 1:
+        raise SpecError(option, "%d %ss are named %r (ids %s); give the id to choose one" % (
+            len(found), kind_label, name, ", ".join(str(item["id"]) for item in found)))
+    return found[0] if found else None
+
+
+def require_named(items, name, option, kind_label):
+    """The id of the one item named `name`; SpecError naming `option` when there is none."""
+    item = find_named(items, name, option, kind_label)
+    if item is None:
+        raise SpecError(option, "no OpenDCP %s named %r" % (kind_label, name))
+    return item["id"]
+
+
+def require_present(desired, names):
+    """Options a kind needs to create or update an object, but not to delete it."""
+    if (desired.get("state") or "present") != "present":
+        return
+    for name in names:
+        if desired.get(name) is None:
+            raise SpecError(name, "is required with state=present")
+
+
+def check_not_blank(desired, names):
+    for name in names:
+        value = desired.get(name)
+        if isinstance(value, str) and not value.strip():
+            raise SpecError(name, "must not be empty")
+
+
+class OpenDcpSpec(ResourceSpec):
+    """What every OpenDCP kind shares: found by name (or id) among the live objects of a list."""
+
+    platform = "opendcp"
+    identity = ("name",)
+    label = "object"
+
+    def read_many(self, client, desired_list):
+        """One listing for every entry; each kind's `list_live` gives its live objects in field names."""
+        lives = self.list_live(client, desired_list)
+        return [self.match(lives, desired) for desired in desired_list]
+
+    def match(self, lives, desired):
+        """The live object a desired entry describes: by id when given, else by name (narrowed by `narrow`)."""
+        if desired.get("id") is not None:
+            return by_id(lives).get(desired["id"])
+        found = self.narrow([live for live in lives if live.get("name") == desired.get("name")], desired)
+        if len(found) > 1:
+            raise SpecError("name", "%d OpenDCP %ss are named %r (ids %s); give the id to choose one" % (
+                len(found), self.label, desired.get("name"), ", ".join(str(live["id"]) for live in found)))
+        return found[0] if found else None
+
+    def narrow(self, found, desired):
+        """Among live objects of the desired name, those that fit the entry best (override)."""
+        return found
+
+    def check(self, desired):
+        check_not_blank(desired, [name for name, field in self.fields.items() if field.required])
+
+
+# --- clusters ------------------------------------------------------------------------------------
+class ClusterSpec(OpenDcpSpec):
+    """An OpenDCP cluster: a product line's group of services.
+
+    A cluster with services cannot be deleted.
+    """
+
+    kind = "opendcp_cluster"
+    result_key = "cluster"
+    label = "cluster"
+    description = "Manage OpenDCP clusters."
+    fields = {
+        "name": name_field("cluster"),
+        "desc": Field("str", "Description of the cluster."),
+        "biz": Field("str", "Product line of the cluster; C(1), the document's usual value, when a cluster is "
+                            "created without one."),
+        "id": id_field("cluster"),
+    }
+
+    def list_live(self, client, desired_list):
+        return [cluster_facts(item) for item in client.list_clusters()]
+
+    def reread(self, client, object_id):
+        return cluster_facts(client.get_cluster(object_id))
+
+    def create(self, client, desired):
+        new = client.create_cluster(desired["name"], desired.get("desc") or "", desired.get("biz") or DEFAULT_BIZ)
+        return self.reread(client, new)
+
+    def update(self, client, live, desired, changes):
+        whole = merged(live, desired, ("desc", "biz"))
+        client.update_cluster(live["id"], live["name"], whole["desc"] or "", whole["biz"] or "")
+        return self.reread(client, live["id"])
+
+    def delete(self, client, live):
+        client.delete_cluster(live["id"])
+
+
+def cluster_facts(item):
+    return {"id": item.get("id"), "name": item.get("name"), "desc": item.get("desc") or "",
+            "biz": item.get("biz") or ""}
+
+
+# --- services ------------------------------------------------------------------------------------
+class ServiceSpec(OpenDcpSpec):
+    """An OpenDCP service: a Docker image run in the pools of one cluster.
+
+    I(cluster) names the cluster; moving a service to another cluster is an update. A service with pools cannot
+    be deleted.
+    """
+
+    kind = "opendcp_service"
+    result_key = "service"
+    label = "service"
+    description = "Manage OpenDCP services."
+    depends_on = ("opendcp_cluster",)
+    fields = {
+        "name": name_field("service"),
+        "cluster": Field("str", "Name of the cluster the service belongs to. Required with C(state=present).",
+                         reference="opendcp_cluster"),
+        "desc": Field("str", "Description of the service."),
+        "service_type": Field("str", "Type of the service, such as C(java) or C(php)."),
+        "docker_image": Field("str", "Docker image of the service, such as C(registry.example.invalid/web:1.0). "
+                                     "Required with C(state=present)."),
+        "id": id_field("service"),
+    }
+
+    def check(self, desired):
+        OpenDcpSpec.check(self, desired)
+        require_present(desired, ("cluster", "docker_image"))
+
+    def list_live(self, client, desired_list):
+        lives = []
+        for cluster in client.list_clusters():
+            for item in client.list_cluster_services(cluster["id"]):
+                lives.append(service_facts(item, {cluster["id"]: cluster.get("name")}))
+        return lives
+
+    def narrow(self, found, desired):
+        within = [live for live in found if live.get("cluster") == desired.get("cluster")]
+        return within or found
+
+    def reread(self, client, object_id):
+        item = client.get_service(object_id)
+        return service_facts(item, names_by_id(client.list_clusters()))
+
+    def _write_fields(self, client, whole):
+        cluster_id = require_named(client.list_clusters(), whole["cluster"], "cluster", "cluster")
+        return (whole.get("desc") or "", whole.get("service_type") or "", whole["docker_image"], cluster_id)
+
+    def create(self, client, desired):
+        desc, service_type, image, cluster_id = self._write_fields(client, desired)
+        return self.reread(client, client.create_service(desired["name"], desc, service_type, image, cluster_id))
+
+    def update(self, client, live, desired, changes):
+        whole = merged(live, desired, ("cluster", "desc", "service_type", "docker_image"))
+        desc, service_type, image, cluster_id = self._write_fields(client, whole)
+        client.update_service(live["id"], live["name"], desc, service_type, image, cluster_id)
+        return self.reread(client, live["id"])
+
+    def delete(self, client, live):
+        client.delete_service(live["id"])
+
+
+def service_facts(item, cluster_names):
+    return {"id": item.get("id"), "name": item.get("name"), "desc": item.get("desc") or "",
+            "service_type": item.get("service_type") or "", "docker_image": item.get("docker_image") or "",
+            "cluster_id": item.get("cluster_id"), "cluster": cluster_names.get(item.get("cluster_id"))}
+
+
+def list_services(client):
+    """Every service of every cluster (OpenDCP lists services only per cluster)."""
+    services = []
+    for cluster in client.list_clusters():
+        services.extend(client.list_cluster_services(cluster["id"]))
+    return services
+
+
+# --- pools ---------------------------------------------------------------------------------------
+class PoolSpec(OpenDcpSpec):
+    """An OpenDCP service pool: the hosts one service runs on.
+
+    I(tasks) names the task template of each pool operation (C(expand), C(shrink), C(deploy)); OpenDCP runs a
+    pool operation only when its template is named there.
+
+    I(size) is the number of nodes the pool should have. A larger size starts an C(expand_<pool>) flow creating the
+    missing hosts; a smaller one a C(shrink_<pool>) flow returning hosts, failed nodes first, then the newest. Nodes
+    still on their way in or out through a running flow count as already there, so a second run while the flow
+    runs changes nothing. With I(wait) the module waits until the flow ends and fails when any of its nodes failed.
+
+    The service of a pool cannot change: a different I(service) is a replacement, and a pool with nodes cannot be
+    deleted.
+    """
+
+    kind = "opendcp_pool"
+    result_key = "pool"
+    label = "pool"
+    description = "Manage OpenDCP service pools and their size."
+    depends_on = ("opendcp_service", "opendcp_task_template")
+    waits = True
+    fields = {
+        "name": name_field("pool"),
+        "service": Field("str", "Name of the service the pool belongs to; it cannot change. Required with "
+                                "C(state=present).", reference="opendcp_service", updatable=False),
+        "desc": Field("str", "Description of the pool."),
+        "vm_type": Field("int", "Id of the virtual machine template new hosts are created from."),
+        "sd_id": Field("int", "Id of the service discovery the pool's hosts are registered with."),
+        "tasks": Field("dict", "Task template of each pool operation: keys C(expand), C(shrink), C(deploy); values "
+                               "template names (or ids)."),
+        "size": Field("int", "Number of nodes the pool should have, reached through expand and shrink flows."),
+        "id": id_field("pool"),
+    }
+
+    def check(self, desired):
+        OpenDcpSpec.check(self, desired)
+        require_present(desired, ("service",))
+        for name in ("vm_type", "sd_id", "size"):
+            if desired.get(name) is not None and desired[name] < 0:
+                raise SpecError(name, "must not be negative")
+        for key, value in (desired.get("tasks") or {}).items():
+            if key not in TASK_TYPES:
+                raise SpecError("tasks", "unknown pool operation %r (known: %s)" % (key, ", ".join(TASK_TYPES)))
+            if isinstance(value, bool) or not isinstance(value, (str, int)) or value in ("", None):
+                raise SpecError("tasks", "%s: must be a task template name or id, got %r" % (key, value))
+        if desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
+            raise SpecError("wait_timeout", "must be positive")
+
+    # --- reading -------------------------------------------------------------------------
+    def list_live(self, client, desired_list):
+        service_names = names_by_id(list_services(client))
+        templates = names_by_id(client.list_templates())
+        flows = client.list_tasks() if any(d.get("size") is not None for d in desired_list) else []
+        return [pool_facts(item, service_names, templates, flows) for item in client.list_pools()]
+
+    def narrow(self, found, desired):
+        within = [live for live in found if live.get("service") == desired.get("service")]
+        return within or found
+
+    def reread(self, client, object_id):
+        item = client.get_pool(object_id)
+        return pool_facts(item, names_by_id(list_services(client)), names_by_id(client.list_templates()),
+                          client.list_tasks())
+
+    # --- planning ------------------------------------------------------------------------
+    def differences(self, desired, live):
+        changes = ResourceSpec.differences(self, desired, live)
+        if "tasks" in changes and same_tasks(desired["tasks"], live):
+            del changes["tasks"]
+        return changes
+
+    def plan(self, desired, live):
+        change = ResourceSpec.plan(self, desired, live)
+        if change.action == CREATE and desired.get("size"):
+            self._check_task(EXPAND, desired, None)
+        if change.action == REPLACE and desired.get("size"):
+            self._check_task(EXPAND, desired, None)
+        if change.action == UPDATE and "size" in change.fields:
+            before, after = change.fields["size"]
+            resize = EXPAND if after > before else SHRINK
+            self._check_task(resize, desired, live)
+            if len(change.fields) == 1:
+                change = Change(self, resize, desired, live, change.fields,
+                                note="%s by %d node(s) through a flow" % (resize, abs(after - before)))
+        return change
+
+    @staticmethod
+    def _check_task(operation, desired, live):
+        tasks = desired.get("tasks") if desired.get("tasks") is not None else (live or {}).get("tasks") or {}
+        if not tasks.get(operation):
+            raise SpecError("tasks", "changing size needs a task template for %s: set tasks.%s" % (
+                operation, operation))
+
+    # --- writing -------------------------------------------------------------------------
+    def _template_ids(self, client, tasks):
+        if not tasks:
+            return {}
+        templates = None
+        ids = {}
+        for key, value in tasks.items():
+            if isinstance(value, int):
+                ids[key] = value
+                continue
+            if templates is None:
+                templates = client.list_templates()
+            ids[key] = require_named(templates, value, "tasks", "task template")
+        return ids
+
+    def create(self, client, desired):
+        service_id = require_named(list_services(client), desired["service"], "service", "service")
+        pool_id = client.create_pool(desired["name"], desired.get("desc") or "", desired.get("vm_type") or 0,
+                                     desired.get("sd_id") or 0, service_id,
+                                     self._template_ids(client, desired.get("tasks")))
+        live = self.reread(client, pool_id)
+        if desired.get("size"):
+            live = self._resize(client, live, desired)
+        return live
+
+    def update(self, client, live, desired, changes):
+        if set(changes) - set(["size"]):
+            whole = merged(live, desired, ("desc", "vm_type", "sd_id"))
+            tasks = self._template_ids(client, desired["tasks"]) if desired.get("tasks") is not None \
+                else live.get("task_ids") or {}
+            client.update_pool(live["id"], live["name"], whole["desc"] or "", whole["vm_type"] or 0,
+                               whole["sd_id"] or 0, live["service_id"], tasks)
+            live = self.reread(client, live["id"])
+        if "size" in changes:
+            live = self._resize(client, live, desired)
+        return live
+
+    def act(self, client, change):
+        return self._resize(client, change.live, change.desired)
+
+    def delete(self, client, live):
+        client.delete_pool(live["id"])
+
+    def _resize(self, client, live, desired):
+        delta = desired["size"] - live["size"]
+        if delta > 0:
+            flow = client.expand_pool(live["id"], live["name"], delta)
+        elif delta < 0:
+            flow = client.shrink_pool(live["id"], live["name"], self._shrink_ips(client, live, -delta))
+        else:
+            return live
+        if desired.get("wait"):
+            wait_flow(client, flow, desired.get("wait_timeout") or 600)
+        return self.reread(client, live["id"])
+
+    @staticmethod
+    def _shrink_ips(client, live, count):
+        """IPs to take out: failed nodes first, then the newest, none already leaving through a running flow."""
+        leaving = set()
+        for flow_id in live.get("shrinking_flows") or []:
+            for state, nodes in (client.task_detail(flow_id) or {}).items():
+                if str(state) in (str(FLOW_INIT), str(FLOW_RUNNING)):
+                    leaving.update(node.get("ip") for node in nodes)
+        nodes = [node for node in client.list_pool_nodes(live["id"]) if node.get("ip") not in leaving]
+        nodes.sort(key=lambda node: (node.get("status") != NODE_FAILED, -node["id"]))
+        return [node["ip"] for node in nodes[:count]]
+
+    def settle(self, client, desired, live):
+        """With wait, wait for the pool's running expand and shrink flows to end."""
+        if not live or not desired.get("wait") or not live.get("running_flows"):
+            return live
+        for flow_id in live["running_flows"]:
+            wait_flow(client, client.get_task(flow_id), desired.get("wait_timeout") or 600)
+        return self.reread(client, live["id"])
+
+    def predict(self, change):
+        result = ResourceSpec.predict(self, change)
+        if result is not None and change.desired.get("tasks") is not None:
+            result["tasks"] = dict(change.desired["tasks"])
+        return result
+
+
+def same_tasks(want, live):
+    """Whether desired tasks (template names or ids) are the live ones."""
+    names, ids = live.get("tasks") or {}, live.get("task_ids") or {}
+    if set(want) != set(ids):
+        return False
+    for key, value in want.items():
+        have = ids.get(key) if isinstance(value, int) else names.get(key)
+        if value != have:
+            return False
+    return True
+
+
+def pool_facts(item, service_names, template_names, flows):
+    """A pool in field names; `size` counts nodes still coming in (or going out) through running flows."""
+    task_ids = dict((key, value) for key, value in (item.get("tasks") or {}).items())
+    name = item.get("name")
+    running = [flow for flow in flows if flow.get("state") in (FLOW_INIT, FLOW_RUNNING)
+               and flow.get("task_name") in ("expand_%s" % name, "shrink_%s" % name)]
+    coming = sum(flow_pending(flow) for flow in running if flow["task_name"].startswith(EXPAND))
+    going = sum(flow_pending(flow) for flow in running if flow["task_name"].startswith(SHRINK))
+    node_count = item.get("node_count") or 0
+    return {
+        "id": item.get("id"), "name": name, "desc": item.get("desc") or "", "vm_type": item.get("vm_type"),
+        "sd_id": item.get("sd_id"), "service_id": item.get("service_id"),
+        "service": service_names.get(item.get("service_id")),
+        "tasks": dict((key, template_names.get(value, value)) for key, value in task_ids.items()),
+        "task_ids": task_ids, "node_count": node_count, "size": node_count + coming - going,
+        "running_flows": [flow["id"] for flow in running],
+        "shrinking_flows": [flow["id"] for flow in running if flow["task_name"].startswith(SHRINK)],
+    }
+
+
+def flow_facts(flow):
+    """A flow with its state's name and node counts."""
+    stat = flow.get("Stat") or flow.get("stat") or [0] * 5
+    facts = dict(flow)
+    facts["state_name"] = FLOW_STATES.get(flow.get("state"), str(flow.get("state")))
+    facts["nodes_succeeded"] = stat[FLOW_SUCCESS] if len(stat) > FLOW_SUCCESS else 0
+    facts["nodes_failed"] = stat[3] if len(stat) > 3 else 0
+    return facts
+
+
+def wait_flow(client, flow, timeout):
+    """Poll a flow (with backoff) until it ends; raise when it failed, stopped or a node failed."""
+    deadline = time.monotonic() + float(timeout)
+    delay = FIRST_POLL_DELAY
+    while flow.get("state") not in FLOW_ENDED:
+        if time.monotonic() + delay > deadline:
+            raise SpecError("wait_timeout", "flow %s (id %s) is still %s after %ss" % (
+                flow.get("task_name"), flow["id"], FLOW_STATES.get(flow.get("state"), "running"), timeout))
+        time.sleep(delay)
+        delay = min(delay * 2, MAX_POLL_DELAY)
+        flow = client.get_task(flow["id"])
+    facts = flow_facts(flow)
+    if flow["state"] != FLOW_SUCCESS or facts["nodes_failed"]:
+        raise OpenDcpError("flow %s (id %s) ended %s: %d node(s) succeeded, %d failed%s" % (
+            flow.get("task_name"), flow["id"], facts["state_name"], facts["nodes_succeeded"], facts["nodes_failed"],
+            failure_reason(client, flow["id"])))
+    return flow
+
+
+def failure_reason(client, flow_id):
+    """What the log of the flow's first failed node says last (empty when it cannot be read)."""
+    try:
+        failed = (client.task_detail(flow_id) or {}).get(str(3)) or []
+        if not failed:
+            return ""
+        entries = client.node_log(failed[0]["id"])
+    except OpenDcpError:
+        return ""
+    if not entries:
+        return ""
+    step, text = list(entries[-1].items())[0]
+    return "; node %s failed at step %s: %s" % (failed[0].get("ip"), step, text)
+
+
+# --- pool nodes ----------------------------------------------------------------------------------
+class PoolNodesSpec(OpenDcpSpec):
+    """Hosts recorded in an OpenDCP pool by IP, without creating or returning machines.
+
+    With C(state=present) the listed IPs are added to the pool (with I(exclusive), nodes not listed are removed);
+    with C(state=absent) the listed IPs are removed. An IP belongs to at most one pool. Do not combine with the
+    I(size) of M(converge.platforms.opendcp_pool) on the same pool: both change its nodes.
+    """
+
+    kind = "opendcp_pool_nodes"
+    result_key = "pool_nodes"
+    label = "pool"
+    description = "Add hosts to, or remove them from, an OpenDCP pool."
+    identity = ("pool",)
+    depends_on = ("opendcp_pool",)
+    fields = {
+        "pool": Field("str", "Name of the pool.", required=True, reference="opendcp_pool"),
+        "nodes": Field("list", "IP addresses of the hosts.", elements="str", required=True),
+        "exclusive": Field("bool", "With C(state=present), also remove the pool's nodes that are not listed.",
+                           default=False, compare=False),
+    }
+
+    def check(self, desired):
+        OpenDcpSpec.check(self, desired)
+        for ip in desired.get("nodes") or []:
+            if not isinstance(ip, str) or not ip.strip() or "," in ip:
+                raise SpecError("nodes", "%r is not an IP address" % (ip,))
+
+    def read_many(self, client, desired_list):
+        pools = client.list_pools()
+        result = []
+        for desired in desired_list:
+            pool = find_named(pools, desired["pool"], "pool", "pool")
+            if pool is None:
+                result.append(None)
+                continue
+            nodes = client.list_pool_nodes(pool["id"])
+            result.append({"pool": pool["name"], "pool_id": pool["id"], "nodes": [n["ip"] for n in nodes],
+                           "node_ids": dict((n["ip"], n["id"]) for n in nodes)})
+        return result
+
+    def _target(self, desired, live):
+        have = list((live or {}).get("nodes") or [])
+        wanted = list(dict.fromkeys(desired.get("nodes") or []))
+        if desired.get("state") == "absent":
+            return [ip for ip in have if ip not in wanted]
+        keep = [ip for ip in have if ip in wanted or not desired.get("exclusive")]
+        return keep + [ip for ip in wanted if ip not in keep]
+
+    def plan(self, desired, live):
+        if live is None:
+            if desired.get("state") == "absent":
+                return Change(self, NOOP, desired, None)
+            return Change(self, CREATE, desired, None)
+        target = self._target(desired, live)
+        if sorted(target) == sorted(live["nodes"]):
+            return Change(self, NOOP, desired, live)
+        action = DELETE if desired.get("state") == "absent" else UPDATE
+        return Change(self, action, desired, live, {"nodes": (sorted(live["nodes"]), sorted(target))})
+
+    def apply(self, client, change):
+        if change.action == NOOP:
+            return change.live
+        live = change.live or self._pool_live(client, change.desired)
+        target = self._target(change.desired, live)
+        remove = [live["node_ids"][ip] for ip in live["nodes"] if ip not in target]
+        add = [ip for ip in target if ip not in live["nodes"]]
+        if remove:
+            client.remove_pool_nodes(live["pool_id"], remove)
+        if add:
+            client.add_pool_nodes(live["pool_id"], add)
+        return self.read(client, change.desired)
+
+    def _pool_live(self, client, desired):
+        live = self.read(client, desired)
+        if live is None:
+            raise SpecError("pool", "no OpenDCP pool named %r" % desired["pool"])
+        return live
+
+    def predict(self, change):
+        return {"pool": change.desired["pool"], "nodes": sorted(self._target(change.desired, change.live))}
+
+
+# --- task templates ------------------------------------------------------------------------------
+STEP_KEYS = ("name", "param_values", "retry")
+RETRY_KEYS = ("retry_times", "ignore_error")
+
+
+def normal_steps(steps):
+    """Steps as OpenDCP stores them: `{name, param_values, retry: {retry_times, ignore_error}}` with defaults."""
+    result = []
+    for step in steps or []:
+        retry = step.get("retry") or {}
+        result.append({"name": step.get("name"), "param_values": dict(step.get("param_values") or {}),
+                       "retry": {"retry_times": retry.get("retry_times") or 0,
+                                 "ignore_error": bool(retry.get("ignore_error"))}})
+    return result
+
+
+def check_steps(steps):
+    for index, step in enumerate(steps or []):
+        where = "steps[%d]" % index
+        if not isinstance(step, dict):
+            raise SpecError("steps", "%s: must be a mapping with name, param_values and retry" % where)
+        unknown = sorted(set(step) - set(STEP_KEYS))
+        if unknown:
+            raise SpecError("steps", "%s: unknown key(s) %s (known: %s)" % (where, ", ".join(unknown),
+                                                                            ", ".join(STEP_KEYS)))
+        if not isinstance(step.get("name"), str) or not step["name"].strip():
+            raise SpecError("steps", "%s: name is required" % where)
+        if not isinstance(step.get("param_values") or {}, dict):
+            raise SpecError("steps", "%s: param_values must be a mapping" % where)
+        retry = step.get("retry") or {}
+        if not isinstance(retry, dict) or set(retry) - set(RETRY_KEYS):
+            raise SpecError("steps", "%s: retry must be a mapping with retry_times and ignore_error" % where)
+        times = retry.get("retry_times")
+        if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 0):
+            raise SpecError("steps", "%s: retry.retry_times must be a non-negative integer" % where)
+        if retry.get("ignore_error") is not None and not isinstance(retry["ignore_error"], bool):
+            raise SpecError("steps", "%s: retry.ignore_error must be true or false" % where)
+
+
+class TaskTemplateSpec(OpenDcpSpec):
+    """An OpenDCP task template: the steps a flow runs on each node, in order.
+
+    Each step names a built-in step (C(create_vm), C(return_vm), C(register), C(unregister)) or a remote step, with
+    C(param_values) and C(retry) (C(retry_times), C(ignore_error)). An expand template must start with C(create_vm)
+    and a shrink template end with C(return_vm). A template name is unique.
+    """
+
+    kind = "opendcp_task_template"
+    result_key = "task_template"
+    label = "task template"
+    description = "Manage OpenDCP task templates."
+    depends_on = ("opendcp_remote_step",)
+    fields = {
+        "name": name_field("task template", unique=True),
+        "desc": Field("str", "Description of the template."),
+        "steps": Field("list", "Steps in order, each a mapping with C(name), C(param_values) (a mapping, default "
+                               "empty) and C(retry) (C(retry_times) default 0, C(ignore_error) default false).",
+                       elements="dict"),
+        "id": id_field("task template"),
+    }
+
+    def check(self, desired):
+        OpenDcpSpec.check(self, desired)
+        check_steps(desired.get("steps"))
+
+    def same(self, name, want, have):
+        if name == "steps":
+            return normal_steps(want) == normal_steps(have)
+        return want == have
+
+    def list_live(self, client, desired_list):
+        return [template_facts(item) for item in client.list_templates()]
+
+    def reread(self, client, object_id):
+        return template_facts(client.get_template(object_id))
+
+    def create(self, client, desired):
+        new = client.create_template(desired["name"], desired.get("desc") or "", normal_steps(desired.get("steps")))
+        return self.reread(client, new)
+
+    def update(self, client, live, desired, changes):
+        whole = merged(live, desired, ("desc", "steps"))
+        client.update_template(live["id"], live["name"], whole["desc"] or "", normal_steps(whole["steps"]))
+        return self.reread(client, live["id"])
+
+    def delete(self, client, live):
+        client.delete_template(live["id"])
+
+
+def template_facts(item):
+    return {"id": item.get("id"), "name": item.get("name"), "desc": item.get("desc") or "",
+            "steps": normal_steps(item.get("steps") if isinstance(item.get("steps"), list) else [])}
+
+
+# --- remote steps --------------------------------------------------------------------------------
+class RemoteStepSpec(OpenDcpSpec):
+    """An OpenDCP remote step: remote actions run in order on each node of a flow.
+
+    I(actions) names the actions; each must exist. A remote step used by a task template cannot be deleted. A
+    remote step name is unique.
+    """
+
+    kind = "opendcp_remote_step"
+    result_key = "remote_step"
+    label = "remote step"
+    description = "Manage OpenDCP remote steps."
+    # a step runs its actions' implementations: they must exist before a flow runs it
+    depends_on = ("opendcp_action", "opendcp_actimpl")
+    fields = {
+        "name": name_field("remote step", unique=True),
+        "desc": Field("str", "Description of the step."),
+        "actions": Field("list", "Names of the remote actions the step runs, in order.", elements="str"),
+        "id": id_field("remote step"),
+    }
+
+    def check(self, desired):
+        OpenDcpSpec.check(self, desired)
+        for action in desired.get("actions") or []:
+            if not isinstance(action, str) or not action.strip():
+                raise SpecError("actions", "%r is not an action name" % (action,))
+
+    def list_live(self, client, desired_list):
+        return [remote_step_facts(item) for item in client.list_remote_steps()]
+
+    def reread(self, client, object_id):
+        return remote_step_facts(client.get_remote_step(object_id))
+
+    def create(self, client, desired):
+        new = client.create_remote_step(desired["name"], desired.get("desc") or "", desired.get("actions") or [])
+        return self.reread(client, new)
+
+    def update(self, client, live, desired, changes):
+        whole = merged(live, desired, ("desc", "actions"))
+        client.update_remote_step(live["id"], live["name"], whole["desc"] or "", whole["actions"] or [])
+        return self.reread(client, live["id"])
+
+    def delete(self, client, live):
+        client.delete_remote_step(live["id"])
+
+
+def remote_step_facts(item):
+    # the document's list example spells the field "action"
+    actions = item.get("actions") if item.get("actions") is not None else item.get("action")
+    return {"id": item.get("id"), "name": item.get("name"), "desc": item.get("desc") or "",
+            "actions": list(actions or [])}
+
+
+# --- remote actions ------------------------------------------------------------------------------
+class ActionSpec(OpenDcpSpec):
+    """An OpenDCP remote action: a named command with declared parameters.
+
+    I(params) declares each parameter's type, such as C({"echo_word": "string", "times": "integer"}); names must
+    be ASCII identifiers. The action's implementation (M(converge.platforms.opendcp_actimpl)) is a template using
+    these parameters. An action used by a remote step cannot be deleted. An action name is unique.
+    """
+
+    kind = "opendcp_action"
+    result_key = "remote_action"
+    label = "remote action"
+    description = "Manage OpenDCP remote actions and their declared parameters."
+    fields = {
+        "name": name_field("remote action", unique=True),
+        "desc": Field("str", "Description of the action."),
+        "params": Field("dict", "Declared parameters: name to type (C(string), C(integer), C(number), C(boolean), "
+                                "C(list), C(map))."),
+        "id": id_field("remote action"),
+    }
+
+    def check(self, desired):
+        OpenDcpSpec.check(self, desired)
+        if desired.get("params") is not None:
+            check_declared(desired["params"], "params")
+            if not all(name.isascii() for name in desired["params"]):
+                raise SpecError("params", "parameter names must be ASCII")
+
+    def list_live(self, client, desired_list):
+        return [action_facts(item) for item in client.list_actions()]
+
+    def reread(self, client, object_id):
+        return action_facts(client.get_action(object_id))
+
+    def create(self, client, desired):
+        new = client.create_action(desired["name"], desired.get("desc") or "", desired.get("params") or {})
+        return self.reread(client, new)
+
+    def update(self, client, live, desired, changes):
+        whole = merged(live, desired, ("desc", "params"))
+        client.update_action(live["id"], live["name"], whole["desc"] or "", whole["params"] or {})
+        return self.reread(client, live["id"])
+
+    def delete(self, client, live):
+        client.delete_action(live["id"])
+
+
+def action_facts(item):
+    return {"id": item.get("id"), "name": item.get("name"), "desc": item.get("desc") or "",
+            "params": dict(item.get("params") or {})}
+
+
+# --- remote action implementations ---------------------------------------------------------------
+class ActImplSpec(OpenDcpSpec):
+    """The implementation of an OpenDCP remote action: an Ansible task in JSON with Jinja2 placeholders.
+
+    I(template) is such as C({"action": {"module": "shell", "args": "echo {{echo_word}}"}}). Every variable it uses
+    must be a parameter its action declares; that is checked with the action as it is on OpenDCP right before the
+    implementation is written, and nothing is written when it fails. OpenDCP finds an implementation by its
+    action's id.
+    """
+
+    kind = "opendcp_actimpl"
+    result_key = "actimpl"
+    label = "action implementation"
+    description = "Manage the implementations (Ansible task templates) of OpenDCP remote actions."
+    identity = ("action",)
+    depends_on = ("opendcp_action",)
+    fields = {
+        "action": Field("str", "Name of the remote action this implements; it identifies the implementation.",
+                        required=True, reference="opendcp_action"),
+        "type": Field("str", "Type of the implementation.", default=DEFAULT_IMPL_TYPE),
+        "template": Field("dict", "The Ansible task as JSON: C(action) with C(module) and its C(args) (or other "
+                                  "keys), whose strings may use the action's parameters as Jinja2 variables. "
+                                  "Required with C(state=present).")
+    }
+
+    def check(self, desired):
+        OpenDcpSpec.check(self, desired)
+        require_present(desired, ("template",))
+        template = desired.get("template")
+        if template is None:
+            return
+        template_variables(template, "template")
+        if (desired.get("type") or DEFAULT_IMPL_TYPE) == DEFAULT_IMPL_TYPE:
+            action = template.get("action")
+            if not isinstance(action, dict) or not isinstance(action.get("module"), str) or \
+                    not action["module"].strip():
+                raise SpecError("template", "an ansible template needs action.module, such as "
+                                            "{\"action\": {\"module\": \"shell\", \"args\": \"...\"}}")
+
+    def read_many(self, client, desired_list):
+        actions = client.list_actions()
+        impls = client.list_actimpls()
+        return [self._match(actions, impls, desired) for desired in desired_list]
+
+    def _match(self, actions, impls, desired):
+        action = find_named(actions, desired["action"], "action", "remote action")
+        if action is None:
+            return None
+        mine = [impl for impl in impls if impl.get("action_id") == action["id"]]
+        mine.sort(key=lambda impl: (impl.get("type") != (desired.get("type") or DEFAULT_IMPL_TYPE),
+                                    impl.get("type") != DEFAULT_IMPL_TYPE))
+        return actimpl_facts(mine[0], action) if mine else None
+
+    def _action(self, client, name):
+        action = find_named(client.list_actions(), name, "action", "remote action")
+        if action is None:
+            raise SpecError("action", "no OpenDCP remote action named %r" % name)
+        return action
+
+    def _validated(self, client, desired):
+        """The action, after checking the template against the parameters it declares now."""
+        action = self._action(client, desired["action"])
+        check_template(desired["template"], action.get("params") or {}, "template", action["name"])
+        return action
+
+    def reread(self, client, action):
+        return actimpl_facts(client.get_actimpl(action["id"]), action)
+
+    def create(self, client, desired):
+        action = self._validated(client, desired)
+        client.create_actimpl(action["id"], desired.get("type") or DEFAULT_IMPL_TYPE, desired["template"])
+        return self.reread(client, action)
+
+    def update(self, client, live, desired, changes):
+        desired = dict(desired, template=desired.get("template") or live["template"])
+        action = self._validated(client, desired)
+        client.update_actimpl(action["id"], desired.get("type") or live["type"], desired["template"])
+        return self.reread(client, action)
+
+    def delete(self, client, live):
+        client.delete_actimpl(live["action_id"])
+
+
+def actimpl_facts(item, action):
+    return {"id": item.get("id"), "action": action.get("name"), "action_id": item.get("action_id"),
+            "type": item.get("type") or DEFAULT_IMPL_TYPE, "template": item.get("template") or {}}
+
+
+# --- flows ---------------------------------------------------------------------------------------
+START, PAUSE, STOP = "start", "pause", "stop"
+
+
+class FlowSpec(OpenDcpSpec):
+    """An OpenDCP flow (task): a task template run on pool nodes, a batch of nodes at a time.
+
+    A flow is found by its name: the newest flow of that name. With C(state=present) or C(state=started) a flow is
+    created when none has the name, on I(nodes) or on every node of I(pool), I(max_ratio) percent of them (at most
+    I(max_num)) at a time; OpenDCP starts it at once. C(state=started) also resumes a paused or stopped flow and runs
+    again the nodes of a finished flow that failed. C(state=paused) and C(state=stopped) pause or stop a flow that is
+    running, and leave any other alone.
+
+    With I(wait) the module waits until the flow ends and fails when any of its nodes failed. Flows are operations,
+    not configuration: the reconciler does not manage them.
+    """
+
+    kind = "opendcp_flow"
+    result_key = "flow"
+    label = "flow"
+    description = "Run OpenDCP task templates on pool nodes as flows; start, pause and stop flows."
+    states = ("present", "started", "paused", "stopped")
+    waits = True
+    reconcilable = False
+    fields = {
+        "name": Field("str", "Name of the flow (its C(task_name)); the newest flow of this name is the one managed.",
+                      required=True),
+        "template": Field("str", "Name of the task template to run, to create the flow.", compare=False),
+        "pool": Field("str", "Run on every node of the pool of this name, to create the flow. Mutually exclusive "
+                             "with I(nodes).", compare=False),
+        "nodes": Field("list", "IPs of the pool nodes to run on, to create the flow.", elements="str", compare=False),
+        "max_ratio": Field("int", "Percentage of the nodes run at a time, 1 to 100.", default=100, compare=False),
+        "max_num": Field("int", "At most this many nodes at a time; 0 for no limit.", default=0, compare=False),
+        "timeout": Field("int", "Timeout OpenDCP records for the flow, in seconds; 0 for none.", default=0,
+                         compare=False),
+    }
+
+    def check(self, desired):
+        OpenDcpSpec.check(self, desired)
+        if desired.get("pool") and desired.get("nodes"):
+            raise SpecError("pool", "pool and nodes are mutually exclusive")
+        if not 1 <= (desired.get("max_ratio") or 0) <= 100:
+            raise SpecError("max_ratio", "must be between 1 and 100")
+        for name in ("max_num", "timeout"):
+            if (desired.get(name) or 0) < 0:
+                raise SpecError(name, "must not be negative")
+        if desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
+            raise SpecError("wait_timeout", "must be positive")
+
+    def read_many(self, client, desired_list):
+        flows = client.list_tasks()
+        result = []
+        for desired in desired_list:
+            named = [flow for flow in flows if flow.get("task_name") == desired["name"]]
+            result.append(flow_facts(max(named, key=lambda flow: flow["id"])) if named else None)
+        return result
+
+    def plan(self, desired, live):
+        state = desired.get("state") or "present"
+        if live is None:
+            if state in ("paused", "stopped"):
+                raise SpecError("name", "no OpenDCP flow named %r" % desired["name"])
+            self._check_create(desired)
+            return Change(self, CREATE, desired, None)
+        running = live.get("state") in (FLOW_INIT, FLOW_RUNNING)
+        if state == "started" and needs_start(live):
+            return Change(self, START, desired, live, {"state_name": (live["state_name"], "running")})
+        if state in ("paused", "stopped") and running:
+            action = PAUSE if state == "paused" else STOP
+            return Change(self, action, desired, live, {"state_name": (live["state_name"], "stopped")})
+        return Change(self, NOOP, desired, live)
+
+    @staticmethod
+    def _check_create(desired):
+        if not desired.get("template"):
+            raise SpecError("template", "is required to create flow %r" % desired["name"])
+        if not desired.get("pool") and not desired.get("nodes"):
+            raise SpecError("nodes", "one of nodes or pool is required to create flow %r" % desired["name"])
+
+    def create(self, client, desired):
+        template_id = require_named(client.list_templates(), desired["template"], "template", "task template")
+        ips = desired.get("nodes")
+        if desired.get("pool"):
+            pool_id = require_named(client.list_pools(), desired["pool"], "pool", "pool")
+            ips = [node["ip"] for node in client.list_pool_nodes(pool_id)]
+            if not ips:
+                raise SpecError("pool", "pool %r has no nodes to run flow %r on" % (desired["pool"], desired["name"]))
+        flow = client.create_task(template_id, desired["name"], ips, max_ratio=desired.get("max_ratio") or 100,
+                                  max_num=desired.get("max_num") or 0, timeout=desired.get("timeout") or 0)
+        return self.settle(client, desired, flow_facts(flow))
+
+    def act(self, client, change):
+        flow_id = change.live["id"]
+        getattr(client, "%s_task" % change.action)(flow_id)
+        return self.settle(client, change.desired, flow_facts(client.get_task(flow_id)))
+
+    def settle(self, client, desired, live):
+        """With wait, and unless the flow is to be paused or stopped, wait until it ends."""
+        if not live or not desired.get("wait") or desired.get("state") in ("paused", "stopped"):
+            return live
+        if live.get("state") in (FLOW_INIT, FLOW_RUNNING):
+            wait_flow(client, live, desired.get("wait_timeout") or 600)
+            return flow_facts(client.get_task(live["id"]))
+        return live
+
+    def predict(self, change):
+        if change.action == CREATE:
+            return {"name": change.desired["name"], "task_name": change.desired["name"], "state_name": "running"}
+        result = dict(change.live or {})
+        if change.fields.get("state_name"):
+            result["state_name"] = change.fields["state_name"][1]
+        return result
+
+
+def needs_start(live):
+    """A stopped flow, or a finished one with failed nodes, is started again."""
+    if live.get("state") == FLOW_STOPPED:
+        return True
+    return live.get("state") in (FLOW_SUCCESS, FLOW_FAILED) and bool(live.get("nodes_failed"))
+
+
+SPECS = [
+    ClusterSpec(),
+    ServiceSpec(),
+    PoolSpec(),
+    PoolNodesSpec(),
+    TaskTemplateSpec(),
+    RemoteStepSpec(),
+    ActionSpec(),
+    ActImplSpec(),
+    FlowSpec(),
+]

@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one renderer of OpenDCP remote-action templates.
+
+An action declares its parameters as `{"name": "string" | "integer" | ...}`; its implementation's
+template is an Ansible task in JSON whose strings hold Jinja2 placeholders, such as
+`{"action": {"module": "shell", "args": "echo {{echo_word}}"}}`. Templates render in a sandboxed
+Jinja2 environment with StrictUndefined. Before anything renders, every variable a template uses
+must be a declared parameter and every value must match its declared type; each problem raises
+SpecError naming the option. The actimpl spec, the reconciler and the filter plugin
+`converge.platforms.render_action` all use this module.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import traceback
+
+from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
+
+try:
+    from jinja2 import StrictUndefined, TemplateError, meta
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    HAS_JINJA2 = True
+    JINJA2_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - modules run on hosts without Jinja2 report it
+    HAS_JINJA2 = False
+    JINJA2_IMPORT_ERROR = traceback.format_exc()
+
+#: declared parameter type -> Python types a value may have (bool is never an integer or a number)
+PARAM_TYPES = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "float": (int, float),
+    "boolean": (bool,),
+    "bool": (bool,),
+    "list": (list,),
+    "array": (list,),
+    "map": (dict,),
+    "object": (dict,),
+}
+
+_ENVIRONMENT = []
+
+
+def environment():
+    """The shared sandboxed environment (undefined names are errors, nothing is escaped)."""
+    if not HAS_JINJA2:
+        raise SpecError(None, "the Python library Jinja2 is required to render templates: %s" % JINJA2_IMPORT_ERROR)
+    if not _ENVIRONMENT:
+        _ENVIRONMENT.append(ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False))
+    return _ENVIRONMENT[0]
+
+
+def _strings(template, path="template"):
+    """(path, text) of every string value of a JSON structure (keys are not templated)."""
+    if isinstance(template, dict):
+        for key, value in template.items():
+            for item in _strings(value, "%s.%s" % (path, key)):
+                yield item
+    elif isinstance(template, list):
+        for index, value in enumerate(template):
+            for item in _strings(value, "%s[%d]" % (path, index)):
+                yield item
+    elif isinstance(template, str):
+        yield path, template
+
+
+def _parse(text, where, option):
+    try:
+        return environment().parse(text)
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        raise SpecError(option, "%s is not a valid Jinja2 template%s: %s" % (
+            where, " (line %s)" % line if line else "", getattr(exc, "message", None) or exc))
+
+
+def template_variables(template, option="template"):
+    """Sorted names of the variables a template (a JSON structure or a string) uses."""
+    names = set()
+    for where, text in _strings(template, option):
+        names.update(meta.find_undeclared_variables(_parse(text, where, option)))
+    # the environment's own globals (range, dict, ...) are not parameters
+    return sorted(name for name in names if name not in environment().globals)
+
+
+def check_declared(declared, option="params"):
+    """Every declared parameter has a known type; raise SpecError naming `option` otherwise."""
+    if not isinstance(declared, dict):
+        raise SpecError(option, "must be a mapping of parameter name to type")
+    for name, kind in declared.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise SpecError(option, "parameter name %r is not a valid template variable name" % (name,))
+        if kind not in PARAM_TYPES:
+            raise SpecError(option, "parameter %r has type %r; known types: %s" % (
+                name, kind, ", ".join(sorted(PARAM_TYPES))))
+
+
+def check_template(template, declared, option="template", action=None):
+    """Every variable the template uses is a declared parameter; returns the variables used."""
+    used = template_variables(template, option)
+    unknown = [name for name in used if name not in declared]
+    if unknown:
+        owner = "action %r" % action if action else "the action"
+        raise SpecError(option, "uses %s not declared by %s (declared: %s)" % (
+            ", ".join("'%s'" % name for name in unknown), owner, ", ".join(sorted(declared)) or "none"))
+    return used
+
+
+def check_values(params, declared, used=None, option="params"):
+    """Every value names a declared parameter and has its declared type; every variable used has a value."""
+    if not isinstance(params, dict):
+        raise SpecError(option, "must be a mapping of parameter name to value")
+    for name, value in params.items():
+        if name not in declared:
+            raise SpecError(option, "%r is not a declared parameter (declared: %s)" % (
+                name, ", ".join(sorted(declared)) or "none"))
+        kind = declared[name]
+        types = PARAM_TYPES.get(kind, ())
+        if value is None or not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise SpecError(option, "%s must be of type %s, got %s" % (name, kind, type(value).__name__))
+    missing = [name for name in used or () if name not in params]
+    if missing:
+        raise SpecError(option, "no value for %s" % ", ".join("'%s'" % name for name in missing))
+
+
+def render(template, params, declared, template_option="template", params_option="params", action=None):
+    """The template with every string rendered, after checking variables, values and types.
+
+    `declared` maps parameter names to types (`string`, `integer`, ...). Raises SpecError naming
+    `template_option` or `params_option`.
+    """
+    check_declared(declared, params_option)
+    used = check_template(template, declared, template_option, action)
+    check_values(params, declared, used, params_option)
+    return _render(template, params, template_option)
+
+
+def _render(template, params, path):
+    if isinstance(template, dict):
+        return dict((key, _render(value, params, "%s.%s" % (path, key))) for key, value in template.items())
+    if isinstance(template, list):
+        return [_render(value, params, "%s[%d]" % (path, index)) for index, value in enumerate(template)]
+    if isinstance(template, str):
+        try:
+            return environment().from_string(template).render(**params)
+        except TemplateError as exc:
+            option = path.split(".", 1)[0].split("[", 1)[0]
+            raise SpecError(option, "%s does not render: %s" % (path, getattr(exc, "message", None) or exc))
+    return template

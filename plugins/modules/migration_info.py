@@ -1,0 +1,156 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# DOCUMENTATION is written from the resource spec by tools/render_module_docs.py.
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: migration_info
+short_description: Read the migration platform's clouds, servers, hosts, tasks and license
+version_added: 0.1.0
+description:
+- Reads what the migration platform lists, and the details of one task, cloud connection or source host; never changes
+  anything.
+- The task list is read page by page, every page.
+author:
+- converge contributors (@converge)
+options:
+  gather_subset:
+    description:
+    - 'Lists to read: C(cloud_connections), C(cloud_types), C(license), C(source_hosts), C(tasks), C(transport_servers),
+      C(vsphere_hosts), C(vsphere_platforms).'
+    type: list
+    default:
+    - cloud_connections
+    - cloud_types
+    - license
+    - source_hosts
+    - tasks
+    - transport_servers
+    - vsphere_hosts
+    - vsphere_platforms
+    choices:
+    - cloud_connections
+    - cloud_types
+    - license
+    - source_hosts
+    - tasks
+    - transport_servers
+    - vsphere_hosts
+    - vsphere_platforms
+    elements: str
+  task_free:
+    description:
+    - List only the source hosts free to migrate (subset C(source_hosts)).
+    type: bool
+    default: false
+  task:
+    description:
+    - Also read this task's details, history and snapshots, returned as C(task).
+    type: str
+  cloud:
+    description:
+    - Also read this cloud connection's flavours, networks, security groups, quota, volume types and storages, returned
+      as C(cloud).
+    type: str
+  source_host:
+    description:
+    - Also read this Packer host's details (disks, network, OS), returned as C(source_host).
+    type: str
+extends_documentation_fragment:
+- converge.platforms.migration
+- converge.platforms.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Read everything the platform lists
+  converge.platforms.migration_info:
+    url: https://migration.example.invalid
+    password: "{{ migration_password }}"
+  register: migration
+
+- name: Read one task's progress and history, and a cloud's flavours and networks
+  converge.platforms.migration_info:
+    gather_subset: [license]
+    task: migrate-web-01
+    cloud: openstack-prod
+"""
+
+RETURN = r"""
+license:
+  description: The license (C(id), C(credits), C(used), C(expire_time)); null when none is installed.
+  returned: when gathered
+  type: dict
+cloud_types:
+  description: The cloud types the platform supports.
+  returned: when gathered
+  type: list
+  elements: str
+cloud_connections:
+  description: Every cloud connection, as M(converge.platforms.migration_cloud_connection) returns one.
+  returned: when gathered
+  type: list
+  elements: dict
+transport_servers:
+  description: Every transport server.
+  returned: when gathered
+  type: list
+  elements: dict
+source_hosts:
+  description: Every Packer source host (only those free to migrate with I(task_free)).
+  returned: when gathered
+  type: list
+  elements: dict
+vsphere_platforms:
+  description: Every vSphere platform.
+  returned: when gathered
+  type: list
+  elements: dict
+vsphere_hosts:
+  description: The vSphere platforms with their data centers, clusters, hosts and VMs, as the platform gives them.
+  returned: when gathered
+  type: list
+  elements: dict
+tasks:
+  description: Every task (every page), with its progress.
+  returned: when gathered
+  type: list
+  elements: dict
+task:
+  description: The task named I(task) in detail, with C(history) and C(snapshots).
+  returned: when I(task) is given
+  type: dict
+cloud:
+  description: The C(flavors), C(networks), C(security_groups), C(quota), C(volume_types) and C(storages) of the
+    cloud connection named I(cloud).
+  returned: when I(cloud) is given
+  type: dict
+source_host:
+  description: The Packer host named I(source_host) in detail.
+  returned: when I(source_host) is given
+  type: dict
+"""
+
+from ansible_collections.converge.platforms.plugins.module_utils.migration import (
+    CONNECTION_ARGUMENT_SPEC,
+    client_from_params,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.migration_info import argument_spec, gather
+from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec, run_info_module
+
+
+def main():
+    run_info_module(argument_spec(), ConnectionSpec("migration", CONNECTION_ARGUMENT_SPEC, client_from_params), gather)
+
+
+if __name__ == "__main__":
+    main()

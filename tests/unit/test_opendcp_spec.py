@@ -1,0 +1,486 @@
+"""The OpenDCP specs without a server: options, validation, plans, whole-object updates, sizes, flows, docs."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import pytest
+import yaml
+from ansible_collections.converge.platforms.plugins.module_utils import opendcp_info
+from ansible_collections.converge.platforms.plugins.module_utils.opendcp import CONNECTION_ARGUMENT_SPEC, OpenDcpError
+from ansible_collections.converge.platforms.plugins.module_utils.resources import opendcp as res
+from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp import (
+    SPECS,
+    ActImplSpec,
+    ActionSpec,
+    ClusterSpec,
+    FlowSpec,
+    PoolNodesSpec,
+    PoolSpec,
+    RemoteStepSpec,
+    ServiceSpec,
+    TaskTemplateSpec,
+    pool_facts,
+    wait_flow,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.spec import (
+    CREATE,
+    DELETE,
+    NOOP,
+    REPLACE,
+    UPDATE,
+    SpecError,
+)
+
+from tests.support import ROOT
+
+MODULES = ["opendcp_cluster", "opendcp_service", "opendcp_pool", "opendcp_pool_nodes", "opendcp_task_template",
+           "opendcp_remote_step", "opendcp_action", "opendcp_actimpl", "opendcp_flow", "opendcp_info"]
+
+
+class FakeClient:
+    """Canned OpenDCP objects; records every write as (method name, args)."""
+
+    def __init__(self, **objects):
+        self.objects = {"clusters": [], "services": {}, "pools": [], "templates": [], "tasks": [], "nodes": {},
+                        "actions": [], "actimpls": [], "remote_steps": []}
+        self.objects.update(objects)
+        self.writes = []
+
+    def __getattr__(self, name):
+        if name.startswith(("create_", "update_", "delete_", "expand_", "shrink_", "add_", "remove_")):
+            def write(*args):
+                self.writes.append((name, args))
+                return 99
+            return write
+        raise AttributeError(name)
+
+    def list_clusters(self):
+        return self.objects["clusters"]
+
+    def list_cluster_services(self, cluster_id):
+        return self.objects["services"].get(cluster_id, [])
+
+    def list_pools(self):
+        return self.objects["pools"]
+
+    def list_templates(self):
+        return self.objects["templates"]
+
+    def list_tasks(self):
+        return self.objects["tasks"]
+
+    def list_pool_nodes(self, pool_id):
+        return self.objects["nodes"].get(pool_id, [])
+
+    def list_actions(self):
+        return self.objects["actions"]
+
+    def list_actimpls(self):
+        return self.objects["actimpls"]
+
+    def list_remote_steps(self):
+        return self.objects["remote_steps"]
+
+    def get_cluster(self, cluster_id):
+        return next(c for c in self.objects["clusters"] if c["id"] == cluster_id)
+
+    def get_actimpl(self, action_id):
+        return {"id": 1, "action_id": action_id, "type": "ansible", "template": {}}
+
+
+def plan(spec, live=None, **options):
+    desired = spec.normalize(options)
+    spec.validate(desired)
+    return spec.plan(desired, live)
+
+
+# --- registry, options, docs --------------------------------------------------------------------------
+def test_the_reconciler_knows_every_kind_in_dependency_order():
+    from reconciler.planner import kind_order
+    from reconciler.platforms import platform
+
+    opendcp = platform("opendcp")
+    assert [spec.kind for spec in opendcp.specs] == [spec.kind for spec in SPECS][:-1] == [
+        "opendcp_cluster", "opendcp_service", "opendcp_pool", "opendcp_pool_nodes", "opendcp_task_template",
+        "opendcp_remote_step", "opendcp_action", "opendcp_actimpl"]
+    assert SPECS[-1].kind == "opendcp_flow" and SPECS[-1].reconcilable is False
+    assert opendcp.connection_argument_spec is CONNECTION_ARGUMENT_SPEC
+    order = [kind for kind in kind_order() if kind.startswith("opendcp_")]
+    for before, after in [("opendcp_cluster", "opendcp_service"), ("opendcp_service", "opendcp_pool"),
+                          ("opendcp_action", "opendcp_actimpl"), ("opendcp_actimpl", "opendcp_remote_step"),
+                          ("opendcp_remote_step", "opendcp_task_template"), ("opendcp_task_template", "opendcp_pool"),
+                          ("opendcp_pool", "opendcp_pool_nodes")]:
+        assert order.index(before) < order.index(after)
+
+
+def test_references_by_name_and_names_that_force_a_replacement():
+    assert ServiceSpec().fields["cluster"].reference == "opendcp_cluster"
+    assert PoolSpec().fields["service"].reference == "opendcp_service"
+    assert PoolSpec().fields["service"].updatable is False
+    assert ActImplSpec().fields["action"].reference == "opendcp_action"
+    for spec in SPECS[:-1]:
+        if "name" in spec.fields:
+            assert spec.fields["name"].updatable is False and spec.fields["name"].required, spec.kind
+    assert ActionSpec().result_key == "remote_action"  # "action" is the module's own result key
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_documentation_is_rendered_from_the_spec(module):
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        render = importlib.import_module("render_module_docs")
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    text = (ROOT / "plugins" / "modules" / f"{module}.py").read_text(encoding="utf-8")
+    assert render.documentation(module, render.MODULES[module]) in text
+    for section in ("EXAMPLES", "RETURN"):
+        block = text.split(f'{section} = r"""', 1)[1].split('"""', 1)[0]
+        assert yaml.safe_load(block)
+
+
+def test_the_action_group_lists_every_module():
+    runtime = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text(encoding="utf-8"))
+    assert runtime["action_groups"]["opendcp"] == MODULES
+    assert "opendcp" in runtime["action_groups"]["all"][0]["metadata"]["extend_group"]
+
+
+# --- validation ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("spec", "options", "option", "message"), [
+    (ClusterSpec(), {"name": " "}, "name", "must not be empty"),
+    (ServiceSpec(), {"name": "fe", "cluster": "web"}, "docker_image", "is required"),
+    (PoolSpec(), {"name": "p", "service": "fe", "size": -1}, "size", "must not be negative"),
+    (PoolSpec(), {"name": "p", "service": "fe", "tasks": {"grow": "t"}}, "tasks", "unknown pool operation 'grow'"),
+    (PoolSpec(), {"name": "p", "service": "fe", "tasks": {"expand": True}}, "tasks", "must be a task template"),
+    (PoolSpec(), {"name": "p", "service": "fe", "wait_timeout": 0}, "wait_timeout", "must be positive"),
+    (PoolNodesSpec(), {"pool": "p", "nodes": ["127.0.0.5,127.0.0.6"]}, "nodes", "is not an IP address"),
+    (TaskTemplateSpec(), {"name": "t", "steps": [{"param_values": {}}]}, "steps", "steps[0]: name is required"),
+    (TaskTemplateSpec(), {"name": "t", "steps": [{"name": "s", "retries": 1}]}, "steps", "unknown key(s) retries"),
+    (TaskTemplateSpec(), {"name": "t", "steps": [{"name": "s", "retry": {"retry_times": -1}}]}, "steps",
+     "retry.retry_times must be a non-negative integer"),
+    (RemoteStepSpec(), {"name": "s", "actions": [""]}, "actions", "is not an action name"),
+    (ActionSpec(), {"name": "a", "params": {"w": "text"}}, "params", "parameter 'w' has type 'text'"),
+    (ActImplSpec(), {"action": "a", "template": {"action": {"args": "x"}}}, "template", "needs action.module"),
+    (ActImplSpec(), {"action": "a", "template": {"action": {"module": "shell", "args": "{{ x"}}}, "template",
+     "template.action.args is not a valid Jinja2 template"),
+])
+def test_bad_options_are_refused_naming_the_option(spec, options, option, message):
+    with pytest.raises(SpecError) as err:
+        plan(spec, **options)
+    assert err.value.option == option and message in str(err.value)
+
+
+def test_an_implementation_of_another_type_needs_no_ansible_module():
+    assert plan(ActImplSpec(), action="a", type="script", template={"content": "echo"}).action == CREATE
+
+
+# --- plans ----------------------------------------------------------------------------------------
+CLUSTER = {"id": 1, "name": "web", "desc": "old", "biz": "1"}
+
+
+def test_cluster_plans_create_noop_update_and_delete():
+    spec = ClusterSpec()
+    assert plan(spec, None, name="web").action == CREATE
+    assert plan(spec, CLUSTER, name="web", desc="old").action == NOOP
+    change = plan(spec, CLUSTER, name="web", desc="new")
+    assert change.action == UPDATE and change.diff() == {"before": {"desc": "old"}, "after": {"desc": "new"}}
+    assert plan(spec, CLUSTER, name="web", state="absent").action == DELETE
+    assert plan(spec, None, name="web", state="absent").action == NOOP
+
+
+def test_a_changed_name_of_an_object_found_by_id_is_a_replacement():
+    spec = ClusterSpec()
+    desired = spec.normalize({"name": "web2", "id": 1})
+    live = spec.match([CLUSTER], desired)
+    change = spec.plan(desired, live)
+    assert change.action == REPLACE and change.fields == {"name": ("web", "web2")}
+
+
+def test_two_objects_of_one_name_are_refused_unless_an_id_chooses():
+    spec = ClusterSpec()
+    twins = [CLUSTER, dict(CLUSTER, id=2)]
+    with pytest.raises(SpecError, match="^name: 2 OpenDCP clusters are named 'web' \\(ids 1, 2\\)"):
+        spec.match(twins, spec.normalize({"name": "web"}))
+    assert spec.match(twins, spec.normalize({"name": "web", "id": 2}))["id"] == 2
+
+
+def test_a_service_of_a_shared_name_is_the_one_in_its_cluster():
+    client = FakeClient(clusters=[{"id": 1, "name": "a"}, {"id": 2, "name": "b"}],
+                        services={1: [{"id": 5, "name": "fe", "cluster_id": 1, "docker_image": "i"}],
+                                  2: [{"id": 6, "name": "fe", "cluster_id": 2, "docker_image": "i"}]})
+    spec = ServiceSpec()
+    live = spec.read(client, spec.normalize({"name": "fe", "cluster": "b", "docker_image": "i"}))
+    assert live["id"] == 6 and live["cluster"] == "b"
+
+
+def test_moving_a_service_is_an_update_sending_the_whole_service():
+    client = FakeClient(clusters=[{"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
+    client.get_service = lambda service_id: {"id": service_id, "name": "fe", "cluster_id": 2, "docker_image": "i"}
+    spec = ServiceSpec()
+    live = {"id": 5, "name": "fe", "cluster": "a", "cluster_id": 1, "desc": "keep", "service_type": "java",
+            "docker_image": "i"}
+    change = plan(spec, live, name="fe", cluster="b", docker_image="i")
+    assert change.action == UPDATE and change.fields == {"cluster": ("a", "b")}
+    spec.apply(client, change)
+    assert client.writes == [("update_service", (5, "fe", "keep", "java", "i", 2))]
+
+
+def test_creating_a_service_in_a_missing_cluster_names_the_option():
+    with pytest.raises(SpecError, match="^cluster: no OpenDCP cluster named 'x'"):
+        ServiceSpec().create(FakeClient(), {"name": "fe", "cluster": "x", "docker_image": "i"})
+
+
+def test_template_steps_compare_with_their_defaults_filled_in():
+    spec = TaskTemplateSpec()
+    live = res.template_facts({"id": 1, "name": "t", "desc": "", "steps": [
+        {"name": "create_vm", "param_values": {}, "retry": {"retry_times": 0, "ignore_error": False}}]})
+    assert plan(spec, live, name="t", steps=[{"name": "create_vm"}]).action == NOOP
+    change = plan(spec, live, name="t", steps=[{"name": "create_vm", "retry": {"retry_times": 2}}])
+    assert change.action == UPDATE and list(change.fields) == ["steps"]
+
+
+def test_updates_send_the_whole_object_with_live_values_where_unset():
+    client = FakeClient()
+    client.get_action = lambda action_id: {"id": action_id, "name": "a", "desc": "kept", "params": {"w": "integer"}}
+    spec = ActionSpec()
+    live = {"id": 3, "name": "a", "desc": "kept", "params": {"w": "string"}}
+    spec.apply(client, plan(spec, live, name="a", params={"w": "integer"}))
+    assert client.writes == [("update_action", (3, "a", "kept", {"w": "integer"}))]
+
+
+def test_remote_step_action_order_matters():
+    live = {"id": 1, "name": "s", "desc": "", "actions": ["a", "b"]}
+    assert plan(RemoteStepSpec(), live, name="s", actions=["a", "b"]).action == NOOP
+    assert plan(RemoteStepSpec(), live, name="s", actions=["b", "a"]).action == UPDATE
+
+
+def test_the_document_spelling_action_of_remote_step_lists_is_read():
+    assert res.remote_step_facts({"id": 2, "name": "s", "desc": "", "action": ["x"]})["actions"] == ["x"]
+
+
+# --- pools ----------------------------------------------------------------------------------------
+POOL_ITEM = {"id": 4, "name": "p", "desc": "", "vm_type": 1, "sd_id": 1, "service_id": 5,
+             "tasks": {"expand": 7, "shrink": 8}, "node_count": 2}
+
+
+def pool_live(flows=(), **extra):
+    item = dict(POOL_ITEM, **extra)
+    return pool_facts(item, {5: "fe"}, {7: "grow", 8: "cut"}, list(flows))
+
+
+def test_pool_facts_name_the_service_and_templates_and_count_nodes_in_flight():
+    flows = [{"id": 1, "task_name": "expand_p", "state": 1, "Stat": [1, 1, 1, 0, 0]},
+             {"id": 2, "task_name": "shrink_p", "state": 1, "Stat": [0, 1, 0, 0, 0]},
+             {"id": 3, "task_name": "expand_p", "state": 2, "Stat": [0, 0, 3, 0, 0]},
+             {"id": 4, "task_name": "expand_other", "state": 1, "Stat": [5, 0, 0, 0, 0]}]
+    live = pool_live(flows)
+    assert live["service"] == "fe" and live["tasks"] == {"expand": "grow", "shrink": "cut"}
+    assert live["task_ids"] == {"expand": 7, "shrink": 8}
+    assert live["size"] == 2 + 2 - 1 and live["running_flows"] == [1, 2] and live["shrinking_flows"] == [2]
+
+
+def test_pool_tasks_compare_by_template_name_or_id():
+    spec = PoolSpec()
+    assert plan(spec, pool_live(), name="p", service="fe", tasks={"expand": "grow", "shrink": 8}).action == NOOP
+    change = plan(spec, pool_live(), name="p", service="fe", tasks={"expand": "grow"})
+    assert change.action == UPDATE and list(change.fields) == ["tasks"]
+
+
+def test_a_size_change_alone_is_an_expand_or_shrink_action():
+    spec = PoolSpec()
+    grow = plan(spec, pool_live(), name="p", service="fe", size=5)
+    assert grow.action == "expand" and grow.fields == {"size": (2, 5)}
+    assert grow.note == "expand by 3 node(s) through a flow"
+    cut = plan(spec, pool_live(), name="p", service="fe", size=1)
+    assert cut.action == "shrink" and cut.diff() == {"before": {"size": 2}, "after": {"size": 1}}
+    both = plan(spec, pool_live(), name="p", service="fe", size=3, desc="new")
+    assert both.action == UPDATE and set(both.fields) == {"size", "desc"}
+    assert plan(spec, pool_live(), name="p", service="fe", size=2).action == NOOP
+
+
+def test_a_size_change_needs_the_template_of_its_operation():
+    spec = PoolSpec()
+    with pytest.raises(SpecError, match="^tasks: changing size needs a task template for shrink: set tasks.shrink"):
+        plan(spec, pool_live(tasks={"expand": 7}), name="p", service="fe", size=1)
+    with pytest.raises(SpecError, match="^tasks: changing size needs a task template for expand"):
+        plan(spec, None, name="p", service="fe", size=2)
+    assert plan(spec, None, name="p", service="fe", size=2, tasks={"expand": "grow"}).action == CREATE
+
+
+def test_a_different_service_replaces_the_pool():
+    change = plan(PoolSpec(), pool_live(), name="p", service="other")
+    assert change.action == REPLACE
+
+
+def test_shrink_takes_failed_nodes_first_then_the_newest_and_skips_nodes_already_leaving():
+    nodes = [{"id": n, "ip": "127.0.0.%d" % n, "status": 3 if n == 3 else 1} for n in range(1, 5)]
+    client = FakeClient(nodes={4: nodes})
+    client.task_detail = lambda flow_id: {"1": [{"ip": "127.0.0.4"}], "2": [{"ip": "127.0.0.1"}]}
+    live = dict(pool_live(), shrinking_flows=[9])
+    assert PoolSpec._shrink_ips(client, live, 2) == ["127.0.0.3", "127.0.0.2"]
+
+
+def test_expand_without_wait_starts_the_flow_and_does_not_poll(monkeypatch):
+    client = FakeClient()
+    client.expand_pool = lambda pool_id, name, num: client.writes.append(("expand", pool_id, name, num)) or {"id": 1}
+    client.get_pool = lambda pool_id: POOL_ITEM
+    spec = PoolSpec()
+    change = plan(spec, pool_live(), name="p", service="fe", size=4, wait=False)
+    spec.apply(client, change)
+    assert client.writes == [("expand", 4, "p", 2)]
+
+
+# --- flows ----------------------------------------------------------------------------------------
+def test_wait_flow_polls_with_backoff_until_the_flow_ends(monkeypatch):
+    sleeps = []
+    monkeypatch.setattr(res.time, "sleep", sleeps.append)
+    answers = [{"id": 1, "state": 1, "Stat": [0, 1, 0, 0, 0]}] * 5 + [{"id": 1, "state": 2, "Stat": [0, 0, 1, 0, 0]}]
+    client = FakeClient()
+    client.get_task = lambda flow_id: answers.pop(0)
+    flow = wait_flow(client, {"id": 1, "task_name": "expand_p", "state": 0}, 60)
+    assert flow["state"] == 2 and sleeps == [0.2, 0.4, 0.8, 1.6, 2.0, 2.0]
+
+
+def test_a_flow_with_a_failed_node_fails_with_the_nodes_log():
+    client = FakeClient()
+    client.task_detail = lambda flow_id: {"3": [{"id": 12, "ip": "127.0.0.9"}], "2": [{"id": 11}]}
+    client.node_log = lambda nsid: [{"create_vm": "ok"}, {"greet": "host 127.0.0.9 is unreachable"}]
+    flow = {"id": 6, "task_name": "expand_p", "state": 2, "Stat": [0, 0, 1, 1, 0]}
+    with pytest.raises(OpenDcpError) as err:
+        wait_flow(client, flow, 10)
+    assert str(err.value) == ("flow expand_p (id 6) ended success: 1 node(s) succeeded, 1 failed; node 127.0.0.9 "
+                              "failed at step greet: host 127.0.0.9 is unreachable")
+
+
+def test_a_flow_still_running_at_the_timeout_names_wait_timeout(monkeypatch):
+    clock = iter(range(0, 1000, 5))
+    monkeypatch.setattr(res.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(res.time, "sleep", lambda s: None)
+    client = FakeClient()
+    client.get_task = lambda flow_id: {"id": 2, "task_name": "shrink_p", "state": 1}
+    with pytest.raises(SpecError, match="^wait_timeout: flow shrink_p \\(id 2\\) is still running after 12s"):
+        wait_flow(client, {"id": 2, "task_name": "shrink_p", "state": 1}, 12)
+
+
+# --- pool nodes -----------------------------------------------------------------------------------
+NODES_LIVE = {"pool": "p", "pool_id": 4, "nodes": ["127.0.0.1", "127.0.0.2"],
+              "node_ids": {"127.0.0.1": 1, "127.0.0.2": 2}}
+
+
+def test_pool_nodes_plans_adds_exclusive_removals_and_absent():
+    spec = PoolNodesSpec()
+    assert plan(spec, NODES_LIVE, pool="p", nodes=["127.0.0.1"]).action == NOOP
+    add = plan(spec, NODES_LIVE, pool="p", nodes=["127.0.0.3"])
+    assert add.action == UPDATE and add.fields == {"nodes": (["127.0.0.1", "127.0.0.2"],
+                                                            ["127.0.0.1", "127.0.0.2", "127.0.0.3"])}
+    only = plan(spec, NODES_LIVE, pool="p", nodes=["127.0.0.2"], exclusive=True)
+    assert only.fields == {"nodes": (["127.0.0.1", "127.0.0.2"], ["127.0.0.2"])}
+    gone = plan(spec, NODES_LIVE, pool="p", nodes=["127.0.0.2", "127.0.0.9"], state="absent")
+    assert gone.action == DELETE and gone.fields["nodes"][1] == ["127.0.0.1"]
+    assert plan(spec, NODES_LIVE, pool="p", nodes=["127.0.0.9"], state="absent").action == NOOP
+
+
+def test_pool_nodes_removes_by_node_id_and_adds_by_ip():
+    client = FakeClient(pools=[{"id": 4, "name": "p"}], nodes={4: [{"id": 1, "ip": "127.0.0.1"}]})
+    spec = PoolNodesSpec()
+    spec.apply(client, plan(spec, NODES_LIVE, pool="p", nodes=["127.0.0.2", "127.0.0.3"], exclusive=True))
+    assert client.writes == [("remove_pool_nodes", (4, [1])), ("add_pool_nodes", (4, ["127.0.0.3"]))]
+
+
+# --- implementations ------------------------------------------------------------------------------
+ECHO = {"action": {"module": "shell", "args": "echo {{echo_word}}"}}
+
+
+def test_an_implementation_is_checked_against_its_actions_params_before_writing():
+    client = FakeClient(actions=[{"id": 3, "name": "echo", "params": {"word": "string"}}])
+    spec = ActImplSpec()
+    change = plan(spec, None, action="echo", template=ECHO)
+    with pytest.raises(SpecError, match="^template: uses 'echo_word' not declared by action 'echo' "
+                                        "\\(declared: word\\)"):
+        spec.apply(client, change)
+    assert client.writes == []
+    client.objects["actions"][0]["params"] = {"echo_word": "string"}
+    spec.apply(client, change)
+    assert client.writes == [("create_actimpl", (3, "ansible", ECHO))]
+
+
+def test_an_implementation_of_a_missing_action_names_the_option():
+    with pytest.raises(SpecError, match="^action: no OpenDCP remote action named 'echo'"):
+        ActImplSpec().apply(FakeClient(), plan(ActImplSpec(), None, action="echo", template=ECHO))
+
+
+def test_implementations_are_found_through_their_actions_name():
+    client = FakeClient(actions=[{"id": 3, "name": "echo", "params": {}}],
+                        actimpls=[{"id": 1, "action_id": 2, "type": "ansible", "template": {}},
+                                  {"id": 2, "action_id": 3, "type": "ansible", "template": ECHO}])
+    spec = ActImplSpec()
+    live = spec.read(client, spec.normalize({"action": "echo", "template": ECHO}))
+    assert live == {"id": 2, "action": "echo", "action_id": 3, "type": "ansible", "template": ECHO}
+    assert spec.plan(spec.normalize({"action": "echo", "template": ECHO}), live).action == NOOP
+    assert spec.read(client, spec.normalize({"action": "other", "template": ECHO})) is None
+
+
+# --- info -----------------------------------------------------------------------------------------
+def test_info_gathers_subsets_a_pools_nodes_and_ip_lookups():
+    client = FakeClient(clusters=[{"id": 1, "name": "web"}], pools=[{"id": 4, "name": "p"}],
+                        nodes={4: [{"id": 1, "ip": "127.0.0.1"}]})
+    client.search_pools_by_ip = lambda ips: {ip: -1 for ip in ips}
+    facts = opendcp_info.gather(client, {"gather_subset": ["clusters"], "pool": "p", "ips": ["127.0.0.7"]})
+    assert facts == {"clusters": [{"id": 1, "name": "web", "desc": "", "biz": ""}],
+                     "nodes": [{"id": 1, "ip": "127.0.0.1"}], "pools_by_ip": {"127.0.0.7": -1}}
+    with pytest.raises(SpecError, match="^pool: no OpenDCP pool named 'q'"):
+        opendcp_info.gather(client, {"pool": "q"})
+
+
+# --- flows ----------------------------------------------------------------------------------------
+def flow(state, stat=(0, 0, 0, 0, 0), **extra):
+    return res.flow_facts(dict({"id": 5, "task_name": "rollout", "state": state, "Stat": list(stat)}, **extra))
+
+
+@pytest.mark.parametrize(("options", "option", "message"), [
+    ({"pool": "p", "nodes": ["127.0.0.1"]}, "pool", "mutually exclusive"),
+    ({"max_ratio": 0}, "max_ratio", "between 1 and 100"),
+    ({"max_num": -1}, "max_num", "must not be negative"),
+    ({"nodes": ["127.0.0.1"]}, "template", "is required to create flow 'rollout'"),
+    ({"template": "t"}, "nodes", "one of nodes or pool is required"),
+    ({"state": "paused"}, "name", "no OpenDCP flow named 'rollout'"),
+])
+def test_flow_options_are_checked_naming_the_option(options, option, message):
+    with pytest.raises(SpecError) as err:
+        plan(FlowSpec(), None, name="rollout", **options)
+    assert err.value.option == option and message in str(err.value)
+
+
+def test_flow_plans_by_state():
+    spec = FlowSpec()
+    assert plan(spec, None, name="rollout", template="t", pool="p").action == CREATE
+    assert plan(spec, flow(1), name="rollout").action == NOOP
+    pause = plan(spec, flow(1, (0, 2, 0, 0, 0)), name="rollout", state="paused")
+    assert pause.action == "pause" and pause.diff() == {"before": {"state_name": "running"},
+                                                        "after": {"state_name": "stopped"}}
+    assert plan(spec, flow(2), name="rollout", state="stopped").action == NOOP
+    assert plan(spec, flow(1), name="rollout", state="stopped").action == "stop"
+    assert plan(spec, flow(4), name="rollout", state="started").action == "start"
+    assert plan(spec, flow(2, (0, 0, 1, 1, 0)), name="rollout", state="started").action == "start"
+    assert plan(spec, flow(2, (0, 0, 2, 0, 0)), name="rollout", state="started").action == NOOP
+
+
+def test_a_flow_on_a_pool_runs_on_its_nodes_with_the_template_id():
+    client = FakeClient(templates=[{"id": 7, "name": "ship"}], pools=[{"id": 4, "name": "p"}],
+                        nodes={4: [{"id": 1, "ip": "127.0.0.1"}, {"id": 2, "ip": "127.0.0.2"}]})
+    calls = []
+    client.create_task = lambda *args, **kwargs: calls.append((args, kwargs)) or {"id": 9, "task_name": "rollout",
+                                                                                 "state": 1}
+    spec = FlowSpec()
+    result = spec.apply(client, plan(spec, None, name="rollout", template="ship", pool="p", max_ratio=50,
+                                     wait=False))
+    assert calls == [((7, "rollout", ["127.0.0.1", "127.0.0.2"]), {"max_ratio": 50, "max_num": 0, "timeout": 0})]
+    assert result["id"] == 9 and result["state_name"] == "running"
+
+
+def test_the_newest_flow_of_a_name_is_the_one_managed():
+    client = FakeClient(tasks=[{"id": 3, "task_name": "rollout", "state": 2}, {"id": 8, "task_name": "rollout",
+                                                                               "state": 1},
+                               {"id": 9, "task_name": "other", "state": 1}])
+    assert FlowSpec().read(client, FlowSpec().normalize({"name": "rollout"}))["id"] == 8
