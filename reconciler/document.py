@@ -403,13 +403,30 @@ def _check_entries(entries: list[Entry]) -> list[str]:
             seen[key] = entry
         if "name" in entry.data:
             names.setdefault(entry.kind, set()).add(entry.data["name"])
+    related: dict[str, dict[str, dict]] = {}
     for entry in entries:
+        data = known[entry.kind].normalize(entry.data)
+        if data.get("name") is not None:
+            related.setdefault(entry.kind, {})[data["name"]] = data
+    for entry in entries:
+        problems.extend(_related_problems(known[entry.kind], entry, related))
         for name, spec_field in known[entry.kind].fields.items():
             value = entry.data.get(name)
             if spec_field.reference and value is not None and value not in names.get(spec_field.reference, set()):
                 problems.append(f"{entry.where}: {entry.kind}.{name}: no {spec_field.reference} named '{value}' "
                                 f"in the desired state")
     return problems
+
+
+def _related_problems(spec, entry: Entry, related: dict) -> list[str]:
+    from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
+
+    try:
+        spec.check_related(spec.normalize(entry.data), related)
+    except SpecError as exc:
+        option = f".{exc.option}" if exc.option else ""
+        return [f"{entry.where}: {entry.kind}{option}: {exc.message}"]
+    return []
 
 
 def _check_endpoints(entries: list[Entry], endpoints: dict[str, Endpoint]) -> list[str]:

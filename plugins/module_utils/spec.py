@@ -227,6 +227,13 @@ class ResourceSpec:
     def check(self, desired):
         """Kind-specific rules beyond types (override); raise SpecError."""
 
+    def check_related(self, desired, related):
+        """Rules that need other desired entries (override); raise SpecError.
+
+        `related` maps a kind to its desired entries by name (normalized), so the reconciler can check
+        offline, before any request, what a module can only check against live objects.
+        """
+
     def identity_of(self, data):
         return tuple(data.get(name) for name in self.identity)
 

@@ -16,8 +16,8 @@ description:
 - 'The implementation of an OpenDCP remote action: an Ansible task in JSON with Jinja2 placeholders.'
 - 'I(template) is such as C({"action": {"module": "shell", "args": "echo {{echo_word}}"}}). Every variable it uses
   must be a parameter its action declares; that is checked with the action as it is on OpenDCP right before the
-  implementation is written, and nothing is written when it fails. OpenDCP finds an implementation by its action''s
-  id.'
+  implementation is written, and nothing is written when it fails (the reconciler''s C(validate) checks it offline
+  too, against the action in the same desired state). OpenDCP finds an implementation by its action''s id.'
 - Idempotent; supports check mode and diff mode (diff shows only what changes). Also usable as the reconciler kind
   C(opendcp_actimpl).
 author:

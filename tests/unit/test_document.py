@@ -80,3 +80,15 @@ def test_secrets_are_resolved_only_when_asked(tmp_path, monkeypatch):
     desired = load([str(path)])
     assert desired.endpoints["zstack"].data["password"] == {"file": "pw"}
     assert desired.endpoints["zstack"].resolve()["password"] == "from-file"
+
+
+def test_template_variables_and_values_are_checked_against_the_desired_actions(tmp_path):
+    from tests.support import ROOT
+
+    text = (ROOT / "examples" / "opendcp.yml").read_text()
+    text = text.replace('args: "echo {{echo_word}}"', 'args: "echo {{echo_word}} {{colour}}"')
+    text = text.replace("param_values: {echo_word: hello}", "param_values: {echo_word: 7}")
+    assert problems(tmp_path, text) == [
+        "d.yml:25: opendcp_actimpl.template: uses 'colour' not declared by action 'echo' (declared: echo_word)",
+        "d.yml:33: opendcp_task_template.steps: echo_word must be of type string, got int",
+    ]

@@ -42,6 +42,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
 from ansible_collections.converge.platforms.plugins.module_utils.templating import (
     check_declared,
     check_template,
+    check_values,
     template_variables,
 )
 
@@ -667,6 +668,18 @@ class TaskTemplateSpec(OpenDcpSpec):
             return normal_steps(want) == normal_steps(have)
         return want == have
 
+    def check_related(self, desired, related):
+        """Each remote step's param_values against the types its actions declare, when they are all desired."""
+        steps, actions = related.get("opendcp_remote_step", {}), related.get("opendcp_action", {})
+        for step in desired.get("steps") or []:
+            remote = steps.get(step.get("name"))
+            if not remote or not all(name in actions for name in remote.get("actions") or []):
+                continue
+            declared = {}
+            for name in remote.get("actions") or []:
+                declared.update(actions[name].get("params") or {})
+            check_values(step.get("param_values") or {}, declared, option="steps")
+
     def list_live(self, client, desired_list):
         return [template_facts(item) for item in client.list_templates()]
 
@@ -802,8 +815,9 @@ class ActImplSpec(OpenDcpSpec):
 
     I(template) is such as C({"action": {"module": "shell", "args": "echo {{echo_word}}"}}). Every variable it uses
     must be a parameter its action declares; that is checked with the action as it is on OpenDCP right before the
-    implementation is written, and nothing is written when it fails. OpenDCP finds an implementation by its
-    action's id.
+    implementation is written, and nothing is written when it fails (the reconciler's C(validate) checks it
+    offline too, against the action in the same desired state). OpenDCP finds an implementation by its action's
+    id.
     """
 
     kind = "opendcp_actimpl"
@@ -834,6 +848,11 @@ class ActImplSpec(OpenDcpSpec):
                     not action["module"].strip():
                 raise SpecError("template", "an ansible template needs action.module, such as "
                                             "{\"action\": {\"module\": \"shell\", \"args\": \"...\"}}")
+
+    def check_related(self, desired, related):
+        action = related.get("opendcp_action", {}).get(desired.get("action"))
+        if action and action.get("params") is not None and desired.get("template") is not None:
+            check_template(desired["template"], action["params"], "template", desired["action"])
 
     def read_many(self, client, desired_list):
         actions = client.list_actions()
