@@ -101,6 +101,13 @@ class Redactor:
         return text
 
 
+def from_env(name):
+    """An argument_spec `fallback` reading the environment variable `name` (connection options)."""
+    from ansible.module_utils.basic import env_fallback
+
+    return (env_fallback, [name])
+
+
 def validate_base_url(url, option="url"):
     """Return the URL without a trailing slash; raise ValueError naming the option if it is not http(s)."""
     if not isinstance(url, str) or not url.strip():

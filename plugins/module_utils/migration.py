@@ -17,7 +17,12 @@ __metaclass__ = type
 
 import threading
 
-from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, HttpSession, response_text
+from ansible_collections.converge.platforms.plugins.module_utils.http import (
+    ApiError,
+    HttpSession,
+    from_env,
+    response_text,
+)
 
 LOGIN_PATH = "/Login"
 REAUTH_PATH = "/ReAuth"
@@ -508,17 +513,11 @@ def _json_headers(token=None):
 
 
 # --- connection options, shared by the modules and the reconciler ----------------------------
-def _env(name):
-    from ansible.module_utils.basic import env_fallback
-
-    return (env_fallback, [name])
-
-
 CONNECTION_ARGUMENT_SPEC = {
-    "url": {"type": "str", "required": True, "fallback": _env("MIGRATION_URL")},
-    "username": {"type": "str", "default": "admin", "fallback": _env("MIGRATION_USERNAME")},
-    "password": {"type": "str", "required": True, "no_log": True, "fallback": _env("MIGRATION_PASSWORD")},
-    "validate_certs": {"type": "bool", "default": True, "fallback": _env("MIGRATION_VALIDATE_CERTS")},
+    "url": {"type": "str", "required": True, "fallback": from_env("MIGRATION_URL")},
+    "username": {"type": "str", "default": "admin", "fallback": from_env("MIGRATION_USERNAME")},
+    "password": {"type": "str", "required": True, "no_log": True, "fallback": from_env("MIGRATION_PASSWORD")},
+    "validate_certs": {"type": "bool", "default": True, "fallback": from_env("MIGRATION_VALIDATE_CERTS")},
     "timeout": {"type": "int", "default": 30},
 }
 

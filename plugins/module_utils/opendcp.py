@@ -19,7 +19,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, HttpSession, response_text
+from ansible_collections.converge.platforms.plugins.module_utils.http import (
+    ApiError,
+    HttpSession,
+    from_env,
+    response_text,
+)
 
 DEFAULT_PAGE_SIZE = 100
 #: flow states (README: 0 init, 1 running, 2 success, 3 failed, 4 stopped)
@@ -428,16 +433,10 @@ def flow_pending(flow):
 
 
 # --- connection options, shared by the modules and the reconciler ----------------------------
-def _env(name):
-    from ansible.module_utils.basic import env_fallback
-
-    return (env_fallback, [name])
-
-
 CONNECTION_ARGUMENT_SPEC = {
-    "url": {"type": "str", "required": True, "fallback": _env("OPENDCP_URL")},
-    "operator": {"type": "str", "fallback": _env("OPENDCP_OPERATOR")},
-    "validate_certs": {"type": "bool", "default": True, "fallback": _env("OPENDCP_VALIDATE_CERTS")},
+    "url": {"type": "str", "required": True, "fallback": from_env("OPENDCP_URL")},
+    "operator": {"type": "str", "fallback": from_env("OPENDCP_OPERATOR")},
+    "validate_certs": {"type": "bool", "default": True, "fallback": from_env("OPENDCP_VALIDATE_CERTS")},
     "timeout": {"type": "int", "default": 30},
 }
 

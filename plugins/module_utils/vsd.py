@@ -14,7 +14,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, HttpSession, response_text
+from ansible_collections.converge.platforms.plugins.module_utils.http import (
+    ApiError,
+    HttpSession,
+    from_env,
+    response_text,
+)
 
 SNAPSHOT_PATH = "/v1/compute/vsd/snapshot"
 VOLUME_ROLLBACK_PATH = "/v1/compute/volume/snapshot/rollback"
@@ -233,15 +238,9 @@ def batch_failure_text(results):
 
 
 # --- connection options, shared by the modules and the reconciler ----------------------------
-def _env(name):
-    from ansible.module_utils.basic import env_fallback
-
-    return (env_fallback, [name])
-
-
 CONNECTION_ARGUMENT_SPEC = {
-    "url": {"type": "str", "required": True, "fallback": _env("VSD_URL")},
-    "validate_certs": {"type": "bool", "default": True, "fallback": _env("VSD_VALIDATE_CERTS")},
+    "url": {"type": "str", "required": True, "fallback": from_env("VSD_URL")},
+    "validate_certs": {"type": "bool", "default": True, "fallback": from_env("VSD_VALIDATE_CERTS")},
     "timeout": {"type": "int", "default": 30},
 }
 

@@ -24,6 +24,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     ApiError,
     HttpSession,
     TransportError,
+    from_env,
     response_text,
 )
 
@@ -390,17 +391,11 @@ def encode_license(content):
 
 
 # --- connection options, shared by the modules and the reconciler ----------------------------
-def _env(name):
-    from ansible.module_utils.basic import env_fallback
-
-    return (env_fallback, [name])
-
-
 CONNECTION_ARGUMENT_SPEC = {
-    "url": {"type": "str", "required": True, "fallback": _env("ZSTACK_URL")},
-    "username": {"type": "str", "default": "admin", "fallback": _env("ZSTACK_USERNAME")},
-    "password": {"type": "str", "required": True, "no_log": True, "fallback": _env("ZSTACK_PASSWORD")},
-    "validate_certs": {"type": "bool", "default": True, "fallback": _env("ZSTACK_VALIDATE_CERTS")},
+    "url": {"type": "str", "required": True, "fallback": from_env("ZSTACK_URL")},
+    "username": {"type": "str", "default": "admin", "fallback": from_env("ZSTACK_USERNAME")},
+    "password": {"type": "str", "required": True, "no_log": True, "fallback": from_env("ZSTACK_PASSWORD")},
+    "validate_certs": {"type": "bool", "default": True, "fallback": from_env("ZSTACK_VALIDATE_CERTS")},
     "timeout": {"type": "int", "default": 30},
     "job_timeout": {"type": "int", "default": 300},
 }
