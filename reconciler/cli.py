@@ -16,6 +16,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import Spe
 from . import report as reports
 from .api import reconcile
 from .document import DocumentError, document_schema, load
+from .remote import run_step
 
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
@@ -115,6 +116,37 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None) -> None:
     elif result.report.outcomes:
         click.echo(reports.report_text(result.report))
     if result.failed:
+        sys.exit(1)
+
+
+@main.command("run-step")
+@FILES
+@click.option("--step", required=True, help="Name of the opendcp_remote_step entry to run.")
+@click.option("--inventory", "-i", required=True, help="Ansible inventory of the nodes (a file, or host,host,).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter value, converted to the type its action declares (repeatable).")
+@click.option("--limit", default=None, help="Host pattern within the inventory (default: all).")
+@click.option("--forks", type=click.IntRange(1, 200), default=5, show_default=True, help="Nodes run at once.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guard
+def run_step_command(files: tuple[str, ...], step: str, inventory: str, params: tuple[str, ...], limit: str | None,
+                     forks: int, fmt: str) -> None:
+    """Run a remote step of the desired state on an inventory's nodes through ansible-core.
+
+    Its action templates are rendered and checked first; each node is reported as success or
+    failure, and the step as success, partial or error. Exit 0 on success, 1 otherwise.
+    """
+    desired = load(list(files))
+    result = run_step(desired, step, list(params), inventory, limit, forks)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2, sort_keys=True))
+    else:
+        for host, node in result.nodes.items():
+            failed = [t for t in node["tasks"] if t["status"] in ("failed", "unreachable")]
+            detail = f"  ({failed[0]['task']}: {failed[0]['msg']})" if failed else ""
+            click.echo(f"  {node['status']:8} {host}{detail}")
+        click.echo(f"Step {step}: {result.status} ({len(result.nodes)} nodes)")
+    if result.status != "success":
         sys.exit(1)
 
 

@@ -1,0 +1,139 @@
+"""Run an OpenDCP remote step through ansible-core, the way OpenDCP runs it, with per-node results.
+
+A remote step names actions in order; each action declares typed parameters and has an
+implementation whose template is an Ansible task in JSON with Jinja2 placeholders. The step's
+templates are rendered with the given parameter values (sandboxed, every variable declared,
+every value of its declared type: checked before anything runs), played in order on every host
+of an inventory (5 forks, as OpenDCP), and each node is reported as success or failure and the
+step as success, partial or error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.templating import render
+
+from .document import Desired, DocumentError, Entry
+from .platforms import kinds
+
+DEFAULT_FORKS = 5
+FAILED_STATUSES = ("failed", "unreachable")
+CONVERTERS = {
+    "integer": int,
+    "number": float,
+    "boolean": lambda text: {"true": True, "false": False}[text.lower()],
+    "list": json.loads,
+    "map": json.loads,
+}
+
+
+@dataclass
+class StepRun:
+    """What running a step did: the tasks it played and each node's outcome."""
+
+    step: str
+    tasks: list[dict[str, Any]]
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """success (every node), partial (some), error (none, or no node at all)."""
+        succeeded = [n for n in self.nodes.values() if n["status"] == "success"]
+        if self.nodes and len(succeeded) == len(self.nodes):
+            return "success"
+        return "partial" if succeeded else "error"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "status": self.status, "tasks": self.tasks, "nodes": self.nodes}
+
+
+def _named(desired: Desired, kind: str, key: str = "name") -> dict[str, Entry]:
+    return {entry.data.get(key): entry for entry in desired.by_kind().get(kind, [])}
+
+
+def parse_params(pairs: list[str], declared: dict[str, str]) -> dict[str, Any]:
+    """`name=value` pairs, each value converted to its parameter's declared type."""
+    params = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise SpecError("param", "%r is not NAME=VALUE" % pair)
+        if name not in declared:
+            raise SpecError("param", "%r is not a declared parameter (declared: %s)" % (
+                name, ", ".join(sorted(declared)) or "none"))
+        convert = CONVERTERS.get(declared[name])
+        try:
+            params[name] = convert(text) if convert else text
+        except (ValueError, KeyError):
+            raise SpecError("param", "%s must be of type %s, got %r" % (name, declared[name], text)) from None
+    return params
+
+
+def step_tasks(desired: Desired, step: str, pairs: list[str]) -> list[dict[str, Any]]:
+    """The step's Ansible tasks, rendered; raises DocumentError or SpecError before anything runs."""
+    steps = _named(desired, "opendcp_remote_step")
+    if step not in steps:
+        raise DocumentError([f"{', '.join(desired.files)}: no opendcp_remote_step named '{step}' in the desired state"])
+    actions, impls = _named(desired, "opendcp_action"), _named(desired, "opendcp_actimpl", "action")
+    entry = steps[step]
+    declared: dict[str, str] = {}
+    for name in entry.data.get("actions") or []:
+        if name not in actions or name not in impls:
+            missing = "opendcp_action" if name not in actions else "opendcp_actimpl"
+            raise DocumentError([f"{entry.where}: step '{step}' runs action '{name}', which has no {missing} "
+                                 "in the desired state"])
+        declared.update(actions[name].data.get("params") or {})
+    params = parse_params(pairs, declared)
+    tasks = []
+    for name in entry.data.get("actions") or []:
+        own = actions[name].data.get("params") or {}
+        values = {key: value for key, value in params.items() if key in own}
+        rendered = render(impls[name].data["template"], values, own, action=name)
+        tasks.append(_task(f"{step} / {name}", rendered, impls[name]))
+    return tasks
+
+
+def _task(title: str, rendered: dict[str, Any], impl: Entry) -> dict[str, Any]:
+    """OpenDCP's `{"action": {"module": M, "args": A}}` as the Ansible task `{M: A}`."""
+    action = rendered.get("action") or {}
+    module = action.get("module")
+    if not isinstance(module, str) or not module:
+        raise DocumentError([f"{impl.where}: opendcp_actimpl.template: needs action.module"])
+    task: dict[str, Any] = {"name": title, module: action.get("args", {})}
+    task.update({k: v for k, v in action.items() if k not in ("module", "args")})
+    return task
+
+
+def run_step(desired: Desired, step: str, pairs: list[str], inventory: str, limit: str | None = None,
+             forks: int = DEFAULT_FORKS) -> StepRun:
+    """Render the step and play it on the inventory's hosts; returns each node's outcome."""
+    kinds()  # fail early, as for any command, if a platform cannot be loaded
+    tasks = step_tasks(desired, step, pairs)
+    run = StepRun(step, tasks)
+    with tempfile.TemporaryDirectory(prefix="converge-step-") as tmp:
+        playbook, results = Path(tmp) / "step.yml", Path(tmp) / "results.json"
+        play = {"name": f"remote step {step}", "hosts": limit or "all", "gather_facts": False, "tasks": tasks}
+        playbook.write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")
+        env = dict(os.environ, CONVERGE_STEP_RESULTS=str(results),
+                   ANSIBLE_CALLBACKS_ENABLED="converge.platforms.step_results", ANSIBLE_RETRY_FILES_ENABLED="false")
+        command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", inventory, "-f", str(forks),
+                   str(playbook)]
+        proc = subprocess.run(command, capture_output=True, text=True, env=env)
+        if not results.exists():
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            raise DocumentError([f"{inventory}: ansible-playbook did not run the step: " + " | ".join(tail)])
+        hosts = json.loads(results.read_text(encoding="utf-8"))["hosts"]
+    for host, entries in sorted(hosts.items()):
+        failed = [e for e in entries if e["status"] in FAILED_STATUSES]
+        run.nodes[host] = {"status": "failure" if failed else "success", "tasks": entries}
+    return run
