@@ -178,11 +178,9 @@ def cloud_facts(item):
     for option, key in CLOUD_API_KEYS.items():
         if key in item:
             facts[option] = decode_cloud_password(item[key]) if option == "cloud_password" else item[key]
-    if facts.get("identity_port") not in (None, ""):
-        try:
-            facts["identity_port"] = int(facts["identity_port"])
-        except (TypeError, ValueError):
-            pass
+    port = facts.get("identity_port")
+    if isinstance(port, str) and port.strip().isdigit():
+        facts["identity_port"] = int(port)  # some answers carry the port as text; compare it as the number it is
     return facts
 
 
