@@ -118,3 +118,18 @@ def writes(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """
     return [r for r in requests if r["method"] not in ("GET", "HEAD", "OPTIONS") and not AUTH_PATH.search(r["path"])
             and not READ_ACTION.match(r.get("action") or "")]
+
+
+class SteppedClock:
+    """A clock for the retry policy and the waiter whose `sleep` steps time instead of waiting."""
+
+    def __init__(self, start: float = 1000.0):
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(0.0, seconds)

@@ -14,13 +14,14 @@ import traceback
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.util.retry import Retry
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - reported by the module base
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.converge.platforms.plugins.module_utils.retry import RetryPolicy
 
 try:
     from urllib.parse import urlsplit
@@ -29,7 +30,13 @@ except ImportError:  # pragma: no cover
 
 REDACTED = "********"
 IDEMPOTENT_METHODS = frozenset(["GET", "HEAD", "OPTIONS"])
-RETRY_STATUSES = (429, 502, 503, 504)
+#: what a call means, which decides whether it may be sent again (see retry.py)
+READ = "read"
+WRITE = "write"
+KEYED_WRITE = "keyed-write"
+SESSION = "session"
+OPERATIONS = (READ, WRITE, KEYED_WRITE, SESSION)
+RETRY_SAFE = (READ, KEYED_WRITE, SESSION)
 
 # Values that look like secrets in free text: OAuth session ids, tokens and passwords in JSON or
 # query strings. Known secret values are redacted exactly as well (see Redactor.add).
@@ -72,6 +79,8 @@ class ApiError(Exception):
 class TransportError(ApiError):
     """The request never got an HTTP answer: connection refused or reset, timeout, TLS failure."""
 
+    transport = True
+
 
 class Redactor:
     """Replaces secret values, and text shaped like secrets, with a fixed mask."""
@@ -108,6 +117,19 @@ def from_env(name):
     return (env_fallback, [name])
 
 
+def envelope_with(*keys):
+    """An `is_answer` predicate: a response whose JSON object has one of `keys` is the platform's own answer."""
+
+    def is_answer(response):
+        try:
+            body = response.json()
+        except ValueError:
+            return False
+        return isinstance(body, dict) and any(key in body for key in keys)
+
+    return is_answer
+
+
 def validate_base_url(url, option="url"):
     """Return the URL without a trailing slash; raise ValueError naming the option if it is not http(s)."""
     if not isinstance(url, str) or not url.strip():
@@ -123,38 +145,32 @@ def validate_base_url(url, option="url"):
 
 
 class HttpSession:
-    """One `requests.Session` for one endpoint.
+    """One `requests.Session` for one endpoint, sending each call under the one retry policy.
 
-    Idempotent methods are retried by urllib3 on connection errors and on 429/502/503/504,
-    honouring Retry-After. Other methods are retried only by clients that can make the
-    retry safe (ZStack's X-Job-UUID). Every failure is raised as ApiError or TransportError
-    with secrets redacted.
+    A call is declared by what it means (`operation`: read, write, keyed-write or session), not by its
+    method: retry-safe calls are resent by `RetryPolicy` on lost answers; plain writes are sent once
+    and verified by the resource spec. Every failure is raised as ApiError or TransportError with
+    secrets redacted. `is_answer(response)` tells a platform's own error (never retried) from a bare
+    502/503/504 of a proxy.
     """
 
     def __init__(self, base_url, platform="", timeout=30.0, connect_timeout=10.0, validate_certs=True,
-                 retries=3, backoff=0.2, retry_statuses=RETRY_STATUSES, retry_methods=IDEMPOTENT_METHODS,
-                 redactor=None, user_agent="converge"):
+                 policy=None, is_answer=None, redactor=None, user_agent="converge"):
         if not HAS_REQUESTS:
             raise ImportError("the Python library 'requests' is required: %s" % REQUESTS_IMPORT_ERROR)
         self.base_url = validate_base_url(base_url)
         self.platform = platform
         self.timeout = (float(connect_timeout), float(timeout))
         self.redact = redactor or Redactor()
+        self.policy = policy or RetryPolicy()
+        self.is_answer = is_answer or (lambda response: False)
         self.request_count = 0
+        #: sends of writes (plain or keyed): a failure after one of them may have changed something
+        self.write_count = 0
         self._count_lock = threading.Lock()
-        retry = Retry(
-            total=retries,
-            connect=retries,
-            read=retries,
-            status=retries,
-            backoff_factor=backoff,
-            status_forcelist=tuple(retry_statuses),
-            allowed_methods=frozenset(retry_methods),
-            respect_retry_after_header=True,
-            raise_on_status=False,
-        )
         self.session = requests.Session()
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=32)
+        # retries are the policy's alone; urllib3 sends each request once
+        adapter = HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=32)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.verify = bool(validate_certs)
@@ -167,19 +183,36 @@ class HttpSession:
             path = parts.path + ("?" + parts.query if parts.query else "")
         return self.base_url + ("" if path.startswith("/") else "/") + path
 
-    def request(self, method, path, params=None, json=None, data=None, headers=None, timeout=None):
-        """Send one request and return the `requests.Response`, whatever its status.
+    def request(self, method, path, params=None, json=None, data=None, headers=None, timeout=None, operation=None):
+        """Send one call and return the `requests.Response`, whatever its final status.
 
-        Raises TransportError when no HTTP answer came back.
+        `operation` defaults to a read for GET/HEAD/OPTIONS and a write otherwise. Raises
+        TransportError when no HTTP answer came back (its `attempts` says how many sends were made).
         """
         method = method.upper()
-        with self._count_lock:
-            self.request_count += 1
+        if operation is None:
+            operation = READ if method in IDEMPOTENT_METHODS else WRITE
+        if operation not in OPERATIONS:
+            raise ValueError("unknown operation %r" % operation)
+
+        def send():
+            with self._count_lock:
+                self.request_count += 1
+                if operation in (WRITE, KEYED_WRITE):
+                    self.write_count += 1
+            return self._send_once(method, path, params, json, data, headers, timeout)
+
+        response, _attempts = self.policy.run(send, self.lost_answer, safe=operation in RETRY_SAFE)
+        return response
+
+    def lost_answer(self, response):
+        """Whether a response is a lost answer (a transient status that is not the platform's own) rather than one."""
+        return self.policy.transient(response.status_code) and not self.is_answer(response)
+
+    def _send_once(self, method, path, params, json, data, headers, timeout):
         try:
             return self.session.request(method, self.url(path), params=params, json=json, data=data,
                                         headers=headers, timeout=timeout or self.timeout)
-        except requests.exceptions.RetryError as exc:
-            raise TransportError("gave up after retries: %s" % self.redact(exc), method, _path_only(path))
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             raise TransportError("%s did not answer: %s" % (self.platform or "endpoint", self.redact(_root_cause(exc))),
                                  method, _path_only(path))

@@ -18,8 +18,12 @@ __metaclass__ = type
 import threading
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
+    READ,
+    SESSION,
+    WRITE,
     ApiError,
     HttpSession,
+    envelope_with,
     from_env,
     response_text,
 )
@@ -39,6 +43,14 @@ CODE_VOLUME_NAME_EXISTS = 2
 DEFAULT_PAGE_LIMIT = 100
 #: actions whose documented answer is a bare object rather than the envelope
 BARE_ANSWERS = {"ListFlavors": "Flavors", "ListNetworks": "Networks", "ListSecurityGroups": "SecurityGroup"}
+#: actions that only read: sent under the retry policy although every call is a POST (retry.py)
+READ_ACTIONS = frozenset([
+    "CheckTargetHostInfoExisting", "DisplayTaskHistory", "GetInstance", "GetLicense", "GetPackerHost",
+    "GetTaskDetail", "ListCloudConnection", "ListCloudType", "ListEnvironment", "ListFlavors", "ListHosts",
+    "ListNetworks", "ListProject", "ListQuota", "ListRegion", "ListSecurityGroups", "ListSnapshots", "ListStorages",
+    "ListTasks", "ListTransportServer", "ListVSHosts", "ListVolumeTypes", "ListZone", "VerifyCloudConnection",
+    "VerifyPackerConnection", "VerifyTransportConnection", "VerifyVSPlatformConnection",
+])
 #: keys of request bodies whose values are secrets
 SECRET_KEYS = ("Password", "NewPassword", "CloudPass", "SecretKey", "Passwd", "ActivationKey")
 
@@ -102,7 +114,8 @@ class MigrationClient:
 
     def __init__(self, url, username, password, timeout=30.0, validate_certs=True, page_limit=DEFAULT_PAGE_LIMIT,
                  http=None):
-        self.http = http or HttpSession(url, platform="migration", timeout=timeout, validate_certs=validate_certs)
+        self.http = http or HttpSession(url, platform="migration", timeout=timeout, validate_certs=validate_certs,
+                                        is_answer=envelope_with("Code", "code"))
         self.username = username
         self.password = password
         self.http.redact.add(password)
@@ -117,13 +130,14 @@ class MigrationClient:
         if not self.username or not self.password:
             raise MigrationError("username and password are required to log in", "POST", LOGIN_PATH)
         body = {"UserName": self.username, "Password": self.password}
-        data = self._decode(self.http.request("POST", LOGIN_PATH, json=body, headers=_json_headers()),
-                            LOGIN_PATH, "Login") or {}
+        data = self._decode(self.http.request("POST", LOGIN_PATH, json=body, headers=_json_headers(),
+                                              operation=SESSION), LOGIN_PATH, "Login") or {}
         return self._keep_token(data, LOGIN_PATH, "Login")
 
     def reauth(self):
         """POST /ReAuth with the current token; keeps and returns the renewed token's Data."""
-        response = self.http.request("POST", REAUTH_PATH, json={}, headers=_json_headers(self.token))
+        response = self.http.request("POST", REAUTH_PATH, json={}, headers=_json_headers(self.token),
+                                     operation=SESSION)
         if response.status_code == 401:
             raise self._failure(response, REAUTH_PATH, "ReAuth", {"Code": 401, "Msg": "token not accepted"})
         return self._keep_token(self._decode(response, REAUTH_PATH, "ReAuth") or {}, REAUTH_PATH, "ReAuth")
@@ -133,7 +147,7 @@ class MigrationClient:
         if not self.token:
             return
         token, self.token = self.token, None
-        response = self.http.request("POST", LOGOUT_PATH, json={}, headers=_json_headers(token))
+        response = self.http.request("POST", LOGOUT_PATH, json={}, headers=_json_headers(token), operation=SESSION)
         self._decode(response, LOGOUT_PATH, "Logout")
 
     def close(self):
@@ -178,11 +192,12 @@ class MigrationClient:
         for key in SECRET_KEYS:
             if isinstance(body.get(key), str):
                 self.http.redact.add(body[key])
+        operation = READ if action in READ_ACTIONS else WRITE
         token = self._current_token()
-        response = self.http.request("POST", path, json=body, headers=_json_headers(token))
+        response = self.http.request("POST", path, json=body, headers=_json_headers(token), operation=operation)
         if response.status_code == 401:
             token = self._current_token(stale=token)
-            response = self.http.request("POST", path, json=body, headers=_json_headers(token))
+            response = self.http.request("POST", path, json=body, headers=_json_headers(token), operation=operation)
         return self._decode(response, path, action)
 
     def _decode(self, response, path, action):

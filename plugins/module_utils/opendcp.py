@@ -22,6 +22,7 @@ __metaclass__ = type
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     ApiError,
     HttpSession,
+    envelope_with,
     from_env,
     response_text,
 )
@@ -43,7 +44,8 @@ class OpenDcpClient:
     """Calls the OpenDCP API; one instance per endpoint."""
 
     def __init__(self, url, operator=None, timeout=30.0, validate_certs=True, page_size=DEFAULT_PAGE_SIZE, http=None):
-        self.http = http or HttpSession(url, platform="opendcp", timeout=timeout, validate_certs=validate_certs)
+        self.http = http or HttpSession(url, platform="opendcp", timeout=timeout, validate_certs=validate_certs,
+                                        is_answer=envelope_with("code"))
         self.operator = operator or None
         self.page_size = int(page_size)
 

@@ -18,6 +18,7 @@ __metaclass__ = type
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     ApiError,
     HttpSession,
+    envelope_with,
     from_env,
     response_text,
 )
@@ -47,7 +48,8 @@ class OsgViewClient:
     """Calls the OSG view lab API; one instance per endpoint. The API has no login."""
 
     def __init__(self, url, timeout=30.0, validate_certs=True, http=None):
-        self.http = http or HttpSession(url, platform="osgview", timeout=timeout, validate_certs=validate_certs)
+        self.http = http or HttpSession(url, platform="osgview", timeout=timeout, validate_certs=validate_certs,
+                                        is_answer=envelope_with("status"))
 
     @property
     def base_url(self):

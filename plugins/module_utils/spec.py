@@ -14,9 +14,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import time
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, TransportError
+from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK, WRITE_ATTEMPTS, backoff
+from ansible_collections.converge.platforms.plugins.module_utils.waiter import WaitTimeout, wait_until
 
 NOOP = "noop"
 CREATE = "create"
@@ -24,9 +25,8 @@ UPDATE = "update"
 REPLACE = "replace"
 DELETE = "delete"
 SECRET_MASK = "(sensitive value)"
-RECOVERY_ATTEMPTS = 3
-RECOVERY_FIRST_DELAY = 0.2
 LOST_ANSWER_STATUSES = (502, 503, 504)
+DEFAULT_WAIT_TIMEOUT = 600
 
 _PY_TYPES = {
     "str": (str,),
@@ -48,6 +48,27 @@ def answer_lost(exc):
     if isinstance(exc, TransportError):
         return True
     return exc.status in LOST_ANSWER_STATUSES and exc.code in (None, "")
+
+
+def clock_of(client):
+    """The clock of a client (its own, or its retry policy's; tests give a stepped one), else real time."""
+    own = getattr(client, "clock", None)
+    if own is not None:
+        return own
+    policy = getattr(getattr(client, "http", None), "policy", None)
+    return getattr(policy, "clock", None) or SYSTEM_CLOCK
+
+
+def wait_for_value(client, timeout, initial, read, done, timeout_message):
+    """Wait through the one waiter; a timeout is a SpecError on `wait_timeout` worded by `timeout_message(last)`."""
+    try:
+        return wait_until(read, done, float(timeout or DEFAULT_WAIT_TIMEOUT), clock=clock_of(client), initial=initial)
+    except WaitTimeout as exc:
+        raise SpecError("wait_timeout", timeout_message(exc.last if exc.last is not None else initial))
+
+
+class AnswerLost(ApiError):
+    """A write that no read can verify lost its answer: it may have taken effect, and is not sent again."""
 
 
 class SpecError(ValueError):
@@ -168,6 +189,14 @@ class ResourceSpec:
     reconcilable = True
     #: a second run changes nothing; False for actions whose need the API cannot show
     idempotent = True
+    #: writes (`create`, `update`, `delete`) whose effect no read can show: sent once, never again after a lost answer
+    unverifiable = ()
+    #: the client sends writes under the platform's idempotency key and resends them itself (ZStack's X-Job-UUID)
+    keyed_writes = False
+    #: a replace creates the new object before deleting the old one (the platform allows both at once)
+    create_before_delete = False
+    #: kinds every entry of this kind needs on the same endpoint, beyond its references (the license of a task)
+    prerequisites = ()
 
     # --- schema --------------------------------------------------------------------------
     def argument_spec(self):
@@ -296,9 +325,14 @@ class ResourceSpec:
         if change.action == CREATE:
             return self._create(client, desired)
         if change.action == UPDATE:
-            return self._verified(client, desired, lambda: self.update(client, change.live, desired, change.fields),
+            return self._verified(client, desired, "update",
+                                  lambda: self.update(client, change.live, desired, change.fields),
                                   lambda live: live is not None and not self.differences(desired, live))
         if change.action == REPLACE:
+            if self.create_before_delete:
+                created = self._create(client, desired)
+                self._delete(client, desired, change.live)
+                return created
             self._delete(client, desired, change.live)
             return self._create(client, desired)
         if change.action == DELETE:
@@ -306,31 +340,46 @@ class ResourceSpec:
         return self.act(client, change)
 
     def _create(self, client, desired):
-        return self._verified(client, desired, lambda: self.create(client, desired), lambda live: live is not None)
+        return self._verified(client, desired, "create", lambda: self.create(client, desired),
+                              lambda live: live is not None)
 
     def _delete(self, client, desired, live):
-        self._verified(client, desired, lambda: self.delete(client, live), lambda now: now is None)
+        self._verified(client, desired, "delete", lambda: self.delete(client, live), lambda now: now is None)
         return None
 
-    def _verified(self, client, desired, call, done):
-        """Make a write; when its answer is lost, read to learn whether it took effect before trying again.
+    def _verified(self, client, desired, operation, call, done):
+        """Make a write; when its answer is lost, read to learn whether it took effect before sending it again.
 
-        This is what makes a retried write safe on any platform: a create whose answer was lost
-        but which was committed is found by the read and not made a second time.
+        This is what makes a retried write safe on any platform: a create whose answer was lost but
+        which was committed is found by the read and not made a second time. A write the retry policy
+        already resent under its idempotency key (`keyed_writes`) is verified once and not sent again;
+        an `unverifiable` one is never sent twice.
         """
-        delay = RECOVERY_FIRST_DELAY
-        for attempt in range(1, RECOVERY_ATTEMPTS + 1):
+        clock = clock_of(client)
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 return call()
             except ApiError as exc:
-                if not answer_lost(exc) or attempt == RECOVERY_ATTEMPTS:
+                if not answer_lost(exc):
                     raise
+                if operation in self.unverifiable:
+                    raise AnswerLost("the answer to this %s was lost and no read can show whether it took effect, "
+                                     "so it is not sent again: %s" % (operation, exc.reason), exc.method, exc.path,
+                                     exc.status, exc.code)
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                lost = exc
             live = self.read(client, desired)
             if done(live):
                 return live
-            time.sleep(delay)
-            delay *= 2
+            if self.keyed_writes:
+                raise lost
+            clock.sleep(backoff(attempt))
         return None
+
+    def wait_for(self, client, desired, live, read, done, timeout_message):
+        """Wait for a live object through the one waiter, for `desired`'s `wait_timeout`."""
+        return wait_for_value(client, desired.get("wait_timeout"), live, read, done, timeout_message)
 
     def create(self, client, desired):
         raise SpecError(None, "%s cannot be created" % self.kind)

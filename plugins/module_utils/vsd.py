@@ -17,6 +17,7 @@ __metaclass__ = type
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     ApiError,
     HttpSession,
+    envelope_with,
     from_env,
     response_text,
 )
@@ -57,7 +58,8 @@ class VsdClient:
     """Calls the VSD VM-snapshot API; one instance per endpoint. The API documents no login."""
 
     def __init__(self, url, timeout=30.0, validate_certs=True, page_size=DEFAULT_PAGE_SIZE, http=None):
-        self.http = http or HttpSession(url, platform="vsd", timeout=timeout, validate_certs=validate_certs)
+        self.http = http or HttpSession(url, platform="vsd", timeout=timeout, validate_certs=validate_certs,
+                                        is_answer=envelope_with("scode"))
         self.page_size = int(page_size)
 
     def close(self):

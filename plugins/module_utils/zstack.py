@@ -14,26 +14,24 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import hashlib
 import threading
-import time
 import uuid
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
+    KEYED_WRITE,
+    SESSION,
     ApiError,
     HttpSession,
     TransportError,
     from_env,
     response_text,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK
+from ansible_collections.converge.platforms.plugins.module_utils.waiter import WaitTimeout, wait_until
 
 API_PREFIX = "/zstack/v1"
 DEFAULT_PAGE_SIZE = 1000
-FIRST_POLL_DELAY = 0.05
-MAX_POLL_DELAY = 1.0
-SUBMIT_ATTEMPTS = 4
-TRANSIENT_STATUSES = (502, 503, 504)
 QUERY_OPERATORS = ("!?=", "!~=", "?=", "~=", ">=", "<=", "!=", "=", ">", "<")
 
 
@@ -70,9 +68,10 @@ class ZStackClient:
     """Calls the ZStack REST API; one instance per endpoint and account."""
 
     def __init__(self, url, username, password, timeout=30.0, validate_certs=True, job_timeout=300.0,
-                 page_size=DEFAULT_PAGE_SIZE, http=None):
+                 page_size=DEFAULT_PAGE_SIZE, http=None, clock=None):
         self.http = http or HttpSession(url, platform="zstack", timeout=timeout, validate_certs=validate_certs,
-                                        retry_statuses=(429,))
+                                        is_answer=lambda response: _error_body(response) is not None)
+        self.clock = clock or SYSTEM_CLOCK
         self.username = username
         self.http.redact.add(password)
         self._password_hash = hash_password(password) if password else None
@@ -88,7 +87,7 @@ class ZStackClient:
         if not self.username or not self._password_hash:
             raise ZStackError("username and password are required to log in to ZStack")
         body = {"logInByAccount": {"accountName": self.username, "password": self._password_hash}}
-        response = self._send_with_retries("PUT", "/accounts/login", body, job_uuid=None)
+        response = self._send("PUT", "/accounts/login", body, job_uuid=None, operation=SESSION)
         inventory = self._result(response, "PUT", "/accounts/login").get("inventory") or {}
         if not inventory.get("uuid"):
             raise ZStackError("login answered without a session uuid", "PUT", API_PREFIX + "/accounts/login")
@@ -102,7 +101,8 @@ class ZStackClient:
             return
         session, self.session_uuid = self.session_uuid, None
         path = "/accounts/sessions/%s" % session
-        response = self.http.request("DELETE", API_PREFIX + path, headers={"Authorization": "OAuth %s" % session})
+        response = self.http.request("DELETE", API_PREFIX + path, headers={"Authorization": "OAuth %s" % session},
+                                     operation=SESSION)
         self._result(response, "DELETE", path)
 
     def close(self):
@@ -116,8 +116,8 @@ class ZStackClient:
     # --- calls ---------------------------------------------------------------------------
     def get(self, path, params=None, auth=True):
         """A synchronous GET; returns the decoded body."""
-        response = self._authed(lambda headers: self._send_with_retries("GET", path, None, job_uuid=None,
-                                                                        headers=headers, params=params), auth)
+        response = self._authed(lambda headers: self._send("GET", path, None, job_uuid=None, headers=headers,
+                                                           params=params), auth)
         return self._result(response, "GET", path)
 
     def call(self, method, path, body=None, auth=True, wait=True, timeout=None):
@@ -128,7 +128,7 @@ class ZStackClient:
         job_uuid = new_job_uuid()
 
         def send(headers):
-            return self._send_with_retries(method, path, body, job_uuid=job_uuid, headers=headers)
+            return self._send(method, path, body, job_uuid=job_uuid, headers=headers)
 
         response = self._authed(send, auth)
         if response.status_code == 202:
@@ -139,51 +139,40 @@ class ZStackClient:
         return self._result(response, method, path)
 
     def wait_job(self, location, method="GET", path=None, timeout=None):
-        """Poll a job location with backoff until it answers 200 (result), 503 (error) or 404 (expired)."""
-        deadline = time.monotonic() + (timeout if timeout is not None else self.job_timeout)
-        delay = FIRST_POLL_DELAY
+        """Poll a job location until it answers 200 (result), 503 (error) or 404 (expired), through the waiter."""
         path = path or location
-        while True:
-            time.sleep(delay)
+
+        def poll():
             try:
-                response = self._authed(lambda headers: self.http.request("GET", location, headers=headers), True)
+                return self._authed(lambda headers: self.http.request("GET", location, headers=headers), True)
             except TransportError:
-                response = None
-            if response is not None and response.status_code != 202:
-                if response.status_code == 404:
-                    raise ZStackError("the job's polling address expired or is unknown", method, path, 404)
-                if response.status_code in TRANSIENT_STATUSES and not _error_body(response):
-                    response = None  # a proxy hiccup, not the job's answer: poll again
-                else:
-                    return self._result(response, method, path)
-            if time.monotonic() + delay > deadline:
-                raise JobTimeout("the job did not finish in time", method, path)
-            delay = min(delay * 2, MAX_POLL_DELAY)
+                return None  # no answer even after the retry policy: poll again
 
-    def _send_with_retries(self, method, path, body, job_uuid, headers=None, params=None):
-        """Send a call, retrying lost answers and bare 502/503/504 from a proxy.
+        def finished(response):
+            # a proxy hiccup that outlived the retry policy is not the job's answer either
+            return response is not None and response.status_code != 202 and not self.http.lost_answer(response)
 
-        A ZStack error body is an answer, never retried. Writes carry an X-Job-UUID, so a retry
-        of a write whose answer was lost returns the first result instead of running again.
+        try:
+            response = wait_until(poll, finished, timeout if timeout is not None else self.job_timeout,
+                                  clock=self.clock, describe="the job")
+        except WaitTimeout:
+            raise JobTimeout("the job did not finish in time", method, path)
+        if response.status_code == 404:
+            raise ZStackError("the job's polling address expired or is unknown", method, path, 404)
+        return self._result(response, method, path)
+
+    def _send(self, method, path, body, job_uuid, headers=None, params=None, operation=None):
+        """Send one call under the retry policy.
+
+        Writes carry an X-Job-UUID, which makes them retry-safe: a resent write whose first answer
+        was lost returns the first result instead of running again.
         """
         headers = dict(headers or {})
         if job_uuid:
             headers["X-Job-UUID"] = job_uuid
-        delay = 0.1
-        for attempt in range(1, SUBMIT_ATTEMPTS + 1):
-            try:
-                response = self.http.request(method, API_PREFIX + path, json=body, headers=headers, params=params)
-            except TransportError:
-                if attempt == SUBMIT_ATTEMPTS:
-                    raise
-                response = None
-            if response is not None:
-                transient = response.status_code in TRANSIENT_STATUSES and not _error_body(response)
-                if not transient or attempt == SUBMIT_ATTEMPTS:
-                    return response
-            time.sleep(delay)
-            delay = min(delay * 2, MAX_POLL_DELAY)
-        return response
+            operation = operation or KEYED_WRITE
+        return self.http.request(method, API_PREFIX + path, json=body, headers=headers, params=params,
+                                 operation=operation)
 
     def _authed(self, send, auth):
         """Run `send(headers)` with the session header; log in first or again when needed."""
@@ -381,13 +370,6 @@ def _error_body(response):
         return None
     error = body.get("error") if isinstance(body, dict) else None
     return error if isinstance(error, dict) else None
-
-
-def encode_license(content):
-    """Base64 text of license bytes or text (as UpdateLicense wants it)."""
-    if isinstance(content, str):
-        content = content.encode("utf-8")
-    return base64.b64encode(content).decode("ascii")
 
 
 # --- connection options, shared by the modules and the reconciler ----------------------------

@@ -1,9 +1,6 @@
-"""The HTTP layer: URL validation, redaction, error text, retries of idempotent reads."""
+"""The HTTP layer: URL validation, redaction, error text, transport errors."""
 
 from __future__ import annotations
-
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
@@ -13,6 +10,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     TransportError,
     validate_base_url,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.retry import RetryPolicy
 
 
 @pytest.mark.parametrize("url, message", [
@@ -39,36 +37,8 @@ def test_api_error_text_names_method_path_status_and_code():
     assert str(error) == "POST /zstack/v1/system-tags: HTTP 400: code SYS.1007: invalid argument (tag is missing)"
 
 
-class _Flaky(BaseHTTPRequestHandler):
-    calls = 0
-
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        type(self).calls += 1
-        status = 503 if type(self).calls < 3 else 200
-        self.send_response(status)
-        self.send_header("Content-Length", "2")
-        if status == 503:
-            self.send_header("Retry-After", "0")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args):
-        """Quiet."""
-
-
-def test_idempotent_reads_are_retried_on_503_and_counted_once():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        http = HttpSession(f"http://127.0.0.1:{server.server_address[1]}", backoff=0.01)
-        assert http.request("GET", "/x").status_code == 200
-        assert _Flaky.calls == 3 and http.request_count == 1
-    finally:
-        server.shutdown()
-
-
 def test_connection_refused_is_a_transport_error_naming_the_call():
-    http = HttpSession("http://127.0.0.1:9", retries=0, platform="zstack")
+    http = HttpSession("http://127.0.0.1:9", policy=RetryPolicy(attempts=1), platform="zstack")
     with pytest.raises(TransportError) as err:
         http.request("GET", "/zstack/v1/management-nodes")
     assert str(err.value).startswith("GET /zstack/v1/management-nodes: zstack did not answer")

@@ -33,7 +33,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     SpecError,
 )
 
-from tests.support import ROOT
+from tests.support import ROOT, SteppedClock
 
 MODULES = ["opendcp_cluster", "opendcp_service", "opendcp_pool", "opendcp_pool_nodes", "opendcp_task_template",
            "opendcp_remote_step", "opendcp_action", "opendcp_actimpl", "opendcp_flow", "opendcp_info"]
@@ -47,6 +47,7 @@ class FakeClient:
                         "actions": [], "actimpls": [], "remote_steps": []}
         self.objects.update(objects)
         self.writes = []
+        self.clock = SteppedClock()
 
     def __getattr__(self, name):
         if name.startswith(("create_", "update_", "delete_", "expand_", "shrink_", "add_", "remove_")):
@@ -332,14 +333,12 @@ def test_expand_without_wait_starts_the_flow_and_does_not_poll(monkeypatch):
 
 
 # --- flows ----------------------------------------------------------------------------------------
-def test_wait_flow_polls_with_backoff_until_the_flow_ends(monkeypatch):
-    sleeps = []
-    monkeypatch.setattr(res.time, "sleep", sleeps.append)
+def test_wait_flow_polls_until_the_flow_ends():
     answers = [{"id": 1, "state": 1, "Stat": [0, 1, 0, 0, 0]}] * 5 + [{"id": 1, "state": 2, "Stat": [0, 0, 1, 0, 0]}]
     client = FakeClient()
     client.get_task = lambda flow_id: answers.pop(0)
     flow = wait_flow(client, {"id": 1, "task_name": "expand_p", "state": 0}, 60)
-    assert flow["state"] == 2 and sleeps == [0.2, 0.4, 0.8, 1.6, 2.0, 2.0]
+    assert flow["state"] == 2 and answers == [] and len(client.clock.sleeps) == 6
 
 
 def test_a_flow_with_a_failed_node_fails_with_the_nodes_log():
@@ -353,10 +352,7 @@ def test_a_flow_with_a_failed_node_fails_with_the_nodes_log():
                               "failed at step greet: host 127.0.0.9 is unreachable")
 
 
-def test_a_flow_still_running_at_the_timeout_names_wait_timeout(monkeypatch):
-    clock = iter(range(0, 1000, 5))
-    monkeypatch.setattr(res.time, "monotonic", lambda: next(clock))
-    monkeypatch.setattr(res.time, "sleep", lambda s: None)
+def test_a_flow_still_running_at_the_timeout_names_wait_timeout():
     client = FakeClient()
     client.get_task = lambda flow_id: {"id": 2, "task_name": "shrink_p", "state": 1}
     with pytest.raises(SpecError, match="^wait_timeout: flow shrink_p \\(id 2\\) is still running after 12s"):

@@ -24,6 +24,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.osgvi
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import CREATE, NOOP, SpecError
 
+from tests.support import SteppedClock
+
 URL = "http://127.0.0.1:18084"
 GTUUID = "7a2e9d3bac4f4a6b9d8e7f6a5b4c3d2e"
 GNUUID = "e13c89d817134ea720df5044a992fb67"
@@ -71,10 +73,10 @@ def spec():
 
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch):
-    """Polls do not really sleep; the list records the delays."""
-    delays = []
-    monkeypatch.setattr(resources.time, "sleep", delays.append)
-    return delays
+    """Polls step a fake clock instead of sleeping; the list records the delays."""
+    clock = SteppedClock()
+    monkeypatch.setattr(FakeClient, "clock", clock, raising=False)
+    return clock.sleeps
 
 
 def desired(spec, **options):

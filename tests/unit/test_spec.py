@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, TransportError
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack import (
@@ -13,6 +15,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.zstac
     snake,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec, SpecError
+
+from tests.support import SteppedClock
 
 TAG = {"resource_uuid": "u1", "resource_type": "VmInstanceVO", "tag": "a::1"}
 
@@ -158,18 +162,17 @@ class _Flaky(Widget):
 
 def _apply_create(spec):
     desired = spec.normalize({"name": "w", "size": 1})
-    return spec.apply(None, spec.plan(desired, spec.read(None, desired)))
+    client = SimpleNamespace(clock=SteppedClock())
+    return spec.apply(client, spec.plan(desired, spec.read(client, desired)))
 
 
-def test_a_create_whose_answer_was_lost_is_found_not_repeated(monkeypatch):
-    monkeypatch.setattr("time.sleep", lambda s: None)
+def test_a_create_whose_answer_was_lost_is_found_not_repeated():
     spec = _Flaky(["after"])
     assert _apply_create(spec) == {"name": "w", "size": 1}
     assert spec.calls == ["create"]
 
 
-def test_a_create_that_never_arrived_is_made_again(monkeypatch):
-    monkeypatch.setattr("time.sleep", lambda s: None)
+def test_a_create_that_never_arrived_is_made_again():
     spec = _Flaky(["before", "before"])
     assert _apply_create(spec) == {"name": "w", "size": 1}
     assert spec.calls == ["create", "create", "create"]
@@ -182,8 +185,7 @@ def test_an_error_the_platform_reports_is_not_retried():
     assert spec.calls == ["create"]
 
 
-def test_lost_answers_give_up_after_three_attempts(monkeypatch):
-    monkeypatch.setattr("time.sleep", lambda s: None)
+def test_lost_answers_give_up_after_three_attempts():
     spec = _Flaky(["before"] * 5)
     with pytest.raises(TransportError):
         _apply_create(spec)

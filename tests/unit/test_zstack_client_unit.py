@@ -8,6 +8,8 @@ import pytest
 from ansible_collections.converge.platforms.plugins.module_utils import zstack
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackClient, condition, hash_password
 
+from tests.support import SteppedClock
+
 
 def test_conditions_as_zstack_writes_them():
     assert condition("name", "=", "vm1") == "name=vm1"
@@ -34,20 +36,18 @@ class _Answer:
 
 
 def test_job_polling_starts_at_50ms_and_backs_off_to_1s(monkeypatch):
-    sleeps = []
-    monkeypatch.setattr(zstack.time, "sleep", sleeps.append)
+    clock = SteppedClock()
     answers = [_Answer(202, {"location": "l"})] * 7 + [_Answer(200, {"inventory": {"uuid": "x"}})]
-    client = ZStackClient("http://127.0.0.1:1", "admin", "pw")
+    client = ZStackClient("http://127.0.0.1:1", "admin", "pw", clock=clock)
     client.session_uuid = "s" * 32
     monkeypatch.setattr(client.http, "request", lambda *a, **k: answers.pop(0))
     assert client.wait_job("http://127.0.0.1:1/zstack/v1/api-jobs/j") == {"inventory": {"uuid": "x"}}
-    assert sleeps == [0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0]
+    assert clock.sleeps == [0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0]
 
 
 def test_a_bare_503_while_polling_is_polled_again_but_a_zstack_error_is_the_answer(monkeypatch):
-    monkeypatch.setattr(zstack.time, "sleep", lambda s: None)
     answers = [_Answer(503, "not json"), _Answer(503, {"error": {"code": "SYS.1", "description": "boom"}})]
-    client = ZStackClient("http://127.0.0.1:1", "admin", "pw")
+    client = ZStackClient("http://127.0.0.1:1", "admin", "pw", clock=SteppedClock())
     client.session_uuid = "s" * 32
 
     def request(*args, **kwargs):

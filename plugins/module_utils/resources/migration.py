@@ -18,7 +18,6 @@ __metaclass__ = type
 import base64
 import binascii
 import datetime
-import time
 
 from ansible_collections.converge.platforms.plugins.module_utils.migration import (
     CODE_SERVER_NAME_EXISTS,
@@ -40,8 +39,6 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
 CLOUD_TYPES = ("Openstack", "Huayun", "CloudUltra 4", "ArcherOS 2020")
 SERVER_TYPES = ("On-Premises", "Cloud")
 REFRESH = "refresh"
-FIRST_POLL_DELAY = 0.2
-MAX_POLL_DELAY = 5.0
 
 # ActionState, as the first enum of the document (README: "1007 (waiting for recovery)")
 STATE_ERROR = 1003
@@ -954,17 +951,10 @@ class TaskSpec(ResourceSpec):
         return self._with_instance(client, live)
 
     def _wait(self, client, desired, live, done, what):
-        deadline = time.monotonic() + float(desired.get("wait_timeout") or 600)
-        delay = FIRST_POLL_DELAY
-        while not done(live):
-            if time.monotonic() + delay > deadline:
-                raise SpecError("wait_timeout", "task %r still waits for %s after %ss (action state %s, progress %s)"
-                                % (desired["name"], what, desired.get("wait_timeout"), live.get("action_state"),
-                                   live.get("progress")))
-            time.sleep(delay)
-            delay = min(delay * 2, MAX_POLL_DELAY)
-            live = self._reread(client, desired)
-        return live
+        return self.wait_for(client, desired, live, lambda: self._reread(client, desired), done,
+                             lambda last: "task %r still waits for %s after %ss (action state %s, progress %s)" % (
+                                 desired["name"], what, desired.get("wait_timeout"), last.get("action_state"),
+                                 last.get("progress")))
 
     @staticmethod
     def _with_instance(client, live):

@@ -15,7 +15,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import time
 
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp import (
     FLOW_ENDED,
@@ -38,6 +37,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     Field,
     ResourceSpec,
     SpecError,
+    wait_for_value,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.templating import (
     check_declared,
@@ -51,8 +51,6 @@ TASK_TYPES = ("expand", "shrink", "deploy")
 NODE_FAILED = 3
 DEFAULT_BIZ = "1"
 DEFAULT_IMPL_TYPE = "ansible"
-FIRST_POLL_DELAY = 0.2
-MAX_POLL_DELAY = 2.0
 
 
 def id_field(kind_label):
@@ -483,15 +481,11 @@ def flow_facts(flow):
 
 def wait_flow(client, flow, timeout):
     """Poll a flow (with backoff) until it ends; raise when it failed, stopped or a node failed."""
-    deadline = time.monotonic() + float(timeout)
-    delay = FIRST_POLL_DELAY
-    while flow.get("state") not in FLOW_ENDED:
-        if time.monotonic() + delay > deadline:
-            raise SpecError("wait_timeout", "flow %s (id %s) is still %s after %ss" % (
-                flow.get("task_name"), flow["id"], FLOW_STATES.get(flow.get("state"), "running"), timeout))
-        time.sleep(delay)
-        delay = min(delay * 2, MAX_POLL_DELAY)
-        flow = client.get_task(flow["id"])
+    flow = wait_for_value(client, timeout, flow, lambda: client.get_task(flow["id"]),
+                          lambda now: now.get("state") in FLOW_ENDED,
+                          lambda last: "flow %s (id %s) is still %s after %ss" % (
+                              last.get("task_name"), last["id"], FLOW_STATES.get(last.get("state"), "running"),
+                              timeout))
     facts = flow_facts(flow)
     if flow["state"] != FLOW_SUCCESS or facts["nodes_failed"]:
         raise OpenDcpError("flow %s (id %s) ended %s: %d node(s) succeeded, %d failed%s" % (

@@ -13,6 +13,7 @@ import os
 import tempfile
 import time
 
+from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.osgview import (
     BAD_REQUEST,
     DEFAULT_METHOD,
@@ -28,10 +29,9 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     Field,
     ResourceSpec,
     SpecError,
+    answer_lost,
 )
 
-FIRST_POLL_DELAY = 0.05
-MAX_POLL_DELAY = 2.0
 RECORD_FORMAT = 1
 
 
@@ -117,6 +117,15 @@ class GroupRecords:
             records.append(record)
             self._write(records)
 
+    def remove(self, gtuuid, marker):
+        """Drop the record of this template and marker, if there is one."""
+        with open(self.path + ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            records = self._load()
+            kept = [r for r in records if (r.get("gtuuid"), r.get("marker")) != (gtuuid, marker)]
+            if len(kept) != len(records):
+                self._write(kept)
+
     def _match(self, predicate):
         for record in self._load():
             if predicate(record):
@@ -167,6 +176,8 @@ class VmGroupSpec(ResourceSpec):
     """
 
     kind = "osgview_vm_group"
+    #: gclone makes a new group on every call and no read can find one whose answer was lost
+    unverifiable = ("create",)
     platform = "osgview"
     result_key = "vm_group"
     description = "Clone an OSG view lab VM group and wait until its VMs are active."
@@ -214,6 +225,13 @@ class VmGroupSpec(ResourceSpec):
             record = records.find_group(desired["gnuuid"]) if records else None
             return self._read_named(client, desired, record)
         record = records.find(desired["gtuuid"], desired["marker"]) if records else None
+        if record and record.get("pending"):
+            raise SpecError("record_file", "a clone of template %s for marker %r was sent at %s and its answer was "
+                                           "lost; OSG view has no call that finds the group it may have made, so none "
+                                           "is cloned again. Find the group in OSG view and give its gnuuid and "
+                                           "server_ids, or remove that record from %s to clone anew" % (
+                                               desired["gtuuid"], desired["marker"], record.get("sent_at"),
+                                               records.path))
         return self._read_recorded(client, desired, record) if record else None
 
     def _read_named(self, client, desired, record):
@@ -271,14 +289,27 @@ class VmGroupSpec(ResourceSpec):
 
     # --- writing -----------------------------------------------------------------------------------
     def create(self, client, desired):
-        """Clone the template, record the group, then wait for it as I(wait) says."""
-        answer = client.clone(desired["gtuuid"], desired["marker"])
+        """Clone the template, record the group, then wait for it as I(wait) says.
+
+        The record file first notes the clone as pending, so that a clone whose answer is lost is
+        never sent again by a later run (no read could tell whether it made a group).
+        """
+        records = GroupRecords(desired["record_file"]) if desired.get("record_file") else None
+        if records:
+            records.save({"gtuuid": desired["gtuuid"], "marker": desired["marker"], "pending": True,
+                          "sent_at": _utc_now()})
+        try:
+            answer = client.clone(desired["gtuuid"], desired["marker"])
+        except ApiError as exc:
+            if records and not answer_lost(exc):
+                records.remove(desired["gtuuid"], desired["marker"])  # refused: nothing was cloned
+            raise
         server_ids = list(answer.get("serverlist") or [])
-        if desired.get("record_file"):
-            GroupRecords(desired["record_file"]).save({
+        if records:
+            records.save({
                 "url": client.base_url, "gtuuid": desired["gtuuid"], "marker": desired["marker"],
                 "gnuuid": answer.get("gnuuid"), "server_ids": server_ids, "if_cache": answer.get("if_cache"),
-                "cloned_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+                "cloned_at": _utc_now()})
         live = with_identity(desired["gtuuid"], desired["marker"], answer.get("if_cache"),
                              pending_view(answer.get("gnuuid"), server_ids, desired["method"]))
         return self.settle(client, desired, live)
@@ -291,19 +322,18 @@ class VmGroupSpec(ResourceSpec):
         self._fail_on_error(live)
         if not live or live.get("ready") or not desired.get("wait"):
             return live
-        deadline = time.monotonic() + float(desired.get("wait_timeout") or 600)
-        delay = FIRST_POLL_DELAY
-        while not live["ready"]:
-            if time.monotonic() + delay > deadline:
-                raise SpecError("wait_timeout", "group %s (VMs %s) still building after %ss; run again with gnuuid "
-                                                "and server_ids (or record_file) to keep waiting without cloning" % (
-                                                    live["gnuuid"], ", ".join(live["server_ids"]),
-                                                    desired.get("wait_timeout")))
-            time.sleep(delay)
-            delay = min(delay * 2, MAX_POLL_DELAY)
-            live = self._poll(client, desired, live)
-            self._fail_on_error(live)
-        return live
+        seen = {"live": live}
+
+        def poll():
+            seen["live"] = self._poll(client, desired, seen["live"])
+            self._fail_on_error(seen["live"])
+            return seen["live"]
+
+        return self.wait_for(client, desired, live, poll, lambda now: now["ready"],
+                             lambda last: "group %s (VMs %s) still building after %ss; run again with gnuuid and "
+                                          "server_ids (or record_file) to keep waiting without cloning" % (
+                                              last["gnuuid"], ", ".join(last["server_ids"]),
+                                              desired.get("wait_timeout")))
 
     @staticmethod
     def _poll(client, desired, live):
@@ -321,6 +351,10 @@ class VmGroupSpec(ResourceSpec):
             vm = failed[0]
             raise OsgViewError("VM %s of group %s is in error: %s" % (vm["server_id"], live["gnuuid"], vm["msg"]),
                                "GET", PREPARE_PATH, code=OPENSTACK_FAILURE)
+
+
+def _utc_now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 SPECS = [VmGroupSpec()]

@@ -7,7 +7,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import time
 
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     NOOP,
@@ -26,8 +25,6 @@ from ansible_collections.converge.platforms.plugins.module_utils.vsd import (
 ROLLBACK = "rollback"
 #: the snapshot tree's name for the VM's current state (`vsd-vm-snapshot-api.md`, tree example)
 HEAD_NODE = "head"
-FIRST_POLL_DELAY = 0.1
-MAX_POLL_DELAY = 2.0
 DISK_SNAPSHOT_KEYS = ("volume_uuid", "snapshot_uuid", "disk_drive")
 
 
@@ -247,16 +244,12 @@ class SnapshotSpec(ResourceSpec):
         """With wait, poll (with backoff) until a memory snapshot's memory is saved."""
         if not is_saving(live) or not desired.get("wait") or desired.get("state") == "absent":
             return live
-        deadline = time.monotonic() + float(desired.get("wait_timeout") or 600)
-        delay = FIRST_POLL_DELAY
-        while is_saving(live):
-            if time.monotonic() + delay > deadline:
-                raise SpecError("wait_timeout", "the memory of snapshot %r is still being saved (%s%%) after %ss" % (
-                    desired["name"], (live.get("attr") or {}).get("memory_progress", "?"), desired.get("wait_timeout")))
-            time.sleep(delay)
-            delay = min(delay * 2, MAX_POLL_DELAY)
-            live = self._reread(client, desired, with_head="head" in live)
-        return live
+        with_head = "head" in live
+        return self.wait_for(client, desired, live, lambda: self._reread(client, desired, with_head=with_head),
+                             lambda now: not is_saving(now),
+                             lambda last: "the memory of snapshot %r is still being saved (%s%%) after %ss" % (
+                                 desired["name"], (last.get("attr") or {}).get("memory_progress", "?"),
+                                 desired.get("wait_timeout")))
 
     def predict(self, change):
         result = ResourceSpec.predict(self, change)

@@ -11,7 +11,6 @@ import base64
 import binascii
 import hashlib
 import json
-import time
 
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     NOOP,
@@ -55,9 +54,12 @@ class TagSpec(ResourceSpec):
     """A system or user tag on a ZStack resource."""
 
     platform = "zstack"
+    keyed_writes = True
     result_key = "tag"
     tag_kind = ""
     identity = ("resource_uuid", "resource_type", "tag")
+    # a changed user tag is a new tag beside the old one until the old one is deleted
+    create_before_delete = True
 
     @property
     def fields(self):
@@ -140,6 +142,7 @@ class LicenseSpec(ResourceSpec):
 
     kind = "zstack_license"
     platform = "zstack"
+    keyed_writes = True
     result_key = "license"
     description = "Install or reload the license of a ZStack management node."
     identity = ("management_node_uuid",)
@@ -236,6 +239,7 @@ class GcJobSpec(ResourceSpec):
 
     kind = "zstack_gc_job"
     platform = "zstack"
+    keyed_writes = True
     result_key = "gc_job"
     description = "Trigger or delete ZStack garbage-collection jobs."
     identity = ("uuid",)
@@ -278,6 +282,7 @@ class LongJobSpec(ResourceSpec):
 
     kind = "zstack_long_job"
     platform = "zstack"
+    keyed_writes = True
     result_key = "long_job"
     description = "Submit, cancel and delete ZStack long jobs."
     identity = ("name",)
@@ -364,15 +369,15 @@ class LongJobSpec(ResourceSpec):
         """With wait, poll (with backoff) until the job has finished; fail if it failed."""
         if not live or not desired.get("wait") or desired.get("state") == "absent":
             return live
-        deadline = time.monotonic() + float(desired.get("wait_timeout") or 600)
-        delay = 0.05
-        while live.get("state") not in FINISHED_LONG_JOB_STATES:
-            if time.monotonic() + delay > deadline:
-                raise SpecError("wait_timeout", "long job %s still %s after %ss" % (
-                    desired["name"], live.get("state"), desired.get("wait_timeout")))
-            time.sleep(delay)
-            delay = min(delay * 2, 2.0)
-            live = self.read(client, desired) or live
+        seen = {"live": live}
+
+        def reread():
+            seen["live"] = self.read(client, desired) or seen["live"]
+            return seen["live"]
+
+        live = self.wait_for(client, desired, live, reread, lambda now: now.get("state") in FINISHED_LONG_JOB_STATES,
+                             lambda last: "long job %s still %s after %ss" % (
+                                 desired["name"], last.get("state"), desired.get("wait_timeout")))
         if live.get("state") == "Failed" and desired.get("state") == "submitted":
             raise ZStackError("long job %s failed: %s" % (desired["name"], live.get("job_result")))
         return live
@@ -383,6 +388,7 @@ class NotificationSpec(ResourceSpec):
 
     kind = "zstack_notification"
     platform = "zstack"
+    keyed_writes = True
     result_key = "notification"
     description = "Mark ZStack notifications read or unread, or delete them."
     identity = ("uuid",)

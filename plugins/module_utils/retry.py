@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one retry policy of converge, keyed on what a call means rather than on its HTTP method.
+
+Every client operation is declared *retry-safe* or not when it is sent:
+
+- reads (a GET, or an action-RPC `List*`/`Get*` sent by POST) are retry-safe;
+- writes that carry the platform's own idempotency key (ZStack's `X-Job-UUID`) are retry-safe: a
+  resent call answers the first call's result;
+- every other write is sent once by the HTTP layer. When its answer is lost, the resource spec reads
+  back to learn whether it took effect before it sends it again (`ResourceSpec._verified`); writes no
+  read can verify (an OSG view clone, a VSD volume rollback) are never sent twice.
+
+A retry-safe call is resent on a connection error, a timeout, or a 429/502/503/504 that is not the
+platform's own answer, after a jittered, capped exponential backoff that honours `Retry-After`, until
+`attempts` sends or the `deadline` (seconds since the first send) is reached.
+
+Worst case per call, with the defaults: a read or keyed write is sent 4 times; a verified write is sent
+3 times with a read-back (itself up to 4 sends) between two sends; an unverifiable write is sent once.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import email.utils
+import random
+import time
+
+RETRY_STATUSES = (429, 502, 503, 504)
+ATTEMPTS = 4
+FIRST_DELAY = 0.1
+MAX_DELAY = 2.0
+DEADLINE = 60.0
+#: resends of a write whose answer was lost, each after a read that found it had not taken effect
+WRITE_ATTEMPTS = 3
+
+
+class SystemClock:
+    """Real time: `monotonic()` and `sleep()`. Tests pass a fake with the same two methods."""
+
+    @staticmethod
+    def monotonic():
+        return time.monotonic()
+
+    @staticmethod
+    def sleep(seconds):
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+SYSTEM_CLOCK = SystemClock()
+
+
+def backoff(attempt, first=FIRST_DELAY, cap=MAX_DELAY, rng=random):
+    """Delay before send `attempt + 1` (attempt counts from 1): exponential, capped, with equal jitter."""
+    ceiling = min(cap, first * (2 ** (attempt - 1)))
+    return ceiling / 2.0 + rng.uniform(0, ceiling / 2.0)
+
+
+def retry_after(value, now=None):
+    """Seconds a `Retry-After` header asks to wait (a number or an HTTP date), or None."""
+    if not value:
+        return None
+    value = str(value).strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+class RetryPolicy:
+    """When and how long to wait before a retry-safe call is sent again."""
+
+    def __init__(self, attempts=ATTEMPTS, first_delay=FIRST_DELAY, max_delay=MAX_DELAY, deadline=DEADLINE,
+                 statuses=RETRY_STATUSES, clock=None, rng=None):
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        self.attempts = int(attempts)
+        self.first_delay = float(first_delay)
+        self.max_delay = float(max_delay)
+        self.deadline = float(deadline)
+        self.statuses = tuple(statuses)
+        self.clock = clock or SYSTEM_CLOCK
+        self.rng = rng or random.Random()
+
+    def transient(self, status):
+        """Whether an HTTP status is worth another try (the caller decides whether the body is an answer)."""
+        return status in self.statuses
+
+    def run(self, send, transient_response, safe=True):
+        """Call `send()` until it gives a final answer; returns `(response, attempts)`.
+
+        `send` returns a response or raises a transport error (an exception whose `transport` attribute
+        is true); `transient_response(response)` tells whether a response is a lost answer rather than
+        the platform's own. With `safe` false, `send` is called exactly once.
+        """
+        started = self.clock.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = send()
+                error = None
+            except Exception as exc:  # only transport failures are retried; anything else goes up at once
+                if not getattr(exc, "transport", False):
+                    raise
+                response, error = None, exc
+            if response is not None and not transient_response(response):
+                return response, attempt
+            wait = self._wait_before(attempt, response, started)
+            if not safe or wait is None:
+                if error is not None:
+                    error.attempts = attempt
+                    raise error
+                return response, attempt
+            self.clock.sleep(wait)
+
+    def _wait_before(self, attempt, response, started):
+        """Seconds to wait before the next send, or None when no send is left."""
+        if attempt >= self.attempts:
+            return None
+        wait = backoff(attempt, self.first_delay, self.max_delay, self.rng)
+        asked = retry_after(response.headers.get("Retry-After")) if response is not None else None
+        if asked is not None:
+            wait = max(wait, asked)
+        if self.clock.monotonic() - started + wait > self.deadline:
+            return None
+        return wait

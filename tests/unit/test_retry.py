@@ -1,0 +1,113 @@
+"""The one retry policy: what a call means decides whether it is sent again, and how often."""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+
+import pytest
+from ansible_collections.converge.platforms.plugins.module_utils.http import (
+    KEYED_WRITE,
+    READ,
+    WRITE,
+    HttpSession,
+    TransportError,
+    envelope_with,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.retry import RetryPolicy, backoff, retry_after
+
+from tests.support import SteppedClock
+
+
+class Answers:
+    """Stands in for requests.Session: answers from a script, one per send, and counts them."""
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.sent = 0
+
+    def request(self, method, url, **kwargs):
+        self.sent += 1
+        step = self.script.pop(0) if len(self.script) > 1 else self.script[0]
+        if step == "drop":
+            import requests
+
+            raise requests.exceptions.ConnectionError("connection reset by peer")
+        status, body, headers = step if len(step) == 3 else (step[0], step[1], {})
+        return SimpleNamespace(status_code=status, headers=headers, json=lambda: body, text=str(body))
+
+    def close(self):
+        """Nothing to release."""
+
+
+def session(script, clock=None, is_answer=None, **policy):
+    clock = clock or SteppedClock()
+    http = HttpSession("http://127.0.0.1:9", policy=RetryPolicy(clock=clock, rng=random.Random(1), **policy),
+                       is_answer=is_answer)
+    http.session = Answers(script)
+    return http, clock
+
+
+def test_a_read_is_resent_on_503_until_it_gets_an_answer():
+    http, clock = session([(503, "busy"), (503, "busy"), (200, {})])
+    assert http.request("GET", "/x").status_code == 200
+    assert http.session.sent == 3 and http.request_count == 3 and len(clock.sleeps) == 2
+
+
+def test_a_read_by_post_is_resent_when_declared_a_read():
+    http, _clock = session(["drop", (200, {"Code": 0})])
+    assert http.request("POST", "/MgmtTask", json={"Action": "ListTasks"}, operation=READ).status_code == 200
+    assert http.session.sent == 2 and http.write_count == 0
+
+
+def test_a_plain_write_is_sent_once_whatever_happens():
+    http, clock = session([(503, "busy"), (200, {})])
+    assert http.request("POST", "/x").status_code == 503
+    assert http.session.sent == 1 and http.write_count == 1 and clock.sleeps == []
+    http, _clock = session(["drop"])
+    with pytest.raises(TransportError) as err:
+        http.request("POST", "/x", operation=WRITE)
+    assert http.session.sent == 1 and err.value.attempts == 1
+
+
+def test_a_keyed_write_is_resent_and_counted_as_a_write():
+    http, _clock = session(["drop", (200, {})])
+    assert http.request("PUT", "/x", operation=KEYED_WRITE).status_code == 200
+    assert http.session.sent == 2 and http.write_count == 2
+
+
+def test_the_platforms_own_error_is_an_answer_and_never_resent():
+    http, _clock = session([(503, {"error": {"code": "SYS.1000"}}), (200, {})],
+                           is_answer=lambda response: "error" in response.json())
+    assert http.request("GET", "/x").status_code == 503 and http.session.sent == 1
+    http, _clock = session([(503, {"scode": 1}), (200, {})], is_answer=envelope_with("scode"))
+    assert http.request("GET", "/x").status_code == 503 and http.session.sent == 1
+
+
+def test_attempts_are_bounded_and_the_last_answer_is_returned():
+    http, _clock = session([(502, "bad gateway")], attempts=4)
+    assert http.request("GET", "/x").status_code == 502 and http.session.sent == 4
+    http, _clock = session(["drop"], attempts=4)
+    with pytest.raises(TransportError) as err:
+        http.request("GET", "/x")
+    assert http.session.sent == 4 and err.value.attempts == 4
+
+
+def test_retry_after_is_honoured_and_the_deadline_stops_early():
+    http, clock = session([(429, "slow down", {"Retry-After": "7"}), (200, {})], deadline=60)
+    assert http.request("GET", "/x").status_code == 200 and clock.sleeps[0] == 7
+    http, clock = session([(503, "later", {"Retry-After": "120"}), (200, {})], deadline=60)
+    assert http.request("GET", "/x").status_code == 503 and clock.sleeps == [] and http.session.sent == 1
+
+
+def test_backoff_is_jittered_exponential_and_capped():
+    rng = random.Random(3)
+    delays = [backoff(n, first=0.1, cap=2.0, rng=rng) for n in range(1, 9)]
+    assert 0.05 <= delays[0] <= 0.1 and 0.1 <= delays[1] <= 0.2
+    assert all(1.0 <= d <= 2.0 for d in delays[5:])
+
+
+@pytest.mark.parametrize("value, expected", [("3", 3.0), ("0", 0.0), ("-2", 0.0), ("soon", None), (None, None),
+                                             ("Wed, 21 Oct 2015 07:28:10 GMT", 10.0)])
+def test_retry_after_reads_seconds_and_http_dates(value, expected):
+    assert retry_after(value, now=1445412480.0) == expected
