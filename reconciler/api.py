@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import saved_plan
-from .document import DocumentError, load
+from .document import DEFAULT_CONCURRENCY, DocumentError, load
 from .executor import Outcome, Report, apply_plan
 from .planner import Plan, make_plan
 from .session import Session
@@ -39,8 +39,11 @@ def files_of_saved_plan(saved: str, files: list[str]) -> tuple[list[str], dict[s
 
 def reconcile(files: list[str], apply: bool = False, saved: str | None = None, out: str | None = None,
               on_plan: Callable[[Plan, Callable[[str], str]], None] | None = None,
-              on_outcome: Callable[[Outcome, Callable[[str], str]], None] | None = None) -> Result:
+              on_outcome: Callable[[Outcome, Callable[[str], str]], None] | None = None,
+              concurrency: int | None = None) -> Result:
     """Load and validate `files`, plan against live state and, with `apply`, apply the plan.
+
+    `concurrency` (changes and reads at once) overrides `settings.concurrency`.
 
     With `saved` (a plan from `out`), refuse with DocumentError when a file or the live state
     moved since it was made. Raises DocumentError, ApiError or SpecError; never writes before
@@ -53,7 +56,8 @@ def reconcile(files: list[str], apply: bool = False, saved: str | None = None, o
         raise DocumentError(["no desired-state file given"])
     desired = load(list(files))
     with Session(desired) as session:
-        plan = make_plan(desired, session)
+        workers = concurrency or desired.settings.get("concurrency", DEFAULT_CONCURRENCY)
+        plan = make_plan(desired, session, workers)
         if saved_data is not None:
             reasons = saved_plan.stale_reasons(saved_data, plan, saved)
             if reasons:
@@ -66,5 +70,5 @@ def reconcile(files: list[str], apply: bool = False, saved: str | None = None, o
         report = None
         if apply:
             progress = (lambda outcome: on_outcome(outcome, session.redact)) if on_outcome else None
-            report = apply_plan(plan, session, desired.settings.get("concurrency", 8), progress)
+            report = apply_plan(plan, session, workers, progress)
         return Result(plan, report, session.redact)

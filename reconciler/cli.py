@@ -15,10 +15,12 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import Spe
 
 from . import report as reports
 from .api import reconcile
-from .document import DocumentError, document_schema, load
+from .document import MAX_CONCURRENCY, DocumentError, document_schema, load
 from .remote import run_step
 
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+CONCURRENCY = click.option("--concurrency", type=click.IntRange(1, MAX_CONCURRENCY), default=None,
+                           help="Changes and reads at once (overrides settings.concurrency).")
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
                       show_default=True, help="Output format of the plan.")
 
@@ -79,10 +81,11 @@ def validate(files: tuple[str, ...]) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Also save the plan as JSON, for `apply --plan` (which refuses it if live state moved since).")
+@CONCURRENCY
 @_guard
-def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None) -> None:
-    """Read live state and show what apply would create, change or delete."""
-    result = reconcile(list(files), out=out,
+def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, concurrency: int | None) -> None:
+    """Read live state and show what apply would create, change or delete, in the order apply runs it."""
+    result = reconcile(list(files), out=out, concurrency=concurrency,
                        on_plan=lambda plan, redact: click.echo(redact(reports.render_plan(plan, fmt))))
     if detailed_exitcode and result.plan.pending:
         sys.exit(2)
@@ -93,9 +96,10 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
 @FORMAT
 @click.option("--plan", "saved", type=click.Path(dir_okay=False),
               help="Apply this saved plan (from plan --out); refused if a file or the live state changed since.")
+@CONCURRENCY
 @_guard
-def apply(files: tuple[str, ...], fmt: str, saved: str | None) -> None:
-    """Plan, then apply every change: dependencies first, independent changes concurrently."""
+def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int | None) -> None:
+    """Plan, then apply every change as soon as what it depends on is done, independent changes concurrently."""
     if not files and not saved:
         raise click.UsageError("give the desired-state files, or --plan with a saved plan")
     text = fmt != "json"
@@ -110,7 +114,8 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None) -> None:
         if text:
             click.echo(redact(reports.outcome_line(outcome)))
 
-    result = reconcile(list(files), apply=True, saved=saved, on_plan=show_plan, on_outcome=show_outcome)
+    result = reconcile(list(files), apply=True, saved=saved, on_plan=show_plan, on_outcome=show_outcome,
+                       concurrency=concurrency)
     if not text:
         click.echo(result.redact(json.dumps(result.as_dict(), indent=2, sort_keys=True, default=str)))
     elif result.report.outcomes:

@@ -30,6 +30,9 @@ from ruamel.yaml.error import MarkedYAMLError
 from .platforms import PLATFORM_NAMES, kinds, platform
 
 SUPPORTED_VERSIONS = (1,)
+DEFAULT_CONCURRENCY = 8
+#: the most changes (and reads) a run makes at once
+MAX_CONCURRENCY = 256
 _TYPES: dict[str, Any] = {
     "str": StrictStr,
     "path": StrictStr,
@@ -111,6 +114,8 @@ class Desired:
     endpoints: dict[str, Endpoint]
     settings: dict[str, Any]
     entries: list[Entry]
+    #: kind -> names that exist on the platform without an entry here (references may name them)
+    existing: dict[str, set] = field(default_factory=dict)
 
     def by_kind(self) -> dict[str, list[Entry]]:
         grouped: dict[str, list[Entry]] = {}
@@ -143,7 +148,7 @@ class Settings(BaseModel):
     """`settings:` of a document."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    concurrency: StrictInt = 8
+    concurrency: StrictInt = DEFAULT_CONCURRENCY
 
 
 def _field_type(spec_field) -> Any:
@@ -190,6 +195,8 @@ def document_schema() -> dict[str, Any]:
         version=(Literal[SUPPORTED_VERSIONS], ...),
         endpoints=(Optional[create_model("Endpoints", __config__=ConfigDict(extra="forbid"), **endpoints)], None),
         settings=(Optional[Settings], None),
+        existing=(Optional[create_model("Existing", __config__=ConfigDict(extra="forbid"), **{
+            kind: (Optional[list[StrictStr]], None) for kind in kinds()})], None),
         resources=(Optional[create_model("Resources", __config__=ConfigDict(extra="forbid"), **resources)], None),
     )
     return model.model_json_schema()
@@ -264,34 +271,57 @@ def load(paths: list[str]) -> Desired:
     endpoints: dict[str, Endpoint] = {}
     settings: dict[str, Any] = {}
     entries: list[Entry] = []
+    existing: dict[str, set] = {}
     for path in paths:
         try:
             root = _read_yaml(path)
         except DocumentError as exc:
             problems.extend(exc.problems)
             continue
-        problems.extend(_load_one(path, root, endpoints, settings, entries))
+        problems.extend(_load_one(path, root, endpoints, settings, entries, existing))
     if not problems:
-        problems.extend(_check_entries(entries))
+        problems.extend(_check_entries(entries, existing))
         problems.extend(_check_endpoints(entries, endpoints))
+    if not problems:
+        problems.extend(_check_cycles(entries))
     if problems:
         raise DocumentError(problems)
-    return Desired(list(paths), endpoints, settings, entries)
+    return Desired(list(paths), endpoints, settings, entries, existing)
 
 
-def _load_one(path: str, root: Any, endpoints: dict, settings: dict, entries: list) -> list[str]:
+def _load_one(path: str, root: Any, endpoints: dict, settings: dict, entries: list, existing: dict) -> list[str]:
     if not isinstance(root, dict):
         return [f"{path}:1: a desired-state document must be a mapping with version, endpoints and resources"]
     problems = []
     for key in root:
-        if key not in ("version", "endpoints", "settings", "resources"):
+        if key not in ("version", "endpoints", "settings", "existing", "resources"):
             problems.append(f"{path}:{_line(root, key)}: unknown key '{key}'")
     if root.get("version") not in SUPPORTED_VERSIONS:
         line = _line(root, "version") if "version" in root else 1
         problems.append(f"{path}:{line}: version: must be one of {list(SUPPORTED_VERSIONS)}")
     problems.extend(_load_endpoints(path, root.get("endpoints"), endpoints, root))
     problems.extend(_load_settings(path, root.get("settings"), settings, root))
+    problems.extend(_load_existing(path, root.get("existing"), existing, root))
     problems.extend(_load_resources(path, root.get("resources"), entries, root))
+    return problems
+
+
+def _load_existing(path: str, node: Any, existing: dict, root: Any) -> list[str]:
+    """`existing:`: names, by kind, of objects on the platforms that entries refer to but do not manage."""
+    if node is None:
+        return []
+    if not isinstance(node, dict):
+        return [f"{path}:{_line(root, 'existing')}: existing: must be a mapping of kind to a list of names"]
+    known = kinds()
+    problems = []
+    for kind, names in node.items():
+        line = _line(node, kind)
+        if kind not in known:
+            problems.append(f"{path}:{line}: existing: unknown kind '{kind}' (known: {', '.join(sorted(known))})")
+        elif not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+            problems.append(f"{path}:{line}: existing.{kind}: must be a list of names")
+        else:
+            existing.setdefault(kind, set()).update(names)
     return problems
 
 
@@ -337,8 +367,8 @@ def _load_settings(path: str, node: Any, settings: dict, root: Any) -> list[str]
         settings.update(Settings.model_validate(_plain(node)).model_dump())
     except ValidationError as exc:
         return _pydantic_problems(exc, path, node, "settings")
-    if settings["concurrency"] < 1:
-        return [f"{path}:{_line(node, 'concurrency')}: settings.concurrency: must be at least 1"]
+    if not 1 <= settings["concurrency"] <= MAX_CONCURRENCY:
+        return [f"{path}:{_line(node, 'concurrency')}: settings.concurrency: must be from 1 to {MAX_CONCURRENCY}"]
     return []
 
 
@@ -386,36 +416,58 @@ def _spec_problems(spec, data: dict, path: str, node: Any, where: str) -> list[s
     return []
 
 
-def _check_entries(entries: list[Entry]) -> list[str]:
-    """Duplicate identities and references to entries that do not exist."""
+def _check_entries(entries: list[Entry], existing: dict[str, set]) -> list[str]:
+    """Duplicate identities, and references to entries that neither exist here nor are declared existing."""
     known = kinds()
     problems = []
     seen: dict[tuple, Entry] = {}
-    names: dict[str, set] = {}
+    names: dict[str, set] = {kind: set(values) for kind, values in existing.items()}
     for entry in entries:
         spec = known[entry.kind]
-        key = (entry.kind,) + spec.identity_of(spec.normalize(entry.data))
+        data = spec.normalize(entry.data)
+        key = (entry.kind,) + spec.identity_of(data)
         if key in seen:
             first = seen[key]
             ident = ", ".join(f"{n}={entry.data.get(n)}" for n in spec.identity)
             problems.append(f"{entry.where}: duplicate {entry.kind} ({ident}); first defined at {first.where}")
         else:
             seen[key] = entry
-        if "name" in entry.data:
-            names.setdefault(entry.kind, set()).add(entry.data["name"])
+        if data.get(spec.reference_key) is not None:
+            names.setdefault(entry.kind, set()).add(data[spec.reference_key])
     related: dict[str, dict[str, dict]] = {}
     for entry in entries:
         data = known[entry.kind].normalize(entry.data)
         if data.get("name") is not None:
             related.setdefault(entry.kind, {})[data["name"]] = data
     for entry in entries:
-        problems.extend(_related_problems(known[entry.kind], entry, related))
-        for name, spec_field in known[entry.kind].fields.items():
-            value = entry.data.get(name)
-            if spec_field.reference and value is not None and value not in names.get(spec_field.reference, set()):
-                problems.append(f"{entry.where}: {entry.kind}.{name}: no {spec_field.reference} named '{value}' "
-                                f"in the desired state")
+        spec = known[entry.kind]
+        problems.extend(_related_problems(spec, entry, related))
+        for reference in spec.references(spec.normalize(entry.data)):
+            if reference.required and reference.name not in names.get(reference.kind, set()):
+                problems.append(f"{entry.where}: {entry.kind}.{reference.option}: no {reference.kind} named "
+                                f"'{reference.name}' in the desired state (name it under existing.{reference.kind} "
+                                f"if it exists on the platform)")
     return problems
+
+
+def _check_cycles(entries: list[Entry]) -> list[str]:
+    """Entries that depend on each other in a loop: one problem per loop, naming each member."""
+    from .graph import entry_graph
+
+    known = kinds()
+    graph = entry_graph(entries, known, lambda entry: known[entry.kind].normalize(entry.data))
+    problems = []
+    for cycle in graph.cycles():
+        members = " -> ".join(f"{_entry_title(entries[i])} ({entries[i].where})" for i in cycle)
+        problems.append(f"{entries[cycle[0]].where}: dependency cycle: {members} -> "
+                        f"{_entry_title(entries[cycle[0]])}")
+    return problems
+
+
+def _entry_title(entry: Entry) -> str:
+    spec = kinds()[entry.kind]
+    identity = ", ".join(f"{name}={entry.data.get(name)}" for name in spec.identity)
+    return f"{entry.kind}[{identity}]"
 
 
 def _related_problems(spec, entry: Entry, related: dict) -> list[str]:

@@ -1,34 +1,37 @@
-"""Carry out a plan: by dependency level, independent changes concurrently, failures contained."""
+"""Carry out a plan by walking its per-resource graph: each change as soon as what it needs is done."""
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
-from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
-from .planner import Plan, PlannedChange, kind_order
+from .graph import walk
+from .planner import Plan, PlannedChange
 from .platforms import kinds
 from .session import Session
 
 
 @dataclass
 class Outcome:
-    """What happened to one planned change."""
+    """What happened to one planned change; `wrote` is true when a failed change had already written."""
 
     planned: PlannedChange
     status: str  # "done" | "failed" | "skipped"
     error: str | None = None
     seconds: float = 0.0
+    wrote: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         data = self.planned.as_dict()
         data.update(status=self.status, seconds=round(self.seconds, 3))
         if self.error:
             data["error"] = self.error
+        if self.status == "failed":
+            data["changed"] = self.wrote
         return data
 
 
@@ -47,50 +50,55 @@ class Report:
                 "outcomes": [o.as_dict() for o in self.outcomes]}
 
 
-def levels(plan: Plan) -> list[list[PlannedChange]]:
-    """Pending changes grouped so each group depends only on earlier ones; deletions last, dependents first."""
-    order = kind_order()
-    writes = [c for c in plan.pending if c.change.action != DELETE]
-    deletes = [c for c in plan.pending if c.change.action == DELETE]
-    result = []
-    for kind in order:
-        group = [c for c in writes if c.change.kind == kind]
-        if group:
-            result.append(group)
-    for kind in reversed(order):
-        group = [c for c in deletes if c.change.kind == kind]
-        if group:
-            result.append(group)
-    return result
+def writes_sent(client: Any) -> int:
+    """How many writes this thread has sent through a client's HTTP layer (0 for clients without one)."""
+    return getattr(getattr(client, "http", None), "thread_write_count", 0)
 
 
 def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
                progress: Callable[[Outcome], None] | None = None) -> Report:
-    """Apply every pending change. A failed kind's dependents are skipped; other work goes on."""
-    known = kinds()
-    report = Report()
-    failed_kinds: set[str] = set()
+    """Apply every pending change, up to `concurrency` at once, each as soon as its dependencies are done.
 
-    def run(planned: PlannedChange) -> Outcome:
+    A failure skips only the changes that depend on it (directly or not), each naming that failure.
+    """
+    known = kinds()
+    changes = plan.changes
+    outcomes: dict[int, Outcome] = {}
+
+    def run(index: int) -> Outcome:
+        planned = changes[index]
         spec = known[planned.change.kind]
-        if any(dep in failed_kinds for dep in spec.depends_on):
-            return Outcome(planned, "skipped", "a resource it depends on failed")
+        client = session.client(spec.platform)
+        before = writes_sent(client)
         started = time.monotonic()
         try:
-            spec.apply(session.client(spec.platform), planned.change)
+            spec.apply(client, planned.change)
         except (ApiError, SpecError) as exc:
-            return Outcome(planned, "failed", session.redact(str(exc)), time.monotonic() - started)
+            error = session.redact(str(exc))
         except Exception as exc:  # noqa: BLE001 - one change's surprise must not hide the others' outcomes
-            message = f"unexpected error: {exc.__class__.__name__}: {exc}"
-            return Outcome(planned, "failed", session.redact(message), time.monotonic() - started)
-        return Outcome(planned, "done", None, time.monotonic() - started)
+            error = session.redact(f"unexpected error: {exc.__class__.__name__}: {exc}")
+        else:
+            return Outcome(planned, "done", None, time.monotonic() - started)
+        wrote = writes_sent(client) > before
+        return Outcome(planned, "failed", error, time.monotonic() - started, wrote)
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        for group in levels(plan):
-            for outcome in pool.map(run, group):
-                report.outcomes.append(outcome)
-                if outcome.status != "done":
-                    failed_kinds.add(outcome.planned.change.kind)
-                if progress:
-                    progress(outcome)
-    return report
+    def done(index: int, outcome: Outcome) -> None:
+        outcomes[index] = outcome
+        if progress:
+            progress(outcome)
+
+    def skipped(index: int, cause: int) -> None:
+        if cause == index:
+            reason = "it is in a dependency cycle"
+        else:
+            failed = outcomes.get(cause)
+            reason = f"{changes[cause].title} ({changes[cause].entry.where}) failed"
+            if failed is not None and failed.error:
+                reason += f": {failed.error}"
+        outcome = Outcome(changes[index], "skipped", f"skipped because {reason}")
+        done(index, outcome)
+
+    walk(plan.execution_graph(), plan.pending_order(), run, lambda outcome: outcome.status == "done",
+         concurrency, on_done=done, on_skip=skipped)
+    order = plan.pending_order()
+    return Report([outcomes[i] for i in order if i in outcomes])

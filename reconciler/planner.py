@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
-from ansible_collections.converge.platforms.plugins.module_utils.spec import NOOP, Change, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, NOOP, Change, SpecError
 
 from .document import Desired, DocumentError, Entry
+from .graph import Graph, entry_graph
 from .platforms import kinds
 from .session import Session
 
@@ -24,6 +24,12 @@ class PlannedChange:
     entry: Entry
     change: Change
 
+    @property
+    def title(self) -> str:
+        """`kind[identity]`, as plans and reports name a resource."""
+        identity = ", ".join(f"{k}={v}" for k, v in self.change.spec.public(self.change.identity()).items())
+        return f"{self.change.kind}[{identity}]"
+
     def as_dict(self) -> dict[str, Any]:
         data = self.change.as_dict()
         data["source"] = self.entry.where
@@ -32,13 +38,47 @@ class PlannedChange:
 
 @dataclass
 class Plan:
-    """Every entry's change, in dependency order (no-ops included)."""
+    """Every entry's change (no-ops included), in file order, with the graph of their dependencies."""
 
     changes: list[PlannedChange]
+    graph: Graph = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.graph is None:
+            self.graph = plan_graph(self.changes)
 
     @property
     def pending(self) -> list[PlannedChange]:
-        return [c for c in self.changes if c.change.action != NOOP]
+        """Changes that do something, in the order apply may run them (dependencies first, deletions last)."""
+        return [self.changes[i] for i in self.pending_order()]
+
+    def pending_order(self) -> list[int]:
+        """Indexes of pending changes: writes in dependency order, then deletions, dependants first."""
+        order = self.graph.order()
+        writes = [i for i in order if self._pending(i) and self.changes[i].change.action != DELETE]
+        deletes = [i for i in reversed(order) if self._pending(i) and self.changes[i].change.action == DELETE]
+        return writes + deletes
+
+    def execution_graph(self) -> Graph:
+        """Edges between pending changes: a write waits for the writes it needs; a delete for its dependants'."""
+        result = Graph(len(self.changes))
+        for item, needs in self.graph.needs.items():
+            if not self._pending(item):
+                continue
+            deleting = self.changes[item].change.action == DELETE
+            for dependency in needs:
+                if not self._pending(dependency):
+                    continue
+                if (self.changes[dependency].change.action == DELETE) != deleting:
+                    continue
+                if deleting:
+                    result.add(dependency, item)  # the parent's delete waits for the child's
+                else:
+                    result.add(item, dependency)
+        return result
+
+    def _pending(self, index: int) -> bool:
+        return self.changes[index].change.action != NOOP
 
     def summary(self) -> dict[str, int]:
         """Counts of create / update / replace / delete and of other actions."""
@@ -48,37 +88,32 @@ class Plan:
         return result
 
     def as_dict(self) -> dict[str, Any]:
-        return {"format_version": 1, "summary": self.summary(), "changes": [c.as_dict() for c in self.pending],
-                "unchanged": len(self.changes) - len(self.pending)}
+        graph = self.execution_graph()
+        order = self.pending_order()
+        position = {index: place for place, index in enumerate(order)}
+        changes = []
+        for index in order:
+            data = self.changes[index].as_dict()
+            after = sorted(graph.needs[index], key=position.__getitem__)
+            if after:
+                data["depends_on"] = [self.changes[i].title for i in after]
+            changes.append(data)
+        return {"format_version": 1, "summary": self.summary(), "changes": changes,
+                "unchanged": len(self.changes) - len(changes)}
 
 
-def kind_order() -> list[str]:
-    """Kinds sorted so that each comes after the kinds it depends on."""
+def plan_graph(changes: list[PlannedChange]) -> Graph:
+    """The dependency graph of planned entries (references and kind prerequisites)."""
     known = kinds()
-    ordered: list[str] = []
-    visiting: set[str] = set()
-
-    def visit(kind: str) -> None:
-        if kind in ordered or kind in visiting:
-            return
-        visiting.add(kind)
-        for dependency in known[kind].depends_on:
-            if dependency in known:
-                visit(dependency)
-        visiting.discard(kind)
-        ordered.append(kind)
-
-    for kind in known:
-        visit(kind)
-    return ordered
+    return entry_graph([c.entry for c in changes], known, lambda entry: known[entry.kind].normalize(entry.data))
 
 
-def make_plan(desired: Desired, session: Session) -> Plan:
+def make_plan(desired: Desired, session: Session, concurrency: int | None = None) -> Plan:
     """Read every kind's live objects (concurrently, through list endpoints) and plan each entry."""
     known = kinds()
     grouped = desired.by_kind()
-    concurrency = desired.settings.get("concurrency", 8)
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(grouped) or 1))) as pool:
+    workers = concurrency or desired.settings.get("concurrency", 8)
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(grouped) or 1))) as pool:
         futures = {}
         for kind, entries in grouped.items():
             spec = known[kind]
@@ -87,23 +122,17 @@ def make_plan(desired: Desired, session: Session) -> Plan:
         lives = {}
         for kind, future in futures.items():
             try:
-                lives[kind] = future.result()
+                lives[kind] = dict(zip((id(e) for e in grouped[kind]), future.result(), strict=True))
             except SpecError as exc:
                 raise DocumentError([f"{grouped[kind][0].where}: {kind}: {exc}"])
     changes = []
     problems = []
-    for kind in kind_order():
-        spec = known[kind]
-        for entry, live in zip(grouped.get(kind, []), lives.get(kind, []), strict=True):
-            try:
-                changes.append(PlannedChange(entry, spec.plan(spec.normalize(entry.data), live)))
-            except SpecError as exc:
-                problems.append(f"{entry.where}: {kind}: {exc}")
+    for entry in desired.entries:
+        spec = known[entry.kind]
+        try:
+            changes.append(PlannedChange(entry, spec.plan(spec.normalize(entry.data), lives[entry.kind][id(entry)])))
+        except SpecError as exc:
+            problems.append(f"{entry.where}: {entry.kind}: {exc}")
     if problems:
         raise DocumentError(problems)
     return Plan(changes)
-
-
-def plan_errors() -> tuple[type[Exception], ...]:
-    """Exceptions that mean the plan could not be made (reported, never a traceback)."""
-    return (DocumentError, ApiError, SpecError)

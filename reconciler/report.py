@@ -46,6 +46,8 @@ def plan_text(plan: Plan) -> str:
     for change in data["changes"]:
         symbol = SYMBOLS.get(change["action"], "!")
         lines.append(f"  {symbol} {_title(change)}: {change['action']}   ({change['source']})")
+        if change.get("depends_on"):
+            lines.append(f"      after: {', '.join(change['depends_on'])}")
         lines.extend(_field_lines(change))
         if change.get("note"):
             lines.append(f"      note: {change['note']}")
@@ -58,10 +60,11 @@ def plan_markdown(plan: Plan) -> str:
     data = plan.as_dict()
     if not data["changes"]:
         return f"**No changes.** {data['unchanged']} resources match the desired state."
-    lines = ["| action | resource | changes | source |", "|---|---|---|---|"]
+    lines = ["| action | resource | changes | after | source |", "|---|---|---|---|---|"]
     for change in data["changes"]:
         fields = "<br>".join(line.strip().replace("|", "\\|") for line in _field_lines(change))
-        lines.append(f"| {change['action']} | `{_title(change)}` | {fields} | {change['source']} |")
+        after = "<br>".join(f"`{title}`" for title in change.get("depends_on") or [])
+        lines.append(f"| {change['action']} | `{_title(change)}` | {fields} | {after} | {change['source']} |")
     lines.append("")
     lines.append(f"**{summary_line(data['summary'])}** {data['unchanged']} unchanged.")
     return "\n".join(lines)
@@ -80,6 +83,8 @@ def outcome_line(outcome: Outcome) -> str:
     text = f"  {outcome.status:7} {change['action']:8} {_title(change)} ({outcome.seconds:.2f}s)"
     if outcome.error:
         text += f"\n          {outcome.error}"
+    if outcome.status == "failed" and outcome.wrote:
+        text += "\n          (it wrote to the platform before it failed: the resource changed)"
     return text
 
 

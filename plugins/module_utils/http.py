@@ -168,6 +168,7 @@ class HttpSession:
         #: sends of writes (plain or keyed): a failure after one of them may have changed something
         self.write_count = 0
         self._count_lock = threading.Lock()
+        self._thread = threading.local()
         self.session = requests.Session()
         # retries are the policy's alone; urllib3 sends each request once
         adapter = HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=32)
@@ -200,10 +201,16 @@ class HttpSession:
                 self.request_count += 1
                 if operation in (WRITE, KEYED_WRITE):
                     self.write_count += 1
+                    self._thread.writes = self.thread_write_count + 1
             return self._send_once(method, path, params, json, data, headers, timeout)
 
         response, _attempts = self.policy.run(send, self.lost_answer, safe=operation in RETRY_SAFE)
         return response
+
+    @property
+    def thread_write_count(self):
+        """Writes sent by the calling thread: what one change, run in one thread, has written."""
+        return getattr(self._thread, "writes", 0)
 
     def lost_answer(self, response):
         """Whether a response is a lost answer (a transient status that is not the platform's own) rather than one."""

@@ -126,6 +126,25 @@ class Field:
         return entry
 
 
+class Reference:
+    """One desired entry naming another: `option` (a path such as `steps[0].name`) names `name` of `kind`.
+
+    A `required` reference must exist in the desired state (or be declared under `existing:`); an
+    optional one only orders the two entries when both are desired.
+    """
+
+    __slots__ = ("option", "kind", "name", "required")
+
+    def __init__(self, option, kind, name, required=True):
+        self.option = option
+        self.kind = kind
+        self.name = name
+        self.required = required
+
+    def __repr__(self):
+        return "Reference(%r, %r, %r, required=%r)" % (self.option, self.kind, self.name, self.required)
+
+
 class Change:
     """What it takes to bring one resource to its desired state."""
 
@@ -182,7 +201,8 @@ class ResourceSpec:
     fields = {}
     identity = ()
     states = ("present", "absent")
-    depends_on = ()
+    #: the field by which other entries name an entry of this kind
+    reference_key = "name"
     # spec supports `wait` / `wait_timeout`
     waits = False
     #: reconciler manages this kind (module-only kinds are actions or reads)
@@ -262,6 +282,23 @@ class ResourceSpec:
         `related` maps a kind to its desired entries by name (normalized), so the reconciler can check
         offline, before any request, what a module can only check against live objects.
         """
+
+    def references(self, desired):
+        """The entries `desired` names (Reference per name), from each field's `reference`.
+
+        A string field names one entry; a list of strings names one per item. Kinds whose
+        references sit deeper (a mapping's values, a list of mappings) extend this.
+        """
+        for name, field in self.fields.items():
+            value = desired.get(name)
+            if not field.reference or value is None:
+                continue
+            if isinstance(value, str):
+                yield Reference(name, field.reference, value)
+            elif isinstance(value, list):
+                for index, item in enumerate(value):
+                    if isinstance(item, str):
+                        yield Reference("%s[%d]" % (name, index), field.reference, item)
 
     def identity_of(self, data):
         return tuple(data.get(name) for name in self.identity)

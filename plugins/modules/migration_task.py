@@ -38,7 +38,8 @@ options:
     required: true
   source_host:
     description:
-    - 'Name of the source: a Packer host, or a VM of a vSphere platform. Required to create the task.'
+    - 'Name of the source: a Packer host, or a VM of a vSphere platform (for the reconciler, name such a VM under
+      C(existing.migration_source_host)). Required to create the task.'
     type: str
   cloud:
     description:

@@ -109,7 +109,7 @@ def test_plan_json_and_out_file_show_only_changed_fields(zstack, tmp_path):
 def test_markdown_plan_for_pull_requests(zstack, tmp_path):
     path = desired_file(tmp_path, zstack.url, TAGS)
     plan = run_cli(["reconciler", "plan", "--format", "markdown", path], env=ENV)
-    assert plan.stdout.startswith("| action | resource | changes | source |")
+    assert plan.stdout.startswith("| action | resource | changes | after | source |")
     assert "**Plan: 5 to create" in plan.stdout
 
 

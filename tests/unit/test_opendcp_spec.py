@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -98,8 +99,8 @@ def plan(spec, live=None, **options):
 
 
 # --- registry, options, docs --------------------------------------------------------------------------
-def test_the_reconciler_knows_every_kind_in_dependency_order():
-    from reconciler.planner import kind_order
+def test_the_reconciler_knows_every_kind_and_orders_entries_by_their_references():
+    from reconciler.graph import entry_graph
     from reconciler.platforms import platform
 
     opendcp = platform("opendcp")
@@ -108,12 +109,24 @@ def test_the_reconciler_knows_every_kind_in_dependency_order():
         "opendcp_remote_step", "opendcp_action", "opendcp_actimpl"]
     assert SPECS[-1].kind == "opendcp_flow" and SPECS[-1].reconcilable is False
     assert opendcp.connection_argument_spec is CONNECTION_ARGUMENT_SPEC
-    order = [kind for kind in kind_order() if kind.startswith("opendcp_")]
+    entries = [
+        ("opendcp_pool_nodes", {"pool": "p", "nodes": ["127.0.0.5"]}),
+        ("opendcp_pool", {"name": "p", "service": "s", "tasks": {"expand": "t", "shrink": 3}}),
+        ("opendcp_task_template", {"name": "t", "steps": [{"name": "create_vm"}, {"name": "rs"}]}),
+        ("opendcp_remote_step", {"name": "rs", "actions": ["a"]}),
+        ("opendcp_actimpl", {"action": "a", "template": {}}),
+        ("opendcp_action", {"name": "a"}),
+        ("opendcp_service", {"name": "s", "cluster": "c"}),
+        ("opendcp_cluster", {"name": "c"}),
+    ]
+    specs = {spec.kind: spec for spec in SPECS}
+    items = [SimpleNamespace(kind=kind, data=data) for kind, data in entries]
+    order = [items[i].kind for i in entry_graph(items, specs, lambda e: e.data).order()]
     for before, after in [("opendcp_cluster", "opendcp_service"), ("opendcp_service", "opendcp_pool"),
                           ("opendcp_action", "opendcp_actimpl"), ("opendcp_actimpl", "opendcp_remote_step"),
                           ("opendcp_remote_step", "opendcp_task_template"), ("opendcp_task_template", "opendcp_pool"),
                           ("opendcp_pool", "opendcp_pool_nodes")]:
-        assert order.index(before) < order.index(after)
+        assert order.index(before) < order.index(after), (before, after, order)
 
 
 def test_references_by_name_and_names_that_force_a_replacement():

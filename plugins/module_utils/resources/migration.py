@@ -349,7 +349,6 @@ class TransportServerSpec(RefreshableSpec):
     result_key = "transport_server"
     description = "Manage the Transport servers of the migration platform."
     identity = ("name",)
-    depends_on = ("migration_cloud_connection",)
     label = "transport server"
     fields = {
         "name": Field("str", "Name of the server; it identifies the server.", required=True),
@@ -431,7 +430,6 @@ class SourceHostSpec(RefreshableSpec):
     result_key = "source_host"
     description = "Manage the Packer source hosts of the migration platform."
     identity = ("name",)
-    depends_on = ("migration_transport_server",)
     label = "source host"
     fields = {
         "name": Field("str", "Name of the host (up to 32 characters); it identifies the host.", required=True),
@@ -504,7 +502,6 @@ class VspherePlatformSpec(RefreshableSpec):
     result_key = "vsphere_platform"
     description = "Manage the vSphere platforms of the migration platform."
     identity = ("name",)
-    depends_on = ("migration_transport_server",)
     label = "vSphere platform"
     fields = {
         "name": Field("str", "Name of the vSphere platform; it identifies it.", required=True),
@@ -671,17 +668,18 @@ class TaskSpec(ResourceSpec):
 
     kind = "migration_task"
     platform = "migration"
+    # a new task takes a license credit, and a vSphere VM is a source only once its platform is added
+    prerequisites = ("migration_license", "migration_vsphere_platform")
     result_key = "task"
     description = "Create, change, resume, complete and delete migration tasks."
     identity = ("name",)
     states = ("present", "absent", "running", "completed")
-    depends_on = ("migration_source_host", "migration_transport_server", "migration_cloud_connection",
-                  "migration_vsphere_platform")
     waits = True
     fields = {
         "name": Field("str", "Name of the task; it identifies the task.", required=True),
-        "source_host": Field("str", "Name of the source: a Packer host, or a VM of a vSphere platform. Required to "
-                                    "create the task.", reference=None, updatable=False),
+        "source_host": Field("str", "Name of the source: a Packer host, or a VM of a vSphere platform (for the "
+                                    "reconciler, name such a VM under C(existing.migration_source_host)). Required "
+                                    "to create the task.", reference="migration_source_host", updatable=False),
         "cloud": Field("str", "Name of the cloud connection to migrate into. Required to create the task.",
                        reference="migration_cloud_connection", updatable=False),
         "target_transport_server": Field("str", "Name of the C(Cloud) transport server that receives the data. "

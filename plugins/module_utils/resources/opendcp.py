@@ -35,6 +35,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     UPDATE,
     Change,
     Field,
+    Reference,
     ResourceSpec,
     SpecError,
     wait_for_value,
@@ -198,7 +199,6 @@ class ServiceSpec(OpenDcpSpec):
     result_key = "service"
     label = "service"
     description = "Manage OpenDCP services."
-    depends_on = ("opendcp_cluster",)
     fields = {
         "name": name_field("service"),
         "cluster": Field("str", "Name of the cluster the service belongs to. Required with C(state=present).",
@@ -281,7 +281,6 @@ class PoolSpec(OpenDcpSpec):
     result_key = "pool"
     label = "pool"
     description = "Manage OpenDCP service pools and their size."
-    depends_on = ("opendcp_service", "opendcp_task_template")
     waits = True
     fields = {
         "name": name_field("pool"),
@@ -295,6 +294,14 @@ class PoolSpec(OpenDcpSpec):
         "size": Field("int", "Number of nodes the pool should have, reached through expand and shrink flows."),
         "id": id_field("pool"),
     }
+
+    def references(self, desired):
+        """The service, and each task template named (by name, not id) in `tasks`."""
+        for reference in OpenDcpSpec.references(self, desired):
+            yield reference
+        for operation, template in sorted((desired.get("tasks") or {}).items()):
+            if isinstance(template, str):
+                yield Reference("tasks.%s" % operation, "opendcp_task_template", template)
 
     def check(self, desired):
         OpenDcpSpec.check(self, desired)
@@ -523,7 +530,6 @@ class PoolNodesSpec(OpenDcpSpec):
     label = "pool"
     description = "Add hosts to, or remove them from, an OpenDCP pool."
     identity = ("pool",)
-    depends_on = ("opendcp_pool",)
     fields = {
         "pool": Field("str", "Name of the pool.", required=True, reference="opendcp_pool"),
         "nodes": Field("list", "IP addresses of the hosts.", elements="str", required=True),
@@ -594,6 +600,8 @@ class PoolNodesSpec(OpenDcpSpec):
 
 # --- task templates ------------------------------------------------------------------------------
 STEP_KEYS = ("name", "param_values", "retry")
+#: steps every OpenDCP server has; any other step name is a remote step
+BUILT_IN_STEPS = ("create_vm", "return_vm", "register", "unregister")
 RETRY_KEYS = ("retry_times", "ignore_error")
 
 
@@ -643,7 +651,6 @@ class TaskTemplateSpec(OpenDcpSpec):
     result_key = "task_template"
     label = "task template"
     description = "Manage OpenDCP task templates."
-    depends_on = ("opendcp_remote_step",)
     fields = {
         "name": name_field("task template", unique=True),
         "desc": Field("str", "Description of the template."),
@@ -652,6 +659,13 @@ class TaskTemplateSpec(OpenDcpSpec):
                        elements="dict"),
         "id": id_field("task template"),
     }
+
+    def references(self, desired):
+        """The remote step each step names, unless it is one of OpenDCP's built-in steps."""
+        for index, step in enumerate(desired.get("steps") or []):
+            name = step.get("name") if isinstance(step, dict) else None
+            if isinstance(name, str) and name not in BUILT_IN_STEPS:
+                yield Reference("steps[%d].name" % index, "opendcp_remote_step", name)
 
     def check(self, desired):
         OpenDcpSpec.check(self, desired)
@@ -710,14 +724,21 @@ class RemoteStepSpec(OpenDcpSpec):
     result_key = "remote_step"
     label = "remote step"
     description = "Manage OpenDCP remote steps."
-    # a step runs its actions' implementations: they must exist before a flow runs it
-    depends_on = ("opendcp_action", "opendcp_actimpl")
     fields = {
         "name": name_field("remote step", unique=True),
         "desc": Field("str", "Description of the step."),
-        "actions": Field("list", "Names of the remote actions the step runs, in order.", elements="str"),
+        "actions": Field("list", "Names of the remote actions the step runs, in order.", elements="str",
+                         reference="opendcp_action"),
         "id": id_field("remote step"),
     }
+
+    def references(self, desired):
+        """Its actions, and (to order them first when they are desired) their implementations."""
+        actions = list(OpenDcpSpec.references(self, desired))
+        for reference in actions:
+            yield reference
+        for reference in actions:
+            yield Reference(reference.option, "opendcp_actimpl", reference.name, required=False)
 
     def check(self, desired):
         OpenDcpSpec.check(self, desired)
@@ -815,11 +836,12 @@ class ActImplSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_actimpl"
+    # an implementation is named by its action
+    reference_key = "action"
     result_key = "actimpl"
     label = "action implementation"
     description = "Manage the implementations (Ansible task templates) of OpenDCP remote actions."
     identity = ("action",)
-    depends_on = ("opendcp_action",)
     fields = {
         "action": Field("str", "Name of the remote action this implements; it identifies the implementation.",
                         required=True, reference="opendcp_action"),
@@ -924,9 +946,10 @@ class FlowSpec(OpenDcpSpec):
     fields = {
         "name": Field("str", "Name of the flow (its C(task_name)); the newest flow of this name is the one managed.",
                       required=True),
-        "template": Field("str", "Name of the task template to run, to create the flow.", compare=False),
+        "template": Field("str", "Name of the task template to run, to create the flow.", compare=False,
+                          reference="opendcp_task_template"),
         "pool": Field("str", "Run on every node of the pool of this name, to create the flow. Mutually exclusive "
-                             "with I(nodes).", compare=False),
+                             "with I(nodes).", compare=False, reference="opendcp_pool"),
         "nodes": Field("list", "IPs of the pool nodes to run on, to create the flow.", elements="str", compare=False),
         "max_ratio": Field("int", "Percentage of the nodes run at a time, 1 to 100.", default=100, compare=False),
         "max_num": Field("int", "At most this many nodes at a time; 0 for no limit.", default=0, compare=False),
