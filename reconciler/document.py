@@ -7,6 +7,7 @@ writes a platform.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
@@ -25,7 +26,7 @@ from pydantic import (
     create_model,
 )
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .platforms import PLATFORM_NAMES, kinds, platform
 
@@ -136,6 +137,8 @@ def _secret_value(value: Any) -> Any:
         return value
     if isinstance(value, dict) and len(value) == 1 and isinstance(next(iter(value.values())), str) \
             and next(iter(value)) in ("env", "file"):
+        if not next(iter(value.values())).strip():
+            raise ValueError(f"{next(iter(value))}: must name a variable or a file, not be empty")
         return value
     raise ValueError("must be a string, {env: NAME} or {file: PATH}")
 
@@ -151,14 +154,31 @@ class Settings(BaseModel):
     concurrency: StrictInt = DEFAULT_CONCURRENCY
 
 
-def _field_type(spec_field) -> Any:
+_JSON_TYPES = {"str": "string", "path": "string", "int": "integer", "float": "number", "bool": "boolean",
+               "dict": "object", "list": "array"}
+
+
+def _json_schema(spec_field) -> dict[str, Any]:
+    """The JSON schema of a field, for editors; values are checked by the one validator, not by pydantic."""
     if spec_field.choices:
-        base: Any = Literal[tuple(spec_field.choices)]
-    elif spec_field.type == "list":
-        base = list[_TYPES.get(spec_field.elements or "raw", Any)]
-    else:
-        base = _TYPES[spec_field.type]
-    return Optional[base]
+        return {"enum": list(spec_field.choices)}
+    schema: dict[str, Any] = {}
+    if spec_field.type in _JSON_TYPES:
+        schema["type"] = _JSON_TYPES[spec_field.type]
+    if spec_field.type == "list" and spec_field.elements in _JSON_TYPES:
+        schema["items"] = {"type": _JSON_TYPES[spec_field.elements]}
+    for key, value in (("minimum", spec_field.min), ("maximum", spec_field.max), ("pattern", spec_field.pattern)):
+        if value is not None:
+            schema[key] = value
+    if spec_field.format:
+        schema["format"] = spec_field.format
+    if spec_field.description:
+        schema["description"] = spec_field.description
+    return schema
+
+
+def _field_type(spec_field) -> Any:
+    return Optional[Annotated[Any, WithJsonSchema(_json_schema(spec_field))]]
 
 
 def entry_model(spec) -> type[BaseModel]:
@@ -167,10 +187,10 @@ def entry_model(spec) -> type[BaseModel]:
     for name, spec_field in spec.fields.items():
         fields[name] = (_field_type(spec_field), ... if spec_field.required else None)
     if spec.states:
-        fields["state"] = (Optional[Literal[tuple(spec.states)]], None)
+        fields["state"] = (Optional[Annotated[Any, WithJsonSchema({"enum": list(spec.states)})]], None)
     if spec.waits:
-        fields["wait"] = (Optional[StrictBool], None)
-        fields["wait_timeout"] = (Optional[StrictInt], None)
+        fields["wait"] = (Optional[Annotated[Any, WithJsonSchema({"type": "boolean"})]], None)
+        fields["wait_timeout"] = (Optional[Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 1})]], None)
     return create_model(f"{spec.kind}_entry", __config__=ConfigDict(extra="forbid"), **fields)
 
 
@@ -215,11 +235,19 @@ def _line(node: Any, key: Any = None) -> int:
         return 1
 
 
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
+class RecursiveAlias(ValueError):
+    """A YAML alias that contains itself (`&a [*a]`): no value can be made of it."""
+
+
+def _plain(node: Any, _inside: tuple = ()) -> Any:
+    """Plain dicts and lists of a ruamel node; a node inside itself raises RecursiveAlias."""
+    if isinstance(node, (dict, list)):
+        if any(node is outer for outer in _inside):
+            raise RecursiveAlias("a YAML alias refers to a node that contains it")
+        inside = _inside + (node,)
+        if isinstance(node, dict):
+            return {str(k): _plain(v, inside) for k, v in node.items()}
+        return [_plain(v, inside) for v in node]
     return node
 
 
@@ -255,14 +283,30 @@ def _read_yaml(path: str) -> Any:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
-        with open(path, encoding="utf-8") as handle:
-            return yaml.load(handle)
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
         raise DocumentError([f"{path}:1: cannot read: {exc.strerror}"])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DocumentError([f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x})"])
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise DocumentError([f"{path}:{line}: a NUL byte is not allowed"])
+    try:
+        root = yaml.load(text)
+        _plain(root)
+        return root
+    except RecursiveAlias as exc:
+        raise DocumentError([f"{path}:1: {exc}"])
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         raise DocumentError([f"{path}:{line}: invalid YAML: {exc.problem or exc.context}"])
+    except YAMLError as exc:
+        raise DocumentError([f"{path}:1: invalid YAML: {exc}"])
 
 
 def load(paths: list[str]) -> Desired:
@@ -346,6 +390,10 @@ def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any) -> list[st
             problems.extend(_pydantic_problems(exc, path, data, f"endpoints.{name}"))
             continue
         plain = _plain(data) or {}
+        if plain.get("embedded") and plain.get("url"):
+            problems.append(f"{path}:{line}: endpoints.{name}: embedded and url are mutually exclusive (embedded "
+                            f"starts an emulator with a URL of its own)")
+            continue
         if not plain.get("embedded") and not plain.get("url"):
             problems.append(f"{path}:{line}: endpoints.{name}: url is required unless embedded is true")
             continue
@@ -399,21 +447,25 @@ def _load_resources(path: str, node: Any, entries: list, root: Any) -> list[str]
             except ValidationError as exc:
                 problems.extend(_pydantic_problems(exc, path, item, where))
                 continue
-            problems.extend(_spec_problems(known[kind], _plain(item), path, item, where))
-            entries.append(Entry(kind, _plain(item), path, _line(item) if _line(item) > 1 else item_line))
+            data, spec_problems = _validated(known[kind], _plain(item), path, item, where)
+            problems.extend(spec_problems)
+            if not spec_problems:
+                entries.append(Entry(kind, data, path, _line(item) if _line(item) > 1 else item_line))
     return problems
 
 
-def _spec_problems(spec, data: dict, path: str, node: Any, where: str) -> list[str]:
+def _validated(spec, data: dict, path: str, node: Any, where: str) -> tuple[dict, list[str]]:
+    """An entry checked by the one validator (the modules' own): its values converted, or its problem."""
     from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
     try:
-        spec.validate(spec.normalize(data))
+        converted = spec.validate(spec.normalize(data))
     except SpecError as exc:
-        line = _line(node, exc.option) if exc.option in node else _line(node)
+        key = re.split(r"[\[.]", exc.option)[0] if exc.option else None
+        line = _line(node, key) if key in node else _line(node)
         option = f".{exc.option}" if exc.option else ""
-        return [f"{path}:{line}: {where}{option}: {exc.message}"]
-    return []
+        return data, [f"{path}:{line}: {where}{option}: {exc.message}"]
+    return {key: converted.get(key, value) for key, value in data.items()}, []
 
 
 def _check_entries(entries: list[Entry], existing: dict[str, set]) -> list[str]:

@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
@@ -56,24 +56,52 @@ def _close(client):
         close()
 
 
+def _writes(client):
+    """Writes a client has sent so far: a failure after one of them changed something."""
+    return getattr(getattr(client, "http", None), "write_count", 0)
+
+
 def _fail(module, exc, client=None, **extra):
-    """fail_json with the error text (already redacted by the HTTP layer) and its status/code."""
+    """fail_json with the error text (already redacted by the HTTP layer), its status/code, and `changed`.
+
+    A run that wrote before it failed says `changed: true`: the platform is no longer as it was.
+    """
     if isinstance(exc, ApiError):
         extra.setdefault("status", exc.status)
         if exc.code is not None:
             extra.setdefault("code", exc.code)
+    extra.setdefault("changed", _writes(client) > 0)
     if client is not None:
         _close(client)
     module.fail_json(msg=str(exc), **extra)
 
 
-def _fail_unexpected(module, exc, client):
+def _fail_unexpected(module, exc, client, **extra):
     """Fail with the error's text; the traceback goes to `exception`, which Ansible shows only at -vvv."""
     redact = getattr(getattr(client, "http", None), "redact", None) or Redactor()
+    extra.setdefault("changed", _writes(client) > 0)
     if client is not None:
         _close(client)
     module.fail_json(msg="unexpected error: %s: %s" % (exc.__class__.__name__, redact(str(exc))),
-                     exception=redact(traceback.format_exc()))
+                     exception=redact(traceback.format_exc()), **extra)
+
+
+def _given_options(module, spec):
+    """The module's options, with the values ansible-core turned into text put back as they were given.
+
+    AnsibleModule turns a list given for a string option into `"['a', 'b']"`; the one validator
+    refuses such a value, so it must see what the task said.
+    """
+    options = dict(module.params)
+    try:
+        raw = _load_params() or {}
+    except Exception:  # parameters not from a controller (a test harness): nothing to restore
+        raw = {}
+    for name, field in spec.fields.items():
+        value = raw.get(name)
+        if field.type in ("str", "path") and isinstance(value, (list, dict, bool)):
+            options[name] = value
+    return options
 
 
 def run_spec_module(spec, connection, argument_spec_extra=None, **module_kwargs):
@@ -83,10 +111,10 @@ def run_spec_module(spec, connection, argument_spec_extra=None, **module_kwargs)
     argument_spec.update(argument_spec_extra or {})
     module = _new_module(argument_spec, **module_kwargs)
 
-    desired = spec.normalize(module.params)
     client = None
+    change = None
     try:
-        spec.validate(desired)
+        desired = spec.validate(spec.normalize(_given_options(module, spec)))
         client = connection.client(module.params)
         live = spec.read(client, desired)
         change = spec.plan(desired, live)
@@ -98,9 +126,9 @@ def run_spec_module(spec, connection, argument_spec_extra=None, **module_kwargs)
         else:
             resource = spec.predict(change) if change.changed else spec.public(live)
     except (SpecError, ApiError) as exc:
-        _fail(module, exc, client)
+        _fail(module, exc, client, **_partial(change, client))
     except Exception as exc:  # a platform answering what no document describes: a message, not a traceback
-        _fail_unexpected(module, exc, client)
+        _fail_unexpected(module, exc, client, **_partial(change, client))
     _close(client)
 
     result = {"changed": change.changed, "action": change.action, spec.result_key: resource}
@@ -109,6 +137,13 @@ def run_spec_module(spec, connection, argument_spec_extra=None, **module_kwargs)
     if module._diff and change.changed:
         result["diff"] = change.diff()
     module.exit_json(**result)
+
+
+def _partial(change, client):
+    """What a failed run had set out to do, when it wrote something: the action and its diff."""
+    if change is None or not _writes(client):
+        return {}
+    return {"action": change.action, "diff": change.diff()}
 
 
 def run_info_module(argument_spec, connection, gather, **module_kwargs):

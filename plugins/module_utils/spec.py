@@ -28,16 +28,6 @@ SECRET_MASK = "(sensitive value)"
 LOST_ANSWER_STATUSES = (502, 503, 504)
 DEFAULT_WAIT_TIMEOUT = 600
 
-_PY_TYPES = {
-    "str": (str,),
-    "int": (int,),
-    "float": (int, float),
-    "bool": (bool,),
-    "list": (list,),
-    "dict": (dict,),
-    "path": (str,),
-    "raw": (object,),
-}
 
 
 def answer_lost(exc):
@@ -85,7 +75,7 @@ class Field:
 
     def __init__(self, type="str", description="", required=False, default=None, choices=None, elements=None,
                  secret=False, compare=True, aliases=None, reference=None, options=None, updatable=True,
-                 version_added=None):
+                 version_added=None, min=None, max=None, format=None, pattern=None):
         self.type = type
         self.description = description
         self.required = required
@@ -102,6 +92,11 @@ class Field:
         # a changed value of a field that cannot be updated forces a replacement
         self.updatable = updatable
         self.version_added = version_added
+        # constraints checked by validate.check_options (for a list, on each item)
+        self.min = min
+        self.max = max
+        self.format = format
+        self.pattern = pattern
 
     def argument_spec(self):
         """This field as an entry of AnsibleModule's argument_spec."""
@@ -215,6 +210,8 @@ class ResourceSpec:
     keyed_writes = False
     #: a replace creates the new object before deleting the old one (the platform allows both at once)
     create_before_delete = False
+    #: groups of options of which at most one may be given
+    mutually_exclusive = ()
     #: kinds every entry of this kind needs on the same endpoint, beyond its references (the license of a task)
     prerequisites = ()
 
@@ -257,21 +254,13 @@ class ResourceSpec:
         return result
 
     def validate(self, desired):
-        """Check types, choices and kind rules; raise SpecError naming the option."""
-        for name, field in self.fields.items():
-            value = desired.get(name)
-            if value is None:
-                if field.required:
-                    raise SpecError(name, "is required")
-                continue
-            if not isinstance(value, _PY_TYPES[field.type]) or (field.type == "int" and isinstance(value, bool)):
-                raise SpecError(name, "must be of type %s, got %s" % (field.type, type(value).__name__))
-            if field.choices and value not in field.choices:
-                raise SpecError(name, "must be one of %s, got %r" % (", ".join(map(str, field.choices)), value))
+        """Check the options the one way (validate.check_options); return them converted to their types."""
+        from ansible_collections.converge.platforms.plugins.module_utils.validate import check_options
+
         state = desired.get("state")
         if self.states and state is not None and state not in self.states:
             raise SpecError("state", "must be one of %s, got %r" % (", ".join(self.states), state))
-        self.check(desired)
+        return check_options(self, desired)
 
     def check(self, desired):
         """Kind-specific rules beyond types (override); raise SpecError."""

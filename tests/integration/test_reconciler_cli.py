@@ -122,7 +122,7 @@ def test_validate_reports_file_line_reason_and_touches_nothing(zstack, tmp_path)
             colour: blue
           - resource_uuid: {VM}
             resource_type: VmInstanceVO
-            tag: 42
+            tag: [42]
           - resource_uuid: {VM}
             resource_type: VmInstanceVO
             tag: "ha::NeverStop"
@@ -134,7 +134,7 @@ def test_validate_reports_file_line_reason_and_touches_nothing(zstack, tmp_path)
         assert result.returncode == 1
         assert result.stderr.splitlines() == [
             f"{path}:12: resources.zstack_system_tag[0].colour: unknown key 'colour'",
-            f"{path}:15: resources.zstack_system_tag[1].tag: Input should be a valid string",
+            f"{path}:15: resources.zstack_system_tag[1].tag: must be a string, got a list [42]",
             f"{path}:19: resources.zstack_system_tag[3].resource_uuid: is required",
             f"{path}:20: resources: unknown kind 'zstack_gadget' (known: {', '.join(sorted(kinds()))})",
         ]

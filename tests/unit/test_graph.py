@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec
+
 from reconciler import document, executor, planner
 from reconciler.document import Entry
 from reconciler.graph import Graph

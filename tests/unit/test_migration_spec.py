@@ -293,7 +293,9 @@ def test_the_create_body_uses_the_prepare_names():
 
 
 # --- license and password ------------------------------------------------------------------------------
-LIVE_LICENSE = {"id": "L1", "credits": 100, "used": 2, "expire_time": "2999-01-01T00:00:00+00:00"}
+L1 = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+L2 = "6fa459ea-ee8a-3ca4-894e-db77e160355e"
+LIVE_LICENSE = {"id": L1, "credits": 100, "used": 2, "expire_time": "2999-01-01T00:00:00+00:00"}
 
 
 def test_license_plans():
@@ -301,9 +303,9 @@ def test_license_plans():
     key = dict(activation_key="KEY-0001-0002")
     assert spec.plan(desired(spec, **key), None).action == CREATE
     assert spec.plan(desired(spec, **key), LIVE_LICENSE).action == NOOP
-    assert spec.plan(desired(spec, license_id="L1", **key), LIVE_LICENSE).action == NOOP
-    change = spec.plan(desired(spec, license_id="L2", **key), LIVE_LICENSE)
-    assert change.action == UPDATE and change.diff() == {"before": {"license_id": "L1"}, "after": {"license_id": "L2"}}
+    assert spec.plan(desired(spec, license_id=L1, **key), LIVE_LICENSE).action == NOOP
+    change = spec.plan(desired(spec, license_id=L2, **key), LIVE_LICENSE)
+    assert change.action == UPDATE and change.diff() == {"before": {"license_id": L1}, "after": {"license_id": L2}}
     old = dict(LIVE_LICENSE, expire_time="2020-01-10T16:10:10+08:00")
     assert spec.plan(desired(spec, **key), old).note == "the installed license has expired"
     assert spec.plan(desired(spec, state="absent"), LIVE_LICENSE).action == DELETE

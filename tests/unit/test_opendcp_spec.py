@@ -164,11 +164,11 @@ def test_the_action_group_lists_every_module():
 @pytest.mark.parametrize(("spec", "options", "option", "message"), [
     (ClusterSpec(), {"name": " "}, "name", "must not be empty"),
     (ServiceSpec(), {"name": "fe", "cluster": "web"}, "docker_image", "is required"),
-    (PoolSpec(), {"name": "p", "service": "fe", "size": -1}, "size", "must not be negative"),
+    (PoolSpec(), {"name": "p", "service": "fe", "size": -1}, "size", "must be at least 0, got -1"),
     (PoolSpec(), {"name": "p", "service": "fe", "tasks": {"grow": "t"}}, "tasks", "unknown pool operation 'grow'"),
     (PoolSpec(), {"name": "p", "service": "fe", "tasks": {"expand": True}}, "tasks", "must be a task template"),
     (PoolSpec(), {"name": "p", "service": "fe", "wait_timeout": 0}, "wait_timeout", "must be positive"),
-    (PoolNodesSpec(), {"pool": "p", "nodes": ["127.0.0.5,127.0.0.6"]}, "nodes", "is not an IP address"),
+    (PoolNodesSpec(), {"pool": "p", "nodes": ["127.0.0.5,127.0.0.6"]}, "nodes[0]", "must be an IP address"),
     (TaskTemplateSpec(), {"name": "t", "steps": [{"param_values": {}}]}, "steps", "steps[0]: name is required"),
     (TaskTemplateSpec(), {"name": "t", "steps": [{"name": "s", "retries": 1}]}, "steps", "unknown key(s) retries"),
     (TaskTemplateSpec(), {"name": "t", "steps": [{"name": "s", "retry": {"retry_times": -1}}]}, "steps",
@@ -449,8 +449,9 @@ def flow(state, stat=(0, 0, 0, 0, 0), **extra):
 
 @pytest.mark.parametrize(("options", "option", "message"), [
     ({"pool": "p", "nodes": ["127.0.0.1"]}, "pool", "mutually exclusive"),
-    ({"max_ratio": 0}, "max_ratio", "between 1 and 100"),
-    ({"max_num": -1}, "max_num", "must not be negative"),
+    ({"max_ratio": 0}, "max_ratio", "must be at least 1, got 0"),
+    ({"max_ratio": 101}, "max_ratio", "must be at most 100, got 101"),
+    ({"max_num": -1}, "max_num", "must be at least 0, got -1"),
     ({"nodes": ["127.0.0.1"]}, "template", "is required to create flow 'rollout'"),
     ({"template": "t"}, "nodes", "one of nodes or pool is required"),
     ({"state": "paused"}, "name", "no OpenDCP flow named 'rollout'"),

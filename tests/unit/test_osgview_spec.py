@@ -104,12 +104,12 @@ def test_spec_is_the_reconcilers_osgview_kind(spec):
     ({"marker": ""}, "marker"),
     ({"gnuuid": " "}, "gnuuid"),
     ({"server_ids": [S1]}, "server_ids"),
-    ({"gnuuid": GNUUID, "server_ids": [S1, ""]}, "server_ids"),
+    ({"gnuuid": GNUUID, "server_ids": [S1, ""]}, "server_ids[1]"),
     ({"wait_timeout": 0}, "wait_timeout"),
     ({"wait_timeout": -5}, "wait_timeout"),
     ({"method": "ssh"}, "method"),
     ({"marker": None}, "marker"),
-    ({"server_ids": "abc", "gnuuid": GNUUID}, "server_ids"),
+    ({"server_ids": [["abc"]], "gnuuid": GNUUID}, "server_ids[0]"),
 ])
 def test_bad_desired_values_name_the_option(spec, options, option):
     with pytest.raises(SpecError) as caught:

@@ -18,7 +18,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import Fie
 
 from tests.support import SteppedClock
 
-TAG = {"resource_uuid": "u1", "resource_type": "VmInstanceVO", "tag": "a::1"}
+TAG = {"resource_uuid": "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70", "resource_type": "VmInstanceVO", "tag": "a::1"}
 
 
 class Widget(ResourceSpec):
@@ -67,9 +67,11 @@ def test_secrets_are_masked_in_public_output():
 
 @pytest.mark.parametrize("desired, message", [
     ({}, "name: is required"),
-    ({"name": 5}, "name: must be of type str, got int"),
-    ({"name": "w", "size": True}, "size: must be of type int, got bool"),
-    ({"name": "w", "colour": "green"}, "colour: must be one of red, blue, got 'green'"),
+    ({"name": [5]}, "name: must be a string, got a list [5]"),
+    ({"name": "w", "size": True}, "size: must be a number, got a boolean True"),
+    ({"name": "w", "size": "big"}, "size: argument 'size' is of type str and we were unable to convert to int: "
+                                   "\"'big'\" cannot be converted to an int"),
+    ({"name": "w", "colour": "green"}, "colour: must be one of: red, blue, got: green"),
     ({"name": "w", "state": "gone"}, "state: must be one of present, absent, got 'gone'"),
 ])
 def test_validation_names_the_option(desired, message):

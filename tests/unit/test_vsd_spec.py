@@ -240,7 +240,7 @@ def test_snapshot_options():
     ({"name": " "}, "name"),
     ({"force": True}, "force"),
     ({"state": "rolled_back"}, "state"),
-    ({"memory": "yes"}, "memory"),
+    ({"memory": "maybe"}, "memory"),
 ])
 def test_snapshot_validation_names_the_option(options, option):
     spec = SnapshotSpec()

@@ -204,9 +204,10 @@ class CloudConnectionSpec(ResourceSpec):
                                      "authentication; the project name of CloudUltra 4."),
         "cloud_user": Field("str", "Keystone user name, or the access key."),
         "cloud_password": Field("str", "Keystone password, or the secret key.", secret=True),
-        "identity_port": Field("int", "Port of the Keystone identity service (the platform's default is 5000)."),
+        "identity_port": Field("int", "Port of the Keystone identity service (the platform's default is 5000).",
+                               min=1, max=65535),
         "address": Field("str", "Address or domain name of the cloud's identity service, or the CloudUltra 4 API "
-                                "address. Required to add the connection."),
+                                "address. Required to add the connection.", format="host"),
         "owner_id": Field("str", "Project id (CloudUltra 4); set when the connection is added.", compare=False,
                           updatable=False),
         "environment_id": Field("str", "Cloud environment id (CloudUltra 4)."),
@@ -357,7 +358,8 @@ class TransportServerSpec(RefreshableSpec):
                              updatable=False),
         "cloud": Field("str", "Name of the cloud connection of a C(Cloud) server.",
                        reference="migration_cloud_connection", updatable=False),
-        "address": Field("str", "Management address of the server. Required to add the server.", updatable=False),
+        "address": Field("str", "Management address of the server. Required to add the server.",
+                         updatable=False, format="ip"),
     }
 
     def check(self, desired):
@@ -435,7 +437,8 @@ class SourceHostSpec(RefreshableSpec):
         "name": Field("str", "Name of the host (up to 32 characters); it identifies the host.", required=True),
         "transport_server": Field("str", "Name of the transport server the platform reaches the host through. "
                                          "Required to add the host.", reference="migration_transport_server"),
-        "address": Field("str", "Address of the host's Packer agent. Required to add the host.", updatable=False),
+        "address": Field("str", "Address of the host's Packer agent. Required to add the host.",
+                         updatable=False, format="ip"),
     }
 
     def check(self, desired):
@@ -506,7 +509,7 @@ class VspherePlatformSpec(RefreshableSpec):
     fields = {
         "name": Field("str", "Name of the vSphere platform; it identifies it.", required=True),
         "address": Field("str", "Address of the vCenter or ESXi host. Required to add the platform.",
-                         updatable=False),
+                         updatable=False, format="host"),
         "vsphere_username": Field("str", "vSphere user the platform logs in with. Required to add the platform.",
                                   compare=False),
         "vsphere_password": Field("str", "Password of I(vsphere_username). Required to add the platform.",
@@ -688,26 +691,26 @@ class TaskSpec(ResourceSpec):
         "source_transport_server": Field("str", "Name of the C(On-Premises) transport server relaying the data, "
                                                 "when the copy does not go directly.",
                                          reference="migration_transport_server", updatable=False),
-        "priority": Field("int", "Priority of the task; higher runs first."),
-        "interval_minutes": Field("int", "Minutes between two copies."),
-        "max_snapshots": Field("int", "How many copies (snapshots) to keep."),
+        "priority": Field("int", "Priority of the task; higher runs first.", min=0),
+        "interval_minutes": Field("int", "Minutes between two copies.", min=1),
+        "max_snapshots": Field("int", "How many copies (snapshots) to keep.", min=1),
         "start_time": Field("str", "When the first copy starts, C(yyyy-mm-dd hh:mm) in the platform's local time."),
         "compressed": Field("bool", "Compress the data in transit (off by default); set when the task is created.",
                             updatable=False),
         "qos_limit": Field("int", "Bandwidth limit of the copy, MB/s; set when the task is created.",
-                           updatable=False),
+                           updatable=False, min=0),
         "storage_id": Field("str", "Storage of the cloud volumes; set when the task is created.", updatable=False),
         "flavor_id": Field("str", "Flavour of the cloud server (or give I(cpu) and I(memory))."),
-        "cpu": Field("int", "vCPUs of the cloud server, instead of I(flavor_id)."),
-        "sockets": Field("int", "CPU sockets of the cloud server."),
-        "memory": Field("int", "Memory of the cloud server, GB, instead of I(flavor_id)."),
+        "cpu": Field("int", "vCPUs of the cloud server, instead of I(flavor_id).", min=1),
+        "sockets": Field("int", "CPU sockets of the cloud server.", min=1),
+        "memory": Field("int", "Memory of the cloud server, GB, instead of I(flavor_id).", min=1),
         "network_id": Field("str", "Network of the cloud server."),
         "subnet_id": Field("str", "Subnet of the cloud server."),
         "route_id": Field("str", "Router (Huayun public cloud); not shown by the platform, so only sent.",
                           compare=False),
         "security_group_id": Field("str", "Security group of the cloud server."),
         "aggregate_id": Field("str", "Host aggregate of the cloud server (set through C(UpdateTask))."),
-        "bandwidth": Field("int", "Public bandwidth of the cloud server, Mbit/s (Huayun public cloud)."),
+        "bandwidth": Field("int", "Public bandwidth of the cloud server, Mbit/s (Huayun public cloud).", min=0),
         "target_server_name": Field("str", "Name of the cloud server; it must not exist in the cloud yet."),
         "volumes": Field("list", "Disks to migrate, each a mapping with C(name) (such as C(/dev/vda)), C(type) (the "
                                  "cloud volume type), C(size) (GB), C(cloud_volume_name) and C(prealloc); used when "
@@ -722,9 +725,6 @@ class TaskSpec(ResourceSpec):
         check_not_empty(desired, ("name", "source_host", "cloud", "target_transport_server", "start_time"))
         if desired.get("start_time") and parse_time(desired["start_time"]) is None:
             raise SpecError("start_time", "must be 'yyyy-mm-dd hh:mm' (or with ':ss'), got %r" % desired["start_time"])
-        for name in ("interval_minutes", "max_snapshots"):
-            if desired.get(name) is not None and desired[name] < 1:
-                raise SpecError(name, "must be at least 1")
         for index, volume in enumerate(desired.get("volumes") or []):
             unknown = sorted(set(volume) - set(VOLUME_KEYS)) if isinstance(volume, dict) else None
             if unknown is None or not volume.get("name"):
@@ -997,6 +997,7 @@ class LicenseSpec(ResourceSpec):
     C(state=absent) deletes the license.
     """
 
+    mutually_exclusive = (("activation_key", "activation_key_file"),)
     kind = "migration_license"
     platform = "migration"
     result_key = "license"
@@ -1007,12 +1008,10 @@ class LicenseSpec(ResourceSpec):
                                 secret=True, compare=False),
         "activation_key_file": Field("path", "File on the controller holding the activation key.", compare=False),
         "license_id": Field("str", "Id of the license the key installs (C(license.id) of an earlier run); the key is "
-                                   "installed when the installed license has another id."),
+                                   "installed when the installed license has another id.", format="uuid"),
     }
 
     def check(self, desired):
-        if desired.get("activation_key") and desired.get("activation_key_file"):
-            raise SpecError("activation_key", "activation_key and activation_key_file are mutually exclusive")
         if desired.get("state", "present") == "present" and not (desired.get("activation_key")
                                                                   or desired.get("activation_key_file")):
             raise SpecError("activation_key", "one of activation_key or activation_key_file is required with "

@@ -287,11 +287,11 @@ class PoolSpec(OpenDcpSpec):
         "service": Field("str", "Name of the service the pool belongs to; it cannot change. Required with "
                                 "C(state=present).", reference="opendcp_service", updatable=False),
         "desc": Field("str", "Description of the pool."),
-        "vm_type": Field("int", "Id of the virtual machine template new hosts are created from."),
-        "sd_id": Field("int", "Id of the service discovery the pool's hosts are registered with."),
+        "vm_type": Field("int", "Id of the virtual machine template new hosts are created from.", min=0),
+        "sd_id": Field("int", "Id of the service discovery the pool's hosts are registered with.", min=0),
         "tasks": Field("dict", "Task template of each pool operation: keys C(expand), C(shrink), C(deploy); values "
                                "template names (or ids)."),
-        "size": Field("int", "Number of nodes the pool should have, reached through expand and shrink flows."),
+        "size": Field("int", "Number of nodes the pool should have, reached through expand and shrink flows.", min=0),
         "id": id_field("pool"),
     }
 
@@ -306,9 +306,6 @@ class PoolSpec(OpenDcpSpec):
     def check(self, desired):
         OpenDcpSpec.check(self, desired)
         require_present(desired, ("service",))
-        for name in ("vm_type", "sd_id", "size"):
-            if desired.get(name) is not None and desired[name] < 0:
-                raise SpecError(name, "must not be negative")
         for key, value in (desired.get("tasks") or {}).items():
             if key not in TASK_TYPES:
                 raise SpecError("tasks", "unknown pool operation %r (known: %s)" % (key, ", ".join(TASK_TYPES)))
@@ -532,16 +529,10 @@ class PoolNodesSpec(OpenDcpSpec):
     identity = ("pool",)
     fields = {
         "pool": Field("str", "Name of the pool.", required=True, reference="opendcp_pool"),
-        "nodes": Field("list", "IP addresses of the hosts.", elements="str", required=True),
+        "nodes": Field("list", "IP addresses of the hosts.", elements="str", required=True, format="ip"),
         "exclusive": Field("bool", "With C(state=present), also remove the pool's nodes that are not listed.",
                            default=False, compare=False),
     }
-
-    def check(self, desired):
-        OpenDcpSpec.check(self, desired)
-        for ip in desired.get("nodes") or []:
-            if not isinstance(ip, str) or not ip.strip() or "," in ip:
-                raise SpecError("nodes", "%r is not an IP address" % (ip,))
 
     def read_many(self, client, desired_list):
         pools = client.list_pools()
@@ -936,6 +927,7 @@ class FlowSpec(OpenDcpSpec):
     not configuration: the reconciler does not manage them.
     """
 
+    mutually_exclusive = (("pool", "nodes"),)
     kind = "opendcp_flow"
     result_key = "flow"
     label = "flow"
@@ -950,22 +942,17 @@ class FlowSpec(OpenDcpSpec):
                           reference="opendcp_task_template"),
         "pool": Field("str", "Run on every node of the pool of this name, to create the flow. Mutually exclusive "
                              "with I(nodes).", compare=False, reference="opendcp_pool"),
-        "nodes": Field("list", "IPs of the pool nodes to run on, to create the flow.", elements="str", compare=False),
-        "max_ratio": Field("int", "Percentage of the nodes run at a time, 1 to 100.", default=100, compare=False),
-        "max_num": Field("int", "At most this many nodes at a time; 0 for no limit.", default=0, compare=False),
+        "nodes": Field("list", "IPs of the pool nodes to run on, to create the flow.", elements="str",
+                       compare=False, format="ip"),
+        "max_ratio": Field("int", "Percentage of the nodes run at a time, 1 to 100.",
+                           default=100, compare=False, min=1, max=100),
+        "max_num": Field("int", "At most this many nodes at a time; 0 for no limit.", default=0, compare=False, min=0),
         "timeout": Field("int", "Timeout OpenDCP records for the flow, in seconds; 0 for none.", default=0,
-                         compare=False),
+                         compare=False, min=0),
     }
 
     def check(self, desired):
         OpenDcpSpec.check(self, desired)
-        if desired.get("pool") and desired.get("nodes"):
-            raise SpecError("pool", "pool and nodes are mutually exclusive")
-        if not 1 <= (desired.get("max_ratio") or 0) <= 100:
-            raise SpecError("max_ratio", "must be between 1 and 100")
-        for name in ("max_num", "timeout"):
-            if (desired.get(name) or 0) < 0:
-                raise SpecError(name, "must not be negative")
         if desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
             raise SpecError("wait_timeout", "must be positive")
 

@@ -191,10 +191,10 @@ class VmGroupSpec(ResourceSpec):
                                "I(gtuuid) it identifies the group in I(record_file).", required=True,
                         updatable=False),
         "gnuuid": Field("str", "Id of a group cloned earlier (C(vm_group.gnuuid) of an earlier run). When set, "
-                               "that group is checked instead of cloning a new one.", compare=False),
+                               "that group is checked instead of cloning a new one.", compare=False, format="uuid_hex"),
         "server_ids": Field("list", "Ids of the VMs of group I(gnuuid) (C(vm_group.server_ids) of an earlier run), "
                                     "which the API cannot list. Not needed when I(record_file) recorded that group.",
-                            elements="str", compare=False),
+                            elements="str", compare=False, format="uuid"),
         "method": Field("str", "Console to return connection details for: C(vnc) and C(rdp) give an address and a "
                                "port, C(url) a web console address.", choices=METHODS, default=DEFAULT_METHOD,
                         compare=False),
@@ -212,8 +212,6 @@ class VmGroupSpec(ResourceSpec):
         server_ids = desired.get("server_ids")
         if server_ids and not desired.get("gnuuid"):
             raise SpecError("server_ids", "is only used with gnuuid")
-        if server_ids is not None and not all(isinstance(s, str) and s.strip() for s in server_ids):
-            raise SpecError("server_ids", "must be a list of non-empty VM ids")
         if desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
             raise SpecError("wait_timeout", "must be positive")
 

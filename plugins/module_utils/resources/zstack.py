@@ -64,7 +64,8 @@ class TagSpec(ResourceSpec):
     @property
     def fields(self):
         return {
-            "resource_uuid": Field("str", "UUID of the resource the tag is attached to.", required=True),
+            "resource_uuid": Field("str", "UUID of the resource the tag is attached to.",
+                                   required=True, format="uuid_hex"),
             "resource_type": Field("str", "ZStack resource type of that resource, such as C(VmInstanceVO) or "
                                           "C(HostVO).",
                                    required=True),
@@ -140,6 +141,7 @@ class LicenseSpec(ResourceSpec):
     management node; the license is unchanged while that tag matches both.
     """
 
+    mutually_exclusive = (("license", "license_file"),)
     kind = "zstack_license"
     platform = "zstack"
     keyed_writes = True
@@ -148,7 +150,8 @@ class LicenseSpec(ResourceSpec):
     identity = ("management_node_uuid",)
     states = ("present", "reloaded")
     fields = {
-        "management_node_uuid": Field("str", "Management node to license. Defaults to the first management node."),
+        "management_node_uuid": Field("str", "Management node to license. Defaults to the first management node.",
+                                      format="uuid_hex"),
         "license": Field("str", "The license, base64-encoded as ZStack expects it. Mutually exclusive with "
                                 "I(license_file).", secret=True, compare=False),
         "license_file": Field("path", "Path of a license file on the controller; its content is base64-encoded "
@@ -156,8 +159,6 @@ class LicenseSpec(ResourceSpec):
     }
 
     def check(self, desired):
-        if desired.get("license") and desired.get("license_file"):
-            raise SpecError("license", "license and license_file are mutually exclusive")
         if desired.get("state", "present") == "present" and not (desired.get("license") or desired.get("license_file")):
             raise SpecError("license", "one of license or license_file is required with state=present")
         if desired.get("license"):
@@ -245,7 +246,7 @@ class GcJobSpec(ResourceSpec):
     identity = ("uuid",)
     states = ("triggered", "absent")
     fields = {
-        "uuid": Field("str", "UUID of the GC job. One of I(uuid) or I(name) is required."),
+        "uuid": Field("str", "UUID of the GC job. One of I(uuid) or I(name) is required.", format="uuid_hex"),
         "name": Field("str", "Name of the GC job, when I(uuid) is not given.", compare=False),
     }
 
@@ -296,7 +297,8 @@ class LongJobSpec(ResourceSpec):
         "job_data": Field("raw", "Parameters of the job: a mapping (sent as JSON) or a JSON string. "
                                  "Required to submit.", compare=False),
         "description": Field("str", "Description of the long job.", compare=False),
-        "target_resource_uuid": Field("str", "UUID of the resource the job works on.", compare=False),
+        "target_resource_uuid": Field("str", "UUID of the resource the job works on.",
+                                      compare=False, format="uuid_hex"),
     }
 
     def check(self, desired):
@@ -393,7 +395,7 @@ class NotificationSpec(ResourceSpec):
     description = "Mark ZStack notifications read or unread, or delete them."
     identity = ("uuid",)
     fields = {
-        "uuid": Field("str", "UUID of the notification.", required=True),
+        "uuid": Field("str", "UUID of the notification.", required=True, format="uuid_hex"),
         "status": Field("str", "Read status to set.", choices=["Read", "Unread"]),
     }
 

@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one validator of a kind's options, used by the modules and by the reconciler alike.
+
+`check_options(spec, params)` runs ansible-core's `ArgumentSpecValidator` over the spec's argument
+spec (types, choices, list elements, mutually exclusive keys: the very checks AnsibleModule makes),
+then what ansible-core lets through and a platform would take badly (a list or mapping given where
+a string belongs, which ansible-core turns into its Python text), then the constraints each `Field`
+declares (`min`, `max`, `format`, `pattern`), then the kind's own rules (`spec.check`). Every problem
+is a SpecError naming the option.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible_collections.converge.platforms.plugins.module_utils.http import validate_base_url
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_UUID_HEX = re.compile(r"^[0-9a-fA-F]{32}$")
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_DOTTED_NUMBERS = re.compile(r"^[0-9.]+$")
+_CRON_ITEM = r"(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?"
+_CRON_FIELD = re.compile(r"^%s(,%s)*$" % (_CRON_ITEM, _CRON_ITEM))
+_OPTION_IN_MESSAGE = [
+    re.compile(r"argument '([^']+)'"),
+    re.compile(r"^value of ([^ ]+) must"),
+    re.compile(r"elements of ([^ ]+) "),
+    re.compile(r"for option '([^']+)'"),
+    re.compile(r"^missing required arguments: ([^,\s]+)"),
+    re.compile(r"^parameters are mutually exclusive: ([^|\s]+)"),
+    re.compile(r"^([^.\s]+)\. Supported parameters include"),
+]
+
+
+class ConstraintError(ValueError):
+    """A value that breaks a declared constraint (the message says what it should be)."""
+
+
+def _ip(value):
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ConstraintError("must be an IP address such as 127.0.0.1, got %r" % value)
+
+
+def _host(value):
+    if _DOTTED_NUMBERS.match(value) or ":" in value:
+        return _ip(value)
+    labels = value.rstrip(".").split(".")
+    if not value or len(value) > 253 or not all(_HOST_LABEL.match(label) for label in labels):
+        raise ConstraintError("must be an IP address or a host name, got %r" % value)
+
+
+def _pattern_check(pattern, wording):
+    def check(value):
+        if not pattern.match(value):
+            raise ConstraintError("must be %s, got %r" % (wording, value))
+    return check
+
+
+def _cron(value):
+    fields = value.split()
+    if len(fields) not in (5, 6) or not all(_CRON_FIELD.match(field) for field in fields):
+        raise ConstraintError("must be a cron expression of 5 fields such as '*/5 * * * *', got %r" % value)
+
+
+def _url(value):
+    try:
+        validate_base_url(value, option="")
+    except ValueError as exc:
+        raise ConstraintError(str(exc).lstrip(": "))
+
+
+#: `Field(format=...)` names one of these
+FORMATS = {
+    "ip": _ip,
+    "host": _host,
+    "uuid": _pattern_check(_UUID, "a UUID such as 3a90ae79-9b69-4b79-b7b9-5ad5f105bfd5"),
+    "uuid_hex": _pattern_check(_UUID_HEX, "a UUID of 32 hex digits without hyphens"),
+    "cron": _cron,
+    "url": _url,
+}
+
+
+def _spec_error():
+    from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
+
+    return SpecError
+
+
+def option_of(message, known):
+    """The option an ArgumentSpecValidator message is about, or None."""
+    for pattern in _OPTION_IN_MESSAGE:
+        match = pattern.search(message)
+        if match and match.group(1).split(".")[0] in known:
+            return match.group(1)
+    return None
+
+
+def _types(spec, params):
+    """ArgumentSpecValidator's verdict on the spec's own options; returns the converted parameters."""
+    SpecError = _spec_error()
+    argument_spec = spec.argument_spec()
+    given = dict((k, v) for k, v in params.items() if k in argument_spec and v is not None)
+    validator = ArgumentSpecValidator(argument_spec, mutually_exclusive=[list(g) for g in spec.mutually_exclusive])
+    result = validator.validate(given)
+    for error in result.errors.errors:
+        message = getattr(error, "error_message", None) or str(error)
+        option = option_of(message, argument_spec)
+        raise SpecError(option, _reworded(message, option))
+    return result.validated_parameters
+
+
+def _reworded(message, option):
+    if option and message.startswith("value of %s " % option):
+        return message[len("value of %s " % option):]
+    return message
+
+
+def _shape(name, field_type, value):
+    """What ansible-core would quietly turn into something else: refuse it instead.
+
+    A list, mapping or boolean given for a string becomes its Python text (`"['a', 'b']"`), and a
+    boolean given for a number becomes 0 or 1.
+    """
+    SpecError = _spec_error()
+    if field_type in ("str", "path") and isinstance(value, (list, dict, bool)):
+        raise SpecError(name, "must be a string, got %s %r" % (_kind_of(value), value))
+    if field_type in ("int", "float") and isinstance(value, bool):
+        raise SpecError(name, "must be a number, got a boolean %r" % value)
+    if field_type == "dict" and not isinstance(value, dict):
+        raise SpecError(name, "must be a mapping, got %s %r" % (_kind_of(value), value))
+
+
+def _no_silent_conversion(name, field, value):
+    """`_shape` for a field, and for each item of a list field."""
+    _shape(name, field.type, value)
+    if field.type == "list" and field.elements and isinstance(value, list):
+        for index, item in enumerate(value):
+            _shape("%s[%d]" % (name, index), field.elements, item)
+
+
+def _field_value(name, field, value):
+    """The field's declared constraints on a value already converted to its type."""
+    if field.type == "list" and isinstance(value, list):
+        for index, item in enumerate(value):
+            _constraints("%s[%d]" % (name, index), field, item)
+        return
+    _constraints(name, field, value)
+
+
+def _constraints(name, field, value):
+    SpecError = _spec_error()
+    if isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)):
+        if field.min is not None and value < field.min:
+            raise SpecError(name, "must be at least %s, got %s" % (field.min, value))
+        if field.max is not None and value > field.max:
+            raise SpecError(name, "must be at most %s, got %s" % (field.max, value))
+    if isinstance(value, str):
+        if field.format:
+            try:
+                FORMATS[field.format](value)
+            except ConstraintError as exc:
+                raise SpecError(name, str(exc))
+        if field.pattern and not re.search(field.pattern, value):
+            raise SpecError(name, "must match %s, got %r" % (field.pattern, value))
+        if field.required and not value.strip():
+            raise SpecError(name, "must not be empty")
+
+
+def _kind_of(value):
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a %s" % type(value).__name__
+
+
+def check_options(spec, params):
+    """Validate a kind's options the one way; return them converted to their types.
+
+    `params` are the options as given (module parameters or a desired entry). Raises SpecError
+    naming the first bad option.
+    """
+    SpecError = _spec_error()
+    for name, field in spec.fields.items():
+        value = params.get(name)
+        if value is None:
+            if field.required:
+                raise SpecError(name, "is required")
+            continue
+        _no_silent_conversion(name, field, value)
+    converted = dict(params)
+    converted.update((k, v) for k, v in _types(spec, params).items() if k in spec.fields)
+    for name, field in spec.fields.items():
+        if converted.get(name) is not None:
+            _field_value(name, field, converted[name])
+    spec.check(converted)
+    return converted
