@@ -14,6 +14,7 @@ __metaclass__ = type
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
+from ansible_collections.converge.platforms.plugins.module_utils.compare import DEEPDIFF_IMPORT_ERROR, HAS_DEEPDIFF
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
@@ -47,6 +48,8 @@ def _new_module(argument_spec, **kwargs):
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    if not HAS_DEEPDIFF:
+        module.fail_json(msg=missing_required_lib("deepdiff"), exception=DEEPDIFF_IMPORT_ERROR)
     return module
 
 

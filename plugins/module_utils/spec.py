@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.converge.platforms.plugins.module_utils.compare import changed_paths, same
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, TransportError
 from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK, WRITE_ATTEMPTS, backoff
 from ansible_collections.converge.platforms.plugins.module_utils.waiter import WaitTimeout, wait_until
@@ -75,7 +76,7 @@ class Field:
 
     def __init__(self, type="str", description="", required=False, default=None, choices=None, elements=None,
                  secret=False, compare=True, aliases=None, reference=None, options=None, updatable=True,
-                 version_added=None, min=None, max=None, format=None, pattern=None):
+                 version_added=None, min=None, max=None, format=None, pattern=None, unordered=False):
         self.type = type
         self.description = description
         self.required = required
@@ -97,6 +98,8 @@ class Field:
         self.max = max
         self.format = format
         self.pattern = pattern
+        # the API keeps this list in no particular order: compared as a multiset
+        self.unordered = unordered
 
     def argument_spec(self):
         """This field as an entry of AnsibleModule's argument_spec."""
@@ -172,7 +175,11 @@ class Change:
             return {"before": self.spec.public(self.spec.comparable(self.live or {})), "after": {}}
         before = dict((k, v[0]) for k, v in self.fields.items())
         after = dict((k, v[1]) for k, v in self.fields.items())
-        return {"before": self.spec.public(before), "after": self.spec.public(after)}
+        diff = {"before": self.spec.public(before), "after": self.spec.public(after)}
+        paths = dict((k, v) for k, v in self.spec.changed_paths(self).items() if v and v != [k])
+        if paths:
+            diff["changed_paths"] = paths
+        return diff
 
     def as_dict(self):
         """A JSON-able description for plans and reports, secrets masked."""
@@ -181,6 +188,8 @@ class Change:
         if self.action not in (NOOP,):
             data["before"] = diff["before"]
             data["after"] = diff["after"]
+            if diff.get("changed_paths"):
+                data["changed_paths"] = diff["changed_paths"]
         if self.note:
             data["note"] = self.note
         return data
@@ -320,8 +329,17 @@ class ResourceSpec:
         return changes
 
     def same(self, name, want, have):
-        """Whether a desired value equals the live one (override for normalisation)."""
-        return want == have
+        """Whether a desired value equals the live one, nested (override for normalisation)."""
+        field = self.fields.get(name)
+        return same(want, have, unordered=bool(field and field.unordered))
+
+    def changed_paths(self, change):
+        """For each changed dict or list field of a change, the nested paths that differ."""
+        paths = {}
+        for name, (before, after) in change.fields.items():
+            if isinstance(after, (dict, list)) and not self.fields[name].secret:
+                paths[name] = changed_paths(after, before, unordered=self.fields[name].unordered, name=name)
+        return paths
 
     def plan(self, desired, live):
         """The Change bringing `live` to `desired`."""

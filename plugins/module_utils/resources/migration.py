@@ -246,7 +246,7 @@ class CloudConnectionSpec(ResourceSpec):
             return same_text(want, have)
         if name == "identity_port":
             return str(want) == str(have)
-        return want == have
+        return ResourceSpec.same(self, name, want, have)
 
     def plan(self, desired, live):
         if not live and desired.get("state", "present") == "present":
@@ -376,7 +376,7 @@ class TransportServerSpec(RefreshableSpec):
         return transport_facts(item) if item else None
 
     def same(self, name, want, have):
-        return same_text(want, have) if name == "server_type" else want == have
+        return same_text(want, have) if name == "server_type" else ResourceSpec.same(self, name, want, have)
 
     def plan(self, desired, live):
         state = desired.get("state", "present")
@@ -761,7 +761,7 @@ class TaskSpec(ResourceSpec):
             # PrepareTaskWorkload takes the start to the minute ('yyyy-mm-dd hh:mm'), so compare to the minute
             want, have = parse_time(want), parse_time(have)
             return want is not None and have is not None and want.replace(second=0) == have.replace(second=0)
-        return want == have
+        return ResourceSpec.same(self, name, want, have)
 
     def plan(self, desired, live):
         state = desired.get("state", "present")

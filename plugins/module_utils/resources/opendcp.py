@@ -665,7 +665,7 @@ class TaskTemplateSpec(OpenDcpSpec):
     def same(self, name, want, have):
         if name == "steps":
             return normal_steps(want) == normal_steps(have)
-        return want == have
+        return ResourceSpec.same(self, name, want, have)
 
     def check_related(self, desired, related):
         """Each remote step's param_values against the types its actions declare, when they are all desired."""
