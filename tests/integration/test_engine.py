@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from reconciler.api import reconcile
-from reconciler.document import DocumentError, load
 
 import emulators
+from reconciler.api import reconcile
+from reconciler.document import DocumentError, load
 from tests.support import ROOT, run_playbook
 
 MIGRATION_EXAMPLE = ROOT / "examples" / "migration.yml"
