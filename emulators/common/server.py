@@ -24,7 +24,7 @@ class FaultPlan:
     """What to do with one request: fail before the handler, after it, or not at all."""
 
     when: str | None = None  # "before" | "after" | None
-    how: str = "503"  # "503" | "drop"
+    how: str = "503"  # "503" | "504" | "drop"
 
 
 class RequestLog:
@@ -84,14 +84,16 @@ class EmulatorServer(ThreadingHTTPServer):
         """Draw a fault for one request from the seeded generator.
 
         Writes fail half the time after their change is committed, the case that
-        creates duplicates in clients that retry blindly.
+        creates duplicates in clients that retry blindly. As from a real proxy, a 503
+        means the request was not handled (before); a change that was committed loses
+        its answer as a dropped connection or a 504 gateway timeout (after).
         """
         with self._fault_lock:
             if self.fault_rate <= 0 or self.app.rng.random() >= self.fault_rate:
                 return FaultPlan()
-            how = "drop" if self.app.rng.random() < 0.3 else "503"
+            dropped = self.app.rng.random() < 0.3
             when = "after" if method not in READ_METHODS and self.app.rng.random() < 0.5 else "before"
-            return FaultPlan(when, how)
+            return FaultPlan(when, "drop" if dropped else ("504" if when == "after" else "503"))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -148,6 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
         response = self.server.app.fault_response(request)
+        if fault.how == "504":
+            response = Response(504, "Gateway Timeout (injected fault)", content_type="text/plain")
         entry["status"] = response.status
         self.server.log.add(entry)
         self._send(response)

@@ -8,7 +8,8 @@ Every client operation is declared *retry-safe* or not when it is sent:
 - reads (a GET, or an action-RPC `List*`/`Get*` sent by POST) are retry-safe;
 - writes that carry the platform's own idempotency key (ZStack's `X-Job-UUID`) are retry-safe: a
   resent call answers the first call's result;
-- every other write is sent once by the HTTP layer. When its answer is lost, the resource spec reads
+- every other write is sent again by the HTTP layer only after a 429 or 503 (the server says it did not
+  handle it, RFC 9110); when its answer is otherwise lost, the resource spec reads
   back to learn whether it took effect before it sends it again (`ResourceSpec._verified`); writes no
   read can verify (an OSG view clone, a VSD volume rollback) are never sent twice.
 
@@ -16,8 +17,11 @@ A retry-safe call is resent on a connection error, a timeout, or a 429/502/503/5
 platform's own answer, after a jittered, capped exponential backoff that honours `Retry-After`, until
 `attempts` sends or the `deadline` (seconds since the first send) is reached.
 
-Worst case per call, with the defaults: a read or keyed write is sent 4 times; a verified write is sent
-3 times with a read-back (itself up to 4 sends) between two sends; an unverifiable write is sent once.
+Worst case per call, with the defaults: a read or a keyed write is sent 4 times. A verified write is sent
+once per attempt after a lost answer, or up to 4 times while it is answered 429/503, over at most 3
+attempts with a read-back (itself up to 4 sends) between two: 12 sends at the very most. An
+unverifiable write is sent again only while it is answered 429/503: 4 sends at most, never after a
+lost answer.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,6 +33,8 @@ import random
 import time
 
 RETRY_STATUSES = (429, 502, 503, 504)
+#: answers that say the request was not handled at all (RFC 9110): even a write may be sent again
+NOT_HANDLED_STATUSES = (429, 503)
 ATTEMPTS = 4
 FIRST_DELAY = 0.1
 MAX_DELAY = 2.0
@@ -101,7 +107,9 @@ class RetryPolicy:
 
         `send` returns a response or raises a transport error (an exception whose `transport` attribute
         is true); `transient_response(response)` tells whether a response is a lost answer rather than
-        the platform's own. With `safe` false, `send` is called exactly once.
+        the platform's own. With `safe` false, `send` is called again only after a 429 or 503, which
+        say the request was not handled; a lost connection, a timeout, a 502 or a 504 may hide a
+        change that was made.
         """
         started = self.clock.monotonic()
         attempt = 0
@@ -117,7 +125,8 @@ class RetryPolicy:
             if response is not None and not transient_response(response):
                 return response, attempt
             wait = self._wait_before(attempt, response, started)
-            if not safe or wait is None:
+            unhandled = response is not None and response.status_code in NOT_HANDLED_STATUSES
+            if (not safe and not unhandled) or wait is None:
                 if error is not None:
                     error.attempts = attempt
                     raise error

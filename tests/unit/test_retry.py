@@ -60,10 +60,14 @@ def test_a_read_by_post_is_resent_when_declared_a_read():
     assert http.session.sent == 2 and http.write_count == 0
 
 
-def test_a_plain_write_is_sent_once_whatever_happens():
-    http, clock = session([(503, "busy"), (200, {})])
-    assert http.request("POST", "/x").status_code == 503
+def test_a_plain_write_is_sent_once_unless_the_server_says_it_did_not_handle_it():
+    http, clock = session([(502, "bad gateway"), (200, {})])
+    assert http.request("POST", "/x").status_code == 502
     assert http.session.sent == 1 and http.write_count == 1 and clock.sleeps == []
+    http, _clock = session([(504, "gateway timeout"), (200, {})])
+    assert http.request("POST", "/x").status_code == 504 and http.session.sent == 1
+    http, _clock = session([(503, "busy"), (429, "slow down"), (200, {})])
+    assert http.request("POST", "/x").status_code == 200 and http.session.sent == 3
     http, _clock = session(["drop"])
     with pytest.raises(TransportError) as err:
         http.request("POST", "/x", operation=WRITE)
