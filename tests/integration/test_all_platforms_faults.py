@@ -6,10 +6,10 @@ import pytest
 import yaml
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
-from reconciler.api import reconcile
-from reconciler.document import DocumentError
 
 import emulators
+from reconciler.api import reconcile
+from reconciler.document import DocumentError
 from tests.support import ROOT
 
 pytestmark = pytest.mark.slow
