@@ -1,73 +1,173 @@
-"""Write each module's DOCUMENTATION from its resource spec, so options are described once.
+"""Write what is derived from the resource specs, so each module is registered in one place.
+
+The modules are the kinds of the platforms' specs (`SPECS` in plugins/module_utils/resources/<platform>.py),
+the info modules listed in INFO_MODULES (they have no spec) and the modules in OTHER_MODULES (reconcile).
+From them this writes:
+
+- each module's DOCUMENTATION block (options from the spec or the info fields);
+- the `action_groups` of meta/runtime.yml (one group per platform, `all` extending them; the rest of the
+  file is left as it is);
+- the module table of README.md, between `<!-- modules:start -->` and `<!-- modules:end -->`.
 
 Usage: python tools/render_module_docs.py [--check]
-With --check, exits 1 and names the modules whose DOCUMENTATION is out of date.
+With --check, writes nothing, and exits 1 naming what is out of date.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
+import importlib.util
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES_DIR = ROOT / "plugins" / "modules"
-PKG = "ansible_collections.converge.platforms.plugins.module_utils."
+RUNTIME = ROOT / "meta" / "runtime.yml"
+README = ROOT / "README.md"
+COLLECTION = "ansible_collections.converge.platforms"
+PKG = COLLECTION + ".plugins.module_utils."
 
-#: module name -> where its options come from and its platform's doc fragment
-MODULES = {
-    "zstack_system_tag": {"spec": "resources.zstack:SystemTagSpec", "fragment": "zstack"},
-    "zstack_user_tag": {"spec": "resources.zstack:UserTagSpec", "fragment": "zstack"},
-    "zstack_license": {"spec": "resources.zstack:LicenseSpec", "fragment": "zstack"},
-    "zstack_gc_job": {"spec": "resources.zstack:GcJobSpec", "fragment": "zstack"},
-    "zstack_long_job": {"spec": "resources.zstack:LongJobSpec", "fragment": "zstack"},
-    "zstack_notification": {"spec": "resources.zstack:NotificationSpec", "fragment": "zstack"},
-    "zstack_info": {"fields": "zstack_info:INFO_FIELDS", "fragment": "zstack",
-                    "short": "Read ZStack management nodes, version, time, capacity, license, tags, jobs",
-                    "description": ["Reads what the ZStack global API exposes; never changes anything.",
-                                    "Independent reads run concurrently; query subsets read every page."]},
-    "osgview_vm_group": {"spec": "resources.osgview:VmGroupSpec", "fragment": "osgview"},
-    "osgview_vm_group_info": {"fields": "osgview_info:INFO_FIELDS", "fragment": "osgview",
-                              "short": "Read the VMs and the console of an OSG view lab VM group",
-                              "description": ["Reports each VM's readiness (C(gperpare)) and start status "
-                                              "(C(gstart)), and the group's connection details (C(gconnent)) once "
-                                              "every VM is active; never changes anything."]},
-    "vsd_snapshot": {"spec": "resources.vsd:SnapshotSpec", "fragment": "vsd"},
-    "vsd_volume_snapshot_rollback": {"spec": "resources.vsd:VolumeSnapshotRollbackSpec", "fragment": "vsd"},
-    "vsd_snapshot_info": {"fields": "vsd_info:INFO_FIELDS", "fragment": "vsd",
-                          "short": "Read the snapshots of a VSD VM, its snapshot tree and its head",
-                          "description": ["Reads the snapshots of one VSD virtual machine; never changes anything.",
-                                          "The snapshot list is read page by page, every page."]},
-    "migration_cloud_connection": {"spec": "resources.migration:CloudConnectionSpec", "fragment": "migration"},
-    "migration_transport_server": {"spec": "resources.migration:TransportServerSpec", "fragment": "migration"},
-    "migration_source_host": {"spec": "resources.migration:SourceHostSpec", "fragment": "migration"},
-    "migration_vsphere_platform": {"spec": "resources.migration:VspherePlatformSpec", "fragment": "migration"},
-    "migration_task": {"spec": "resources.migration:TaskSpec", "fragment": "migration"},
-    "migration_license": {"spec": "resources.migration:LicenseSpec", "fragment": "migration"},
-    "migration_password": {"spec": "resources.migration:PasswordSpec", "fragment": "migration"},
-    "migration_info": {"fields": "migration_info:INFO_FIELDS", "fragment": "migration",
-                       "short": "Read the migration platform's clouds, servers, hosts, tasks and license",
-                       "description": ["Reads what the migration platform lists, and the details of one task, "
-                                       "cloud connection or source host; never changes anything.",
-                                       "The task list is read page by page, every page."]},
-    "opendcp_cluster": {"spec": "resources.opendcp:ClusterSpec", "fragment": "opendcp"},
-    "opendcp_service": {"spec": "resources.opendcp:ServiceSpec", "fragment": "opendcp"},
-    "opendcp_pool": {"spec": "resources.opendcp:PoolSpec", "fragment": "opendcp"},
-    "opendcp_pool_nodes": {"spec": "resources.opendcp:PoolNodesSpec", "fragment": "opendcp"},
-    "opendcp_task_template": {"spec": "resources.opendcp:TaskTemplateSpec", "fragment": "opendcp"},
-    "opendcp_remote_step": {"spec": "resources.opendcp:RemoteStepSpec", "fragment": "opendcp"},
-    "opendcp_action": {"spec": "resources.opendcp:ActionSpec", "fragment": "opendcp"},
-    "opendcp_actimpl": {"spec": "resources.opendcp:ActImplSpec", "fragment": "opendcp"},
-    "opendcp_flow": {"spec": "resources.opendcp:FlowSpec", "fragment": "opendcp"},
-    "opendcp_info": {"fields": "opendcp_info:INFO_FIELDS", "fragment": "opendcp",
-                     "short": "Read OpenDCP clusters, services, pools, nodes, templates, actions and flows",
-                     "description": ["Reads what OpenDCP lists, every page, and a pool's nodes, the pools of IPs, "
-                                     "or one flow with its nodes and log; never changes anything."]},
+
+def _use_this_checkout() -> None:
+    """Make `ansible_collections.converge.platforms` this checkout rather than an installed copy of it."""
+    try:
+        found = importlib.util.find_spec(COLLECTION)
+    except ImportError:
+        found = None
+    locations = list(found.submodule_search_locations or []) if found else []
+    if locations and Path(locations[0]).resolve() == ROOT:
+        return
+    if COLLECTION + ".plugins" in sys.modules:
+        raise SystemExit("%s is already imported from %s, not from %s" % (COLLECTION, locations[0], ROOT))
+    holder = tempfile.TemporaryDirectory(prefix="converge-collections-")
+    atexit.register(holder.cleanup)
+    link = Path(holder.name) / "ansible_collections" / "converge" / "platforms"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(ROOT, target_is_directory=True)
+    sys.path.insert(0, holder.name)
+    importlib.invalidate_caches()
+
+
+_use_this_checkout()
+
+#: the platforms whose `SPECS` make modules, in the order of meta/runtime.yml, with their README name
+PLATFORMS = {"zstack": "ZStack", "vsd": "VSD", "osgview": "OSG view", "migration": "migration", "opendcp": "OpenDCP"}
+
+#: the info modules: no spec, options from their INFO_FIELDS; `manages` is their README text
+INFO_MODULES = {
+    "zstack_info": {
+        "fields": "zstack_info:INFO_FIELDS", "fragment": "zstack",
+        "short": "Read ZStack management nodes, version, time, capacity, license, tags, jobs",
+        "description": ["Reads what the ZStack global API exposes; never changes anything.",
+                        "Independent reads run concurrently; query subsets read every page."],
+        "manages": "management nodes, version, time, readiness, capacity, task progress, license, tags, "
+                   "notifications, GC and long jobs"},
+    "vsd_snapshot_info": {
+        "fields": "vsd_info:INFO_FIELDS", "fragment": "vsd",
+        "short": "Read the snapshots of a VSD VM, its snapshot tree and its head",
+        "description": ["Reads the snapshots of one VSD virtual machine; never changes anything.",
+                        "The snapshot list is read page by page, every page."],
+        "manages": "snapshots of a VM (name filter, every page), one snapshot, the tree, the head"},
+    "osgview_vm_group_info": {
+        "fields": "osgview_info:INFO_FIELDS", "fragment": "osgview",
+        "short": "Read the VMs and the console of an OSG view lab VM group",
+        "description": ["Reports each VM's readiness (C(gperpare)) and start status (C(gstart)), and the group's "
+                        "connection details (C(gconnent)) once every VM is active; never changes anything."],
+        "manages": "readiness and start status of each VM, connection details (`vnc`, `rdp`, `url`)"},
+    "migration_info": {
+        "fields": "migration_info:INFO_FIELDS", "fragment": "migration",
+        "short": "Read the migration platform's clouds, servers, hosts, tasks and license",
+        "description": ["Reads what the migration platform lists, and the details of one task, cloud connection "
+                        "or source host; never changes anything.",
+                        "The task list is read page by page, every page."],
+        "manages": "clouds and their catalogues, servers, hosts, tasks with details, history and snapshots, license"},
+    "opendcp_info": {
+        "fields": "opendcp_info:INFO_FIELDS", "fragment": "opendcp",
+        "short": "Read OpenDCP clusters, services, pools, nodes, templates, actions and flows",
+        "description": ["Reads what OpenDCP lists, every page, and a pool's nodes, the pools of IPs, or one flow "
+                        "with its nodes and log; never changes anything."],
+        "manages": "clusters, services, pools, nodes, flows with detail and logs, templates, steps, actions"},
 }
+
+#: modules with neither a spec nor info fields (their DOCUMENTATION is written by hand), in no action group
+OTHER_MODULES = {
+    "reconcile": {"platform": "all", "manages": "the reconciler from a playbook (below)"},
+}
+
+#: what the README's module table says a spec's module manages; a spec missing here shows its description
+MANAGES = {
+    "zstack_system_tag": "system tags on any resource; `replaces:` changes an existing tag in place",
+    "zstack_user_tag": "user tags on any resource; `replaces:` changes an existing tag (deleted and created again)",
+    "zstack_license": "the management node's license (base64 text or a file); `state: reloaded`",
+    "zstack_gc_job": "`state: triggered` runs a GC job, `absent` deletes it",
+    "zstack_long_job": "`submitted` (with `wait`), `cancelled`, `absent`",
+    "zstack_notification": "read/unread status, `absent`",
+    "vsd_snapshot": "VM snapshots: `present` (description through modify), `absent`, `current` (roll the VM back "
+                    "unless it already runs from it; `force` to roll back anyway), `memory` snapshots with `wait`",
+    "vsd_volume_snapshot_rollback": "the batch volume rollback, per-volume success and failure (acts on every run)",
+    "osgview_vm_group": "clone a course-lab VM group from a template and wait until every VM is active; idempotent "
+                        "through `gnuuid` + `server_ids` of an earlier run, or a `record_file` keyed by `gtuuid` + "
+                        "`marker`",
+    "migration_cloud_connection": "target clouds (`CloudPass` and keys are `no_log`)",
+    "migration_transport_server": "Transport servers; `state: refreshed` re-reads their facts",
+    "migration_source_host": "Packer source hosts; `state: refreshed` re-reads their facts",
+    "migration_vsphere_platform": "vSphere platforms; `state: refreshed` re-reads their facts",
+    "migration_task": "migration tasks: `present`, `running`, `completed` (final sync and cloud server, with "
+                      "`wait`), `absent`; changes the platform refuses now (near the start time, after recovery "
+                      "began) fail naming the option",
+    "migration_license": "the license (activation key `no_log`)",
+    "migration_password": "the account password",
+    "opendcp_cluster": "clusters",
+    "opendcp_service": "services (by cluster name)",
+    "opendcp_pool": "pools (by service name); a pool's `size` is reached through expand and shrink flows, "
+                    "with `wait`",
+    "opendcp_pool_nodes": "node membership of a pool by IP",
+    "opendcp_task_template": "task templates",
+    "opendcp_remote_step": "remote steps",
+    "opendcp_action": "remote actions (declared parameters)",
+    "opendcp_actimpl": "the implementations of remote actions (Ansible task templates, checked against the "
+                       "parameters)",
+    "opendcp_flow": "flows (tasks): `started`, `paused`, `stopped`, with `wait`",
+}
+
+
+def specs() -> list:
+    """Every platform's specs, platform by platform, each in its `SPECS` order."""
+    found = []
+    for platform in PLATFORMS:
+        for spec in importlib.import_module(PKG + "resources." + platform).SPECS:
+            if spec.platform not in PLATFORMS:
+                raise SystemExit("spec %s names the unknown platform %r" % (spec.kind, spec.platform))
+            found.append(spec)
+    return found
+
+
+def modules() -> dict[str, dict]:
+    """module name -> where its options come from and its platform's doc fragment, platform by platform:
+    the platform's spec kinds in `SPECS` order, then its info modules."""
+    all_specs = specs()
+    for name, entry in INFO_MODULES.items():
+        if entry["fragment"] not in PLATFORMS:
+            raise SystemExit("info module %s names the unknown platform %r" % (name, entry["fragment"]))
+    result: dict[str, dict] = {}
+    for platform in PLATFORMS:
+        entries = [(s.kind, {"spec": s, "fragment": s.platform}) for s in all_specs if s.platform == platform]
+        entries += [(name, entry) for name, entry in INFO_MODULES.items() if entry["fragment"] == platform]
+        for name, entry in entries:
+            if name in result or name in OTHER_MODULES:
+                raise SystemExit("module %s is registered twice" % name)
+            result[name] = entry
+    return result
+
+
+#: module name -> {"spec": spec} or {"fields": ref, "short": ..., "description": [...]}, with "fragment"
+MODULES = modules()
 
 STATE_DOCS = {
     "present": "the resource exists as described",
@@ -111,7 +211,7 @@ def _field_doc(field) -> dict:
 
 def options_of(entry: dict) -> tuple[dict, object | None]:
     if "spec" in entry:
-        spec = _load(entry["spec"])()
+        spec = entry["spec"]
         options = {name: _field_doc(field) for name, field in spec.fields.items()}
         if spec.states:
             options["state"] = {
@@ -158,24 +258,121 @@ def documentation(name: str, entry: dict) -> str:
 DOC_RE = re.compile(r'DOCUMENTATION = r"""\n.*?"""', re.S)
 
 
+def module_files() -> set[str]:
+    return {p.stem for p in MODULES_DIR.glob("*.py") if p.stem != "__init__"}
+
+
+def unregistered() -> list[str]:
+    """Problems no rendering can fix: module files that nothing registers, registered modules with no file,
+    README texts for modules that do not exist."""
+    known = set(MODULES) | set(OTHER_MODULES)
+    problems = ["plugins/modules/%s.py is neither a spec's kind, an info module nor in OTHER_MODULES" % name
+                for name in sorted(module_files() - known)]
+    problems += ["%s has no module file plugins/modules/%s.py" % (name, name)
+                 for name in sorted(known - module_files())]
+    problems += ["MANAGES names %s, which is no spec's kind" % name
+                 for name in sorted(set(MANAGES) - {n for n, e in MODULES.items() if "spec" in e})]
+    return problems
+
+
+def action_groups() -> dict[str, list]:
+    """meta/runtime.yml's action groups: each platform's modules, and `all` extending every platform's group."""
+    groups: dict[str, list] = {platform: [] for platform in PLATFORMS}
+    for name, entry in MODULES.items():
+        groups[entry["fragment"]].append(name)
+    groups["all"] = [{"metadata": {"extend_group": list(PLATFORMS)}}]
+    return groups
+
+
+GROUPS_RE = re.compile(r"^action_groups:[^\n]*\n(?:(?:[ \t]*\n)*[ \t]+[^\n]*\n)*", re.M)
+
+
+def render_runtime(text: str) -> str:
+    """runtime.yml with its `action_groups` block written from the specs; everything else kept."""
+    lines = ["action_groups:  # written by tools/render_module_docs.py from the specs; do not edit by hand"]
+    for group, members in action_groups().items():
+        lines.append(f"  {group}:")
+        if group == "all":
+            extended = members[0]["metadata"]["extend_group"]
+            lines += ["    - metadata:", "        extend_group:"] + [f"          - {p}" for p in extended]
+        else:
+            lines += [f"    - {name}" for name in members]
+    block = "\n".join(lines) + "\n"
+    if text and not text.endswith("\n"):
+        text += "\n"
+    if GROUPS_RE.search(text):
+        return GROUPS_RE.sub(lambda _m: block, text, count=1)
+    return text + block
+
+
+README_START, README_END = "<!-- modules:start -->", "<!-- modules:end -->"
+
+
+def table_rows() -> list[tuple[str, str, str]]:
+    """(platform, module, what it manages) for every module, in action-group order, reconcile last."""
+    rows = []
+    for name, entry in MODULES.items():
+        if "spec" in entry:
+            text = MANAGES.get(name) or entry["spec"].description.rstrip(".")
+        else:
+            text = entry["manages"]
+        rows.append((PLATFORMS[entry["fragment"]], name, text))
+    rows += [(entry["platform"], name, entry["manages"]) for name, entry in OTHER_MODULES.items()]
+    return rows
+
+
+def readme_table() -> str:
+    lines = ["| platform | module | what it manages |", "|---|---|---|"]
+    lines += ["| %s | `%s` | %s |" % (platform, name, text.replace("|", "\\|"))
+              for platform, name, text in table_rows()]
+    return "\n".join(lines) + "\n"
+
+
+def render_readme(text: str) -> str:
+    """README.md with the lines between the module-table markers written from the specs."""
+    start, end = text.find(README_START + "\n"), text.find(README_END)
+    if start < 0 or end < start:
+        raise SystemExit(f"README.md has no {README_START} ... {README_END} lines around the module table")
+    start += len(README_START) + 1
+    return text[:start] + readme_table() + text[end:]
+
+
 def render(check: bool) -> int:
-    stale = []
+    """Write (or with check, compare) every generated text; 0 when all is up to date or written."""
+    problems = unregistered()
+    stale_docs = []
     for name, entry in MODULES.items():
         path = MODULES_DIR / f"{name}.py"
+        if not path.exists():
+            continue
         text = path.read_text(encoding="utf-8")
         block = 'DOCUMENTATION = r"""\n' + documentation(name, entry) + '"""'
         new = DOC_RE.sub(lambda _m, block=block: block, text, count=1)
         if new != text:
-            stale.append(name)
+            stale_docs.append(name)
             if not check:
                 path.write_text(new, encoding="utf-8")
+    stale = []
+    for path, rewrite, what in ((RUNTIME, render_runtime, "meta/runtime.yml action_groups"),
+                                (README, render_readme, "README.md module table")):
+        text = path.read_text(encoding="utf-8")
+        new = rewrite(text)
+        if new != text:
+            stale.append(what)
+            if not check:
+                path.write_text(new, encoding="utf-8")
+    for problem in problems:
+        print("not registered: " + problem)
+    if check and stale_docs:
+        print("DOCUMENTATION out of date (run python tools/render_module_docs.py): " + ", ".join(stale_docs))
     if check and stale:
-        print("DOCUMENTATION out of date (run python tools/render_module_docs.py): " + ", ".join(stale))
-        return 1
-    return 0
+        print("out of date (run python tools/render_module_docs.py): " + ", ".join(stale))
+    if not check and (stale_docs or stale):
+        print("wrote: " + ", ".join(["DOCUMENTATION of " + name for name in stale_docs] + stale))
+    return 1 if problems or (check and (stale_docs or stale)) else 0
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 naming what is out of date")
     sys.exit(render(parser.parse_args().check))
