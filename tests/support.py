@@ -133,3 +133,50 @@ class SteppedClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += max(0.0, seconds)
+
+
+class FakeHttp:
+    """Stands in for HttpSession in client tests: records each request and answers it with `answer`.
+
+    A request's parts are method, path, params, json, headers and operation (what the call means: read,
+    write, keyed-write or session). `calls` gets one tuple per request of the parts named by `record`, and
+    `close_record` when the client closes the session; `answer` is called with the parts named by
+    `answer_with`, in that order, and returns the response. `requests` keeps every part of every request.
+    `methods`, when given, are the only HTTP methods the client may send.
+    """
+
+    PARTS = ("method", "path", "params", "json", "headers", "operation")
+
+    def __init__(self, answer, *, record=("method", "path", "params", "json"),
+                 answer_with=("method", "path", "params", "json"), close_record=("close",), redact=None,
+                 base_url="http://127.0.0.1:1", methods=None):
+        unknown = (set(record) | set(answer_with)) - set(self.PARTS)
+        if unknown:
+            raise ValueError("unknown request parts: %s" % ", ".join(sorted(unknown)))
+        self.answer = answer
+        self.record = tuple(record)
+        self.answer_with = tuple(answer_with)
+        self.close_record = tuple(close_record)
+        self.methods = tuple(methods) if methods else None
+        self.redact = redact or (lambda text: text)
+        self.base_url = base_url
+        self.calls: list[tuple] = []
+        self.requests: list[dict[str, Any]] = []
+
+    def request(self, method, path, params=None, json=None, data=None, headers=None, timeout=None,
+                operation=None):
+        """HttpSession.request's signature: a client passing anything else fails here as it would there."""
+        from ansible_collections.converge.platforms.plugins.module_utils.http import OPERATIONS
+
+        if operation is not None and operation not in OPERATIONS:
+            raise ValueError("unknown operation %r" % operation)
+        if self.methods is not None:
+            assert method in self.methods, "%s %s: this client sends only %s" % (method, path, "/".join(self.methods))
+        parts = {"method": method, "path": path, "params": dict(params or {}), "json": json,
+                 "headers": dict(headers or {}), "operation": operation}
+        self.requests.append(parts)
+        self.calls.append(tuple(parts[name] for name in self.record))
+        return self.answer(*(parts[name] for name in self.answer_with))
+
+    def close(self):
+        self.calls.append(self.close_record)

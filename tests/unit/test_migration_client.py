@@ -16,6 +16,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.migration impor
     is_success,
 )
 
+from tests.support import FakeHttp
+
 
 class FakeResponse:
     def __init__(self, body, status=200):
@@ -31,22 +33,10 @@ class FakeResponse:
         return self._body
 
 
-class FakeHttp:
-    """Stands in for HttpSession: records (path, headers, body); `answer(path, body, headers)` answers."""
-
-    def __init__(self, answer):
-        self.answer = answer
-        self.calls = []
-        self.redact = Redactor()
-        self.base_url = "http://127.0.0.1:1"
-
-    def request(self, method, path, json=None, headers=None, **_kwargs):
-        assert method == "POST"
-        self.calls.append((path, dict(headers or {}), json))
-        return self.answer(path, json, headers or {})
-
-    def close(self):
-        self.calls.append(("close", {}, None))
+def migration_http(answer):
+    """A fake session for the migration client: every call a POST; records and answers (path, json, headers)."""
+    return FakeHttp(answer, record=("path", "headers", "json"), answer_with=("path", "json", "headers"),
+                    close_record=("close", {}, None), redact=Redactor(), methods=("POST",))
 
 
 def envelope(data=None, code=0, msg="Success."):
@@ -69,7 +59,7 @@ def server(routes=None, token="tok-1"):
 
 
 def client_for(routes=None, **kwargs):
-    http = FakeHttp(server(routes, **kwargs))
+    http = migration_http(server(routes, **kwargs))
     return MigrationClient("http://127.0.0.1:1", "admin", "s3cret-pass", http=http), http
 
 
@@ -109,8 +99,8 @@ def test_a_refused_reauth_falls_back_to_a_new_login():
 
 
 def test_a_wrong_password_fails_naming_login_and_the_platform_message():
-    http = FakeHttp(lambda path, body, headers: FakeResponse({"Code": -1, "Msg": "UserName or Password is wrong.",
-                                                              "Data": None}))
+    refused = FakeResponse({"Code": -1, "Msg": "UserName or Password is wrong.", "Data": None})
+    http = migration_http(lambda path, body, headers: refused)
     client = MigrationClient("http://127.0.0.1:1", "admin", "wrong-pass", http=http)
     with pytest.raises(MigrationError) as caught:
         client.list_cloud_types()

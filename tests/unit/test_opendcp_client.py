@@ -16,6 +16,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.opendcp import 
     new_id,
 )
 
+from tests.support import FakeHttp
+
 HTML_404 = "<!DOCTYPE html><html><head><title>Page Not Found</title></head><body><h1>404</h1></body></html>"
 HTML_500 = "<!DOCTYPE html><html><head><title>Internal Server Error</title></head><body><h1>500</h1></body></html>"
 
@@ -34,22 +36,6 @@ class FakeResponse:
         return self._body
 
 
-class FakeHttp:
-    """Stands in for HttpSession: records (method, path, params, json, headers), answers with `answer`."""
-
-    def __init__(self, answer):
-        self.answer = answer
-        self.calls = []
-        self.redact = lambda text: text
-
-    def request(self, method, path, params=None, json=None, headers=None, **_kwargs):
-        self.calls.append((method, path, dict(params or {}), json, dict(headers or {})))
-        return self.answer(method, path, params or {}, json)
-
-    def close(self):
-        self.calls.append(("close",))
-
-
 def ok(data, **extra):
     body = {"code": 0, "msg": "", "data": data}
     body.update(extra)
@@ -61,7 +47,7 @@ def fail(code, msg):
 
 
 def client_with(answer, **kwargs):
-    http = FakeHttp(answer)
+    http = FakeHttp(answer, record=("method", "path", "params", "json", "headers"))
     return OpenDcpClient("http://127.0.0.1:1", http=http, **kwargs), http
 
 

@@ -26,7 +26,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.vsd import (
     client_from_params,
 )
 
-from tests.support import ROOT
+from tests.support import ROOT, FakeHttp
 
 SCOPE = {"cluster_uuid": "c1", "compute_uuid": "vm1"}
 
@@ -44,26 +44,6 @@ class FakeResponse:
         if isinstance(self._body, str):
             raise ValueError("not JSON")
         return self._body
-
-
-class FakeHttp:
-    """Stands in for HttpSession: records calls, answers with `answer(method, path, params, json)`."""
-
-    def __init__(self, answer):
-        self.answer = answer
-        self.calls = []
-
-        def redact(text):
-            return text
-
-        self.redact = redact
-
-    def request(self, method, path, params=None, json=None, **_kwargs):
-        self.calls.append((method, path, dict(params or {}), json))
-        return self.answer(method, path, params or {}, json)
-
-    def close(self):
-        self.calls.append(("close",))
 
 
 def ok(data):
