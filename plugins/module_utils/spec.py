@@ -384,15 +384,29 @@ class ResourceSpec:
         return self.act(client, change)
 
     def _create(self, client, desired):
-        return self._verified(client, desired, "create", lambda: self.create(client, desired),
-                              lambda live: live is not None)
+        live, recovered = self._verified_write(client, desired, "create", lambda: self.create(client, desired),
+                                               lambda now: now is not None)
+        if recovered and live is not None:
+            # the create took effect but its answer was lost: what it does once the object exists
+            # (a pool's expand to its size, say) is still to be done
+            followup = self.plan(desired, live)
+            if followup.action not in (NOOP, CREATE):
+                return self.apply(client, followup)
+        return live
 
     def _delete(self, client, desired, live):
         self._verified(client, desired, "delete", lambda: self.delete(client, live), lambda now: now is None)
         return None
 
     def _verified(self, client, desired, operation, call, done):
+        """Make a write (see `_verified_write`); returns the live object afterwards."""
+        return self._verified_write(client, desired, operation, call, done)[0]
+
+    def _verified_write(self, client, desired, operation, call, done):
         """Make a write; when its answer is lost, read to learn whether it took effect before sending it again.
+
+        Returns `(live, recovered)`: recovered is true when the write's own answer was lost and the
+        read found that it had taken effect.
 
         This is what makes a retried write safe on any platform: a create whose answer was lost but
         which was committed is found by the read and not made a second time. A write the retry policy
@@ -402,7 +416,7 @@ class ResourceSpec:
         clock = clock_of(client)
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                return call()
+                return call(), False
             except ApiError as exc:
                 if not answer_lost(exc):
                     raise
@@ -415,11 +429,11 @@ class ResourceSpec:
                 lost = exc
             live = self.read(client, desired)
             if done(live):
-                return live
+                return live, True
             if self.keyed_writes:
                 raise lost
             clock.sleep(backoff(attempt))
-        return None
+        return None, False
 
     def wait_for(self, client, desired, live, read, done, timeout_message):
         """Wait for a live object through the one waiter, for `desired`'s `wait_timeout`."""
