@@ -117,6 +117,23 @@ def from_env(name):
     return (env_fallback, [name])
 
 
+def connection_options(prefix, credentials=False, **extra):
+    """A platform's connection options for its modules and endpoints; `prefix` names the environment variables.
+
+    `url`, with `username` and `password` when the platform logs in, any `extra` options, then
+    `validate_certs` and `timeout`.
+    """
+    options = {"url": {"type": "str", "required": True, "fallback": from_env(prefix + "_URL")}}
+    if credentials:
+        options["username"] = {"type": "str", "default": "admin", "fallback": from_env(prefix + "_USERNAME")}
+        options["password"] = {"type": "str", "required": True, "no_log": True,
+                               "fallback": from_env(prefix + "_PASSWORD")}
+    options.update(extra)
+    options["validate_certs"] = {"type": "bool", "default": True, "fallback": from_env(prefix + "_VALIDATE_CERTS")}
+    options["timeout"] = {"type": "int", "default": 30}
+    return options
+
+
 def envelope_with(*keys):
     """An `is_answer` predicate: a response whose JSON object has one of `keys` is the platform's own answer."""
 

@@ -23,8 +23,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     WRITE,
     ApiError,
     HttpSession,
+    connection_options,
     envelope_with,
-    from_env,
     response_text,
 )
 
@@ -528,13 +528,7 @@ def _json_headers(token=None):
 
 
 # --- connection options, shared by the modules and the reconciler ----------------------------
-CONNECTION_ARGUMENT_SPEC = {
-    "url": {"type": "str", "required": True, "fallback": from_env("MIGRATION_URL")},
-    "username": {"type": "str", "default": "admin", "fallback": from_env("MIGRATION_USERNAME")},
-    "password": {"type": "str", "required": True, "no_log": True, "fallback": from_env("MIGRATION_PASSWORD")},
-    "validate_certs": {"type": "bool", "default": True, "fallback": from_env("MIGRATION_VALIDATE_CERTS")},
-    "timeout": {"type": "int", "default": 30},
-}
+CONNECTION_ARGUMENT_SPEC = connection_options("MIGRATION", credentials=True)
 
 
 def client_from_params(params):

@@ -22,6 +22,7 @@ __metaclass__ = type
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     ApiError,
     HttpSession,
+    connection_options,
     envelope_with,
     from_env,
     response_text,
@@ -435,12 +436,8 @@ def flow_pending(flow):
 
 
 # --- connection options, shared by the modules and the reconciler ----------------------------
-CONNECTION_ARGUMENT_SPEC = {
-    "url": {"type": "str", "required": True, "fallback": from_env("OPENDCP_URL")},
-    "operator": {"type": "str", "fallback": from_env("OPENDCP_OPERATOR")},
-    "validate_certs": {"type": "bool", "default": True, "fallback": from_env("OPENDCP_VALIDATE_CERTS")},
-    "timeout": {"type": "int", "default": 30},
-}
+CONNECTION_ARGUMENT_SPEC = connection_options("OPENDCP",
+                                              operator={"type": "str", "fallback": from_env("OPENDCP_OPERATOR")})
 
 
 def client_from_params(params):

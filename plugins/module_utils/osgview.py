@@ -18,8 +18,8 @@ __metaclass__ = type
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     ApiError,
     HttpSession,
+    connection_options,
     envelope_with,
-    from_env,
     response_text,
 )
 
@@ -138,11 +138,7 @@ def connection_details(body):
 
 
 # --- connection options, shared by the modules and the reconciler ----------------------------
-CONNECTION_ARGUMENT_SPEC = {
-    "url": {"type": "str", "required": True, "fallback": from_env("OSGVIEW_URL")},
-    "validate_certs": {"type": "bool", "default": True, "fallback": from_env("OSGVIEW_VALIDATE_CERTS")},
-    "timeout": {"type": "int", "default": 30},
-}
+CONNECTION_ARGUMENT_SPEC = connection_options("OSGVIEW")
 
 
 def client_from_params(params):

@@ -24,7 +24,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     ApiError,
     HttpSession,
     TransportError,
-    from_env,
+    connection_options,
     response_text,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK
@@ -373,14 +373,7 @@ def _error_body(response):
 
 
 # --- connection options, shared by the modules and the reconciler ----------------------------
-CONNECTION_ARGUMENT_SPEC = {
-    "url": {"type": "str", "required": True, "fallback": from_env("ZSTACK_URL")},
-    "username": {"type": "str", "default": "admin", "fallback": from_env("ZSTACK_USERNAME")},
-    "password": {"type": "str", "required": True, "no_log": True, "fallback": from_env("ZSTACK_PASSWORD")},
-    "validate_certs": {"type": "bool", "default": True, "fallback": from_env("ZSTACK_VALIDATE_CERTS")},
-    "timeout": {"type": "int", "default": 30},
-    "job_timeout": {"type": "int", "default": 300},
-}
+CONNECTION_ARGUMENT_SPEC = connection_options("ZSTACK", credentials=True, job_timeout={"type": "int", "default": 300})
 
 
 def client_from_params(params):
