@@ -117,19 +117,6 @@ TRANSIENT_COLLECTIONS = {"sessions", "jobs", "tokens", "task_progress", "logs", 
                          "reserved"}
 
 
-@pytest.fixture
-def platform_of(tmp_path, monkeypatch):
-    started = []
-
-    def start(kind, **faults):
-        started.append(Platform(kind, tmp_path / f"run-{len(started)}", monkeypatch, **faults))
-        return started[-1]
-
-    yield start
-    for platform in started:
-        platform.stop()
-
-
 def keys(changes):
     return sorted((c.change.kind, json.dumps(c.change.identity(), sort_keys=True, default=str), c.change.action)
                   for c in changes)
