@@ -122,3 +122,21 @@ def test_modules_refuse_the_same_values_naming_the_option_before_any_request(zst
         assert handle.requests == [] and zstack.requests == []
     finally:
         handle.stop()
+
+
+@pytest.mark.slow
+def test_a_module_that_wrote_and_then_failed_says_it_changed_something():
+    from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM
+
+    handle = emulators.start("vsd", port=0, memory_save_seconds=3600)
+    try:
+        run = run_playbook([{"converge.platforms.vsd_snapshot": {
+            "cluster_uuid": BUILTIN_CLUSTER, "compute_uuid": BUILTIN_RUNNING_VM, "name": "slow", "memory": True,
+            "wait": True, "wait_timeout": 1}}], diff=True, env={"VSD_URL": handle.url})
+        result = run.results[0]
+        assert result["failed"] and result["msg"].startswith("wait_timeout: the memory of snapshot 'slow'")
+        assert result["changed"] is True and result["action"] == "create"
+        assert result["diff"]["after"]["name"] == "slow"
+        assert [s["name"] for s in handle.state()["snapshots"][BUILTIN_RUNNING_VM].values()] == ["slow"]
+    finally:
+        handle.stop()

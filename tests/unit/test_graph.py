@@ -163,3 +163,20 @@ def test_graph_cycles_and_order():
         graph.add(item, dependency)
     assert graph.cycles() == [[3, 4]]
     assert graph.order()[:3] == [0, 1, 2]
+
+
+class _Written(FakeSpec):
+    """Writes to the platform, then fails: a replace whose delete went through and whose create did not."""
+
+    def create(self, client, desired):
+        client.http.thread_write_count += 1
+        raise ApiError("quota exceeded", "POST", "/thing", 400, code="Q1")
+
+
+def test_a_change_that_wrote_before_it_failed_reports_that_it_changed_something(kinds, monkeypatch):
+    kinds["tag"] = _Written("tag", "c")
+    client = SimpleNamespace(http=SimpleNamespace(thread_write_count=0))
+    report = executor.apply_plan(plan_of(kinds, entries(("tag", {"name": "t"}))),
+                                 SimpleNamespace(client=lambda platform: client, redact=lambda text: text), 1)
+    (outcome,) = report.outcomes
+    assert outcome.status == "failed" and outcome.wrote is True and outcome.as_dict()["changed"] is True
