@@ -395,10 +395,6 @@ class TransportServerSpec(RefreshableSpec):
         client.add_transport_server(desired["name"], desired["server_type"], desired["address"], cloud_id)
         return self.read(client, desired)
 
-    def update(self, client, live, desired, changes):
-        client.update_transport_server(live["id"], desired["name"])
-        return self.read(client, desired)
-
     def delete(self, client, live):
         client.delete_transport_server(live["id"])
 
