@@ -17,7 +17,7 @@ __all__ = ["EmulatorHandle", "EmulatorOptions", "PLATFORMS", "start"]
 
 
 class EmulatorHandle:
-    """A running emulator: its URL, its request log, its state, and `stop()`."""
+    """A running emulator: its URL, its request log, its state, its clock, and `stop()`."""
 
     def __init__(self, platform: str, server: EmulatorServer):
         self.platform = platform
@@ -38,8 +38,20 @@ class EmulatorHandle:
         self.server.log.clear()
 
     def state(self) -> dict[str, Any]:
+        """The emulator's whole model, as `GET /_emulator/state` answers it."""
         with self.app.lock:
             return self.app.export_state()
+
+    def now(self) -> float:
+        """The emulator's emulated time, seconds since the epoch."""
+        return self.app.now()
+
+    def advance_clock(self, seconds: float) -> float:
+        """Step the emulator's clock forward by `seconds` (>= 0) and return the new emulated time.
+
+        The same as `POST /_emulator/clock {"advance": seconds}`; raises ValueError on bad input.
+        """
+        return self.app.advance_clock(seconds)
 
     def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None,
                    seed: int | None = None) -> None:

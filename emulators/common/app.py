@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from .clock import Clock
 from .http import HttpError, Request, Response, Router
 
 
@@ -32,25 +32,11 @@ class EmulatorOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Clock:
-    """The emulator's clock; `time_scale` makes time pass faster for objects that progress."""
-
-    def __init__(self, time_scale: float = 1.0):
-        if time_scale <= 0:
-            raise ValueError("time_scale must be positive")
-        self.time_scale = time_scale
-        self._real_start = time.monotonic()
-        self._wall_start = time.time()
-
-    def now(self) -> float:
-        """Emulated wall-clock time, seconds since the epoch."""
-        return self._wall_start + (time.monotonic() - self._real_start) * self.time_scale
-
-
 class EmulatorApp(ABC):
     """Subclasses set `platform` and `default_port`, build routes and own their state.
 
-    All handlers run under `self.lock`, so the state needs no locking of its own.
+    All handlers run under `self.lock`, so the state needs no locking of its own. Every platform
+    reads emulated time through `now()` (the one `Clock`), and tests step it with `advance_clock`.
     """
 
     platform = ""
@@ -97,8 +83,22 @@ class EmulatorApp(ABC):
         return Response(503, "Service Unavailable (injected fault)", content_type="text/plain")
 
     # --- shared ---------------------------------------------------------------------------
+    def now(self) -> float:
+        """Emulated time, seconds since the epoch: the one clock every platform's state reads."""
+        return self.clock.now()
+
+    def advance_clock(self, seconds: float) -> float:
+        """Step emulated time forward by `seconds` (a number >= 0) and return the new `now()`.
+
+        Objects that progress (jobs, builds, saves, flows, tasks) and things that expire (sessions,
+        tokens, licenses) see the new time on their next request. Raises ValueError on bad input.
+        """
+        with self.lock:
+            return self.clock.advance(seconds)
+
     @staticmethod
     def load_fixtures(path: str | None) -> dict[str, Any]:
+        """The fixtures file as a mapping (empty without a path)."""
         if not path:
             return {}
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
@@ -107,6 +107,7 @@ class EmulatorApp(ABC):
         return data
 
     def save_state(self) -> None:
+        """Write the model to the state file, atomically, when there is one."""
         if not self.options.state_file:
             return
         import json

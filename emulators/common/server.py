@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 import threading
 import time
@@ -157,6 +156,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response)
 
     def _control(self, request: Request) -> Response:
+        """The control API under /_emulator/: state, requests, reset, faults and clock.
+
+        `GET|POST /_emulator/clock` answers `{"now": <emulated epoch seconds>, "time_scale": ...}`;
+        a POST with `{"advance": seconds}` steps emulated time forward first.
+        """
         app = self.server.app
         name = request.path[len(CONTROL_PREFIX):].strip("/")
         if name == "state" and request.method == "GET":
@@ -182,7 +186,26 @@ class _Handler(BaseHTTPRequestHandler):
             return Response(200, {"latency_ms": self.server.latency_ms, "fault_rate": self.server.fault_rate})
         if name == "faults" and request.method == "GET":
             return Response(200, {"latency_ms": self.server.latency_ms, "fault_rate": self.server.fault_rate})
+        if name == "clock" and request.method == "GET":
+            return Response(200, clock_body(app))
+        if name == "clock" and request.method == "POST":
+            return self._advance_clock(request)
         return Response(404, {"error": f"no such control endpoint: {request.method} {request.path}"})
+
+    def _advance_clock(self, request: Request) -> Response:
+        """POST /_emulator/clock `{"advance": seconds}`: step emulated time; 400 on anything else."""
+        app = self.server.app
+        try:
+            data = request.json()
+        except HttpError as error:
+            return Response(400, {"error": error.message})
+        if not isinstance(data, dict) or "advance" not in data:
+            return Response(400, {"error": 'the body must be a JSON object {"advance": <seconds >= 0>}'})
+        try:
+            app.advance_clock(data["advance"])
+        except ValueError as exc:
+            return Response(400, {"error": str(exc)})
+        return Response(200, clock_body(app))
 
     def _send(self, response: Response) -> None:
         payload, content_type = response.encode()
@@ -196,6 +219,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
+
+
+def clock_body(app: EmulatorApp) -> dict[str, float]:
+    """What the clock endpoint answers: emulated epoch seconds and the time scale."""
+    return {"now": app.now(), "time_scale": app.clock.time_scale}
 
 
 def _action_of(request: Request) -> str | None:
@@ -215,7 +243,3 @@ def serve_in_thread(server: EmulatorServer) -> threading.Thread:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     return thread
-
-
-def dump_json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True)

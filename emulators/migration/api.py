@@ -6,7 +6,8 @@ name clashes the document names, -1 for any other failure. The one exception is 
 URL but `/Login` needs `Authorization: <token>`, and a missing, unknown or expired one answers
 HTTP 401 ("若Token过期,则会提示用户重新登录"), so a client knows to log in again.
 
-Test hooks on the app: `advance_clock(seconds)`, `expire_tokens()`, `set_agent_offline(address, offline)`.
+Test hooks on the app: the framework's `advance_clock(seconds)`, `expire_tokens()`,
+`set_agent_offline(address, offline)`.
 """
 
 from __future__ import annotations
@@ -69,23 +70,13 @@ class MigrationEmulator(EmulatorApp):
     default_port = 18082
 
     def __init__(self, options: EmulatorOptions):
-        self._skew = 0.0
         self._uuid_rng = random.Random(options.seed)
         super().__init__(options)
 
-    # --- clock, identifiers, test hooks ----------------------------------------------------------
-    def now(self) -> float:
-        """Emulated time (the framework's clock plus whatever `advance_clock` added)."""
-        return self.clock.now() + self._skew
-
+    # --- identifiers, test hooks ----------------------------------------------------------------
     def new_uuid(self) -> str:
         """A uuid4 with dashes (repeatable with a seed)."""
         return str(uuid_module.UUID(int=self._uuid_rng.getrandbits(128), version=4))
-
-    def advance_clock(self, seconds: float) -> None:
-        """Test hook: move emulated time forward (tasks progress, tokens and licenses expire)."""
-        with self.lock:
-            self._skew += float(seconds)
 
     def expire_tokens(self) -> None:
         """Test hook: every token expires now."""

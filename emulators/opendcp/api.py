@@ -13,7 +13,8 @@ How a call is answered (api-docs/README.md, "How the real OpenDCP server answers
   (`opr_user`); OpenDCP has no login.
 
 The scheduled-task paths (`/task/expandList`, `/task/uploadList`, `/task/saveTask`) are not
-routed, as in the latest upstream server. Test hook on the app: `advance_clock(seconds)`.
+routed, as in the latest upstream server. Test hook on the app: the framework's `advance_clock(seconds)`
+(running flows progress on the next request).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from ..common.app import EmulatorApp, EmulatorOptions
+from ..common.app import EmulatorApp
 from ..common.http import HttpError, NotFound, Request, Response, Router
 from .flows import OpenDcpModel
 from .state import OpenDcpFailure, Settings, bad, missing
@@ -60,20 +61,6 @@ class OpenDcpEmulator(EmulatorApp):
 
     platform = "opendcp"
     default_port = 18083
-
-    def __init__(self, options: EmulatorOptions):
-        self._skew = 0.0
-        super().__init__(options)
-
-    # --- clock and test hooks ---------------------------------------------------------------------
-    def now(self) -> float:
-        """Emulated time: the framework's clock plus whatever `advance_clock` added."""
-        return self.clock.now() + self._skew
-
-    def advance_clock(self, seconds: float) -> None:
-        """Test hook: move emulated time forward (running flows progress on the next request)."""
-        with self.lock:
-            self._skew += float(seconds)
 
     # --- EmulatorApp hooks ------------------------------------------------------------------------
     def register_routes(self, router: Router) -> None:

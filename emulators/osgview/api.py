@@ -34,7 +34,7 @@ class OsgViewEmulator(EmulatorApp):
 
     def reset(self) -> None:
         """Built-in templates plus the fixtures' templates; no groups."""
-        self.state = OsgViewState(self._settings(), self.clock.now, self.rng.getrandbits)
+        self.state = OsgViewState(self._settings(), self.now, self.rng.getrandbits)
         self.state.load(self.fixtures)
 
     def export_state(self) -> dict[str, Any]:

@@ -47,7 +47,7 @@ class VsdEmulator(EmulatorApp):
     def reset(self) -> None:
         """Back to the built-in clusters, tenants and VMs plus the fixtures, with no snapshots."""
         settings = Settings(memory_save_seconds=float(self.options.extra.get("memory_save_seconds", 3.0)))
-        self.state = VsdState(settings, self.clock.now, self._new_uuid)
+        self.state = VsdState(settings, self.now, self._new_uuid)
         self.state.load(self.fixtures)
 
     def export_state(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ How a call is answered (the document's "API规范概述", with the readings in a
   `Authorization: OAuth <session uuid>`, else 401 (ID.1001).
 - Query APIs (`GET /<resource>[/{uuid}]`) run `query.run_query` over the inventories.
 
-Test hooks on the app: `expire_sessions()` and `advance_clock(seconds)`.
+Test hooks on the app: `expire_sessions()` and the framework's `advance_clock(seconds)`.
 """
 
 from __future__ import annotations
@@ -106,16 +106,11 @@ class ZStackEmulator(EmulatorApp):
     default_port = 18080
 
     def __init__(self, options: EmulatorOptions):
-        self._skew = 0.0
         self._uuid_rng = random.Random(options.seed)
         self.state = ZStackState(settings_from(options), self.now, self.new_uuid)
         super().__init__(options)
 
-    # --- clock, identifiers, test hooks ----------------------------------------------------------
-    def now(self) -> float:
-        """Emulated time (the framework's clock plus whatever `advance_clock` added)."""
-        return self.clock.now() + self._skew
-
+    # --- identifiers, test hooks ----------------------------------------------------------------
     def new_uuid(self) -> str:
         """A uuid4 as ZStack writes it: 32 hex digits, no dashes (repeatable with a seed)."""
         return uuid_module.UUID(int=self._uuid_rng.getrandbits(128), version=4).hex
@@ -124,11 +119,6 @@ class ZStackEmulator(EmulatorApp):
         """Test hook: every session expires now."""
         with self.lock:
             self.state.expire_sessions()
-
-    def advance_clock(self, seconds: float) -> None:
-        """Test hook: move emulated time forward (long jobs finish, sessions and jobs expire)."""
-        with self.lock:
-            self._skew += float(seconds)
 
     # --- EmulatorApp hooks ----------------------------------------------------------------------
     def register_routes(self, router: Router) -> None:
@@ -279,7 +269,7 @@ class ZStackEmulator(EmulatorApp):
 
     def _schedule_webhook(self, job: dict[str, Any]) -> None:
         """Deliver the result once the job is done, in real seconds (emulated delay / time scale)."""
-        delay = max(0.0, (job["readyAt"] - self.now()) / self.clock.time_scale)
+        delay = self.clock.real_seconds(job["readyAt"] - self.now())
         timer = threading.Timer(delay, deliver_webhook,
                                 args=(job["webhook"], job["uuid"], job["success"], copy.deepcopy(job["body"])))
         timer.daemon = True

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 import emulators
+from emulators.common.clock import Clock
 
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
 
@@ -47,7 +48,6 @@ def test_state_file_keeps_objects_across_restarts(tmp_path):
     state = tmp_path / "zstack.json"
     with emulators.start("zstack", port=0, state_file=str(state)) as first:
         create_tag(first.url, login(first.url), "kept")
-        time.sleep(0.1)
     with emulators.start("zstack", port=0, state_file=str(state)) as second:
         assert [t["tag"] for t in second.state()["tags"].values()] == ["kept"]
 
@@ -98,3 +98,100 @@ def test_serves_requests_concurrently(zstack):
 def test_every_registered_platform_starts_and_serves_its_control_api(platform):
     with emulators.start(platform, port=0) as handle:
         assert requests.get(f"{handle.url}/_emulator/state", timeout=5).status_code == 200
+
+
+# --- the one clock and its control endpoint --------------------------------------------------------------
+def clock_of(handle, advance=None) -> requests.Response:
+    """GET /_emulator/clock, or POST it with `{"advance": advance}`."""
+    url = f"{handle.url}/_emulator/clock"
+    if advance is None:
+        return requests.get(url, timeout=5)
+    return requests.post(url, json={"advance": advance}, timeout=5)
+
+
+def test_clock_is_wall_start_plus_scaled_elapsed_plus_steps():
+    real = [100.0]
+    clock = Clock(time_scale=4, wall=lambda: 1_000_000.0, monotonic=lambda: real[0])
+    assert clock.now() == 1_000_000.0
+    real[0] += 2.5
+    assert clock.now() == 1_000_010.0
+    assert clock.advance(60) == 1_000_070.0
+    assert clock.advance(0) == 1_000_070.0
+    assert (clock.offset, clock.time_scale, clock.real_seconds(8)) == (60.0, 4.0, 2.0)
+    for bad in (-1, "5", None, True, float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            clock.advance(bad)
+    assert clock.now() == 1_000_070.0
+    with pytest.raises(ValueError, match="time_scale must be positive"):
+        Clock(time_scale=0)
+
+
+def test_clock_endpoint_steps_emulated_time_by_the_amount():
+    with emulators.start("zstack", port=0, time_scale=1e-6) as handle:  # real time all but stands still
+        before = clock_of(handle)
+        assert before.status_code == 200
+        assert set(before.json()) == {"now", "time_scale"} and before.json()["time_scale"] == 1e-6
+        stepped = clock_of(handle, 3600)
+        assert stepped.status_code == 200
+        assert stepped.json()["now"] - before.json()["now"] == pytest.approx(3600, abs=0.01)
+        assert clock_of(handle).json()["now"] == pytest.approx(stepped.json()["now"], abs=0.01)
+        assert handle.advance_clock(0.5) == pytest.approx(stepped.json()["now"] + 0.5, abs=0.01)
+        assert handle.now() == pytest.approx(clock_of(handle).json()["now"], abs=0.01)
+        assert handle.requests == []  # control calls are not part of the request log
+
+
+@pytest.mark.parametrize("body", [
+    b"not json", b"", b"[]", b"{}", b'{"advance": -1}', b'{"advance": "10"}', b'{"advance": null}',
+    b'{"advance": true}', b'{"advance": NaN}', b'{"advance": [1]}',
+])
+def test_clock_endpoint_answers_400_to_bad_input_and_keeps_the_time(body):
+    with emulators.start("zstack", port=0, time_scale=1e-6) as handle:
+        before = clock_of(handle).json()["now"]
+        response = requests.post(f"{handle.url}/_emulator/clock", data=body,
+                                 headers={"Content-Type": "application/json"}, timeout=5)
+        assert response.status_code == 400
+        assert isinstance(response.json()["error"], str) and response.json()["error"]
+        assert clock_of(handle).json()["now"] == pytest.approx(before, abs=0.01)
+        with pytest.raises(ValueError):
+            handle.advance_clock(-5)
+
+
+def test_a_zstack_job_is_done_once_the_clock_is_stepped_past_its_delay():
+    with emulators.start("zstack", port=0, job_delay=60, time_scale=1e-6) as handle:
+        headers = login(handle.url)
+        location = create_tag(handle.url, headers, "stepped").json()["location"]
+        assert requests.get(location, headers=headers, timeout=5).status_code == 202
+        assert clock_of(handle, 30).status_code == 200
+        assert requests.get(location, headers=headers, timeout=5).status_code == 202
+        assert clock_of(handle, 31).status_code == 200
+        done = requests.get(location, headers=headers, timeout=5)
+        assert done.status_code == 200 and done.json()["inventory"]["tag"] == "stepped"
+
+
+def test_a_vsd_memory_snapshot_is_ready_once_the_clock_is_stepped_past_its_save():
+    from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM, BUILTIN_TENANT
+
+    scope = {"cluster_uuid": BUILTIN_CLUSTER, "tenant": BUILTIN_TENANT, "compute_uuid": BUILTIN_RUNNING_VM}
+    snap = "/v1/compute/vsd/snapshot"
+    with emulators.start("vsd", port=0, memory_save_seconds=600, time_scale=1e-6) as handle:
+        created = requests.post(f"{handle.url}{snap}/create", json=dict(scope, name="mem", domain_memory=True),
+                                timeout=5)
+        assert created.json()["scode"] == 0
+
+        def status() -> str:
+            answer = requests.get(f"{handle.url}{snap}/get", params=dict(scope, name="mem"), timeout=5).json()
+            return answer["data"]["attr"]["memory_status"]
+
+        assert status() == "saving"
+        clock_of(handle, 599)
+        assert status() == "saving"
+        clock_of(handle, 1)
+        assert status() == "ready"
+
+
+@pytest.mark.parametrize("platform", sorted(emulators.PLATFORMS))
+def test_every_platform_reads_time_from_the_one_clock(platform):
+    with emulators.start(platform, port=0, time_scale=1e-6) as handle:
+        before = handle.now()
+        assert clock_of(handle, 86400).json()["now"] == pytest.approx(before + 86400, abs=0.01)
+        assert handle.app.state.now() == pytest.approx(handle.now(), abs=0.01)

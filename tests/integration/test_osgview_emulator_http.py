@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 import requests
@@ -55,17 +54,18 @@ def clone(handle, gtuuid=LINUX, marker="testing", method="POST"):
     return body
 
 
-def wait_active(handle, gtuuid, body, timeout=5.0):
-    """Poll gperpare until every server of a clone answers 200."""
-    deadline = time.monotonic() + timeout
+def wait_active(handle, gtuuid, body, polls=20):
+    """Poll gperpare until every server of a clone answers 200, stepping the emulator's clock between polls."""
     for server_id in body["serverlist"]:
-        while True:
+        for _ in range(polls):
             answer = call(handle, "/osgview/gperpare",
                           {"gtuuid": gtuuid, "gnuuid": body["gnuuid"], "server_id": server_id})
             if answer["status"] == 200:
                 break
-            assert answer["status"] == 102 and time.monotonic() < deadline, answer
-            time.sleep(0.05)
+            assert answer["status"] == 102, answer
+            handle.advance_clock(BUILD_SECONDS / 2)
+        else:
+            raise AssertionError(f"server {server_id} still building after {polls} polls")
 
 
 # --- gclone -------------------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def test_gperpare_answers_102_while_building_then_200(osgview, method):
     assert building["status"] == 102
     assert "building" in building["msg"]
     assert osgview.state()["servers"][params["server_id"]]["status"] == "BUILD"
-    time.sleep(BUILD_SECONDS + 0.1)
+    osgview.advance_clock(BUILD_SECONDS + 0.1)
     assert call(osgview, "/osgview/gperpare", params, method) == {"status": 200, "msg": ""}
     assert osgview.state()["servers"][params["server_id"]]["status"] == "ACTIVE"
 
@@ -137,7 +137,7 @@ def test_gperpare_of_a_server_of_another_group_answers_300(osgview):
 
 def test_gperpare_of_a_server_in_error_answers_101(osgview):
     body = clone(osgview, BROKEN)
-    time.sleep(BUILD_SECONDS + 0.1)
+    osgview.advance_clock(BUILD_SECONDS + 0.1)
     good, bad = body["serverlist"]
     params = {"gtuuid": BROKEN, "gnuuid": body["gnuuid"]}
     assert call(osgview, "/osgview/gperpare", dict(params, server_id=good))["status"] == 200
@@ -176,7 +176,7 @@ def test_gstart_reports_the_vm_status(osgview, method):
 
 def test_gstart_of_a_server_in_error_answers_101(osgview):
     body = clone(osgview, BROKEN)
-    time.sleep(BUILD_SECONDS + 0.1)
+    osgview.advance_clock(BUILD_SECONDS + 0.1)
     answer = call(osgview, "/osgview/gstart",
                   {"gtuuid": BROKEN, "gnuuid": body["gnuuid"], "server_id": body["serverlist"][1]})
     assert answer["status"] == 101
@@ -261,9 +261,11 @@ def test_state_file_keeps_groups_across_restarts(tmp_path):
 
 
 def test_time_scale_speeds_up_the_build(tmp_path):
-    with emulators.start("osgview", port=0, build_seconds=30, time_scale=200) as handle:
+    with emulators.start("osgview", port=0, build_seconds=30, time_scale=1e6) as handle:
         body = clone(handle)
-        wait_active(handle, LINUX, body, timeout=2.0)
+        # 30 emulated seconds are 30 microseconds of real time: built before the next request arrives
+        params = {"gtuuid": LINUX, "gnuuid": body["gnuuid"], "server_id": body["serverlist"][0]}
+        assert call(handle, "/osgview/gperpare", params) == {"status": 200, "msg": ""}
 
 
 @pytest.mark.parametrize("fixtures, message", [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 import yaml
@@ -248,7 +247,7 @@ def test_info_reports_building_then_ready_vms_and_the_console(osgview, env):
 def test_info_in_check_mode_reads_and_reports_vms_in_error(osgview, env):
     made = run_playbook([group_task(gtuuid=BROKEN, marker="m", wait=False)], env=env).results[0]
     osgview.clear_requests()
-    time.sleep(0.5)
+    osgview.advance_clock(0.5)
     result = run_playbook([{INFO: {"gtuuid": BROKEN, "gnuuid": made["vm_group"]["gnuuid"],
                                    "server_ids": made["vm_group"]["server_ids"]}}], env=env, check=True).results[0]
     assert result["changed"] is False and result.get("failed") is not True, result

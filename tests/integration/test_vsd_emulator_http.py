@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import requests
@@ -95,7 +94,7 @@ def test_memory_snapshot_is_unusable_until_its_memory_is_saved(vsd):
     snapshot = ok(get(vsd, "get", **RUNNING, name="mem"))
     assert snapshot["attr"]["domain_memory"] == "true" and snapshot["attr"]["memory_status"] == "saving"
     failed(post(vsd, "rollback", **RUNNING, name="mem", domain_memory=True), 20009)
-    time.sleep(0.35)
+    vsd.advance_clock(0.35)
     assert ok(get(vsd, "get", **RUNNING, name="mem"))["attr"]["memory_status"] == "ready"
     ok(post(vsd, "rollback", **RUNNING, name="mem", domain_memory=True))
 
@@ -206,7 +205,7 @@ def test_rollback_moves_the_head_and_restores_disks_and_configuration(vsd):
 
 def test_rollback_with_memory_brings_the_vm_back_running(vsd):
     create(vsd, RUNNING, "mem", domain_memory=True)
-    time.sleep(0.35)
+    vsd.advance_clock(0.35)
     with vsd.app.lock:
         vsd.app.state.set_power_state(BUILTIN_RUNNING_VM, "stopped")
     ok(post(vsd, "rollback", **RUNNING, name="mem", domain_memory=True))
