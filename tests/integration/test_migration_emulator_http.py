@@ -190,6 +190,15 @@ def test_change_password_checks_old_and_new_password_and_ends_first_login(api):
     ok(api.call(SETTING, "GetLicense"))  # the token from before the change still works
 
 
+def test_an_action_that_is_not_a_string_is_unknown_and_actions_serve_the_state_after_a_reset(api):
+    failed(api.call(SETTING, ["GetLicense"]), text="Unknown Action ['GetLicense'] on /MgntSetting")
+    failed(api.call(SETTING, None), text="Unknown Action None on /MgntSetting")
+    assert requests.post(f"{api.url}/_emulator/reset", timeout=5).status_code == 200
+    api.token = api.login()["Token"]
+    assert api.ok(SETTING, "GetLicense")["Used"] == 0
+    assert api.ok(CLOUD, "ListCloudConnection") == []
+
+
 def test_get_license_shows_credits_and_used(api, world):
     data = api.ok(SETTING, "GetLicense")
     assert set(data) == {"Credits", "ExpireTime", "Id", "Used"}
