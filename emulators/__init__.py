@@ -27,6 +27,7 @@ class EmulatorHandle:
 
     @property
     def url(self) -> str:
+        """The emulator's base URL, http://127.0.0.1:<port>."""
         return self.server.url
 
     @property
@@ -35,6 +36,7 @@ class EmulatorHandle:
         return self.server.log.entries()
 
     def clear_requests(self) -> None:
+        """Empty the request log."""
         self.server.log.clear()
 
     def state(self) -> dict[str, Any]:
@@ -55,9 +57,11 @@ class EmulatorHandle:
 
     def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None,
                    seed: int | None = None) -> None:
+        """Change the injected latency, fault rate or fault seed (None keeps the current value)."""
         self.server.set_faults(latency_ms, fault_rate, seed)
 
     def stop(self) -> None:
+        """Stop serving and close the port."""
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(timeout=5)

@@ -34,16 +34,19 @@ class RequestLog:
         self._lock = threading.Lock()
 
     def add(self, entry: dict[str, Any]) -> None:
+        """Append one entry, dropping the oldest beyond the bound."""
         with self._lock:
             self._entries.append(entry)
             if len(self._entries) > MAX_LOG_ENTRIES:
                 del self._entries[: len(self._entries) - MAX_LOG_ENTRIES]
 
     def entries(self) -> list[dict[str, Any]]:
+        """A copy of the entries, oldest first."""
         with self._lock:
             return list(self._entries)
 
     def clear(self) -> None:
+        """Forget every entry."""
         with self._lock:
             self._entries.clear()
 
@@ -64,11 +67,13 @@ class EmulatorServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
+        """The server's base URL."""
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
     def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None,
                    seed: int | None = None) -> None:
+        """Change latency, fault rate (0 to 1, else ValueError) or the seed of the fault draws."""
         with self._fault_lock:
             if latency_ms is not None:
                 self.latency_ms = float(latency_ms)
