@@ -334,10 +334,15 @@ class ResourceSpec:
         return same(want, have, unordered=bool(field and field.unordered))
 
     def changed_paths(self, change):
-        """For each changed dict or list field of a change, the nested paths that differ."""
+        """For each changed mapping field (or list of mappings) of a change, the nested paths that differ.
+
+        A list of plain values needs no path: its before and after say it all.
+        """
         paths = {}
         for name, (before, after) in change.fields.items():
-            if isinstance(after, (dict, list)) and not self.fields[name].secret:
+            nested = isinstance(after, dict) or (isinstance(after, list) and any(
+                isinstance(item, (dict, list)) for item in after + list(before or [])))
+            if nested and not self.fields[name].secret:
                 paths[name] = changed_paths(after, before, unordered=self.fields[name].unordered, name=name)
         return paths
 
