@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -65,13 +66,31 @@ class EmulatorApp(ABC):
     def reset(self) -> None:
         """Return to the built-in objects plus the fixtures."""
 
-    @abstractmethod
     def export_state(self) -> dict[str, Any]:
-        """The whole model as JSON-able data."""
+        """The whole model as JSON-able data (the platform's `state.export()`)."""
+        return self.state.export()
 
-    @abstractmethod
     def import_state(self, data: dict[str, Any]) -> None:
-        """Replace the model with what `export_state` produced."""
+        """Replace the model with what `export_state` produced (the platform's `state.restore()`)."""
+        self.state.restore(data)
+
+    def internal_error(self, exc: Exception) -> Response:
+        """How the platform answers a fault of its own (a 500 in its error shape); platforms override this."""
+        return Response(500, {"error": f"internal error: {type(exc).__name__}: {exc}"})
+
+    def guarded(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        """The handler, with any unexpected fault answered by `internal_error`, as a server bug would be."""
+
+        @functools.wraps(handler)
+        def guarded(request: Request) -> Response:
+            try:
+                return handler(request)
+            except HttpError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the boundary where any fault becomes a 500
+                return self.internal_error(exc)
+
+        return guarded
 
     def error_response(self, error: HttpError, request: Request) -> Response:
         """Shape an error the way the platform does; platforms override this."""

@@ -12,7 +12,6 @@ Test hooks on the app: the framework's `advance_clock(seconds)`, `expire_tokens(
 
 from __future__ import annotations
 
-import functools
 import random
 import uuid as uuid_module
 from typing import Any, Callable
@@ -57,24 +56,18 @@ class MigrationEmulator(EmulatorApp):
     # --- EmulatorApp hooks -----------------------------------------------------------------------
     def register_routes(self, router: Router) -> None:
         """POST on the three session URLs and the five action URLs."""
-        router.add("POST", "/Login", self._guarded(self._login))
-        router.add("POST", "/ReAuth", self._guarded(self._authenticated(self._reauth)))
-        router.add("POST", "/Logout", self._guarded(self._authenticated(self._logout)))
+        router.add("POST", "/Login", self.guarded(self._login))
+        router.add("POST", "/ReAuth", self.guarded(self._authenticated(self._reauth)))
+        router.add("POST", "/Logout", self.guarded(self._authenticated(self._logout)))
         for path, actions in ACTIONS_BY_URL.items():
-            router.add("POST", path, self._guarded(self._authenticated(self._action_url(path, actions))))
+            router.add("POST", path, self.guarded(self._authenticated(self._action_url(path, actions))))
 
     def reset(self) -> None:
         """Built-in objects plus the fixtures; the default account; no tokens, connections or tasks."""
         self.state = MigrationState(self._settings(), self.now, self.new_uuid)
         self.state.load(self.fixtures, self.options.username, self.options.password)
 
-    def export_state(self) -> dict[str, Any]:
-        """The whole model as JSON-able data."""
-        return self.state.export()
 
-    def import_state(self, data: dict[str, Any]) -> None:
-        """Replace the model with what `export_state` produced."""
-        self.state.restore(data)
 
     def error_response(self, error: HttpError, request: Request) -> Response:
         """Unknown URLs and methods keep their HTTP status, with the platform's envelope."""
@@ -86,19 +79,9 @@ class MigrationEmulator(EmulatorApp):
                         task_seconds=float(extra.get("task_seconds", 5)))
 
     # --- wrappers --------------------------------------------------------------------------------
-    def _guarded(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+    def internal_error(self, exc: Exception) -> Response:
         """An unexpected fault becomes HTTP 500 with the envelope, as a server bug would."""
-
-        @functools.wraps(handler)
-        def guarded(request: Request) -> Response:
-            try:
-                return handler(request)
-            except HttpError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the boundary where any fault becomes a 500
-                return Response(500, envelope(FAILED, f"internal error: {type(exc).__name__}: {exc}"))
-
-        return guarded
+        return Response(500, envelope(FAILED, f"internal error: {type(exc).__name__}: {exc}"))
 
     def _authenticated(self, handler: Callable[[Request, str], Response]) -> Callable[[Request], Response]:
         """Check the token (HTTP 401 when it is missing, unknown or expired), then run the handler."""

@@ -73,11 +73,7 @@ class OpenDcpEmulator(EmulatorApp):
         self.state = OpenDcpModel(self._settings(), self.now, self.rng.getrandbits)
         self.state.load(self.fixtures)
 
-    def export_state(self) -> dict[str, Any]:
-        return self.state.export()
 
-    def import_state(self, data: dict[str, Any]) -> None:
-        self.state.restore(data)
 
     def error_response(self, error: HttpError, request: Request) -> Response:
         """Routing errors are the web framework's HTML pages, not the JSON envelope."""

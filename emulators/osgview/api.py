@@ -37,11 +37,7 @@ class OsgViewEmulator(EmulatorApp):
         self.state = OsgViewState(self._settings(), self.now, self.rng.getrandbits)
         self.state.load(self.fixtures)
 
-    def export_state(self) -> dict[str, Any]:
-        return self.state.export()
 
-    def import_state(self, data: dict[str, Any]) -> None:
-        self.state.restore(data)
 
     def error_response(self, error: HttpError, request: Request) -> Response:
         """Unknown paths and methods keep their HTTP status, with the platform's envelope."""

@@ -50,11 +50,7 @@ class VsdEmulator(EmulatorApp):
         self.state = VsdState(settings, self.now, self._new_uuid)
         self.state.load(self.fixtures)
 
-    def export_state(self) -> dict[str, Any]:
-        return self.state.export()
 
-    def import_state(self, data: dict[str, Any]) -> None:
-        self.state.restore(data)
 
     def error_response(self, error: HttpError, request: Request) -> Response:
         """Routing errors as an Output, on the router's own status."""

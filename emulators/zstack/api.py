@@ -21,7 +21,6 @@ Test hooks on the app: `expire_sessions()` and the framework's `advance_clock(se
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import json
 import random
@@ -124,20 +123,14 @@ class ZStackEmulator(EmulatorApp):
     def register_routes(self, router: Router) -> None:
         """Every documented route under /zstack/v1, plus the polling path without the prefix."""
         for method, path, handler, _operation in self.route_table():
-            router.add(method, API_PREFIX + path, self._guarded(handler))
-        router.add("GET", LEGACY_JOB_PATH, self._guarded(self._poll_job))
+            router.add(method, API_PREFIX + path, self.guarded(handler))
+        router.add("GET", LEGACY_JOB_PATH, self.guarded(self._poll_job))
 
     def reset(self) -> None:
         """Built-in objects plus the fixtures; no sessions, jobs, tags or long jobs."""
         self.state.load(self.fixtures)
 
-    def export_state(self) -> dict[str, Any]:
-        """The whole model as JSON-able data."""
-        return self.state.export()
 
-    def import_state(self, data: dict[str, Any]) -> None:
-        """Replace the model with what `export_state` produced."""
-        self.state.restore(data)
 
     def error_response(self, error: HttpError, request: Request) -> Response:
         """Every error in ZStack's `{"error": {code, description, details}}` shape."""
@@ -192,19 +185,9 @@ class ZStackEmulator(EmulatorApp):
         ]
 
     # --- handler kinds -------------------------------------------------------------------------
-    def _guarded(self, handler: Handler) -> Handler:
+    def internal_error(self, exc: Exception) -> Response:
         """Answer an unexpected fault as ZStack's REST server does: 500 with an internal error."""
-
-        @functools.wraps(handler)
-        def guarded(request: Request) -> Response:
-            try:
-                return handler(request)
-            except HttpError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the boundary where any fault becomes a 500
-                return Response(500, error_body("SYS.1000", "internal error", f"{type(exc).__name__}: {exc}"))
-
-        return guarded
+        return Response(500, error_body("SYS.1000", "internal error", f"{type(exc).__name__}: {exc}"))
 
     def _query(self, kind: str) -> Handler:
         """A query API: `GET /<resource>` with query parameters, or `GET /<resource>/{uuid}`."""
