@@ -180,3 +180,32 @@ class FakeHttp:
 
     def close(self):
         self.calls.append(self.close_record)
+
+
+class FakeResponse:
+    """A `requests.Response` stand-in: a JSON body (or text, which `json()` refuses) and a status."""
+
+    def __init__(self, body: Any, status: int = 200):
+        self._body = body
+        self.status_code = status
+        self.reason = "OK" if status < 400 else "Error"
+        self.headers: dict[str, str] = {}
+        self.text = body if isinstance(body, str) else json.dumps(body)
+        self.content = self.text.encode()
+
+    def json(self) -> Any:
+        if isinstance(self._body, str):
+            raise ValueError("not JSON")
+        return self._body
+
+
+def check_doc_fragment(fragment: str, argument_spec: dict[str, Any]) -> None:
+    """A platform's connection doc fragment documents exactly its connection options: types, defaults, env."""
+    documented = yaml.safe_load(fragment)["options"]
+    assert set(documented) == set(argument_spec)
+    for name, entry in argument_spec.items():
+        doc = documented[name]
+        assert doc["type"] == entry["type"]
+        assert doc.get("default") == entry.get("default") and doc.get("required", False) == entry.get("required", False)
+        if "fallback" in entry:
+            assert "E(%s)" % entry["fallback"][1][0] in " ".join(doc["description"])

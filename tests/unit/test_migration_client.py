@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import yaml
 from ansible_collections.converge.platforms.plugins.doc_fragments.migration import ModuleDocFragment
@@ -16,21 +14,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.migration impor
     is_success,
 )
 
-from tests.support import FakeHttp
-
-
-class FakeResponse:
-    def __init__(self, body, status=200):
-        self._body = body
-        self.status_code = status
-        self.reason = "OK" if status < 400 else "Error"
-        self.text = body if isinstance(body, str) else json.dumps(body)
-        self.content = self.text.encode()
-
-    def json(self):
-        if isinstance(self._body, str):
-            raise ValueError("not JSON")
-        return self._body
+from tests.support import FakeHttp, FakeResponse
 
 
 def migration_http(answer):

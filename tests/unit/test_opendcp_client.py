@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-import yaml
 from ansible_collections.converge.platforms.plugins.doc_fragments.opendcp import ModuleDocFragment
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp import (
     CONNECTION_ARGUMENT_SPEC,
@@ -16,24 +13,12 @@ from ansible_collections.converge.platforms.plugins.module_utils.opendcp import 
     new_id,
 )
 
-from tests.support import FakeHttp
+from tests.support import FakeHttp, FakeResponse, check_doc_fragment
 
 HTML_404 = "<!DOCTYPE html><html><head><title>Page Not Found</title></head><body><h1>404</h1></body></html>"
 HTML_500 = "<!DOCTYPE html><html><head><title>Internal Server Error</title></head><body><h1>500</h1></body></html>"
 
 
-class FakeResponse:
-    def __init__(self, body, status=200):
-        self._body = body
-        self.status_code = status
-        self.reason = "OK" if status == 200 else "Error"
-        self.text = body if isinstance(body, str) else json.dumps(body)
-        self.content = self.text.encode()
-
-    def json(self):
-        if isinstance(self._body, str):
-            raise ValueError("not JSON")
-        return self._body
 
 
 def ok(data, **extra):
@@ -321,13 +306,6 @@ def test_client_from_params_names_a_bad_url_and_takes_the_operator():
 
 
 def test_the_doc_fragment_matches_the_connection_argument_spec():
-    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
-    assert set(documented) == set(CONNECTION_ARGUMENT_SPEC)
-    for name, entry in CONNECTION_ARGUMENT_SPEC.items():
-        doc = documented[name]
-        assert doc["type"] == entry["type"]
-        assert doc.get("default") == entry.get("default") and doc.get("required", False) == entry.get("required", False)
-        if "fallback" in entry:
-            assert "E(%s)" % entry["fallback"][1][0] in " ".join(doc["description"])
+    check_doc_fragment(ModuleDocFragment.DOCUMENTATION, CONNECTION_ARGUMENT_SPEC)
     assert [CONNECTION_ARGUMENT_SPEC[k]["fallback"][1] for k in ("url", "operator", "validate_certs")] == [
         ["OPENDCP_URL"], ["OPENDCP_OPERATOR"], ["OPENDCP_VALIDATE_CERTS"]]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 
 import pytest
@@ -26,24 +25,12 @@ from ansible_collections.converge.platforms.plugins.module_utils.vsd import (
     client_from_params,
 )
 
-from tests.support import ROOT, FakeHttp
+from tests.support import ROOT, FakeHttp, FakeResponse, check_doc_fragment
 
 SCOPE = {"cluster_uuid": "c1", "compute_uuid": "vm1"}
 
 
 # --- a client over canned answers ------------------------------------------------------------------
-class FakeResponse:
-    def __init__(self, body, status=200):
-        self._body = body
-        self.status_code = status
-        self.reason = "OK"
-        self.text = body if isinstance(body, str) else json.dumps(body)
-        self.content = self.text.encode()
-
-    def json(self):
-        if isinstance(self._body, str):
-            raise ValueError("not JSON")
-        return self._body
 
 
 def ok(data):
@@ -157,14 +144,7 @@ def test_client_from_params_names_a_bad_url():
 
 # --- connection options and docs --------------------------------------------------------------------------
 def test_the_doc_fragment_matches_the_connection_argument_spec():
-    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
-    assert set(documented) == set(CONNECTION_ARGUMENT_SPEC)
-    for name, entry in CONNECTION_ARGUMENT_SPEC.items():
-        doc = documented[name]
-        assert doc["type"] == entry["type"]
-        assert doc.get("default") == entry.get("default") and doc.get("required", False) == entry.get("required", False)
-        if "fallback" in entry:
-            assert "E(%s)" % entry["fallback"][1][0] in " ".join(doc["description"])
+    check_doc_fragment(ModuleDocFragment.DOCUMENTATION, CONNECTION_ARGUMENT_SPEC)
     assert CONNECTION_ARGUMENT_SPEC["url"]["fallback"][1] == ["VSD_URL"]
     assert CONNECTION_ARGUMENT_SPEC["validate_certs"]["fallback"][1] == ["VSD_VALIDATE_CERTS"]
 
