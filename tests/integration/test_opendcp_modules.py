@@ -111,13 +111,6 @@ def test_without_wait_a_running_expand_counts_as_done(dcp):
 
 
 # --- check mode and diff mode -------------------------------------------------------------------------
-def test_check_mode_reports_the_changes_and_writes_nothing(dcp):
-    run = play(dcp, FOUNDATION[:3], check=True, diff=True)
-    assert [r["changed"] for r in run.results] == [True, True, True], run.output
-    assert run.results[0]["diff"] == {"before": {}, "after": {"name": "web", "desc": "web services"}}
-    assert writes(dcp.requests) == [] and dcp.state()["clusters"] == {}
-
-
 def test_check_mode_on_an_update_and_a_resize_writes_nothing(dcp):
     build(dcp)
     run = play(dcp, [task("cluster", name="web", desc="new"),

@@ -118,16 +118,6 @@ def test_a_recorded_group_that_osg_view_no_longer_knows_is_cloned_again(osgview,
     assert len(clones(osgview)) == 1
 
 
-def test_check_mode_reports_the_clone_but_sends_no_write(osgview, env):
-    run = run_playbook([group_task(gtuuid=LINUX, marker="check")], env=env, check=True, diff=True)
-    result = run.results[0]
-    assert result["changed"] is True and result["action"] == "create", result
-    assert result["vm_group"]["gnuuid"] is None and result["vm_group"]["ready"] is False
-    assert result["diff"] == {"before": {}, "after": {"gtuuid": LINUX, "marker": "check"}}
-    assert writes(osgview.requests) == []
-    assert osgview.state()["groups"] == {}
-
-
 def test_check_mode_on_an_existing_group_only_reads(osgview, env):
     made = run_playbook([group_task(gtuuid=LINUX, marker="m")], env=env).results[0]
     osgview.clear_requests()

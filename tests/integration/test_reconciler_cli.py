@@ -165,24 +165,6 @@ def test_unreachable_endpoint_and_missing_secret_are_clear_errors(tmp_path):
     assert "Traceback" not in down.stderr
 
 
-def test_apply_under_faults_converges_without_duplicates(tmp_path):
-    with emulators.start("zstack", port=0, fault_rate=0.2, seed=20261123) as handle:
-        path = desired_file(tmp_path, handle.url, TAGS)
-        codes = []
-        for _attempt in range(8):
-            result = run_cli(["reconciler", "apply", path], env=ENV)
-            codes.append(result.returncode)
-            assert "Traceback" not in result.stderr
-            if result.returncode == 0 and "No changes." in result.stdout:
-                break
-        faults = [r for r in handle.requests if r.get("fault")]
-        counts = tag_counts(handle)
-    assert codes[-1] == 0 and len(codes) < 8, codes
-    assert faults, "the seed should have injected faults"
-    assert any(f["fault"].startswith("after") for f in faults)
-    assert len(counts) == 5 and set(counts.values()) == {1}, counts
-
-
 def test_secrets_never_printed(tmp_path):
     planted = "Planted-Reconciler-pw-4471"
     with emulators.start("zstack", port=0, password=planted) as handle:

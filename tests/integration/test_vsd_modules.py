@@ -67,14 +67,6 @@ def test_present_creates_once_then_reports_no_change(vsd):
     assert len([r for r in writes(vsd.requests) if r["path"].endswith("/create")]) == 1
 
 
-def test_check_mode_reports_a_create_and_writes_nothing(vsd):
-    run = play(vsd, [snapshot_task(name="planned", description="x")], check=True, diff=True)
-    result = run.results[0]
-    assert result["changed"] is True and result["action"] == "create", run.output
-    assert result["diff"]["before"] == {} and result["diff"]["after"]["name"] == "planned"
-    assert writes(vsd.requests) == [] and snapshots(vsd) == {}
-
-
 def test_diff_mode_shows_only_the_changed_description(vsd):
     take(vsd, RUNNING, "origin", description="old")
     vsd.clear_requests()
