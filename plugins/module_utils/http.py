@@ -191,7 +191,8 @@ class HttpSession:
         adapter = HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=32)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self.session.verify = bool(validate_certs)
+        self.verify = bool(validate_certs)
+        self.session.verify = self.verify
         self.session.headers["User-Agent"] = user_agent
 
     def url(self, path):
@@ -235,8 +236,10 @@ class HttpSession:
 
     def _send_once(self, method, path, params, json, data, headers, timeout):
         try:
+            # verify is given on every request: on the session alone, REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE in
+            # the environment would override validate_certs=false
             return self.session.request(method, self.url(path), params=params, json=json, data=data,
-                                        headers=headers, timeout=timeout or self.timeout)
+                                        headers=headers, timeout=timeout or self.timeout, verify=self.verify)
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             raise TransportError("%s did not answer: %s" % (self.platform or "endpoint", self.redact(_root_cause(exc))),
                                  method, _path_only(path))

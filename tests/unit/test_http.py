@@ -42,3 +42,19 @@ def test_connection_refused_is_a_transport_error_naming_the_call():
     with pytest.raises(TransportError) as err:
         http.request("GET", "/zstack/v1/management-nodes")
     assert str(err.value).startswith("GET /zstack/v1/management-nodes: zstack did not answer")
+
+
+def test_validate_certs_false_holds_whatever_ca_bundle_the_environment_names(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/nonexistent/ca.pem")
+    http = HttpSession("https://127.0.0.1:9", validate_certs=False, policy=RetryPolicy(attempts=1))
+    sent = {}
+
+    def request(method, url, **kwargs):
+        sent.update(kwargs)
+        raise TransportError("no server", method, url)
+
+    monkeypatch.setattr(http.session, "request", request)
+    with pytest.raises(TransportError):
+        http.request("GET", "/x")
+    assert sent["verify"] is False
