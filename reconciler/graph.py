@@ -8,6 +8,7 @@ first, so a child is gone before its parent is deleted. Cycles are found at vali
 
 from __future__ import annotations
 
+import heapq
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterable
@@ -89,16 +90,16 @@ class Graph:
         """Items with every dependency before its dependants; ties keep their original order."""
         remaining = {item: set(needs) for item, needs in self.needs.items()}
         dependants = self.dependants()
-        ready = sorted(item for item, needs in remaining.items() if not needs)
-        result = []
+        ready = [item for item, needs in remaining.items() if not needs]
+        heapq.heapify(ready)
+        result: list[int] = []
         while ready:
-            item = ready.pop(0)
+            item = heapq.heappop(ready)
             result.append(item)
-            for dependant in sorted(dependants[item]):
+            for dependant in dependants[item]:
                 remaining[dependant].discard(item)
-                if not remaining[dependant] and dependant not in result and dependant not in ready:
-                    ready.append(dependant)
-            ready.sort()
+                if not remaining[dependant]:
+                    heapq.heappush(ready, dependant)
         # items left are in a cycle, which validation reports; keep them last rather than lose them
         return result + sorted(set(range(self.size)) - set(result))
 
@@ -162,16 +163,15 @@ def walk(graph: Graph, items: Iterable[int], run: Callable[[int], Any], succeede
                 on_skip(dependant, cause)
             pending.extend(dependants[dependant])
 
+    ready = [item for item in todo if not waiting[item]]
+    heapq.heapify(ready)
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         running: dict[Any, int] = {}
 
         def start_ready() -> None:
-            for item in sorted(todo):
-                if len(running) >= max(1, concurrency):
-                    return
-                if item in outcomes or item in skipped or item in running.values():
-                    continue
-                if not waiting[item]:
+            while ready and len(running) < max(1, concurrency):
+                item = heapq.heappop(ready)
+                if item not in skipped:
                     running[pool.submit(run, item)] = item
 
         start_ready()
@@ -186,6 +186,8 @@ def walk(graph: Graph, items: Iterable[int], run: Callable[[int], Any], succeede
                 if succeeded(outcome):
                     for dependant in dependants[item]:
                         waiting[dependant].discard(item)
+                        if not waiting[dependant] and dependant not in skipped:
+                            heapq.heappush(ready, dependant)
                 else:
                     skip_dependants(item, item)
             start_ready()
