@@ -1,6 +1,7 @@
 """`reconciler validate|plan|apply|schema`: desired state in YAML, brought about on the platforms.
 
-Exit codes: 0 success (and, with `plan --detailed-exitcode`, no changes), 1 error, 2 changes pending.
+Exit codes: 0 success (and, with `plan --detailed-exitcode`, no changes), 1 error (a usage error too),
+2 changes pending.
 """
 
 from __future__ import annotations
@@ -60,7 +61,22 @@ def _guard(func):
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ReconcilerCommands(click.Group):
+    """The command group; a usage error exits 1, since 2 is what `plan --detailed-exitcode` says for changes."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(1)
+
+
+@click.group(cls=ReconcilerCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show a traceback on an internal error.")
 def main(debug: bool) -> None:
     """Bring platforms to the state that YAML files describe."""

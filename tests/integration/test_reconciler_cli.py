@@ -231,3 +231,10 @@ def test_saved_plan_is_refused_when_the_file_changed(zstack, tmp_path):
     assert writes(zstack.requests) == []
     not_a_plan = run_cli(["reconciler", "apply", "--plan", path], env=ENV)
     assert not_a_plan.returncode == 1 and not_a_plan.stderr.startswith(f"{path}:1: not a saved plan")
+
+
+def test_a_usage_error_exits_1_not_the_2_that_means_changes(tmp_path):
+    path = desired_file(tmp_path, "http://127.0.0.1:9", TAGS)
+    result = run_cli(["reconciler", "plan", "--detailed-exitcode", "--format", "markdwn", path])
+    assert result.returncode == 1 and "Invalid value for '--format'" in result.stderr
+    assert run_cli(["reconciler", "apply", "--concurrency", "0", path]).returncode == 1
