@@ -35,9 +35,11 @@ NULL_OPERATORS = ("is null", "not null")
 
 _FIELD = r"[A-Za-z_][\w.]*"
 _VALUE_CONDITION = re.compile(
-    r"^\s*(?P<field>%s)\s*(?P<op>%s)(?P<value>.*)$" % (_FIELD, "|".join(re.escape(op) for op in VALUE_OPERATORS)),
+    r"^(?P<field>%s)(?P<op>%s)(?P<value>.*)$" % (_FIELD, "|".join(re.escape(op) for op in VALUE_OPERATORS)),
     re.DOTALL,
 )
+_SPACED_OPERATOR = re.compile(
+    r"^\s*%s\s*(%s)" % (_FIELD, "|".join(re.escape(op) for op in VALUE_OPERATORS)))
 _NULL_CONDITION = re.compile(r"^\s*(?P<field>%s)\s+(?P<op>is null|not null)\s*$" % _FIELD)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -98,6 +100,12 @@ def parse_condition(text: str) -> Condition:
     if match:
         return Condition(match["field"], match["op"])
     match = _VALUE_CONDITION.match(text)
+    spaced = _SPACED_OPERATOR.match(text)
+    if spaced and (not match or match["value"][:1].isspace()):
+        operator = spaced.group(1)
+        field, _sep, value = text.partition(operator)
+        raise QueryError("q", f"has spaces around its operator: {text!r} (write it as "
+                              f"{field.strip() + operator + value.strip()!r})")
     if not match:
         operators = ", ".join(VALUE_OPERATORS + NULL_OPERATORS)
         raise QueryError("q", f"has a condition without a query operator: {text!r} (valid operators: {operators})")

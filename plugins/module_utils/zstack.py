@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import re
 import threading
 import uuid
 
@@ -51,6 +52,19 @@ def hash_password(password):
 def new_job_uuid():
     """A v4 UUID written without hyphens, as `X-Job-UUID` requires."""
     return uuid.uuid4().hex
+
+
+_SPACED_CONDITION = re.compile(r"^\s*[A-Za-z_][\w.]*(\s*)(%s)(\s*)" % "|".join(re.escape(op) for op in QUERY_OPERATORS))
+
+
+def check_condition(text):
+    """Refuse, before it is sent, a condition ZStack refuses: spaces around its operator (`uuid = x`)."""
+    match = _SPACED_CONDITION.match(text) if isinstance(text, str) else None
+    if match and (match.group(1) or match.group(3) or text[:1].isspace()):
+        field, _sep, value = text.partition(match.group(2))
+        raise ZStackError("query condition %r has spaces around its operator; write it as %r" % (
+            text, field.strip() + match.group(2) + value.strip()))
+    return text
 
 
 def condition(field, operator, value=None):
@@ -238,6 +252,7 @@ class ZStackClient:
         `resource` is the path under /zstack/v1, such as `/system-tags`. Returns a list.
         """
         page_size = int(page_size or self.page_size)
+        conditions = [check_condition(c) for c in conditions]
         rows = []
         start = 0
         while True:
@@ -257,6 +272,7 @@ class ZStackClient:
 
     def count(self, resource, conditions=()):
         """Number of rows matching the conditions."""
+        conditions = [check_condition(c) for c in conditions]
         params = [("q", c) for c in conditions] + [("count", "true")]
         return int(self.get(resource, params=params).get("total", 0))
 

@@ -200,6 +200,20 @@ def test_logout_ends_the_session(zs):
     assert_error(zs.get("/management-nodes"), 401, "ID.1001")
 
 
+def test_logout_needs_no_authorization_header_as_the_basic_flow_sends_none(zs):
+    session = zs.session
+    response = requests.delete(f"{zs.base_url}{API}/accounts/sessions/{session}", timeout=5)
+    assert response.status_code == 200 and response.json() == {}
+    assert_error(zs.get("/management-nodes"), 401, "ID.1001")
+
+
+@pytest.mark.parametrize("condition", ["uuid = a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70", "uuid =x", "uuid= x"])
+def test_a_condition_with_spaces_around_its_operator_is_refused(zs, condition):
+    response = zs.get("/management-nodes", params={"q": condition})
+    assert response.status_code == 400, response.text
+    assert "spaces around its operator" in response.text
+
+
 def test_calls_without_a_valid_session_answer_401(anonymous, zs):
     assert_error(anonymous.get("/management-nodes"), 401, "ID.1001", "Authorization")
     assert_error(anonymous.call("POST", "/system-tags", json={"params": {}}), 401, "ID.1001")

@@ -60,3 +60,18 @@ def test_a_bare_503_while_polling_is_polled_again_but_a_zstack_error_is_the_answ
     with pytest.raises(zstack.ZStackError) as err:
         client.wait_job("http://127.0.0.1:1/zstack/v1/api-jobs/j")
     assert err.value.code == "SYS.1" and answers == []
+
+
+@pytest.mark.parametrize("text", ["uuid = abc", "uuid =abc", "uuid= abc", " uuid=abc"])
+def test_a_condition_with_spaces_around_its_operator_is_refused_before_it_is_sent(monkeypatch, text):
+    client = ZStackClient("http://127.0.0.1:1", "admin", "pw", clock=SteppedClock())
+    sent = []
+    monkeypatch.setattr(client.http, "request", lambda *a, **k: sent.append(a))
+    with pytest.raises(zstack.ZStackError, match="has spaces around its operator; write it as 'uuid=abc'"):
+        client.query("/system-tags", [text])
+    assert sent == []
+
+
+def test_conditions_zstack_takes_pass_as_written():
+    for text in ("uuid=abc", "name~=vm%", "name is null", "name=my vm", "totalCapacity>=10"):
+        assert zstack.check_condition(text) == text

@@ -56,7 +56,8 @@ def test_parse_condition_keeps_operators_inside_the_value():
     assert parse_condition("tag=a!=b") == Condition("tag", "=", "a!=b")
     assert parse_condition("tag!=x=y") == Condition("tag", "!=", "x=y")
     assert parse_condition("name=my vm is null") == Condition("name", "=", "my vm is null")
-    assert parse_condition("description= padded ") == Condition("description", "=", " padded ")
+    with pytest.raises(QueryError, match="spaces around its operator"):
+        parse_condition("description= padded ")  # no space may stand between field, operator and value
 
 
 def test_parse_condition_without_an_operator_is_refused():
