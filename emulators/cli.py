@@ -5,8 +5,10 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from typing import Any
 
 import click
+import yaml
 
 from . import build_options
 from .common.server import EmulatorServer, serve_in_thread
@@ -19,6 +21,16 @@ def _state_file(path: str | None, platform: str, several: bool) -> str | None:
         return path
     stem, dot, suffix = path.rpartition(".")
     return f"{stem}.{platform}.{suffix}" if dot and "/" not in suffix else f"{path}.{platform}"
+
+
+def setting_value(text: str) -> Any:
+    """A `--set` value typed as YAML reads it: `1` a number, `true` a boolean, anything else text."""
+    text = text.strip()
+    try:
+        value = yaml.safe_load(text) if text else ""
+    except yaml.YAMLError:
+        return text
+    return value if isinstance(value, (int, float, bool)) else text
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,7 +61,7 @@ def main(platform_name: str, host: str, port: int | None, latency_ms: float, fau
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
-        extra[key.strip()] = value.strip()
+        extra[key.strip()] = setting_value(value)
     names = sorted(PLATFORMS) if platform_name == "all" else [platform_name]
     if len(names) > 1 and port is not None:
         raise click.UsageError("--port applies to a single platform, not to 'all' (each takes its own port)")

@@ -15,6 +15,13 @@ EMBEDDED_STATE_DIR = Path(".converge") / "embedded"
 EMBEDDED_CREDENTIALS = {"username": "admin", "password": "password"}
 
 
+def keep_out_of_git(directory: Path) -> None:
+    """A `.gitignore` of `*` in a directory of emulator state, which holds passwords in clear."""
+    ignore = directory / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# emulator state written by the reconciler: never commit it\n*\n", encoding="utf-8")
+
+
 class Session:
     """Clients per platform for one reconciler run; close() logs out and stops embedded emulators."""
 
@@ -60,7 +67,8 @@ class Session:
         import emulators
 
         state_file = Path(params.pop("state_file", None) or EMBEDDED_STATE_DIR / f"{name}.json")
-        state_file.parent.mkdir(parents=True, exist_ok=True)
+        state_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        keep_out_of_git(state_file.parent)
         handle = emulators.start(name, port=0, state_file=str(state_file))
         self._emulators.append(handle)
         merged = dict(EMBEDDED_CREDENTIALS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import random
 import threading
 from abc import ABC, abstractmethod
@@ -133,7 +134,11 @@ class EmulatorApp(ABC):
 
         target = Path(self.options.state_file)
         tmp = target.with_suffix(target.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.export_state(), indent=1, sort_keys=True), encoding="utf-8")
+        # the state holds the platform's passwords in clear: readable by its owner alone
+        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(self.export_state(), indent=1, sort_keys=True))
+        os.chmod(tmp, 0o600)
         tmp.replace(target)
 
     def dispatch(self, request: Request) -> Response:

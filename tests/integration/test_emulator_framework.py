@@ -195,3 +195,36 @@ def test_every_platform_reads_time_from_the_one_clock(platform):
         before = handle.now()
         assert clock_of(handle, 86400).json()["now"] == pytest.approx(before + 86400, abs=0.01)
         assert handle.app.state.now() == pytest.approx(handle.now(), abs=0.01)
+
+
+def test_set_values_are_typed_once_for_every_platform():
+    from emulators.cli import setting_value
+
+    assert [setting_value(v) for v in ("1", "2.5", "true", "abc", " 7 ")] == [1, 2.5, True, "abc", 7]
+    for platform, name in (("osgview", "build_seconds"), ("opendcp", "flow_seconds"), ("vsd", "memory_save_seconds"),
+                           ("migration", "task_seconds"), ("zstack", "long_job_seconds")):
+        handle = emulators.start(platform, port=0, **{name: setting_value("1")})
+        handle.stop()
+
+
+def test_a_state_file_is_readable_by_its_owner_alone(tmp_path):
+    import stat
+
+    state_file = tmp_path / "migration.json"
+    handle = emulators.start("migration", port=0, state_file=str(state_file))
+    try:
+        handle.app.save_state()
+    finally:
+        handle.stop()
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
+
+
+def test_the_embedded_state_directory_keeps_itself_out_of_git(tmp_path, monkeypatch):
+    from reconciler.api import reconcile
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "site.yml").write_text("version: 1\nendpoints:\n  opendcp: {embedded: true}\nresources:\n"
+                                       "  opendcp_cluster:\n    - {name: web}\n", encoding="utf-8")
+    reconcile(["site.yml"], apply=True)
+    assert (tmp_path / ".converge" / "embedded" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    assert oct((tmp_path / ".converge" / "embedded" / "opendcp.json").stat().st_mode & 0o777) == "0o600"
