@@ -222,8 +222,7 @@ class HttpSession:
                     self._thread.writes = self.thread_write_count + 1
             return self._send_once(method, path, params, json, data, headers, timeout)
 
-        response, _attempts = self.policy.run(send, self.lost_answer, safe=operation in RETRY_SAFE)
-        return response
+        return self.policy.run(send, self.lost_answer, safe=operation in RETRY_SAFE)
 
     @property
     def thread_write_count(self):

@@ -30,9 +30,11 @@ __metaclass__ = type
 
 import email.utils
 import random
+import re
 import time
 
 RETRY_STATUSES = (429, 502, 503, 504)
+_SECONDS = re.compile(r"^[+-]?\d+(\.\d*)?$")
 #: answers that say the request was not handled at all (RFC 9110): even a write may be sent again
 NOT_HANDLED_STATUSES = (429, 503)
 ATTEMPTS = 4
@@ -70,10 +72,8 @@ def retry_after(value, now=None):
     if not value:
         return None
     value = str(value).strip()
-    try:
+    if _SECONDS.match(value):
         return max(0.0, float(value))
-    except ValueError:
-        pass
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -103,7 +103,7 @@ class RetryPolicy:
         return status in self.statuses
 
     def run(self, send, transient_response, safe=True):
-        """Call `send()` until it gives a final answer; returns `(response, attempts)`.
+        """Call `send()` until it gives a final answer, and return it.
 
         `send` returns a response or raises a transport error (an exception whose `transport` attribute
         is true); `transient_response(response)` tells whether a response is a lost answer rather than
@@ -123,14 +123,14 @@ class RetryPolicy:
                     raise
                 response, error = None, exc
             if response is not None and not transient_response(response):
-                return response, attempt
+                return response
             wait = self._wait_before(attempt, response, started)
             unhandled = response is not None and response.status_code in NOT_HANDLED_STATUSES
             if (not safe and not unhandled) or wait is None:
                 if error is not None:
                     error.attempts = attempt
                     raise error
-                return response, attempt
+                return response
             self.clock.sleep(wait)
 
     def _wait_before(self, attempt, response, started):

@@ -8,7 +8,8 @@ spec (types, choices, list elements, mutually exclusive keys: the very checks An
 then what ansible-core lets through and a platform would take badly (a list or mapping given where
 a string belongs, which ansible-core turns into its Python text), then the constraints each `Field`
 declares (`min`, `max`, `format`, `pattern`), then the kind's own rules (`spec.check`). Every problem
-is a SpecError naming the option.
+is a SpecError naming the option. (spec.py imports this module only when it validates, so importing
+SpecError from it here makes no cycle.)
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,6 +21,7 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.converge.platforms.plugins.module_utils.http import validate_base_url
+from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _UUID_HEX = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -88,11 +90,6 @@ FORMATS = {
 }
 
 
-def _spec_error():
-    from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
-
-    return SpecError
-
 
 def option_of(message, known):
     """The option an ArgumentSpecValidator message is about, or None."""
@@ -105,7 +102,6 @@ def option_of(message, known):
 
 def _types(spec, params):
     """ArgumentSpecValidator's verdict on the spec's own options; returns the converted parameters."""
-    SpecError = _spec_error()
     argument_spec = spec.argument_spec()
     given = dict((k, v) for k, v in params.items() if k in argument_spec and v is not None)
     validator = ArgumentSpecValidator(argument_spec, mutually_exclusive=[list(g) for g in spec.mutually_exclusive])
@@ -129,7 +125,6 @@ def _shape(name, field_type, value):
     A list, mapping or boolean given for a string becomes its Python text (`"['a', 'b']"`), and a
     boolean given for a number becomes 0 or 1.
     """
-    SpecError = _spec_error()
     if field_type in ("str", "path") and isinstance(value, (list, dict, bool)):
         raise SpecError(name, "must be a string, got %s %r" % (_kind_of(value), value))
     if field_type in ("int", "float") and isinstance(value, bool):
@@ -156,7 +151,6 @@ def _field_value(name, field, value):
 
 
 def _constraints(name, field, value):
-    SpecError = _spec_error()
     if isinstance(value, bool):
         return
     if isinstance(value, (int, float)):
@@ -192,7 +186,6 @@ def check_options(spec, params):
     `params` are the options as given (module parameters or a desired entry). Raises SpecError
     naming the first bad option.
     """
-    SpecError = _spec_error()
     for name, field in spec.fields.items():
         value = params.get(name)
         if value is None:
