@@ -474,9 +474,10 @@ def _check_entries(entries: list[Entry], existing: dict[str, set]) -> list[str]:
     problems = []
     seen: dict[tuple, Entry] = {}
     names: dict[str, set] = {kind: set(values) for kind, values in existing.items()}
-    for entry in entries:
+    related: dict[str, dict[str, dict]] = {}
+    normalized = [known[entry.kind].normalize(entry.data) for entry in entries]
+    for entry, data in zip(entries, normalized, strict=True):
         spec = known[entry.kind]
-        data = spec.normalize(entry.data)
         key = (entry.kind,) + spec.identity_of(data)
         if key in seen:
             first = seen[key]
@@ -486,15 +487,12 @@ def _check_entries(entries: list[Entry], existing: dict[str, set]) -> list[str]:
             seen[key] = entry
         if data.get(spec.reference_key) is not None:
             names.setdefault(entry.kind, set()).add(data[spec.reference_key])
-    related: dict[str, dict[str, dict]] = {}
-    for entry in entries:
-        data = known[entry.kind].normalize(entry.data)
         if data.get("name") is not None:
             related.setdefault(entry.kind, {})[data["name"]] = data
-    for entry in entries:
+    for entry, data in zip(entries, normalized, strict=True):
         spec = known[entry.kind]
-        problems.extend(_related_problems(spec, entry, related))
-        for reference in spec.references(spec.normalize(entry.data)):
+        problems.extend(_related_problems(spec, entry, data, related))
+        for reference in spec.references(data):
             if reference.required and reference.name not in names.get(reference.kind, set()):
                 problems.append(f"{entry.where}: {entry.kind}.{reference.option}: no {reference.kind} named "
                                 f"'{reference.name}' in the desired state (name it under existing.{reference.kind} "
@@ -517,16 +515,19 @@ def _check_cycles(entries: list[Entry]) -> list[str]:
 
 
 def _entry_title(entry: Entry) -> str:
-    spec = kinds()[entry.kind]
-    identity = ", ".join(f"{name}={entry.data.get(name)}" for name in spec.identity)
-    return f"{entry.kind}[{identity}]"
+    return resource_title(entry.kind, {name: entry.data.get(name) for name in kinds()[entry.kind].identity})
 
 
-def _related_problems(spec, entry: Entry, related: dict) -> list[str]:
+def resource_title(kind: str, identity: dict[str, Any]) -> str:
+    """`kind[field=value, ...]`: how validation, plans and reports name a resource."""
+    return f"{kind}[{', '.join(f'{k}={v}' for k, v in identity.items())}]"
+
+
+def _related_problems(spec, entry: Entry, data: dict, related: dict) -> list[str]:
     from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
     try:
-        spec.check_related(spec.normalize(entry.data), related)
+        spec.check_related(data, related)
     except SpecError as exc:
         option = f".{exc.option}" if exc.option else ""
         return [f"{entry.where}: {entry.kind}{option}: {exc.message}"]

@@ -98,7 +98,6 @@ def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
         outcome = Outcome(changes[index], "skipped", f"skipped because {reason}")
         done(index, outcome)
 
-    walk(plan.execution_graph(), plan.pending_order(), run, lambda outcome: outcome.status == "done",
+    walk(plan.execution_graph(), plan.pending_order, run, lambda outcome: outcome.status == "done",
          concurrency, on_done=done, on_skip=skipped)
-    order = plan.pending_order()
-    return Report([outcomes[i] for i in order if i in outcomes])
+    return Report([outcomes[i] for i in plan.pending_order if i in outcomes])

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, NOOP, Change, SpecError
 
-from .document import Desired, DocumentError, Entry
+from .document import Desired, DocumentError, Entry, resource_title
 from .graph import Graph, entry_graph
 from .platforms import kinds
 from .session import Session
@@ -27,8 +28,7 @@ class PlannedChange:
     @property
     def title(self) -> str:
         """`kind[identity]`, as plans and reports name a resource."""
-        identity = ", ".join(f"{k}={v}" for k, v in self.change.spec.public(self.change.identity()).items())
-        return f"{self.change.kind}[{identity}]"
+        return resource_title(self.change.kind, self.change.spec.public(self.change.identity()))
 
     def as_dict(self) -> dict[str, Any]:
         data = self.change.as_dict()
@@ -50,8 +50,9 @@ class Plan:
     @property
     def pending(self) -> list[PlannedChange]:
         """Changes that do something, in the order apply may run them (dependencies first, deletions last)."""
-        return [self.changes[i] for i in self.pending_order()]
+        return [self.changes[i] for i in self.pending_order]
 
+    @cached_property
     def pending_order(self) -> list[int]:
         """Indexes of pending changes: writes in dependency order, then deletions, dependants first."""
         order = self.graph.order()
@@ -89,7 +90,7 @@ class Plan:
 
     def as_dict(self) -> dict[str, Any]:
         graph = self.execution_graph()
-        order = self.pending_order()
+        order = self.pending_order
         position = {index: place for place, index in enumerate(order)}
         changes = []
         for index in order:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .document import resource_title
 from .executor import Outcome, Report
 from .planner import Plan
 
@@ -16,8 +17,7 @@ def _value(value: Any) -> str:
 
 
 def _title(change: dict[str, Any]) -> str:
-    identity = ", ".join(f"{k}={v}" for k, v in change["identity"].items())
-    return f"{change['kind']}[{identity}]"
+    return resource_title(change["kind"], change["identity"])
 
 
 def _field_lines(change: dict[str, Any]) -> list[str]:
