@@ -275,3 +275,20 @@ def test_role_provisions_a_lab_and_prints_how_to_connect(osgview, tmp_path):
     assert clone_task.search(first.stdout).group(1) == "changed"
     assert clone_task.search(second.stdout).group(1) == "ok", second.stdout
     assert len(clones(osgview)) == 1
+
+
+def test_role_in_check_mode_before_its_first_run_says_what_it_would_clone(osgview, tmp_path):
+    record = tmp_path / "groups.json"
+    tasks = [{"ansible.builtin.include_role": {"name": "converge.platforms.osgview_lab"},
+              "vars": {"osgview_lab_url": osgview.url, "osgview_lab_gtuuid": WINDOWS,
+                       "osgview_lab_marker": "check-first", "osgview_lab_record_file": str(record)}}]
+    checked = run_playbook(tasks, check=True, ignore_errors=False)
+    assert checked.rc == 0, checked.output
+    assert "NoneType" not in checked.output
+    assert "Check mode: a lab group would be cloned from template %s for marker check-first" % WINDOWS \
+        in checked.stdout, checked.stdout
+    assert clones(osgview) == [] and osgview.state()["groups"] == {} and not record.exists()
+    real = run_playbook(tasks, ignore_errors=False)
+    again = run_playbook(tasks, check=True, ignore_errors=False)
+    assert real.rc == 0 and again.rc == 0, real.output + again.output
+    assert "Connect with a VNC viewer to 127.0.0." in again.stdout and len(clones(osgview)) == 1
