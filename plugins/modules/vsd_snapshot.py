@@ -18,7 +18,10 @@ description:
   and then the head itself; rolling back to a snapshot (C(state=current)) makes it the head again.
 - A memory snapshot (I(memory=true)) needs a running VM and a tenant with memory snapshot space, and cannot be used
   until its memory data is saved; with I(wait) the module waits for that. The platform refuses to delete a snapshot
-  with more than one child, the VM's current state counting as a child of its head.
+  with more than one child, the VM's current state counting as a child of its head; the module reads the snapshot
+  tree and refuses such a delete itself, in check mode too.
+- 'In check mode, C(state=current) on a snapshot that does not exist yet reports the rollback with a note instead
+  of failing: an earlier task of the play (in check mode, creating nothing) may be the one that creates it.'
 - Idempotent; supports check mode and diff mode (diff shows only what changes). Also usable as the reconciler kind
   C(vsd_snapshot).
 author:
@@ -56,8 +59,8 @@ options:
     description:
     - 'With C(state=present), take a memory snapshot when the snapshot is created: the VM must be running. A snapshot
       cannot gain or lose memory later. With C(state=current), restore the saved memory too, so the VM comes back
-      running as it was; defaults to true when the snapshot holds memory. Without memory a rollback leaves the VM
-      shut down.'
+      running as it was; defaults to true when the snapshot holds memory, and true on a snapshot without memory
+      is refused before anything is written. Without memory a rollback leaves the VM shut down.'
     type: bool
   force:
     description:
@@ -197,13 +200,24 @@ snapshot:
         disk_drive: sda
 """
 
+from ansible.module_utils.basic import _load_params
 from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec, run_spec_module
 from ansible_collections.converge.platforms.plugins.module_utils.resources.vsd import SnapshotSpec
 from ansible_collections.converge.platforms.plugins.module_utils.vsd import CONNECTION_ARGUMENT_SPEC, client_from_params
 
 
+def check_mode_requested():
+    """Whether the task runs in check mode, read before the module is built so that the spec can plan for it."""
+    try:
+        return bool((_load_params() or {}).get("_ansible_check_mode"))
+    except Exception:  # parameters not from a controller (a test harness): a real run
+        return False
+
+
 def main():
-    run_spec_module(SnapshotSpec(), ConnectionSpec("vsd", CONNECTION_ARGUMENT_SPEC, client_from_params))
+    """Bring one snapshot to its state; in check mode a rollback to a snapshot not yet created is predicted."""
+    run_spec_module(SnapshotSpec(check_mode=check_mode_requested()),
+                    ConnectionSpec("vsd", CONNECTION_ARGUMENT_SPEC, client_from_params))
 
 
 if __name__ == "__main__":

@@ -138,16 +138,40 @@ def test_check_mode_on_absent_writes_nothing(vsd):
     assert "old" in snapshots(vsd)
 
 
-def test_a_refused_delete_fails_with_the_platforms_message(vsd):
+def two_children(vsd):
+    """Snapshot base with two children, left and right (the VM runs from right)."""
     take(vsd, RUNNING, "base")
     take(vsd, RUNNING, "left")
     rollback(vsd, RUNNING, "base")
     take(vsd, RUNNING, "right")
+    vsd.clear_requests()
+
+
+def test_a_delete_the_platform_would_refuse_fails_before_it_is_sent(vsd):
+    two_children(vsd)
     result = play(vsd, [snapshot_task(name="base", state="absent")]).results[0]
-    assert result.get("failed") is True
-    assert "more than one child" in result["msg"] and "快照存在多个子快照" in result["msg"]
-    assert "POST /v1/compute/vsd/snapshot/delete" in result["msg"] and result["code"] == 20006
-    assert "base" in snapshots(vsd)
+    assert result.get("failed") is True and result["changed"] is False
+    assert result["msg"].startswith("name:") and "has 2 children ('left', 'right')" in result["msg"], result["msg"]
+    assert "more than one child" in result["msg"]
+    assert writes(vsd.requests) == [] and "base" in snapshots(vsd)
+
+
+def test_check_mode_predicts_the_refused_delete_as_the_real_run_meets_it(vsd):
+    two_children(vsd)
+    checked, real = play(vsd, [snapshot_task(name="base", state="absent")], check=True).results + \
+        play(vsd, [snapshot_task(name="base", state="absent")]).results
+    assert checked.get("failed") is True and checked["msg"] == real["msg"], (checked, real)
+    assert writes(vsd.requests) == [] and "base" in snapshots(vsd)
+
+
+def test_the_head_counts_as_a_child_when_deleting(vsd):
+    take(vsd, RUNNING, "base")
+    take(vsd, RUNNING, "left")
+    rollback(vsd, RUNNING, "base")
+    result = play(vsd, [snapshot_task(name="base", state="absent")], check=True).results[0]
+    assert result.get("failed") is True and "the VM's current state" in result["msg"], result
+    one_child = play(vsd, [snapshot_task(name="left", state="absent")]).results[0]
+    assert one_child["changed"] is True and "left" not in snapshots(vsd), one_child
 
 
 # --- vsd_snapshot: current ------------------------------------------------------------------------
@@ -194,6 +218,29 @@ def test_force_rolls_back_even_from_the_head(vsd):
     assert plain["changed"] is False and forced["changed"] is True, run.output
     assert "force" in forced["note"]
     assert vsd.state()["vms"][BUILTIN_RUNNING_VM]["disks"][0]["content"] == "initial"
+
+
+def test_check_mode_predicts_a_rollback_to_a_snapshot_an_earlier_task_would_create(vsd):
+    run = play(vsd, [snapshot_task(name="pre"), snapshot_task(name="pre", state="current", force=True)], check=True)
+    created, rolled = run.results
+    assert created["changed"] is True and created["action"] == "create", run.output
+    assert rolled.get("failed") is not True, rolled
+    assert rolled["changed"] is True and rolled["action"] == "rollback" and rolled["snapshot"]["head"] == "pre"
+    assert "no snapshot named 'pre' yet" in rolled["note"] and "check mode" in rolled["note"]
+    assert writes(vsd.requests) == [] and snapshots(vsd) == {}
+
+
+def test_memory_rollback_to_a_disk_only_snapshot_is_refused_before_any_write(vsd):
+    take(vsd, RUNNING, "disk-only")
+    take(vsd, RUNNING, "later")
+    vsd.clear_requests()
+    task = snapshot_task(name="disk-only", state="current", memory=True)
+    checked, real = play(vsd, [task], check=True).results + play(vsd, [task]).results
+    for result in (checked, real):
+        assert result.get("failed") is True and result["msg"].startswith("memory:"), result
+        assert "holds no memory" in result["msg"]
+    assert writes(vsd.requests) == [] and head(vsd) == "later"
+    assert vsd.state()["vms"][BUILTIN_RUNNING_VM]["power_state"] == "running"
 
 
 def test_current_on_a_missing_snapshot_fails_naming_the_option(vsd):

@@ -100,6 +100,12 @@ def is_saving(live):
     return bool(live) and live.get("memory_status") == "saving"
 
 
+def _needs_tree(entry, by_name):
+    """Whether planning an entry needs the VM's snapshot tree: a rollback (the head), a delete (the children)."""
+    state = entry.get("state")
+    return state == "current" or (state == "absent" and entry["name"] in by_name)
+
+
 def _scope_key(desired):
     return tuple(desired.get(key) or "" for key in ("cluster_uuid", "tenant", "compute_uuid", "compute_name"))
 
@@ -112,7 +118,11 @@ class SnapshotSpec(ResourceSpec):
 
     A memory snapshot (I(memory=true)) needs a running VM and a tenant with memory snapshot space, and cannot be used
     until its memory data is saved; with I(wait) the module waits for that. The platform refuses to delete a
-    snapshot with more than one child, the VM's current state counting as a child of its head.
+    snapshot with more than one child, the VM's current state counting as a child of its head; the module reads the
+    snapshot tree and refuses such a delete itself, in check mode too.
+
+    In check mode, C(state=current) on a snapshot that does not exist yet reports the rollback with a note instead
+    of failing: an earlier task of the play (in check mode, creating nothing) may be the one that creates it.
     """
 
     kind = "vsd_snapshot"
@@ -122,6 +132,10 @@ class SnapshotSpec(ResourceSpec):
     identity = ("cluster_uuid", "compute_uuid", "compute_name", "name")
     states = ("present", "absent", "current")
     waits = True
+
+    def __init__(self, check_mode=False):
+        #: planning for check mode: a rollback to a snapshot an earlier task would have created is predicted
+        self.check_mode = bool(check_mode)
 
     @property
     def fields(self):
@@ -133,8 +147,9 @@ class SnapshotSpec(ResourceSpec):
             "memory": Field("bool", "With C(state=present), take a memory snapshot when the snapshot is created: "
                                     "the VM must be running. A snapshot cannot gain or lose memory later. With "
                                     "C(state=current), restore the saved memory too, so the VM comes back running "
-                                    "as it was; defaults to true when the snapshot holds memory. Without memory a "
-                                    "rollback leaves the VM shut down.", compare=False),
+                                    "as it was; defaults to true when the snapshot holds memory, and true on a "
+                                    "snapshot without memory is refused before anything is written. Without "
+                                    "memory a rollback leaves the VM shut down.", compare=False),
             "force": Field("bool", "With C(state=current), roll back even when the VM already runs from this "
                                    "snapshot, to discard what changed since it was taken (the API cannot show "
                                    "whether anything did). Not idempotent.", default=False, compare=False),
@@ -168,23 +183,27 @@ class SnapshotSpec(ResourceSpec):
         return result
 
     def _read_vm(self, client, entries):
+        """The live snapshots of one VM's entries; the tree too when a rollback or a delete is wanted."""
         scope = scope_of(entries[0])
         names = set(entry["name"] for entry in entries)
         filter_name = next(iter(names)) if len(names) == 1 else ""
         by_name = dict((item.get("name"), item) for item in client.list_snapshots(scope, filter_name=filter_name))
-        head = None
-        if any(entry.get("state") == "current" for entry in entries):
-            head = head_name(client.tree(scope))
-        return [self._live(by_name[entry["name"]], entry, head) if entry["name"] in by_name else None
+        tree = None
+        if any(_needs_tree(entry, by_name) for entry in entries):
+            tree = tree_facts(client.tree(scope))
+        return [self._live(by_name[entry["name"]], entry, tree) if entry["name"] in by_name else None
                 for entry in entries]
 
     @staticmethod
-    def _live(item, desired, head=None):
+    def _live(item, desired, tree=None):
+        """A snapshot in field names, with the VM's head (a rollback) or its own children (a delete)."""
         live = snapshot_facts(item)
         live["cluster_uuid"] = desired.get("cluster_uuid")
         live["compute_name"] = desired.get("compute_name")
-        if head is not None:
-            live["head"] = head or None
+        if tree is not None and desired.get("state") == "current":
+            live["head"] = tree["head"]
+        if tree is not None and desired.get("state") == "absent":
+            live["children"] = list(tree["children"].get(item.get("name")) or [])
         return live
 
     def _reread(self, client, desired, with_head=False):
@@ -192,13 +211,27 @@ class SnapshotSpec(ResourceSpec):
         item = client.find_snapshot(scope, desired["name"])
         if item is None:
             raise VsdError("snapshot %r of VM %s is missing after the change" % (desired["name"], vm_label(scope)))
-        return self._live(item, desired, head_name(client.tree(scope)) if with_head else None)
+        return self._live(item, desired, tree_facts(client.tree(scope)) if with_head else None)
 
     # --- planning ------------------------------------------------------------------------
     def plan(self, desired, live):
-        if live and (desired.get("state") or "present") == "present":
+        state = desired.get("state") or "present"
+        if live and state == "present":
             self._check_memory(desired, live)
+        if live and state == "absent":
+            self._check_deletable(desired, live)
         return ResourceSpec.plan(self, desired, live)
+
+    @staticmethod
+    def _check_deletable(desired, live):
+        """The platform refuses to delete a snapshot with more than one child ("删除的快照要求不能有多个子快照"):
+        refuse it before the request, so check mode predicts the refusal the real run meets."""
+        children = live.get("children") or []
+        if len(children) > 1:
+            shown = ", ".join("the VM's current state" if child == HEAD_NODE else repr(child) for child in children)
+            raise SpecError("name", "snapshot %r of VM %s has %d children (%s) and the platform refuses to delete "
+                                    "a snapshot with more than one child; delete or roll back from its children "
+                                    "first" % (desired["name"], vm_label(scope_of(desired)), len(children), shown))
 
     @staticmethod
     def _check_memory(desired, live):
@@ -210,8 +243,14 @@ class SnapshotSpec(ResourceSpec):
 
     def plan_state(self, state, desired, live):
         """state=current: roll back unless the VM already runs from the snapshot (or force is set)."""
+        if not live and self.check_mode:
+            return self._predicted_rollback(desired)
         if not live:
             raise SpecError("name", "VM %s has no snapshot named %r" % (vm_label(scope_of(desired)), desired["name"]))
+        if desired.get("memory") and not live.get("memory"):
+            raise SpecError("memory", "snapshot %r of VM %s holds no memory, so a rollback to it cannot restore a "
+                                      "running VM and leaves it shut down; leave out memory (or set it false) to "
+                                      "roll back the disks only" % (desired["name"], vm_label(scope_of(desired))))
         head = live.get("head")
         if head == desired["name"] and not desired.get("force"):
             return Change(self, NOOP, desired, live)
@@ -219,6 +258,18 @@ class SnapshotSpec(ResourceSpec):
         if head == desired["name"]:
             note = "the VM already runs from %r; force rolls it back again to discard changes since" % head
         return Change(self, ROLLBACK, desired, live, {"head": (head, desired["name"])}, note=note)
+
+    def _predicted_rollback(self, desired):
+        """Check mode, on a snapshot that does not exist: an earlier task of the play may have created it.
+
+        Check mode creates nothing and a module cannot see what earlier tasks predicted, so the
+        rollback is predicted with a note rather than refused; a real run fails when the snapshot
+        still does not exist then.
+        """
+        note = ("VM %s has no snapshot named %r yet; check mode assumes an earlier task would have created it and "
+                "predicts the rollback to it (a real run fails if it does not exist by then)" % (
+                    vm_label(scope_of(desired)), desired["name"]))
+        return Change(self, ROLLBACK, desired, None, {"head": (None, desired["name"])}, note=note)
 
     # --- writing -------------------------------------------------------------------------
     def create(self, client, desired):
