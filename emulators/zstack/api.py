@@ -3,16 +3,19 @@
 How a call is answered (the document's "API规范概述", with the readings in api-docs/README.md):
 
 - Login, logout, GetVersion and GetCurrentTime answer at once with 200. Every other non-GET
-  call is an async API: it is checked (400 for a missing or invalid documented parameter),
-  executed at once, and answered 202 `{"location": ".../zstack/v1/api-jobs/<uuid>"}`. A poll
-  of that location answers 202 for `job_delay` seconds of emulated time, then 200 with the
-  result or 503 with `{"error": {...}}`; a job not polled for 2 days answers 404.
+  call is an async API: it is checked (400 for a missing or invalid documented parameter, or a
+  body field of the wrong type, `systemTags` and `userTags` included), executed at once, and
+  answered 202 `{"location": ".../zstack/v1/api-jobs/<uuid>"}`. A poll of that location answers
+  202 for `job_delay` seconds of emulated time, then 200 with the result or 503 with
+  `{"error": {...}}`; a job not polled for 2 days answers 404. With the option
+  `reload_license=sync`, ReloadLicense answers at once (200 or 503), as ZStack's SDKs expect.
 - `X-Job-UUID` names the job (a uuid4, 32 lowercase hex digits, else 400); a call naming a job
   that exists is not run again: it gets that job's location, which makes retries safe.
 - `X-Web-Hook` makes the emulator POST the result there once the job is done, with the
   headers `X-Job-UUID` and `X-Job-Success`.
-- Every call but login, GetVersion, GetCurrentTime and GetLicenseInfo needs
-  `Authorization: OAuth <session uuid>`, else 401 (ID.1001).
+- Every call but login, GetVersion, GetCurrentTime, GetLicenseInfo and IsReadyToGo needs
+  `Authorization: OAuth <session uuid>`, else 401 (ID.1001). IsReadyToGo needs one too with the
+  option `ready_to_go_session=required` (the document's header list; ZStack's SDKs send none).
 - Query APIs (`GET /<resource>[/{uuid}]`) run `query.run_query` over the inventories.
 
 Test hooks on the app: `expire_sessions()` and the framework's `advance_clock(seconds)`.
@@ -38,6 +41,7 @@ from .query import QueryError, run_query
 from .state import (
     LICENSE_CAPABILITIES,
     QUERY_FIELDS,
+    QUERY_RESOURCE_TYPES,
     VERSION,
     Settings,
     ZStackFailure,
@@ -54,6 +58,8 @@ LOGIN_FAILED_CODE = "ID.1000"
 INVALID_SESSION_CODE = "ID.1001"
 WEBHOOK_TIMEOUT_SECONDS = 5
 DELETE_MODES = ("Permissive", "Enforcing")
+#: The body fields every API message may carry beside its own (the document's "systemTags (可选)" rows).
+TAG_LIST_PARAMETERS = ("systemTags", "userTags")
 NOTIFICATION_STATUSES = ("Unread", "Read")
 
 _JOB_UUID = re.compile(r"^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$")
@@ -148,7 +154,8 @@ class ZStackEmulator(EmulatorApp):
             ("DELETE", "/accounts/sessions/{uuid}", self._logout, "LogOut"),
             ("GET", "/api-jobs/{uuid}", self._poll_job, "async job polling"),
             ("GET", "/management-nodes", query("management_node"), "QueryManagementNode"),
-            ("GET", "/management-nodes/ready", read(self._is_ready_to_go), "IsReadyToGo"),
+            ("GET", "/management-nodes/ready",
+             read(self._is_ready_to_go, needs_session=self.state.settings.ready_to_go_needs_session), "IsReadyToGo"),
             ("PUT", "/management-nodes/actions", self._management_node_action, "GetVersion, GetCurrentTime"),
             ("GET", "/management-nodes/{uuid}", query("management_node"), "QueryManagementNode"),
             ("POST", "/system-tags", job("CreateSystemTag", self._prepare_create_tag("System")), "CreateSystemTag"),
@@ -174,7 +181,10 @@ class ZStackEmulator(EmulatorApp):
             ("GET", "/gc-jobs/{uuid}", query("gc_job"), "QueryGCJob"),
             ("GET", "/licenses", read(self._get_license_info, needs_session=False), "GetLicenseInfo"),
             ("GET", "/licenses/capabilities", read(self._get_license_capabilities), "GetLicenseCapabilities"),
-            ("PUT", "/licenses/actions", job("ReloadLicense", self._prepare_reload_license), "ReloadLicense"),
+            ("PUT", "/licenses/actions",
+             (self._sync if self.state.settings.reload_license_sync else job)("ReloadLicense",
+                                                                              self._prepare_reload_license),
+             "ReloadLicense"),
             ("PUT", "/licenses/mn/{managementNodeUuid}/actions", job("UpdateLicense", self._prepare_update_license),
              "UpdateLicense"),
             ("POST", "/longjobs", job("SubmitLongJob", self._prepare_submit_long_job), "SubmitLongJob"),
@@ -205,8 +215,9 @@ class ZStackEmulator(EmulatorApp):
             uuid = request.path_params.get("uuid")
             # As ZStack's REST server: GET /<resource>/{uuid} is the condition uuid=<uuid> and nothing else.
             params = {"q": [f"uuid={uuid}"]} if uuid is not None else request.query
+            tags = self.state.tag_index(QUERY_RESOURCE_TYPES[kind])
             try:
-                return Response(200, run_query(rows(), params, QUERY_FIELDS[kind]))
+                return Response(200, run_query(rows(), params, QUERY_FIELDS[kind], tags))
             except QueryError as error:
                 raise invalid_argument(error.parameter, error.reason) from error
 
@@ -230,6 +241,7 @@ class ZStackEmulator(EmulatorApp):
 
         def handler(request: Request) -> Response:
             self._require_session(request)
+            json_body(request)  # every body field is checked, even where the operation reads none
             job_uuid = job_uuid_header(request)
             webhook = webhook_header(request)
             if job_uuid is not None and self.state.find_job(job_uuid) is not None:
@@ -244,6 +256,20 @@ class ZStackEmulator(EmulatorApp):
             if webhook is not None:
                 self._schedule_webhook(job)
             return self._accepted(request, job_uuid)
+
+        return handler
+
+    def _sync(self, api: str, prepare: Prepare) -> Handler:
+        """A write answered at once: checked (400), run, and answered 200 with the result or 503."""
+
+        def handler(request: Request) -> Response:
+            self._require_session(request)
+            json_body(request)
+            action = prepare(request, self.new_uuid())
+            try:
+                return Response(200, action())
+            except ZStackFailure as failure:
+                return Response(503, failure.body())
 
         return handler
 
@@ -418,14 +444,25 @@ class ZStackEmulator(EmulatorApp):
 # --- options ------------------------------------------------------------------------------------------
 
 def settings_from(options: EmulatorOptions) -> Settings:
-    """The model's settings from the emulator options (`extra`: session_timeout, job_delay, long_job_seconds)."""
+    """The model's settings from the emulator options (`extra`: session_timeout, job_delay, long_job_seconds,
+    reload_license (async or sync) and ready_to_go_session (optional or required))."""
     return Settings(
         username=options.username,
         password_sha512=hashlib.sha512(options.password.encode("utf-8")).hexdigest(),
         session_timeout=_seconds(options.extra, "session_timeout", 7200.0),
         job_delay=_seconds(options.extra, "job_delay", 0.05),
         long_job_seconds=_seconds(options.extra, "long_job_seconds", 5.0),
+        reload_license_sync=_choice(options.extra, "reload_license", ("async", "sync")) == "sync",
+        ready_to_go_needs_session=_choice(options.extra, "ready_to_go_session", ("optional", "required")) == "required",
     )
+
+
+def _choice(extra: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
+    """A setting that takes one of a few words; the first is the default."""
+    value = extra.get(name, choices[0])
+    if value not in choices:
+        raise ValueError(f"zstack option {name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
 
 
 def _seconds(extra: dict[str, Any], name: str, default: float) -> float:
@@ -472,6 +509,8 @@ def json_body(request: Request) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise invalid_argument("body", "must be a JSON object")
+    for name in TAG_LIST_PARAMETERS:
+        string_list(data.get(name), name, required=False)
     return data
 
 

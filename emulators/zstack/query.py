@@ -19,6 +19,13 @@ Readings taken where the document is silent:
   case-sensitive, as is `=`.
 - Sorting puts nulls first in ascending order and last in descending order, as MySQL does.
 - `groupBy` keeps the first row of each group (after sorting); `total` counts the groups.
+
+The two special conditions `__systemTag__` and `__userTag__` ("允许用户通过tag查询资源") select
+rows by the text of their system or user tags, as ZStack's tag subquery does: `=`, `>`, `>=`,
+`<`, `<=`, `?=`, `~=` and `not null` keep a row when one of its tags matches (`not null`: it has a
+tag at all); their negations `!=`, `!?=`, `!~=` and `is null` keep a row when none of its tags
+matches the positive form (`is null`: it has no tag). Tag text compares as text. Only the
+resource's own fields may be selected (`fields`), sorted or grouped on, never these two.
 """
 
 from __future__ import annotations
@@ -32,6 +39,14 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 DEFAULT_LIMIT = 1000
 VALUE_OPERATORS = ("!?=", "!~=", "?=", "~=", ">=", "<=", "!=", "=", ">", "<")
 NULL_OPERATORS = ("is null", "not null")
+SYSTEM_TAG_FIELD = "__systemTag__"
+USER_TAG_FIELD = "__userTag__"
+TAG_FIELDS = (SYSTEM_TAG_FIELD, USER_TAG_FIELD)
+#: a negated operator on tags keeps the rows that no tag matches with its positive form
+_TAG_NEGATIONS = {"!=": "=", "!?=": "?=", "!~=": "~=", "is null": "not null"}
+
+#: tag field -> resource uuid -> the texts of that resource's tags of that kind
+TagIndex = Mapping[str, Mapping[str, Sequence[str]]]
 
 _FIELD = r"[A-Za-z_][\w.]*"
 _VALUE_CONDITION = re.compile(
@@ -67,8 +82,10 @@ class Condition:
     op: str
     value: str | None = None
 
-    def matches(self, row: Mapping[str, Any]) -> bool:
-        """Whether a row satisfies the condition (SQL semantics for nulls)."""
+    def matches(self, row: Mapping[str, Any], tags: TagIndex | None = None) -> bool:
+        """Whether a row satisfies the condition (SQL semantics for nulls; tag conditions on the row's tags)."""
+        if self.field in TAG_FIELDS:
+            return self.matches_tags(((tags or {}).get(self.field) or {}).get(row.get("uuid"), ()))
         actual = row.get(self.field)
         if self.op == "is null":
             return actual is None
@@ -77,6 +94,24 @@ class Condition:
         if actual is None:
             return False
         return _MATCHERS[self.op](actual, self.value or "")
+
+    def matches_tags(self, tag_texts: Sequence[str]) -> bool:
+        """A `__systemTag__` / `__userTag__` condition over the texts of one resource's tags."""
+        positive = _TAG_NEGATIONS.get(self.op, self.op)
+        found = any(_tag_matches(positive, text, self.value or "") for text in tag_texts)
+        return not found if self.op in _TAG_NEGATIONS else found
+
+
+def _tag_matches(op: str, text: str, value: str) -> bool:
+    """One tag's text against a positive operator: compared as text, as the tag column is."""
+    if op == "not null":
+        return True
+    if op == "?=":
+        return text in value.split(",")
+    if op == "~=":
+        return like(text, value)
+    return {"=": text == value, ">": text > value, ">=": text >= value,
+            "<": text < value, "<=": text <= value}[op]
 
 
 @dataclass(frozen=True)
@@ -134,14 +169,16 @@ def parse_query(params: Mapping[str, Sequence[str]], fields: Iterable[str]) -> Q
 
 
 def run_query(
-    rows: Sequence[Mapping[str, Any]], params: Mapping[str, Sequence[str]], fields: Iterable[str]
+    rows: Sequence[Mapping[str, Any]], params: Mapping[str, Sequence[str]], fields: Iterable[str],
+    tags: TagIndex | None = None,
 ) -> dict[str, Any]:
     """Answer a query API: `{"inventories": [...]}`, plus `total` when asked, or `{"total": N}` for a count.
 
+    `tags` gives, for `__systemTag__` and `__userTag__`, the tag texts of each row's uuid.
     Raises QueryError for an invalid parameter or a condition on an unknown field.
     """
     spec = parse_query(params, fields)
-    selected = [row for row in rows if all(cond.matches(row) for cond in spec.conditions)]
+    selected = [row for row in rows if all(cond.matches(row, tags) for cond in spec.conditions)]
     if spec.sort_by:
         selected = sort_rows(selected, spec.sort_by, spec.descending)
     if spec.group_by:
@@ -307,7 +344,7 @@ def _parse_conditions(params: Mapping[str, Sequence[str]], known: frozenset[str]
             if not text.strip():
                 continue
             condition = parse_condition(text)
-            if condition.field not in known:
+            if condition.field not in known and condition.field not in TAG_FIELDS:
                 raise QueryError(name, f"names an unknown field {condition.field!r} in {text!r}")
             yield condition
 
@@ -333,6 +370,8 @@ def _boolean(params: Mapping[str, Sequence[str]], name: str) -> bool:
 def _known_field(name: str | None, parameter: str, known: frozenset[str]) -> str | None:
     if not name:
         return None
+    if name in TAG_FIELDS:
+        raise QueryError(parameter, f"cannot name {name!r}: it is a query condition, not a field of the resource")
     if name not in known:
         raise QueryError(parameter, f"names an unknown field {name!r}")
     return name

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
 from ..common.model import PersistentModel, merge_records
+from .query import SYSTEM_TAG_FIELD, USER_TAG_FIELD
 
 VERSION = "2.3.1"
 ADMIN_ACCOUNT_UUID = "36c27e8ff05c4780bf6d2fa65700f22e"
@@ -51,6 +52,16 @@ QUERY_FIELDS: dict[str, tuple[str, ...]] = {
                "lastOpDate"),
     "long_job": ("uuid", "name", "description", "apiId", "jobName", "jobData", "jobResult", "targetResourceUuid",
                  "managementNodeUuid", "state", "createDate", "lastOpDate"),
+}
+
+#: The resource type (the VO class name) each query API's rows have: tags name it in `resourceType`.
+QUERY_RESOURCE_TYPES: dict[str, str] = {
+    "management_node": "ManagementNodeVO",
+    "system_tag": "SystemTagVO",
+    "user_tag": "UserTagVO",
+    "notification": "NotificationVO",
+    "gc_job": "GarbageCollectorVO",
+    "long_job": "LongJobVO",
 }
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -118,6 +129,10 @@ class Settings:
     session_timeout: float = 7200.0
     job_delay: float = 0.05
     long_job_seconds: float = 5.0
+    #: ReloadLicense answers 200 with the result at once (as ZStack's SDKs expect) instead of 202 + job
+    reload_license_sync: bool = False
+    #: IsReadyToGo refuses a call without a valid session (the document's header list) instead of ignoring it
+    ready_to_go_needs_session: bool = False
 
 
 class ZStackState(PersistentModel):
@@ -293,6 +308,15 @@ class ZStackState(PersistentModel):
     def tag_inventories(self, kind: str) -> list[dict[str, Any]]:
         """QuerySystemTag / QueryUserTag rows."""
         return [tag_inventory(record) for record in self.tags.values() if record["kind"] == kind]
+
+    def tag_index(self, resource_type: str) -> dict[str, dict[str, list[str]]]:
+        """For the `__systemTag__` / `__userTag__` conditions: the tag texts of each resource of a type."""
+        index: dict[str, dict[str, list[str]]] = {SYSTEM_TAG_FIELD: {}, USER_TAG_FIELD: {}}
+        for record in self.tags.values():
+            if record["resourceType"] == resource_type:
+                field = SYSTEM_TAG_FIELD if record["kind"] == "System" else USER_TAG_FIELD
+                index[field].setdefault(record["resourceUuid"], []).append(record["tag"])
+        return index
 
     def _refuse_duplicate_tag(self, kind: str, resource_type: str, resource_uuid: str, tag: str) -> None:
         for record in self.tags.values():

@@ -362,6 +362,18 @@ def test_missing_parameter_answers_400_before_any_job(emulator, zs):
     assert emulator.state()["jobs"] == {}
 
 
+@pytest.mark.parametrize("value", ["text", {"wrong": 1}, [1], ["ok", 2]])
+@pytest.mark.parametrize("name", ["systemTags", "userTags"])
+def test_tag_lists_of_the_wrong_type_answer_400_on_every_kind_of_call(zs, name, value):
+    calls = [("POST", "/system-tags", {"params": {"resourceType": "HostVO", "resourceUuid": HOST_UUID, "tag": "t"}}),
+             ("DELETE", f"/gc-jobs/{GC_OTHER}", {}), ("PUT", "/management-nodes/actions", {"getVersion": {}}),
+             ("PUT", "/accounts/login", {"logInByAccount": {"accountName": "admin", "password": sha512("password")}})]
+    for method, path, body in calls:
+        assert_error(zs.call(method, path, json={**body, name: value}), 400, "SYS.1007", name)
+    assert GC_OTHER in zs.query("/gc-jobs", q=f"uuid={GC_OTHER}")["inventories"][0]["uuid"]
+    assert zs.query("/system-tags")["inventories"] == []
+
+
 def test_undocumented_parameters_are_ignored(zs):
     body = {"params": {"resourceType": "VmInstanceVO", "resourceUuid": VM_UUIDS[0], "tag": "web", "colour": "red"},
             "systemTags": ["a::b"], "userTags": ["c"]}
@@ -406,6 +418,27 @@ def test_is_ready_to_go(zs):
     assert zs.query("/management-nodes/ready", managementNodeId=NODE_UUID) == {"managementNodeId": NODE_UUID}
     missing = new_job_uuid()
     assert_error(zs.get("/management-nodes/ready", params={"managementNodeId": missing}), 503, "SYS.1003", missing)
+
+
+def test_is_ready_to_go_needs_no_session_as_zstacks_sdks_send_none(anonymous, zs):
+    assert anonymous.query("/management-nodes/ready") == {"managementNodeId": NODE_UUID}
+    stale = anonymous.get("/management-nodes/ready", headers={"Authorization": f"OAuth {new_job_uuid()}"})
+    assert stale.status_code == 200 and stale.json() == {"managementNodeId": NODE_UUID}
+    assert zs.query("/management-nodes/ready") == {"managementNodeId": NODE_UUID}
+
+
+def test_is_ready_to_go_can_require_a_session_as_the_document_lists_one():
+    with emulators.start("zstack", port=0, ready_to_go_session="required") as handle:
+        anonymous, client = ZStack(handle.url), ZStack(handle.url)
+        assert_error(anonymous.get("/management-nodes/ready"), 401, "ID.1001", "Authorization")
+        client.login()
+        assert client.query("/management-nodes/ready") == {"managementNodeId": NODE_UUID}
+
+
+@pytest.mark.parametrize(("name", "value"), [("reload_license", "later"), ("ready_to_go_session", "maybe")])
+def test_unknown_settings_of_the_two_sdk_readings_are_refused(name, value):
+    with pytest.raises(ValueError, match=f"zstack option {name} must be one of"):
+        emulators.start("zstack", port=0, **{name: value})
 
 
 # --- tags ------------------------------------------------------------------------------------------------
@@ -719,6 +752,21 @@ def test_reload_license(emulator, zs):
     assert_error(failed, 503, "SYS.1003", missing)
 
 
+def test_reload_license_answers_at_once_when_set_to_sync():
+    with emulators.start("zstack", port=0, reload_license="sync") as handle:
+        client = ZStack(handle.url)
+        client.login()
+        response = client.call("PUT", "/licenses/actions", json={"reloadLicense": {"managementNodeUuids": [NODE_UUID]}})
+        assert response.status_code == 200 and set(response.json()["inventory"]) == LICENSE_FIELDS
+        missing = new_job_uuid()
+        failed = client.call("PUT", "/licenses/actions", json={"reloadLicense": {"managementNodeUuids": [missing]}})
+        assert_error(failed, 503, "SYS.1003", missing)
+        bad = client.call("PUT", "/licenses/actions", json={"reloadLicense": {"managementNodeUuids": "x"}})
+        assert_error(bad, 400, "SYS.1007", "managementNodeUuids")
+        assert handle.state()["license"]["reloads"] == 1
+        assert handle.state()["jobs"] == {}
+
+
 def test_update_license(emulator, zs):
     fields = {"user": "acme", "hostNum": 50, "cpuNum": 100, "expiredDate": "2999-01-01 00:00:00", "secret": "x"}
     license_text = base64.b64encode(json.dumps(fields).encode()).decode()
@@ -819,6 +867,26 @@ def test_sort_fields_and_group_by(zs, tagged):
     assert rows == [{"tag": "db", "type": "User"}]
     grouped = zs.query("/user-tags", groupBy="resourceUuid")
     assert tags_of(grouped) == ["web", "web-2", "rack_1"]
+
+
+def test_query_by_system_and_user_tags(emulator, zs):
+    tagged, other = (zs.submit_long_job(name=name).json()["inventory"]["uuid"] for name in ("tagged", "other"))
+    assert zs.create_tag("user", tagged, "owner::ops", resource_type="LongJobVO").status_code == 200
+    assert zs.create_tag("system", tagged, "priority::high", resource_type="LongJobVO").status_code == 200
+    # a tag of the same text on a resource of another type does not make a long job match
+    assert zs.create_tag("user", VM_UUIDS[0], "owner::ops").status_code == 200
+
+    def names(**params: str) -> list[str]:
+        return sorted(row["name"] for row in zs.query("/longjobs", **params)["inventories"])
+
+    assert names(q="__userTag__=owner::ops") == ["tagged"]
+    assert names(q="__userTag__!=owner::ops") == ["other"]
+    assert names(q="__systemTag__~=priority::%") == ["tagged"]
+    assert names(q="__systemTag__ is null") == ["other"]
+    assert names(q="__userTag__?=owner::dev,owner::ops") == ["tagged"]
+    assert zs.query("/longjobs", q="__userTag__ not null", count="true") == {"total": 1}
+    assert zs.query("/management-nodes", q="__userTag__=owner::ops")["inventories"] == []
+    assert_error(zs.get("/longjobs", params={"fields": "__userTag__"}), 400, "SYS.1007", "fields")
 
 
 @pytest.mark.parametrize(("params", "parameter"), [

@@ -234,3 +234,53 @@ def test_rows_are_copied_not_shared():
     answer = query("uuid=u1")
     answer["inventories"][0]["name"] = "changed"
     assert ROWS[0]["name"] == "IntelCoreI7"
+
+
+# --- __systemTag__ and __userTag__ ----------------------------------------------------------------
+
+TAGS = {
+    "__systemTag__": {"u1": ["staticIp:10.10.1.20", "ha::NeverStop"], "u2": ["staticIp:10.10.1.21"]},
+    "__userTag__": {"u3": ["tier::web"], "u4": ["tier::db", "owner::ops"]},
+}
+
+
+def tag_query(*conditions: str) -> list[str]:
+    return uuids(run_query(ROWS, {"q": list(conditions)}, FIELDS, TAGS))
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    ("__systemTag__=staticIp:10.10.1.20", ["u1"]),
+    ("__systemTag__!=staticIp:10.10.1.20", ["u2", "u3", "u4"]),
+    ("__systemTag__?=staticIp:10.10.1.21,ha::NeverStop", ["u1", "u2"]),
+    ("__systemTag__!?=staticIp:10.10.1.21,ha::NeverStop", ["u3", "u4"]),
+    ("__systemTag__~=staticIp:%", ["u1", "u2"]),
+    ("__systemTag__!~=staticIp:%", ["u3", "u4"]),
+    ("__systemTag__>staticIp:10.10.1.20", ["u2"]),
+    ("__systemTag__>=staticIp:10.10.1.20", ["u1", "u2"]),
+    ("__systemTag__<ha::O", ["u1"]),
+    ("__systemTag__<=ha::NeverStop", ["u1"]),
+    ("__systemTag__ not null", ["u1", "u2"]),
+    ("__systemTag__ is null", ["u3", "u4"]),
+    ("__userTag__=tier::db", ["u4"]),
+    ("__userTag__~=tier::%", ["u3", "u4"]),
+    ("__userTag__ is null", ["u1", "u2"]),
+])
+def test_tag_conditions_select_resources_by_their_tags(condition, expected):
+    assert tag_query(condition) == expected
+
+
+def test_tag_conditions_combine_with_the_resource_fields():
+    assert tag_query("__systemTag__~=staticIp:%", "state=Running") == ["u1"]
+    assert tag_query("__userTag__=tier::web", "__systemTag__ is null") == ["u3"]
+
+
+def test_tag_conditions_without_any_tag_index_match_as_untagged():
+    assert uuids(run_query(ROWS, {"q": ["__userTag__ is null"]}, FIELDS)) == ["u1", "u2", "u3", "u4"]
+    assert run_query(ROWS, {"q": ["__userTag__=x"]}, FIELDS)["inventories"] == []
+
+
+@pytest.mark.parametrize("parameter", ["fields", "sort", "groupBy", "sortBy"])
+def test_tag_conditions_are_not_fields_to_select_sort_or_group_on(parameter):
+    with pytest.raises(QueryError) as err:
+        run_query(ROWS, {parameter: ["__systemTag__"]}, FIELDS, TAGS)
+    assert err.value.parameter == parameter and "__systemTag__" in err.value.reason
