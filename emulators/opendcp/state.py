@@ -163,7 +163,8 @@ class OpenDcpState(PersistentModel):
         del self.services[str(service_id)]
 
     def service_pools(self, service_id: int) -> list[dict[str, Any]]:
-        return [self._pool_view(p) for p in _records(self.pools) if p["service_id"] == service_id]
+        """The service's pools: the one answer where upstream counts `node_count` (README)."""
+        return [self._pool_view(p, counted=True) for p in _records(self.pools) if p["service_id"] == service_id]
 
     def _check_service(self, fields: Mapping[str, Any]) -> None:
         # upstream serviceCheckParam: name, docker_image and a cluster id >= 1 are required
@@ -180,6 +181,7 @@ class OpenDcpState(PersistentModel):
 
     # --- pools ----------------------------------------------------------------------------------
     def list_pools(self) -> list[dict[str, Any]]:
+        """Every pool, `node_count` 0 as upstream answers it here (README)."""
         return [self._pool_view(p) for p in _records(self.pools, newest_first=True)]
 
     def get_pool(self, pool_id: int) -> dict[str, Any]:
@@ -216,9 +218,11 @@ class OpenDcpState(PersistentModel):
             raise missing("pool in db not found")
         return record
 
-    def _pool_view(self, record: Mapping[str, Any]) -> dict[str, Any]:
+    def _pool_view(self, record: Mapping[str, Any], counted: bool = False) -> dict[str, Any]:
+        """A pool as answered. Upstream counts `node_count` only for `/service/{id}/list_pools`: `/pool/list`
+        and `/pool/{id}` always answer 0 (README, "How the real OpenDCP server answers")."""
         view = copy.deepcopy(dict(record))
-        view["node_count"] = len(self._pool_nodes(record["id"]))
+        view["node_count"] = len(self._pool_nodes(record["id"])) if counted else 0
         view["is_bedepen"] = 0  # no scheduled (cron/dependency) tasks: the latest upstream dropped them
         view["is_hascron"] = 0
         return view

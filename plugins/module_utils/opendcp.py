@@ -19,6 +19,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     ApiError,
     HttpSession,
@@ -35,6 +37,8 @@ FLOW_STATES = {FLOW_INIT: "init", FLOW_RUNNING: "running", FLOW_SUCCESS: "succes
                FLOW_STOPPED: "stopped"}
 FLOW_ENDED = (FLOW_SUCCESS, FLOW_FAILED, FLOW_STOPPED)
 NO_SCHEDULED_TASKS = "this OpenDCP server has no scheduled tasks (it does not route %s)"
+#: independent reads sent at once (services of several clusters, pools of several services)
+READ_WORKERS = 8
 
 
 class OpenDcpError(ApiError):
@@ -158,6 +162,14 @@ class OpenDcpClient:
     def list_service_pools(self, service_id):
         """The pools of a service, each with its `node_count`."""
         return self.list_all("/service/%d/list_pools" % service_id)
+
+    def pool_node_counts(self, service_id):
+        """{pool id: number of nodes} of a service's pools.
+
+        `/service/{id}/list_pools` is the one answer where OpenDCP counts a pool's nodes: `/pool/list`
+        and `/pool/{id}` always answer `node_count: 0` (README, "How the real OpenDCP server answers").
+        """
+        return dict((item["id"], item.get("node_count") or 0) for item in self.list_service_pools(service_id))
 
     # --- pools -----------------------------------------------------------------------------
     def list_pools(self):
@@ -406,6 +418,15 @@ class OpenDcpClient:
     def delete_actimpl(self, action_id):
         """Delete the implementation of an action, by the action's id."""
         self.post("/actimpl/delete/%d" % action_id)
+
+
+def concurrently(function, items, workers=READ_WORKERS):
+    """`[function(item) for item in items]`, up to `workers` calls at once: independent reads of one client."""
+    items = list(items)
+    if len(items) < 2:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        return list(pool.map(function, items))
 
 
 def new_id(data):

@@ -13,6 +13,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.opend
     find_named,
     flow_facts,
     list_services,
+    pools_with_counts,
     remote_step_facts,
     template_facts,
 )
@@ -29,7 +30,7 @@ def _flows(client):
 GATHERERS = {
     "clusters": lambda client: [cluster_facts(item) for item in client.list_clusters()],
     "services": list_services,
-    "pools": lambda client: client.list_pools(),
+    "pools": lambda client: pools_with_counts(client, client.list_pools()),
     "task_templates": lambda client: [template_facts(item) for item in client.list_templates()],
     "task_steps": lambda client: client.list_task_steps(),
     "remote_steps": lambda client: [remote_step_facts(item) for item in client.list_remote_steps()],
@@ -40,9 +41,9 @@ GATHERERS = {
 
 INFO_FIELDS = {
     "gather_subset": Field("list", "Which lists to read, every page of each: C(clusters), C(services) (of every "
-                                   "cluster), C(pools) (with C(node_count)), C(task_templates), C(task_steps) (the "
-                                   "steps templates can use), C(remote_steps), C(actions), C(actimpls), C(flows). "
-                                   "None by default.",
+                                   "cluster), C(pools) (with C(node_count), counted through the pools of each "
+                                   "service), C(task_templates), C(task_steps) (the steps templates can use), "
+                                   "C(remote_steps), C(actions), C(actimpls), C(flows). None by default.",
                            elements="str", choices=SUBSETS, default=[]),
     "pool": Field("str", "Also read the nodes of the pool of this name, returned as C(nodes)."),
     "ips": Field("list", "Also find the pool of each of these IPs, returned as C(pools_by_ip) (C(-1) for an IP in "

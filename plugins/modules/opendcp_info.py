@@ -20,9 +20,9 @@ author:
 options:
   gather_subset:
     description:
-    - 'Which lists to read, every page of each: C(clusters), C(services) (of every cluster), C(pools) (with C(node_count)),
-      C(task_templates), C(task_steps) (the steps templates can use), C(remote_steps), C(actions), C(actimpls),
-      C(flows). None by default.'
+    - 'Which lists to read, every page of each: C(clusters), C(services) (of every cluster), C(pools) (with C(node_count),
+      counted through the pools of each service), C(task_templates), C(task_steps) (the steps templates can use),
+      C(remote_steps), C(actions), C(actimpls), C(flows). None by default.'
     type: list
     default: []
     choices:

@@ -14,8 +14,9 @@ short_description: Manage OpenDCP services
 version_added: 0.1.0
 description:
 - 'An OpenDCP service: a Docker image run in the pools of one cluster.'
-- I(cluster) names the cluster; moving a service to another cluster is an update. A service with pools cannot be
-  deleted.
+- 'I(cluster) names the cluster, and the service is looked for in that cluster only (OpenDCP lists services per
+  cluster). To move a service to another cluster, give its I(id): found by id, a different I(cluster) is an update.
+  A service with pools cannot be deleted.'
 - Idempotent; supports check mode and diff mode (diff shows only what changes). Also usable as the reconciler kind
   C(opendcp_service).
 author:

@@ -266,7 +266,10 @@ def test_nodes_add_list_search_remove(dcp):
     nodes = ok(dcp, f"/pool/{one}/list_nodes", method="GET")
     assert [(n["id"], n["ip"], n["status"], n["node_type"]) for n in nodes] == [
         (1, "127.0.0.2", 1, "manual"), (2, "127.0.0.3", 1, "manual")]
-    assert ok(dcp, f"/pool/{one}")["node_count"] == 2
+    # README: node_count is counted only on /service/{id}/list_pools; /pool/{id} and /pool/list answer 0
+    assert ok(dcp, f"/pool/{one}")["node_count"] == 0
+    assert [p["node_count"] for p in ok(dcp, "/pool/list")] == [0, 0]
+    assert [(p["id"], p["node_count"]) for p in ok(dcp, f"/service/{service_id}/list_pools")] == [(one, 2), (two, 0)]
     # an IP belongs to at most one pool
     assert fail(dcp, f"/pool/{two}/add_nodes", {"nodes": ["127.0.0.3"]}, code=404) == "ip: 127.0.0.3 exists already"
     assert ok(dcp, "/pool/search_by_ip/127.0.0.2,127.0.0.9", method="GET") == {"127.0.0.2": one, "127.0.0.9": -1}

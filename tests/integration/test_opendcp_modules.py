@@ -100,6 +100,22 @@ def test_pool_size_expands_with_wait_then_shrinks_and_stays(dcp):
     assert len(objects(dcp, "nodes")) == 1
 
 
+def test_a_pool_of_one_node_grows_to_two_by_one_node_and_a_rerun_changes_nothing(dcp):
+    # the real server answers node_count 0 on /pool/list and /pool/{id}: the nodes are counted elsewhere
+    build(dcp)
+    client = OpenDcpClient(dcp.url)
+    client.add_pool_nodes(1, ["127.0.1.200"])
+    client.close()
+    grow = task("pool", name="fe-pool", service="fe", size=2, wait_timeout=60)
+    first, second = play(dcp, [grow, grow]).results
+    assert first["action"] == "expand" and first["pool"]["size"] == 2, first
+    assert second["changed"] is False and second["action"] == "noop", second
+    flows = objects(dcp, "flows")
+    assert [f["task_name"] for f in flows] == ["expand_fe-pool"]
+    assert [n["flow_id"] for n in dcp.state()["flow_nodes"].values()] == [flows[0]["id"]]
+    assert len(objects(dcp, "nodes")) == 2
+
+
 def test_without_wait_a_running_expand_counts_as_done(dcp):
     build(dcp)
     grow = task("pool", name="fe-pool", service="fe", size=2, wait=False)
@@ -232,6 +248,7 @@ def test_info_reads_every_subset_a_pools_nodes_and_a_flow(dcp):
     assert sorted(t["name"] for t in facts["task_templates"]) == ["cut", "grow"]
     assert [a["params"] for a in facts["actions"]] == [{"echo_word": "string"}]
     assert facts["nodes"][0]["ip"] == "127.0.0.21"
+    assert facts["pools"][0]["node_count"] >= 1  # counted through the service's pools, not /pool/list's 0
     assert facts["pools_by_ip"] == {"127.0.0.21": pool_id, "127.0.0.99": -1}
     assert facts["flow"]["task_name"] == "expand_fe-pool" and facts["flow"]["log"]
     assert facts["flows"][0]["state_name"] in ("running", "success")

@@ -64,6 +64,14 @@ class FakeClient:
     def list_pools(self):
         return self.objects["pools"]
 
+    def get_service(self, service_id):
+        return next((s for services in self.objects["services"].values() for s in services if s["id"] == service_id),
+                    {"id": service_id, "name": "fe"})
+
+    def pool_node_counts(self, service_id):
+        return dict((pool["id"], len(self.objects["nodes"].get(pool["id"], []))) for pool in self.objects["pools"]
+                    if pool.get("service_id") == service_id)
+
     def list_templates(self):
         return self.objects["templates"]
 
@@ -265,7 +273,7 @@ POOL_ITEM = {"id": 4, "name": "p", "desc": "", "vm_type": 1, "sd_id": 1, "servic
 
 def pool_live(flows=(), **extra):
     item = dict(POOL_ITEM, **extra)
-    return pool_facts(item, {5: "fe"}, {7: "grow", 8: "cut"}, list(flows))
+    return pool_facts(item, {5: "fe"}, {7: "grow", 8: "cut"}, list(flows), item["node_count"])
 
 
 def test_pool_facts_name_the_service_and_templates_and_count_nodes_in_flight():

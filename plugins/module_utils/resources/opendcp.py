@@ -25,6 +25,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.opendcp import 
     FLOW_STOPPED,
     FLOW_SUCCESS,
     OpenDcpError,
+    concurrently,
     flow_pending,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
@@ -191,8 +192,9 @@ def cluster_facts(item):
 class ServiceSpec(OpenDcpSpec):
     """An OpenDCP service: a Docker image run in the pools of one cluster.
 
-    I(cluster) names the cluster; moving a service to another cluster is an update. A service with pools cannot
-    be deleted.
+    I(cluster) names the cluster, and the service is looked for in that cluster only (OpenDCP lists services per
+    cluster). To move a service to another cluster, give its I(id): found by id, a different I(cluster) is an
+    update. A service with pools cannot be deleted.
     """
 
     kind = "opendcp_service"
@@ -215,10 +217,22 @@ class ServiceSpec(OpenDcpSpec):
         require_present(desired, ("cluster", "docker_image"))
 
     def list_live(self, client, desired_list):
-        lives = []
-        for cluster in client.list_clusters():
-            for item in client.list_cluster_services(cluster["id"]):
-                lives.append(service_facts(item, {cluster["id"]: cluster.get("name")}))
+        """The services of the clusters the entries name, and those the entries give by id, read concurrently.
+
+        OpenDCP lists services only per cluster: reading every cluster would cost one request per cluster.
+        Only an entry without a cluster (a deletion by name) makes every cluster be read.
+        """
+        clusters = client.list_clusters()
+        names = names_by_id(clusters)
+        wanted = set(desired.get("cluster") for desired in desired_list if desired.get("id") is None)
+        chosen = [c["id"] for c in clusters if None in wanted or c.get("name") in wanted]
+        lives = [service_facts(item, names) for items in concurrently(client.list_cluster_services, chosen)
+                 for item in items]
+        known = set(live["id"] for live in lives)
+        by_id_ids = sorted(set(d["id"] for d in desired_list if d.get("id") is not None) - known)
+        for item in concurrently(lambda service_id: get_or_none(client.get_service, service_id), by_id_ids):
+            if item is not None:
+                lives.append(service_facts(item, names))
         return lives
 
     def narrow(self, found, desired):
@@ -254,11 +268,38 @@ def service_facts(item, cluster_names):
 
 
 def list_services(client):
-    """Every service of every cluster (OpenDCP lists services only per cluster)."""
-    services = []
-    for cluster in client.list_clusters():
-        services.extend(client.list_cluster_services(cluster["id"]))
-    return services
+    """Every service of every cluster, the clusters read concurrently (OpenDCP lists services only per cluster)."""
+    lists = concurrently(client.list_cluster_services, [cluster["id"] for cluster in client.list_clusters()])
+    return [item for items in lists for item in items]
+
+
+def get_or_none(read, object_id):
+    """`read(object_id)`, None when OpenDCP answers that there is no such object (code 404)."""
+    try:
+        return read(object_id)
+    except OpenDcpError as exc:
+        if exc.code == 404 or exc.status == 404:
+            return None
+        raise
+
+
+def pool_owners(client, service_ids):
+    """{service id: (service name, {pool id: node count})}, each service read concurrently.
+
+    The counts come from the service's `list_pools`, the one answer where OpenDCP counts a pool's nodes.
+    """
+    def owner(service_id):
+        service = get_or_none(client.get_service, service_id) or {}
+        return service.get("name"), client.pool_node_counts(service_id)
+
+    service_ids = sorted(set(service_ids))
+    return dict(zip(service_ids, concurrently(owner, service_ids)))
+
+
+def pools_with_counts(client, pools):
+    """Pools of `/pool/list` with their true `node_count` (that list always answers 0)."""
+    owners = pool_owners(client, [pool.get("service_id") for pool in pools])
+    return [dict(pool, node_count=owners[pool.get("service_id")][1].get(pool["id"], 0)) for pool in pools]
 
 
 # --- pools ---------------------------------------------------------------------------------------
@@ -316,10 +357,19 @@ class PoolSpec(OpenDcpSpec):
 
     # --- reading -------------------------------------------------------------------------
     def list_live(self, client, desired_list):
-        service_names = names_by_id(list_services(client))
+        """The pools the entries name (or give by id), each counted through its service's `list_pools`."""
+        names = set(desired.get("name") for desired in desired_list)
+        ids = set(desired.get("id") for desired in desired_list if desired.get("id") is not None)
+        pools = [item for item in client.list_pools() if item.get("name") in names or item.get("id") in ids]
+        owners = pool_owners(client, [item.get("service_id") for item in pools])
         templates = names_by_id(client.list_templates())
         flows = client.list_tasks() if any(d.get("size") is not None for d in desired_list) else []
-        return [pool_facts(item, service_names, templates, flows) for item in client.list_pools()]
+        return [self._facts(item, owners, templates, flows) for item in pools]
+
+    @staticmethod
+    def _facts(item, owners, templates, flows):
+        name, counts = owners[item.get("service_id")]
+        return pool_facts(item, {item.get("service_id"): name}, templates, flows, counts.get(item["id"], 0))
 
     def narrow(self, found, desired):
         within = [live for live in found if live.get("service") == desired.get("service")]
@@ -327,8 +377,8 @@ class PoolSpec(OpenDcpSpec):
 
     def reread(self, client, object_id):
         item = client.get_pool(object_id)
-        return pool_facts(item, names_by_id(list_services(client)), names_by_id(client.list_templates()),
-                          client.list_tasks())
+        owners = pool_owners(client, [item.get("service_id")])
+        return self._facts(item, owners, names_by_id(client.list_templates()), client.list_tasks())
 
     # --- planning ------------------------------------------------------------------------
     def differences(self, desired, live):
@@ -453,15 +503,17 @@ def same_tasks(want, live):
     return True
 
 
-def pool_facts(item, service_names, template_names, flows):
-    """A pool in field names; `size` counts nodes still coming in (or going out) through running flows."""
+def pool_facts(item, service_names, template_names, flows, node_count):
+    """A pool in field names; `size` counts nodes still coming in (or going out) through running flows.
+
+    `node_count` is counted by the caller (`pool_owners`): the pool's own `node_count` is 0 on the real server.
+    """
     task_ids = dict((key, value) for key, value in (item.get("tasks") or {}).items())
     name = item.get("name")
     running = [flow for flow in flows if flow.get("state") in (FLOW_INIT, FLOW_RUNNING)
                and flow.get("task_name") in ("expand_%s" % name, "shrink_%s" % name)]
     coming = sum(flow_pending(flow) for flow in running if flow["task_name"].startswith(EXPAND))
     going = sum(flow_pending(flow) for flow in running if flow["task_name"].startswith(SHRINK))
-    node_count = item.get("node_count") or 0
     return {
         "id": item.get("id"), "name": name, "desc": item.get("desc") or "", "vm_type": item.get("vm_type"),
         "sd_id": item.get("sd_id"), "service_id": item.get("service_id"),
