@@ -2,9 +2,15 @@
 
 Every answer is the envelope `{"Code", "Msg", "Data"}` on HTTP 200: Code 0 for success (the
 document's concrete examples all show 0; README: "treat 0 and true as success"), 1 or 2 for the
-name clashes the document names, -1 for any other failure. The one exception is the token: every
-URL but `/Login` needs `Authorization: <token>`, and a missing, unknown or expired one answers
-HTTP 401 ("若Token过期,则会提示用户重新登录"), so a client knows to log in again.
+name clashes the document names, -1 for any other failure. Every URL but `/Login` needs
+`Authorization: <token>`; the document says only that an expired token "prompts the user to log in
+again" ("若Token过期,则会提示用户重新登录") and gives no Code for it, so a missing, unknown or expired
+token answers the envelope's failure: HTTP 200, Code -1, Msg "Token is invalid or expired, please
+login again.". With the option `token_refusal=http401` it answers HTTP 401 with that envelope
+instead, for clients that must cope with both.
+
+Every body field is checked against its declared type (`schema.BODY_TYPES`) before the action runs;
+a body that is not a JSON object, or not JSON, is refused in the envelope too: no bad input answers 5xx.
 
 Test hooks on the app: the framework's `advance_clock(seconds)`, `expire_tokens()`,
 `set_agent_offline(address, offline)`.
@@ -19,7 +25,12 @@ from typing import Any, Callable
 from ..common.app import EmulatorApp, EmulatorOptions
 from ..common.http import HttpError, Request, Response, Router
 from .actions import ACTIONS_BY_URL, MESSAGES, Action, Body
+from .schema import check_body
 from .state import FAILED, OK, AuthFailure, MigrationFailure, MigrationState, Settings
+
+
+#: option token_refusal -> the HTTP status of a token refusal
+TOKEN_REFUSALS = {"envelope": 200, "http401": 401}
 
 
 def envelope(code: int, msg: str, data: Any = None) -> Body:
@@ -35,6 +46,7 @@ class MigrationEmulator(EmulatorApp):
 
     def __init__(self, options: EmulatorOptions):
         self._uuid_rng = random.Random(options.seed)
+        self.token_status = _token_status(options)
         super().__init__(options)
 
     # --- identifiers, test hooks ----------------------------------------------------------------
@@ -84,14 +96,14 @@ class MigrationEmulator(EmulatorApp):
         return Response(500, envelope(FAILED, f"internal error: {type(exc).__name__}: {exc}"))
 
     def _authenticated(self, handler: Callable[[Request, str], Response]) -> Callable[[Request], Response]:
-        """Check the token (HTTP 401 when it is missing, unknown or expired), then run the handler."""
+        """Check the token (the envelope's refusal when it is missing, unknown or expired), then run the handler."""
 
         def checked(request: Request) -> Response:
             token = _token(request)
             try:
                 self.state.check_token(token)
             except AuthFailure as failure:
-                return Response(401, envelope(FAILED, str(failure)))
+                return Response(self.token_status, envelope(FAILED, str(failure)))
             return handler(request, token)
 
         return checked
@@ -100,6 +112,7 @@ class MigrationEmulator(EmulatorApp):
     def _login(self, request: Request) -> Response:
         try:
             body = _body(request)
+            check_body("Login", body)
             data = self.state.login(body.get("UserName"), body.get("Password"))
         except MigrationFailure as failure:
             return Response(200, envelope(failure.code, failure.msg, failure.data))
@@ -123,6 +136,7 @@ class MigrationEmulator(EmulatorApp):
                 action = actions.get(name) if isinstance(name, str) else None
                 if action is None:
                     raise MigrationFailure(f"Unknown Action {name!r} on {path}.")
+                check_body(name, body)
                 self.state.tick()
                 data = action(self.state, body)
             except MigrationFailure as failure:
@@ -130,6 +144,14 @@ class MigrationEmulator(EmulatorApp):
             return Response(200, envelope(OK, MESSAGES.get(name, f"{name} Success."), data))
 
         return handler
+
+
+def _token_status(options: EmulatorOptions) -> int:
+    """The HTTP status of a token refusal (option `token_refusal`): 200, the envelope alone, or 401."""
+    choice = str(options.extra.get("token_refusal", "envelope")).lower()
+    if choice not in TOKEN_REFUSALS:
+        raise ValueError(f"migration: token_refusal must be one of {', '.join(TOKEN_REFUSALS)}, got {choice!r}")
+    return TOKEN_REFUSALS[choice]
 
 
 def _token(request: Request) -> str:
@@ -140,10 +162,13 @@ def _token(request: Request) -> str:
 
 
 def _body(request: Request) -> Body:
+    """The request's JSON object ({} for no body); anything else is the envelope's refusal."""
     try:
         body = request.json()
     except HttpError as error:
         raise MigrationFailure(error.message) from error
+    except RecursionError as error:
+        raise MigrationFailure("The request body is nested too deeply.") from error
     if body is None:
         return {}
     if not isinstance(body, dict):

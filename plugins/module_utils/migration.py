@@ -7,14 +7,17 @@ Every call is a POST of a JSON body to one of a handful of URLs; all but the ses
 their `Action`. Answers are the envelope `{"Code", "Msg", "Data"}`: `Code` is documented both as a
 boolean and as an integer, so `0` and `true` are success (README reading) and anything else raises
 MigrationError naming the URL, the Action, the Code and the Msg. `POST /Login` gives `Data.Token`,
-sent bare in the `Authorization` header; when a call answers 401 the token is renewed with `/ReAuth`
-(or a new login when that fails too) and the call is sent once more.
+sent bare in the `Authorization` header. The document says only that an expired token makes the user
+log in again, without a Code, so a refused token is either an HTTP 401 or the envelope's failure whose
+Msg says so (`is_token_refusal`); either way the client logs in again and sends the call once more. A
+token the server has just refused cannot renew itself, so `/ReAuth` is not tried first.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import threading
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
@@ -51,6 +54,8 @@ READ_ACTIONS = frozenset([
     "ListTasks", "ListTransportServer", "ListVSHosts", "ListVolumeTypes", "ListZone", "VerifyCloudConnection",
     "VerifyPackerConnection", "VerifyTransportConnection", "VerifyVSPlatformConnection",
 ])
+#: a failure's Msg that refuses the token ("Token is invalid or expired, please login again.", "Token已过期,请重新登录")
+TOKEN_REFUSAL = re.compile(r"(token|令牌).*(expire|invalid|log ?in|过期|失效|无效|登录)|重新登录", re.IGNORECASE | re.DOTALL)
 #: keys of request bodies whose values are secrets
 SECRET_KEYS = ("Password", "NewPassword", "CloudPass", "SecretKey", "Passwd", "ActivationKey")
 
@@ -82,6 +87,22 @@ def is_success(code):
     if isinstance(code, str):
         return code.strip().lower() in ("0", "true")
     return False
+
+
+def is_token_refusal(response):
+    """Whether an answer refuses the token: HTTP 401, or an envelope failure whose Msg says the token is no good."""
+    if response.status_code == 401:
+        return True
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    if not isinstance(body, dict) or ("Code" not in body and "code" not in body):
+        return False
+    if is_success(body.get("Code", body.get("code"))):
+        return False
+    message = body.get("Msg") or body.get("msg")
+    return isinstance(message, str) and bool(TOKEN_REFUSAL.search(message))
 
 
 def payload(body):
@@ -138,8 +159,6 @@ class MigrationClient:
         """POST /ReAuth with the current token; keeps and returns the renewed token's Data."""
         response = self.http.request("POST", REAUTH_PATH, json={}, headers=_json_headers(self.token),
                                      operation=SESSION)
-        if response.status_code == 401:
-            raise self._failure(response, REAUTH_PATH, "ReAuth", {"Code": 401, "Msg": "token not accepted"})
         return self._keep_token(self._decode(response, REAUTH_PATH, "ReAuth") or {}, REAUTH_PATH, "ReAuth")
 
     def logout(self):
@@ -168,16 +187,13 @@ class MigrationClient:
         return data
 
     def _current_token(self, stale=None):
-        """The token to send, logging in (or renewing a `stale` one) first; one renewal at a time."""
+        """The token to send: logging in first when there is none or the server refused `stale`.
+
+        One login at a time: a call that finds the token already replaced by another thread uses the new one.
+        """
         with self._token_lock:
             if self.token and self.token != stale:
                 return self.token
-            if self.token and stale:
-                try:
-                    self.reauth()
-                    return self.token
-                except ApiError:
-                    self.token = None
             self.login()
             return self.token
 
@@ -185,7 +201,8 @@ class MigrationClient:
     def call(self, path, action, fields=None):
         """POST `{"Action": action, **fields}` to `path` with the token; returns Data.
 
-        A 401 answer renews the token (ReAuth, else Login) and sends the call once more.
+        A refused token (HTTP 401, or the envelope's token failure) is replaced by a new login and the
+        call is sent once more.
         """
         body = {"Action": action}
         body.update(compact(fields or {}))
@@ -195,7 +212,7 @@ class MigrationClient:
         operation = READ if action in READ_ACTIONS else WRITE
         token = self._current_token()
         response = self.http.request("POST", path, json=body, headers=_json_headers(token), operation=operation)
-        if response.status_code == 401:
+        if is_token_refusal(response):
             token = self._current_token(stale=token)
             response = self.http.request("POST", path, json=body, headers=_json_headers(token), operation=operation)
         return self._decode(response, path, action)

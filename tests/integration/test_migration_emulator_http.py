@@ -138,11 +138,22 @@ def test_login_with_a_wrong_password_is_code_minus_one_on_http_200(api):
     failed(api.raw("/Login", None, UserName="admin", Password="nope"), text="UserName or Password is wrong")
 
 
-def test_every_url_but_login_needs_a_valid_token(api):
-    body = api.raw(CLOUD, None, expect=401, Action="ListCloudType")
-    failed(body, text="please login again")
-    api.raw(CLOUD, "not-a-token", expect=401, Action="ListCloudType")
-    api.raw("/ReAuth", None, expect=401)
+def test_every_url_but_login_needs_a_valid_token_and_refuses_others_in_the_envelope(api):
+    body = api.raw(CLOUD, None, Action="ListCloudType")
+    failed(body, text="Token is invalid or expired, please login again.")
+    failed(api.raw(CLOUD, "not-a-token", Action="ListCloudType"), text="please login again")
+    failed(api.raw("/ReAuth", None), text="please login again")
+    failed(api.raw("/Logout", "not-a-token"), text="please login again")
+
+
+def test_the_token_refusal_can_be_an_http_401_instead():
+    handle = emulators.start("migration", port=0, token_refusal="http401")
+    try:
+        api = Api(handle)
+        failed(api.raw(CLOUD, "not-a-token", expect=401, Action="ListCloudType"), text="please login again")
+        ok(api.raw(CLOUD, api.token, Action="ListCloudType"))
+    finally:
+        handle.stop()
 
 
 def test_tokens_expire_and_reauth_renews_them(mig, api):
@@ -152,16 +163,16 @@ def test_tokens_expire_and_reauth_renews_them(mig, api):
     newer = ok(api.raw("/ReAuth", renewed["Token"]))["Token"]
     mig.app.advance_clock(1000)
     # the first token reached its 1800 s; the one renewed at 1000 s is still good
-    api.raw(CLOUD, api.token, expect=401, Action="ListCloudType")
+    failed(api.raw(CLOUD, api.token, Action="ListCloudType"), text="Token is invalid or expired")
     ok(api.raw(CLOUD, newer, Action="ListCloudType"))
     mig.app.expire_tokens()
-    failed(api.raw("/ReAuth", newer, expect=401), text="Token is invalid or expired")
+    failed(api.raw("/ReAuth", newer), text="Token is invalid or expired")
 
 
 def test_logout_ends_only_its_token(api):
     other = api.login()["Token"]
     assert ok(api.raw("/Logout", api.token)) is None
-    api.raw(CLOUD, api.token, expect=401, Action="ListCloudType")
+    failed(api.raw(CLOUD, api.token, Action="ListCloudType"), text="please login again")
     ok(api.raw(CLOUD, other, Action="ListCloudType"))
 
 

@@ -63,23 +63,44 @@ def test_the_first_call_logs_in_and_sends_the_token_bare_in_authorization():
     assert call[1]["Accept"] == "application/json"
 
 
-def test_an_expired_token_is_renewed_with_reauth_and_the_call_sent_again():
-    answers = iter([FakeResponse({"Code": -1, "Msg": "Token is invalid or expired", "Data": None}, 401),
-                    envelope([])])
-    client, http = client_for({"ListTasks": lambda *a: next(answers)})
+def token_refused(status=200, msg="Token is invalid or expired, please login again."):
+    """The token refusal: the envelope's failure on HTTP 200 (the emulator, the document), or HTTP 401."""
+    return FakeResponse({"Code": -1, "Msg": msg, "Data": None}, status)
+
+
+@pytest.mark.parametrize("refused", [token_refused(), token_refused(401, "Unauthorized"),
+                                     token_refused(msg="Token已过期,请重新登录"),
+                                     token_refused(msg="请重新登录")],
+                         ids=["envelope", "http-401", "chinese", "log-in-again"])
+def test_a_refused_token_is_replaced_by_a_new_login_and_the_call_sent_again(refused):
+    answers = iter([refused, envelope([])])
+    tokens = iter(["tok-1", "tok-2"])
+    http = migration_http(lambda path, body, headers: envelope({"Token": next(tokens), "IsFirstLogin": False})
+                          if path == "/Login" else answers.__next__())
+    client = MigrationClient("http://127.0.0.1:1", "admin", "s3cret-pass", http=http)
     client.list_tasks_page()
-    paths = [c[0] for c in http.calls]
-    assert paths == ["/Login", "/MgmtTask", "/ReAuth", "/MgmtTask"]
-    assert http.calls[2][1]["Authorization"] == "tok-1"
-    assert http.calls[3][1]["Authorization"] == "tok-renewed"
+    assert [c[0] for c in http.calls] == ["/Login", "/MgmtTask", "/Login", "/MgmtTask"]
+    assert http.calls[1][1]["Authorization"] == "tok-1"
+    assert http.calls[3][1]["Authorization"] == "tok-2"
 
 
-def test_a_refused_reauth_falls_back_to_a_new_login():
-    answers = iter([FakeResponse({"Code": -1, "Msg": "expired"}, 401), envelope({"Credits": 1, "Id": "x"})])
-    client, http = client_for({"GetLicense": lambda *a: next(answers),
-                               "/ReAuth": FakeResponse({"Code": -1, "Msg": "expired"}, 401)})
-    assert client.get_license()["Id"] == "x"
-    assert [c[0] for c in http.calls] == ["/Login", "/MgntSetting", "/ReAuth", "/Login", "/MgntSetting"]
+def test_a_call_refused_twice_for_its_token_fails_after_one_new_login():
+    http = migration_http(lambda path, body, headers: envelope({"Token": "tok-1", "IsFirstLogin": False})
+                          if path == "/Login" else token_refused())
+    client = MigrationClient("http://127.0.0.1:1", "admin", "s3cret-pass", http=http)
+    with pytest.raises(MigrationError) as caught:
+        client.get_license()
+    assert str(caught.value) == ("POST /MgntSetting: HTTP 200: code -1: GetLicense: Token is invalid or expired, "
+                                 "please login again.")
+    assert [c[0] for c in http.calls] == ["/Login", "/MgntSetting", "/Login", "/MgntSetting"]
+
+
+@pytest.mark.parametrize("msg", ["The license has expired.", "Task 'x' does not exist.", "Invalid activation key."])
+def test_other_failures_are_not_token_refusals_and_are_not_sent_again(msg):
+    client, http = client_for({"GetLicense": envelope(None, code=-1, msg=msg)})
+    with pytest.raises(MigrationError):
+        client.get_license()
+    assert [c[0] for c in http.calls] == ["/Login", "/MgntSetting"]
 
 
 def test_a_wrong_password_fails_naming_login_and_the_platform_message():
