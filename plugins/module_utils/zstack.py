@@ -34,6 +34,12 @@ from ansible_collections.converge.platforms.plugins.module_utils.waiter import W
 API_PREFIX = "/zstack/v1"
 DEFAULT_PAGE_SIZE = 1000
 QUERY_OPERATORS = ("!?=", "!~=", "?=", "~=", ">=", "<=", "!=", "=", ">", "<")
+#: the two special query conditions that select resources by the text of their tags
+SYSTEM_TAG_CONDITION = "__systemTag__"
+USER_TAG_CONDITION = "__userTag__"
+#: `auth=` of a call that ZStack's SDKs send without a session but the document lists one for: the
+#: session is sent when one is open; without one the call goes without, and on 401 after a login
+AUTH_IF_REFUSED = "if-refused"
 
 
 class ZStackError(ApiError):
@@ -68,7 +74,11 @@ def check_condition(text):
 
 
 def condition(field, operator, value=None):
-    """Build one query condition (`name=vm1`, `uuid?=a,b`, `name is null`)."""
+    """Build one query condition (`name=vm1`, `uuid?=a,b`, `name is null`).
+
+    `field` may be `SYSTEM_TAG_CONDITION` or `USER_TAG_CONDITION` to select resources by their tags
+    (`__userTag__=owner::ops`).
+    """
     if operator in ("is null", "not null"):
         return "%s %s" % (field, operator)
     if operator not in QUERY_OPERATORS:
@@ -189,9 +199,17 @@ class ZStackClient:
                                  operation=operation)
 
     def _authed(self, send, auth):
-        """Run `send(headers)` with the session header; log in first or again when needed."""
+        """Run `send(headers)` with the session header; log in first or again when needed.
+
+        `auth=False` never sends a session; `AUTH_IF_REFUSED` sends the open session, or none when no
+        session is open, logging in only when the server refuses the call without one (401).
+        """
         if not auth:
             return send({})
+        if auth == AUTH_IF_REFUSED and not self.session_uuid:
+            response = send({})
+            if response.status_code != 401:
+                return response
         session = self._session(None)
         response = send({"Authorization": "OAuth %s" % session})
         if response.status_code == 401:
@@ -287,8 +305,9 @@ class ZStackClient:
         return self.call("PUT", "/management-nodes/actions", {"getCurrentTime": {}}, auth=False).get("currentTime")
 
     def is_ready_to_go(self, management_node_id=None):
+        """IsReadyToGo: ZStack's SDKs send it without a session, the document with one; both are accepted."""
         params = {"managementNodeId": management_node_id} if management_node_id else None
-        return self.get("/management-nodes/ready", params=params)
+        return self.get("/management-nodes/ready", params=params, auth=AUTH_IF_REFUSED)
 
     # --- tags ----------------------------------------------------------------------------
     def create_tag(self, kind, resource_type, resource_uuid, tag):
@@ -349,6 +368,10 @@ class ZStackClient:
         return self.get("/licenses/capabilities").get("capabilities") or {}
 
     def reload_license(self, management_node_uuids=None):
+        """ReloadLicense: an async API by the document, answered at once by servers that ZStack's SDKs expect.
+
+        `call` takes either answer: 200 with the inventory, or 202 and the job's result.
+        """
         body = {"reloadLicense": {"managementNodeUuids": list(management_node_uuids or [])}}
         return self.call("PUT", "/licenses/actions", body).get("inventory") or {}
 

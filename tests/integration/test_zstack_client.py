@@ -12,6 +12,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.zstack import (
     condition,
 )
 
+import emulators
+
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
 HOST = "c3f8b2dde43b4d5eaa9c4dbe6f7a8b92"
 NODE = "8b1e1b1c5f6d4d2e9b0a7c3d2e1f0a9b"
@@ -199,3 +201,42 @@ def test_concurrent_calls_share_one_login(zstack, client):
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda _: client.query_management_nodes(), range(16)))
     assert paths(zstack).count("/zstack/v1/accounts/login") == 2
+
+
+# --- IsReadyToGo and ReloadLicense: the document's answers and the ones ZStack's SDKs expect ------------------
+
+@pytest.mark.parametrize("ready_to_go_session", ["optional", "required"])
+def test_is_ready_to_go_works_whether_or_not_the_server_wants_a_session(ready_to_go_session):
+    with emulators.start("zstack", port=0, ready_to_go_session=ready_to_go_session) as handle:
+        client = ZStackClient(handle.url, "admin", "password")
+        assert client.is_ready_to_go() == {"managementNodeId": NODE}
+        ready = [(r["status"], r["path"]) for r in handle.requests]
+        if ready_to_go_session == "optional":
+            # as ZStack's SDKs call it: no session, so no login
+            assert ready == [(200, "/zstack/v1/management-nodes/ready")]
+        else:
+            assert ready == [(401, "/zstack/v1/management-nodes/ready"), (200, "/zstack/v1/accounts/login"),
+                             (200, "/zstack/v1/management-nodes/ready")]
+        client.close()
+
+
+def test_is_ready_to_go_sends_the_open_session(zstack, client):
+    client.login()
+    assert client.is_ready_to_go(NODE) == {"managementNodeId": NODE}
+    ready = [r for r in zstack.requests if r["path"] == "/zstack/v1/management-nodes/ready"]
+    assert len(ready) == 1 and ready[0]["status"] == 200 and ready[0]["query"] == {"managementNodeId": [NODE]}
+
+
+@pytest.mark.parametrize("reload_license, polls", [("async", True), ("sync", False)])
+def test_reload_license_takes_a_job_or_an_answer_at_once(reload_license, polls):
+    with emulators.start("zstack", port=0, reload_license=reload_license) as handle:
+        client = ZStackClient(handle.url, "admin", "password")
+        info = client.reload_license([NODE])
+        assert info["licenseType"] == "Trial" and handle.state()["license"]["reloads"] == 1
+        reloads = [r["status"] for r in handle.requests if r["path"] == "/zstack/v1/licenses/actions"]
+        assert reloads == [202 if polls else 200]
+        assert any("/api-jobs/" in r["path"] for r in handle.requests) is polls
+        with pytest.raises(ZStackError) as err:
+            client.reload_license(["f" * 32])
+        assert err.value.status == 503 and err.value.code == "SYS.1003"
+        client.close()
