@@ -10,6 +10,8 @@ from .document import DEFAULT_CONCURRENCY, DocumentError, load
 from .executor import Outcome, Report, apply_plan
 from .planner import Plan, make_plan
 from .session import Session
+from .sources import SourceError, expand
+from .targets import select
 
 
 @dataclass
@@ -29,32 +31,46 @@ class Result:
 
 
 def files_of_saved_plan(saved: str, files: list[str]) -> tuple[list[str], dict[str, Any]]:
-    """The files a saved plan was made for (which `files`, when given, must be) and the plan itself."""
+    """The files a saved plan was made for (which `files`, when given, must name) and the plan itself."""
     data = saved_plan.load(saved)
     planned = saved_plan.saved_files(data)
-    if files and list(files) != planned:
-        raise DocumentError([f"{saved}: the plan was made for {', '.join(planned)}, not {', '.join(files)}"])
+    if files:
+        try:
+            given = expand(list(files))
+        except SourceError as exc:
+            raise DocumentError(exc.problems) from None
+        if given != planned:
+            raise DocumentError([f"{saved}: the plan was made for {', '.join(planned)}, not {', '.join(given)}"])
     return planned, data
 
 
 def reconcile(files: list[str], apply: bool = False, saved: str | None = None, out: str | None = None,
               on_plan: Callable[[Plan, Callable[[str], str]], None] | None = None,
               on_outcome: Callable[[Outcome, Callable[[str], str]], None] | None = None,
-              concurrency: int | None = None) -> Result:
-    """Load and validate `files`, plan against live state and, with `apply`, apply the plan.
+              concurrency: int | None = None, targets: list[str] | None = None,
+              on_start: Callable[[Any], None] | None = None) -> Result:
+    """Load and validate `files` (files or directories), plan against live state and, with `apply`, apply it.
 
-    `concurrency` (changes and reads at once) overrides `settings.concurrency`.
+    `concurrency` (changes and reads at once) overrides `settings.concurrency`. `targets` (`KIND` or
+    `KIND/NAME`) limit the run to those entries and what they depend on. `on_start(planned)` is called as
+    each change starts, `on_outcome(outcome, redact)` as each ends.
 
     With `saved` (a plan from `out`), refuse with DocumentError when a file or the live state
-    moved since it was made. Raises DocumentError, ApiError or SpecError; never writes before
-    the whole plan is made.
+    moved since it was made; the saved plan's own targets apply. Raises DocumentError, ApiError or
+    SpecError; never writes before the whole plan is made.
     """
     saved_data = None
+    targets = list(targets or [])
     if saved:
         files, saved_data = files_of_saved_plan(saved, files)
+        planned_targets = saved_plan.saved_targets(saved_data)
+        if targets and targets != planned_targets:
+            raise DocumentError([f"{saved}: the plan was made for targets {planned_targets or 'none'}, "
+                                 f"not {targets}"])
+        targets = planned_targets
     if not files:
         raise DocumentError(["no desired-state file given"])
-    desired = load(list(files))
+    desired = select(load(list(files)), targets)
     with Session(desired) as session:
         workers = concurrency or desired.settings.get("concurrency", DEFAULT_CONCURRENCY)
         plan = make_plan(desired, session, workers)
@@ -64,11 +80,11 @@ def reconcile(files: list[str], apply: bool = False, saved: str | None = None, o
                 raise DocumentError([session.redact(r) for r in reasons]
                                     + ["the saved plan is stale: run plan again and review it"])
         if out:
-            saved_plan.save(plan, desired.files, out, session.redact)
+            saved_plan.save(plan, desired.files, out, session.redact, targets)
         if on_plan:
             on_plan(plan, session.redact)
         report = None
         if apply:
             progress = (lambda outcome: on_outcome(outcome, session.redact)) if on_outcome else None
-            report = apply_plan(plan, session, workers, progress)
+            report = apply_plan(plan, session, workers, progress, on_start)
         return Result(plan, report, session.redact)

@@ -1,4 +1,4 @@
-"""`reconciler validate|plan|apply|schema`: desired state in YAML, brought about on the platforms.
+"""`reconciler validate|plan|apply|graph|run-step|schema|version`: desired state in YAML, brought about.
 
 Exit codes: 0 success (and, with `plan --detailed-exitcode`, no changes), 1 error (a usage error too),
 2 changes pending.
@@ -7,6 +7,7 @@ Exit codes: 0 success (and, with `plan --detailed-exitcode`, no changes), 1 erro
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 
@@ -14,12 +15,22 @@ import click
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, Redactor
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
+from rich.console import Console
+
 from . import report as reports
 from .api import reconcile
-from .document import MAX_CONCURRENCY, DocumentError, document_schema, load
+from .document import MAX_CONCURRENCY, DocumentError, document_schema, entry_title, load
+from .pictures import edges_of, render
+from .progress import LiveProgress, PlainProgress
 from .remote import run_step
+from .targets import select
+from .version import version_text
 
-FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+FILES = click.argument("files", nargs=-1, required=True, type=click.Path())
+TARGET = click.option("--target", "targets", multiple=True, metavar="KIND[/NAME]",
+                      help="Only this kind, or this one entry, and what it depends on (repeatable).")
+QUIET = click.option("--quiet", "-q", is_flag=True, help="Print only failures and the final summary.")
+NO_COLOR = click.option("--no-color", is_flag=True, help="No colours (also when NO_COLOR is set).")
 CONCURRENCY = click.option("--concurrency", type=click.IntRange(1, MAX_CONCURRENCY), default=None,
                            help="Changes and reads at once (overrides settings.concurrency).")
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
@@ -76,10 +87,35 @@ class ReconcilerCommands(click.Group):
             sys.exit(1)
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(version_text())
+        ctx.exit()
+
+
+def colour_wanted(no_color: bool) -> bool:
+    """Colour only on a terminal, unless --no-color or NO_COLOR (https://no-color.org) says otherwise."""
+    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def _styler(colour: bool):
+    if not colour:
+        return None
+    return lambda text, action: click.style(text, fg=reports.COLOURS.get(action), bold=action == "replace")
+
+
 @click.group(cls=ReconcilerCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show a traceback on an internal error.")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Print the reconciler's and the collection's versions.")
 def main(debug: bool) -> None:
-    """Bring platforms to the state that YAML files describe."""
+    """Bring platforms to the state that YAML files (or directories of them) describe."""
+
+
+@main.command()
+def version() -> None:
+    """Print the reconciler's and the collection's versions."""
+    click.echo(version_text())
 
 
 @main.command()
@@ -88,7 +124,32 @@ def main(debug: bool) -> None:
 def validate(files: tuple[str, ...]) -> None:
     """Check files offline: schema, types, duplicates, references. Each problem is file:line: reason."""
     desired = load(list(files))
-    click.echo(f"valid: {len(desired.entries)} resources in {len(files)} file(s)")
+    click.echo(f"valid: {len(desired.entries)} resources in {len(desired.files)} file(s)")
+
+
+@main.command()
+@FILES
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default="dot", show_default=True,
+              help="DOT for Graphviz (dot -Tsvg), or Mermaid for Markdown.")
+@click.option("--plan", "with_plan", is_flag=True, help="Read live state and mark each entry with its planned action.")
+@TARGET
+@_guard
+def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str, ...]) -> None:
+    """Print the dependency graph of the entries; an arrow points from an entry to what waits for it."""
+    from .graph import entry_graph
+    from .platforms import kinds
+
+    if with_plan:
+        plan = reconcile(list(files), targets=list(targets)).plan
+        titles = {index: change.title for index, change in enumerate(plan.changes)}
+        actions = {index: change.change.action for index, change in enumerate(plan.changes)}
+        click.echo(render(fmt, titles, edges_of(plan.graph), actions))
+        return
+    desired = select(load(list(files)), list(targets))
+    known = kinds()
+    dependencies = entry_graph(desired.entries, known, lambda entry: known[entry.kind].normalize(entry.data))
+    titles = {index: entry_title(entry) for index, entry in enumerate(desired.entries)}
+    click.echo(render(fmt, titles, edges_of(dependencies)))
 
 
 @main.command()
@@ -98,44 +159,81 @@ def validate(files: tuple[str, ...]) -> None:
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Also save the plan as JSON, for `apply --plan` (which refuses it if live state moved since).")
 @CONCURRENCY
+@TARGET
+@QUIET
+@NO_COLOR
 @_guard
-def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, concurrency: int | None) -> None:
+def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, concurrency: int | None,
+         targets: tuple[str, ...], quiet: bool, no_color: bool) -> None:
     """Read live state and show what apply would create, change or delete, in the order apply runs it."""
-    result = reconcile(list(files), out=out, concurrency=concurrency,
-                       on_plan=lambda plan, redact: click.echo(redact(reports.render_plan(plan, fmt))))
+    style = _styler(colour_wanted(no_color))
+
+    def show_plan(plan, redact):
+        if quiet and fmt == "text":
+            summary = plan.summary()
+            click.echo(reports.summary_line(summary) if plan.pending else "No changes.")
+        else:
+            click.echo(redact(reports.render_plan(plan, fmt, style)))
+
+    result = reconcile(list(files), out=out, concurrency=concurrency, targets=list(targets), on_plan=show_plan)
     if detailed_exitcode and result.plan.pending:
         sys.exit(2)
 
 
 @main.command()
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path())
 @FORMAT
 @click.option("--plan", "saved", type=click.Path(dir_okay=False),
               help="Apply this saved plan (from plan --out); refused if a file or the live state changed since.")
 @CONCURRENCY
+@TARGET
+@QUIET
+@NO_COLOR
 @_guard
-def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int | None) -> None:
-    """Plan, then apply every change as soon as what it depends on is done, independent changes concurrently."""
+def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int | None, targets: tuple[str, ...],
+          quiet: bool, no_color: bool) -> None:
+    """Plan, then apply every change as soon as what it depends on is done, independent changes concurrently.
+
+    On a terminal a live display shows the progress; elsewhere each outcome is one timestamped line.
+    """
     if not files and not saved:
         raise click.UsageError("give the desired-state files, or --plan with a saved plan")
     text = fmt != "json"
+    colour = colour_wanted(no_color)
+    display: list = []
 
     def show_plan(plan, redact):
-        if text:
-            click.echo(redact(reports.render_plan(plan, fmt)))
+        if text and not quiet:
+            click.echo(redact(reports.render_plan(plan, fmt, _styler(colour))))
             if plan.pending:
                 click.echo("\nApplying:")
+        if text and plan.pending:
+            if sys.stdout.isatty() and not quiet:
+                display.append(LiveProgress(len(plan.pending), Console(no_color=not colour)))
+            else:
+                display.append(PlainProgress(lambda line: click.echo(line), quiet))
+            display[0].__enter__()
+
+    def show_start(planned):
+        if display:
+            display[0].start(planned)
 
     def show_outcome(outcome, redact):
-        if text:
-            click.echo(redact(reports.outcome_line(outcome)))
+        if display:
+            display[0].outcome(outcome, redact)
 
-    result = reconcile(list(files), apply=True, saved=saved, on_plan=show_plan, on_outcome=show_outcome,
-                       concurrency=concurrency)
+    try:
+        result = reconcile(list(files), apply=True, saved=saved, on_plan=show_plan, on_outcome=show_outcome,
+                           on_start=show_start, concurrency=concurrency, targets=list(targets))
+    finally:
+        if display:
+            display[0].__exit__(None, None, None)
     if not text:
         click.echo(result.redact(json.dumps(result.as_dict(), indent=2, sort_keys=True, default=str)))
     elif result.report.outcomes:
         click.echo(reports.report_text(result.report))
+    elif quiet:
+        click.echo("No changes.")
     if result.failed:
         sys.exit(1)
 

@@ -29,6 +29,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .platforms import PLATFORM_NAMES, kinds, platform
+from .sources import SourceError, expand
 
 SUPPORTED_VERSIONS = (1,)
 DEFAULT_CONCURRENCY = 8
@@ -310,7 +311,15 @@ def _read_yaml(path: str) -> Any:
 
 
 def load(paths: list[str]) -> Desired:
-    """Load and validate desired-state files; raise DocumentError listing every problem."""
+    """Load and validate desired-state files and directories; raise DocumentError listing every problem.
+
+    A directory stands for every `*.yml` / `*.yaml` below it (sorted, hidden ones left out); entries merge
+    across files, and endpoints and settings declared in one file serve the entries of every other.
+    """
+    try:
+        paths = expand(paths)
+    except SourceError as exc:
+        raise DocumentError(exc.problems) from None
     problems: list[str] = []
     endpoints: dict[str, Endpoint] = {}
     settings: dict[str, Any] = {}
@@ -508,19 +517,24 @@ def _check_cycles(entries: list[Entry]) -> list[str]:
     graph = entry_graph(entries, known, lambda entry: known[entry.kind].normalize(entry.data))
     problems = []
     for cycle in graph.cycles():
-        members = " -> ".join(f"{_entry_title(entries[i])} ({entries[i].where})" for i in cycle)
+        members = " -> ".join(f"{entry_title(entries[i])} ({entries[i].where})" for i in cycle)
         problems.append(f"{entries[cycle[0]].where}: dependency cycle: {members} -> "
-                        f"{_entry_title(entries[cycle[0]])}")
+                        f"{entry_title(entries[cycle[0]])}")
     return problems
 
 
-def _entry_title(entry: Entry) -> str:
+def entry_title(entry: Entry) -> str:
+    """How an entry is named in messages: its kind and identity (see `resource_title`)."""
     return resource_title(entry.kind, {name: entry.data.get(name) for name in kinds()[entry.kind].identity})
 
 
 def resource_title(kind: str, identity: dict[str, Any]) -> str:
-    """`kind[field=value, ...]`: how validation, plans and reports name a resource."""
-    return f"{kind}[{', '.join(f'{k}={v}' for k, v in identity.items())}]"
+    """`kind[field=value, ...]`: how validation, plans, reports and saved plans name a resource.
+
+    Identity fields without a value are left out, and a kind with no identity value is its bare name.
+    """
+    shown = ", ".join(f"{key}={value}" for key, value in identity.items() if value is not None and value != "")
+    return f"{kind}[{shown}]" if shown else kind
 
 
 def _related_problems(spec, entry: Entry, data: dict, related: dict) -> list[str]:

@@ -56,10 +56,12 @@ def writes_sent(client: Any) -> int:
 
 
 def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
-               progress: Callable[[Outcome], None] | None = None) -> Report:
+               progress: Callable[[Outcome], None] | None = None,
+               on_start: Callable[[PlannedChange], None] | None = None) -> Report:
     """Apply every pending change, up to `concurrency` at once, each as soon as its dependencies are done.
 
     A failure skips only the changes that depend on it (directly or not), each naming that failure.
+    `on_start` hears of each change as it starts, `progress` of each outcome as it is known.
     """
     known = kinds()
     changes = plan.changes
@@ -70,6 +72,8 @@ def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
         spec = known[planned.change.kind]
         client = session.client(spec.platform)
         before = writes_sent(client)
+        if on_start:
+            on_start(planned)
         started = time.monotonic()
         try:
             spec.apply(client, planned.change)

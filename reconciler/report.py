@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import Any, Callable
 
 from .document import resource_title
 from .executor import Outcome, Report
+from .pictures import edges_of, mermaid
 from .planner import Plan
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
+COLOURS = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
 def _value(value: Any) -> str:
@@ -20,32 +24,53 @@ def _title(change: dict[str, Any]) -> str:
     return resource_title(change["kind"], change["identity"])
 
 
+def _at(value: Any, path: str) -> Any:
+    """The value at a nested path such as `.retry.retry_times` or `[0].name` (None where it is absent)."""
+    for key, index in _STEP.findall(path):
+        if index:
+            value = value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
+        else:
+            value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
 def _field_lines(change: dict[str, Any]) -> list[str]:
+    """One line per field (create and delete), or per changed field with its nested changes indented below it."""
     before, after = change.get("before") or {}, change.get("after") or {}
+    nested = change.get("changed_paths") or {}
     lines = []
     for key in sorted(set(before) | set(after)):
         if change["action"] == "create":
             lines.append(f"      {key}: {_value(after[key])}")
         elif change["action"] == "delete":
             lines.append(f"      {key}: {_value(before[key])}")
+        elif nested.get(key):
+            lines.append(f"      {key}:")
+            for path in nested[key]:
+                rest = path[len(key):]
+                lines.append(f"        {path}: {_value(_at(before.get(key), rest))} -> "
+                             f"{_value(_at(after.get(key), rest))}")
         else:
             lines.append(f"      {key}: {_value(before.get(key))} -> {_value(after.get(key))}")
     return lines
 
 
 def summary_line(summary: dict[str, int]) -> str:
+    """`Plan: 3 to create, 1 to update, 1 to replace, 2 to delete, 4 actions.`, as Terraform sums a plan up."""
     return (f"Plan: {summary['create']} to create, {summary['update']} to update, {summary['replace']} to replace, "
-            f"{summary['delete']} to delete, {summary['action']} other actions.")
+            f"{summary['delete']} to delete, {summary['action']} actions.")
 
 
-def plan_text(plan: Plan) -> str:
+def plan_text(plan: Plan, style: Callable[[str, str], str] = lambda text, action: text) -> str:
+    """The plan in the Terraform habit; `style(text, action)` may colour each change's heading."""
     data = plan.as_dict()
     if not data["changes"]:
         return f"No changes. {data['unchanged']} resources match the desired state."
     lines = []
     for change in data["changes"]:
         symbol = SYMBOLS.get(change["action"], "!")
-        lines.append(f"  {symbol} {_title(change)}: {change['action']}   ({change['source']})")
+        lines.append(style(f"  {symbol} {_title(change)}: {change['action']}", change["action"])
+                     + f"   ({change['source']})")
         if change.get("depends_on"):
             lines.append(f"      after: {', '.join(change['depends_on'])}")
         lines.extend(_field_lines(change))
@@ -56,7 +81,20 @@ def plan_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def order_of_work(plan: Plan) -> str | None:
+    """The Mermaid picture of the pending changes that wait for one another (None when none do)."""
+    order = plan.pending_order
+    edges = edges_of(plan.execution_graph(), order)
+    if not edges:
+        return None
+    linked = sorted({index for edge in edges for index in edge}, key=order.index)
+    titles = {index: plan.changes[index].title for index in linked}
+    actions = {index: plan.changes[index].change.action for index in linked}
+    return mermaid(titles, edges, actions)
+
+
 def plan_markdown(plan: Plan) -> str:
+    """The plan as a Markdown table for a pull-request comment, with the order of work as a Mermaid graph."""
     data = plan.as_dict()
     if not data["changes"]:
         return f"**No changes.** {data['unchanged']} resources match the desired state."
@@ -67,18 +105,23 @@ def plan_markdown(plan: Plan) -> str:
         lines.append(f"| {change['action']} | `{_title(change)}` | {fields} | {after} | {change['source']} |")
     lines.append("")
     lines.append(f"**{summary_line(data['summary'])}** {data['unchanged']} unchanged.")
+    picture = order_of_work(plan)
+    if picture:
+        lines.extend(["", "Order of work (an arrow points to what waits for it):", "", "```mermaid", picture, "```"])
     return "\n".join(lines)
 
 
-def render_plan(plan: Plan, fmt: str) -> str:
+def render_plan(plan: Plan, fmt: str, style: Callable[[str, str], str] | None = None) -> str:
+    """The plan as `fmt`: "text" (optionally styled), "json" or "markdown"."""
     if fmt == "json":
         return json.dumps(plan.as_dict(), indent=2, sort_keys=True, default=str)
     if fmt == "markdown":
         return plan_markdown(plan)
-    return plan_text(plan)
+    return plan_text(plan, style) if style else plan_text(plan)
 
 
 def outcome_line(outcome: Outcome) -> str:
+    """One outcome: its status, action, resource and time, the error below it when it failed."""
     change = outcome.planned.as_dict()
     text = f"  {outcome.status:7} {change['action']:8} {_title(change)} ({outcome.seconds:.2f}s)"
     if outcome.error:
@@ -89,5 +132,6 @@ def outcome_line(outcome: Outcome) -> str:
 
 
 def report_text(report: Report) -> str:
+    """The one-line sum of an apply."""
     data = report.as_dict()
     return f"Apply complete: {data['applied']} applied, {data['failed']} failed, {data['skipped']} skipped."

@@ -29,8 +29,8 @@ def file_digest(path: str) -> str:
 
 
 def entry_key(planned: PlannedChange) -> str:
-    """A stable name of the entry: its kind and identity."""
-    return planned.change.kind + json.dumps(planned.change.identity(), sort_keys=True, default=str)
+    """A stable name of the entry: its title, as plans and reports show it."""
+    return planned.title
 
 
 def fingerprint(planned: PlannedChange) -> str:
@@ -41,10 +41,10 @@ def fingerprint(planned: PlannedChange) -> str:
     return _digest({"action": change.action, "fields": change.as_dict().get("after"), "live": live})
 
 
-def save(plan: Plan, files: list[str], path: str, redact) -> None:
-    """Write the plan with file digests and per-entry fingerprints."""
+def save(plan: Plan, files: list[str], path: str, redact, targets: list[str] | None = None) -> None:
+    """Write the plan with file digests, per-entry fingerprints and the targets it was made for."""
     data = plan.as_dict()
-    data.update(saved_format=SAVED_FORMAT,
+    data.update(saved_format=SAVED_FORMAT, targets=list(targets or []),
                 files=[{"path": name, "sha256": file_digest(name)} for name in files],
                 fingerprints={entry_key(c): fingerprint(c) for c in plan.changes})
     Path(path).write_text(redact(json.dumps(data, indent=2, sort_keys=True, default=str)), encoding="utf-8")
@@ -64,7 +64,13 @@ def load(path: str) -> dict[str, Any]:
 
 
 def saved_files(saved: dict[str, Any]) -> list[str]:
+    """The desired-state files a saved plan was made from."""
     return [item["path"] for item in saved.get("files", [])]
+
+
+def saved_targets(saved: dict[str, Any]) -> list[str]:
+    """The `--target`s a saved plan was made for (none: the whole desired state)."""
+    return list(saved.get("targets") or [])
 
 
 def stale_reasons(saved: dict[str, Any], plan: Plan, path: str) -> list[str]:

@@ -170,7 +170,7 @@ class Change:
     def diff(self):
         """Ansible's diff: before/after holding only what changes, secrets masked."""
         if self.action == CREATE:
-            return {"before": {}, "after": self.spec.public(self.spec.comparable(self.desired))}
+            return {"before": {}, "after": self.spec.public(self.spec.sent(self.desired))}
         if self.action == DELETE:
             return {"before": self.spec.public(self.spec.comparable(self.live or {})), "after": {}}
         before = dict((k, v[0]) for k, v in self.fields.items())
@@ -246,7 +246,12 @@ class ResourceSpec:
         return dict((k, SECRET_MASK if k in secrets and v is not None else v) for k, v in data.items())
 
     def comparable(self, data):
+        """The values that are compared with live state: fields that compare, without the unset ones."""
         return dict((k, v) for k, v in data.items() if k in self.fields and self.fields[k].compare and v is not None)
+
+    def sent(self, data):
+        """Every set field of `data`, compared or not: what a create sends, as plans and diffs show it."""
+        return dict((k, v) for k, v in data.items() if k in self.fields and v is not None)
 
     # --- validation ----------------------------------------------------------------------
     def normalize(self, desired):

@@ -53,7 +53,7 @@ def test_plan_apply_plan_converges(zstack, tmp_path):
     path = desired_file(tmp_path, zstack.url, TAGS)
     plan = run_cli(["reconciler", "plan", "--detailed-exitcode", path], env=ENV)
     assert plan.returncode == 2, plan.stderr
-    assert "Plan: 5 to create, 0 to update, 0 to replace, 0 to delete, 0 other actions." in plan.stdout
+    assert "Plan: 5 to create, 0 to update, 0 to replace, 0 to delete, 0 actions." in plan.stdout
     assert writes(zstack.requests) == []
 
     applied = run_cli(["reconciler", "apply", path], env=ENV)
@@ -213,7 +213,7 @@ def test_saved_plan_is_refused_when_live_state_moved(zstack, tmp_path):
     assert refused.returncode == 1
     lines = refused.stderr.strip().splitlines()
     assert lines[0] == (f"{saved}: {path}:13: the live state of zstack_user_tag"
-                        f'{{"resource_type": "VmInstanceVO", "resource_uuid": "{VM}", "tag": "tier::web"}} '
+                        f"[resource_uuid={VM}, resource_type=VmInstanceVO, tag=tier::web] "
                         "changed since the plan was made (now: noop)")
     assert lines[-1] == "the saved plan is stale: run plan again and review it"
     assert writes(zstack.requests) == []

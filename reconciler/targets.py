@@ -1,0 +1,45 @@
+"""`--target KIND` and `--target KIND/NAME`: plan and apply only some entries and what they depend on."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .document import Desired, DocumentError, Entry, entry_title
+from .graph import entry_graph
+from .platforms import kinds
+
+
+def matches(target: str, entry: Entry) -> bool:
+    """Whether `target` names `entry`: by kind alone, or kind and its name, identity value or title."""
+    kind, _, wanted = target.partition("/")
+    if kind != entry.kind:
+        return False
+    if not wanted:
+        return True
+    spec = kinds()[entry.kind]
+    values = {str(entry.data.get(spec.reference_key))} | {str(entry.data.get(name)) for name in spec.identity}
+    return wanted in values or target == entry_title(entry)
+
+
+def select(desired: Desired, targets: list[str]) -> Desired:
+    """The desired state reduced to the targeted entries and, transitively, every entry they depend on.
+
+    A target that names no entry is a DocumentError naming it; with no targets, `desired` is returned as is.
+    """
+    if not targets:
+        return desired
+    entries = desired.entries
+    problems = [f"--target {target}: no entry of the desired state matches it (use KIND or KIND/NAME)"
+                for target in targets if not any(matches(target, entry) for entry in entries)]
+    if problems:
+        raise DocumentError(problems)
+    known = kinds()
+    graph = entry_graph(entries, known, lambda entry: known[entry.kind].normalize(entry.data))
+    chosen = {index for index, entry in enumerate(entries) if any(matches(t, entry) for t in targets)}
+    pending = list(chosen)
+    while pending:
+        for dependency in graph.needs[pending.pop()]:
+            if dependency not in chosen:
+                chosen.add(dependency)
+                pending.append(dependency)
+    return replace(desired, entries=[entry for index, entry in enumerate(entries) if index in chosen])
