@@ -11,7 +11,8 @@ rendered with the step's `param_values` in a sandboxed Jinja2 environment with S
 in the step's order, and logged; nothing is executed. A node fails at a step when a template does
 not render, an action or implementation is missing, or its host is one of the fixtures'
 `failing_hosts` (it fails at the template's first remote step, else at its last step). A step
-with `ignore_error` logs the failure and the node goes on.
+with `ignore_error` logs the failure and the node goes on. As upstream, the reason of a failure is
+in the flow log (`/task/flow/{id}/log`); the node log (`/task/node/{nsid}/log`) holds `<NO LOG>`.
 
 States (upstream models.STATUS_*): 0 init, 1 running, 2 success, 3 failed, 4 stopped. A flow ends
 2 when at least one node succeeded and 3 when all failed, as upstream's executor decides.
@@ -33,6 +34,8 @@ FINISHED = (SUCCESS, FAILED)
 MAX_EXPAND = 200  # README: expand `num` 1 to 200
 EXPAND, SHRINK, DEPLOY, MANUAL = "expand", "shrink", "deploy", "manual"
 START_SERVICE_PREFIX = "start_service"
+#: what upstream's node log holds for a step that failed
+NO_LOG = "<NO LOG>"
 
 _JINJA = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
@@ -235,7 +238,8 @@ class OpenDcpModel(OpenDcpState):
         for node in runners:
             ok, text = self._run_step(flow, node, index, option)
             self._set_node(node, RUNNING, option["name"])
-            node["log"].append({"step": option["name"], "log": text})
+            # README: a failed node's own log holds only <NO LOG>; the reason is in the flow log
+            node["log"].append({"step": option["name"], "log": text if ok else NO_LOG})
             self._log(flow, batch, f"node {node['id']} ({node['ip']}) step {option['name']}: "
                                    f"{'success' if ok else 'failed'}: {text}")
             outcomes.append(ok)

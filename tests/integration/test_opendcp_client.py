@@ -176,9 +176,13 @@ def test_a_failing_node_fails_the_wait_with_its_log(client, pool):
     pool_id, name = pool
     client.add_pool_nodes(pool_id, [FAILING])
     flow = client.create_task(records_template(client, "ship"), "rollout", [FAILING])
-    with pytest.raises(OpenDcpError, match="ended failed: 0 node\\(s\\) succeeded, 1 failed; node 127.0.0.12 failed "
-                                           "at step greet: host 127.0.0.12 is unreachable"):
+    with pytest.raises(OpenDcpError) as err:
         wait_flow(client, flow, 30)
+    node = client.task_detail(flow["id"])["3"][0]
+    assert str(err.value) == (f"flow rollout (id {flow['id']}) ended failed: 0 node(s) succeeded, 1 failed; node "
+                              f"127.0.0.12 failed at step greet; flow log: node {node['id']} (127.0.0.12) step greet: "
+                              "failed: host 127.0.0.12 is unreachable")
+    assert client.node_log(node["id"]) == [{"greet": "<NO LOG>"}]  # the reason is only in the flow log
 
 
 def records_template(client, name):

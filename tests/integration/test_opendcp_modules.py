@@ -116,6 +116,21 @@ def test_a_pool_of_one_node_grows_to_two_by_one_node_and_a_rerun_changes_nothing
     assert len(objects(dcp, "nodes")) == 2
 
 
+def test_a_failed_expand_is_reported_with_the_reason_from_the_flow_log(tmp_path):
+    fixtures = tmp_path / "opendcp.yml"
+    fixtures.write_text("failing_hosts: [127.0.0.10]\n", encoding="utf-8")  # the first host expand hands out
+    handle = emulators.start("opendcp", port=0, flow_seconds=1, fixtures_file=str(fixtures))
+    try:
+        build(handle)
+        failed = play(handle, [task("pool", name="fe-pool", service="fe", size=1, wait_timeout=60)]).results[0]
+    finally:
+        handle.stop()
+    assert failed["failed"] is True and failed["changed"] is True
+    assert "1 failed; node 127.0.0.10 failed at step greet; flow log: " in failed["msg"], failed["msg"]
+    assert failed["msg"].endswith("step greet: failed: host 127.0.0.10 is unreachable")
+    assert "<NO LOG>" not in failed["msg"]
+
+
 def test_without_wait_a_running_expand_counts_as_done(dcp):
     build(dcp)
     grow = task("pool", name="fe-pool", service="fe", size=2, wait=False)

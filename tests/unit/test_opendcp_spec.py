@@ -347,15 +347,25 @@ def test_wait_flow_polls_until_the_flow_ends():
     assert flow["state"] == 2 and answers == [] and len(client.clock.sleeps) == 6
 
 
-def test_a_flow_with_a_failed_node_fails_with_the_nodes_log():
+def test_a_flow_with_a_failed_node_fails_quoting_the_flow_log_not_the_node_log():
     client = FakeClient()
-    client.task_detail = lambda flow_id: {"3": [{"id": 12, "ip": "127.0.0.9"}], "2": [{"id": 11}]}
-    client.node_log = lambda nsid: [{"create_vm": "ok"}, {"greet": "host 127.0.0.9 is unreachable"}]
+    client.task_detail = lambda flow_id: {"3": [{"id": 12, "ip": "127.0.0.9", "steps": "greet"}], "2": [{"id": 11}]}
+    client.task_log = lambda flow_id: [{"message": "node 12 (127.0.0.9) step greet: failed: connection refused"},
+                                       {"message": "Finish running flow[expand_p,6]: partial"}]
+    client.node_log = lambda nsid: [{"greet": "<NO LOG>"}]
     flow = {"id": 6, "task_name": "expand_p", "state": 2, "Stat": [0, 0, 1, 1, 0]}
     with pytest.raises(OpenDcpError) as err:
         wait_flow(client, flow, 10)
     assert str(err.value) == ("flow expand_p (id 6) ended success: 1 node(s) succeeded, 1 failed; node 127.0.0.9 "
-                              "failed at step greet: host 127.0.0.9 is unreachable")
+                              "failed at step greet; flow log: node 12 (127.0.0.9) step greet: failed: connection "
+                              "refused")
+
+
+def test_a_flow_log_that_names_no_node_is_quoted_by_its_last_message():
+    client = FakeClient()
+    client.task_detail = lambda flow_id: {"3": [{"id": 12, "ip": "127.0.0.9"}]}
+    client.task_log = lambda flow_id: [{"message": "run flow..."}, {"message": "vm manager: connection refused"}]
+    assert res.failure_reason(client, 6) == "; node 127.0.0.9 failed; flow log: vm manager: connection refused"
 
 
 def test_a_flow_still_running_at_the_timeout_names_wait_timeout():

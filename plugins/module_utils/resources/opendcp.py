@@ -551,18 +551,29 @@ def wait_flow(client, flow, timeout):
 
 
 def failure_reason(client, flow_id):
-    """What the log of the flow's first failed node says last (empty when it cannot be read)."""
+    """Why a flow's first failed node failed, quoting the flow log (empty when nothing can be read).
+
+    OpenDCP puts the reason in the flow log (`/task/flow/{id}/log`); the node log may hold only `<NO LOG>`
+    (README, "How the real OpenDCP server answers"). The quote is the last flow log message naming the
+    node's IP, else the last message of the log.
+    """
     try:
-        failed = (client.task_detail(flow_id) or {}).get(str(3)) or []
-        if not failed:
-            return ""
-        entries = client.node_log(failed[0]["id"])
+        failed = (client.task_detail(flow_id) or {}).get(str(FLOW_FAILED)) or []
+        messages = [str(entry.get("message")) for entry in client.task_log(flow_id) or []
+                    if isinstance(entry, dict) and entry.get("message")]
     except OpenDcpError:
         return ""
-    if not entries:
-        return ""
-    step, text = list(entries[-1].items())[0]
-    return "; node %s failed at step %s: %s" % (failed[0].get("ip"), step, text)
+    node = failed[0] if failed else {}
+    about = [message for message in messages if node.get("ip") and node["ip"] in message]
+    quoted = (about or messages or [""])[-1]
+    where = ""
+    if node:
+        where = "; node %s failed" % node.get("ip")
+        if node.get("steps"):
+            where += " at step %s" % node["steps"]
+    if not quoted:
+        return where
+    return "%s; flow log: %s" % (where, quoted)
 
 
 # --- pool nodes ----------------------------------------------------------------------------------
