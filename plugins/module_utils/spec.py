@@ -250,8 +250,11 @@ class ResourceSpec:
         return dict((k, v) for k, v in data.items() if k in self.fields and self.fields[k].compare and v is not None)
 
     def sent(self, data):
-        """Every set field of `data`, compared or not: what a create sends, as plans and diffs show it."""
-        return dict((k, v) for k, v in data.items() if k in self.fields and v is not None)
+        """What a create sends, as plans and diffs show it: the compared values, and the others not at their default."""
+        result = self.comparable(data)
+        result.update((k, v) for k, v in data.items() if k in self.fields and not self.fields[k].compare
+                      and v is not None and v != self.fields[k].default)
+        return result
 
     # --- validation ----------------------------------------------------------------------
     def normalize(self, desired):

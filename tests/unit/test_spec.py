@@ -39,7 +39,7 @@ def plan(spec, desired, live):
 def test_missing_live_object_is_a_create_with_the_whole_object_in_the_diff():
     change = plan(Widget(), {"name": "w", "size": 3, "token": "s3cret"}, None)
     assert change.action == "create"
-    assert change.diff() == {"before": {}, "after": {"name": "w", "size": 3}}
+    assert change.diff() == {"before": {}, "after": {"name": "w", "size": 3, "token": "(sensitive value)"}}
 
 
 def test_only_changed_fields_are_in_an_update_diff():
