@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 import yaml
@@ -424,23 +426,99 @@ def test_the_client_also_reads_page_zero_when_pages_fall_short(vsd):
 
 
 # --- the playbook and the example -------------------------------------------------------------------
-def test_snapshot_before_maintenance_rolls_back_the_vms_that_fail_their_health_check(vsd, tmp_path):
-    extra = {
-        "vsd_url": vsd.url,
-        "vsd_cluster_uuid": BUILTIN_CLUSTER,
-        "vsd_vms": [{"uuid": BUILTIN_RUNNING_VM, "name": "test-templ"}, {"uuid": BUILTIN_STOPPED_VM, "name": "db-01"}],
-        "vsd_snapshot_name": "pre-maintenance",
-        "vsd_health_check_command": "test {{ vm.name }} != db-01",
-    }
+BOTH_VMS = [{"uuid": BUILTIN_RUNNING_VM, "name": "test-templ"}, {"uuid": BUILTIN_STOPPED_VM, "name": "db-01"}]
+PLAYBOOK = ROOT / "playbooks" / "vsd_snapshot_before_maintenance.yml"
+
+
+def maintenance(vsd, tmp_path, unhealthy="none", check=False, **variables):
+    """Run the maintenance playbook through ansible-playbook; `unhealthy` names the VM whose check fails."""
+    extra = {"vsd_url": vsd.url, "vsd_cluster_uuid": BUILTIN_CLUSTER, "vsd_vms": BOTH_VMS,
+             "vsd_health_check_command": "test {{ vm.name }} != %s" % unhealthy}
+    extra.update(variables)
     extra_file = tmp_path / "extra.yml"
     extra_file.write_text(yaml.safe_dump(extra))
-    playbook = ROOT / "playbooks" / "vsd_snapshot_before_maintenance.yml"
-    proc = run_cli(["ansible-playbook", "-i", "localhost,", str(playbook), "-e", f"@{extra_file}"])
+    args = ["ansible-playbook", "-i", "localhost,", str(PLAYBOOK), "-e", f"@{extra_file}"]
+    return run_cli(args + (["--check"] if check else []))
+
+
+def disk(vsd, vm=BUILTIN_RUNNING_VM):
+    return vsd.state()["vms"][vm]["disks"][0]
+
+
+def test_snapshot_before_maintenance_rolls_back_the_vms_that_fail_their_health_check(vsd, tmp_path):
+    proc = maintenance(vsd, tmp_path, unhealthy="db-01", vsd_run_id="w1")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "pre-maintenance" in snapshots(vsd) and "pre-maintenance" in snapshots(vsd, BUILTIN_STOPPED_VM)
+    assert "pre-maintenance-w1" in snapshots(vsd) and "pre-maintenance-w1" in snapshots(vsd, BUILTIN_STOPPED_VM)
     rollbacks = [r for r in writes(vsd.requests) if r["path"] == f"{SNAP}/rollback"]
     assert len(rollbacks) == 1
-    assert "db-01" in proc.stdout
+    assert "healthy: test-templ" in proc.stdout and "rolled back to pre-maintenance-w1: db-01" in proc.stdout
+
+
+def test_each_window_rolls_back_to_its_own_snapshot_and_reports_the_vm_left_shut_down(vsd, tmp_path):
+    first = maintenance(vsd, tmp_path, vsd_run_id="w1")
+    assert first.returncode == 0, first.stdout + first.stderr
+    with vsd.app.lock:  # what the VM's guest wrote between the two windows
+        vsd.app.state.write_disk(BUILTIN_RUNNING_VM, disk(vsd)["volume_uuid"], "work since the first window")
+    second = maintenance(vsd, tmp_path, unhealthy="test-templ", vsd_run_id="w2")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert {"pre-maintenance-w1", "pre-maintenance-w2"} <= set(snapshots(vsd))
+    assert head(vsd) == "pre-maintenance-w2" and disk(vsd)["content"] == "work since the first window"
+    assert vsd.state()["vms"][BUILTIN_RUNNING_VM]["power_state"] == "stopped"
+    assert "rolled back to pre-maintenance-w2: test-templ" in second.stdout
+    assert "start it from VSD): test-templ" in second.stdout, second.stdout
+
+
+def test_snapshots_of_earlier_windows_beyond_the_retention_are_deleted(vsd, tmp_path):
+    for run_id in ("w1", "w2", "w3"):
+        proc = maintenance(vsd, tmp_path, vsd_run_id=run_id, vsd_snapshot_keep=2)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    for vm in (BUILTIN_RUNNING_VM, BUILTIN_STOPPED_VM):
+        assert set(snapshots(vsd, vm)) == {"pre-maintenance-w2", "pre-maintenance-w3"}
+    assert "old snapshots deleted (keeping 2 per VM): pre-maintenance-w1, pre-maintenance-w1" in proc.stdout
+
+
+def test_the_default_run_id_names_each_run_after_its_start_time(vsd, tmp_path):
+    proc = maintenance(vsd, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (name,) = snapshots(vsd)
+    assert re.fullmatch(r"pre-maintenance-\d{8}T\d{6}Z", name), name
+    assert set(snapshots(vsd, BUILTIN_STOPPED_VM)) == {name}
+
+
+def test_check_mode_reports_the_vms_as_not_checked_and_changes_nothing(vsd, tmp_path):
+    proc = maintenance(vsd, tmp_path, unhealthy="db-01", check=True, vsd_run_id="w1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "healthy: none" in proc.stdout, proc.stdout
+    assert "not checked (check mode runs no health check): test-templ, db-01" in proc.stdout
+    assert "rolled back to pre-maintenance-w1: none" in proc.stdout
+    assert writes(vsd.requests) == [] and snapshots(vsd) == {}
+
+
+def test_a_vm_that_cannot_be_snapshotted_stops_the_run_before_the_maintenance(vsd, tmp_path):
+    marker = tmp_path / "maintenance-ran"
+    tasks = tmp_path / "maintenance.yml"
+    tasks.write_text(yaml.safe_dump([{"name": "maintain", "ansible.builtin.file": {"path": str(marker),
+                                                                                   "state": "touch"}}]))
+    proc = maintenance(vsd, tmp_path, vsd_run_id="w1", vsd_snapshot_memory=True, vsd_maintenance_tasks=str(tasks))
+    assert proc.returncode != 0
+    assert "no maintenance was run: db-01 could not be snapshotted" in proc.stdout, proc.stdout
+    assert snapshots(vsd) == {} and snapshots(vsd, BUILTIN_STOPPED_VM) == {}
+    assert not marker.exists()
+    assert [r["path"] for r in writes(vsd.requests)] == [f"{SNAP}/create", f"{SNAP}/create", f"{SNAP}/delete"]
+
+
+def test_the_fixed_snapshot_name_of_earlier_versions_is_refused_before_any_request(vsd, tmp_path):
+    proc = maintenance(vsd, tmp_path, vsd_snapshot_name="pre-maintenance")
+    assert proc.returncode != 0 and "vsd_snapshot_name is no longer used" in proc.stdout, proc.stdout
+    assert vsd.requests == []
+
+
+def test_a_stopped_vm_can_be_snapshotted_without_memory_while_the_others_keep_theirs(vsd, tmp_path):
+    vms = [BOTH_VMS[0], dict(BOTH_VMS[1], memory=False)]
+    proc = maintenance(vsd, tmp_path, vsd_run_id="w1", vsd_snapshot_memory=True, vsd_vms=vms)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert snapshots(vsd)["pre-maintenance-w1"]["memory"] is True
+    assert snapshots(vsd, BUILTIN_STOPPED_VM)["pre-maintenance-w1"]["memory"] is False
 
 
 def test_the_example_desired_state_file_fits_the_spec():
