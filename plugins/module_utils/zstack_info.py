@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: converge contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What `zstack_info` reads: one gatherer per subset, run concurrently."""
+"""What `zstack_info` reads: one gatherer per subset, run concurrently, every key in snake_case."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,8 +9,9 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack import from_inventory
+from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack import snake_keys
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackError, check_condition
 
 QUERY_SUBSETS = {
     "management_nodes": "/management-nodes",
@@ -20,45 +21,49 @@ QUERY_SUBSETS = {
     "gc_jobs": "/gc-jobs",
     "long_jobs": "/longjobs",
 }
+CONDITIONS_EXAMPLE = "{notifications: [status=Unread], long_jobs: [state=Running]}"
 
 
 def _capacity(client, params):
-    return from_inventory(client.get_cpu_memory_capacity(params.get("zone_uuids") or (),
-                                                         params.get("cluster_uuids") or (),
-                                                         params.get("host_uuids") or ()))
+    return client.get_cpu_memory_capacity(params.get("zone_uuids") or (), params.get("cluster_uuids") or (),
+                                          params.get("host_uuids") or ())
 
 
 def _task_progress(client, params):
-    if not params.get("task_api_id"):
-        raise SpecError("task_api_id", "is required to gather task_progress")
-    return [from_inventory(row) for row in client.get_task_progress(params["task_api_id"], all_entries=True)]
+    return client.get_task_progress(params["task_api_id"], all_entries=True)
 
 
-def _query(resource):
+def _query(subset):
+    """The gatherer of a query subset: every page of its rows, filtered by that subset's own conditions."""
     def gather(client, params):
-        return [from_inventory(row) for row in client.query(resource, params.get("conditions") or ())]
+        return client.query(QUERY_SUBSETS[subset], (params.get("conditions") or {}).get(subset) or ())
     return gather
 
 
 GATHERERS = {
     "version": lambda client, params: client.get_version(),
     "current_time": lambda client, params: client.get_current_time(),
-    "ready": lambda client, params: from_inventory(client.is_ready_to_go()),
+    "ready": lambda client, params: client.is_ready_to_go(),
     "capacity": _capacity,
     "task_progress": _task_progress,
-    "license": lambda client, params: dict((k, v) for k, v in from_inventory(client.get_license_info()).items()
-                                           if k != "license_request"),
+    # with the license request, the text to send to ZStack to obtain a license (the license itself is never shown)
+    "license": lambda client, params: client.get_license_info(),
     "license_capabilities": lambda client, params: client.get_license_capabilities(),
 }
-GATHERERS.update((name, _query(path)) for name, path in QUERY_SUBSETS.items())
+GATHERERS.update((name, _query(name)) for name in QUERY_SUBSETS)
 DEFAULT_SUBSETS = sorted(name for name in GATHERERS if name != "task_progress")
+_QUERY_SUBSET_LIST = ", ".join(sorted(QUERY_SUBSETS))
 
 INFO_FIELDS = {
     "gather_subset": Field("list", "What to read. C(task_progress) needs I(task_api_id). Query subsets ("
                                    + ", ".join("C(%s)" % s for s in sorted(QUERY_SUBSETS)) + ") read every page.",
                            elements="str", choices=sorted(GATHERERS), default=DEFAULT_SUBSETS),
-    "conditions": Field("list", "ZStack query conditions applied to the query subsets, such as "
-                                "C(resourceType=VmInstanceVO) or C(status=Unread).", elements="str"),
+    "conditions": Field("dict", "ZStack query conditions of each query subset: a mapping from a query subset of "
+                                "I(gather_subset) to its list of conditions, such as C(" + CONDITIONS_EXAMPLE + "). "
+                                "A condition is written as ZStack takes it, with no spaces around its operator "
+                                "(C(resourceUuid=...), C(tag~=ha::%)); C(__systemTag__) and C(__userTag__) select "
+                                "resources by their tags (C(__userTag__=owner::ops)). A subset without conditions "
+                                "reads all its rows."),
     "task_api_id": Field("str", "API id whose task progress to read (subset C(task_progress))."),
     "zone_uuids": Field("list", "Zones whose capacity to sum (subset C(capacity)); all hosts when no filter is set.",
                         elements="str"),
@@ -71,12 +76,46 @@ def argument_spec():
     return dict((name, field.argument_spec()) for name, field in INFO_FIELDS.items())
 
 
+def check_conditions(conditions, subsets):
+    """Refuse, before any request, conditions on a subset that is unknown, no query or not gathered, or malformed."""
+    if conditions is None:
+        return
+    if not isinstance(conditions, dict):
+        raise SpecError("conditions", "must map a query subset to its list of conditions, such as %s"
+                        % CONDITIONS_EXAMPLE)
+    for subset in sorted(conditions, key=str):
+        if subset not in GATHERERS:
+            raise SpecError("conditions", "names the unknown subset %r; the query subsets are %s"
+                            % (subset, _QUERY_SUBSET_LIST))
+        if subset not in QUERY_SUBSETS:
+            raise SpecError("conditions", "%s takes no query conditions; only the query subsets (%s) do"
+                            % (subset, _QUERY_SUBSET_LIST))
+        if subset not in subsets:
+            raise SpecError("conditions", "%s is not in gather_subset, so its conditions would filter nothing"
+                            % subset)
+        _check_subset_conditions(subset, conditions[subset])
+
+
+def _check_subset_conditions(subset, items):
+    """A subset's conditions: a list of strings that ZStack takes as written."""
+    if items is None:
+        return
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise SpecError("conditions", "%s must be a list of conditions such as [uuid=...], not %r" % (subset, items))
+    for item in items:
+        try:
+            check_condition(item)
+        except ZStackError as exc:
+            raise SpecError("conditions", "%s: %s" % (subset, exc.reason))
+
+
 def gather(client, params):
-    """Read the chosen subsets concurrently; returns {subset: value}."""
+    """Read the chosen subsets concurrently; returns {subset: value}, its keys snake_case at every depth."""
     subsets = params.get("gather_subset") or DEFAULT_SUBSETS
     if "task_progress" in subsets and not params.get("task_api_id"):
         raise SpecError("task_api_id", "is required to gather task_progress")
+    check_conditions(params.get("conditions"), subsets)
     client.login()  # one session for all the concurrent reads
     with ThreadPoolExecutor(max_workers=min(8, len(subsets))) as pool:
         futures = dict((name, pool.submit(GATHERERS[name], client, params)) for name in subsets)
-        return dict((name, future.result()) for name, future in futures.items())
+        return dict((name, snake_keys(future.result())) for name, future in futures.items())

@@ -53,9 +53,12 @@ options:
     elements: str
   conditions:
     description:
-    - ZStack query conditions applied to the query subsets, such as C(resourceType=VmInstanceVO) or C(status=Unread).
-    type: list
-    elements: str
+    - 'ZStack query conditions of each query subset: a mapping from a query subset of I(gather_subset) to its list
+      of conditions, such as C({notifications: [status=Unread], long_jobs: [state=Running]}). A condition is written
+      as ZStack takes it, with no spaces around its operator (C(resourceUuid=...), C(tag~=ha::%)); C(__systemTag__)
+      and C(__userTag__) select resources by their tags (C(__userTag__=owner::ops)). A subset without conditions
+      reads all its rows.'
+    type: dict
   task_api_id:
     description:
     - API id whose task progress to read (subset C(task_progress)).
@@ -95,16 +98,39 @@ EXAMPLES = r"""
 - name: Unread notifications only
   converge.platforms.zstack_info:
     gather_subset: [notifications]
-    conditions: [status=Unread]
+    conditions:
+      notifications: [status=Unread]
+
+- name: The system tags of one VM, and the long jobs still running, in one read
+  converge.platforms.zstack_info:
+    gather_subset: [system_tags, long_jobs]
+    conditions:
+      system_tags: [resourceUuid=a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70]
+      long_jobs: [state=Running]
+
+- name: Long jobs by their user tag
+  converge.platforms.zstack_info:
+    gather_subset: [long_jobs]
+    conditions:
+      long_jobs: ["__userTag__=owner::ops"]
+
+- name: The license request to send to ZStack for a license
+  converge.platforms.zstack_info:
+    gather_subset: [license]
+  register: zstack_license
+
+- ansible.builtin.debug:
+    var: zstack_license.license.license_request
 """
 
 RETURN = r"""
+# Every key is snake_case, at every depth (ZStack's camelCase keys converted).
 version:
   description: Version of the management node.
   returned: when gathered
   type: str
 current_time:
-  description: Time of the management node (C(MillionSeconds), C(Seconds)).
+  description: Time of the management node (C(million_seconds), C(seconds)).
   returned: when gathered
   type: dict
 ready:
@@ -121,11 +147,18 @@ task_progress:
   type: list
   elements: dict
 license:
-  description: License information (the license itself is never returned).
+  description: License information, with C(license_request), the text to send to ZStack to obtain a license (the
+    license itself is never returned).
   returned: when gathered
   type: dict
+  sample:
+    license_type: Trial
+    user: zstack
+    host_num: 10
+    expired: false
+    license_request: eyJtYW5hZ2VtZW50Tm9kZVV1aWQiOiAiOGIxZTFiMWM1ZjZkNGQyZTliMGE3YzNkMmUxZjBhOWIifQ==
 license_capabilities:
-  description: Features the license enables.
+  description: Features the license enables (C(add_host), C(clonevm), C(vrouter_route), ...).
   returned: when gathered
   type: dict
 management_nodes:
@@ -134,27 +167,27 @@ management_nodes:
   type: list
   elements: dict
 system_tags:
-  description: System tags matching I(conditions).
+  description: System tags matching their I(conditions).
   returned: when gathered
   type: list
   elements: dict
 user_tags:
-  description: User tags matching I(conditions).
+  description: User tags matching their I(conditions).
   returned: when gathered
   type: list
   elements: dict
 notifications:
-  description: Notifications matching I(conditions).
+  description: Notifications matching their I(conditions).
   returned: when gathered
   type: list
   elements: dict
 gc_jobs:
-  description: GC jobs matching I(conditions).
+  description: GC jobs matching their I(conditions).
   returned: when gathered
   type: list
   elements: dict
 long_jobs:
-  description: Long jobs matching I(conditions).
+  description: Long jobs matching their I(conditions).
   returned: when gathered
   type: list
   elements: dict

@@ -175,7 +175,7 @@ def test_notification_status_and_delete(zstack, zstack_env):
 
 def test_info_reads_every_subset_without_writing(zstack, zstack_env):
     run = run_playbook([task("zstack_info"), task("zstack_info", gather_subset=["notifications"],
-                                                  conditions=["type=Warning"])], env=zstack_env)
+                                                  conditions={"notifications": ["type=Warning"]})], env=zstack_env)
     everything, warnings = run.results
     assert everything["changed"] is False
     assert everything["version"] == "2.3.1"
@@ -183,11 +183,32 @@ def test_info_reads_every_subset_without_writing(zstack, zstack_env):
     assert everything["ready"] == {"management_node_id": NODE}
     assert everything["capacity"]["total_cpu"] > 0
     assert everything["license_capabilities"]["vmware"] == "true"
+    assert everything["license_capabilities"]["add_host"] == "true"
+    assert set(everything["current_time"]) == {"million_seconds", "seconds"}
+    assert everything["license"]["license_request"] == zstack.state()["license"]["info"]["licenseRequest"]
     assert {g["uuid"] for g in everything["gc_jobs"]} >= {GC_JOB}
     assert warnings["notifications"] and all(n["type"] == "Warning" for n in warnings["notifications"])
     assert set(warnings) >= {"notifications"} and "version" not in warnings
     # GetVersion and GetCurrentTime are read-only actions sent with PUT
     assert [r for r in writes(zstack.requests) if r["path"] != "/zstack/v1/management-nodes/actions"] == []
+
+
+def test_info_filters_tags_by_resource_while_gathering_long_jobs(zstack, zstack_env):
+    run = run_playbook([
+        system_tag("ha::NeverStop"),
+        task("zstack_info", gather_subset=["system_tags", "long_jobs", "license"],
+             conditions={"system_tags": [f"resourceUuid={VM}"], "long_jobs": ["__userTag__=owner::ops"]}),
+        task("zstack_info", gather_subset=["system_tags"], conditions={"long_jobs": ["state=Running"]}),
+        task("zstack_info", gather_subset=["system_tags"], conditions=[f"resourceUuid={VM}"]),
+    ], env=zstack_env)
+    _tag, info, not_gathered, as_list = run.results
+    assert info["changed"] is False, info
+    assert [t["tag"] for t in info["system_tags"]] == ["ha::NeverStop"] and info["long_jobs"] == []
+    assert info["license"]["license_request"]
+    assert not_gathered["failed"] is True
+    assert not_gathered["msg"] == ("conditions: long_jobs is not in gather_subset, so its conditions would filter "
+                                   "nothing")
+    assert as_list["failed"] is True and "argument 'conditions' is of type" in as_list["msg"]
 
 
 @pytest.mark.parametrize("options, message", [

@@ -44,6 +44,15 @@ def from_inventory(inventory):
     return dict((snake(k), v) for k, v in (inventory or {}).items())
 
 
+def snake_keys(value):
+    """A ZStack answer with snake_case keys at every depth (maps inside maps and lists too)."""
+    if isinstance(value, dict):
+        return dict((snake(k) if isinstance(k, str) else k, snake_keys(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [snake_keys(item) for item in value]
+    return value
+
+
 def chunks(items, size=UUID_CHUNK):
     items = list(items)
     for start in range(0, len(items), size):
