@@ -82,29 +82,30 @@ class VsdEmulator(EmulatorApp):
     # --- writes ---------------------------------------------------------------------------
     def _create(self, request: Request) -> Any:
         body = _body(request)
-        self.state.create_snapshot(_body_scope(body), body.get("name"), _str(body, "description"),
+        self.state.create_snapshot(_body_scope(body), _str(body, "name"), _str(body, "description"),
                                    _bool(body, "domain_memory"))
         return {}
 
     def _modify(self, request: Request) -> Any:
         body = _body(request)
-        self.state.modify_snapshot(_body_scope(body), body.get("name"), _str(body, "description"))
+        self.state.modify_snapshot(_body_scope(body), _str(body, "name"), _str(body, "description"))
         return {}
 
     def _rollback(self, request: Request) -> Any:
         body = _body(request)
-        return self.state.rollback(_body_scope(body), body.get("name"), _bool(body, "domain_memory"))
+        return self.state.rollback(_body_scope(body), _str(body, "name"), _bool(body, "domain_memory"))
 
     def _delete(self, request: Request) -> Any:
         body = _body(request)
-        self.state.delete_snapshot(_body_scope(body), body.get("name"))
+        self.state.delete_snapshot(_body_scope(body), _str(body, "name"))
         return {}
 
     def _rollback_volumes(self, request: Request) -> Any:
         """BatchOutput `{success, fail, results: [Output]}`; each result's data echoes its DiskSnapshotInfo."""
         body = _body(request)
+        scope = _body_scope(body)
         items = _disk_snapshot_list(body)
-        outcomes = self.state.rollback_volumes(_body_scope(body), items)
+        outcomes = self.state.rollback_volumes(scope, items)
         results = [failure.output() | {"data": item} if failure else output(item) for item, failure in outcomes]
         failed = sum(1 for _item, failure in outcomes if failure)
         return {"success": len(outcomes) - failed, "fail": failed, "results": results}
@@ -175,12 +176,29 @@ def _int_arg(request: Request, key: str, default: int) -> int:
     return value
 
 
+#: DiskSnapshotInfo: every field a string; the volume and its snapshot are needed to roll a disk back
+DISK_SNAPSHOT_REQUIRED = ("VolumeUuid", "SnapshotUuid")
+DISK_SNAPSHOT_OPTIONAL = ("DiskDrive",)
+
+
 def _disk_snapshot_list(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The request's DiskSnapshotInfo list, each field type-checked before any volume is touched."""
     items = body.get("disk_snapshot_list")
     if not isinstance(items, list) or not items:
         raise invalid("disk_snapshot_list must be a non-empty list of DiskSnapshotInfo")
     for index, item in enumerate(items):
-        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) and item.get(k)
-                                                 for k in ("VolumeUuid", "SnapshotUuid")):
-            raise invalid(f"disk_snapshot_list[{index}] needs VolumeUuid and SnapshotUuid")
+        _check_disk_snapshot(f"disk_snapshot_list[{index}]", item)
     return items
+
+
+def _check_disk_snapshot(where: str, item: Any) -> None:
+    """One DiskSnapshotInfo: an object whose fields are strings, VolumeUuid and SnapshotUuid not empty."""
+    if not isinstance(item, dict):
+        raise invalid(f"{where} must be a DiskSnapshotInfo object")
+    for key in DISK_SNAPSHOT_REQUIRED + DISK_SNAPSHOT_OPTIONAL:
+        value = item.get(key)
+        if value is not None and not isinstance(value, str):
+            raise invalid(f"{where}.{key} must be a string")
+    for key in DISK_SNAPSHOT_REQUIRED:
+        if not item.get(key):
+            raise invalid(f"{where}.{key} is required")

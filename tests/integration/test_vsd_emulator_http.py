@@ -251,6 +251,24 @@ def test_volume_rollback_needs_a_disk_snapshot_list(vsd):
     failed(batch["results"][0], 20013)
 
 
+def test_volume_rollback_refuses_a_wrong_typed_disk_field_before_touching_any_volume(vsd):
+    create(vsd, STOPPED, "origin")
+    disk = vsd.state()["snapshots"][BUILTIN_STOPPED_VM]["origin"]["disks"][0]
+    with vsd.app.lock:
+        vsd.app.state.write_disk(BUILTIN_STOPPED_VM, disk["VolumeUuid"], "changed")
+    good = {"VolumeUuid": disk["VolumeUuid"], "SnapshotUuid": disk["SnapshotUuid"], "DiskDrive": "vda"}
+    answer = failed(post(vsd, None, VOLUME_ROLLBACK, **STOPPED, disk_snapshot_list=[good, dict(good, DiskDrive=5)]),
+                    10001)
+    assert answer["desc"] == "disk_snapshot_list[1].DiskDrive must be a string"
+    assert vsd.state()["vms"][BUILTIN_STOPPED_VM]["disks"][0]["content"] == "changed"
+
+
+def test_a_wrong_typed_snapshot_name_is_refused_naming_it(vsd):
+    answer = failed(post(vsd, "create", **RUNNING, name=["origin"]), 10001)
+    assert answer["desc"] == "name must be a string"
+    assert vsd.state()["snapshots"][BUILTIN_RUNNING_VM] == {}
+
+
 # --- delete -----------------------------------------------------------------------------------
 def test_delete_is_refused_while_the_snapshot_has_two_children(vsd):
     create(vsd, RUNNING, "base")
