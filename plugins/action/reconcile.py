@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import traceback
 
 from ansible.errors import AnsibleActionFail
@@ -14,23 +15,40 @@ from ansible.plugins.action import ActionBase
 
 try:
     from reconciler.api import reconcile
-    from reconciler.document import DocumentError
+    from reconciler.document import MAX_CONCURRENCY, DocumentError, resource_title
+    from reconciler.version import collection_version, reconciler_version
 
     RECONCILER_IMPORT_ERROR = None
 except ImportError:
     RECONCILER_IMPORT_ERROR = traceback.format_exc()
+    MAX_CONCURRENCY = 256
 
 ARGUMENT_SPEC = {
     "files": {"type": "list", "elements": "path"},
     "plan": {"type": "path"},
     "out": {"type": "path"},
     "apply": {"type": "bool", "default": True},
+    "target": {"type": "list", "elements": "str", "default": []},
+    "concurrency": {"type": "int"},
 }
+
+#: this collection's directory (plugins/action/reconcile.py is two levels below it)
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _title(change):
-    identity = ", ".join("%s=%s" % item for item in sorted(change["identity"].items()))
-    return "%s[%s]" % (change["kind"], identity)
+    return resource_title(change["kind"], change["identity"])
+
+
+def version_mismatch():
+    """Why the installed reconciler cannot serve this collection (None when their versions agree)."""
+    import pathlib
+
+    ours, theirs = collection_version(pathlib.Path(COLLECTION_ROOT)), reconciler_version()
+    if ours == theirs:
+        return None
+    return ("the installed reconciler is version %s but this collection is %s: install the matching one "
+            "(pip install 'converge==%s')" % (theirs, ours, ours))
 
 
 def _diffs(plan):
@@ -51,12 +69,18 @@ class ActionModule(ActionBase):
         if RECONCILER_IMPORT_ERROR:
             raise AnsibleActionFail("the reconciler is not installed on the controller: pip install converge",
                                     orig_exc=RECONCILER_IMPORT_ERROR)
+        mismatch = version_mismatch()
+        if mismatch:
+            return dict(result, failed=True, msg=mismatch)
+        if args["concurrency"] is not None and not 1 <= args["concurrency"] <= MAX_CONCURRENCY:
+            return dict(result, failed=True, msg="concurrency: must be from 1 to %d" % MAX_CONCURRENCY)
         files = [self._loader.path_dwim(path) for path in args["files"] or []]
         saved = self._loader.path_dwim(args["plan"]) if args["plan"] else None
         out = self._loader.path_dwim(args["out"]) if args["out"] else None
         apply = args["apply"] and not self._task.check_mode
         try:
-            outcome = reconcile(files, apply=apply, saved=saved, out=out)
+            outcome = reconcile(files, apply=apply, saved=saved, out=out, targets=args["target"],
+                                concurrency=args["concurrency"])
         except DocumentError as exc:
             return dict(result, failed=True, msg="\n".join(exc.problems), problems=exc.problems)
         except Exception as exc:  # ApiError and SpecError carry a message meant for the user, already redacted

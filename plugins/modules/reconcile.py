@@ -40,6 +40,17 @@ options:
       - Apply the plan. With C(false) the task only plans, as in check mode.
     type: bool
     default: true
+  target:
+    description:
+      - Limit the run to these entries and what they depend on, each given as C(KIND) or C(KIND/NAME)
+        (the entry's name or an identity value), as C(reconciler plan --target) does.
+    type: list
+    elements: str
+    default: []
+  concurrency:
+    description:
+      - Changes and reads at once, from 1 to 256 (overrides C(settings.concurrency) of the files).
+    type: int
 attributes:
   check_mode:
     support: full
@@ -48,7 +59,8 @@ attributes:
     support: full
     description: One diff per pending change, only the fields that change.
 notes:
-  - Needs the C(converge) Python package (C(pip install converge)) on the controller.
+  - Needs the C(converge) Python package (C(pip install converge)) on the controller, of the same version as this
+    collection; the task fails naming both versions when they differ.
 """
 
 EXAMPLES = r"""

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from tests.support import run_playbook, writes
+from tests.support import ROOT, run_playbook, writes
 
 pytestmark = pytest.mark.slow
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
@@ -66,3 +66,35 @@ def test_invalid_file_fails_with_file_line_problems_and_no_request(zstack, tmp_p
     assert bad_file["problems"] == [f"{path}:7: resources.zstack_user_tag[1].size: unknown key 'size'"]
     assert no_args["failed"] is True and "one of the following is required: files, plan" in no_args["msg"]
     assert zstack.requests == []
+
+
+def test_target_and_concurrency_through_the_role(zstack, tmp_path):
+    path = desired(tmp_path, zstack.url, f'    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "tier::db"}}\n')
+    role = {"ansible.builtin.include_role": {"name": "converge.platforms.reconcile"},
+            "vars": {"reconcile_files": [str(tmp_path)], "reconcile_target": ["zstack_user_tag/tier::db"],
+                     "reconcile_concurrency": 2}}
+    fact = {"ansible.builtin.debug": {"var": "reconcile_result"}}
+    run = run_playbook([role, fact], env=ENV)
+    result = run.results[1]["reconcile_result"]
+    assert result["changed"] is True and result["report"]["applied"] == 1, run.output
+    assert [t["tag"] for t in zstack.state()["tags"].values()] == ["tier::db"]
+
+
+def test_the_role_checks_its_arguments(zstack, tmp_path):
+    role = {"ansible.builtin.include_role": {"name": "converge.platforms.reconcile"},
+            "vars": {"reconcile_files": [str(tmp_path)], "reconcile_concurrency": "many"}}
+    run = run_playbook([role], env=ENV)
+    assert run.rc != 0
+    assert "argument 'reconcile_concurrency' is of type str and we were unable to convert to int" in run.output
+    assert zstack.requests == []
+
+
+def test_a_reconciler_of_another_version_is_refused(tmp_path, monkeypatch):
+    from ansible_collections.converge.platforms.plugins.action import reconcile as action
+
+    (tmp_path / "galaxy.yml").write_text("namespace: converge\nname: platforms\nversion: 9.9.9\n", encoding="utf-8")
+    monkeypatch.setattr(action, "COLLECTION_ROOT", str(tmp_path))
+    assert action.version_mismatch() == ("the installed reconciler is version 0.1.0 but this collection is 9.9.9: "
+                                         "install the matching one (pip install 'converge==9.9.9')")
+    monkeypatch.setattr(action, "COLLECTION_ROOT", str(ROOT))
+    assert action.version_mismatch() is None
