@@ -109,17 +109,37 @@ def plan_graph(changes: list[PlannedChange]) -> Graph:
     return entry_graph([c.entry for c in changes], known, lambda entry: known[entry.kind].normalize(entry.data))
 
 
+def provided_names(desired: Desired) -> dict[str, set]:
+    """For each kind, the names (`reference_key`) of the entries this run creates or keeps (not those it deletes)."""
+    known = kinds()
+    names: dict[str, set] = {}
+    for entry in desired.entries:
+        spec = known[entry.kind]
+        data = spec.normalize(entry.data)
+        if data.get("state") != "absent" and data.get(spec.reference_key) is not None:
+            names.setdefault(entry.kind, set()).add(data[spec.reference_key])
+    return names
+
+
+def _read_kind(spec, client, wanted: list[dict], provided: dict[str, set]) -> list:
+    """A kind's live objects for its entries, after the kind's checks against the platform (`check_live`)."""
+    lives = spec.read_many(client, wanted)
+    spec.check_live(client, wanted, provided)
+    return lives
+
+
 def make_plan(desired: Desired, session: Session, concurrency: int | None = None) -> Plan:
     """Read every kind's live objects (concurrently, through list endpoints) and plan each entry."""
     known = kinds()
     grouped = desired.by_kind()
     workers = concurrency or desired.settings.get("concurrency", 8)
+    provided = provided_names(desired)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(grouped) or 1))) as pool:
         futures = {}
         for kind, entries in grouped.items():
             spec = known[kind]
             wanted = [spec.normalize(e.data) for e in entries]
-            futures[kind] = pool.submit(spec.read_many, session.client(spec.platform), wanted)
+            futures[kind] = pool.submit(_read_kind, spec, session.client(spec.platform), wanted, provided)
         lives = {}
         for kind, future in futures.items():
             try:

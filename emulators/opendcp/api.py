@@ -25,7 +25,7 @@ from typing import Any, Callable
 from ..common.app import EmulatorApp
 from ..common.http import HttpError, NotFound, Request, Response, Router
 from .flows import OpenDcpModel
-from .state import OpenDcpFailure, Settings, bad, missing
+from .state import OpenDcpFailure, ServerFault, Settings, bad, missing
 
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
 DEFAULT_PAGE, DEFAULT_PAGE_SIZE = 1, 10
@@ -136,6 +136,8 @@ class OpenDcpEmulator(EmulatorApp):
                 answer = handler(request)
             except OpenDcpFailure as failure:
                 return Response(failure.code, {"code": failure.code, "msg": failure.msg, "data": {}})
+            except ServerFault:  # where upstream itself fails (a template naming an unknown step): its 500 page
+                return Response(500, PAGE_500, content_type=HTML)
             if isinstance(answer, Page):
                 return Response(200, answer.body())
             return Response(200, {"code": 0, "msg": "", "data": answer})

@@ -47,6 +47,10 @@ class OpenDcpFailure(Exception):
         self.msg = msg
 
 
+class ServerFault(Exception):
+    """A request on which the upstream server itself fails: answered with its HTML 500 page, not an envelope."""
+
+
 def bad(msg: str) -> OpenDcpFailure:
     """A 400 failure."""
     return OpenDcpFailure(400, msg)
@@ -323,9 +327,12 @@ class OpenDcpState(PersistentModel):
         return copy.deepcopy(record)
 
     def create_template(self, name: str, desc: str, steps: list[dict[str, Any]]) -> int:
+        """A new template; a step name `/task_step/list` does not know makes upstream fail (HTML 500, README)."""
         _require_name(name)
         self._check_unique(self.templates, name, "template")
-        self._check_template_steps(steps)
+        unknown = [step["name"] for step in steps if self.step_type(step["name"]) is None]
+        if unknown:
+            raise ServerFault(f"task_tpl/create: no task step named {unknown[0]}")
         template_id = self.next_id("template")
         self.templates[str(template_id)] = {"id": template_id, "name": name, "desc": desc, "steps": steps}
         return template_id
@@ -357,18 +364,18 @@ class OpenDcpState(PersistentModel):
         return copy.deepcopy(record)
 
     def create_remote_step(self, name: str, desc: str, actions: list[str]) -> int:
+        """A new remote step; its action names are stored unchecked, as upstream does (README)."""
         _require_name(name)
         if name in BUILTIN_STEP_NAMES:
             raise bad(f"step name {name} is a built-in step")
         self._check_unique(self.remote_steps, name, "remote step")
-        self._check_actions_exist(actions)
         step_id = self.next_id("remote_step")
         self.remote_steps[str(step_id)] = {"id": step_id, "name": name, "desc": desc, "actions": actions}
         return step_id
 
     def update_remote_step(self, step_id: int, desc: str, actions: list[str]) -> None:
-        """Replace desc and actions; a remote step that does not exist answers success and nothing changes."""
-        self._check_actions_exist(actions)
+        """Replace desc and actions (unchecked, as on create); a remote step that does not exist answers success
+        and nothing changes."""
         record = self.remote_steps.get(str(step_id))
         if record is not None:
             record.update(desc=desc, actions=actions)
@@ -384,11 +391,6 @@ class OpenDcpState(PersistentModel):
 
     def remote_step_by_name(self, name: str) -> dict[str, Any] | None:
         return next((r for r in _records(self.remote_steps) if r["name"] == name), None)
-
-    def _check_actions_exist(self, actions: list[str]) -> None:
-        for name in actions:
-            if self.action_by_name(name) is None:
-                raise bad(f"action {name} not found")
 
     # --- remote actions -------------------------------------------------------------------------
     def list_actions(self) -> list[dict[str, Any]]:

@@ -120,6 +120,7 @@ def run_spec_module(spec, connection, argument_spec_extra=None, **module_kwargs)
         desired = spec.validate(spec.normalize(_given_options(module, spec)))
         client = connection.client(module.params)
         live = spec.read(client, desired)
+        spec.check_live(client, [desired], {})
         change = spec.plan(desired, live)
         if change.changed and not module.check_mode:
             after = spec.apply(client, change)

@@ -321,6 +321,15 @@ class ResourceSpec:
         """
         return [self.read(client, desired) for desired in desired_list]
 
+    def check_live(self, client, desired_list, provided):
+        """Check entries against what the platform holds, before any write and in check mode too (override).
+
+        For names the platform keeps in lists an entry may only name from (an OpenDCP template's steps).
+        `provided` maps a kind to the names (its `reference_key`) of the entries the same run creates or
+        keeps: the reconciler's desired state, empty for a module. A reference to one of them counts as
+        existing. Raise SpecError naming the option and the unknown names.
+        """
+
     # --- planning ------------------------------------------------------------------------
     def differences(self, desired, live):
         """{field: (live value, desired value)} for compared fields the user set and that differ."""

@@ -14,8 +14,9 @@ short_description: Manage OpenDCP remote steps
 version_added: 0.1.0
 description:
 - 'An OpenDCP remote step: remote actions run in order on each node of a flow.'
-- I(actions) names the actions; each must exist. A remote step used by a task template cannot be deleted. A remote
-  step name is unique.
+- 'I(actions) names the actions; each must exist (be on OpenDCP''s action list, or, in the reconciler, be an action
+  of the same desired state): the names are checked before anything is written, in check mode too, since OpenDCP
+  itself stores unknown names. A remote step used by a task template cannot be deleted. A remote step name is unique.'
 - Idempotent; supports check mode and diff mode (diff shows only what changes). Also usable as the reconciler kind
   C(opendcp_remote_step).
 author:

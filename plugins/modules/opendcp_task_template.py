@@ -14,9 +14,11 @@ short_description: Manage OpenDCP task templates
 version_added: 0.1.0
 description:
 - 'An OpenDCP task template: the steps a flow runs on each node, in order.'
-- Each step names a built-in step (C(create_vm), C(return_vm), C(register), C(unregister)) or a remote step, with
-  C(param_values) and C(retry) (C(retry_times), C(ignore_error)). An expand template must start with C(create_vm)
-  and a shrink template end with C(return_vm). A template name is unique.
+- 'Each step names a built-in step (C(create_vm), C(return_vm), C(register), C(unregister)) or a remote step, with
+  C(param_values) and C(retry) (C(retry_times), C(ignore_error)). Every name must be on OpenDCP''s task step list
+  (or, in the reconciler, be a remote step of the same desired state): the names are checked before anything is
+  written, in check mode too. An expand template must start with C(create_vm) and a shrink template end with C(return_vm).
+  A template name is unique.'
 - Idempotent; supports check mode and diff mode (diff shows only what changes). Also usable as the reconciler kind
   C(opendcp_task_template).
 author:

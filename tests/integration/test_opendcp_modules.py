@@ -202,6 +202,25 @@ def test_a_reference_to_a_missing_object_names_the_option(dcp):
     assert writes(dcp.requests) == []
 
 
+@pytest.mark.parametrize("check", [False, True], ids=["run", "check-mode"])
+def test_unknown_step_and_action_names_fail_naming_the_option_before_any_write(dcp, check):
+    # the server answers an unknown step with an HTML 500 page and stores an unknown action without a word
+    build(dcp)
+    run = play(dcp, [task("task_template", name="t", steps=[{"name": "create_vm"}, {"name": "nope"},
+                                                             {"name": "greet"}, {"name": "gone"}]),
+                     task("remote_step", name="rs", actions=["echo", "missing"])], check=check)
+    template, step = run.results
+    assert template["failed"] is True and template["changed"] is False
+    assert template["msg"] == ("steps: task template 't' names task steps OpenDCP does not have: 'nope', 'gone' "
+                               "(known names come from /task_step/list: a built-in or a remote step)")
+    assert step["failed"] is True and step["changed"] is False
+    assert step["msg"] == ("actions: remote step 'rs' names a remote action OpenDCP does not have: 'missing' "
+                           "(known names come from /action/list)")
+    assert writes(dcp.requests) == []
+    assert [t["name"] for t in objects(dcp, "templates")] == ["grow", "cut"]
+    assert [r["name"] for r in objects(dcp, "remote_steps")] == ["greet"]
+
+
 def test_a_refusal_of_the_server_is_reported_with_its_message(dcp):
     build(dcp)
     result = play(dcp, [task("cluster", name="web", state="absent")]).results[0]

@@ -99,6 +99,15 @@ def require_named(items, name, option, kind_label):
     return item["id"]
 
 
+def require_known(option, names, known, kind_label, owner, listing):
+    """SpecError naming `option` and every name in `names` that is not in `known` (in order, once each)."""
+    unknown = [name for name in dict.fromkeys(names) if name not in known]
+    if unknown:
+        raise SpecError(option, "%s names %s OpenDCP does not have: %s (known names come from %s)" % (
+            owner, "a %s" % kind_label if len(unknown) == 1 else "%ss" % kind_label,
+            ", ".join(repr(name) for name in unknown), listing))
+
+
 def require_present(desired, names):
     """Options a kind needs to create or update an object, but not to delete it."""
     if (desired.get("state") or "present") != "present":
@@ -697,7 +706,9 @@ class TaskTemplateSpec(OpenDcpSpec):
     """An OpenDCP task template: the steps a flow runs on each node, in order.
 
     Each step names a built-in step (C(create_vm), C(return_vm), C(register), C(unregister)) or a remote step, with
-    C(param_values) and C(retry) (C(retry_times), C(ignore_error)). An expand template must start with C(create_vm)
+    C(param_values) and C(retry) (C(retry_times), C(ignore_error)). Every name must be on OpenDCP's task step list
+    (or, in the reconciler, be a remote step of the same desired state): the names are checked before anything is
+    written, in check mode too. An expand template must start with C(create_vm)
     and a shrink template end with C(return_vm). A template name is unique.
     """
 
@@ -742,6 +753,21 @@ class TaskTemplateSpec(OpenDcpSpec):
                 declared.update(actions[name].get("params") or {})
             check_values(step.get("param_values") or {}, declared, option="steps")
 
+    def check_live(self, client, desired_list, provided):
+        """Every step a template names is on `/task_step/list`, or a remote step the same run creates.
+
+        OpenDCP answers a template naming an unknown step with an HTML 500 page (README), so the names
+        are checked before any write, in check mode too.
+        """
+        wanted = [desired for desired in desired_list if desired.get("state") != "absent" and desired.get("steps")]
+        if not wanted:
+            return
+        known = set(step.get("name") for step in client.list_task_steps())
+        known.update(provided.get("opendcp_remote_step") or ())
+        for desired in wanted:
+            require_known("steps", [step.get("name") for step in desired["steps"]], known, "task step",
+                          "task template %r" % desired.get("name"), "/task_step/list: a built-in or a remote step")
+
     def list_live(self, client, desired_list):
         return [template_facts(item) for item in client.list_templates()]
 
@@ -770,8 +796,10 @@ def template_facts(item):
 class RemoteStepSpec(OpenDcpSpec):
     """An OpenDCP remote step: remote actions run in order on each node of a flow.
 
-    I(actions) names the actions; each must exist. A remote step used by a task template cannot be deleted. A
-    remote step name is unique.
+    I(actions) names the actions; each must exist (be on OpenDCP's action list, or, in the reconciler, be an action of
+    the same desired state): the names are checked before anything is written, in check mode too, since OpenDCP
+    itself stores unknown names. A remote step used by a task template cannot be deleted. A remote step name is
+    unique.
     """
 
     kind = "opendcp_remote_step"
@@ -799,6 +827,21 @@ class RemoteStepSpec(OpenDcpSpec):
         for action in desired.get("actions") or []:
             if not isinstance(action, str) or not action.strip():
                 raise SpecError("actions", "%r is not an action name" % (action,))
+
+    def check_live(self, client, desired_list, provided):
+        """Every action a remote step names is on `/action/list`, or an action the same run creates.
+
+        OpenDCP stores a remote step naming an unknown action without a word (README), and its flows then
+        fail on every node; the names are checked before any write, in check mode too.
+        """
+        wanted = [desired for desired in desired_list if desired.get("state") != "absent" and desired.get("actions")]
+        if not wanted:
+            return
+        known = set(action.get("name") for action in client.list_actions())
+        known.update(provided.get("opendcp_action") or ())
+        for desired in wanted:
+            require_known("actions", desired["actions"], known, "remote action",
+                          "remote step %r" % desired.get("name"), "/action/list")
 
     def list_live(self, client, desired_list):
         return [remote_step_facts(item) for item in client.list_remote_steps()]

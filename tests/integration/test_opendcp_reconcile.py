@@ -1,0 +1,91 @@
+"""The reconciler against the OpenDCP emulator: names checked against the server's lists, reads of services
+limited to the clusters named, pools done only at their size."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from ansible_collections.converge.platforms.plugins.module_utils.opendcp import OpenDcpClient
+
+import emulators
+from reconciler.api import reconcile
+from reconciler.document import DocumentError
+from tests.support import writes
+
+LIST_SERVICES = re.compile(r"^/cluster/\d+/list_services$")
+
+
+@pytest.fixture
+def dcp():
+    """An OpenDCP emulator whose flows take 1 s per batch."""
+    handle = emulators.start("opendcp", port=0, flow_seconds=1)
+    yield handle
+    handle.stop()
+
+
+def desired(tmp_path, handle, resources, existing=None):
+    """A desired-state file for the emulator; returns its path."""
+    document = {"version": 1, "endpoints": {"opendcp": {"url": handle.url, "operator": "converge"}},
+                "resources": resources}
+    if existing:
+        document["existing"] = existing
+    path = tmp_path / "opendcp.yml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return str(path)
+
+
+# --- names checked against /action/list and /task_step/list ----------------------------------------------
+def test_an_action_created_in_the_same_apply_counts_as_existing(dcp, tmp_path):
+    path = desired(tmp_path, dcp, {
+        "opendcp_action": [{"name": "echo", "params": {"echo_word": "string"}}],
+        "opendcp_remote_step": [{"name": "greet", "actions": ["echo"]}],
+        "opendcp_task_template": [{"name": "t", "steps": [{"name": "create_vm"}, {"name": "greet"}]}]})
+    result = reconcile([path], apply=True)
+    assert not result.failed, [o.as_dict() for o in result.report.failed]
+    assert [r["actions"] for r in dcp.state()["remote_steps"].values()] == [["echo"]]
+    assert not reconcile([path]).plan.pending
+
+
+@pytest.mark.parametrize("resources, existing, problem", [
+    ({"opendcp_remote_step": [{"name": "greet", "actions": ["echo", "ghost"]}]},
+     {"opendcp_action": ["echo", "ghost"]},
+     "opendcp_remote_step: actions: remote step 'greet' names a remote action OpenDCP does not have: 'ghost' "
+     "(known names come from /action/list)"),
+    ({"opendcp_task_template": [{"name": "t", "steps": [{"name": "create_vm"}, {"name": "phantom"}]}]},
+     {"opendcp_remote_step": ["phantom"]},
+     "opendcp_task_template: steps: task template 't' names a task step OpenDCP does not have: 'phantom' "
+     "(known names come from /task_step/list: a built-in or a remote step)"),
+], ids=["action", "step"])
+def test_names_declared_existing_but_absent_from_the_server_fail_the_plan_before_any_write(dcp, tmp_path, resources,
+                                                                                          existing, problem):
+    client = OpenDcpClient(dcp.url)
+    client.create_action("echo", "", {})
+    client.close()
+    dcp.clear_requests()
+    path = desired(tmp_path, dcp, resources, existing=existing)
+    with pytest.raises(DocumentError) as err:
+        reconcile([path], apply=True)
+    assert err.value.problems == [f"{path}:8: {problem}"]
+    assert writes(dcp.requests) == []
+    assert dcp.state()["remote_steps"] == {} and dcp.state()["templates"] == {}
+
+
+# --- services read only from the clusters named, concurrently ---------------------------------------------
+def test_services_are_read_only_from_the_clusters_the_desired_state_names(dcp, tmp_path):
+    client = OpenDcpClient(dcp.url)
+    clusters = [client.create_cluster("c%d" % index, "", "1") for index in range(200)]
+    client.create_service("fe", "", "java", "img:1", clusters[3])
+    client.create_service("be", "", "java", "img:1", clusters[150])
+    client.close()
+    dcp.clear_requests()
+    path = desired(tmp_path, dcp, {"opendcp_service": [
+        {"name": "fe", "cluster": "c3", "service_type": "java", "docker_image": "img:1"},
+        {"name": "be", "cluster": "c150", "service_type": "java", "docker_image": "img:2"}]},
+        existing={"opendcp_cluster": ["c3", "c150"]})
+    plan = reconcile([path]).plan
+    assert [(c.change.action, c.change.desired["name"]) for c in plan.pending] == [("update", "be")]
+    reads = [r["path"] for r in dcp.requests if LIST_SERVICES.match(r["path"])]
+    assert sorted(reads) == sorted(["/cluster/%d/list_services" % clusters[3],
+                                    "/cluster/%d/list_services" % clusters[150]])
