@@ -14,6 +14,9 @@ short_description: Submit, cancel and delete ZStack long jobs
 version_added: 0.1.0
 description:
 - A ZStack long job, identified by its name.
+- 'In check mode, C(state=cancelled) on a job that does not exist yet predicts the cancel instead of failing: an
+  earlier task of the play (in check mode, submitting nothing) may be the one that submits it, and ZStack would
+  then show that job Running and cancel it.'
 - Idempotent; supports check mode and diff mode (diff shows only what changes). Also usable as the reconciler kind
   C(zstack_long_job).
 author:
@@ -112,7 +115,7 @@ long_job:
     state: Succeeded
 """
 
-
+from ansible.module_utils.basic import _load_params
 from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec, run_spec_module
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack import LongJobSpec
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import (
@@ -121,8 +124,18 @@ from ansible_collections.converge.platforms.plugins.module_utils.zstack import (
 )
 
 
+def check_mode_requested():
+    """Whether the task runs in check mode, read before the module is built so that the spec can plan for it."""
+    try:
+        return bool((_load_params() or {}).get("_ansible_check_mode"))
+    except Exception:  # parameters not from a controller (a test harness): a real run
+        return False
+
+
 def main():
-    run_spec_module(LongJobSpec(), ConnectionSpec("zstack", CONNECTION_ARGUMENT_SPEC, client_from_params))
+    """Bring one long job to its state; in check mode a cancel of a job not yet submitted is predicted."""
+    run_spec_module(LongJobSpec(check_mode=check_mode_requested()),
+                    ConnectionSpec("zstack", CONNECTION_ARGUMENT_SPEC, client_from_params))
 
 
 if __name__ == "__main__":

@@ -162,6 +162,24 @@ def test_long_job_cancel_and_delete_running(slow_zstack):
     assert slow_zstack.state()["long_jobs"] == {}
 
 
+def test_check_mode_predicts_cancelling_a_job_submitted_earlier_in_the_play(slow_zstack):
+    env = {"ZSTACK_URL": slow_zstack.url, "ZSTACK_PASSWORD": "password"}
+    submit = task("zstack_long_job", name="slow", job_name="APISlowMsg", job_data="{}", wait=False)
+    cancel = task("zstack_long_job", name="slow", state="cancelled")
+    run = run_playbook([submit, cancel], check=True, diff=True, env=env)
+    submitted, cancelled = run.results
+    assert submitted["changed"] is True and submitted["long_job"]["state"] == "Running"
+    assert cancelled.get("failed") is not True, cancelled
+    assert cancelled["changed"] is True and cancelled["action"] == "cancel"
+    assert cancelled["long_job"]["state"] == "Canceled"
+    assert cancelled["diff"] == {"before": {"state": "Running"}, "after": {"state": "Canceled"}}
+    assert "check mode assumes an earlier task would have submitted it" in cancelled["note"]
+    assert writes(slow_zstack.requests) == [] and slow_zstack.state()["long_jobs"] == {}
+    # a real run without the submit still fails, naming the option
+    real = run_playbook([cancel], env=env)
+    assert real.results[0]["failed"] is True and real.results[0]["msg"] == "name: no long job named 'slow'"
+
+
 def test_notification_status_and_delete(zstack, zstack_env):
     read = task("zstack_notification", uuid=NOTIFICATION, status="Read")
     run = run_playbook([read, read], diff=True, env=zstack_env)

@@ -288,7 +288,12 @@ class GcJobSpec(ResourceSpec):
 
 
 class LongJobSpec(ResourceSpec):
-    """A ZStack long job, identified by its name."""
+    """A ZStack long job, identified by its name.
+
+    In check mode, C(state=cancelled) on a job that does not exist yet predicts the cancel instead of
+    failing: an earlier task of the play (in check mode, submitting nothing) may be the one that submits
+    it, and ZStack would then show that job Running and cancel it.
+    """
 
     kind = "zstack_long_job"
     platform = "zstack"
@@ -309,6 +314,10 @@ class LongJobSpec(ResourceSpec):
         "target_resource_uuid": Field("str", "UUID of the resource the job works on.",
                                       compare=False, format="uuid_hex"),
     }
+
+    def __init__(self, check_mode=False):
+        #: planning for check mode: a cancel of a job an earlier task would have submitted is predicted
+        self.check_mode = bool(check_mode)
 
     def check(self, desired):
         if desired.get("state", "submitted") == "submitted":
@@ -346,11 +355,31 @@ class LongJobSpec(ResourceSpec):
             if live:
                 return Change(self, NOOP, desired, live)
             return Change(self, "submit", desired, None, {"state": (None, "Running")})
+        if not live and self.check_mode:
+            return self._predicted_cancel(desired)
         if not live:
             raise SpecError("name", "no long job named %r" % desired["name"])
         if live.get("state") in FINISHED_LONG_JOB_STATES:
             return Change(self, NOOP, desired, live)
         return Change(self, "cancel", desired, live, {"state": (live.get("state"), "Canceled")})
+
+    def _predicted_cancel(self, desired):
+        """Check mode, no such job: one submitted earlier in the play would be Running, and cancelling it succeeds.
+
+        Check mode submits nothing and a module cannot see what earlier tasks predicted, so the cancel is
+        predicted with a note rather than refused; a real run fails when no job of that name exists by then.
+        """
+        note = ("no long job named %r exists yet; check mode assumes an earlier task would have submitted it and "
+                "predicts cancelling it while it runs (a real run fails if it does not exist by then)"
+                % desired["name"])
+        return Change(self, "cancel", desired, None, {"state": ("Running", "Canceled")}, note=note)
+
+    def predict(self, change):
+        """The job after the change, its state as planned (Running once submitted, Canceled once cancelled)."""
+        result = ResourceSpec.predict(self, change)
+        if result is not None and "state" in change.fields:
+            result["state"] = change.fields["state"][1]
+        return result
 
     def plan(self, desired, live):
         change = ResourceSpec.plan(self, desired, live)
