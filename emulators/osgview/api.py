@@ -2,7 +2,8 @@
 
 Every answer is the flat envelope of the document's examples, `{"status": <code>, "msg": "",
 ...}`, carried by HTTP 200 whatever the code: the status in the body is the answer. Parameters
-come from the query string or a form-encoded body ("传参方式：post 或 get").
+come from the query string or a form-encoded body ("传参方式：post 或 get"), or a JSON object body
+whose values must be strings (the emulator's choice; see docs/platforms/osgview.md).
 
 The retired single-server operation (`openstack_common_server_run`, "独立主机运行界面(停用)") is
 deliberately not implemented: the document marks it out of use and gives it no URL.
@@ -61,9 +62,8 @@ class OsgViewEmulator(EmulatorApp):
     def _operation(self, run: Callable[[dict[str, str], Request], dict[str, Any]]) -> Callable[[Request], Response]:
         """Wrap an operation: read its parameters, put its answer or failure in the envelope."""
         def handler(request: Request) -> Response:
-            params = {key: values[0] for key, values in request.form().items() if values}
             try:
-                answer = run(params, request)
+                answer = run(_params(request), request)
             except OsgFailure as failure:
                 return Response(200, {"status": failure.status, "msg": failure.msg})
             return Response(200, {"status": OK, "msg": "", **answer})
@@ -76,6 +76,36 @@ class OsgViewEmulator(EmulatorApp):
         if isinstance(build, bool) or not isinstance(build, (int, float)) or build < 0:
             raise ValueError("osgview: build_seconds must be a number >= 0")
         return Settings(build_seconds=float(build))
+
+
+def _params(request: Request) -> dict[str, str]:
+    """The request's parameters: the query string, then a form-encoded or a JSON object body over it.
+
+    The document passes parameters by GET or POST form ("传参方式：post 或 get"), where every value is
+    text. The emulator also takes them as a JSON object body; there a value that is not a string is
+    refused (400) naming the parameter, before the operation looks at anything.
+    """
+    try:
+        params = {key: values[0] for key, values in request.form().items() if values}
+    except UnicodeDecodeError:
+        raise OsgFailure(BAD_REQUEST, "the form body is not UTF-8") from None
+    if "application/json" in (request.header("content-type") or "") and request.body:
+        params.update(_json_params(request))
+    return params
+
+
+def _json_params(request: Request) -> dict[str, str]:
+    """A JSON object body's parameters, each of which must be a string."""
+    try:
+        body = request.json()
+    except HttpError as error:
+        raise OsgFailure(BAD_REQUEST, error.message) from None
+    if not isinstance(body, dict):
+        raise OsgFailure(BAD_REQUEST, "the request body must be a JSON object of parameters")
+    for key, value in body.items():
+        if not isinstance(value, str):
+            raise OsgFailure(BAD_REQUEST, f"{key} must be a string, got {type(value).__name__}")
+    return body
 
 
 def _required(params: dict[str, str], *names: str) -> list[str]:

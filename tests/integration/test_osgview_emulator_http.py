@@ -232,6 +232,40 @@ def test_gconnent_errors(osgview):
 
 
 # --- the framework around the operations ------------------------------------------------------------------
+def post_json(handle, path, body):
+    """One operation with its parameters as a JSON body: HTTP 200, the answer in the body."""
+    response = requests.post(handle.url + path, data=json.dumps(body), headers={"Content-Type": "application/json"},
+                             timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_parameters_may_come_as_a_json_object_body(osgview):
+    body = post_json(osgview, "/osgview/gclone", {"gtuuid": LINUX, "marker": "json"})
+    assert body["status"] == 200 and body["count"] == 1, body
+    assert osgview.state()["groups"][body["gnuuid"]]["marker"] == "json"
+
+
+@pytest.mark.parametrize("wrong", [12345, ["a"], {"wrong": 1}, None, True])
+def test_a_json_parameter_that_is_not_a_string_answers_400_naming_it(osgview, wrong):
+    body = post_json(osgview, "/osgview/gclone", {"gtuuid": LINUX, "marker": wrong})
+    assert body["status"] == 400 and body["msg"].startswith("marker must be a string"), body
+    assert osgview.state()["groups"] == {}
+
+
+@pytest.mark.parametrize("raw", [b"[1, 2]", b"{not json", b"\xff\xfe"])
+def test_a_body_that_is_no_json_object_answers_400(osgview, raw):
+    response = requests.post(osgview.url + "/osgview/gclone", data=raw, headers={"Content-Type": "application/json"},
+                             timeout=10)
+    assert response.status_code == 200 and response.json()["status"] == 400, response.text
+
+
+def test_a_form_body_that_is_not_utf8_answers_400(osgview):
+    response = requests.post(osgview.url + "/osgview/gclone", data=b"gtuuid=\xff",
+                             headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+    assert response.status_code == 200 and response.json() == {"status": 400, "msg": "the form body is not UTF-8"}
+
+
 def test_unknown_paths_and_methods_keep_their_http_status(osgview):
     retired = requests.get(osgview.url + "/osgview/serverrun", params={"serverid": "x"}, timeout=10)
     assert retired.status_code == 404
