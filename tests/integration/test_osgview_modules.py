@@ -292,3 +292,18 @@ def test_role_in_check_mode_before_its_first_run_says_what_it_would_clone(osgvie
     again = run_playbook(tasks, check=True, ignore_errors=False)
     assert real.rc == 0 and again.rc == 0, real.output + again.output
     assert "Connect with a VNC viewer to 127.0.0." in again.stdout and len(clones(osgview)) == 1
+
+
+def test_role_in_check_mode_on_a_recorded_group_still_building_says_so(osgview, env, tmp_path):
+    record = str(tmp_path / "groups.json")
+    cloned = run_playbook([group_task(gtuuid=SLOW, marker="slow-lab", record_file=record, wait=False)],
+                          env=env).results[0]
+    assert cloned["changed"] is True, cloned
+    tasks = [{"ansible.builtin.include_role": {"name": "converge.platforms.osgview_lab"},
+              "vars": {"osgview_lab_url": osgview.url, "osgview_lab_gtuuid": SLOW, "osgview_lab_marker": "slow-lab",
+                       "osgview_lab_record_file": record}}]
+    checked = run_playbook(tasks, check=True, ignore_errors=False)
+    assert checked.rc == 0, checked.output
+    assert "Lab group %s" % cloned["vm_group"]["gnuuid"] in checked.stdout
+    assert "still building (check mode waits for nothing)" in checked.stdout, checked.stdout
+    assert len(clones(osgview)) == 1
