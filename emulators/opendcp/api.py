@@ -222,7 +222,7 @@ class OpenDcpEmulator(EmulatorApp):
 
     def _remove_nodes(self, request: Request) -> dict[str, Any]:
         pool_id = _id(request)
-        self.state.remove_nodes(pool_id, Body.read(request, "nodes_struct").int_list("nodes"))
+        self.state.remove_nodes(pool_id, Body.read(request, "remove_nodes_struct").int_list("nodes"))
         return {}
 
     def _search_by_ip(self, request: Request) -> dict[str, int]:
@@ -246,13 +246,9 @@ class OpenDcpEmulator(EmulatorApp):
 
     # --- flows ------------------------------------------------------------------------------------
     def _task_create(self, request: Request) -> dict[str, Any]:
-        body = Body.read(request, "run_struct")
-        # timeout, auto, opr_user and params are read (and type-checked) but the emulator has no use for them:
+        # timeout, auto, opr_user and params are type-checked on read but the emulator has no use for them:
         # the operator is the Authorization header, as upstream RunFlow takes it
-        body.int("timeout")
-        body.int("auto")
-        body.str("opr_user")
-        body.dict("params")
+        body = Body.read(request, "run_struct")
         self.state.create_task(body.int("template_id"), body.str("task_name"), body.int("max_ratio"),
                                body.int("max_num"), body.node_ips("nodes"), _operator(request))
         return {}
@@ -298,7 +294,6 @@ class OpenDcpEmulator(EmulatorApp):
     def _template_update(self, request: Request) -> str:
         template_id = _id(request)
         body = Body.read(request, "flowImpl")
-        body.str("name")  # type check only: the name never changes
         self.state.update_template(template_id, body.str("desc"), body.steps("steps"))
         return ""
 
@@ -328,7 +323,6 @@ class OpenDcpEmulator(EmulatorApp):
     def _remote_step_update(self, request: Request) -> str:
         step_id = _id(request)
         body = Body.read(request, "remotestep_struct")
-        body.str("name")
         self.state.update_remote_step(step_id, body.str("desc"), body.str_list("actions"))
         return ""
 
@@ -349,7 +343,6 @@ class OpenDcpEmulator(EmulatorApp):
     def _action_update(self, request: Request) -> str:
         action_id = _id(request)
         body = Body.read(request, "action_struct")
-        body.str("name")
         self.state.update_action(action_id, body.str("desc"), body.dict("params"))
         return ""
 
@@ -370,13 +363,42 @@ class OpenDcpEmulator(EmulatorApp):
     def _actimpl_update(self, request: Request) -> str:
         action_id = _id(request)
         body = Body.read(request, "remoteactionimpl_struct")
-        body.int("action_id")
         self.state.update_actimpl(action_id, body.str("type"), body.dict("template"))
         return ""
 
     def _actimpl_delete(self, request: Request) -> str:
         self.state.delete_actimpl(_id(request))
         return ""
+
+
+INT, STR, MAP = ((int,), "int"), ((str,), "string"), ((dict,), "map[string]interface {}")
+
+
+def _list_of(go_type: str) -> tuple[tuple[type, ...], str]:
+    return (list,), go_type
+
+
+#: The fields of each request struct of upstream's handlers, with their Go types. Go's encoding/json refuses a
+#: present field of another type whether or not the handler uses it (400, the message naming the field);
+#: fields a struct does not declare are ignored.
+STRUCTS: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
+    "cluster_struct": {"id": INT, "name": STR, "desc": STR, "biz": STR},
+    "service_struct": {"id": INT, "name": STR, "desc": STR, "service_type": STR, "docker_image": STR,
+                       "cluster_id": INT},
+    "pool_struct": {"id": INT, "name": STR, "desc": STR, "vm_type": INT, "sd_id": INT, "service_id": INT,
+                    "tasks": MAP},
+    "nodes_struct": {"nodes": _list_of("[]string")},
+    "remove_nodes_struct": {"nodes": _list_of("[]int")},
+    "expand_struct": {"num": INT},
+    "shrink_struct": {"nodes": _list_of("[]string")},
+    "deploy_struct": {"max_num": INT, "tag": STR},
+    "run_struct": {"template_id": INT, "task_name": STR, "timeout": INT, "auto": INT, "max_ratio": INT,
+                   "max_num": INT, "opr_user": STR, "nodes": _list_of("[]map[string]interface {}"), "params": MAP},
+    "flowImpl": {"id": INT, "name": STR, "desc": STR, "steps": _list_of("[]models.StepOption")},
+    "remotestep_struct": {"id": INT, "name": STR, "desc": STR, "actions": _list_of("[]string")},
+    "action_struct": {"id": INT, "name": STR, "desc": STR, "params": MAP},
+    "remoteactionimpl_struct": {"id": INT, "type": STR, "action_id": INT, "template": MAP},
+}
 
 
 class Body:
@@ -399,9 +421,13 @@ class Body:
             raise bad(f"invalid JSON body: {exc}")
         if not isinstance(data, dict):
             raise bad(f"json: cannot unmarshal {_kind(data)} into Go value of type api.{struct}")
-        return cls(data, struct)
+        body = cls(data, struct)
+        for key, (types, go_type) in STRUCTS[struct].items():
+            body.field(key, types, go_type, None)
+        return body
 
     def field(self, key: str, types: tuple[type, ...], go_type: str, default: Any) -> Any:
+        """The value of `key`, `default` when it is missing or null; another type is a 400 naming the field."""
         value = self.data.get(key)
         if value is None:
             return default
@@ -439,12 +465,15 @@ class Body:
         return list(values)
 
     def node_ips(self, key: str) -> list[str]:
-        """`nodes: [{"ip": ...}]`: upstream skips a node without a string ip."""
+        """`nodes: [{"ip": ...}]`: a node without an ip is skipped, as upstream does; an ip that is not a string is
+        refused (400) rather than skipped."""
         values = self.field(key, (list,), "[]map[string]interface {}", [])
         for value in values:
             if not isinstance(value, dict):
                 raise bad(f"json: cannot unmarshal {_kind(value)} into Go struct field {self.struct}.{key} of type "
                           "map[string]interface {}")
+            if value.get("ip") is not None and not isinstance(value["ip"], str):
+                raise bad(f"{self.struct}.{key}: ip must be a string, got {_kind(value['ip'])}")
         return [value["ip"] for value in values if isinstance(value.get("ip"), str)]
 
     def steps(self, key: str) -> list[dict[str, Any]]:
