@@ -52,6 +52,8 @@ class Request:
             return json.loads(self.body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BadRequest(f"request body is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise BadRequest("request body is nested too deeply to decode") from exc
 
     def form(self) -> dict[str, list[str]]:
         """Form-encoded body merged over the query string (for GET-or-POST form APIs)."""

@@ -167,8 +167,6 @@ def _body(request: Request) -> Body:
         body = request.json()
     except HttpError as error:
         raise MigrationFailure(error.message) from error
-    except RecursionError as error:
-        raise MigrationFailure("The request body is nested too deeply.") from error
     if body is None:
         return {}
     if not isinstance(body, dict):

@@ -34,7 +34,7 @@ def json_kind(value: Any) -> str:
     if isinstance(value, float):
         return "a number"
     if isinstance(value, str):
-        return "a string"
+        return "a string" if _is_text(value) else "a string that is not valid Unicode (a lone surrogate)"
     if isinstance(value, list):
         return "a list"
     return "an object"

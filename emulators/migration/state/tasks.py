@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from .base import (
@@ -19,6 +20,9 @@ from .base import (
 )
 from .values import bool_field, format_time, int_field, optional_str, parse_time, required_str
 
+#: VolumeSize: "string // GB", a plain decimal number (so never NaN, infinite or in exponent form)
+_VOLUME_SIZE = re.compile(r"^\d{1,9}(\.\d{1,6})?$")
+MAX_VOLUME_GB = 1024 * 1024
 #: UpdateTask fields locked within 60 s of the start time (the document's MaxSnapNum is stored as MaxSnapNum).
 SCHEDULE_FIELDS = ("IntervalMinutes", "StartTime", "MaxSnapNum")
 #: UpdateTask fields locked once recovery was reached ("(ActionState=1007)不允许修改FlavorId、NetworkId...").
@@ -247,10 +251,9 @@ def _volume_infos(items: Any, host: Mapping[str, Any]) -> list[dict[str, Any]]:
                                    + ", ".join(volumes))
         volume = volumes[item["VolumeName"]]
         size = item.get("VolumeSize") or str(max(1, -(-volume["Capacity"] // GIB)))
-        try:
-            float(size)
-        except (TypeError, ValueError):
-            raise MigrationFailure(f"VolumeInfos[{index}].VolumeSize must be a number of GB.")
+        if not _VOLUME_SIZE.match(str(size)) or not 0 < float(size) <= MAX_VOLUME_GB:
+            raise MigrationFailure(f"VolumeInfos[{index}].VolumeSize must be a number of GB, more than 0 and at "
+                                   f"most {MAX_VOLUME_GB}.")
         result.append({"VolumeName": item["VolumeName"], "VolumeType": optional_str(item, "VolumeType"),
                        "VolumeSize": str(size), "CloudVolumeName": optional_str(item, "CloudVolumeName"),
                        "PreAlloc": bool(item.get("PreAlloc", False)), "UseType": volume["UseType"]})
