@@ -14,11 +14,14 @@ short_description: Install or delete the license of the migration platform
 version_added: 0.1.0
 description:
 - 'The license of the migration platform: how long it may be used and how many migrations (credits) it allows.'
-- Each new task takes a credit; deleting a task that has not finished gives it back. The platform cannot show which
-  activation key installed its license, only the license's id, which a key fixes. So the key is installed when no
-  license is installed, when the installed one has expired, or when I(license_id) names a different license than
-  the installed one; the result's C(license.id) is the I(license_id) of a key. An unchanged license is left alone.
-  C(state=absent) deletes the license.
+- 'Each new task takes a credit; deleting a task that has not finished gives it back. The platform cannot show which
+  activation key installed its license, only the license''s id, which a key fixes, and it has no way to test a key
+  without installing it. So the key is installed when no license is installed, when the installed one has expired,
+  or when I(license_id) names a different license than the installed one; the result''s C(license.id) is the I(license_id)
+  of a key. When I(license_id) names the installed license, nothing is sent. Without I(license_id), the key is sent
+  on every run: a key the platform refuses fails naming I(activation_key), and the run reports a change only when
+  the license installed differs from the one before (check mode cannot know, and reports the check as a change).
+  C(state=absent) deletes the license.'
 - Idempotent; supports check mode and diff mode (diff shows only what changes). Also usable as the reconciler kind
   C(migration_license).
 author:

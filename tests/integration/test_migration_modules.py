@@ -336,13 +336,32 @@ def test_a_license_key_is_installed_once(migration):
     assert migration.actions.writes() == ["UpdateLicense"]
 
 
-def test_an_installed_license_is_left_alone_and_absent_deletes_it(migration):
+def test_a_key_without_license_id_is_sent_each_run_and_absent_deletes_the_license(migration):
     keep = {"converge.platforms.migration_license": {"activation_key": KEY}}
     gone = {"converge.platforms.migration_license": {"state": "absent"}}
-    run = play(migration, [keep, gone, gone])
-    assert [r["changed"] for r in run.results] == [False, True, False], run.output
+    run = play(migration, [keep, keep, gone, gone], diff=True)
+    assert [r["changed"] for r in run.results] == [True, False, True, False], run.output
+    installed = run.results[0]
+    assert installed["license"]["id"] == KEY_ID and installed["diff"]["after"]["id"] == KEY_ID
     assert migration.state()["license"] is None
-    assert migration.actions.writes() == ["DeleteLicense"]
+    assert migration.actions.writes() == ["UpdateLicense", "UpdateLicense", "DeleteLicense"]
+
+
+@pytest.mark.parametrize("check", [False, True], ids=["run", "check-mode"])
+def test_a_key_the_platform_refuses_fails_naming_activation_key_while_a_license_is_installed(migration, check):
+    before = migration.state()["license"]
+    wrong = {"converge.platforms.migration_license": {"activation_key": "not a key!"}}
+    result = play(migration, [wrong], check=check).results[0]
+    if check:
+        # the platform cannot test a key without installing it: check mode says that it will send it
+        assert result["changed"] is True and "the key is sent" in result["note"], result
+        assert_no_writes(migration)
+    else:
+        assert result.get("failed") is True, result
+        assert result["msg"] == ("activation_key: the platform refuses this activation key: UpdateLicense: "
+                                 "Invalid activation key.")
+        assert "not a key!" not in json.dumps(result)
+    assert migration.state()["license"] == before
 
 
 def test_the_password_changes_once(migration):

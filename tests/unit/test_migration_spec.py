@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from ansible_collections.converge.platforms.plugins.module_utils import migration_info
+from ansible_collections.converge.platforms.plugins.module_utils.migration import MigrationError
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration import (
     SPECS,
     CloudConnectionSpec,
@@ -298,7 +299,8 @@ def test_license_plans():
     spec = LicenseSpec()
     key = dict(activation_key="KEY-0001-0002")
     assert spec.plan(desired(spec, **key), None).action == CREATE
-    assert spec.plan(desired(spec, **key), LIVE_LICENSE).action == NOOP
+    verify = spec.plan(desired(spec, **key), LIVE_LICENSE)
+    assert verify.action == "verify" and "the key is sent" in verify.note
     assert spec.plan(desired(spec, license_id=L1, **key), LIVE_LICENSE).action == NOOP
     change = spec.plan(desired(spec, license_id=L2, **key), LIVE_LICENSE)
     assert change.action == UPDATE and change.diff() == {"before": {"license_id": L1}, "after": {"license_id": L2}}
@@ -306,6 +308,50 @@ def test_license_plans():
     assert spec.plan(desired(spec, **key), old).note == "the installed license has expired"
     assert spec.plan(desired(spec, state="absent"), LIVE_LICENSE).action == DELETE
     assert spec.plan(desired(spec, state="absent"), None).action == NOOP
+
+
+class LicenseClient:
+    """Answers UpdateLicense with `answer` (a license's Data, or a MigrationError to raise)."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.keys = []
+
+    def update_license(self, key):
+        self.keys.append(key)
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+LIVE_DATA = {"Id": L1, "Credits": 100, "Used": 2, "ExpireTime": "2999-01-01T00:00:00+00:00"}
+
+
+def test_verifying_the_key_of_the_installed_license_is_no_change():
+    spec = LicenseSpec()
+    change = spec.plan(desired(spec, activation_key="KEY-0001-0002"), LIVE_LICENSE)
+    client = LicenseClient(LIVE_DATA)
+    assert spec.apply(client, change)["id"] == L1
+    assert client.keys == ["KEY-0001-0002"] and change.action == NOOP and not change.changed
+
+
+def test_verifying_a_key_of_another_license_is_a_change_with_its_diff():
+    spec = LicenseSpec()
+    change = spec.plan(desired(spec, activation_key="KEY-0001-0002"), LIVE_LICENSE)
+    spec.apply(LicenseClient(dict(LIVE_DATA, Id=L2, Credits=50)), change)
+    assert change.changed and change.diff() == {"before": {"id": L1, "credits": 100},
+                                                "after": {"id": L2, "credits": 50}}
+
+
+@pytest.mark.parametrize("live", [None, LIVE_LICENSE], ids=["none-installed", "one-installed"])
+def test_a_key_the_platform_refuses_fails_naming_activation_key(live):
+    spec = LicenseSpec()
+    change = spec.plan(desired(spec, activation_key="WRONG"), live)
+    refused = MigrationError("UpdateLicense: Invalid activation key.", "POST", "/MgntSetting", 200, code=-1,
+                             action="UpdateLicense")
+    caught = error_of(lambda: spec.apply(LicenseClient(refused), change))
+    assert caught.option == "activation_key"
+    assert caught.message == "the platform refuses this activation key: UpdateLicense: Invalid activation key."
 
 
 def test_license_options(tmp_path):

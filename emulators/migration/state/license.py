@@ -45,8 +45,11 @@ class LicenseMixin(StateBase):
         if not isinstance(key, str) or not (key in self.activation_keys or _ACTIVATION_KEY.match(key)):
             raise MigrationFailure("Invalid activation key.")
         terms = self.activation_keys.get(key, {})
-        self.license = {"Id": str(terms.get("id", license_id(key))), "Credits": int(terms.get("credits", 100)),
-                        "ExpireAt": self.now() + float(terms.get("days", 365)) * 86400}
+        installed = str(terms.get("id", license_id(key)))
+        if self.license is None or self.license["Id"] != installed or self.now() >= self.license["ExpireAt"]:
+            # the key of the license installed and still valid installs nothing new (see the readings)
+            self.license = {"Id": installed, "Credits": int(terms.get("credits", 100)),
+                            "ExpireAt": self.now() + float(terms.get("days", 365)) * 86400}
         return self.get_license() or {}
 
     def delete_license(self) -> None:

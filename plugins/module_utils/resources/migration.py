@@ -34,6 +34,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     Field,
     ResourceSpec,
     SpecError,
+    answer_lost,
 )
 
 CLOUD_TYPES = ("Openstack", "Huayun", "CloudUltra 4", "ArcherOS 2020")
@@ -967,6 +968,11 @@ class TaskSpec(ResourceSpec):
 
 
 # --- the license ----------------------------------------------------------------------------------------
+VERIFY = "verify"
+#: what tells one installed license from another
+LICENSE_TERMS = ("id", "credits", "expire_time")
+
+
 def license_facts(data):
     return {"id": data.get("Id"), "credits": data.get("Credits"), "used": data.get("Used"),
             "expire_time": data.get("ExpireTime")}
@@ -987,10 +993,13 @@ class LicenseSpec(ResourceSpec):
     """The license of the migration platform: how long it may be used and how many migrations (credits) it allows.
 
     Each new task takes a credit; deleting a task that has not finished gives it back. The platform cannot show which
-    activation key installed its license, only the license's id, which a key fixes. So the key is installed when no
-    license is installed, when the installed one has expired, or when I(license_id) names a different license than
-    the installed one; the result's C(license.id) is the I(license_id) of a key. An unchanged license is left alone.
-    C(state=absent) deletes the license.
+    activation key installed its license, only the license's id, which a key fixes, and it has no way to test a key
+    without installing it. So the key is installed when no license is installed, when the installed one has expired,
+    or when I(license_id) names a different license than the installed one; the result's C(license.id) is the
+    I(license_id) of a key. When I(license_id) names the installed license, nothing is sent. Without I(license_id),
+    the key is sent on every run: a key the platform refuses fails naming I(activation_key), and the run reports a
+    change only when the license installed differs from the one before (check mode cannot know, and reports the
+    check as a change). C(state=absent) deletes the license.
     """
 
     mutually_exclusive = (("activation_key", "activation_key_file"),)
@@ -1044,7 +1053,11 @@ class LicenseSpec(ResourceSpec):
         want = desired.get("license_id")
         if want and want != live.get("id"):
             return Change(self, UPDATE, desired, live, {"license_id": (live.get("id"), want)})
-        return Change(self, NOOP, desired, live)
+        if want:
+            return Change(self, NOOP, desired, live)
+        return Change(self, VERIFY, desired, live, note="the platform shows no activation key and cannot test one "
+                                                        "without installing it, so the key is sent; give license_id "
+                                                        "to leave an installed license alone")
 
     def create(self, client, desired):
         return self._install(client, desired)
@@ -1052,8 +1065,26 @@ class LicenseSpec(ResourceSpec):
     def update(self, client, live, desired, changes):
         return self._install(client, desired)
 
+    def act(self, client, change):
+        """verify: send the key; a change only when the license it installs differs from the one before."""
+        facts = self._install(client, change.desired)
+        change.fields = dict((name, (change.live.get(name), facts.get(name))) for name in LICENSE_TERMS
+                             if change.live.get(name) != facts.get(name))
+        if not change.fields:
+            change.action = NOOP
+            change.note = None
+        return facts
+
     def _install(self, client, desired):
-        facts = license_facts(client.update_license(self.key_text(desired)))
+        """UpdateLicense with the key; a refusal by the platform is an error naming the option that gave the key."""
+        try:
+            data = client.update_license(self.key_text(desired))
+        except MigrationError as exc:
+            if answer_lost(exc):
+                raise
+            option = "activation_key" if desired.get("activation_key") else "activation_key_file"
+            raise SpecError(option, "the platform refuses this activation key: %s" % exc.reason)
+        facts = license_facts(data)
         if desired.get("license_id") and facts["id"] != desired["license_id"]:
             raise SpecError("license_id", "the key installed license %s, not %s" % (facts["id"], desired["license_id"]))
         return facts
