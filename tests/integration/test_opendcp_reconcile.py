@@ -7,7 +7,9 @@ import re
 
 import pytest
 import yaml
+from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp import OpenDcpClient
+from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
 import emulators
 from reconciler.api import reconcile
@@ -89,3 +91,61 @@ def test_services_are_read_only_from_the_clusters_the_desired_state_names(dcp, t
     reads = [r["path"] for r in dcp.requests if LIST_SERVICES.match(r["path"])]
     assert sorted(reads) == sorted(["/cluster/%d/list_services" % clusters[3],
                                     "/cluster/%d/list_services" % clusters[150]])
+
+
+# --- under faults, a pool is done only at its size ----------------------------------------------------------
+FAULT_SEEDS = (3, 7, 10, 12)  # seeds whose faults hit the expand: before it (503) and after it took effect
+POOL_WRITES = re.compile(r"^/pool/(create|expand/\d+)$")
+
+
+def build_templates(handle):
+    """A cluster, a service, an echo action with its implementation, a remote step and an expand template."""
+    client = OpenDcpClient(handle.url)
+    cluster = client.create_cluster("web", "", "1")
+    client.create_service("fe", "", "java", "registry.example.invalid/fe:1", cluster)
+    action = client.create_action("echo", "", {"echo_word": "string"})
+    client.create_actimpl(action, "ansible", {"action": {"module": "shell", "args": "echo {{echo_word}}"}})
+    client.create_remote_step("greet", "", ["echo"])
+    client.create_template("grow", "", [{"name": "create_vm", "param_values": {"vm_type_id": 1}},
+                                        {"name": "greet", "param_values": {"echo_word": "hi"}}])
+    client.close()
+
+
+def pool_state(handle):
+    """(nodes of the pool, flows of the pool still running), from the emulator's own state."""
+    state = handle.state()
+    nodes = [n for n in state["nodes"].values() if n["pool_id"] == 1]
+    running = [f for f in state["flows"].values() if f["task_name"] == "expand_fe-pool" and f["state"] in (0, 1)]
+    return len(nodes), len(running)
+
+
+def test_under_faults_a_pool_create_is_done_only_when_the_pool_is_at_its_size(tmp_path):
+    lost_pool_writes, done_creates = 0, 0
+    for seed in FAULT_SEEDS:
+        handle = emulators.start("opendcp", port=0, flow_seconds=1)
+        try:
+            build_templates(handle)
+            path = desired(tmp_path, handle, {"opendcp_pool": [
+                {"name": "fe-pool", "service": "fe", "vm_type": 1, "sd_id": 1, "tasks": {"expand": "grow"},
+                 "size": 2, "wait_timeout": 60}]},
+                existing={"opendcp_service": ["fe"], "opendcp_task_template": ["grow"]})
+            handle.set_faults(fault_rate=0.3, seed=seed)
+            for _attempt in range(6):
+                try:
+                    result = reconcile([path], apply=True)
+                except (DocumentError, ApiError, SpecError):
+                    continue  # a read failing after its retries: the run stops before writing
+                for outcome in result.report.outcomes:
+                    if outcome.status == "done":
+                        done_creates += 1
+                        assert pool_state(handle) == (2, 0), f"seed {seed}: done, but the pool is not at its size"
+                if not result.failed:
+                    break
+            lost_pool_writes += sum(1 for r in handle.requests if r.get("committed") and POOL_WRITES.match(r["path"]))
+            handle.set_faults(fault_rate=0)
+            handle.advance_clock(10)  # an expand flow a later run found running (and counted) ends
+            assert not reconcile([path]).plan.pending, f"seed {seed}: not converged"
+            assert pool_state(handle) == (2, 0)
+        finally:
+            handle.stop()
+    assert lost_pool_writes > 0 and done_creates > 0  # some pool write took effect and lost its answer

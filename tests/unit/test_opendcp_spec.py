@@ -328,14 +328,34 @@ def test_shrink_takes_failed_nodes_first_then_the_newest_and_skips_nodes_already
     assert PoolSpec._shrink_ips(client, live, 2) == ["127.0.0.3", "127.0.0.2"]
 
 
-def test_expand_without_wait_starts_the_flow_and_does_not_poll(monkeypatch):
-    client = FakeClient()
-    client.expand_pool = lambda pool_id, name, num: client.writes.append(("expand", pool_id, name, num)) or {"id": 1}
+def expanding_client():
+    """A pool of two nodes whose expand starts a flow still running (its nodes count as coming)."""
+    client = FakeClient(pools=[POOL_ITEM], nodes={4: [{"id": 1}, {"id": 2}]})
+
+    def expand(pool_id, name, num):
+        client.writes.append(("expand", pool_id, name, num))
+        flow = {"id": 1, "task_name": "expand_p", "state": 1, "Stat": [0, num, 0, 0, 0]}
+        client.objects["tasks"].append(flow)
+        return flow
+    client.expand_pool = expand
     client.get_pool = lambda pool_id: POOL_ITEM
+    return client
+
+
+def test_expand_without_wait_starts_the_flow_and_does_not_poll(monkeypatch):
+    client = expanding_client()
     spec = PoolSpec()
     change = plan(spec, pool_live(), name="p", service="fe", size=4, wait=False)
-    spec.apply(client, change)
+    assert spec.apply(client, change)["size"] == 4
     assert client.writes == [("expand", 4, "p", 2)]
+
+
+def test_a_pool_read_back_short_of_its_size_is_not_done():
+    client = expanding_client()
+    client.expand_pool = lambda pool_id, name, num: client.writes.append(("expand", pool_id, name, num)) or {"id": 1}
+    spec = PoolSpec()
+    with pytest.raises(OpenDcpError, match="^pool p has 2 node\\(s\\), not its size 4$"):
+        spec.apply(client, plan(spec, pool_live(), name="p", service="fe", size=4, wait=False))
 
 
 # --- flows ----------------------------------------------------------------------------------------

@@ -149,7 +149,9 @@ def test_ignore_error_lets_a_node_go_on(clock):
     state.advance()
     node = state.flow_nodes["1"]
     assert node["state"] == SUCCESS
-    assert state.node_log(1)[1] == {"say": "host 127.0.0.10 is unreachable"}
+    assert state.node_log(1)[1] == {"say": "<NO LOG>"}  # the reason is in the flow log
+    assert "node 1 (127.0.0.10) step say: failed: host 127.0.0.10 is unreachable" in [
+        entry["message"] for entry in state.flow_log(1)]
     assert state.node_log(1)[2] == {"register": "register 127.0.0.10 in service discovery 5"}
 
 

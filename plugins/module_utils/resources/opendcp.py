@@ -458,6 +458,27 @@ class PoolSpec(OpenDcpSpec):
     def act(self, client, change):
         return self._resize(client, change.live, change.desired)
 
+    def apply(self, client, change):
+        """Carry out a change; one that gives the pool a size is done only when the pool is read back at it.
+
+        A write whose answer was lost is verified by reading (the spec's verified writes), and an expand that
+        took effect that way may still be running or may fail: the pool is read again, its flows waited for
+        (with wait), and a pool not at its size is an error naming the size.
+        """
+        live = ResourceSpec.apply(self, client, change)
+        if live is None or change.action in (NOOP, DELETE) or change.desired.get("size") is None:
+            return live
+        return self._at_size(client, change.desired, live)
+
+    def _at_size(self, client, desired, live):
+        """The pool read back (after its flows, with wait); OpenDcpError when it is not at the desired size."""
+        live = self.settle(client, desired, self.reread(client, live["id"]))
+        if live["size"] != desired["size"]:
+            raise OpenDcpError("pool %s has %d node(s)%s, not its size %d" % (
+                live["name"], live["size"], " counting those of running flows" if live.get("running_flows") else "",
+                desired["size"]))
+        return live
+
     def delete(self, client, live):
         client.delete_pool(live["id"])
 
