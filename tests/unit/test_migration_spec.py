@@ -20,6 +20,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.migra
     cloud_facts,
     expired,
     task_facts,
+    volume_info,
     transport_facts,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
@@ -287,6 +288,12 @@ def test_the_create_body_uses_the_prepare_names():
         "VolumeInfos": [{"VolumeName": "/dev/vda", "VolumeSize": "40", "VolumeType": "ssd"}]}
     assert spec.update_fields(dict(want, max_snapshots=4), {"max_snapshots": (3, 4), "start_time": (None, None)}) == \
         {"MaxSnapNum": 4, "StartTime": "2026-03-01 22:00:00"}
+
+
+def test_a_volume_size_given_as_a_number_is_sent_as_the_text_the_platform_takes():
+    assert volume_info({"name": "/dev/vda", "size": 40, "prealloc": True}) == {
+        "VolumeName": "/dev/vda", "VolumeSize": "40", "PreAlloc": True}
+    assert volume_info({"name": "/dev/vdb", "size": 0.5})["VolumeSize"] == "0.5"
 
 
 # --- license and password ------------------------------------------------------------------------------

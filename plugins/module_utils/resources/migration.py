@@ -611,6 +611,14 @@ VOLUME_KEYS = {"name": "VolumeName", "type": "VolumeType", "size": "VolumeSize",
                "prealloc": "PreAlloc"}
 
 
+def volume_info(volume):
+    """One item of PrepareTaskWorkload's VolumeInfos; VolumeSize is "string // GB", so a number is sent as text."""
+    info = dict((VOLUME_KEYS[k], v) for k, v in volume.items() if v is not None)
+    if isinstance(info.get("VolumeSize"), (int, float)) and not isinstance(info["VolumeSize"], bool):
+        info["VolumeSize"] = ("%f" % info["VolumeSize"]).rstrip("0").rstrip(".")
+    return info
+
+
 def progress_percent(text):
     """ProgressPrecent ("100%") as a number, or None."""
     try:
@@ -860,8 +868,7 @@ class TaskSpec(ResourceSpec):
         if desired.get("route_id"):
             fields["RouteId"] = desired["route_id"]
         if desired.get("volumes"):
-            fields["VolumeInfos"] = [dict((VOLUME_KEYS[k], v) for k, v in volume.items() if v is not None)
-                                     for volume in desired["volumes"]]
+            fields["VolumeInfos"] = [volume_info(volume) for volume in desired["volumes"]]
         return fields
 
     @staticmethod
