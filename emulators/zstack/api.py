@@ -493,8 +493,11 @@ def webhook_header(request: Request) -> str | None:
     value = request.header("X-Web-Hook")
     if value is None:
         return None
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:  # such as an unclosed IPv6 bracket: `http://[::1`
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise invalid_argument("X-Web-Hook", f"must be an http or https URL, not {value!r}")
     return value.strip()
 

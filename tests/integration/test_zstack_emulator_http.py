@@ -333,10 +333,11 @@ def test_webhook_reports_a_failure(zs, webhook_receiver):
     assert body == response.json()
 
 
-def test_invalid_webhook_answers_400(zs):
-    response = zs.call("PUT", f"/gc-jobs/{GC_IDLE}/actions", json={"triggerGCJob": {}},
-                       headers={"X-Web-Hook": "ftp://127.0.0.1/hook"})
+@pytest.mark.parametrize("hook", ["ftp://127.0.0.1/hook", "http://[::1", "127.0.0.1:5000/hook"])
+def test_invalid_webhook_answers_400(emulator, zs, hook):
+    response = zs.call("PUT", f"/gc-jobs/{GC_IDLE}/actions", json={"triggerGCJob": {}}, headers={"X-Web-Hook": hook})
     assert_error(response, 400, "SYS.1007", "X-Web-Hook")
+    assert emulator.state()["gc_jobs"][GC_IDLE]["status"] == "Idle"
 
 
 # --- routing and argument errors ------------------------------------------------------------------------
