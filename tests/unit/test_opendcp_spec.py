@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 from ansible_collections.converge.platforms.plugins.module_utils import opendcp_info
+from ansible_collections.converge.platforms.plugins.module_utils.http import TransportError
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp import CONNECTION_ARGUMENT_SPEC, OpenDcpError
 from ansible_collections.converge.platforms.plugins.module_utils.resources import opendcp as res
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp import (
@@ -348,6 +349,23 @@ def test_expand_without_wait_starts_the_flow_and_does_not_poll(monkeypatch):
     change = plan(spec, pool_live(), name="p", service="fe", size=4, wait=False)
     assert spec.apply(client, change)["size"] == 4
     assert client.writes == [("expand", 4, "p", 2)]
+
+
+def test_a_pool_create_whose_answer_was_lost_is_found_and_goes_on_to_expand_to_its_size():
+    client = expanding_client()
+    client.objects.update(pools=[], nodes={}, clusters=[{"id": 1, "name": "web"}], templates=[{"id": 7, "name": "grow"}],
+                          services={1: [{"id": 5, "name": "fe", "cluster_id": 1, "docker_image": "i"}]})
+
+    def create_pool(name, desc, vm_type, sd_id, service_id, tasks):
+        client.writes.append(("create_pool", name, service_id, tasks))
+        client.objects["pools"].append(dict(POOL_ITEM, name=name, service_id=service_id, tasks=tasks, node_count=0))
+        raise TransportError("connection reset", "POST", "/pool/create")
+    client.create_pool = create_pool
+    client.get_pool = lambda pool_id: client.objects["pools"][0]
+    spec = PoolSpec()
+    live = spec.apply(client, plan(spec, None, name="p", service="fe", tasks={"expand": "grow"}, size=2, wait=False))
+    assert client.writes == [("create_pool", "p", 5, {"expand": 7}), ("expand", 4, "p", 2)]
+    assert live["size"] == 2 and live["running_flows"] == [1]
 
 
 def test_a_pool_read_back_short_of_its_size_is_not_done():
