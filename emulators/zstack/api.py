@@ -335,7 +335,11 @@ class ZStackEmulator(EmulatorApp):
         raise invalid_argument("getVersion|getCurrentTime", "is missing: the body must hold one of these actions")
 
     def _is_ready_to_go(self, request: Request) -> dict[str, Any]:
-        return {"managementNodeId": self.state.ready_node(request.arg("managementNodeId") or None)}
+        """The node's id: 400 for an id that is no UUID, 503 (a failed operation) for one no node has."""
+        node_id = request.arg("managementNodeId") or None
+        if node_id is not None and not _UUID_HEX.match(node_id):
+            raise invalid_argument("managementNodeId", "must be a UUID written as 32 hex digits without dashes")
+        return {"managementNodeId": self.state.ready_node(node_id)}
 
     # --- tags -------------------------------------------------------------------------------------
     def _prepare_create_tag(self, kind: str) -> Prepare:

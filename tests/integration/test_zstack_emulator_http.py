@@ -419,6 +419,9 @@ def test_is_ready_to_go(zs):
     assert zs.query("/management-nodes/ready", managementNodeId=NODE_UUID) == {"managementNodeId": NODE_UUID}
     missing = new_job_uuid()
     assert_error(zs.get("/management-nodes/ready", params={"managementNodeId": missing}), 503, "SYS.1003", missing)
+    for malformed in ("../x", "\xff", NODE_UUID + "0"):
+        assert_error(zs.get("/management-nodes/ready", params={"managementNodeId": malformed}), 400, "SYS.1007",
+                     "managementNodeId")
 
 
 def test_is_ready_to_go_needs_no_session_as_zstacks_sdks_send_none(anonymous, zs):
