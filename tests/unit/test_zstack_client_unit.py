@@ -75,3 +75,13 @@ def test_a_condition_with_spaces_around_its_operator_is_refused_before_it_is_sen
 def test_conditions_zstack_takes_pass_as_written():
     for text in ("uuid=abc", "name~=vm%", "name is null", "name=my vm", "totalCapacity>=10"):
         assert zstack.check_condition(text) == text
+
+
+def test_tag_conditions_are_built_and_passed_as_written():
+    assert condition(zstack.SYSTEM_TAG_CONDITION, "=", "staticIp:10.10.1.20") == "__systemTag__=staticIp:10.10.1.20"
+    assert condition(zstack.USER_TAG_CONDITION, "?=", ["a", "b"]) == "__userTag__?=a,b"
+    assert condition(zstack.USER_TAG_CONDITION, "is null") == "__userTag__ is null"
+    for text in ("__systemTag__=staticIp:10.10.1.20", "__userTag__~=owner::%", "__userTag__ not null"):
+        assert zstack.check_condition(text) == text
+    with pytest.raises(zstack.ZStackError, match="write it as '__userTag__=x'"):
+        zstack.check_condition("__userTag__ = x")
