@@ -61,6 +61,22 @@ GATHERERS = {
     "tasks": _tasks,
 }
 DEFAULT_SUBSETS = sorted(GATHERERS)
+ALL = "all"
+#: what gather_subset takes: all, each subset, and each (all too) negated with "!", as Ansible's facts modules do
+SUBSET_CHOICES = [ALL] + DEFAULT_SUBSETS + ["!" + name for name in [ALL] + DEFAULT_SUBSETS]
+
+
+def chosen_subsets(given):
+    """The subsets to read: `all` (or only exclusions) starts from every subset, `!x` leaves x out, `!all` all.
+
+    An explicit subset is read even after `!all`; one both named and excluded is left out.
+    """
+    given = list(given or [ALL])
+    wanted = set(name for name in given if not name.startswith("!"))
+    excluded = set(name[1:] for name in given if name.startswith("!"))
+    chosen = set(DEFAULT_SUBSETS) if (ALL in wanted or not wanted) and ALL not in excluded else set()
+    chosen |= wanted - set([ALL])
+    return sorted(chosen - excluded)
 
 
 def _task_details(client, name):
@@ -89,8 +105,10 @@ def _host_details(client, name):
 
 
 INFO_FIELDS = {
-    "gather_subset": Field("list", "Lists to read: " + ", ".join("C(%s)" % s for s in DEFAULT_SUBSETS) + ".",
-                           elements="str", choices=DEFAULT_SUBSETS, default=DEFAULT_SUBSETS),
+    "gather_subset": Field("list", "Lists to read: C(all), or any of " + ", ".join(
+        "C(%s)" % s for s in DEFAULT_SUBSETS) + ". A name starting with C(!) leaves that list out (C(!all) all of "
+        "them, but for those named); only exclusions read every other list.", elements="str",
+        choices=SUBSET_CHOICES, default=[ALL]),
     "task_free": Field("bool", "List only the source hosts free to migrate (subset C(source_hosts)).",
                        default=False),
     "task": Field("str", "Also read this task's details, history and snapshots, returned as C(task)."),
@@ -108,7 +126,7 @@ def argument_spec():
 
 def gather(client, params):
     """Read the chosen subsets and the named objects; returns {name: value}."""
-    facts = dict((name, GATHERERS[name](client, params)) for name in params.get("gather_subset") or DEFAULT_SUBSETS)
+    facts = dict((name, GATHERERS[name](client, params)) for name in chosen_subsets(params.get("gather_subset")))
     if params.get("task"):
         facts["task"] = _task_details(client, params["task"])
     if params.get("cloud"):

@@ -21,19 +21,14 @@ author:
 options:
   gather_subset:
     description:
-    - 'Lists to read: C(cloud_connections), C(cloud_types), C(license), C(source_hosts), C(tasks), C(transport_servers),
-      C(vsphere_hosts), C(vsphere_platforms).'
+    - 'Lists to read: C(all), or any of C(cloud_connections), C(cloud_types), C(license), C(source_hosts), C(tasks),
+      C(transport_servers), C(vsphere_hosts), C(vsphere_platforms). A name starting with C(!) leaves that list out
+      (C(!all) all of them, but for those named); only exclusions read every other list.'
     type: list
     default:
-    - cloud_connections
-    - cloud_types
-    - license
-    - source_hosts
-    - tasks
-    - transport_servers
-    - vsphere_hosts
-    - vsphere_platforms
+    - all
     choices:
+    - all
     - cloud_connections
     - cloud_types
     - license
@@ -42,6 +37,15 @@ options:
     - transport_servers
     - vsphere_hosts
     - vsphere_platforms
+    - '!all'
+    - '!cloud_connections'
+    - '!cloud_types'
+    - '!license'
+    - '!source_hosts'
+    - '!tasks'
+    - '!transport_servers'
+    - '!vsphere_hosts'
+    - '!vsphere_platforms'
     elements: str
   task_free:
     description:

@@ -425,6 +425,19 @@ def test_info_reads_every_list_and_one_task_cloud_and_host(migration):
     assert migration.actions.writes() == []
 
 
+def test_info_takes_all_and_exclusions_in_gather_subset(migration):
+    run = play(migration, [{"converge.platforms.migration_info": {"gather_subset": ["all"]}},
+                           {"converge.platforms.migration_info": {"gather_subset": ["!tasks", "!vsphere_hosts"]}},
+                           {"converge.platforms.migration_info": {"gather_subset": ["!all", "license"]}}])
+    every, most, one = run.results
+    lists = {"license", "cloud_types", "cloud_connections", "transport_servers", "source_hosts", "vsphere_platforms",
+             "vsphere_hosts", "tasks"}
+    assert not every.get("failed") and lists <= set(every), run.output
+    assert lists - {"tasks", "vsphere_hosts"} <= set(most) and not {"tasks", "vsphere_hosts"} & set(most)
+    assert "license" in one and not (lists - {"license"}) & set(one)
+    assert all(r["changed"] is False for r in run.results)
+
+
 # --- secrets -------------------------------------------------------------------------------------------------------
 def test_no_password_token_key_or_cloud_password_in_verbose_output(migration):
     tasks = [cloud_task(cloud_password="Cl0ud-secret-91"), cloud_task(cloud_password="Cl0ud-secret-92"),

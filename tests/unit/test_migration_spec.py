@@ -404,6 +404,22 @@ def test_every_secret_option_is_no_log():
 
 def test_the_info_module_options():
     spec = migration_info.argument_spec()
-    assert set(spec["gather_subset"]["choices"]) == {"license", "cloud_types", "cloud_connections", "transport_servers",
-                                                     "source_hosts", "vsphere_platforms", "vsphere_hosts", "tasks"}
+    subsets = {"license", "cloud_types", "cloud_connections", "transport_servers", "source_hosts", "vsphere_platforms",
+               "vsphere_hosts", "tasks"}
+    assert set(spec["gather_subset"]["choices"]) == subsets | {"all", "!all"} | {"!" + name for name in subsets}
+    assert spec["gather_subset"]["default"] == ["all"]
     assert {"task", "cloud", "source_host", "task_free"} <= set(spec)
+
+
+@pytest.mark.parametrize("given, chosen", [
+    (None, migration_info.DEFAULT_SUBSETS),
+    (["all"], migration_info.DEFAULT_SUBSETS),
+    (["license", "tasks"], ["license", "tasks"]),
+    (["!tasks", "!vsphere_hosts"], [s for s in migration_info.DEFAULT_SUBSETS if s not in ("tasks", "vsphere_hosts")]),
+    (["all", "!license"], [s for s in migration_info.DEFAULT_SUBSETS if s != "license"]),
+    (["!all"], []),
+    (["!all", "license"], ["license"]),
+    (["license", "!license"], []),
+])
+def test_gather_subset_takes_all_and_exclusions(given, chosen):
+    assert migration_info.chosen_subsets(given) == chosen
