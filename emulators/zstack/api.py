@@ -181,9 +181,8 @@ class ZStackEmulator(EmulatorApp):
             ("GET", "/gc-jobs/{uuid}", query("gc_job"), "QueryGCJob"),
             ("GET", "/licenses", read(self._get_license_info, needs_session=False), "GetLicenseInfo"),
             ("GET", "/licenses/capabilities", read(self._get_license_capabilities), "GetLicenseCapabilities"),
-            ("PUT", "/licenses/actions",
-             (self._sync if self.state.settings.reload_license_sync else job)("ReloadLicense",
-                                                                              self._prepare_reload_license),
+            ("PUT", "/licenses/actions", self._sync(self._prepare_reload_license)
+             if self.state.settings.reload_license_sync else job("ReloadLicense", self._prepare_reload_license),
              "ReloadLicense"),
             ("PUT", "/licenses/mn/{managementNodeUuid}/actions", job("UpdateLicense", self._prepare_update_license),
              "UpdateLicense"),
@@ -259,7 +258,7 @@ class ZStackEmulator(EmulatorApp):
 
         return handler
 
-    def _sync(self, api: str, prepare: Prepare) -> Handler:
+    def _sync(self, prepare: Prepare) -> Handler:
         """A write answered at once: checked (400), run, and answered 200 with the result or 503."""
 
         def handler(request: Request) -> Response:
