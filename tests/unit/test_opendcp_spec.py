@@ -353,7 +353,8 @@ def test_expand_without_wait_starts_the_flow_and_does_not_poll(monkeypatch):
 
 def test_a_pool_create_whose_answer_was_lost_is_found_and_goes_on_to_expand_to_its_size():
     client = expanding_client()
-    client.objects.update(pools=[], nodes={}, clusters=[{"id": 1, "name": "web"}], templates=[{"id": 7, "name": "grow"}],
+    client.objects.update(pools=[], nodes={}, clusters=[{"id": 1, "name": "web"}],
+                          templates=[{"id": 7, "name": "grow"}],
                           services={1: [{"id": 5, "name": "fe", "cluster_id": 1, "docker_image": "i"}]})
 
     def create_pool(name, desc, vm_type, sd_id, service_id, tasks):

@@ -28,6 +28,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.opendcp import 
     concurrently,
     flow_pending,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     CREATE,
     DELETE,
@@ -136,6 +137,10 @@ class OpenDcpSpec(ResourceSpec):
         lives = self.list_live(client, desired_list)
         return [self.match(lives, desired) for desired in desired_list]
 
+    def read_all(self, client):
+        """Every live object of the kind (kinds whose listing depends on the entries override this)."""
+        return self.list_live(client, [])
+
     def match(self, lives, desired):
         """The live object a desired entry describes: by id when given, else by name (narrowed by `narrow`)."""
         if desired.get("id") is not None:
@@ -162,6 +167,7 @@ class ClusterSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_cluster"
+    ownership = TextMarker("desc")
     result_key = "cluster"
     label = "cluster"
     description = "Manage OpenDCP clusters."
@@ -207,6 +213,7 @@ class ServiceSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_service"
+    ownership = TextMarker("desc")
     result_key = "service"
     label = "service"
     description = "Manage OpenDCP services."
@@ -243,6 +250,11 @@ class ServiceSpec(OpenDcpSpec):
             if item is not None:
                 lives.append(service_facts(item, names))
         return lives
+
+    def read_all(self, client):
+        """Every service of every cluster."""
+        names = names_by_id(client.list_clusters())
+        return [service_facts(item, names) for item in list_services(client)]
 
     def narrow(self, found, desired):
         within = [live for live in found if live.get("cluster") == desired.get("cluster")]
@@ -302,7 +314,7 @@ def pool_owners(client, service_ids):
         return service.get("name"), client.pool_node_counts(service_id)
 
     service_ids = sorted(set(service_ids))
-    return dict(zip(service_ids, concurrently(owner, service_ids)))
+    return dict(zip(service_ids, concurrently(owner, service_ids), strict=True))
 
 
 def pools_with_counts(client, pools):
@@ -328,6 +340,7 @@ class PoolSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_pool"
+    ownership = TextMarker("desc")
     result_key = "pool"
     label = "pool"
     description = "Manage OpenDCP service pools and their size."
@@ -374,6 +387,13 @@ class PoolSpec(OpenDcpSpec):
         templates = names_by_id(client.list_templates())
         flows = client.list_tasks() if any(d.get("size") is not None for d in desired_list) else []
         return [self._facts(item, owners, templates, flows) for item in pools]
+
+    def read_all(self, client):
+        """Every pool, each counted through its service's `list_pools`."""
+        pools = client.list_pools()
+        owners = pool_owners(client, [item.get("service_id") for item in pools])
+        templates = names_by_id(client.list_templates())
+        return [self._facts(item, owners, templates, []) for item in pools]
 
     @staticmethod
     def _facts(item, owners, templates, flows):
@@ -734,6 +754,7 @@ class TaskTemplateSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_task_template"
+    ownership = TextMarker("desc")
     result_key = "task_template"
     label = "task template"
     description = "Manage OpenDCP task templates."
@@ -824,6 +845,7 @@ class RemoteStepSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_remote_step"
+    ownership = TextMarker("desc")
     result_key = "remote_step"
     label = "remote step"
     description = "Manage OpenDCP remote steps."
@@ -900,6 +922,7 @@ class ActionSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_action"
+    ownership = TextMarker("desc")
     result_key = "remote_action"
     label = "remote action"
     description = "Manage OpenDCP remote actions and their declared parameters."
