@@ -48,12 +48,13 @@ def reconcile(files: list[str], apply: bool = False, saved: str | None = None, o
               on_plan: Callable[[Plan, Callable[[str], str]], None] | None = None,
               on_outcome: Callable[[Outcome, Callable[[str], str]], None] | None = None,
               concurrency: int | None = None, targets: list[str] | None = None,
-              on_start: Callable[[Any], None] | None = None) -> Result:
+              on_start: Callable[[Any], None] | None = None, prune: bool | None = None) -> Result:
     """Load and validate `files` (files or directories), plan against live state and, with `apply`, apply it.
 
     `concurrency` (changes and reads at once) overrides `settings.concurrency`. `targets` (`KIND` or
-    `KIND/NAME`) limit the run to those entries and what they depend on. `on_start(planned)` is called as
-    each change starts, `on_outcome(outcome, redact)` as each ends.
+    `KIND/NAME`) limit the run to those entries and what they depend on. `prune` (default
+    `settings.prune`) also deletes owned objects that no entry names; it is off under `targets`, as in
+    Terraform. `on_start(planned)` is called as each change starts, `on_outcome(outcome, redact)` as each ends.
 
     With `saved` (a plan from `out`), refuse with DocumentError when a file or the live state
     moved since it was made; the saved plan's own targets apply. Raises DocumentError, ApiError or
@@ -68,19 +69,21 @@ def reconcile(files: list[str], apply: bool = False, saved: str | None = None, o
             raise DocumentError([f"{saved}: the plan was made for targets {planned_targets or 'none'}, "
                                  f"not {targets}"])
         targets = planned_targets
+        prune = saved_plan.saved_prune(saved_data)
     if not files:
         raise DocumentError(["no desired-state file given"])
     desired = select(load(list(files)), targets)
+    pruning = (desired.settings.get("prune", False) if prune is None else prune) and not targets
     with Session(desired) as session:
         workers = concurrency or desired.settings.get("concurrency", DEFAULT_CONCURRENCY)
-        plan = make_plan(desired, session, workers)
+        plan = make_plan(desired, session, workers, prune=pruning)
         if saved_data is not None:
             reasons = saved_plan.stale_reasons(saved_data, plan, saved)
             if reasons:
                 raise DocumentError([session.redact(r) for r in reasons]
                                     + ["the saved plan is stale: run plan again and review it"])
         if out:
-            saved_plan.save(plan, desired.files, out, session.redact, targets)
+            saved_plan.save(plan, desired.files, out, session.redact, targets, pruning)
         if on_plan:
             on_plan(plan, session.redact)
         report = None

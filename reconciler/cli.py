@@ -30,6 +30,8 @@ FILES = click.argument("files", nargs=-1, required=True, type=click.Path())
 TARGET = click.option("--target", "targets", multiple=True, metavar="KIND[/NAME]",
                       help="Only this kind, or this one entry, and what it depends on (repeatable).")
 QUIET = click.option("--quiet", "-q", is_flag=True, help="Print only failures and the final summary.")
+PRUNE = click.option("--prune/--no-prune", default=None,
+                     help="Also delete owned objects that no entry names (default: settings.prune; off under --target).")
 NO_COLOR = click.option("--no-color", is_flag=True, help="No colours (also when NO_COLOR is set).")
 CONCURRENCY = click.option("--concurrency", type=click.IntRange(1, MAX_CONCURRENCY), default=None,
                            help="Changes and reads at once (overrides settings.concurrency).")
@@ -160,11 +162,12 @@ def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str,
               help="Also save the plan as JSON, for `apply --plan` (which refuses it if live state moved since).")
 @CONCURRENCY
 @TARGET
+@PRUNE
 @QUIET
 @NO_COLOR
 @_guard
 def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, concurrency: int | None,
-         targets: tuple[str, ...], quiet: bool, no_color: bool) -> None:
+         targets: tuple[str, ...], prune: bool | None, quiet: bool, no_color: bool) -> None:
     """Read live state and show what apply would create, change or delete, in the order apply runs it."""
     style = _styler(colour_wanted(no_color))
 
@@ -175,7 +178,8 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
         else:
             click.echo(redact(reports.render_plan(plan, fmt, style)))
 
-    result = reconcile(list(files), out=out, concurrency=concurrency, targets=list(targets), on_plan=show_plan)
+    result = reconcile(list(files), out=out, concurrency=concurrency, targets=list(targets), on_plan=show_plan,
+                       prune=prune)
     if detailed_exitcode and result.plan.pending:
         sys.exit(2)
 
@@ -187,11 +191,12 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
               help="Apply this saved plan (from plan --out); refused if a file or the live state changed since.")
 @CONCURRENCY
 @TARGET
+@PRUNE
 @QUIET
 @NO_COLOR
 @_guard
 def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int | None, targets: tuple[str, ...],
-          quiet: bool, no_color: bool) -> None:
+          prune: bool | None, quiet: bool, no_color: bool) -> None:
     """Plan, then apply every change as soon as what it depends on is done, independent changes concurrently.
 
     On a terminal a live display shows the progress; elsewhere each outcome is one timestamped line.
@@ -224,7 +229,7 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
 
     try:
         result = reconcile(list(files), apply=True, saved=saved, on_plan=show_plan, on_outcome=show_outcome,
-                           on_start=show_start, concurrency=concurrency, targets=list(targets))
+                           on_start=show_start, concurrency=concurrency, targets=list(targets), prune=prune)
     finally:
         if display:
             display[0].__exit__(None, None, None)

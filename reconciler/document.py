@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import validate_base_url
+from ansible_collections.converge.platforms.plugins.module_utils.ownership import OWNER_PATTERN
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -21,6 +22,7 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
+    StringConstraints,
     ValidationError,
     WithJsonSchema,
     create_model,
@@ -65,7 +67,8 @@ class Entry:
 
     @property
     def where(self) -> str:
-        return f"{self.file}:{self.line}"
+        """`file:line`; an entry no file holds (an owned object to prune) says so instead."""
+        return f"{self.file}:{self.line}" if self.line else self.file
 
 
 @dataclass
@@ -153,6 +156,10 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     concurrency: StrictInt = DEFAULT_CONCURRENCY
+    #: the name written into the objects this desired state creates (default: derived from where the files are)
+    owner: Optional[Annotated[StrictStr, StringConstraints(pattern=f"^{OWNER_PATTERN}$")]] = None
+    #: plan the deletion of owned objects that no entry names (also `--prune`)
+    prune: StrictBool = False
 
 
 _JSON_TYPES = {"str": "string", "path": "string", "int": "integer", "float": "number", "bool": "boolean",
@@ -189,6 +196,8 @@ def entry_model(spec) -> type[BaseModel]:
         fields[name] = (_field_type(spec_field), ... if spec_field.required else None)
     if spec.states:
         fields["state"] = (Optional[Annotated[Any, WithJsonSchema({"enum": list(spec.states)})]], None)
+    if spec.ownership is not None:
+        fields["adopt"] = (Optional[StrictBool], None)
     if spec.waits:
         fields["wait"] = (Optional[Annotated[Any, WithJsonSchema({"type": "boolean"})]], None)
         fields["wait_timeout"] = (Optional[Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 1})]], None)
@@ -418,8 +427,13 @@ def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any) -> list[st
 
 
 def _load_settings(path: str, node: Any, settings: dict, root: Any) -> list[str]:
+    """`settings:`, declared in one file of the desired state and holding for all of them."""
     if node is None:
         return []
+    line = _line(root, "settings")
+    if "_declared_at" in settings:
+        return [f"{path}:{line}: settings: already declared at {settings['_declared_at']} (declare them once)"]
+    settings["_declared_at"] = f"{path}:{line}"
     try:
         settings.update(Settings.model_validate(_plain(node)).model_dump())
     except ValidationError as exc:

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
-from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.spec import CREATE, DELETE, REPLACE, SpecError
 
 from .graph import walk
+from .ownership import ADOPT
 from .planner import Plan, PlannedChange
 from .platforms import kinds
 from .session import Session
@@ -55,6 +56,19 @@ def writes_sent(client: Any) -> int:
     return getattr(getattr(client, "http", None), "thread_write_count", 0)
 
 
+def apply_one(spec, client: Any, planned: PlannedChange) -> None:
+    """Carry out one change, and keep what records its owner outside the object (record carriers) in step."""
+    change = planned.change
+    after = change.live if change.action == ADOPT else spec.apply(client, change)
+    carrier = spec.ownership
+    if carrier is None or planned.owner is None:
+        return
+    if change.action in (DELETE, REPLACE) and change.live is not None:
+        carrier.forget(client, spec, change.live, planned.owner)
+    if change.action in (CREATE, REPLACE, ADOPT) and after is not None:
+        carrier.record(client, spec, after, planned.owner)
+
+
 def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
                progress: Callable[[Outcome], None] | None = None,
                on_start: Callable[[PlannedChange], None] | None = None) -> Report:
@@ -76,7 +90,7 @@ def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
             on_start(planned)
         started = time.monotonic()
         try:
-            spec.apply(client, planned.change)
+            apply_one(spec, client, planned)
         except (ApiError, SpecError) as exc:
             error = session.redact(str(exc))
         except Exception as exc:  # noqa: BLE001 - one change's surprise must not hide the others' outcomes

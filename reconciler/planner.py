@@ -12,6 +12,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import DEL
 
 from .document import Desired, DocumentError, Entry, resource_title
 from .graph import Graph, entry_graph
+from .ownership import ADOPT, live_key, owner_of, prunable_kinds, prune_change, pruned_entry
 from .platforms import kinds
 from .session import Session
 
@@ -24,6 +25,10 @@ class PlannedChange:
 
     entry: Entry
     change: Change
+    #: the deletion of an owned object that no file names any more
+    prune: bool = False
+    #: the run's owner, for kinds that carry one (their create and adopt record it, their delete forgets it)
+    owner: str | None = None
 
     @property
     def title(self) -> str:
@@ -33,6 +38,8 @@ class PlannedChange:
     def as_dict(self) -> dict[str, Any]:
         data = self.change.as_dict()
         data["source"] = self.entry.where
+        if self.prune:
+            data["prune"] = True
         return data
 
 
@@ -128,32 +135,71 @@ def _read_kind(spec, client, wanted: list[dict], provided: dict[str, set]) -> li
     return lives
 
 
-def make_plan(desired: Desired, session: Session, concurrency: int | None = None) -> Plan:
-    """Read every kind's live objects (concurrently, through list endpoints) and plan each entry."""
+def make_plan(desired: Desired, session: Session, concurrency: int | None = None, prune: bool = False) -> Plan:
+    """Read every kind's live objects (concurrently, through list endpoints) and plan each entry.
+
+    Entries of kinds that carry an owner send the owner's marker on create (and on `adopt: true`). With
+    `prune`, owned objects that no entry names are planned as deletions, marked `prune`.
+    """
     known = kinds()
     grouped = desired.by_kind()
     workers = concurrency or desired.settings.get("concurrency", 8)
     provided = provided_names(desired)
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(grouped) or 1))) as pool:
+    owner = owner_of(desired)
+    pruning = prunable_kinds(desired) if prune else []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(grouped) + len(pruning) or 1))) as pool:
         futures = {}
         for kind, entries in grouped.items():
             spec = known[kind]
             wanted = [spec.normalize(e.data) for e in entries]
             futures[kind] = pool.submit(_read_kind, spec, session.client(spec.platform), wanted, provided)
+        owned_futures = {spec.kind: pool.submit(spec.ownership.owned, session.client(spec.platform), spec, owner)
+                         for spec in pruning}
         lives = {}
         for kind, future in futures.items():
             try:
                 lives[kind] = dict(zip((id(e) for e in grouped[kind]), future.result(), strict=True))
             except SpecError as exc:
                 raise DocumentError([f"{grouped[kind][0].where}: {kind}: {exc}"])
+        owned = {}
+        for kind, future in owned_futures.items():
+            try:
+                owned[kind] = future.result()
+            except SpecError as exc:
+                endpoint = desired.endpoints[known[kind].platform]
+                raise DocumentError([f"{endpoint.file}:{endpoint.line}: prune {kind}: {exc}"])
     changes = []
     problems = []
     for entry in desired.entries:
         spec = known[entry.kind]
         try:
-            changes.append(PlannedChange(entry, spec.plan(spec.normalize(entry.data), lives[entry.kind][id(entry)])))
+            changes.append(_planned(spec, entry, lives[entry.kind][id(entry)], owner, session))
         except SpecError as exc:
             problems.append(f"{entry.where}: {entry.kind}: {exc}")
+    for kind, objects in owned.items():
+        spec = known[kind]
+        kept = {live_key(spec, live) for live in lives.get(kind, {}).values() if live is not None}
+        for live in objects:
+            if live_key(spec, live) in kept:
+                continue
+            try:
+                changes.append(PlannedChange(pruned_entry(spec, live, owner), prune_change(spec, live), prune=True,
+                                             owner=owner))
+            except SpecError as exc:
+                problems.append(f"prune {kind}: {exc}")
     if problems:
         raise DocumentError(problems)
     return Plan(changes)
+
+
+def _planned(spec, entry: Entry, live: dict | None, owner: str, session: Session) -> PlannedChange:
+    """One entry's change, its values holding the owner's marker where its kind carries one."""
+    desired = spec.normalize(entry.data)
+    carrier = spec.ownership
+    adopt = bool(entry.data.get("adopt"))
+    if carrier is None:
+        return PlannedChange(entry, spec.plan(desired, live))
+    change = spec.plan(carrier.claim(desired, live, owner, adopt), live)
+    if adopt and change.action == NOOP and carrier.needs_record(session.client(spec.platform), spec, live, owner):
+        change = Change(spec, ADOPT, change.desired, live, note=f"records {owner} as the owner")
+    return PlannedChange(entry, change, owner=owner)

@@ -24,6 +24,11 @@ def _title(change: dict[str, Any]) -> str:
     return resource_title(change["kind"], change["identity"])
 
 
+def _action(change: dict[str, Any]) -> str:
+    """The change's action, `delete (prune)` for an owned object that no file names any more."""
+    return f"{change['action']} (prune)" if change.get("prune") else change["action"]
+
+
 def _at(value: Any, path: str) -> Any:
     """The value at a nested path such as `.retry.retry_times` or `[0].name` (None where it is absent)."""
     for key, index in _STEP.findall(path):
@@ -69,7 +74,7 @@ def plan_text(plan: Plan, style: Callable[[str, str], str] = lambda text, action
     lines = []
     for change in data["changes"]:
         symbol = SYMBOLS.get(change["action"], "!")
-        lines.append(style(f"  {symbol} {_title(change)}: {change['action']}", change["action"])
+        lines.append(style(f"  {symbol} {_title(change)}: {_action(change)}", change["action"])
                      + f"   ({change['source']})")
         if change.get("depends_on"):
             lines.append(f"      after: {', '.join(change['depends_on'])}")
@@ -102,7 +107,7 @@ def plan_markdown(plan: Plan) -> str:
     for change in data["changes"]:
         fields = "<br>".join(line.strip().replace("|", "\\|") for line in _field_lines(change))
         after = "<br>".join(f"`{title}`" for title in change.get("depends_on") or [])
-        lines.append(f"| {change['action']} | `{_title(change)}` | {fields} | {after} | {change['source']} |")
+        lines.append(f"| {_action(change)} | `{_title(change)}` | {fields} | {after} | {change['source']} |")
     lines.append("")
     lines.append(f"**{summary_line(data['summary'])}** {data['unchanged']} unchanged.")
     picture = order_of_work(plan)
@@ -123,7 +128,7 @@ def render_plan(plan: Plan, fmt: str, style: Callable[[str, str], str] | None = 
 def outcome_line(outcome: Outcome) -> str:
     """One outcome: its status, action, resource and time, the error below it when it failed."""
     change = outcome.planned.as_dict()
-    text = f"  {outcome.status:7} {change['action']:8} {_title(change)} ({outcome.seconds:.2f}s)"
+    text = f"  {outcome.status:7} {_action(change):8} {_title(change)} ({outcome.seconds:.2f}s)"
     if outcome.error:
         text += f"\n          {outcome.error}"
     if outcome.status == "failed" and outcome.wrote:

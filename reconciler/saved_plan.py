@@ -41,10 +41,11 @@ def fingerprint(planned: PlannedChange) -> str:
     return _digest({"action": change.action, "fields": change.as_dict().get("after"), "live": live})
 
 
-def save(plan: Plan, files: list[str], path: str, redact, targets: list[str] | None = None) -> None:
-    """Write the plan with file digests, per-entry fingerprints and the targets it was made for."""
+def save(plan: Plan, files: list[str], path: str, redact, targets: list[str] | None = None,
+         prune: bool = False) -> None:
+    """Write the plan with file digests, per-entry fingerprints, and the targets and prune it was made with."""
     data = plan.as_dict()
-    data.update(saved_format=SAVED_FORMAT, targets=list(targets or []),
+    data.update(saved_format=SAVED_FORMAT, targets=list(targets or []), prune=bool(prune),
                 files=[{"path": name, "sha256": file_digest(name)} for name in files],
                 fingerprints={entry_key(c): fingerprint(c) for c in plan.changes})
     Path(path).write_text(redact(json.dumps(data, indent=2, sort_keys=True, default=str)), encoding="utf-8")
@@ -66,6 +67,11 @@ def load(path: str) -> dict[str, Any]:
 def saved_files(saved: dict[str, Any]) -> list[str]:
     """The desired-state files a saved plan was made from."""
     return [item["path"] for item in saved.get("files", [])]
+
+
+def saved_prune(saved: dict[str, Any]) -> bool:
+    """Whether a saved plan was made with prune on."""
+    return bool(saved.get("prune"))
 
 
 def saved_targets(saved: dict[str, Any]) -> list[str]:

@@ -209,3 +209,10 @@ def check_doc_fragment(fragment: str, argument_spec: dict[str, Any]) -> None:
         assert doc.get("default") == entry.get("default") and doc.get("required", False) == entry.get("required", False)
         if "fallback" in entry:
             assert "E(%s)" % entry["fallback"][1][0] in " ".join(doc["description"])
+
+
+def platform_tags(tags: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ZStack emulator's tags without the reconciler's ownership records (`converge::owner::...`)."""
+    from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack_ownership import RECORD_PREFIX
+
+    return [tag for tag in tags.values() if not tag["tag"].startswith(RECORD_PREFIX)]

@@ -10,7 +10,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import Spe
 import emulators
 from reconciler.api import reconcile
 from reconciler.document import DocumentError
-from tests.support import ROOT
+from tests.support import ROOT, platform_tags
 
 pytestmark = pytest.mark.slow
 EXAMPLE = ROOT / "examples" / "all-platforms.yml"
@@ -26,7 +26,7 @@ CREDENTIALS = {"zstack": {"username": "admin", "password": "password"},
 def counts(states):
     """How many objects of each managed collection the emulators hold."""
     return {
-        "zstack tags": len(states["zstack"]["tags"]),
+        "zstack tags": len(platform_tags(states["zstack"]["tags"])),
         "vsd snapshots": sum(len(s) for s in states["vsd"]["snapshots"].values()),
         "osgview groups": len(states["osgview"]["groups"]),
         **{f"migration {k}": len(states["migration"][k]) for k in ("clouds", "transports", "platforms", "tasks")},

@@ -10,7 +10,7 @@ import pytest
 
 import emulators
 from reconciler.platforms import kinds
-from tests.support import ROOT, run_cli, writes
+from tests.support import ROOT, platform_tags, run_cli, writes
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ ENV = {"ZSTACK_TEST_PASSWORD": "password"}
 
 
 def tag_counts(handle) -> Counter:
-    return Counter((t["kind"], t["resourceUuid"], t["tag"]) for t in handle.state()["tags"].values())
+    return Counter((t["kind"], t["resourceUuid"], t["tag"]) for t in platform_tags(handle.state()["tags"]))
 
 
 def test_plan_apply_plan_converges(zstack, tmp_path):

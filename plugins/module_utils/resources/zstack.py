@@ -20,6 +20,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     ResourceSpec,
     SpecError,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
+from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack_ownership import TagRecord
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackError, condition
 
 UUID_CHUNK = 40
@@ -69,6 +71,7 @@ class TagSpec(ResourceSpec):
     identity = ("resource_uuid", "resource_type", "tag")
     # a changed user tag is a new tag beside the old one until the old one is deleted
     create_before_delete = True
+    ownership = TagRecord()
 
     @property
     def fields(self):
@@ -303,6 +306,7 @@ class LongJobSpec(ResourceSpec):
     identity = ("name",)
     states = ("submitted", "cancelled", "absent")
     waits = True
+    ownership = TextMarker("description")
     fields = {
         "name": Field("str", "Name of the long job; it identifies the job, so give each job its own name.",
                       required=True),
@@ -341,6 +345,10 @@ class LongJobSpec(ResourceSpec):
             return None
         rows.sort(key=lambda row: (row.get("createDate") or "", row.get("uuid")))
         return self._live(rows[-1])
+
+    def read_all(self, client):
+        """Every long job, in field names."""
+        return [self._live(row) for row in client.query_long_jobs([])]
 
     @staticmethod
     def _live(row):

@@ -1,0 +1,151 @@
+"""Prune with ownership: only what this owner created and no file names any more is deleted."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import emulators
+from reconciler.api import reconcile
+from reconciler.document import DocumentError, load
+from reconciler.ownership import default_owner
+from tests.support import run_cli, writes
+
+pytestmark = pytest.mark.slow
+
+VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
+VM2 = "b2e7a1ccd32a4c4d9f8b3cad5e6f7a81"
+
+
+def tag_file(path, url: str, owner: str, tags: list[str], extra: str = "") -> str:
+    entries = "".join(f'\n    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "{tag}"}}' for tag in tags)
+    path.write_text(textwrap.dedent(f"""\
+        version: 1
+        endpoints:
+          zstack: {{url: {url}, username: admin, password: password}}
+        settings: {{owner: {owner}}}
+        resources:
+          zstack_user_tag:""") + entries + "\n" + extra, encoding="utf-8")
+    return str(path)
+
+
+def user_tags(handle) -> list[str]:
+    return sorted(t["tag"] for t in handle.state()["tags"].values() if t["kind"].lower() == "user")
+
+
+def test_prune_deletes_only_what_this_owner_created(zstack, tmp_path):
+    ours = tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["tier::web", "tier::db"])
+    theirs = tag_file(tmp_path / "theirs.yml", zstack.url, "team-b", ["team::b"])
+    assert not reconcile([ours], apply=True).failed
+    assert not reconcile([theirs], apply=True).failed
+    reconcile([tag_file(tmp_path / "hand.yml", zstack.url, "hand", ["by::hand"])], apply=True)
+    # a tag made by hand carries no record: drop the record the reconciler wrote for it
+    by_hand = [uuid for uuid, t in zstack.state()["tags"].items() if t["tag"] == "converge::owner::hand::user::by::hand"]
+    zstack.app.state.tags.pop(by_hand[0])
+
+    tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["tier::web"])
+    planned = reconcile([ours], prune=True).plan
+    assert [(c.title, c.change.action, c.prune) for c in planned.pending] == [
+        (f"zstack_user_tag[resource_uuid={VM}, resource_type=VmInstanceVO, tag=tier::db]", "delete", True)]
+    assert planned.pending[0].entry.where == "owned by team-a, in no file"
+
+    zstack.clear_requests()
+    assert not reconcile([ours], apply=True, prune=True).failed
+    assert user_tags(zstack) == sorted(["tier::web", "converge::owner::team-a::user::tier::web", "team::b",
+                                        "converge::owner::team-b::user::team::b", "by::hand"])
+    assert reconcile([ours], prune=True).plan.pending == []
+
+
+def test_without_prune_nothing_is_deleted_and_prune_is_off_under_target(zstack, tmp_path):
+    ours = tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["tier::web", "tier::db"])
+    reconcile([ours], apply=True)
+    tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["tier::web"])
+    assert reconcile([ours]).plan.pending == []
+    assert reconcile([ours], prune=True, targets=["zstack_user_tag"]).plan.pending == []
+    zstack.clear_requests()
+    assert reconcile([ours], apply=True).report.outcomes == []
+    assert writes(zstack.requests) == []
+    assert "tier::db" in user_tags(zstack)
+
+
+def test_settings_prune_and_the_cli_flags(zstack, tmp_path):
+    ours = tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["tier::web", "tier::db"])
+    reconcile([ours], apply=True)
+    tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["tier::web"])
+    shown = run_cli(["reconciler", "plan", "--prune", "--detailed-exitcode", ours])
+    assert shown.returncode == 2, shown.stderr
+    assert f"  - zstack_user_tag[resource_uuid={VM}, resource_type=VmInstanceVO, tag=tier::db]: delete (prune)" \
+        in shown.stdout
+    assert "1 to delete" in shown.stdout
+    off = run_cli(["reconciler", "plan", "--no-prune", "--detailed-exitcode", ours])
+    assert off.returncode == 0, off.stdout + off.stderr
+
+
+def test_adopt_writes_the_owner_onto_an_existing_object(zstack, tmp_path):
+    hand = tag_file(tmp_path / "hand.yml", zstack.url, "hand", ["legacy::1"])
+    reconcile([hand], apply=True)
+    for uuid in [u for u, t in zstack.state()["tags"].items() if t["tag"].startswith("converge::owner::")]:
+        zstack.app.state.tags.pop(uuid)
+    adopt = tag_file(tmp_path / "ours.yml", zstack.url, "team-a", [],
+                     f'    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "legacy::1", adopt: true}}\n')
+    planned = reconcile([adopt]).plan
+    assert [(c.change.action, c.change.note) for c in planned.pending] == [("adopt", "records team-a as the owner")]
+    assert not reconcile([adopt], apply=True).failed
+    assert "converge::owner::team-a::user::legacy::1" in user_tags(zstack)
+    assert reconcile([adopt]).plan.pending == []
+    # once adopted, leaving the files prunes it
+    empty = tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["other::1"])
+    assert not reconcile([empty], apply=True, prune=True).failed
+    assert "legacy::1" not in user_tags(zstack)
+
+
+@pytest.fixture
+def opendcp():
+    with emulators.start("opendcp", port=0) as handle:
+        yield handle
+
+
+def opendcp_file(path, url: str, owner: str, services: bool, cluster: str = "web") -> str:
+    lines = ["version: 1", "endpoints:", f"  opendcp: {{url: {url}, operator: converge}}",
+             f"settings: {{owner: {owner}, prune: true}}", "resources:", "  opendcp_cluster:",
+             f"    - {{name: {cluster}, desc: web services}}"]
+    if services:
+        lines += ["  opendcp_service:",
+                  '    - {name: frontend, cluster: web, desc: the site, service_type: java, docker_image: "img:1"}',
+                  '    - {name: backend, cluster: web, service_type: java, docker_image: "img:1"}']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_a_description_carries_the_owner_and_prune_deletes_children_first(opendcp, tmp_path):
+    path = opendcp_file(tmp_path / "dcp.yml", opendcp.url, "team-a", services=True)
+    assert not reconcile([path], apply=True).failed
+    descs = {s["name"]: s["desc"] for s in opendcp.state()["services"].values()}
+    assert descs == {"frontend": "the site [converge:team-a]", "backend": "[converge:team-a]"}
+    assert reconcile([path]).plan.pending == []
+
+    # the cluster and its services leave the file: the services go first (a cluster with services cannot be
+    # deleted), and the cluster of another owner stays
+    opendcp_file(tmp_path / "theirs.yml", opendcp.url, "team-b", services=False, cluster="theirs")
+    assert not reconcile([str(tmp_path / "theirs.yml")], apply=True).failed
+    opendcp_file(tmp_path / "dcp.yml", opendcp.url, "team-a", services=False, cluster="api")
+    planned = reconcile([path]).plan
+    assert [(c.title, c.change.action) for c in planned.pending][-3:] == [
+        ("opendcp_service[name=backend]", "delete"), ("opendcp_service[name=frontend]", "delete"),
+        ("opendcp_cluster[name=web]", "delete")]
+    assert not reconcile([path], apply=True).failed
+    assert opendcp.state()["services"] == {}
+    assert sorted(c["name"] for c in opendcp.state()["clusters"].values()) == ["api", "theirs"]
+
+
+def test_an_owner_is_a_name_and_the_default_depends_on_the_place(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text("version: 1\nsettings: {owner: 'two words'}\n", encoding="utf-8")
+    with pytest.raises(DocumentError) as caught:
+        load([str(bad)])
+    assert caught.value.problems[0].startswith(f"{bad}:2: settings.owner:")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = default_owner([str(tmp_path / "a" / "x.yml")]), default_owner([str(tmp_path / "b" / "x.yml")])
+    assert first != second and first.startswith("a-") and second.startswith("b-")
