@@ -30,6 +30,7 @@ ARGUMENT_SPEC = {
     "apply": {"type": "bool", "default": True},
     "target": {"type": "list", "elements": "str", "default": []},
     "concurrency": {"type": "int"},
+    "prune": {"type": "bool"},
 }
 
 #: this collection's directory (plugins/action/reconcile.py is two levels below it)
@@ -80,7 +81,7 @@ class ActionModule(ActionBase):
         apply = args["apply"] and not self._task.check_mode
         try:
             outcome = reconcile(files, apply=apply, saved=saved, out=out, targets=args["target"],
-                                concurrency=args["concurrency"])
+                                concurrency=args["concurrency"], prune=args["prune"])
         except DocumentError as exc:
             return dict(result, failed=True, msg="\n".join(exc.problems), problems=exc.problems)
         except Exception as exc:  # ApiError and SpecError carry a message meant for the user, already redacted

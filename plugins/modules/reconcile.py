@@ -51,6 +51,12 @@ options:
     description:
       - Changes and reads at once, from 1 to 256 (overrides C(settings.concurrency) of the files).
     type: int
+  prune:
+    description:
+      - Also delete the objects this desired state's owner created that no entry names any more, as
+        C(reconciler apply --prune) does. By default C(settings.prune) of the files (off). Off under I(target).
+      - Only objects carrying the owner's marker are ever deleted; see the README for the carrier of each kind.
+    type: bool
 attributes:
   check_mode:
     support: full

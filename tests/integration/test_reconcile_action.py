@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from tests.support import ROOT, run_playbook, writes
+from tests.support import ROOT, platform_tags, run_playbook, writes
 
 pytestmark = pytest.mark.slow
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
@@ -42,7 +42,7 @@ def test_check_mode_plans_then_apply_then_nothing_to_do(zstack, tmp_path):
     first, second = run.results
     assert first["changed"] is True and first["report"]["applied"] == 1
     assert second["changed"] is False and second["plan"]["changes"] == []
-    assert [t["tag"] for t in zstack.state()["tags"].values()] == ["tier::web"]
+    assert [t["tag"] for t in platform_tags(zstack.state()["tags"])] == ["tier::web"]
     assert "password" not in run.output.replace("ZSTACK_ACTION_PASSWORD", "")
 
 
@@ -54,7 +54,7 @@ def test_saved_plan_through_the_action(zstack, tmp_path):
     planned, applied = run.results
     assert planned["changed"] is True and planned["report"] is None
     assert applied["changed"] is True and applied["report"]["applied"] == 1
-    assert len(zstack.state()["tags"]) == 1
+    assert len(platform_tags(zstack.state()["tags"])) == 1
 
 
 def test_invalid_file_fails_with_file_line_problems_and_no_request(zstack, tmp_path):
@@ -77,7 +77,7 @@ def test_target_and_concurrency_through_the_role(zstack, tmp_path):
     run = run_playbook([role, fact], env=ENV)
     result = run.results[1]["reconcile_result"]
     assert result["changed"] is True and result["report"]["applied"] == 1, run.output
-    assert [t["tag"] for t in zstack.state()["tags"].values()] == ["tier::db"]
+    assert [t["tag"] for t in platform_tags(zstack.state()["tags"])] == ["tier::db"]
 
 
 def test_the_role_checks_its_arguments(zstack, tmp_path):
@@ -98,3 +98,14 @@ def test_a_reconciler_of_another_version_is_refused(tmp_path, monkeypatch):
                                          "install the matching one (pip install 'converge==9.9.9')")
     monkeypatch.setattr(action, "COLLECTION_ROOT", str(ROOT))
     assert action.version_mismatch() is None
+
+
+def test_prune_through_the_action(zstack, tmp_path):
+    first = desired(tmp_path, zstack.url, f'    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "tier::db"}}\n')
+    run_playbook([{"converge.platforms.reconcile": {"files": [first]}}], env=ENV)
+    path = desired(tmp_path, zstack.url)
+    run = run_playbook([{"converge.platforms.reconcile": {"files": [path], "prune": True}}], env=ENV)
+    result = run.results[0]
+    assert result["changed"] is True, run.output
+    assert [(c["action"], c.get("prune")) for c in result["plan"]["changes"]] == [("delete", True)]
+    assert [t["tag"] for t in platform_tags(zstack.state()["tags"])] == ["tier::web"]
