@@ -92,7 +92,7 @@ def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
         try:
             apply_one(spec, client, planned)
         except (ApiError, SpecError) as exc:
-            error = session.redact(str(exc))
+            error = session.unreachable(spec.platform, exc) or session.redact(str(exc))
         except Exception as exc:  # noqa: BLE001 - one change's surprise must not hide the others' outcomes
             error = session.redact(f"unexpected error: {exc.__class__.__name__}: {exc}")
         else:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, NOOP, Change, SpecError
 
 from .document import Desired, DocumentError, Entry, resource_title
@@ -161,10 +162,14 @@ def make_plan(desired: Desired, session: Session, concurrency: int | None = None
                 lives[kind] = dict(zip((id(e) for e in grouped[kind]), future.result(), strict=True))
             except SpecError as exc:
                 raise DocumentError([f"{grouped[kind][0].where}: {kind}: {exc}"])
+            except ApiError as exc:
+                _raise_unreachable(session, known[kind].platform, exc)
         owned = {}
         for kind, future in owned_futures.items():
             try:
                 owned[kind] = future.result()
+            except ApiError as exc:
+                _raise_unreachable(session, known[kind].platform, exc)
             except SpecError as exc:
                 endpoint = desired.endpoints[known[kind].platform]
                 raise DocumentError([f"{endpoint.file}:{endpoint.line}: prune {kind}: {exc}"])
@@ -179,7 +184,7 @@ def make_plan(desired: Desired, session: Session, concurrency: int | None = None
     for kind, objects in owned.items():
         spec = known[kind]
         kept = {live_key(spec, live) for live in lives.get(kind, {}).values() if live is not None}
-        for live in objects:
+        for live in sorted(objects, key=lambda item: repr(spec.identity_of(item))):
             if live_key(spec, live) in kept:
                 continue
             try:
@@ -190,6 +195,14 @@ def make_plan(desired: Desired, session: Session, concurrency: int | None = None
     if problems:
         raise DocumentError(problems)
     return Plan(changes)
+
+
+def _raise_unreachable(session: Session, platform_name: str, error: Exception) -> None:
+    """Raise a platform that could not be reached as a DocumentError at its endpoint's line; else re-raise."""
+    reason = session.unreachable(platform_name, error)
+    if reason:
+        raise DocumentError([reason]) from None
+    raise error
 
 
 def _planned(spec, entry: Entry, live: dict | None, owner: str, session: Session) -> PlannedChange:

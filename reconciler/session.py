@@ -43,7 +43,21 @@ class Session:
         return self
 
     def client(self, name: str) -> Any:
-        return self._clients[name]
+        """The platform's client, built on first use for a platform no entry names (prune reads it)."""
+        with self._lock:
+            if name not in self._clients:
+                self._clients[name] = self._build(name)
+            return self._clients[name]
+
+    def unreachable(self, name: str, error: Exception) -> str | None:
+        """`file:line: endpoints.<name>: cannot reach <url> after N attempts: ...` for a transport error, else None."""
+        if not getattr(error, "transport", False):
+            return None
+        endpoint = self.desired.endpoints[name]
+        url = getattr(getattr(self._clients.get(name), "http", None), "base_url", None) or endpoint.data.get("url")
+        attempts = getattr(error, "attempts", 1)
+        return self.redact(f"{endpoint.file}:{endpoint.line}: endpoints.{name}: cannot reach {url} after "
+                           f"{attempts} attempt{'s' if attempts != 1 else ''}: {error}")
 
     def _build(self, name: str) -> Any:
         endpoint = self.desired.endpoints[name]

@@ -131,9 +131,10 @@ def test_a_description_carries_the_owner_and_prune_deletes_children_first(opendc
     assert not reconcile([str(tmp_path / "theirs.yml")], apply=True).failed
     opendcp_file(tmp_path / "dcp.yml", opendcp.url, "team-a", services=False, cluster="api")
     planned = reconcile([path]).plan
-    assert [(c.title, c.change.action) for c in planned.pending][-3:] == [
-        ("opendcp_service[name=backend]", "delete"), ("opendcp_service[name=frontend]", "delete"),
-        ("opendcp_cluster[name=web]", "delete")]
+    deletes = [(c.title, c.change.action) for c in planned.pending][-3:]
+    assert sorted(deletes[:2]) == [("opendcp_service[name=backend]", "delete"),
+                                   ("opendcp_service[name=frontend]", "delete")]
+    assert deletes[2] == ("opendcp_cluster[name=web]", "delete")
     assert not reconcile([path], apply=True).failed
     assert opendcp.state()["services"] == {}
     assert sorted(c["name"] for c in opendcp.state()["clusters"].values()) == ["api", "theirs"]

@@ -1,0 +1,62 @@
+"""The command sequences the documents give, run as written against the embedded emulators."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.support import BIN, ROOT, ansible_env, platform_tags
+
+pytestmark = pytest.mark.slow
+
+
+def block(document: str, name: str) -> str:
+    """The shell code between `<!-- name:start -->` and `<!-- name:end -->` of a document."""
+    text = (ROOT / document).read_text(encoding="utf-8")
+    found = re.search(rf"<!-- {name}:start -->\n```sh\n(.*?)```\n<!-- {name}:end -->", text, re.S)
+    assert found, f"{document} has no {name} block"
+    return found.group(1)
+
+
+def run_script(script: str, cwd) -> subprocess.CompletedProcess:
+    env = ansible_env()
+    env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
+    return subprocess.run(["bash", "-c", script.replace(".venv/bin/", f"{BIN}/")], cwd=str(cwd), env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def embedded_tags(cwd) -> list[str]:
+    import json
+
+    state = json.loads((cwd / ".converge" / "embedded" / "zstack.json").read_text(encoding="utf-8"))
+    return sorted(tag["tag"] for tag in platform_tags(state["tags"]))
+
+
+def test_the_ci_sequence_of_docs_ci_passes_as_written(tmp_path):
+    shutil.copytree(ROOT / "examples" / "teams", tmp_path / "desired")
+    script = block("docs/ci.md", "ci-shell")
+    first = run_script(script, tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert first.stdout.splitlines()[:2] == ["valid: 3 resources in 3 file(s)",
+                                             "changes pending: post plan.md as a comment, keep plan.json"]
+    assert "in sync" in first.stdout
+    assert "| create | `zstack_user_tag[" in (tmp_path / "plan.md").read_text(encoding="utf-8")
+    assert embedded_tags(tmp_path) == ["backup::nightly", "team::db", "team::web"]
+    again = run_script(script, tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.splitlines()[1] == "no changes"
+
+
+def test_the_readme_prune_and_directory_walkthrough(tmp_path):
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    quickstart = run_script(".venv/bin/reconciler apply examples/quickstart.yml", tmp_path)
+    assert quickstart.returncode == 0, quickstart.stderr
+    shown = run_script(block("README.md", "prune-walkthrough"), tmp_path)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "tag=backup::nightly]: delete (prune)   (owned by teams-example, in no file)" in shown.stdout
+    # the team's tag is gone; the quickstart's tags, of another owner, are all still there
+    assert embedded_tags(tmp_path) == sorted(["team::db", "team::web", "ha::NeverStop", "reservedMemory::2G",
+                                              "tier::web", "tier::db"])
