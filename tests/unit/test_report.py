@@ -1,0 +1,71 @@
+"""Plan text in the Terraform habit and the live progress display."""
+
+from __future__ import annotations
+
+import io
+
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Change, Field, ResourceSpec
+from rich.console import Console
+
+from reconciler.document import Entry
+from reconciler.executor import Outcome
+from reconciler.planner import Plan, PlannedChange
+from reconciler.progress import LiveProgress, PlainProgress
+from reconciler.report import plan_text
+
+
+class Template(ResourceSpec):
+    kind = "opendcp_task_template"
+    identity = ("name",)
+    fields = {"name": Field("str", required=True), "steps": Field("list"), "token": Field("str", secret=True)}
+
+
+def planned(desired, live):
+    spec = Template()
+    return PlannedChange(Entry(spec.kind, desired, "desired.yml", 3), spec.plan(spec.normalize(desired), live))
+
+
+def test_nested_changes_are_indented_under_their_field_and_secrets_are_masked():
+    change = planned({"name": "t", "steps": [{"name": "a", "retry": 2}], "token": "s3cret"},
+                     {"name": "t", "steps": [{"name": "a", "retry": 1}], "token": "old"})
+    text = plan_text(Plan([change]))
+    assert text.splitlines() == [
+        "  ~ opendcp_task_template[name=t]: update   (desired.yml:3)",
+        "      steps:",
+        "        steps[0].retry: 1 -> 2",
+        '      token: "(sensitive value)" -> "(sensitive value)"',
+        "",
+        "Plan: 0 to create, 1 to update, 0 to replace, 0 to delete, 0 actions. 0 unchanged.",
+    ]
+    assert "s3cret" not in text
+
+
+def test_plain_progress_is_one_timestamped_line_per_outcome_and_quiet_keeps_failures():
+    change = planned({"name": "t"}, None)
+    lines = []
+    progress = PlainProgress(lines.append)
+    progress.outcome(Outcome(change, "done", seconds=0.5), str)
+    quiet = PlainProgress(lines.append, quiet=True)
+    quiet.outcome(Outcome(change, "done"), str)
+    quiet.outcome(Outcome(change, "failed", "boom"), str)
+    assert len(lines) == 2
+    assert lines[0].endswith("Z done    create   opendcp_task_template[name=t] (0.50s)")
+    assert lines[1].split(" ", 1)[1].startswith("failed  create   opendcp_task_template[name=t]")
+
+
+def test_the_live_display_counts_outcomes_and_names_what_is_in_flight():
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=120, no_color=True)
+    first, second = planned({"name": "a"}, None), planned({"name": "b"}, None)
+    with LiveProgress(2, console) as live:  # what the display shows is rendered from its table
+        live.start(first)
+        live.start(second)
+        shown = io.StringIO()
+        Console(file=shown, width=120, no_color=True).print(live._table())
+        assert "0/2" in shown.getvalue() and "2 running" in shown.getvalue()
+        assert "opendcp_task_template[name=a]" in shown.getvalue()
+        live.outcome(Outcome(first, "done"), str)
+        shown = io.StringIO()
+        Console(file=shown, width=120, no_color=True).print(live._table())
+        assert "1/2" in shown.getvalue() and "1 done" in shown.getvalue() and "1 running" in shown.getvalue()
+    assert "done    create   opendcp_task_template[name=a]" in out.getvalue()
