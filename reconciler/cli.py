@@ -126,6 +126,8 @@ def version() -> None:
 def validate(files: tuple[str, ...]) -> None:
     """Check files offline: schema, types, duplicates, references. Each problem is file:line: reason."""
     desired = load(list(files))
+    for warning in desired.warnings:
+        click.echo(warning, err=True)
     click.echo(f"valid: {len(desired.entries)} resources in {len(desired.files)} file(s)")
 
 

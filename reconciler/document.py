@@ -121,6 +121,8 @@ class Desired:
     entries: list[Entry]
     #: kind -> names that exist on the platform without an entry here (references may name them)
     existing: dict[str, set] = field(default_factory=dict)
+    #: `file:line: warning: ...` for what is valid but probably not meant (a shell template quoting a value)
+    warnings: list[str] = field(default_factory=list)
 
     def by_kind(self) -> dict[str, list[Entry]]:
         grouped: dict[str, list[Entry]] = {}
@@ -348,7 +350,13 @@ def load(paths: list[str]) -> Desired:
         problems.extend(_check_cycles(entries))
     if problems:
         raise DocumentError(problems)
-    return Desired(list(paths), endpoints, settings, entries, existing)
+    return Desired(list(paths), endpoints, settings, entries, existing, _warnings(entries))
+
+
+def _warnings(entries: list[Entry]) -> list[str]:
+    known = kinds()
+    return [f"{entry.where}: warning: {entry.kind}.{text}" for entry in entries
+            for text in known[entry.kind].warnings(known[entry.kind].normalize(entry.data))]
 
 
 def _load_one(path: str, root: Any, endpoints: dict, settings: dict, entries: list, existing: dict) -> list[str]:

@@ -114,6 +114,32 @@ def _task(title: str, rendered: dict[str, Any], impl: Entry) -> dict[str, Any]:
     return task
 
 
+class Unsafe(str):
+    """A string ansible-core must take as data, never as a template (written with YAML's `!unsafe` tag)."""
+
+
+class _PlaybookDumper(yaml.SafeDumper):
+    """Writes `Unsafe` strings as `!unsafe`, so what a step renders is never templated a second time."""
+
+
+_PlaybookDumper.add_representer(Unsafe, lambda dumper, text: dumper.represent_scalar("!unsafe", str(text)))
+
+
+def unsafe(value: Any) -> Any:
+    """`value` with every string in it (not the mapping keys) made `Unsafe`."""
+    if isinstance(value, dict):
+        return {key: unsafe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unsafe(item) for item in value]
+    return Unsafe(value) if isinstance(value, str) else value
+
+
+def playbook_text(step: str, hosts: str, tasks: list[dict[str, Any]]) -> str:
+    """The play of a step, every value of its tasks (names included: they hold names from the files) unsafe."""
+    play = {"name": Unsafe(f"remote step {step}"), "hosts": hosts, "gather_facts": False, "tasks": unsafe(tasks)}
+    return yaml.dump([play], Dumper=_PlaybookDumper, sort_keys=False)
+
+
 def run_step(desired: Desired, step: str, pairs: list[str], inventory: str, limit: str | None = None,
              forks: int = DEFAULT_FORKS) -> StepRun:
     """Render the step and play it on the inventory's hosts; returns each node's outcome."""
@@ -122,8 +148,7 @@ def run_step(desired: Desired, step: str, pairs: list[str], inventory: str, limi
     run = StepRun(step, tasks)
     with tempfile.TemporaryDirectory(prefix="converge-step-") as tmp:
         playbook, results = Path(tmp) / "step.yml", Path(tmp) / "results.json"
-        play = {"name": f"remote step {step}", "hosts": limit or "all", "gather_facts": False, "tasks": tasks}
-        playbook.write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")
+        playbook.write_text(playbook_text(step, limit or "all", tasks), encoding="utf-8")
         env = dict(os.environ, CONVERGE_STEP_RESULTS=str(results),
                    ANSIBLE_CALLBACKS_ENABLED="converge.platforms.step_results", ANSIBLE_RETRY_FILES_ENABLED="false")
         command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", inventory, "-f", str(forks),

@@ -118,6 +118,8 @@ def run_spec_module(spec, connection, argument_spec_extra=None, **module_kwargs)
     change = None
     try:
         desired = spec.validate(spec.normalize(_given_options(module, spec)))
+        for warning in spec.warnings(desired):
+            module.warn(warning)
         client = connection.client(module.params)
         live = spec.read(client, desired)
         spec.check_live(client, [desired], {})

@@ -284,6 +284,10 @@ class ResourceSpec:
     def check(self, desired):
         """Kind-specific rules beyond types (override); raise SpecError."""
 
+    def warnings(self, desired):
+        """What is valid but probably not meant (override): texts the reconciler and the modules show as warnings."""
+        return []
+
     def check_related(self, desired, related):
         """Rules that need other desired entries (override); raise SpecError.
 

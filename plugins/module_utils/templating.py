@@ -10,12 +10,21 @@ Jinja2 environment with StrictUndefined. Before anything renders, every variable
 must be a declared parameter and every value must match its declared type; each problem raises
 SpecError naming the option. The actimpl spec, the reconciler and the filter plugin
 `converge.platforms.render_action` all use this module.
+
+Parameter values are data, never code. In the args of a module that hands a command line to a shell
+or splits it like one (`shell`, `command`, `raw`, `script`), every `{{ value }}` is shell-quoted
+(`shlex.quote`), so `hi; touch pwned` stays one word; a template that really means to splice a
+value into the command line unquoted says so with `{{ value | verbatim }}`, and `shell_warnings`
+points that out, as it does a placeholder put inside quotes of its own. What the reconciler
+hands to ansible-core is marked unsafe, so Ansible never templates a value a second time.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+import shlex
 import traceback
 
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
@@ -44,16 +53,63 @@ PARAM_TYPES = {
     "object": (dict,),
 }
 
-_ENVIRONMENT = []
+#: modules whose args are a command line: values placed into them are shell-quoted
+SHELL_MODULES = frozenset(prefix + name for name in ("shell", "command", "raw", "script")
+                          for prefix in ("", "ansible.builtin.", "ansible.legacy."))
+_QUOTED_PLACEHOLDER = re.compile(r"""(['"])\s*\{\{[^}]*\}\}\s*\1""")
+_VERBATIM = re.compile(r"\|\s*verbatim\b")
+
+_ENVIRONMENTS = {}
 
 
-def environment():
-    """The shared sandboxed environment (undefined names are errors, nothing is escaped)."""
+class Verbatim(str):
+    """A value the template asked to place into a command line as it is (`| verbatim`)."""
+
+
+def _verbatim(value):
+    return Verbatim(value)
+
+
+def _shell_word(value):
+    """How a `{{ value }}` reaches a command line: one shell word, unless the template said `| verbatim`."""
+    if isinstance(value, Verbatim):
+        return str(value)
+    return shlex.quote(value if isinstance(value, str) else str(value))
+
+
+def environment(shell=False):
+    """The shared sandboxed environment (undefined names are errors, nothing is escaped).
+
+    With `shell`, the environment for command lines: each expression's value is shell-quoted.
+    """
     if not HAS_JINJA2:
         raise SpecError(None, "the Python library Jinja2 is required to render templates: %s" % JINJA2_IMPORT_ERROR)
-    if not _ENVIRONMENT:
-        _ENVIRONMENT.append(ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False))
-    return _ENVIRONMENT[0]
+    if shell not in _ENVIRONMENTS:
+        options = {"finalize": _shell_word} if shell else {}
+        env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, **options)
+        env.filters["verbatim"] = _verbatim
+        _ENVIRONMENTS[shell] = env
+    return _ENVIRONMENTS[shell]
+
+
+def _is_shell(template):
+    action = template.get("action") if isinstance(template, dict) else None
+    return isinstance(action, dict) and action.get("module") in SHELL_MODULES
+
+
+def shell_warnings(template, option="template"):
+    """What in a command-line template places values in a way the quoting cannot protect."""
+    if not _is_shell(template):
+        return []
+    warnings = []
+    for where, text in _strings(template["action"].get("args"), option + ".action.args"):
+        if _VERBATIM.search(text):
+            warnings.append("%s: '| verbatim' places a value into the command line unquoted: a value with "
+                            "spaces, ';', '$(...)' or backticks then runs as shell code" % where)
+        if _QUOTED_PLACEHOLDER.search(text):
+            warnings.append("%s: a placeholder inside quotes of its own: values are shell-quoted already, so "
+                            "drop the quotes around it" % where)
+    return warnings
 
 
 def _strings(template, path="template"):
@@ -137,17 +193,26 @@ def render(template, params, declared, template_option="template", params_option
     check_declared(declared, params_option)
     used = check_template(template, declared, template_option, action)
     check_values(params, declared, used, params_option)
-    return _render(template, params, template_option)
+    if not _is_shell(template):
+        return _render(template, params, template_option)
+    # the args of a command-line module render with every value shell-quoted; the rest as usual
+    rendered = _render(dict((k, v) for k, v in template.items() if k != "action"), params, template_option)
+    action_part = dict(template["action"])
+    args = action_part.pop("args", None)
+    rendered["action"] = _render(action_part, params, template_option + ".action")
+    if args is not None:
+        rendered["action"]["args"] = _render(args, params, template_option + ".action.args", shell=True)
+    return dict((key, rendered[key]) for key in template)
 
 
-def _render(template, params, path):
+def _render(template, params, path, shell=False):
     if isinstance(template, dict):
-        return dict((key, _render(value, params, "%s.%s" % (path, key))) for key, value in template.items())
+        return dict((key, _render(value, params, "%s.%s" % (path, key), shell)) for key, value in template.items())
     if isinstance(template, list):
-        return [_render(value, params, "%s[%d]" % (path, index)) for index, value in enumerate(template)]
+        return [_render(value, params, "%s[%d]" % (path, index), shell) for index, value in enumerate(template)]
     if isinstance(template, str):
         try:
-            return environment().from_string(template).render(**params)
+            return environment(shell).from_string(template).render(**params)
         except TemplateError as exc:
             option = path.split(".", 1)[0].split("[", 1)[0]
             raise SpecError(option, "%s does not render: %s" % (path, getattr(exc, "message", None) or exc))

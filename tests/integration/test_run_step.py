@@ -53,3 +53,23 @@ def test_parameters_are_checked_before_anything_runs(inventory, tmp_path):
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == f"{EXAMPLE}: no opendcp_remote_step named 'nope' in the desired state"
     assert "Traceback" not in undeclared.stderr + missing.stderr + unknown.stderr
+
+
+@pytest.mark.parametrize("value", [
+    "{{ lookup('pipe', 'touch pwned-controller; id -un') }}",
+    "hi; touch pwned-node",
+    "`touch pwned-node`",
+    "$(touch pwned-node)",
+    "hi\ntouch pwned-node",
+    "{% if true %}{{ lookup('pipe', 'touch pwned-controller') }}{% endif %}",
+])
+def test_a_parameter_value_is_data_on_the_controller_and_on_the_node(inventory, tmp_path, value):
+    """The value is echoed back as it was given; no file is created, neither by Ansible nor by the shell."""
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    result = run_cli(["reconciler", "run-step", EXAMPLE, "--step", "greet", "-i", inventory, "--limit", "127.0.0.2",
+                      "--param", f"echo_word={value}", "--format", "json"], cwd=workdir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    run = json.loads(result.stdout)
+    assert run["nodes"]["127.0.0.2"]["tasks"][0]["stdout"] == value
+    assert list(workdir.iterdir()) == [], "something ran"

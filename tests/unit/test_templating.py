@@ -115,3 +115,38 @@ def test_the_filter_fails_with_the_reason():
         render_action(ECHO, {}, {})
     with pytest.raises(AnsibleFilterError, match="the template must be a mapping, got str"):
         render_action("echo {{x}}", {}, {})
+
+
+SHELL = {"action": {"module": "shell", "args": "echo {{ w }}"}}
+
+
+@pytest.mark.parametrize("value, line", [
+    ("hi", "echo hi"),
+    ("hi; touch pwned", "echo 'hi; touch pwned'"),
+    ("$(id)", "echo '$(id)'"),
+    ("`id`", "echo '`id`'"),
+    ("a\nb", "echo 'a\nb'"),
+    ("{{ lookup('pipe', 'id') }}", "echo '{{ lookup('\"'\"'pipe'\"'\"', '\"'\"'id'\"'\"') }}'"),
+    ("{% if 1 %}x{% endif %}", "echo '{% if 1 %}x{% endif %}'"),
+])
+def test_a_value_in_a_command_line_is_one_shell_word(value, line):
+    assert render(SHELL, {"w": value}, {"w": "string"})["action"]["args"] == line
+
+
+def test_only_command_line_args_are_quoted_and_verbatim_says_otherwise():
+    debug = {"action": {"module": "debug", "args": {"msg": "say {{ w }}"}}}
+    assert render(debug, {"w": "a b"}, {"w": "string"})["action"]["args"] == {"msg": "say a b"}
+    raw = {"action": {"module": "ansible.builtin.command", "args": {"cmd": "ls {{ w | verbatim }} {{ n }}"}}}
+    assert render(raw, {"w": "-l -a", "n": 3}, {"w": "string", "n": "integer"})["action"]["args"] == \
+        {"cmd": "ls -l -a 3"}
+
+
+def test_shell_templates_that_the_quoting_cannot_protect_are_pointed_out():
+    from ansible_collections.converge.platforms.plugins.module_utils.templating import shell_warnings
+
+    assert shell_warnings(SHELL) == []
+    assert shell_warnings({"action": {"module": "shell", "args": "echo '{{ w }}' {{ w | verbatim }}"}}) == [
+        "template.action.args: '| verbatim' places a value into the command line unquoted: a value with "
+        "spaces, ';', '$(...)' or backticks then runs as shell code",
+        "template.action.args: a placeholder inside quotes of its own: values are shell-quoted already, so "
+        "drop the quotes around it"]

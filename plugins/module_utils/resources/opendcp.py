@@ -46,6 +46,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.templating impo
     check_declared,
     check_template,
     check_values,
+    shell_warnings,
     template_variables,
 )
 
@@ -1005,6 +1006,11 @@ class ActImplSpec(OpenDcpSpec):
                     not action["module"].strip():
                 raise SpecError("template", "an ansible template needs action.module, such as "
                                             "{\"action\": {\"module\": \"shell\", \"args\": \"...\"}}")
+
+    def warnings(self, desired):
+        """A command-line template that splices a value in unquoted, or quotes a placeholder itself."""
+        template = desired.get("template")
+        return shell_warnings(template) if isinstance(template, dict) else []
 
     def check_related(self, desired, related):
         action = related.get("opendcp_action", {}).get(desired.get("action"))
