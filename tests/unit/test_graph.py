@@ -75,7 +75,8 @@ def entries(*items):
 
 
 def session():
-    return SimpleNamespace(client=lambda platform: SimpleNamespace(), redact=lambda text: text)
+    return SimpleNamespace(client=lambda platform: SimpleNamespace(), redact=lambda text: text,
+                           unreachable=lambda platform, error: None)
 
 
 def plan_of(specs, items):
@@ -177,6 +178,7 @@ def test_a_change_that_wrote_before_it_failed_reports_that_it_changed_something(
     kinds["tag"] = _Written("tag", "c")
     client = SimpleNamespace(http=SimpleNamespace(thread_write_count=0))
     report = executor.apply_plan(plan_of(kinds, entries(("tag", {"name": "t"}))),
-                                 SimpleNamespace(client=lambda platform: client, redact=lambda text: text), 1)
+                                 SimpleNamespace(client=lambda platform: client, redact=lambda text: text,
+                                                 unreachable=lambda platform, error: None), 1)
     (outcome,) = report.outcomes
     assert outcome.status == "failed" and outcome.wrote is True and outcome.as_dict()["changed"] is True
