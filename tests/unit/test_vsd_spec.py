@@ -395,3 +395,27 @@ def test_documented_options_match_the_argument_spec(module, own_spec):
         for key, missing in (("type", "str"), ("default", None), ("required", False), ("choices", None),
                              ("elements", None)):
             assert doc.get(key, missing) == entry.get(key, missing), (module, name, key)
+
+
+def test_a_delete_of_a_snapshot_with_two_children_is_refused_when_planned():
+    spec = SnapshotSpec()
+    with pytest.raises(SpecError) as caught:
+        spec.plan(desired(state="absent"), live(children=["later", "head"]))
+    assert caught.value.option == "name" and "2 children ('later', the VM's current state)" in caught.value.message
+    assert spec.plan(desired(state="absent"), live(children=["head"])).action == DELETE
+
+
+def test_check_mode_predicts_a_rollback_to_a_snapshot_not_created_yet():
+    with pytest.raises(SpecError) as caught:
+        SnapshotSpec().plan(desired(state="current"), None)
+    assert caught.value.option == "name"
+    change = SnapshotSpec(check_mode=True).plan(desired(state="current"), None)
+    assert change.action == "rollback" and "no snapshot named 's' yet" in change.note
+    assert SnapshotSpec(check_mode=True).predict(change)["head"] == "s"
+
+
+def test_a_memory_rollback_to_a_disk_only_snapshot_is_refused_naming_memory():
+    with pytest.raises(SpecError) as caught:
+        SnapshotSpec().plan(desired(state="current", memory=True), live(head="other"))
+    assert caught.value.option == "memory"
+    assert SnapshotSpec().plan(desired(state="current", memory=True), live(head="other", memory=True)).changed
