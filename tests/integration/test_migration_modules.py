@@ -279,11 +279,18 @@ def test_a_name_clash_fails_naming_the_option(migration):
 def test_completed_waits_for_the_first_copy_and_the_cloud_server(migration):
     chain(migration)
     run = play(migration, [task_task(), task_task(state="completed", wait=True, wait_timeout=60),
-                           task_task(state="completed", wait=True)])
+                           task_task(state="completed", wait=True)], diff=True)
     created, completed, again = run.results
     assert created["changed"] is True, run.output
     assert completed["changed"] is True and completed["action"] == "complete", completed
     assert completed["task"]["action_state"] == 1009 and completed["task"]["instance"]["name"] == "web-cloud"
+    # the diff shows what did change: the state reached, the final sync and the cloud server created
+    before, after = completed["diff"]["before"], completed["diff"]["after"]
+    assert after["action_state"] == 1009 and before["action_state"] in (1001, 1002)
+    assert after["last_sync"] == 2 and before["last_sync"] == 0
+    assert before["instance"] is None and after["instance"]["name"] == "web-cloud"
+    assert before["server_id"] == "" and after["server_id"] == after["instance"]["id"]
+    assert set(before) == set(after) and "name" not in after
     assert again["changed"] is False and again["task"]["instance"]["name"] == "web-cloud"
     assert records(migration, "tasks")[0]["Instance"]["Name"] == "web-cloud"
 
@@ -309,7 +316,10 @@ def test_running_resumes_a_task_paused_by_an_error(migration):
     run = play(migration, [{"converge.platforms.migration_task": {"name": "mig-web", "state": "running"}}], diff=True)
     result = run.results[0]
     assert result["changed"] is True and result["action"] == "continue", run.output
-    assert result["diff"]["before"] == {"action_state": 1003}
+    before, after = result["diff"]["before"], result["diff"]["after"]
+    assert before["action_state"] == 1003 and after["action_state"] in (1001, 1002)
+    assert before["status"].startswith("Data copy failed") and after["status"] != before["status"]
+    assert set(before) == set(after)
     assert migration.actions.writes() == ["ContinueTask"]
     assert records(migration, "tasks")[0]["ActionState"] != 1003
 

@@ -229,6 +229,20 @@ def test_completed_plans(overrides, wait, action):
     assert spec.plan(desired(spec, name="mig", state="completed", wait=wait), task(**overrides)).action == action
 
 
+def test_completing_with_wait_predicts_the_state_reached_and_the_outcome_replaces_the_plan():
+    spec = TaskSpec()
+    live = task(SnapTimes=2, ActionState=1002)
+    change = spec.plan(desired(spec, name="mig", state="completed", wait=True), live)
+    assert change.diff() == {"before": {"last_sync": 0, "action_state": 1002},
+                             "after": {"last_sync": 1, "action_state": 1009}}
+    after = dict(live, action_state=1009, last_sync=2, server_id="s1", instance={"id": "s1", "name": "web"})
+    assert TaskSpec.outcome(change, after) is after
+    assert change.diff() == {"before": {"action_state": 1002, "last_sync": 0, "server_id": live["server_id"],
+                                        "instance": None},
+                             "after": {"action_state": 1009, "last_sync": 2, "server_id": "s1",
+                                       "instance": {"id": "s1", "name": "web"}}}
+
+
 def test_completed_before_the_first_full_copy_fails_without_wait():
     spec = TaskSpec()
     error = error_of(lambda: spec.plan(desired(spec, name="mig", state="completed", wait=False), task()))

@@ -46,6 +46,7 @@ STATE_ERROR = 1003
 STATE_V2V = 1006
 STATE_WAIT_RECOVERY = 1007
 STATE_IN_RECOVERY = 1008
+STATE_COMPLETED = 1009
 DONE_STATES = (1005, 1009)
 COMPLETING_STATES = (STATE_V2V, STATE_WAIT_RECOVERY, STATE_IN_RECOVERY)
 #: README: IntervalMinutes, StartTime, MaxSnapNum may not change within 60 s of the task's start time
@@ -827,7 +828,8 @@ class TaskSpec(ResourceSpec):
         if state in DONE_STATES or (completing(live) and state != STATE_ERROR):
             return Change(self, NOOP, desired, live)
         if state == STATE_ERROR and completing(live):
-            return Change(self, "create_instance", desired, live, {"action_state": (state, STATE_IN_RECOVERY)},
+            target = STATE_COMPLETED if desired.get("wait") else STATE_IN_RECOVERY
+            return Change(self, "create_instance", desired, live, {"action_state": (state, target)},
                           note="creating the cloud server failed (%s); it is created again" % live.get("status"))
         if state == STATE_ERROR:
             raise SpecError("state", "task %r is paused by an error (%s); resume it with state=running first" % (
@@ -837,7 +839,10 @@ class TaskSpec(ResourceSpec):
                                      "progress %s); use wait=true to wait for it" % (
                                          desired["name"], live.get("snap_times"), live.get("progress")))
         note = None if first_copy_done(live) else "waits for the first full copy before completing"
-        return Change(self, "complete", desired, live, {"last_sync": (live.get("last_sync") or 0, 1)}, note=note)
+        fields = {"last_sync": (live.get("last_sync") or 0, 1)}
+        if desired.get("wait"):
+            fields["action_state"] = (state, STATE_COMPLETED)
+        return Change(self, "complete", desired, live, fields, note=note)
 
     # --- writing ------------------------------------------------------------------------------
     def create(self, client, desired):
@@ -911,17 +916,32 @@ class TaskSpec(ResourceSpec):
             if updates:
                 self.update(client, live, desired, updates)
             client.continue_task(live["id"])
-            return self._reread(client, desired)
+            return self.outcome(change, self._reread(client, desired))
         if change.action == "create_instance":
             try:
                 client.create_instance(live["id"], self.instance_fields(desired, live))
             except MigrationError as exc:
                 raise self._clash(exc) or exc
-            return self.settle(client, desired, self._reread(client, desired))
+            return self.outcome(change, self.settle(client, desired, self._reread(client, desired)))
         if not first_copy_done(live):
             live = self._wait(client, desired, live, first_copy_done, "its first full copy")
         client.complete_task(live["id"])
-        return self.settle(client, desired, self._reread(client, desired))
+        return self.outcome(change, self.settle(client, desired, self._reread(client, desired)))
+
+    @staticmethod
+    def outcome(change, after):
+        """The change's fields become every fact that did change, read back (the state reached, the server created)."""
+        before = change.live or {}
+        names = list(before) + [name for name in after if name not in before]
+        change.fields = dict((name, (before.get(name), after.get(name))) for name in names
+                             if before.get(name) != after.get(name))
+        return after
+
+    def changed_paths(self, change):
+        """Nested paths of the changed options; facts such as the created server are shown whole."""
+        options = Change(self, change.action, change.desired, change.live,
+                         dict((name, pair) for name, pair in change.fields.items() if name in self.fields))
+        return ResourceSpec.changed_paths(self, options)
 
     def instance_fields(self, desired, live):
         """CreateInstance's body: the target settings, desired over the task's own."""
