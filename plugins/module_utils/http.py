@@ -224,6 +224,13 @@ class HttpSession:
 
         return self.policy.run(send, self.lost_answer, safe=operation in RETRY_SAFE)
 
+    def write_refused(self):
+        """The calling thread's last write was refused by the platform itself: it changed nothing, so it stops counting."""
+        with self._count_lock:
+            if self.thread_write_count > 0:
+                self.write_count -= 1
+                self._thread.writes = self.thread_write_count - 1
+
     @property
     def thread_write_count(self):
         """Writes sent by the calling thread: what one change, run in one thread, has written."""

@@ -105,6 +105,15 @@ def is_token_refusal(response):
     return isinstance(message, str) and bool(TOKEN_REFUSAL.search(message))
 
 
+def _is_envelope(response):
+    """Whether an answer is the platform's own envelope (it has a Code), not a proxy's page."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and ("Code" in body or "code" in body)
+
+
 def payload(body):
     """The Data of an envelope, whichever case the key has (AddVSPlatform's doc writes `data`)."""
     if "Data" in body:
@@ -213,9 +222,21 @@ class MigrationClient:
         token = self._current_token()
         response = self.http.request("POST", path, json=body, headers=_json_headers(token), operation=operation)
         if is_token_refusal(response):
+            self._refused(operation)
             token = self._current_token(stale=token)
             response = self.http.request("POST", path, json=body, headers=_json_headers(token), operation=operation)
-        return self._decode(response, path, action)
+        try:
+            return self._decode(response, path, action)
+        except MigrationError:
+            if response.status_code < 500 and _is_envelope(response):
+                self._refused(operation)
+            raise
+
+    def _refused(self, operation):
+        """A write the platform answered with a refusal changed nothing: it no longer counts as written."""
+        refused = getattr(self.http, "write_refused", None)
+        if operation == WRITE and refused is not None:
+            refused()
 
     def _decode(self, response, path, action):
         """Data of a successful envelope; MigrationError naming URL, Action, Code and Msg otherwise."""

@@ -88,6 +88,16 @@ def test_login_reauth_logout_and_renewal_after_expiry(migration, client):
     assert paths(migration) == ["/Login", "/MgmtCloudConnection"]
 
 
+def test_a_write_the_platform_refuses_or_resends_after_a_token_refusal_counts_once_or_not_at_all(migration, client):
+    with pytest.raises(MigrationError):
+        client.update_license("bad key!")
+    assert client.http.write_count == 0 and client.http.thread_write_count == 0
+    migration.app.expire_tokens()
+    client.update_license(KEY)
+    assert client.http.write_count == 1 and client.http.thread_write_count == 1
+    assert [r.get("action") for r in migration.requests if r["path"] == "/MgntSetting"] == ["UpdateLicense"] * 3
+
+
 def test_a_wrong_password_names_login_code_and_message(migration):
     client = MigrationClient(migration.url, "admin", "not-the-password")
     with pytest.raises(MigrationError) as caught:

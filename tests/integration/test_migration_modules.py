@@ -273,6 +273,7 @@ def test_a_name_clash_fails_naming_the_option(migration):
     chain(migration)
     result = play(migration, [task_task(target_server_name="legacy-web")]).results[0]
     assert result.get("failed") is True and result["msg"].startswith("target_server_name:"), result
+    assert result["changed"] is False  # the platform refused the only write: nothing changed
     assert "legacy-web" in result["msg"] and records(migration, "tasks") == []
 
 
@@ -367,7 +368,7 @@ def test_a_key_the_platform_refuses_fails_naming_activation_key_while_a_license_
         assert result["changed"] is True and "the key is sent" in result["note"], result
         assert_no_writes(migration)
     else:
-        assert result.get("failed") is True, result
+        assert result.get("failed") is True and result["changed"] is False, result
         assert result["msg"] == ("activation_key: the platform refuses this activation key: UpdateLicense: "
                                  "Invalid activation key.")
         assert "not a key!" not in json.dumps(result)
