@@ -28,7 +28,6 @@ from .actions import ACTIONS_BY_URL, MESSAGES, Action, Body
 from .schema import check_body
 from .state import FAILED, OK, AuthFailure, MigrationFailure, MigrationState, Settings
 
-
 #: option token_refusal -> the HTTP status of a token refusal
 TOKEN_REFUSALS = {"envelope": 200, "http401": 401}
 

@@ -225,7 +225,8 @@ class HttpSession:
         return self.policy.run(send, self.lost_answer, safe=operation in RETRY_SAFE)
 
     def write_refused(self):
-        """The calling thread's last write was refused by the platform itself: it changed nothing, so it stops counting."""
+        """The calling thread's last write was refused by the platform itself: it changed nothing, so it stops
+        counting as a write."""
         with self._count_lock:
             if self.thread_write_count > 0:
                 self.write_count -= 1

@@ -55,7 +55,8 @@ READ_ACTIONS = frozenset([
     "VerifyPackerConnection", "VerifyTransportConnection", "VerifyVSPlatformConnection",
 ])
 #: a failure's Msg that refuses the token ("Token is invalid or expired, please login again.", "Token已过期,请重新登录")
-TOKEN_REFUSAL = re.compile(r"(token|令牌).*(expire|invalid|log ?in|过期|失效|无效|登录)|重新登录", re.IGNORECASE | re.DOTALL)
+TOKEN_REFUSAL = re.compile(r"(token|令牌).*(expire|invalid|log ?in|过期|失效|无效|登录)|重新登录",
+                           re.IGNORECASE | re.DOTALL)
 #: keys of request bodies whose values are secrets
 SECRET_KEYS = ("Password", "NewPassword", "CloudPass", "SecretKey", "Passwd", "ActivationKey")
 

@@ -28,7 +28,8 @@ def test_the_table_declares_exactly_the_54_documented_actions():
     ("AddCloudConnection", {"IdentityPort": "50x"}, "IdentityPort must be a port number (an integer or its "
                                                    "digits as a string), got a string."),
     ("ListProject", {"IsEncrypted": "maybe"}, 'IsEncrypted must be true, false, "True" or "False", got a string.'),
-    ("AddTransportServer", {"Name": "\ud800"}, "Name must be a string, got a string that is not valid Unicode (a lone surrogate)."),
+    ("AddTransportServer", {"Name": "\ud800"},
+     "Name must be a string, got a string that is not valid Unicode (a lone surrogate)."),
     ("Login", {"UserName": {"a": 1}}, "UserName must be a string, got an object."),
 ])
 def test_a_field_of_another_type_is_refused_naming_it(action, body, message):

@@ -20,8 +20,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.migra
     cloud_facts,
     expired,
     task_facts,
-    volume_info,
     transport_facts,
+    volume_info,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     CREATE,
