@@ -369,6 +369,18 @@ def test_a_pool_create_whose_answer_was_lost_is_found_and_goes_on_to_expand_to_i
     assert live["size"] == 2 and live["running_flows"] == [1]
 
 
+def test_nodes_are_counted_again_when_a_flow_of_the_pool_moved_while_they_were_counted():
+    running = {"id": 1, "task_name": "expand_p", "state": 1, "Stat": [0, 2, 0, 0, 0]}
+    ended = dict(running, state=2, Stat=[0, 0, 2, 0, 0])
+    client = FakeClient(pools=[POOL_ITEM])
+    flows, counts = [[running], [ended], [ended]], [{4: 0}, {4: 2}]  # the flow ends while nodes are counted
+    client.list_tasks = lambda: flows.pop(0)
+    client.pool_node_counts = lambda service_id: counts.pop(0)
+    live = PoolSpec().read(client, PoolSpec().normalize({"name": "p", "service": "fe", "size": 2}))
+    assert (live["node_count"], live["size"], live["running_flows"]) == (2, 2, [])
+    assert flows == [] and counts == []
+
+
 def test_a_pool_read_back_short_of_its_size_is_not_done():
     client = expanding_client()
     client.expand_pool = lambda pool_id, name, num: client.writes.append(("expand", pool_id, name, num)) or {"id": 1}

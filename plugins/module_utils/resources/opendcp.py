@@ -51,6 +51,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.templating impo
 )
 
 EXPAND, SHRINK = "expand", "shrink"
+#: reads of a pool's node counts and flows before a consistent pair is taken as it is
+SNAPSHOT_ATTEMPTS = 5
 TASK_TYPES = ("expand", "shrink", "deploy")
 NODE_FAILED = 3
 DEFAULT_BIZ = "1"
@@ -318,6 +320,32 @@ def pool_owners(client, service_ids):
     return dict(zip(service_ids, concurrently(owner, service_ids), strict=True))
 
 
+def counts_and_flows(client, pools):
+    """`(pool_owners, flows)` read so that no expand or shrink flow of these pools moved while nodes were counted.
+
+    A node joins (or leaves) a pool when its flow node ends: nodes counted before that and flows read after
+    it would miss the node twice over (and plan a second expand). The flows are read before and after the
+    counts, and all is read again while the pools' flows differ between the two reads.
+    """
+    names = set(pool.get("name") for pool in pools)
+    service_ids = [pool.get("service_id") for pool in pools]
+    before = client.list_tasks()
+    for _attempt in range(SNAPSHOT_ATTEMPTS):
+        owners = pool_owners(client, service_ids)
+        after = client.list_tasks()
+        if moving_flows(before, names) == moving_flows(after, names):
+            break
+        before = after
+    return owners, after
+
+
+def moving_flows(flows, pool_names):
+    """The state and node counts of every expand and shrink flow of the named pools."""
+    names = set("%s_%s" % (kind, name) for kind in (EXPAND, SHRINK) for name in pool_names)
+    return sorted((flow.get("id"), flow.get("state"), list(flow.get("Stat") or flow.get("stat") or []))
+                  for flow in flows if flow.get("task_name") in names)
+
+
 def pools_with_counts(client, pools):
     """Pools of `/pool/list` with their true `node_count` (that list always answers 0)."""
     owners = pool_owners(client, [pool.get("service_id") for pool in pools])
@@ -384,9 +412,11 @@ class PoolSpec(OpenDcpSpec):
         names = set(desired.get("name") for desired in desired_list)
         ids = set(desired.get("id") for desired in desired_list if desired.get("id") is not None)
         pools = [item for item in client.list_pools() if item.get("name") in names or item.get("id") in ids]
-        owners = pool_owners(client, [item.get("service_id") for item in pools])
         templates = names_by_id(client.list_templates())
-        flows = client.list_tasks() if any(d.get("size") is not None for d in desired_list) else []
+        if any(d.get("size") is not None for d in desired_list):
+            owners, flows = counts_and_flows(client, pools)
+        else:
+            owners, flows = pool_owners(client, [item.get("service_id") for item in pools]), []
         return [self._facts(item, owners, templates, flows) for item in pools]
 
     def read_all(self, client):
@@ -407,8 +437,8 @@ class PoolSpec(OpenDcpSpec):
 
     def reread(self, client, object_id):
         item = client.get_pool(object_id)
-        owners = pool_owners(client, [item.get("service_id")])
-        return self._facts(item, owners, names_by_id(client.list_templates()), client.list_tasks())
+        owners, flows = counts_and_flows(client, [item])
+        return self._facts(item, owners, names_by_id(client.list_templates()), flows)
 
     # --- planning ------------------------------------------------------------------------
     def differences(self, desired, live):
