@@ -14,7 +14,6 @@ import traceback
 import click
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, Redactor
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
-
 from rich.console import Console
 
 from . import report as reports
@@ -31,7 +30,8 @@ TARGET = click.option("--target", "targets", multiple=True, metavar="KIND[/NAME]
                       help="Only this kind, or this one entry, and what it depends on (repeatable).")
 QUIET = click.option("--quiet", "-q", is_flag=True, help="Print only failures and the final summary.")
 PRUNE = click.option("--prune/--no-prune", default=None,
-                     help="Also delete owned objects that no entry names (default: settings.prune; off under --target).")
+                     help="Also delete owned objects that no entry names (default: settings.prune; off under "
+                          "--target).")
 NO_COLOR = click.option("--no-color", is_flag=True, help="No colours (also when NO_COLOR is set).")
 CONCURRENCY = click.option("--concurrency", type=click.IntRange(1, MAX_CONCURRENCY), default=None,
                            help="Changes and reads at once (overrides settings.concurrency).")

@@ -247,23 +247,54 @@ def _line(node: Any, key: Any = None) -> int:
         return 1
 
 
+#: the largest desired-state file read: larger ones are refused before they are parsed
+MAX_FILE_BYTES = 4 * 1024 * 1024
+#: the most values a file may expand to once its aliases are followed (a YAML "billion laughs" stops here)
+MAX_VALUES = 1_000_000
+
+
 class RecursiveAlias(ValueError):
-    """A YAML alias that contains itself (`&a [*a]`): no value can be made of it."""
+    """A YAML alias that contains itself (`&a [*a]`), or aliases that expand beyond MAX_VALUES."""
 
 
-def _plain(node: Any, _inside: tuple = ()) -> Any:
-    """Plain dicts and lists of a ruamel node; a node inside itself raises RecursiveAlias."""
+def _plain(node: Any, _inside: tuple = (), _budget: list | None = None) -> Any:
+    """Plain dicts and lists of a ruamel node; a node inside itself, or too many values, raise RecursiveAlias."""
+    budget = [MAX_VALUES] if _budget is None else _budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise RecursiveAlias(f"the document expands to more than {MAX_VALUES:,} values once its aliases are "
+                             f"followed (an alias bomb?)")
     if isinstance(node, (dict, list)):
         if any(node is outer for outer in _inside):
             raise RecursiveAlias("a YAML alias refers to a node that contains it")
         inside = _inside + (node,)
         if isinstance(node, dict):
-            return {str(k): _plain(v, inside) for k, v in node.items()}
-        return [_plain(v, inside) for v in node]
+            return {str(k): _plain(v, inside, budget) for k, v in node.items()}
+        return [_plain(v, inside, budget) for v in node]
     return node
 
 
-def _pydantic_problems(exc: ValidationError, file: str, node: Any, prefix: str) -> list[str]:
+def did_you_mean(name: Any, choices: Any) -> str:
+    """` (did you mean 'x'?)` for the closest of `choices`, or an empty string."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(choice) for choice in choices], n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+#: pydantic's error types, said the way the rest of the reconciler says them
+PYDANTIC_REASONS = {
+    "dict_type": "must be a mapping", "model_type": "must be a mapping", "model_attributes_type": "must be a mapping",
+    "string_type": "must be a string", "int_type": "must be an integer", "int_parsing": "must be an integer",
+    "bool_type": "must be true or false", "bool_parsing": "must be true or false", "float_type": "must be a number",
+    "list_type": "must be a list",
+    "string_pattern_mismatch": "must be letters, digits, '.', '_' or '-' (at most 63), starting with a letter or "
+                               "digit",
+}
+
+
+def _pydantic_problems(exc: ValidationError, file: str, node: Any, prefix: str,
+                       model: type[BaseModel] | None = None) -> list[str]:
     problems = []
     for error in exc.errors():
         loc = list(error["loc"])
@@ -281,8 +312,12 @@ def _pydantic_problems(exc: ValidationError, file: str, node: Any, prefix: str) 
         path = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
         if error["type"] == "extra_forbidden":
             reason = f"unknown key '{loc[-1]}'"
+            if model is not None and len(loc) == 1:
+                reason += did_you_mean(loc[-1], model.model_fields)
         elif error["type"] == "missing":
             reason = "is required"
+        elif error["type"] in PYDANTIC_REASONS:
+            reason = PYDANTIC_REASONS[error["type"]]
         else:
             reason = error["msg"].removeprefix("Value error, ")
             if error["type"].startswith("literal_error"):
@@ -296,9 +331,12 @@ def _read_yaml(path: str) -> Any:
     yaml.allow_duplicate_keys = False
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise DocumentError([f"{path}:1: cannot read: {exc.strerror}"])
+    if len(raw) > MAX_FILE_BYTES:
+        raise DocumentError([f"{path}:1: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, the most a desired-state "
+                             f"file may be (split it into several files of a directory)"])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -365,7 +403,8 @@ def _load_one(path: str, root: Any, endpoints: dict, settings: dict, entries: li
     problems = []
     for key in root:
         if key not in ("version", "endpoints", "settings", "existing", "resources"):
-            problems.append(f"{path}:{_line(root, key)}: unknown key '{key}'")
+            problems.append(f"{path}:{_line(root, key)}: unknown key '{key}'"
+                            + did_you_mean(key, ("version", "endpoints", "settings", "existing", "resources")))
     if root.get("version") not in SUPPORTED_VERSIONS:
         line = _line(root, "version") if "version" in root else 1
         problems.append(f"{path}:{line}: version: must be one of {list(SUPPORTED_VERSIONS)}")
@@ -387,7 +426,8 @@ def _load_existing(path: str, node: Any, existing: dict, root: Any) -> list[str]
     for kind, names in node.items():
         line = _line(node, kind)
         if kind not in known:
-            problems.append(f"{path}:{line}: existing: unknown kind '{kind}' (known: {', '.join(sorted(known))})")
+            problems.append(f"{path}:{line}: existing: unknown kind '{kind}'"
+                            + (did_you_mean(kind, known) or " (reconciler schema lists the kinds)"))
         elif not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
             problems.append(f"{path}:{line}: existing.{kind}: must be a list of names")
         else:
@@ -404,16 +444,20 @@ def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any) -> list[st
     for name, data in node.items():
         line = _line(node, name)
         if name not in PLATFORM_NAMES:
-            problems.append(f"{path}:{line}: endpoints: unknown platform '{name}' (known: {', '.join(PLATFORM_NAMES)})")
+            problems.append(f"{path}:{line}: endpoints: unknown platform '{name}'"
+                            + (did_you_mean(name, PLATFORM_NAMES) or f" (known: {', '.join(PLATFORM_NAMES)})"))
             continue
         if name in endpoints:
             other = endpoints[name]
             problems.append(f"{path}:{line}: endpoints.{name}: already defined at {other.file}:{other.line}")
             continue
+        if data is not None and not isinstance(data, dict):
+            problems.append(f"{path}:{line}: endpoints.{name}: must be a mapping of connection options")
+            continue
         try:
             endpoint_model(name).model_validate(_plain(data) if data is not None else {})
         except ValidationError as exc:
-            problems.extend(_pydantic_problems(exc, path, data, f"endpoints.{name}"))
+            problems.extend(_pydantic_problems(exc, path, data, f"endpoints.{name}", endpoint_model(name)))
             continue
         plain = _plain(data) or {}
         if plain.get("embedded") and plain.get("url"):
@@ -445,7 +489,7 @@ def _load_settings(path: str, node: Any, settings: dict, root: Any) -> list[str]
     try:
         settings.update(Settings.model_validate(_plain(node)).model_dump())
     except ValidationError as exc:
-        return _pydantic_problems(exc, path, node, "settings")
+        return _pydantic_problems(exc, path, node, "settings", Settings)
     if not 1 <= settings["concurrency"] <= MAX_CONCURRENCY:
         return [f"{path}:{_line(node, 'concurrency')}: settings.concurrency: must be from 1 to {MAX_CONCURRENCY}"]
     return []
@@ -461,7 +505,8 @@ def _load_resources(path: str, node: Any, entries: list, root: Any) -> list[str]
     for kind, items in node.items():
         line = _line(node, kind)
         if kind not in known:
-            problems.append(f"{path}:{line}: resources: unknown kind '{kind}' (known: {', '.join(sorted(known))})")
+            problems.append(f"{path}:{line}: resources: unknown kind '{kind}'"
+                            + (did_you_mean(kind, known) or " (reconciler schema lists the kinds)"))
             continue
         if not isinstance(items, list):
             problems.append(f"{path}:{line}: resources.{kind}: must be a list of entries")
@@ -476,7 +521,7 @@ def _load_resources(path: str, node: Any, entries: list, root: Any) -> list[str]
             try:
                 model.model_validate(_plain(item))
             except ValidationError as exc:
-                problems.extend(_pydantic_problems(exc, path, item, where))
+                problems.extend(_pydantic_problems(exc, path, item, where, model))
                 continue
             data, spec_problems = _validated(known[kind], _plain(item), path, item, where)
             problems.extend(spec_problems)

@@ -122,11 +122,13 @@ def _reworded(message, option):
 def _shape(name, field_type, value):
     """What ansible-core would quietly turn into something else: refuse it instead.
 
-    A list, mapping or boolean given for a string becomes its Python text (`"['a', 'b']"`), and a
-    boolean given for a number becomes 0 or 1.
+    A list, mapping or boolean given for a string becomes its Python text (`"['a', 'b']"`), a number
+    its digits (`1.10` becomes `"1.1"`), and a boolean given for a number becomes 0 or 1.
     """
     if field_type in ("str", "path") and isinstance(value, (list, dict, bool)):
         raise SpecError(name, "must be a string, got %s %r" % (_kind_of(value), value))
+    if field_type in ("str", "path") and isinstance(value, (int, float)):
+        raise SpecError(name, "must be a string, got a number %r (quote it: '%s')" % (value, value))
     if field_type in ("int", "float") and isinstance(value, bool):
         raise SpecError(name, "must be a number, got a boolean %r" % value)
     if field_type == "dict" and not isinstance(value, dict):

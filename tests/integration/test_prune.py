@@ -41,7 +41,8 @@ def test_prune_deletes_only_what_this_owner_created(zstack, tmp_path):
     assert not reconcile([theirs], apply=True).failed
     reconcile([tag_file(tmp_path / "hand.yml", zstack.url, "hand", ["by::hand"])], apply=True)
     # a tag made by hand carries no record: drop the record the reconciler wrote for it
-    by_hand = [uuid for uuid, t in zstack.state()["tags"].items() if t["tag"] == "converge::owner::hand::user::by::hand"]
+    record = "converge::owner::hand::user::by::hand"
+    by_hand = [uuid for uuid, t in zstack.state()["tags"].items() if t["tag"] == record]
     zstack.app.state.tags.pop(by_hand[0])
 
     tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["tier::web"])

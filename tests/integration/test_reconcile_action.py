@@ -26,6 +26,7 @@ def desired(tmp_path, url: str, extra: str = "") -> str:
 
 
 ENV = {"ZSTACK_ACTION_PASSWORD": "password"}
+DB_TAG = f'    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "tier::db"}}\n'
 
 
 def test_check_mode_plans_then_apply_then_nothing_to_do(zstack, tmp_path):
@@ -69,7 +70,7 @@ def test_invalid_file_fails_with_file_line_problems_and_no_request(zstack, tmp_p
 
 
 def test_target_and_concurrency_through_the_role(zstack, tmp_path):
-    path = desired(tmp_path, zstack.url, f'    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "tier::db"}}\n')
+    desired(tmp_path, zstack.url, DB_TAG)
     role = {"ansible.builtin.include_role": {"name": "converge.platforms.reconcile"},
             "vars": {"reconcile_files": [str(tmp_path)], "reconcile_target": ["zstack_user_tag/tier::db"],
                      "reconcile_concurrency": 2}}
@@ -101,7 +102,7 @@ def test_a_reconciler_of_another_version_is_refused(tmp_path, monkeypatch):
 
 
 def test_prune_through_the_action(zstack, tmp_path):
-    first = desired(tmp_path, zstack.url, f'    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "tier::db"}}\n')
+    first = desired(tmp_path, zstack.url, DB_TAG)
     run_playbook([{"converge.platforms.reconcile": {"files": [first]}}], env=ENV)
     path = desired(tmp_path, zstack.url)
     run = run_playbook([{"converge.platforms.reconcile": {"files": [path], "prune": True}}], env=ENV)

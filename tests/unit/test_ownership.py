@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
+
 from reconciler.platforms import kinds
 from tests.support import ROOT
 

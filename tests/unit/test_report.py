@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from ansible_collections.converge.platforms.plugins.module_utils.spec import Change, Field, ResourceSpec
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec
 from rich.console import Console
 
 from reconciler.document import Entry

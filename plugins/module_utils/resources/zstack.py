@@ -12,6 +12,8 @@ import binascii
 import hashlib
 import json
 
+from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
+from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack_ownership import TagRecord
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     NOOP,
     UPDATE,
@@ -20,8 +22,6 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     ResourceSpec,
     SpecError,
 )
-from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
-from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack_ownership import TagRecord
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackError, condition
 
 UUID_CHUNK = 40
