@@ -48,13 +48,17 @@ def setting_value(text: str) -> Any:
               help="Keep state in this JSON file across restarts (with 'all': one file per platform beside it).")
 @click.option("--fixtures", "fixtures_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="YAML file of objects the API reads but cannot create.")
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="PEM certificate (chain) to answer HTTPS with; needs --tls-key.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="PEM private key of --tls-cert.")
 @click.option("--username", default="admin", show_default=True, help="Login name where the platform has a login.")
 @click.option("--password", default="password", show_default=True, help="Password where the platform has a login.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="A platform setting, such as zstack long_job_seconds=2 or osgview build_seconds=1 (repeatable).")
 def main(platform_name: str, host: str, port: int | None, latency_ms: float, fault_rate: float, seed: int | None,
-         time_scale: float, state_file: str | None, fixtures_file: str | None, username: str, password: str,
-         settings: tuple[str, ...]) -> None:
+         time_scale: float, state_file: str | None, fixtures_file: str | None, tls_cert: str | None,
+         tls_key: str | None, username: str, password: str, settings: tuple[str, ...]) -> None:
     """Serve platform emulators until interrupted."""
     extra = {}
     for item in settings:
@@ -71,7 +75,7 @@ def main(platform_name: str, host: str, port: int | None, latency_ms: float, fau
         options = build_options(host=host, port=port if port is not None else default_port(name),
                                 latency_ms=latency_ms, fault_rate=fault_rate, seed=seed, time_scale=time_scale,
                                 state_file=state, fixtures_file=fixtures_file, username=username, password=password,
-                                **extra)
+                                tls_cert=tls_cert, tls_key=tls_key, **extra)
         try:
             server = EmulatorServer(app_class(name)(options))
         except OSError as exc:

@@ -31,6 +31,9 @@ class EmulatorOptions:
     fixtures_file: str | None = None
     username: str = "admin"
     password: str = "password"
+    #: PEM certificate chain and key: with both, the emulator answers HTTPS only
+    tls_cert: str | None = None
+    tls_key: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

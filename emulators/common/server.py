@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -64,12 +65,33 @@ class EmulatorServer(ThreadingHTTPServer):
         self.fault_rate = app.options.fault_rate
         self._fault_lock = threading.Lock()
         super().__init__((app.options.host, app.options.port), _Handler)
+        self.scheme = "http"
+        if app.options.tls_cert or app.options.tls_key:
+            self._serve_tls(app.options.tls_cert, app.options.tls_key)
+
+    def _serve_tls(self, cert: str | None, key: str | None) -> None:
+        """Answer HTTPS with this certificate and key (both needed); each connection's handshake in its thread."""
+        if not cert or not key:
+            self.server_close()
+            raise ValueError("tls_cert and tls_key go together: give both, or neither")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+        self.scheme = "https"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that refused the certificate or went away is no error of the emulator's: say nothing."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError)):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def url(self) -> str:
         """The server's base URL."""
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None,
                    seed: int | None = None) -> None:
@@ -114,7 +136,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
-        request = Request.from_raw(self.command, self.path, dict(self.headers.items()), body, f"http://{host}")
+        request = Request.from_raw(self.command, self.path, dict(self.headers.items()), body,
+                                   f"{self.server.scheme}://{host}")
         app = self.server.app
 
         if request.path.startswith(CONTROL_PREFIX):

@@ -25,6 +25,12 @@ options:
       - If not set, the environment variable E(OSGVIEW_VALIDATE_CERTS) is used.
     type: bool
     default: true
+  ca_path:
+    description:
+      - A PEM bundle of the certificate authorities to verify an C(https) URL with, instead of the system's.
+      - Taken over C(REQUESTS_CA_BUNDLE) and C(CURL_CA_BUNDLE); ignored with O(validate_certs=false).
+      - If not set, the environment variable E(OSGVIEW_CA_PATH) is used.
+    type: path
   timeout:
     description:
       - Read timeout of one HTTP request, in seconds.

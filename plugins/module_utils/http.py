@@ -130,8 +130,20 @@ def connection_options(prefix, credentials=False, **extra):
                                "fallback": from_env(prefix + "_PASSWORD")}
     options.update(extra)
     options["validate_certs"] = {"type": "bool", "default": True, "fallback": from_env(prefix + "_VALIDATE_CERTS")}
+    options["ca_path"] = {"type": "path", "fallback": from_env(prefix + "_CA_PATH")}
     options["timeout"] = {"type": "int", "default": 30}
     return options
+
+
+def tls_verify(params):
+    """What `requests` verifies an https endpoint with: False, the `ca_path` bundle, or the system's CAs (True).
+
+    It is passed on every request, so REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE in the environment never
+    overrides `validate_certs: false` or `ca_path`.
+    """
+    if params.get("validate_certs", True) is False:
+        return False
+    return params.get("ca_path") or True
 
 
 def envelope_with(*keys):
@@ -191,7 +203,8 @@ class HttpSession:
         adapter = HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=32)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self.verify = bool(validate_certs)
+        # True, False, or the path of a CA bundle (`tls_verify`)
+        self.verify = validate_certs if isinstance(validate_certs, str) else bool(validate_certs)
         self.session.verify = self.verify
         self.session.headers["User-Agent"] = user_agent
 

@@ -29,6 +29,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     connection_options,
     envelope_with,
     response_text,
+    tls_verify,
 )
 
 LOGIN_PATH = "/Login"
@@ -577,5 +578,5 @@ def client_from_params(params):
         params.get("username") or "admin",
         params.get("password"),
         timeout=params.get("timeout") or 30,
-        validate_certs=params.get("validate_certs", True) is not False,
+        validate_certs=tls_verify(params),
     )

@@ -28,6 +28,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     envelope_with,
     from_env,
     response_text,
+    tls_verify,
 )
 
 DEFAULT_PAGE_SIZE = 100
@@ -467,5 +468,5 @@ def client_from_params(params):
         params.get("url"),
         operator=params.get("operator"),
         timeout=params.get("timeout") or 30,
-        validate_certs=params.get("validate_certs", True) is not False,
+        validate_certs=tls_verify(params),
     )

@@ -21,6 +21,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     connection_options,
     envelope_with,
     response_text,
+    tls_verify,
 )
 
 CLONE_PATH = "/osgview/gclone"
@@ -146,5 +147,5 @@ def client_from_params(params):
     return OsgViewClient(
         params["url"],
         timeout=params.get("timeout") or 30,
-        validate_certs=params.get("validate_certs", True) is not False,
+        validate_certs=tls_verify(params),
     )

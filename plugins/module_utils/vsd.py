@@ -20,6 +20,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     connection_options,
     envelope_with,
     response_text,
+    tls_verify,
 )
 
 SNAPSHOT_PATH = "/v1/compute/vsd/snapshot"
@@ -248,5 +249,5 @@ def client_from_params(params):
     return VsdClient(
         params.get("url"),
         timeout=params.get("timeout") or 30,
-        validate_certs=params.get("validate_certs", True) is not False,
+        validate_certs=tls_verify(params),
     )

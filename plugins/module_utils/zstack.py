@@ -27,6 +27,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     TransportError,
     connection_options,
     response_text,
+    tls_verify,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK
 from ansible_collections.converge.platforms.plugins.module_utils.waiter import WaitTimeout, wait_until
@@ -422,6 +423,6 @@ def client_from_params(params):
         params.get("username") or "admin",
         params.get("password"),
         timeout=params.get("timeout") or 30,
-        validate_certs=params.get("validate_certs", True) is not False,
+        validate_certs=tls_verify(params),
         job_timeout=params.get("job_timeout") or 300,
     )
