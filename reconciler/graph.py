@@ -29,6 +29,17 @@ class Graph:
         if item != dependency:
             self.needs[item].add(dependency)
 
+    def closure(self, items: Iterable[int]) -> set[int]:
+        """`items` and every item they depend on, directly or through others."""
+        chosen = set(items)
+        todo = list(chosen)
+        while todo:
+            for dependency in self.needs[todo.pop()]:
+                if dependency not in chosen:
+                    chosen.add(dependency)
+                    todo.append(dependency)
+        return chosen
+
     def dependants(self) -> dict[int, set[int]]:
         """The reverse edges: for each item, the items that depend on it."""
         result: dict[int, set[int]] = {index: set() for index in range(self.size)}

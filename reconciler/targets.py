@@ -35,11 +35,5 @@ def select(desired: Desired, targets: list[str]) -> Desired:
         raise DocumentError(problems)
     known = kinds()
     graph = entry_graph(entries, known, lambda entry: known[entry.kind].normalize(entry.data))
-    chosen = {index for index, entry in enumerate(entries) if any(matches(t, entry) for t in targets)}
-    pending = list(chosen)
-    while pending:
-        for dependency in graph.needs[pending.pop()]:
-            if dependency not in chosen:
-                chosen.add(dependency)
-                pending.append(dependency)
+    chosen = graph.closure(index for index, entry in enumerate(entries) if any(matches(t, entry) for t in targets))
     return replace(desired, entries=[entry for index, entry in enumerate(entries) if index in chosen])

@@ -69,12 +69,7 @@ def entries_for(kind):
     wanted = {i for i, e in enumerate(pool) if e.kind == kind and (kind != "opendcp_pool" or i < len(pool))}
     if kind == "opendcp_pool":  # the pool of the example only; the static pool comes with its nodes
         wanted = {i for i, e in enumerate(pool) if e.kind == kind and e.data["name"] != "static-pool"}
-    todo = list(wanted)
-    while todo:
-        for dependency in graph.needs[todo.pop()]:
-            if dependency not in wanted:
-                wanted.add(dependency)
-                todo.append(dependency)
+    wanted = graph.closure(wanted)
     resources = {}
     for index in sorted(wanted):
         resources.setdefault(pool[index].kind, []).append(pool[index].data)
