@@ -56,9 +56,12 @@ class EmulatorHandle:
         return self.app.advance_clock(seconds)
 
     def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None,
-                   seed: int | None = None) -> None:
-        """Change the injected latency, fault rate or fault seed (None keeps the current value)."""
-        self.server.set_faults(latency_ms, fault_rate, seed)
+                   seed: int | None = None, modes: Any = None) -> None:
+        """Change the injected latency, fault rate, fault seed or fault modes (None keeps the current value).
+
+        `modes` are names of `emulators.common.server.FAULT_MODES` (503, drop, 504, 429, html, truncated).
+        """
+        self.server.set_faults(latency_ms, fault_rate, seed, modes)
 
     def stop(self) -> None:
         """Stop serving and close the port."""

@@ -42,6 +42,8 @@ def setting_value(text: str) -> Any:
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of requests that fail: before the change (503 or dropped connection) or after it.")
 @click.option("--seed", type=int, default=None, help="Seed for fault injection, so faults repeat.")
+@click.option("--fault-modes", default=None, metavar="MODE,...",
+              help="Faults drawn: 503, drop, 504, 429, html, truncated (default 503,drop,504).")
 @click.option("--time-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Run the emulator's clock this many times faster.")
 @click.option("--state", "state_file", type=click.Path(dir_okay=False), default=None,
@@ -57,8 +59,8 @@ def setting_value(text: str) -> Any:
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="A platform setting, such as zstack long_job_seconds=2 or osgview build_seconds=1 (repeatable).")
 def main(platform_name: str, host: str, port: int | None, latency_ms: float, fault_rate: float, seed: int | None,
-         time_scale: float, state_file: str | None, fixtures_file: str | None, tls_cert: str | None,
-         tls_key: str | None, username: str, password: str, settings: tuple[str, ...]) -> None:
+         fault_modes: str | None, time_scale: float, state_file: str | None, fixtures_file: str | None,
+         tls_cert: str | None, tls_key: str | None, username: str, password: str, settings: tuple[str, ...]) -> None:
     """Serve platform emulators until interrupted."""
     extra = {}
     for item in settings:
@@ -74,6 +76,7 @@ def main(platform_name: str, host: str, port: int | None, latency_ms: float, fau
         state = _state_file(state_file, name, len(names) > 1)
         options = build_options(host=host, port=port if port is not None else default_port(name),
                                 latency_ms=latency_ms, fault_rate=fault_rate, seed=seed, time_scale=time_scale,
+                                fault_modes=fault_modes,
                                 state_file=state, fixtures_file=fixtures_file, username=username, password=password,
                                 tls_cert=tls_cert, tls_key=tls_key, **extra)
         try:

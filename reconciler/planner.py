@@ -198,11 +198,12 @@ def make_plan(desired: Desired, session: Session, concurrency: int | None = None
 
 
 def _raise_unreachable(session: Session, platform_name: str, error: Exception) -> None:
-    """Raise a platform that could not be reached as a DocumentError at its endpoint's line; else re-raise."""
+    """Raise a read that failed as a DocumentError at its endpoint's line, naming the endpoint and the call."""
     reason = session.unreachable(platform_name, error)
-    if reason:
-        raise DocumentError([reason]) from None
-    raise error
+    if not reason:
+        endpoint = session.desired.endpoints[platform_name]
+        reason = session.redact(f"{endpoint.file}:{endpoint.line}: endpoints.{platform_name}: {error}")
+    raise DocumentError([reason]) from None
 
 
 def _planned(spec, entry: Entry, live: dict | None, owner: str, session: Session) -> PlannedChange:

@@ -25,6 +25,8 @@ class EmulatorOptions:
     port: int = 0
     latency_ms: float = 0.0
     fault_rate: float = 0.0
+    #: which faults `fault_rate` draws from (see emulators.common.server.FAULT_MODES); all by default
+    fault_modes: tuple[str, ...] | None = None
     seed: int | None = None
     time_scale: float = 1.0
     state_file: str | None = None

@@ -19,12 +19,38 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_LOG_ENTRIES = 200_000
 
 
+#: the faults an emulator injects, each with when it strikes (before the handler, or after its change is
+#: committed) and what the client sees
+FAULT_MODES = {
+    "503": "before: a proxy's 503, the request not handled",
+    "drop": "before or after: the connection closed with no answer",
+    "504": "after: a gateway timeout, the change made",
+    "429": "before: too many requests, with Retry-After: 0",
+    "html": "before: a proxy's HTML 502 page instead of the platform's JSON",
+    "truncated": "after: the platform's answer cut off halfway through its JSON",
+}
+#: the modes drawn when none are chosen: those every client must survive without a read-back of a write
+DEFAULT_FAULT_MODES = ("503", "drop", "504")
+
+
+def check_fault_modes(modes: Any) -> tuple[str, ...]:
+    """The fault modes as a tuple; ValueError naming a mode that does not exist."""
+    if isinstance(modes, str):
+        modes = [mode.strip() for mode in modes.split(",") if mode.strip()]
+    if not isinstance(modes, (list, tuple)) or not modes:
+        raise ValueError("fault modes: a list of one or more of " + ", ".join(FAULT_MODES))
+    unknown = [mode for mode in modes if mode not in FAULT_MODES]
+    if unknown:
+        raise ValueError(f"unknown fault mode {unknown[0]!r}; known: {', '.join(FAULT_MODES)}")
+    return tuple(modes)
+
+
 @dataclass
 class FaultPlan:
     """What to do with one request: fail before the handler, after it, or not at all."""
 
     when: str | None = None  # "before" | "after" | None
-    how: str = "503"  # "503" | "504" | "drop"
+    how: str = "503"  # one of FAULT_MODES
 
 
 class RequestLog:
@@ -63,6 +89,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.log = RequestLog()
         self.latency_ms = app.options.latency_ms
         self.fault_rate = app.options.fault_rate
+        self.fault_modes = check_fault_modes(app.options.fault_modes or DEFAULT_FAULT_MODES)
         self._fault_lock = threading.Lock()
         super().__init__((app.options.host, app.options.port), _Handler)
         self.scheme = "http"
@@ -94,9 +121,11 @@ class EmulatorServer(ThreadingHTTPServer):
         return f"{self.scheme}://{host}:{port}"
 
     def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None,
-                   seed: int | None = None) -> None:
-        """Change latency, fault rate (0 to 1, else ValueError) or the seed of the fault draws."""
+                   seed: int | None = None, modes: Any = None) -> None:
+        """Change latency, fault rate (0 to 1, else ValueError), the seed of the fault draws or the modes drawn."""
         with self._fault_lock:
+            if modes is not None:
+                self.fault_modes = check_fault_modes(modes)
             if latency_ms is not None:
                 self.latency_ms = float(latency_ms)
             if fault_rate is not None:
@@ -117,9 +146,17 @@ class EmulatorServer(ThreadingHTTPServer):
         with self._fault_lock:
             if self.fault_rate <= 0 or self.app.rng.random() >= self.fault_rate:
                 return FaultPlan()
-            dropped = self.app.rng.random() < 0.3
-            when = "after" if method not in READ_METHODS and self.app.rng.random() < 0.5 else "before"
-            return FaultPlan(when, "drop" if dropped else ("504" if when == "after" else "503"))
+            if self.fault_modes == DEFAULT_FAULT_MODES:
+                # the draw of earlier versions, so that a seed keeps meaning the same faults
+                dropped = self.app.rng.random() < 0.3
+                when = "after" if method not in READ_METHODS and self.app.rng.random() < 0.5 else "before"
+                return FaultPlan(when, "drop" if dropped else ("504" if when == "after" else "503"))
+            how = self.fault_modes[int(self.app.rng.random() * len(self.fault_modes)) % len(self.fault_modes)]
+            if how == "drop":
+                when = "after" if method not in READ_METHODS and self.app.rng.random() < 0.5 else "before"
+            else:
+                when = "after" if how in ("504", "truncated") else "before"
+            return FaultPlan(when, how)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -159,6 +196,11 @@ class _Handler(BaseHTTPRequestHandler):
         if request.method not in READ_METHODS:
             with app.lock:
                 app.save_state()
+        if fault.when == "after" and fault.how == "truncated":
+            entry.update(committed=True, fault="after-truncated", status=response.status)
+            self.server.log.add(entry)
+            self._send(_truncated(response))
+            return
         if fault.when == "after":
             entry["committed"] = True
             self._fail(fault, request, entry, started)
@@ -179,6 +221,13 @@ class _Handler(BaseHTTPRequestHandler):
         response = self.server.app.fault_response(request)
         if fault.how == "504":
             response = Response(504, "Gateway Timeout (injected fault)", content_type="text/plain")
+        elif fault.how == "429":
+            response = Response(429, "Too Many Requests (injected fault)", headers={"Retry-After": "0"},
+                                content_type="text/plain")
+        elif fault.how == "html":
+            response = Response(502, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad "
+                                     "Gateway</h1></center><hr><center>nginx</center></body></html>",
+                                content_type="text/html")
         entry["status"] = response.status
         self.server.log.add(entry)
         self._send(response)
@@ -208,17 +257,22 @@ class _Handler(BaseHTTPRequestHandler):
         if name == "faults" and request.method == "POST":
             try:
                 data = request.json() or {}
-                self.server.set_faults(data.get("latency_ms"), data.get("fault_rate"), data.get("seed"))
+                self.server.set_faults(data.get("latency_ms"), data.get("fault_rate"), data.get("seed"),
+                                       data.get("modes"))
             except (ValueError, TypeError, AttributeError) as exc:
                 return Response(400, {"error": str(exc)})
-            return Response(200, {"latency_ms": self.server.latency_ms, "fault_rate": self.server.fault_rate})
+            return Response(200, self._faults_body())
         if name == "faults" and request.method == "GET":
-            return Response(200, {"latency_ms": self.server.latency_ms, "fault_rate": self.server.fault_rate})
+            return Response(200, self._faults_body())
         if name == "clock" and request.method == "GET":
             return Response(200, clock_body(app))
         if name == "clock" and request.method == "POST":
             return self._advance_clock(request)
         return Response(404, {"error": f"no such control endpoint: {request.method} {request.path}"})
+
+    def _faults_body(self) -> dict[str, Any]:
+        return {"latency_ms": self.server.latency_ms, "fault_rate": self.server.fault_rate,
+                "modes": list(self.server.fault_modes)}
 
     def _advance_clock(self, request: Request) -> Response:
         """POST /_emulator/clock `{"advance": seconds}`: step emulated time; 400 on anything else."""
@@ -264,6 +318,12 @@ def _action_of(request: Request) -> str | None:
         return None
     action = body.get("Action") if isinstance(body, dict) else None
     return action if isinstance(action, str) else None
+
+
+def _truncated(response: Response) -> Response:
+    """The response with its body cut off halfway, as a connection lost mid-answer leaves it."""
+    body, content_type = response.encode()
+    return Response(response.status, body[: max(1, len(body) // 2)], dict(response.headers), content_type)
 
 
 def serve_in_thread(server: EmulatorServer) -> threading.Thread:

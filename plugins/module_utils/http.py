@@ -146,6 +146,15 @@ def tls_verify(params):
     return params.get("ca_path") or True
 
 
+def cut_off(response):
+    """Whether a JSON answer ends before its last bracket: the rest of it was lost on the way."""
+    headers = getattr(response, "headers", None) or {}
+    if "json" not in (headers.get("Content-Type") or "").lower():
+        return False
+    body = (getattr(response, "content", None) or b"").rstrip()
+    return bool(body) and body[-1:] not in (b"}", b"]")
+
+
 def envelope_with(*keys):
     """An `is_answer` predicate: a response whose JSON object has one of `keys` is the platform's own answer."""
 
@@ -227,7 +236,10 @@ class HttpSession:
         if operation not in OPERATIONS:
             raise ValueError("unknown operation %r" % operation)
 
+        sends = []
+
         def send():
+            sends.append(1)
             with self._count_lock:
                 self.request_count += 1
                 if operation in (WRITE, KEYED_WRITE):
@@ -235,7 +247,15 @@ class HttpSession:
                     self._thread.writes = self.thread_write_count + 1
             return self._send_once(method, path, params, json, data, headers, timeout)
 
-        return self.policy.run(send, self.lost_answer, safe=operation in RETRY_SAFE)
+        response = self.policy.run(send, self.lost_answer, safe=operation in RETRY_SAFE)
+        if cut_off(response):
+            # the answer never arrived whole: as good as none (and what did arrive is not quoted, it may be a session)
+            error = TransportError("%s's answer was cut off after %d bytes" % (self.platform or "the endpoint",
+                                                                              len(response.content)),
+                                   method, _path_only(path))
+            error.attempts = len(sends)
+            raise error
+        return response
 
     def write_refused(self):
         """The calling thread's last write was refused by the platform itself: it changed nothing, so it stops
@@ -251,8 +271,11 @@ class HttpSession:
         return getattr(self._thread, "writes", 0)
 
     def lost_answer(self, response):
-        """Whether a response is a lost answer (a transient status that is not the platform's own) rather than one."""
-        return self.policy.transient(response.status_code) and not self.is_answer(response)
+        """Whether a response is a lost answer rather than one: a transient status that is not the platform's own,
+        or JSON cut off before its end (the connection went mid-answer)."""
+        if self.policy.transient(response.status_code) and not self.is_answer(response):
+            return True
+        return cut_off(response)
 
     def _send_once(self, method, path, params, json, data, headers, timeout):
         try:

@@ -61,10 +61,9 @@ def apply_once(path):
     return not result.failed
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_the_all_platform_example_converges_under_faults_without_duplicates(seed, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    handles = {name: emulators.start(name, port=0, fault_rate=FAULT_RATE, seed=seed,
+def converge_under_faults(tmp_path, seed: int, modes=None) -> None:
+    """Apply the all-platform example (up to MAX_APPLIES times) against five faulty emulators; assert the result."""
+    handles = {name: emulators.start(name, port=0, fault_rate=FAULT_RATE, seed=seed, fault_modes=modes,
                                      time_scale=50.0 if name == "osgview" else 1.0) for name in PLATFORMS}
     try:
         document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
@@ -87,3 +86,21 @@ def test_the_all_platform_example_converges_under_faults_without_duplicates(seed
     finally:
         for handle in handles.values():
             handle.stop()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_all_platform_example_converges_under_faults_without_duplicates(seed, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    converge_under_faults(tmp_path, seed)
+
+
+@pytest.mark.parametrize("mode", ["429", "html", "truncated", "drop"])
+def test_each_fault_mode_alone_still_converges_without_duplicates(mode, tmp_path, monkeypatch):
+    """A 429 with Retry-After, a proxy's HTML page, an answer cut off mid-JSON, a dropped connection."""
+    monkeypatch.chdir(tmp_path)
+    converge_under_faults(tmp_path, 11, [mode])
+
+
+def test_every_mode_mixed_still_converges_without_duplicates(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    converge_under_faults(tmp_path, 12, ["503", "drop", "504", "429", "html", "truncated"])

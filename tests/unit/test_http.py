@@ -58,3 +58,18 @@ def test_validate_certs_false_holds_whatever_ca_bundle_the_environment_names(mon
     with pytest.raises(TransportError):
         http.request("GET", "/x")
     assert sent["verify"] is False
+
+
+def test_a_json_answer_cut_off_is_a_lost_answer_and_never_quoted():
+    from ansible_collections.converge.platforms.plugins.module_utils.http import cut_off
+
+    class Answer:
+        def __init__(self, content, content_type="application/json"):
+            self.content = content
+            self.headers = {"Content-Type": content_type}
+
+    assert cut_off(Answer(b'{"inventory": {"uuid": "a1'))
+    assert not cut_off(Answer(b'{"inventory": {}}\n'))
+    assert not cut_off(Answer(b"[1, 2]"))
+    assert not cut_off(Answer(b"plain text", "text/plain"))
+    assert not cut_off(Answer(b""))
