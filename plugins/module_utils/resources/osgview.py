@@ -14,6 +14,7 @@ import tempfile
 import time
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
+from ansible_collections.converge.platforms.plugins.module_utils.retry import NOT_HANDLED_STATUSES
 from ansible_collections.converge.platforms.plugins.module_utils.osgview import (
     BAD_REQUEST,
     DEFAULT_METHOD,
@@ -299,8 +300,9 @@ class VmGroupSpec(ResourceSpec):
         try:
             answer = client.clone(desired["gtuuid"], desired["marker"])
         except ApiError as exc:
-            if records and not answer_lost(exc):
-                records.remove(desired["gtuuid"], desired["marker"])  # refused: nothing was cloned
+            if records and (not answer_lost(exc) or exc.status in NOT_HANDLED_STATUSES):
+                # refused, or still a 429/503 (the request was not handled) after every send: nothing was cloned
+                records.remove(desired["gtuuid"], desired["marker"])
             raise
         server_ids = list(answer.get("serverlist") or [])
         if records:
