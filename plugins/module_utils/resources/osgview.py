@@ -14,7 +14,6 @@ import tempfile
 import time
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
-from ansible_collections.converge.platforms.plugins.module_utils.retry import NOT_HANDLED_STATUSES
 from ansible_collections.converge.platforms.plugins.module_utils.osgview import (
     BAD_REQUEST,
     DEFAULT_METHOD,
@@ -24,6 +23,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.osgview import 
     PREPARE_PATH,
     OsgViewError,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.retry import NOT_HANDLED_STATUSES
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     CREATE,
     Change,
