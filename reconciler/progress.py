@@ -75,7 +75,7 @@ class LiveProgress:
             self.running.pop(id(outcome.planned), None)
             self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
         style = {"done": "green", "failed": "bold red", "skipped": "yellow"}.get(outcome.status)
-        self.console.print(redact(outcome_line(outcome)), style=style, markup=False, highlight=False)
+        self.console.print(redact(outcome_line(outcome)), style=style, markup=False, highlight=False, soft_wrap=True)
 
     def _table(self) -> Table:
         with self.lock:
@@ -84,9 +84,10 @@ class LiveProgress:
             flying = sorted(((now - started, title) for title, started in self.running.values()), reverse=True)
         finished = sum(counts.values())
         table = Table.grid(padding=(0, 2))
-        table.add_row(f"[bold]{finished}/{self.total}[/]", f"[green]{counts['done']} done[/]",
-                      f"[red]{counts['failed']} failed[/]", f"[yellow]{counts['skipped']} skipped[/]",
-                      f"[cyan]{len(flying)} running[/]")
+        table.add_row(Text(f"{finished}/{self.total}", style="bold"), Text(f"{counts['done']} done", style="green"),
+                      Text(f"{counts['failed']} failed", style="red"),
+                      Text(f"{counts['skipped']} skipped", style="yellow"),
+                      Text(f"{len(flying)} running", style="cyan"))
         for seconds, title in flying[:SHOWN_IN_FLIGHT]:
             table.add_row("", Text(f"{seconds:5.1f}s", style="cyan"), Text(title), "", "")
         return table

@@ -221,3 +221,48 @@ def test_without_a_terminal_each_outcome_is_a_line_as_it_happens(tmp_path):
         outcome_lines = [line for line in rest.splitlines() if re.match(r"^\d{4}-\d\d-\d\dT", line)]
         assert len(outcome_lines) == 11
         assert rest.strip().endswith("Apply complete: 12 applied, 0 failed, 0 skipped.")
+
+
+def run_on_a_terminal(args: list[str], extra_env: dict[str, str] | None = None) -> str:
+    """What a command prints on a pseudo-terminal (so that it believes a person watches)."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    env = ansible_env(extra_env)
+    if "NO_COLOR" not in (extra_env or {}):
+        env.pop("NO_COLOR", None)
+    process = subprocess.Popen([str(BIN / args[0])] + args[1:], stdin=follower, stdout=follower, stderr=follower,
+                               env=env, close_fds=True)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closes when the process ends
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=300)
+    os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_colour_on_a_terminal_unless_no_color_or_the_flag_says_otherwise(tmp_path):
+    with emulators.start("zstack", port=0) as zstack:
+        path = write(tmp_path / "one.yml", f"""\
+            version: 1
+            endpoints:
+              zstack: {{url: {zstack.url}, username: admin, password: password}}
+            resources:
+              zstack_user_tag:
+                - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "colour::1"}}
+            """)
+        coloured = run_on_a_terminal(["reconciler", "plan", path])
+        assert "\x1b[32m" in coloured and "  + zstack_user_tag[" in coloured
+        assert "\x1b[" not in run_on_a_terminal(["reconciler", "plan", "--no-color", path])
+        assert "\x1b[" not in run_on_a_terminal(["reconciler", "plan", path], {"NO_COLOR": "1"})
+        applied = run_on_a_terminal(["reconciler", "apply", "--no-color", path])
+        assert "done    create   zstack_user_tag[" in applied
+        assert "Apply complete: 1 applied, 0 failed, 0 skipped." in applied
