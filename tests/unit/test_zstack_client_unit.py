@@ -78,10 +78,10 @@ def test_conditions_zstack_takes_pass_as_written():
 
 
 def test_tag_conditions_are_built_and_passed_as_written():
-    assert condition(zstack.SYSTEM_TAG_CONDITION, "=", "staticIp:10.10.1.20") == "__systemTag__=staticIp:10.10.1.20"
+    assert condition(zstack.SYSTEM_TAG_CONDITION, "=", "staticIp:127.0.0.20") == "__systemTag__=staticIp:127.0.0.20"
     assert condition(zstack.USER_TAG_CONDITION, "?=", ["a", "b"]) == "__userTag__?=a,b"
     assert condition(zstack.USER_TAG_CONDITION, "is null") == "__userTag__ is null"
-    for text in ("__systemTag__=staticIp:10.10.1.20", "__userTag__~=owner::%", "__userTag__ not null"):
+    for text in ("__systemTag__=staticIp:127.0.0.20", "__userTag__~=owner::%", "__userTag__ not null"):
         assert zstack.check_condition(text) == text
     with pytest.raises(zstack.ZStackError, match="write it as '__userTag__=x'"):
         zstack.check_condition("__userTag__ = x")

@@ -239,7 +239,7 @@ def test_rows_are_copied_not_shared():
 # --- __systemTag__ and __userTag__ ----------------------------------------------------------------
 
 TAGS = {
-    "__systemTag__": {"u1": ["staticIp:10.10.1.20", "ha::NeverStop"], "u2": ["staticIp:10.10.1.21"]},
+    "__systemTag__": {"u1": ["staticIp:127.0.0.20", "ha::NeverStop"], "u2": ["staticIp:127.0.0.21"]},
     "__userTag__": {"u3": ["tier::web"], "u4": ["tier::db", "owner::ops"]},
 }
 
@@ -249,14 +249,14 @@ def tag_query(*conditions: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("condition", "expected"), [
-    ("__systemTag__=staticIp:10.10.1.20", ["u1"]),
-    ("__systemTag__!=staticIp:10.10.1.20", ["u2", "u3", "u4"]),
-    ("__systemTag__?=staticIp:10.10.1.21,ha::NeverStop", ["u1", "u2"]),
-    ("__systemTag__!?=staticIp:10.10.1.21,ha::NeverStop", ["u3", "u4"]),
+    ("__systemTag__=staticIp:127.0.0.20", ["u1"]),
+    ("__systemTag__!=staticIp:127.0.0.20", ["u2", "u3", "u4"]),
+    ("__systemTag__?=staticIp:127.0.0.21,ha::NeverStop", ["u1", "u2"]),
+    ("__systemTag__!?=staticIp:127.0.0.21,ha::NeverStop", ["u3", "u4"]),
     ("__systemTag__~=staticIp:%", ["u1", "u2"]),
     ("__systemTag__!~=staticIp:%", ["u3", "u4"]),
-    ("__systemTag__>staticIp:10.10.1.20", ["u2"]),
-    ("__systemTag__>=staticIp:10.10.1.20", ["u1", "u2"]),
+    ("__systemTag__>staticIp:127.0.0.20", ["u2"]),
+    ("__systemTag__>=staticIp:127.0.0.20", ["u1", "u2"]),
     ("__systemTag__<ha::O", ["u1"]),
     ("__systemTag__<=ha::NeverStop", ["u1"]),
     ("__systemTag__ not null", ["u1", "u2"]),
