@@ -223,7 +223,9 @@ class ResourceSpec:
     mutually_exclusive = ()
     #: kinds every entry of this kind needs on the same endpoint, beyond its references (the license of a task)
     prerequisites = ()
-    #: where the reconciler keeps the owner of the objects it creates (ownership.Ownership); None: never pruned
+    #: where the reconciler keeps the owner of the objects it creates (ownership.Ownership); None: never pruned.
+    #: A kind whose marker lives in its own objects (`TextMarker`) also defines `read_all(client)`: every live
+    #: object of the kind, in field names as `read_many` gives them.
     ownership = None
 
     # --- schema --------------------------------------------------------------------------
@@ -326,10 +328,6 @@ class ResourceSpec:
         Kinds override this to read through list endpoints in pages instead of one call each.
         """
         return [self.read(client, desired) for desired in desired_list]
-
-    def read_all(self, client):
-        """Every live object of the kind, in field names as `read_many` gives them (kinds that can be pruned)."""
-        raise NotImplementedError("%s cannot list all its objects" % self.kind)
 
     def check_live(self, client, desired_list, provided):
         """Check entries against what the platform holds, before any write and in check mode too (override).

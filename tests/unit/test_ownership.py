@@ -46,3 +46,9 @@ def test_the_readme_names_the_carrier_of_every_kind():
     assert set(prunable) == set(reconcilable)
     assert {name for name, yes in prunable.items() if yes} == \
         {name for name, spec in reconcilable.items() if spec.ownership is not None}
+
+
+def test_every_kind_marked_in_its_own_objects_can_list_them_all():
+    marked = [name for name, spec in kinds().items() if isinstance(spec.ownership, TextMarker)]
+    assert marked
+    assert [name for name in marked if not callable(getattr(kinds()[name], "read_all", None))] == []
