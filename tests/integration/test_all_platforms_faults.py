@@ -37,8 +37,9 @@ def counts(states):
     }
 
 
-def wanted():
-    resources = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))["resources"]
+def wanted(document=None):
+    """What each collection must hold once `document` (the all-platform example by default) is applied."""
+    resources = (document or yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")))["resources"]
     size = {kind: len(entries) for kind, entries in resources.items()}
     return {
         "zstack tags": size["zstack_system_tag"] + size["zstack_user_tag"], "vsd snapshots": size["vsd_snapshot"],

@@ -27,6 +27,14 @@ def write(path, text: str) -> str:
     return str(path)
 
 
+def tag_file(path, url: str, tags: list[str]) -> str:
+    """A desired state of user tags on one VM, against the ZStack at `url`."""
+    entries = "".join(f'\n    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "{tag}"}}' for tag in tags)
+    path.write_text(f"version: 1\nendpoints:\n  zstack: {{url: {url}, username: admin, password: password}}\n"
+                    f"resources:\n  zstack_user_tag:{entries}\n", encoding="utf-8")
+    return str(path)
+
+
 def team_repository(tmp_path, url: str):
     """A repository with the endpoint in one file and two teams' tags in two others (one in a subdirectory)."""
     root = tmp_path / "desired"
@@ -191,17 +199,8 @@ def test_version_names_the_reconciler_and_the_collection():
 
 def test_without_a_terminal_each_outcome_is_a_line_as_it_happens(tmp_path):
     """Read the first outcome line while apply still has work: the output is not held until the end."""
-    tags = "".join(f'\n    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "batch::{n}"}}'
-                   for n in range(12))
     with emulators.start("zstack", port=0) as zstack:
-        path = write(tmp_path / "many.yml", f"""\
-            version: 1
-            endpoints:
-              zstack: {{url: {zstack.url}, username: admin, password: password}}
-            resources:
-              zstack_user_tag:""") + ""
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(tags + "\n")
+        path = tag_file(tmp_path / "many.yml", zstack.url, [f"batch::{n}" for n in range(12)])
         zstack.set_faults(latency_ms=150)
         process = subprocess.Popen([str(BIN / "reconciler"), "apply", "--concurrency", "1", path],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ansible_env())
@@ -251,14 +250,7 @@ def run_on_a_terminal(args: list[str], extra_env: dict[str, str] | None = None) 
 
 def test_colour_on_a_terminal_unless_no_color_or_the_flag_says_otherwise(tmp_path):
     with emulators.start("zstack", port=0) as zstack:
-        path = write(tmp_path / "one.yml", f"""\
-            version: 1
-            endpoints:
-              zstack: {{url: {zstack.url}, username: admin, password: password}}
-            resources:
-              zstack_user_tag:
-                - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "colour::1"}}
-            """)
+        path = tag_file(tmp_path / "one.yml", zstack.url, ["colour::1"])
         coloured = run_on_a_terminal(["reconciler", "plan", path])
         assert "\x1b[32m" in coloured and "  + zstack_user_tag[" in coloured
         assert "\x1b[" not in run_on_a_terminal(["reconciler", "plan", "--no-color", path])
