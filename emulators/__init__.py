@@ -56,12 +56,15 @@ class EmulatorHandle:
         return self.app.advance_clock(seconds)
 
     def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None,
-                   seed: int | None = None, modes: Any = None) -> None:
+                   seed: int | None = None, modes: Any = None, delay_s: float | None = None,
+                   jitter_ms: float | None = None) -> None:
         """Change the injected latency, fault rate, fault seed or fault modes (None keeps the current value).
 
-        `modes` are names of `emulators.common.server.FAULT_MODES` (503, drop, 504, 429, html, truncated).
+        `modes` are names of `emulators.common.server.FAULT_MODES` (503, drop, 504, 429, html, truncated,
+        timeout, jitter, envelope, expire, restart); `delay_s` is how long a `timeout` holds its answer and
+        `jitter_ms` the most a `jitter` delays one.
         """
-        self.server.set_faults(latency_ms, fault_rate, seed, modes)
+        self.server.set_faults(latency_ms, fault_rate, seed, modes, delay_s, jitter_ms)
 
     def stop(self) -> None:
         """Stop serving and close the port."""

@@ -43,7 +43,12 @@ def setting_value(text: str) -> Any:
               help="Share of requests that fail: before the change (503 or dropped connection) or after it.")
 @click.option("--seed", type=int, default=None, help="Seed for fault injection, so faults repeat.")
 @click.option("--fault-modes", default=None, metavar="MODE,...",
-              help="Faults drawn: 503, drop, 504, 429, html, truncated (default 503,drop,504).")
+              help="Faults drawn: 503, drop, 504, 429, html, truncated, timeout, jitter, envelope, expire, "
+                   "restart (default 503,drop,504).")
+@click.option("--fault-delay", "fault_delay_s", type=click.FloatRange(min=0), default=2.0, show_default=True,
+              help="Seconds a 'timeout' fault holds its answer (longer than the client's read timeout).")
+@click.option("--jitter-ms", type=click.FloatRange(min=0), default=200.0, show_default=True,
+              help="The most a 'jitter' fault delays an answer.")
 @click.option("--time-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Run the emulator's clock this many times faster.")
 @click.option("--state", "state_file", type=click.Path(dir_okay=False), default=None,
@@ -59,8 +64,9 @@ def setting_value(text: str) -> Any:
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="A platform setting, such as zstack long_job_seconds=2 or osgview build_seconds=1 (repeatable).")
 def main(platform_name: str, host: str, port: int | None, latency_ms: float, fault_rate: float, seed: int | None,
-         fault_modes: str | None, time_scale: float, state_file: str | None, fixtures_file: str | None,
-         tls_cert: str | None, tls_key: str | None, username: str, password: str, settings: tuple[str, ...]) -> None:
+         fault_modes: str | None, fault_delay_s: float, jitter_ms: float, time_scale: float, state_file: str | None,
+         fixtures_file: str | None, tls_cert: str | None, tls_key: str | None, username: str, password: str,
+         settings: tuple[str, ...]) -> None:
     """Serve platform emulators until interrupted."""
     extra = {}
     for item in settings:
@@ -76,7 +82,7 @@ def main(platform_name: str, host: str, port: int | None, latency_ms: float, fau
         state = _state_file(state_file, name, len(names) > 1)
         options = build_options(host=host, port=port if port is not None else default_port(name),
                                 latency_ms=latency_ms, fault_rate=fault_rate, seed=seed, time_scale=time_scale,
-                                fault_modes=fault_modes,
+                                fault_modes=fault_modes, fault_delay_s=fault_delay_s, jitter_ms=jitter_ms,
                                 state_file=state, fixtures_file=fixtures_file, username=username, password=password,
                                 tls_cert=tls_cert, tls_key=tls_key, **extra)
         try:

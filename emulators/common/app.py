@@ -27,6 +27,10 @@ class EmulatorOptions:
     fault_rate: float = 0.0
     #: which faults `fault_rate` draws from (see emulators.common.server.FAULT_MODES); all by default
     fault_modes: tuple[str, ...] | None = None
+    #: how long a `timeout` fault holds its answer: longer than the client's read timeout
+    fault_delay_s: float = 2.0
+    #: the most a `jitter` fault delays an answer
+    jitter_ms: float = 200.0
     seed: int | None = None
     time_scale: float = 1.0
     state_file: str | None = None
@@ -106,6 +110,27 @@ class EmulatorApp(ABC):
     def fault_response(self, request: Request) -> Response:
         """What an injected failure looks like: a bare 503 as from a proxy in front of the API."""
         return Response(503, "Service Unavailable (injected fault)", content_type="text/plain")
+
+    def envelope_error(self, request: Request) -> Response:
+        """The `envelope` fault: HTTP 200 whose body is the platform's own internal error; platforms override this."""
+        return Response(200, {"error": "internal error (injected fault)"})
+
+    def expire_credentials(self) -> None:  # noqa: B027 - a hook with nothing to do where there is no login
+        """The `expire` fault: every session and token ends now. Platforms without a login have nothing to expire."""
+
+    def restart(self) -> None:
+        """The `restart` fault: as a restart with `--state`, the model is saved, forgotten and read back.
+
+        What `export_state` holds survives (sessions and tokens included where the platform keeps them);
+        nothing else does.
+        """
+        import json
+
+        with self.lock:
+            saved = json.loads(json.dumps(self.export_state()))
+            self.save_state()
+            self.reset()
+            self.import_state(saved)
 
     # --- shared ---------------------------------------------------------------------------
     def now(self) -> float:

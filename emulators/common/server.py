@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
 import ssl
 import threading
@@ -28,7 +29,16 @@ FAULT_MODES = {
     "429": "before: too many requests, with Retry-After: 0",
     "html": "before: a proxy's HTML 502 page instead of the platform's JSON",
     "truncated": "after: the platform's answer cut off halfway through its JSON",
+    "timeout": "after: the change made, the answer held past the client's read timeout (fault_delay_s)",
+    "jitter": "around: the answer delayed by a random 0 to jitter_ms, then given whole",
+    "envelope": "before: HTTP 200 whose envelope carries the platform's own internal error",
+    "expire": "before: every session and token expires, then the request meets the platform's own refusal",
+    "restart": "before: the emulator restarts from its saved state, dropping the connection",
 }
+#: faults that strike after the handler has run (its change, if any, committed)
+AFTER_MODES = ("504", "truncated", "timeout")
+#: faults after which the request is handled all the same
+PASS_THROUGH_MODES = ("jitter", "expire")
 #: the modes drawn when none are chosen: those every client must survive without a read-back of a write
 DEFAULT_FAULT_MODES = ("503", "drop", "504")
 
@@ -51,6 +61,8 @@ class FaultPlan:
 
     when: str | None = None  # "before" | "after" | None
     how: str = "503"  # one of FAULT_MODES
+    #: seconds a `timeout` holds its answer, or a `jitter` delays it
+    delay: float = 0.0
 
 
 class RequestLog:
@@ -90,6 +102,10 @@ class EmulatorServer(ThreadingHTTPServer):
         self.latency_ms = app.options.latency_ms
         self.fault_rate = app.options.fault_rate
         self.fault_modes = check_fault_modes(app.options.fault_modes or DEFAULT_FAULT_MODES)
+        self.fault_delay_s = float(app.options.fault_delay_s)
+        self.jitter_ms = float(app.options.jitter_ms)
+        # its own generator: the platforms' identifiers, drawn from the app's, never shift the faults of a seed
+        self.fault_rng = random.Random(app.options.seed)
         self._fault_lock = threading.Lock()
         super().__init__((app.options.host, app.options.port), _Handler)
         self.scheme = "http"
@@ -121,11 +137,18 @@ class EmulatorServer(ThreadingHTTPServer):
         return f"{self.scheme}://{host}:{port}"
 
     def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None,
-                   seed: int | None = None, modes: Any = None) -> None:
-        """Change latency, fault rate (0 to 1, else ValueError), the seed of the fault draws or the modes drawn."""
+                   seed: int | None = None, modes: Any = None, delay_s: float | None = None,
+                   jitter_ms: float | None = None) -> None:
+        """Change latency, fault rate (0 to 1, else ValueError), the seed of the fault draws, the modes drawn,
+        how long a `timeout` fault holds its answer or how long a `jitter` fault may delay one."""
         with self._fault_lock:
             if modes is not None:
                 self.fault_modes = check_fault_modes(modes)
+            for name, value in (("fault_delay_s", delay_s), ("jitter_ms", jitter_ms)):
+                if value is not None:
+                    if isinstance(value, bool) or float(value) < 0:
+                        raise ValueError(f"{name} must be a number >= 0")
+                    setattr(self, name, float(value))
             if latency_ms is not None:
                 self.latency_ms = float(latency_ms)
             if fault_rate is not None:
@@ -133,7 +156,7 @@ class EmulatorServer(ThreadingHTTPServer):
                     raise ValueError("fault_rate must be between 0 and 1")
                 self.fault_rate = float(fault_rate)
             if seed is not None:
-                self.app.rng.seed(seed)
+                self.fault_rng.seed(seed)
 
     def plan_fault(self, method: str) -> FaultPlan:
         """Draw a fault for one request from the seeded generator.
@@ -143,20 +166,22 @@ class EmulatorServer(ThreadingHTTPServer):
         means the request was not handled (before); a change that was committed loses
         its answer as a dropped connection or a 504 gateway timeout (after).
         """
+        rng = self.fault_rng
         with self._fault_lock:
-            if self.fault_rate <= 0 or self.app.rng.random() >= self.fault_rate:
+            if self.fault_rate <= 0 or rng.random() >= self.fault_rate:
                 return FaultPlan()
             if self.fault_modes == DEFAULT_FAULT_MODES:
                 # the draw of earlier versions, so that a seed keeps meaning the same faults
-                dropped = self.app.rng.random() < 0.3
-                when = "after" if method not in READ_METHODS and self.app.rng.random() < 0.5 else "before"
+                dropped = rng.random() < 0.3
+                when = "after" if method not in READ_METHODS and rng.random() < 0.5 else "before"
                 return FaultPlan(when, "drop" if dropped else ("504" if when == "after" else "503"))
-            how = self.fault_modes[int(self.app.rng.random() * len(self.fault_modes)) % len(self.fault_modes)]
+            how = self.fault_modes[int(rng.random() * len(self.fault_modes)) % len(self.fault_modes)]
             if how == "drop":
-                when = "after" if method not in READ_METHODS and self.app.rng.random() < 0.5 else "before"
+                when = "after" if method not in READ_METHODS and rng.random() < 0.5 else "before"
             else:
-                when = "after" if how in ("504", "truncated") else "before"
-            return FaultPlan(when, how)
+                when = "after" if how in AFTER_MODES else "before"
+            delay = rng.uniform(0, self.jitter_ms) / 1000.0 if how == "jitter" else self.fault_delay_s
+            return FaultPlan(when, how, delay)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -189,6 +214,13 @@ class _Handler(BaseHTTPRequestHandler):
         if action:
             entry["action"] = action
 
+        if fault.how in PASS_THROUGH_MODES:
+            entry["fault"] = f"{fault.when}-{fault.how}"
+            if fault.how == "jitter":
+                time.sleep(fault.delay)
+            else:
+                app.expire_credentials()
+            fault = FaultPlan()
         if fault.when == "before":
             self._fail(fault, request, entry, started)
             return
@@ -201,6 +233,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.log.add(entry)
             self._send(_truncated(response))
             return
+        if fault.when == "after" and fault.how == "timeout":
+            entry.update(committed=True, fault="after-timeout", status=response.status)
+            self.server.log.add(entry)
+            time.sleep(fault.delay)  # the client has given up by now; it may be gone
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self._send(response)
+            return
         if fault.when == "after":
             entry["committed"] = True
             self._fail(fault, request, entry, started)
@@ -211,7 +251,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fail(self, fault: FaultPlan, request: Request, entry: dict[str, Any], started: float) -> None:
         entry.update(fault=f"{fault.when}-{fault.how}", duration_ms=round((time.monotonic() - started) * 1000, 3))
-        if fault.how == "drop":
+        if fault.how == "restart":
+            self.server.app.restart()
+        if fault.how in ("drop", "restart"):
             entry["status"] = None
             self.server.log.add(entry)
             self.close_connection = True
@@ -219,7 +261,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
         response = self.server.app.fault_response(request)
-        if fault.how == "504":
+        if fault.how == "envelope":
+            response = self.server.app.envelope_error(request)
+        elif fault.how == "504":
             response = Response(504, "Gateway Timeout (injected fault)", content_type="text/plain")
         elif fault.how == "429":
             response = Response(429, "Too Many Requests (injected fault)", headers={"Retry-After": "0"},
@@ -258,7 +302,7 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 data = request.json() or {}
                 self.server.set_faults(data.get("latency_ms"), data.get("fault_rate"), data.get("seed"),
-                                       data.get("modes"))
+                                       data.get("modes"), data.get("delay_s"), data.get("jitter_ms"))
             except (ValueError, TypeError, AttributeError) as exc:
                 return Response(400, {"error": str(exc)})
             return Response(200, self._faults_body())
@@ -272,7 +316,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _faults_body(self) -> dict[str, Any]:
         return {"latency_ms": self.server.latency_ms, "fault_rate": self.server.fault_rate,
-                "modes": list(self.server.fault_modes)}
+                "modes": list(self.server.fault_modes), "delay_s": self.server.fault_delay_s,
+                "jitter_ms": self.server.jitter_ms}
 
     def _advance_clock(self, request: Request) -> Response:
         """POST /_emulator/clock `{"advance": seconds}`: step emulated time; 400 on anything else."""

@@ -12,7 +12,7 @@ instead, for clients that must cope with both.
 Every body field is checked against its declared type (`schema.BODY_TYPES`) before the action runs;
 a body that is not a JSON object, or not JSON, is refused in the envelope too: no bad input answers 5xx.
 
-Test hooks on the app: the framework's `advance_clock(seconds)`, `expire_tokens()`,
+Test hooks on the app: the framework's `advance_clock(seconds)`, `expire_credentials()` (every token expires),
 `set_agent_offline(address, offline)`.
 """
 
@@ -53,8 +53,8 @@ class MigrationEmulator(EmulatorApp):
         """A uuid4 with dashes (repeatable with a seed)."""
         return str(uuid_module.UUID(int=self._uuid_rng.getrandbits(128), version=4))
 
-    def expire_tokens(self) -> None:
-        """Test hook: every token expires now."""
+    def expire_credentials(self) -> None:
+        """Every token expires now (a test hook, and the `expire` fault)."""
         with self.lock:
             self.state.expire_tokens()
 
@@ -83,6 +83,10 @@ class MigrationEmulator(EmulatorApp):
     def error_response(self, error: HttpError, request: Request) -> Response:
         """Unknown URLs and methods keep their HTTP status, with the platform's envelope."""
         return Response(error.status, envelope(FAILED, error.message))
+
+    def envelope_error(self, request: Request) -> Response:
+        """The `envelope` fault: HTTP 200 with the envelope's failure, as every refusal of the platform."""
+        return Response(200, envelope(FAILED, "internal error (injected fault)"))
 
     def _settings(self) -> Settings:
         extra = self.options.extra

@@ -81,6 +81,10 @@ class OpenDcpEmulator(EmulatorApp):
             return Response(404, PAGE_404, content_type=HTML)
         return Response(error.status, PAGE_500 if error.status >= 500 else PAGE_404, content_type=HTML)
 
+    def envelope_error(self, request: Request) -> Response:
+        """The `envelope` fault: HTTP 200 whose envelope's code says the server failed."""
+        return Response(200, {"code": 500, "msg": "internal error (injected fault)", "data": {}})
+
     def dispatch(self, request: Request) -> Response:
         """Any fault in a handler is the HTML 500 page, as from the upstream server."""
         try:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from ..common.app import EmulatorApp
 from ..common.http import HttpError, Request, Response, Router
-from .state import BAD_REQUEST, DEFAULT_METHOD, OK, OsgFailure, OsgViewState, Settings
+from .state import BAD_REQUEST, DEFAULT_METHOD, OK, OPENSTACK_FAILURE, OsgFailure, OsgViewState, Settings
 
 METHODS = ["GET", "POST"]
 
@@ -43,6 +43,10 @@ class OsgViewEmulator(EmulatorApp):
     def error_response(self, error: HttpError, request: Request) -> Response:
         """Unknown paths and methods keep their HTTP status, with the platform's envelope."""
         return Response(error.status, {"status": error.status, "msg": error.message})
+
+    def envelope_error(self, request: Request) -> Response:
+        """The `envelope` fault: HTTP 200 whose status says the OpenStack interface behind it failed."""
+        return Response(200, {"status": OPENSTACK_FAILURE, "msg": "internal error (injected fault)"})
 
     # --- operations -----------------------------------------------------------------------------
     def _clone(self, params: dict[str, str], request: Request) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from ..common.app import EmulatorApp
 from ..common.http import HttpError, MethodNotAllowed, Request, Response, Router
 from .state import (
     API_NOT_FOUND,
+    INTERNAL_ERROR,
     INVALID_PARAMETER,
     METHOD_NOT_ALLOWED,
     Scope,
@@ -58,6 +59,10 @@ class VsdEmulator(EmulatorApp):
         if error.status == 400:
             code = INVALID_PARAMETER
         return Response(error.status, output(None, code, error.message))
+
+    def envelope_error(self, request: Request) -> Response:
+        """The `envelope` fault: HTTP 200 with an Output whose scode says the server failed."""
+        return Response(200, output(None, INTERNAL_ERROR, "internal error (injected fault)"))
 
     def _new_uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))

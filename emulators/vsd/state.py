@@ -41,6 +41,8 @@ class ErrorCode:
     message_cn: str
 
 
+#: not in the document, which lists no code for a fault of the server itself
+INTERNAL_ERROR = ErrorCode(10000, "internal error", "内部错误")
 INVALID_PARAMETER = ErrorCode(10001, "invalid parameter", "参数错误")
 API_NOT_FOUND = ErrorCode(10004, "no such API", "接口不存在")
 METHOD_NOT_ALLOWED = ErrorCode(10005, "method not allowed", "请求方法不允许")

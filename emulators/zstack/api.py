@@ -18,7 +18,7 @@ How a call is answered (the document's "API规范概述", with the readings in a
   option `ready_to_go_session=required` (the document's header list; ZStack's SDKs send none).
 - Query APIs (`GET /<resource>[/{uuid}]`) run `query.run_query` over the inventories.
 
-Test hooks on the app: `expire_sessions()` and the framework's `advance_clock(seconds)`.
+Test hooks on the app: `expire_credentials()` (every session expires) and the framework's `advance_clock(seconds)`.
 """
 
 from __future__ import annotations
@@ -120,8 +120,8 @@ class ZStackEmulator(EmulatorApp):
         """A uuid4 as ZStack writes it: 32 hex digits, no dashes (repeatable with a seed)."""
         return uuid_module.UUID(int=self._uuid_rng.getrandbits(128), version=4).hex
 
-    def expire_sessions(self) -> None:
-        """Test hook: every session expires now."""
+    def expire_credentials(self) -> None:
+        """Every session expires now (a test hook, and the `expire` fault)."""
         with self.lock:
             self.state.expire_sessions()
 
@@ -144,6 +144,10 @@ class ZStackEmulator(EmulatorApp):
             return Response(error.status, error.body)
         code, description = _GENERIC_ERRORS.get(error.status, ("SYS.1000", "internal error"))
         return Response(error.status, error_body(code, description, error.message))
+
+    def envelope_error(self, request: Request) -> Response:
+        """The `envelope` fault: HTTP 200 carrying ZStack's internal error, as an API job's result can."""
+        return Response(200, error_body("SYS.1000", "internal error", "internal error (injected fault)"))
 
     # --- the route table -----------------------------------------------------------------------
     def route_table(self) -> list[tuple[str, str, Handler, str]]:

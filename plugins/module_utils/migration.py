@@ -18,7 +18,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import threading
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     READ,
@@ -31,6 +30,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     response_text,
     tls_verify,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.retry import LoginGate, renewing
 
 LOGIN_PATH = "/Login"
 REAUTH_PATH = "/ReAuth"
@@ -154,7 +154,7 @@ class MigrationClient:
         self.page_limit = int(page_limit)
         self.token = None
         self.first_login = None
-        self._token_lock = threading.Lock()
+        self._login_gate = LoginGate()
 
     # --- session -------------------------------------------------------------------------
     def login(self):
@@ -198,22 +198,16 @@ class MigrationClient:
         return data
 
     def _current_token(self, stale=None):
-        """The token to send: logging in first when there is none or the server refused `stale`.
-
-        One login at a time: a call that finds the token already replaced by another thread uses the new one.
-        """
-        with self._token_lock:
-            if self.token and self.token != stale:
-                return self.token
-            self.login()
-            return self.token
+        """The token to send: logging in first when there is none or the server refused `stale`; one login for
+        all threads (`retry.LoginGate`)."""
+        return self._login_gate.current(lambda: self.token, stale, self.login)
 
     # --- calls ---------------------------------------------------------------------------
     def call(self, path, action, fields=None):
         """POST `{"Action": action, **fields}` to `path` with the token; returns Data.
 
         A refused token (HTTP 401, or the envelope's token failure) is replaced by a new login and the
-        call is sent once more.
+        call sent again (`retry.renewing`).
         """
         body = {"Action": action}
         body.update(compact(fields or {}))
@@ -221,12 +215,15 @@ class MigrationClient:
             if isinstance(body.get(key), str):
                 self.http.redact.add(body[key])
         operation = READ if action in READ_ACTIONS else WRITE
-        token = self._current_token()
-        response = self.http.request("POST", path, json=body, headers=_json_headers(token), operation=operation)
-        if is_token_refusal(response):
+
+        def refused(response):
+            if not is_token_refusal(response):
+                return False
             self._refused(operation)
-            token = self._current_token(stale=token)
-            response = self.http.request("POST", path, json=body, headers=_json_headers(token), operation=operation)
+            return True
+
+        response = renewing(self._current_token, lambda token: self.http.request(
+            "POST", path, json=body, headers=_json_headers(token), operation=operation), refused)
         try:
             return self._decode(response, path, action)
         except MigrationError:

@@ -16,7 +16,6 @@ __metaclass__ = type
 
 import hashlib
 import re
-import threading
 import uuid
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
@@ -29,7 +28,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     response_text,
     tls_verify,
 )
-from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK
+from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK, LoginGate, renewing
 from ansible_collections.converge.platforms.plugins.module_utils.waiter import WaitTimeout, wait_until
 
 API_PREFIX = "/zstack/v1"
@@ -104,7 +103,7 @@ class ZStackClient:
         self.job_timeout = float(job_timeout)
         self.page_size = int(page_size)
         self.session_uuid = None
-        self._session_lock = threading.Lock()
+        self._login_gate = LoginGate()
 
     # --- session -------------------------------------------------------------------------
     def login(self):
@@ -211,21 +210,12 @@ class ZStackClient:
             response = send({})
             if response.status_code != 401:
                 return response
-        session = self._session(None)
-        response = send({"Authorization": "OAuth %s" % session})
-        if response.status_code == 401:
-            response = send({"Authorization": "OAuth %s" % self._session(session)})
-        return response
+        return renewing(self._session, lambda session: send({"Authorization": "OAuth %s" % session}),
+                        lambda response: response.status_code == 401)
 
     def _session(self, stale):
-        """The current session, logging in when there is none or it is `stale`; one login at a time.
-
-        Concurrent calls that all find the session expired log in once, not once each.
-        """
-        with self._session_lock:
-            if not self.session_uuid or self.session_uuid == stale:
-                self.login()
-            return self.session_uuid
+        """The current session, logging in when there is none or it is `stale`; one login for all threads."""
+        return self._login_gate.current(lambda: self.session_uuid, stale, self.login)
 
     def _location(self, response, method, path):
         body = self._json(response, method, path)

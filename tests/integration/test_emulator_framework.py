@@ -37,7 +37,7 @@ def test_control_api_state_requests_reset_and_faults(zstack):
     assert [(r["method"], r["path"], r["status"]) for r in log] == [
         ("PUT", "/zstack/v1/accounts/login", 200), ("POST", "/zstack/v1/user-tags", 202)]
     assert requests.post(f"{control}/faults", json={"latency_ms": 5, "fault_rate": 0.5}, timeout=5).json() == {
-        "latency_ms": 5.0, "fault_rate": 0.5, "modes": ["503", "drop", "504"]}
+        "latency_ms": 5.0, "fault_rate": 0.5, "modes": ["503", "drop", "504"], "delay_s": 2.0, "jitter_ms": 200.0}
     assert requests.post(f"{control}/faults", json={"fault_rate": 2}, timeout=5).status_code == 400
     assert requests.post(f"{control}/reset", timeout=5).status_code == 200
     assert requests.get(f"{control}/state", timeout=5).json()["tags"] == {}

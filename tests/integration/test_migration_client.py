@@ -75,7 +75,7 @@ def test_login_reauth_logout_and_renewal_after_expiry(migration, client):
     assert data["IsFirstLogin"] is True and client.token == data["Token"]
     first = client.token
     assert client.reauth()["Token"] != first
-    migration.app.expire_tokens()
+    migration.app.expire_credentials()
     migration.clear_requests()
     assert "Openstack" in client.list_cloud_types()
     # the envelope refuses the expired token (HTTP 200, Code -1): a new login follows, then the call again
@@ -92,7 +92,7 @@ def test_a_write_the_platform_refuses_or_resends_after_a_token_refusal_counts_on
     with pytest.raises(MigrationError):
         client.update_license("bad key!")
     assert client.http.write_count == 0 and client.http.thread_write_count == 0
-    migration.app.expire_tokens()
+    migration.app.expire_credentials()
     client.update_license(KEY)
     assert client.http.write_count == 1 and client.http.thread_write_count == 1
     assert [r.get("action") for r in migration.requests if r["path"] == "/MgntSetting"] == ["UpdateLicense"] * 3

@@ -165,7 +165,7 @@ def test_tokens_expire_and_reauth_renews_them(mig, api):
     # the first token reached its 1800 s; the one renewed at 1000 s is still good
     failed(api.raw(CLOUD, api.token, Action="ListCloudType"), text="Token is invalid or expired")
     ok(api.raw(CLOUD, newer, Action="ListCloudType"))
-    mig.app.expire_tokens()
+    mig.app.expire_credentials()
     failed(api.raw("/ReAuth", newer), text="Token is invalid or expired")
 
 

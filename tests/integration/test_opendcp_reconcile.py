@@ -149,3 +149,35 @@ def test_under_faults_a_pool_create_is_done_only_when_the_pool_is_at_its_size(tm
         finally:
             handle.stop()
     assert lost_pool_writes > 0 and done_creates > 0  # some pool write took effect and lost its answer
+
+
+def test_a_resize_whose_answer_is_lost_is_verified_and_not_sent_again(tmp_path, monkeypatch):
+    from ansible_collections.converge.platforms.plugins.module_utils.http import TransportError
+
+    handle = emulators.start("opendcp", port=0, flow_seconds=1)
+    try:
+        build_templates(handle)
+        entry = {"name": "fe-pool", "service": "fe", "vm_type": 1, "sd_id": 1, "tasks": {"expand": "grow"},
+                 "size": 1, "wait_timeout": 60}
+        existing = {"opendcp_service": ["fe"], "opendcp_task_template": ["grow"]}
+        path = desired(tmp_path, handle, {"opendcp_pool": [entry]}, existing)
+        assert not reconcile([path], apply=True).failed
+        handle.advance_clock(10)
+        path = desired(tmp_path, handle, {"opendcp_pool": [dict(entry, size=3)]}, existing)
+        sent = OpenDcpClient.post
+
+        def post_losing_the_expand_answer(self, post_path, body=None):
+            answer = sent(self, post_path, body)
+            if post_path.startswith("/pool/expand/"):
+                raise TransportError("opendcp did not answer: connection reset", "POST", post_path)
+            return answer
+
+        monkeypatch.setattr(OpenDcpClient, "post", post_losing_the_expand_answer)
+        handle.clear_requests()
+        result = reconcile([path], apply=True)
+        assert not result.failed, [o.as_dict() for o in result.report.failed]
+        assert [r["path"] for r in handle.requests if r["path"].startswith("/pool/expand/")] == ["/pool/expand/1"]
+        handle.advance_clock(10)
+        assert pool_state(handle)[0] == 3
+    finally:
+        handle.stop()

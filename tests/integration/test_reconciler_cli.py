@@ -161,7 +161,7 @@ def test_unreachable_endpoint_and_missing_secret_are_clear_errors(tmp_path):
     down = run_cli(["reconciler", "plan", desired_file(tmp_path, "http://127.0.0.1:9", TAGS)], env=ENV)
     assert down.returncode == 1
     assert down.stderr.startswith(f"{tmp_path / 'desired.yml'}:3: endpoints.zstack: cannot reach http://127.0.0.1:9 "
-                                  "after 4 attempts: PUT /zstack/v1/accounts/login: zstack did not answer")
+                                  "after 5 attempts: PUT /zstack/v1/accounts/login: zstack did not answer")
     assert "Traceback" not in down.stderr
 
 

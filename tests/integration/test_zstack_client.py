@@ -51,7 +51,7 @@ def test_wrong_password_is_a_clear_error(zstack):
 def test_expired_session_is_renewed_transparently(zstack, client):
     client.login()
     first = client.session_uuid
-    zstack.app.expire_sessions()
+    zstack.app.expire_credentials()
     assert client.query_management_nodes()[0]["uuid"] == NODE
     assert client.session_uuid != first
     statuses = [r["status"] for r in zstack.requests if r["path"] == "/zstack/v1/management-nodes"]
@@ -197,7 +197,7 @@ def test_concurrent_calls_share_one_login(zstack, client):
         results = list(pool.map(lambda _: client.query_management_nodes(), range(16)))
     assert all(r[0]["uuid"] == NODE for r in results)
     assert paths(zstack).count("/zstack/v1/accounts/login") == 1
-    zstack.app.expire_sessions()
+    zstack.app.expire_credentials()
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda _: client.query_management_nodes(), range(16)))
     assert paths(zstack).count("/zstack/v1/accounts/login") == 2

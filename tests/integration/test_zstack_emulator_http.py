@@ -224,7 +224,7 @@ def test_calls_without_a_valid_session_answer_401(anonymous, zs):
 
 
 def test_expired_sessions_answer_401(emulator, zs):
-    emulator.app.expire_sessions()
+    emulator.app.expire_credentials()
     assert_error(zs.get("/management-nodes"), 401, "ID.1001", zs.session)
     assert zs.login().status_code == 200
     emulator.app.advance_clock(7201)

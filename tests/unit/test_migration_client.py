@@ -13,6 +13,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.migration impor
     client_from_params,
     is_success,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.retry import CREDENTIAL_ATTEMPTS
 
 from tests.support import FakeHttp, FakeResponse
 
@@ -84,7 +85,7 @@ def test_a_refused_token_is_replaced_by_a_new_login_and_the_call_sent_again(refu
     assert http.calls[3][1]["Authorization"] == "tok-2"
 
 
-def test_a_call_refused_twice_for_its_token_fails_after_one_new_login():
+def test_a_call_refused_for_every_new_token_fails_after_the_policys_attempts():
     http = migration_http(lambda path, body, headers: envelope({"Token": "tok-1", "IsFirstLogin": False})
                           if path == "/Login" else token_refused())
     client = MigrationClient("http://127.0.0.1:1", "admin", "s3cret-pass", http=http)
@@ -92,7 +93,7 @@ def test_a_call_refused_twice_for_its_token_fails_after_one_new_login():
         client.get_license()
     assert str(caught.value) == ("POST /MgntSetting: HTTP 200: code -1: GetLicense: Token is invalid or expired, "
                                  "please login again.")
-    assert [c[0] for c in http.calls] == ["/Login", "/MgntSetting", "/Login", "/MgntSetting"]
+    assert [c[0] for c in http.calls] == ["/Login", "/MgntSetting"] * CREDENTIAL_ATTEMPTS
 
 
 @pytest.mark.parametrize("msg", ["The license has expired.", "Task 'x' does not exist.", "Invalid activation key."])

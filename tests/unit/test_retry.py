@@ -115,3 +115,49 @@ def test_backoff_is_jittered_exponential_and_capped():
                                              ("Wed, 21 Oct 2015 07:28:10 GMT", 10.0)])
 def test_retry_after_reads_seconds_and_http_dates(value, expected):
     assert retry_after(value, now=1445412480.0) == expected
+
+
+class CountingLock:
+    """A lock that counts the threads that have asked for it."""
+
+    def __init__(self):
+        import threading
+
+        self.lock, self.asked = threading.Lock(), 0
+
+    def __enter__(self):
+        self.asked += 1
+        self.lock.acquire()
+
+    def __exit__(self, *exc):
+        self.lock.release()
+
+
+def test_threads_that_waited_on_a_failed_login_fail_with_it_and_do_not_log_in_again():
+    import threading
+
+    from ansible_collections.converge.platforms.plugins.module_utils.retry import LoginGate
+
+    gate, logins, errors = LoginGate(), [], []
+    gate._lock = CountingLock()
+
+    def failing_login():
+        logins.append(1)
+        while gate._lock.asked < 4:  # the three other callers are waiting for this login
+            threading.Event().wait(0.01)
+        raise RuntimeError("unreachable")
+
+    def caller():
+        try:
+            gate.current(lambda: None, None, failing_login)
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    threads = [threading.Thread(target=caller) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert (len(logins), errors) == (1, ["unreachable"] * 4)
+    # a call made after the failure tries again
+    assert gate.current(lambda: "s-2" if len(logins) > 1 else None, None, lambda: logins.append(1)) == "s-2"

@@ -507,7 +507,10 @@ class PoolSpec(OpenDcpSpec):
         return live
 
     def act(self, client, change):
-        return self._resize(client, change.live, change.desired)
+        """An expand or a shrink: a write like any other, so a lost answer is verified by reading the pool's size."""
+        desired = change.desired
+        return self._verified(client, desired, "update", lambda: self._resize(client, change.live, desired),
+                              lambda live: live is not None and live["size"] == desired["size"])
 
     def apply(self, client, change):
         """Carry out a change; one that gives the pool a size is done only when the pool is read back at it.
