@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import saved_plan
-from .document import DEFAULT_CONCURRENCY, DocumentError, load
+from .document import DEFAULT_CONCURRENCY, DocumentError, load, resolve_secrets
 from .executor import Outcome, Report, apply_plan
+from .lock import apply_lock
 from .planner import Plan, make_plan
 from .session import Session
 from .sources import SourceError, expand
@@ -48,13 +50,16 @@ def reconcile(files: list[str], apply: bool = False, saved: str | None = None, o
               on_plan: Callable[[Plan, Callable[[str], str]], None] | None = None,
               on_outcome: Callable[[Outcome, Callable[[str], str]], None] | None = None,
               concurrency: int | None = None, targets: list[str] | None = None,
-              on_start: Callable[[Any], None] | None = None, prune: bool | None = None) -> Result:
+              on_start: Callable[[Any], None] | None = None, prune: bool | None = None,
+              lock: bool = True, lock_timeout: float = 0.0) -> Result:
     """Load and validate `files` (files or directories), plan against live state and, with `apply`, apply it.
 
     `concurrency` (changes and reads at once) overrides `settings.concurrency`. `targets` (`KIND` or
     `KIND/NAME`) limit the run to those entries and what they depend on. `prune` (default
     `settings.prune`) also deletes owned objects that no entry names; it is off under `targets`, as in
     Terraform. `on_start(planned)` is called as each change starts, `on_outcome(outcome, redact)` as each ends.
+    With `apply` and `lock`, the run holds the lock of each endpoint (`lock.apply_lock`) from before its plan
+    to its end, waiting up to `lock_timeout` seconds for another apply's.
 
     With `saved` (a plan from `out`), refuse with DocumentError when a file or the live state
     moved since it was made; the saved plan's own targets apply. Raises DocumentError, ApiError or
@@ -74,7 +79,11 @@ def reconcile(files: list[str], apply: bool = False, saved: str | None = None, o
         raise DocumentError(["no desired-state file given"])
     desired = select(load(list(files)), targets)
     pruning = (desired.settings.get("prune", False) if prune is None else prune) and not targets
-    with Session(desired) as session:
+    secrets = resolve_secrets(desired)
+    guard = apply_lock(desired.endpoints, desired.files, lock_timeout) if apply and lock else nullcontext()
+    with guard, Session(desired) as session:
+        for value in secrets:
+            session.redact.add(value)
         workers = concurrency or desired.settings.get("concurrency", DEFAULT_CONCURRENCY)
         plan = make_plan(desired, session, workers, prune=pruning)
         if saved_data is not None:

@@ -196,12 +196,18 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
 @PRUNE
 @QUIET
 @NO_COLOR
+@click.option("--lock/--no-lock", default=True, show_default=True,
+              help="Hold a lock per endpoint while applying, so a second apply on this machine cannot run at once.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=0.0, show_default=True, metavar="SECONDS",
+              help="How long to wait for another apply's lock before giving up.")
 @_guard
 def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int | None, targets: tuple[str, ...],
-          prune: bool | None, quiet: bool, no_color: bool) -> None:
+          prune: bool | None, quiet: bool, no_color: bool, lock: bool, lock_timeout: float) -> None:
     """Plan, then apply every change as soon as what it depends on is done, independent changes concurrently.
 
-    On a terminal a live display shows the progress; elsewhere each outcome is one timestamped line.
+    On a terminal a live display shows the progress; elsewhere each outcome is one timestamped line. The
+    apply holds a lock per endpoint from its plan to its end: another apply on this machine that shares
+    an endpoint is refused (or waits --lock-timeout seconds).
     """
     if not files and not saved:
         raise click.UsageError("give the desired-state files, or --plan with a saved plan")
@@ -231,7 +237,8 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
 
     try:
         result = reconcile(list(files), apply=True, saved=saved, on_plan=show_plan, on_outcome=show_outcome,
-                           on_start=show_start, concurrency=concurrency, targets=list(targets), prune=prune)
+                           on_start=show_start, concurrency=concurrency, targets=list(targets), prune=prune,
+                           lock=lock, lock_timeout=lock_timeout)
     finally:
         if display:
             display[0].__exit__(None, None, None)

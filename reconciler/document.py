@@ -64,6 +64,8 @@ class Entry:
     data: dict[str, Any]
     file: str
     line: int
+    #: secret field -> (its line, its `{env: ...}` / `{file: ...}` reference), resolved by `resolve_secrets`
+    secret_refs: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -96,19 +98,29 @@ class Endpoint:
 
     def _secret(self, key: str, ref: dict[str, str]) -> str:
         where = f"{self.file}:{self.secret_lines.get(key, self.line)}"
-        if "env" in ref:
-            value = os.environ.get(ref["env"])
-            if value is None:
-                raise DocumentError([f"{where}: endpoints.{self.platform}.{key}: environment variable "
-                                     f"{ref['env']} is not set"])
-            return value
-        path = Path(ref["file"]).expanduser()
-        if not path.is_absolute():
-            path = Path(self.file).parent / path
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise DocumentError([f"{where}: endpoints.{self.platform}.{key}: cannot read {path}: {exc.strerror}"])
+        return read_secret(ref, where, f"endpoints.{self.platform}.{key}", self.file)
+
+
+def read_secret(ref: dict[str, str], where: str, label: str, relative_to: str) -> str:
+    """The value of `{env: NAME}` or `{file: PATH}` (a relative path is beside the file naming it); DocumentError
+    `where: label: ...` when the variable is not set or the file cannot be read."""
+    if "env" in ref:
+        value = os.environ.get(ref["env"])
+        if value is None:
+            raise DocumentError([f"{where}: {label}: environment variable {ref['env']} is not set"])
+        return value
+    path = Path(ref["file"]).expanduser()
+    if not path.is_absolute():
+        path = Path(relative_to).parent / path
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise DocumentError([f"{where}: {label}: cannot read {path}: {exc.strerror}"]) from None
+
+
+def is_secret_ref(value: Any) -> bool:
+    """Whether a value is a reference to a secret rather than the secret itself."""
+    return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("env", "file")
 
 
 @dataclass
@@ -162,6 +174,8 @@ class Settings(BaseModel):
     owner: Optional[Annotated[StrictStr, StringConstraints(pattern=f"^{OWNER_PATTERN}$")]] = None
     #: plan the deletion of owned objects that no entry names (also `--prune`)
     prune: StrictBool = False
+    #: false: every secret (endpoint passwords, resource passwords and keys) must be `{env: ...}` or `{file: ...}`
+    inline_secrets: StrictBool = True
 
 
 _JSON_TYPES = {"str": "string", "path": "string", "int": "integer", "float": "number", "bool": "boolean",
@@ -374,13 +388,18 @@ def load(paths: list[str]) -> Desired:
     settings: dict[str, Any] = {}
     entries: list[Entry] = []
     existing: dict[str, set] = {}
+    inline: list[str] = []
     for path in paths:
         try:
             root = _read_yaml(path)
         except DocumentError as exc:
             problems.extend(exc.problems)
             continue
-        problems.extend(_load_one(path, root, endpoints, settings, entries, existing))
+        problems.extend(_load_one(path, root, endpoints, settings, entries, existing, inline))
+    if not settings.get("inline_secrets", True):
+        declared = settings["_declared_at"]
+        problems.extend(f"{where}: {label}: a secret written inline, but settings.inline_secrets is false "
+                        f"({declared}): write {{env: NAME}} or {{file: PATH}}" for where, label in inline)
     if not problems:
         problems.extend(_check_entries(entries, existing))
         problems.extend(_check_endpoints(entries, endpoints))
@@ -397,7 +416,8 @@ def _warnings(entries: list[Entry]) -> list[str]:
             for text in known[entry.kind].warnings(known[entry.kind].normalize(entry.data))]
 
 
-def _load_one(path: str, root: Any, endpoints: dict, settings: dict, entries: list, existing: dict) -> list[str]:
+def _load_one(path: str, root: Any, endpoints: dict, settings: dict, entries: list, existing: dict,
+              inline: list) -> list[str]:
     if not isinstance(root, dict):
         return [f"{path}:1: a desired-state document must be a mapping with version, endpoints and resources"]
     problems = []
@@ -408,10 +428,10 @@ def _load_one(path: str, root: Any, endpoints: dict, settings: dict, entries: li
     if root.get("version") not in SUPPORTED_VERSIONS:
         line = _line(root, "version") if "version" in root else 1
         problems.append(f"{path}:{line}: version: must be one of {list(SUPPORTED_VERSIONS)}")
-    problems.extend(_load_endpoints(path, root.get("endpoints"), endpoints, root))
+    problems.extend(_load_endpoints(path, root.get("endpoints"), endpoints, root, inline))
     problems.extend(_load_settings(path, root.get("settings"), settings, root))
     problems.extend(_load_existing(path, root.get("existing"), existing, root))
-    problems.extend(_load_resources(path, root.get("resources"), entries, root))
+    problems.extend(_load_resources(path, root.get("resources"), entries, root, inline))
     return problems
 
 
@@ -435,7 +455,7 @@ def _load_existing(path: str, node: Any, existing: dict, root: Any) -> list[str]
     return problems
 
 
-def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any) -> list[str]:
+def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any, inline: list) -> list[str]:
     if node is None:
         return []
     if not isinstance(node, dict):
@@ -474,6 +494,9 @@ def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any) -> list[st
                 problems.append(f"{path}:{_line(data, 'url')}: endpoints.{name}.{exc}")
                 continue
         secret_lines = {k: _line(data, k) for k in plain if isinstance(plain[k], dict)}
+        options = platform(name).connection_argument_spec
+        inline.extend((f"{path}:{_line(data, key)}", f"endpoints.{name}.{key}") for key, value in plain.items()
+                      if options.get(key, {}).get("no_log") and isinstance(value, str))
         endpoints[name] = Endpoint(name, plain, path, line, secret_lines)
     return problems
 
@@ -495,7 +518,7 @@ def _load_settings(path: str, node: Any, settings: dict, root: Any) -> list[str]
     return []
 
 
-def _load_resources(path: str, node: Any, entries: list, root: Any) -> list[str]:
+def _load_resources(path: str, node: Any, entries: list, root: Any, inline: list) -> list[str]:
     if node is None:
         return []
     if not isinstance(node, dict):
@@ -518,15 +541,22 @@ def _load_resources(path: str, node: Any, entries: list, root: Any) -> list[str]
             if not isinstance(item, dict):
                 problems.append(f"{path}:{item_line}: {where}: must be a mapping")
                 continue
+            plain = _plain(item)
             try:
-                model.model_validate(_plain(item))
+                model.model_validate(plain)
             except ValidationError as exc:
                 problems.extend(_pydantic_problems(exc, path, item, where, model))
                 continue
-            data, spec_problems = _validated(known[kind], _plain(item), path, item, where)
+            refs, ref_problems = _secret_refs(known[kind], plain, path, item, where)
+            problems.extend(ref_problems)
+            inline.extend((f"{path}:{_line(item, key)}", f"{where}.{key}") for key in known[kind].secret_fields()
+                          if isinstance(plain.get(key), str))
+            # a reference stands for a string: checked as one now, and again with its value once resolved
+            referenced = {k: REFERENCED for k in known[kind].secret_fields() if isinstance(plain.get(k), dict)}
+            data, spec_problems = _validated(known[kind], dict(plain, **referenced), path, item, where)
             problems.extend(spec_problems)
-            if not spec_problems:
-                entries.append(Entry(kind, data, path, _line(item) if _line(item) > 1 else item_line))
+            if not spec_problems and not ref_problems:
+                entries.append(Entry(kind, data, path, _line(item) if _line(item) > 1 else item_line, refs))
     return problems
 
 
@@ -542,6 +572,58 @@ def _validated(spec, data: dict, path: str, node: Any, where: str) -> tuple[dict
         option = f".{exc.option}" if exc.option else ""
         return data, [f"{path}:{line}: {where}{option}: {exc.message}"]
     return {key: converted.get(key, value) for key, value in data.items()}, []
+
+
+#: what the validator sees for a secret given by reference, until the reference is read
+REFERENCED = "(secret reference)"
+
+
+def _secret_refs(spec, plain: dict, path: str, node: Any, where: str) -> tuple[dict, list[str]]:
+    """The secret fields of an entry given as `{env: NAME}` or `{file: PATH}`, with their lines; or problems."""
+    refs, problems = {}, []
+    secrets = set(spec.secret_fields())
+    for key, value in plain.items():
+        if not isinstance(value, dict) or key not in secrets:
+            continue
+        try:
+            _secret_value(value)
+        except ValueError as exc:
+            problems.append(f"{path}:{_line(node, key)}: {where}.{key}: {exc}")
+            continue
+        refs[key] = (_line(node, key), value)
+    return refs, problems
+
+
+def resolve_secrets(desired: Desired) -> list[str]:
+    """Read every secret an entry gives by reference into its data, checked by the validator like one written
+    inline; returns the values read (for redaction). DocumentError lists every variable unset, file unreadable
+    or value refused."""
+    known = kinds()
+    problems, values = [], []
+    for entry in desired.entries:
+        if not entry.secret_refs:
+            continue
+        resolved = dict(entry.data)
+        for key, (line, ref) in entry.secret_refs.items():
+            try:
+                resolved[key] = read_secret(ref, f"{entry.file}:{line}", f"{entry.kind}.{key}", entry.file)
+                values.append(resolved[key])
+            except DocumentError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            continue
+        spec = known[entry.kind]
+        try:
+            converted = spec.validate(spec.normalize(resolved))
+        except Exception as exc:  # SpecError: the resolved value breaks a rule of its field
+            problems.append(f"{entry.where}: {entry.kind}.{getattr(exc, 'option', '') or ''}: "
+                            f"{getattr(exc, 'message', exc)}")
+            continue
+        entry.data = {key: converted.get(key, value) for key, value in resolved.items()}
+        entry.secret_refs = {}
+    if problems:
+        raise DocumentError(problems)
+    return values
 
 
 def _check_entries(entries: list[Entry], existing: dict[str, set]) -> list[str]:

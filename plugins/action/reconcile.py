@@ -31,6 +31,7 @@ ARGUMENT_SPEC = {
     "target": {"type": "list", "elements": "str", "default": []},
     "concurrency": {"type": "int"},
     "prune": {"type": "bool"},
+    "lock_timeout": {"type": "float", "default": 0},
 }
 
 #: this collection's directory (plugins/action/reconcile.py is two levels below it)
@@ -75,13 +76,16 @@ class ActionModule(ActionBase):
             return dict(result, failed=True, msg=mismatch)
         if args["concurrency"] is not None and not 1 <= args["concurrency"] <= MAX_CONCURRENCY:
             return dict(result, failed=True, msg="concurrency: must be from 1 to %d" % MAX_CONCURRENCY)
+        if args["lock_timeout"] < 0:
+            return dict(result, failed=True, msg="lock_timeout: must be 0 or more seconds")
         files = [self._loader.path_dwim(path) for path in args["files"] or []]
         saved = self._loader.path_dwim(args["plan"]) if args["plan"] else None
         out = self._loader.path_dwim(args["out"]) if args["out"] else None
         apply = args["apply"] and not self._task.check_mode
         try:
             outcome = reconcile(files, apply=apply, saved=saved, out=out, targets=args["target"],
-                                concurrency=args["concurrency"], prune=args["prune"])
+                                concurrency=args["concurrency"], prune=args["prune"],
+                                lock_timeout=args["lock_timeout"])
         except DocumentError as exc:
             return dict(result, failed=True, msg="\n".join(exc.problems), problems=exc.problems)
         except Exception as exc:  # ApiError and SpecError carry a message meant for the user, already redacted

@@ -57,6 +57,13 @@ options:
         C(reconciler apply --prune) does. By default C(settings.prune) of the files (off). Off under I(target).
       - Only objects carrying the owner's marker are ever deleted; see the README for the carrier of each kind.
     type: bool
+  lock_timeout:
+    description:
+      - An apply holds a lock per endpoint on the controller from its plan to its end, as
+        C(reconciler apply) does; another apply sharing an endpoint fails at once, or waits up to this
+        many seconds for the lock.
+    type: float
+    default: 0
 attributes:
   check_mode:
     support: full

@@ -20,9 +20,11 @@ pytestmark = pytest.mark.slow
 ZSTACK_SECRET = "Sentinel-ZStack-pw-5531"
 MIGRATION_SECRET = "Sentinel-Migration-pw-7720"
 LICENSE_SECRET = "SENTINEL-LICENSE-KEY-9902"
-SENTINELS = (ZSTACK_SECRET, MIGRATION_SECRET, LICENSE_SECRET)
+CLOUD_SECRET = "Sentinel-CloudPass-4417"
+SENTINELS = (ZSTACK_SECRET, MIGRATION_SECRET, LICENSE_SECRET, CLOUD_SECRET)
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
-ENV = {"SENTINEL_ZSTACK": ZSTACK_SECRET, "SENTINEL_MIGRATION": MIGRATION_SECRET}
+ENV = {"SENTINEL_ZSTACK": ZSTACK_SECRET, "SENTINEL_MIGRATION": MIGRATION_SECRET, "SENTINEL_LICENSE": LICENSE_SECRET,
+       "SENTINEL_CLOUD": CLOUD_SECRET}
 
 
 def leaks(*texts: str) -> list[str]:
@@ -49,8 +51,14 @@ def desired(tmp_path, zstack, migration, tag="sentinel::1") -> str:
           zstack_user_tag:
             - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "{tag}"}}
           migration_license:
-            - {{activation_key: "{LICENSE_SECRET}"}}
+            - {{activation_key: {{env: SENTINEL_LICENSE}}}}
+          migration_cloud_connection:
+            - {{name: sentinel-cloud, cloud_type: Openstack, project_name: admin, cloud_user: admin,
+               cloud_password: {{file: cloud-password.txt}}, address: 127.0.0.1, identity_port: 5000}}
+        settings:
+          inline_secrets: false
         """), encoding="utf-8")
+    (tmp_path / "cloud-password.txt").write_text(CLOUD_SECRET + "\n", encoding="utf-8")
     return str(path)
 
 
@@ -73,8 +81,11 @@ def test_no_sentinel_in_any_reconciler_output_or_file(platforms, tmp_path):
     outputs += [stale.stdout, stale.stderr, unreachable.stdout, unreachable.stderr]
     assert "applied, 0 failed, 0 skipped." in outputs[10], outputs[10] + outputs[11]
     assert leaks(*outputs) == []
-    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != "desired.yml"]  # the input holds the key
-    assert [p.name for p in written] == ["plan.json"]
+    clouds = migration.state()["clouds"].values()
+    assert [c["CloudPass"] for c in clouds] == [CLOUD_SECRET]  # the secret read from its file reached the platform
+    # the desired state holds references only; the one secret file is the user's own
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != "cloud-password.txt"]
+    assert sorted(p.name for p in written) == ["desired.yml", "plan.json"]
     assert [p.name for p in written if leaks(p.read_text(encoding="utf-8", errors="replace"))] == []
 
 
