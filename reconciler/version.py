@@ -8,11 +8,11 @@ from pathlib import Path
 
 import yaml
 
-DISTRIBUTION = "converge"
+DISTRIBUTION = "converge-platforms"
 
 
 def reconciler_version() -> str:
-    """The installed reconciler's version (the `converge` distribution), or "unknown" when not installed."""
+    """The installed reconciler's version (the `converge-platforms` distribution), or "unknown" when not installed."""
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:

@@ -8,9 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import traceback
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 try:
@@ -19,8 +17,8 @@ try:
     from reconciler.version import collection_version, reconciler_version
 
     RECONCILER_IMPORT_ERROR = None
-except ImportError:
-    RECONCILER_IMPORT_ERROR = traceback.format_exc()
+except ImportError as exc:
+    RECONCILER_IMPORT_ERROR = "%s: %s" % (type(exc).__name__, exc)
     MAX_CONCURRENCY = 256
 
 ARGUMENT_SPEC = {
@@ -33,6 +31,9 @@ ARGUMENT_SPEC = {
     "prune": {"type": "bool"},
     "lock_timeout": {"type": "float", "default": 0},
 }
+
+#: how to install the reconciler into the Python that runs ansible (the distribution of this collection)
+INSTALL_COMMAND = "python -m pip install converge-platforms"
 
 #: this collection's directory (plugins/action/reconcile.py is two levels below it)
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -69,8 +70,8 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC, required_one_of=[["files", "plan"]])
         if RECONCILER_IMPORT_ERROR:
-            raise AnsibleActionFail("the reconciler is not installed on the controller: pip install converge",
-                                    orig_exc=RECONCILER_IMPORT_ERROR)
+            return dict(result, failed=True, msg="the reconciler is not installed on the controller: %s (%s)" % (
+                INSTALL_COMMAND, RECONCILER_IMPORT_ERROR))
         mismatch = version_mismatch()
         if mismatch:
             return dict(result, failed=True, msg=mismatch)

@@ -317,7 +317,7 @@ def pool_owners(client, service_ids):
         return service.get("name"), client.pool_node_counts(service_id)
 
     service_ids = sorted(set(service_ids))
-    return dict(zip(service_ids, concurrently(owner, service_ids), strict=True))
+    return dict(zip(service_ids, concurrently(owner, service_ids)))  # noqa: B905 - for Pythons before 3.10
 
 
 def counts_and_flows(client, pools):

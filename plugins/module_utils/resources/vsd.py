@@ -178,7 +178,7 @@ class SnapshotSpec(ResourceSpec):
         result = [None] * len(desired_list)
         for indices in groups.values():
             entries = [desired_list[i] for i in indices]
-            for index, live in zip(indices, self._read_vm(client, entries), strict=True):
+            for index, live in zip(indices, self._read_vm(client, entries)):  # noqa: B905 - for Pythons before 3.10
                 result[index] = live
         return result
 
