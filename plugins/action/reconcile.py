@@ -51,7 +51,7 @@ def version_mismatch():
     if ours == theirs:
         return None
     return ("the installed reconciler is version %s but this collection is %s: install the matching one "
-            "(pip install 'converge==%s')" % (theirs, ours, ours))
+            "(%s==%s)" % (theirs, ours, INSTALL_COMMAND, ours))
 
 
 def _diffs(plan):

@@ -72,8 +72,9 @@ attributes:
     support: full
     description: One diff per pending change, only the fields that change.
 notes:
-  - Needs the C(converge) Python package (C(pip install converge)) on the controller, of the same version as this
-    collection; the task fails naming both versions when they differ.
+  - Needs the C(converge-platforms) Python distribution (C(python -m pip install converge-platforms)) on the
+    controller, of the same version as this collection; the task fails naming both versions when they differ,
+    and with that install command when it is missing.
 """
 
 EXAMPLES = r"""
