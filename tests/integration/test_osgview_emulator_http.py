@@ -15,7 +15,7 @@ LINUX = "6f1d8c2a9b3e4f5a8c7d6e5f4a3b2c1d"  # built-in, image cached, one VM
 WEBSEC = "7a2e9d3bac4f4a6b9d8e7f6a5b4c3d2e"  # built-in, image not cached, two VMs
 QUOTA = "0e0e0e0e0e0e4e0e8e0e0e0e0e0e0e01"  # fixture: every clone fails in OpenStack
 BROKEN = "0e0e0e0e0e0e4e0e8e0e0e0e0e0e0e02"  # fixture: its second VM ends in error
-BUILD_SECONDS = 0.3
+BUILD_SECONDS = 60.0  # long beside any real delay: only the stepped clock ends a build
 
 FIXTURES = {
     "templates": [
@@ -29,7 +29,7 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[
 
 @pytest.fixture
 def osgview(tmp_path):
-    """An OSG view emulator whose servers build in 0.3 s (0.6 s when the image is not cached)."""
+    """An OSG view emulator whose servers build in 60 emulated seconds (120 when the image is not cached)."""
     fixtures = tmp_path / "osgview.yml"
     fixtures.write_text(yaml.safe_dump(FIXTURES), encoding="utf-8")
     handle = emulators.start("osgview", port=0, fixtures_file=str(fixtures), build_seconds=BUILD_SECONDS)
