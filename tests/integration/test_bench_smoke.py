@@ -1,15 +1,22 @@
-"""The benchmarks run (as a smoke run with small numbers); their figures are read by people, not asserted."""
+"""`python -m bench` runs (as a smoke run with small numbers); its figures are read by people, not asserted."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 from tests.support import ROOT, ansible_env
 
 
-def test_zstack_tags_benchmark_smoke_run():
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "zstack_tags.py"), "--count", "30"],
-                          capture_output=True, text=True, env=ansible_env(), timeout=300)
+def test_the_benchmark_runs_and_writes_every_figure(tmp_path):
+    out = tmp_path / "latest.json"
+    proc = subprocess.run([sys.executable, "-m", "bench", "--sizes", "100", "--smoke", "--out", str(out)],
+                          capture_output=True, text=True, env=ansible_env(), cwd=str(ROOT), timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "apply failures: 0   changes left after apply: 0" in proc.stdout
+    result = json.loads(out.read_text(encoding="utf-8"))
+    figures = {figure["name"]: figure for figure in result["figures"]}
+    assert figures["apply: creates (each tag and its owner record)"]["extra"]["failed"] == 0
+    assert figures["apply again: writes"]["value"] == 0
+    assert all(figure["ratio"] is not None for figure in result["figures"] if figure["baseline"] is not None)
+    assert "| plan CLI, no changes |" in proc.stdout

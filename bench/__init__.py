@@ -1,0 +1,1 @@
+"""The benchmark of converge: `python -m bench` (see bench/__main__.py and docs/performance.md)."""
