@@ -37,7 +37,7 @@ import requests
 
 from ..common.app import EmulatorApp, EmulatorOptions
 from ..common.http import BadRequest, HttpError, Request, Response, Router
-from .query import QueryError, run_query
+from .query import SYSTEM_TAG_FIELD, USER_TAG_FIELD, QueryError, run_query
 from .state import (
     LICENSE_CAPABILITIES,
     QUERY_FIELDS,
@@ -205,12 +205,12 @@ class ZStackEmulator(EmulatorApp):
     def _query(self, kind: str) -> Handler:
         """A query API: `GET /<resource>` with query parameters, or `GET /<resource>/{uuid}`."""
         rows = {
-            "management_node": self.state.node_inventories,
-            "system_tag": lambda: self.state.tag_inventories("System"),
-            "user_tag": lambda: self.state.tag_inventories("User"),
-            "notification": self.state.notification_inventories,
-            "gc_job": self.state.gc_job_inventories,
-            "long_job": self.state.long_job_inventories,
+            "management_node": lambda conditions: self.state.node_inventories(),
+            "system_tag": lambda conditions: self.state.tag_inventories("System", conditions),
+            "user_tag": lambda conditions: self.state.tag_inventories("User", conditions),
+            "notification": lambda conditions: self.state.notification_inventories(),
+            "gc_job": lambda conditions: self.state.gc_job_inventories(),
+            "long_job": lambda conditions: self.state.long_job_inventories(),
         }[kind]
 
         def handler(request: Request) -> Response:
@@ -218,9 +218,12 @@ class ZStackEmulator(EmulatorApp):
             uuid = request.path_params.get("uuid")
             # As ZStack's REST server: GET /<resource>/{uuid} is the condition uuid=<uuid> and nothing else.
             params = {"q": [f"uuid={uuid}"]} if uuid is not None else request.query
-            tags = self.state.tag_index(QUERY_RESOURCE_TYPES[kind])
+            conditions = [c for c in params.get("q", []) + params.get("condition", []) if isinstance(c, str)]
+            # the tags of each resource, only for the conditions on them (__systemTag__, __userTag__)
+            tags = self.state.tag_index(QUERY_RESOURCE_TYPES[kind]) if any("Tag__" in c for c in conditions) \
+                else {SYSTEM_TAG_FIELD: {}, USER_TAG_FIELD: {}}
             try:
-                return Response(200, run_query(rows(), params, QUERY_FIELDS[kind], tags))
+                return Response(200, run_query(rows(conditions), params, QUERY_FIELDS[kind], tags))
             except QueryError as error:
                 raise invalid_argument(error.parameter, error.reason) from error
 

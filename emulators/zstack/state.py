@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from ..common.model import PersistentModel, merge_records
 from .query import SYSTEM_TAG_FIELD, USER_TAG_FIELD
+from .tag_store import TagStore
 
 VERSION = "2.3.1"
 ADMIN_ACCOUNT_UUID = "36c27e8ff05c4780bf6d2fa65700f22e"
@@ -143,6 +144,15 @@ class ZStackState(PersistentModel):
               "task_progress", "license")
     state_format = STATE_FORMAT
 
+    @property
+    def tags(self) -> TagStore:
+        """The tag records by uuid (restored from saved state as a plain dict, kept as a TagStore)."""
+        return self._tags
+
+    @tags.setter
+    def tags(self, records: dict[str, dict[str, Any]]) -> None:
+        self._tags = records if isinstance(records, TagStore) else TagStore(records)
+
     def __init__(self, settings: Settings, now: Callable[[], float], new_uuid: Callable[[], str]):
         self.settings = settings
         self.now = now
@@ -152,7 +162,7 @@ class ZStackState(PersistentModel):
         self.resources: dict[str, list[str]] = {}
         self.sessions: dict[str, dict[str, Any]] = {}
         self.jobs: dict[str, dict[str, Any]] = {}
-        self.tags: dict[str, dict[str, Any]] = {}
+        self.tags = TagStore()
         self.notifications: dict[str, dict[str, Any]] = {}
         self.gc_jobs: dict[str, dict[str, Any]] = {}
         self.long_jobs: dict[str, dict[str, Any]] = {}
@@ -166,7 +176,7 @@ class ZStackState(PersistentModel):
         if unknown:
             raise ValueError(f"zstack fixtures: unknown keys {unknown}; known: {list(FIXTURE_KEYS)}")
         now = self.now()
-        self.sessions, self.jobs, self.tags, self.long_jobs, self.task_progress = {}, {}, {}, {}, {}
+        self.sessions, self.jobs, self.tags, self.long_jobs, self.task_progress = {}, {}, TagStore(), {}, {}
         self.nodes = merge_records("zstack", builtin_nodes(), fixtures.get("management_nodes"), "management_nodes",
                                    lambda item: _node_record(item, now))
         self.hosts = merge_records("zstack", builtin_hosts(), fixtures.get("hosts"), "hosts", _host_record)
@@ -296,8 +306,7 @@ class ZStackState(PersistentModel):
             raise not_found("SystemTag", uuid)
         if record["tag"] != tag:
             self._refuse_duplicate_tag("System", record["resourceType"], record["resourceUuid"], tag)
-        record["tag"] = tag
-        record["updatedAt"] = self.now()
+        record = self.tags[uuid] = dict(record, tag=tag, updatedAt=self.now())  # replaced: the indexes follow
         return tag_inventory(record)
 
     def delete_tag(self, uuid: str, enforcing: bool) -> None:
@@ -305,9 +314,9 @@ class ZStackState(PersistentModel):
         if self.tags.pop(uuid, None) is None and not enforcing:
             raise not_found("Tag", uuid)
 
-    def tag_inventories(self, kind: str) -> list[dict[str, Any]]:
-        """QuerySystemTag / QueryUserTag rows."""
-        return [tag_inventory(record) for record in self.tags.values() if record["kind"] == kind]
+    def tag_inventories(self, kind: str, conditions: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """QuerySystemTag / QueryUserTag rows; with `conditions`, only those an index says may match."""
+        return [tag_inventory(record) for record in self.tags.candidates(kind, conditions)]
 
     def tag_index(self, resource_type: str) -> dict[str, dict[str, list[str]]]:
         """For the `__systemTag__` / `__userTag__` conditions: the tag texts of each resource of a type."""
@@ -319,11 +328,10 @@ class ZStackState(PersistentModel):
         return index
 
     def _refuse_duplicate_tag(self, kind: str, resource_type: str, resource_uuid: str, tag: str) -> None:
-        for record in self.tags.values():
-            if (record["kind"], record["resourceType"], record["resourceUuid"], record["tag"]) == \
-                    (kind, resource_type, resource_uuid, tag):
-                raise operation_error(f"duplicate {kind.lower()} tag[{tag}] on resource[uuid:{resource_uuid}, "
-                                      f"type:{resource_type}]: tag[uuid:{record['uuid']}] has it already")
+        uuid = self.tags.by_identity.get((kind, resource_type, resource_uuid, tag))
+        if uuid is not None:
+            raise operation_error(f"duplicate {kind.lower()} tag[{tag}] on resource[uuid:{resource_uuid}, "
+                                  f"type:{resource_type}]: tag[uuid:{uuid}] has it already")
 
     def _drop_tags_of(self, resource_uuid: str) -> None:
         for uuid in [uuid for uuid, record in self.tags.items() if record["resourceUuid"] == resource_uuid]:

@@ -23,6 +23,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import re
 import shlex
 import traceback
@@ -58,8 +59,14 @@ SHELL_MODULES = frozenset(prefix + name for name in ("shell", "command", "raw", 
                           for prefix in ("", "ansible.builtin.", "ansible.legacy."))
 _QUOTED_PLACEHOLDER = re.compile(r"""(['"])\s*\{\{[^}]*\}\}\s*\1""")
 _VERBATIM = re.compile(r"\|\s*verbatim\b")
+#: what makes a string a template rather than plain text
+_HAS_SYNTAX = re.compile(r"\{[{%#]")
 
 _ENVIRONMENTS = {}
+#: compiled templates and their variables, by text: each template string is compiled and analysed once
+_COMPILED = {}
+_VARIABLES = {}
+CACHE_LIMIT = 4096
 
 
 class Verbatim(str):
@@ -135,11 +142,27 @@ def _parse(text, where, option):
             where, " (line %s)" % line if line else "", getattr(exc, "message", None) or exc))
 
 
+def _cached(cache, key, make):
+    """`cache[key]`, made by `make()` on first use; the cache is emptied when it grows past CACHE_LIMIT."""
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        value = cache[key] = make()
+    return value
+
+
+def _variables_of(text, where, option):
+    return frozenset(meta.find_undeclared_variables(_parse(text, where, option)))
+
+
 def template_variables(template, option="template"):
     """Sorted names of the variables a template (a JSON structure or a string) uses."""
     names = set()
     for where, text in _strings(template, option):
-        names.update(meta.find_undeclared_variables(_parse(text, where, option)))
+        if not _HAS_SYNTAX.search(text):
+            continue
+        names.update(_cached(_VARIABLES, text, functools.partial(_variables_of, text, where, option)))
     # the environment's own globals (range, dict, ...) are not parameters
     return sorted(name for name in names if name not in environment().globals)
 
@@ -211,8 +234,11 @@ def _render(template, params, path, shell=False):
     if isinstance(template, list):
         return [_render(value, params, "%s[%d]" % (path, index), shell) for index, value in enumerate(template)]
     if isinstance(template, str):
+        if not _HAS_SYNTAX.search(template):
+            return template  # no placeholder, block or comment: the text is its own rendering
         try:
-            return environment(shell).from_string(template).render(**params)
+            compiled = _cached(_COMPILED, (shell, template), lambda: environment(shell).from_string(template))
+            return compiled.render(**params)
         except TemplateError as exc:
             option = path.split(".", 1)[0].split("[", 1)[0]
             raise SpecError(option, "%s does not render: %s" % (path, getattr(exc, "message", None) or exc))

@@ -5,9 +5,9 @@
 
 Sessions: login with the SHA-512 digest of the password, `Authorization: OAuth <session>`,
 transparent re-login when the session expires. Async calls: every non-GET call may answer
-202 with a `location` to poll; polls back off from 50 ms to 1 s. Each async call carries an
-`X-Job-UUID`, so a call retried after a lost answer returns the first call's result instead of
-running twice.
+202 with a `location` to poll; polls follow the one waiter (every 50 ms, then a tenth of the wait,
+up to 1 s). Each async call carries an `X-Job-UUID`, so a call retried after a lost answer returns the
+first call's result instead of running twice.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -14,10 +14,24 @@ def reads(*values):
     return lambda: values.pop(0)
 
 
-def test_polls_start_fast_and_back_off_to_the_cap():
+def test_polls_start_every_50_ms_then_every_tenth_of_the_wait_up_to_a_second():
+    clock = SteppedClock(start=0.0)
+    value = wait_until(lambda: clock.monotonic() >= 30, bool, timeout=60, clock=clock)
+    assert value is True
+    assert clock.sleeps[:10] == [0.05] * 10
+    waited = 0.0
+    for delay in clock.sleeps:
+        assert delay == pytest.approx(min(1.0, max(0.05, waited / 10)))
+        waited += delay
+    assert max(clock.sleeps) == 1.0 and 29 <= waited < 31
+    # seen within a tenth of its time: a read came no later than 3 s after the 30 s mark
+    assert len(clock.sleeps) < 70
+
+
+def test_a_zero_first_delay_reads_at_once():
     clock = SteppedClock()
-    value = wait_until(reads(*([1] * 7 + [2])), lambda v: v == 2, timeout=60, clock=clock)
-    assert value == 2 and clock.sleeps == [0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0]
+    assert wait_until(reads("done"), lambda v: v == "done", 10, clock=clock, first_delay=0) == "done"
+    assert clock.sleeps == [0]
 
 
 def test_an_initial_value_that_is_done_needs_no_read():
