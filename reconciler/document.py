@@ -30,6 +30,7 @@ from pydantic import (
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from . import fast_yaml
 from .platforms import PLATFORM_NAMES, kinds, platform
 from .sources import SourceError, expand
 
@@ -250,7 +251,7 @@ def document_schema() -> dict[str, Any]:
 
 # --- loading ------------------------------------------------------------------------------
 def _line(node: Any, key: Any = None) -> int:
-    """1-based line of a key (or item) inside a ruamel node, else of the node itself."""
+    """1-based line of a key (or item) inside a node (ruamel's or fast_yaml's), else of the node itself."""
     try:
         if key is not None:
             if isinstance(key, int):
@@ -359,6 +360,12 @@ def _read_yaml(path: str) -> Any:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise DocumentError([f"{path}:{line}: a NUL byte is not allowed"])
+    try:
+        root = fast_yaml.load(text)
+    except fast_yaml.NotPlain:
+        pass  # anchors, merge keys, tags, duplicates, errors: read and reported by ruamel.yaml
+    else:
+        return root
     try:
         root = yaml.load(text)
         _plain(root)

@@ -75,6 +75,13 @@ class TagSpec(ResourceSpec):
 
     @property
     def fields(self):
+        # built once per spec: the tag's updatability depends on the kind, which is fixed per subclass
+        cached = self.__dict__.get("_fields")
+        if cached is None:
+            cached = self.__dict__["_fields"] = self._tag_fields()
+        return cached
+
+    def _tag_fields(self):
         return {
             "resource_uuid": Field("str", "UUID of the resource the tag is attached to.",
                                    required=True, format="uuid_hex"),
