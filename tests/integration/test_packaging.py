@@ -63,12 +63,26 @@ def test_galaxy_build_holds_the_collection_only(tmp_path):
     assert {"MANIFEST.json", "meta/runtime.yml", "plugins/modules/zstack_system_tag.py",
             "plugins/module_utils/zstack.py", "plugins/doc_fragments/zstack.py"} <= names
     files = _files(artifact)
-    allowed = ("MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.md", "meta/", "plugins/", "roles/",
+    allowed = ("MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.md", "requirements.txt", "bindep.txt", "meta/",
+               "plugins/", "roles/",
                "playbooks/", "docs/", "examples/", "changelogs/", "tests/integration/targets/")
     strays = [name for name in files if not name.startswith(allowed)
               and not (name.startswith("tests/sanity/ignore-") and name.endswith(".txt"))]
     assert strays == []
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in files)
+
+
+def test_the_execution_environment_needs_what_pyproject_declares():
+    import tomllib
+
+    import yaml
+
+    environment = yaml.safe_load((ROOT / "meta" / "execution-environment.yml").read_text(encoding="utf-8"))
+    assert environment["dependencies"] == {"python": "requirements.txt", "system": "bindep.txt"}
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    wanted = [line for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+              if line and not line.startswith("#")]
+    assert wanted and set(wanted) <= set(declared)
 
 
 def _files(artifact) -> list[str]:
