@@ -63,8 +63,8 @@ def test_galaxy_build_holds_the_collection_only(tmp_path):
     assert {"MANIFEST.json", "meta/runtime.yml", "plugins/modules/zstack_system_tag.py",
             "plugins/module_utils/zstack.py", "plugins/doc_fragments/zstack.py"} <= names
     files = _files(artifact)
-    allowed = ("MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.md", "requirements.txt", "bindep.txt", "meta/",
-               "plugins/", "roles/",
+    allowed = ("MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.md", "CONTRIBUTING.md", "requirements.txt",
+               "bindep.txt", "meta/", "plugins/", "roles/",
                "playbooks/", "docs/", "examples/", "changelogs/", "tests/integration/targets/")
     strays = [name for name in files if not name.startswith(allowed)
               and not (name.startswith("tests/sanity/ignore-") and name.endswith(".txt"))]
