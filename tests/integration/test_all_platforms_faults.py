@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import yaml
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
@@ -62,31 +64,52 @@ def apply_once(path):
     return not result.failed
 
 
+@contextlib.contextmanager
+def five_platforms(osgview_modes=None, **options):
+    """The five emulators (OSG view's clock 50 times faster, so its builds end), stopped afterwards.
+
+    `options` go to every `emulators.start`; `osgview_modes`, when given, are OSG view's fault modes.
+    """
+    handles = {}
+    try:
+        for name in PLATFORMS:
+            own = dict(options, fault_modes=osgview_modes) if name == "osgview" and osgview_modes else options
+            handles[name] = emulators.start(name, port=0, time_scale=50.0 if name == "osgview" else 1.0, **own)
+        yield handles
+    finally:
+        for handle in handles.values():
+            handle.stop()
+
+
+def desired_file(path, document, handles, **endpoint_options) -> str:
+    """`document` written to `path` with an endpoint for each of `handles`; returns the path."""
+    document["endpoints"] = {name: dict(CREDENTIALS.get(name, {}), url=handle.url, **endpoint_options)
+                             for name, handle in handles.items()}
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return str(path)
+
+
+def apply_until_done(path) -> list[bool]:
+    """`apply_once` until one succeeds, at most MAX_APPLIES times; the outcome of each."""
+    runs = []
+    while len(runs) < MAX_APPLIES and not any(runs):
+        runs.append(apply_once(path))
+    return runs
+
+
 def converge_under_faults(tmp_path, seed: int, modes=None) -> None:
     """Apply the all-platform example (up to MAX_APPLIES times) against five faulty emulators; assert the result."""
-    handles = {name: emulators.start(name, port=0, fault_rate=FAULT_RATE, seed=seed, fault_modes=modes,
-                                     time_scale=50.0 if name == "osgview" else 1.0) for name in PLATFORMS}
-    try:
+    with five_platforms(fault_rate=FAULT_RATE, seed=seed, fault_modes=modes) as handles:
         document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-        document["endpoints"] = {name: dict(CREDENTIALS.get(name, {}), url=handle.url)
-                                 for name, handle in handles.items()}
-        path = tmp_path / "all.yml"
-        path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-        runs = []
-        for _attempt in range(MAX_APPLIES):
-            runs.append(apply_once(str(path)))
-            if runs[-1]:
-                break
+        path = desired_file(tmp_path / "all.yml", document, handles)
+        runs = apply_until_done(path)
         faults = sum(1 for h in handles.values() for r in h.requests if r.get("fault"))
         for handle in handles.values():
             handle.set_faults(fault_rate=0)
         assert runs[-1], f"seed {seed}: not converged after {len(runs)} applies ({faults} faults injected)"
-        assert not reconcile([str(path)]).plan.pending
+        assert not reconcile([path]).plan.pending
         assert faults > 0
         assert counts({name: handle.state() for name, handle in handles.items()}) == wanted()
-    finally:
-        for handle in handles.values():
-            handle.stop()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -16,13 +16,11 @@ import threading
 import pytest
 import yaml
 
-import emulators
 from reconciler.api import reconcile
-from tests.integration.test_all_platforms_faults import CREDENTIALS, EXAMPLE, counts, wanted
+from tests.integration.test_all_platforms_faults import EXAMPLE, counts, desired_file, five_platforms, wanted
 from tests.support import AUTH_PATH, BIN, READ_ACTION, ansible_env
 
 pytestmark = pytest.mark.slow
-PLATFORMS = ("zstack", "vsd", "osgview", "migration", "opendcp")
 KILL_POINTS = tuple(range(1, 11))
 
 
@@ -62,15 +60,10 @@ def kill_at(handles, k: int, process_of) -> threading.Event:
 @pytest.mark.parametrize("k", KILL_POINTS)
 def test_apply_killed_after_a_committed_write_is_finished_by_the_next_apply(k, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    handles = {name: emulators.start(name, port=0, time_scale=50.0 if name == "osgview" else 1.0)
-               for name in PLATFORMS}
-    try:
+    with five_platforms() as handles:
         document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
         document["resources"].pop("osgview_vm_group")
-        document["endpoints"] = {name: dict(CREDENTIALS.get(name, {}), url=handle.url)
-                                 for name, handle in handles.items() if name != "osgview"}
-        path = tmp_path / "all.yml"
-        path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        path = desired_file(tmp_path / "all.yml", document, {n: h for n, h in handles.items() if n != "osgview"})
         process = []
         killed = kill_at(handles, k, lambda: process[0])
         process.append(subprocess.Popen([str(BIN / "reconciler"), "apply", str(path)], stdout=subprocess.PIPE,
@@ -86,6 +79,3 @@ def test_apply_killed_after_a_committed_write_is_finished_by_the_next_apply(k, t
         assert reconcile([str(path)]).plan.pending == []
         expected = dict(wanted(), **{"osgview groups": 0})
         assert counts({name: handle.state() for name, handle in handles.items()}) == expected
-    finally:
-        for handle in handles.values():
-            handle.stop()

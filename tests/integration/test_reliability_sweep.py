@@ -20,20 +20,19 @@ import copy
 import pytest
 import yaml
 
-import emulators
 from reconciler.api import reconcile
 from tests.integration.test_all_platforms_faults import (
-    CREDENTIALS,
     EXAMPLE,
     MAX_APPLIES,
-    apply_once,
+    apply_until_done,
     counts,
+    desired_file,
+    five_platforms,
     wanted,
 )
 from tests.support import platform_tags
 
 pytestmark = pytest.mark.slow
-PLATFORMS = ("zstack", "vsd", "osgview", "migration", "opendcp")
 ALL_MODES = ["503", "drop", "504", "429", "html", "truncated", "timeout", "jitter", "expire", "restart"]
 #: faults that say the request was not handled, or only delay it (see the module docstring)
 BEFORE_MODES = ["503", "429", "jitter"]
@@ -66,28 +65,18 @@ def large_document() -> dict:
 
 def sweep(seed: int, tmp_path) -> int:
     """One seed of the sweep; returns the applies it took."""
-    handles = {name: emulators.start(name, port=0, fault_rate=0.2, seed=seed,
-                                     fault_modes=BEFORE_MODES if name == "osgview" else ALL_MODES,
-                                     time_scale=50.0 if name == "osgview" else 1.0, fault_delay_s=FAULT_DELAY)
-               for name in PLATFORMS}
-    try:
+    with five_platforms(BEFORE_MODES, fault_rate=0.2, seed=seed, fault_modes=ALL_MODES,
+                        fault_delay_s=FAULT_DELAY) as handles:
         document = large_document()
         assert sum(len(entries) for entries in document["resources"].values()) >= 200
         before = {name: handle.state() for name, handle in handles.items()}
-        document["endpoints"] = {name: dict(CREDENTIALS.get(name, {}), url=handle.url, timeout=READ_TIMEOUT)
-                                 for name, handle in handles.items()}
-        path = tmp_path / "large.yml"
-        path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-        applies = 0
-        while applies < MAX_APPLIES:
-            applies += 1
-            if apply_once(str(path)):
-                break
+        path = desired_file(tmp_path / "large.yml", document, handles, timeout=READ_TIMEOUT)
+        applies = len(apply_until_done(path))
         modes_met = {r["fault"].split("-", 1)[1] for h in handles.values() for r in h.requests if r.get("fault")}
         assert modes_met == set(ALL_MODES), f"seed {seed}: the run met only {sorted(modes_met)}"
         for handle in handles.values():
             handle.set_faults(fault_rate=0)
-        assert not reconcile([str(path)]).plan.pending, f"seed {seed}: not converged in {applies} applies"
+        assert not reconcile([path]).plan.pending, f"seed {seed}: not converged in {applies} applies"
         print(f"seed {seed}: converged in {applies} apply(ies)")
         after = {name: handle.state() for name, handle in handles.items()}
         assert counts(after) == wanted(document), f"seed {seed}: duplicates or missing objects"
@@ -97,9 +86,6 @@ def sweep(seed: int, tmp_path) -> int:
         for collection in ("clusters", "services", "actions"):
             assert set(before["opendcp"][collection]) <= set(after["opendcp"][collection])
         return applies
-    finally:
-        for handle in handles.values():
-            handle.stop()
 
 
 @pytest.mark.parametrize("seed", FAST_SEEDS)
