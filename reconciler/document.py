@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Callable, Literal, Optional, Union
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import validate_base_url
 from ansible_collections.converge.platforms.plugins.module_utils.ownership import OWNER_PATTERN
@@ -117,11 +117,6 @@ def read_secret(ref: dict[str, str], where: str, label: str, relative_to: str) -
         return path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise DocumentError([f"{where}: {label}: cannot read {path}: {exc.strerror}"]) from None
-
-
-def is_secret_ref(value: Any) -> bool:
-    """Whether a value is a reference to a secret rather than the secret itself."""
-    return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("env", "file")
 
 
 @dataclass
@@ -560,24 +555,25 @@ def _load_resources(path: str, node: Any, entries: list, root: Any, inline: list
                           if isinstance(plain.get(key), str))
             # a reference stands for a string: checked as one now, and again with its value once resolved
             referenced = {k: REFERENCED for k in known[kind].secret_fields() if isinstance(plain.get(k), dict)}
-            data, spec_problems = _validated(known[kind], dict(plain, **referenced), path, item, where)
+            data, spec_problems = _validated(known[kind], dict(plain, **referenced), path, where,
+                                             lambda key, item=item: _line(item, key) if key in item else _line(item))
             problems.extend(spec_problems)
             if not spec_problems and not ref_problems:
                 entries.append(Entry(kind, data, path, _line(item) if _line(item) > 1 else item_line, refs))
     return problems
 
 
-def _validated(spec, data: dict, path: str, node: Any, where: str) -> tuple[dict, list[str]]:
-    """An entry checked by the one validator (the modules' own): its values converted, or its problem."""
+def _validated(spec, data: dict, path: str, where: str, line_of: Callable[[Any], int]) -> tuple[dict, list[str]]:
+    """An entry checked by the one validator (the modules' own): its values converted, or its problem at the line
+    `line_of(option)` gives (`option` None for the entry itself)."""
     from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
     try:
         converted = spec.validate(spec.normalize(data))
     except SpecError as exc:
         key = re.split(r"[\[.]", exc.option)[0] if exc.option else None
-        line = _line(node, key) if key in node else _line(node)
         option = f".{exc.option}" if exc.option else ""
-        return data, [f"{path}:{line}: {where}{option}: {exc.message}"]
+        return data, [f"{path}:{line_of(key)}: {where}{option}: {exc.message}"]
     return {key: converted.get(key, value) for key, value in data.items()}, []
 
 
@@ -619,15 +615,12 @@ def resolve_secrets(desired: Desired) -> list[str]:
                 problems.extend(exc.problems)
         if problems:
             continue
-        spec = known[entry.kind]
-        try:
-            converted = spec.validate(spec.normalize(resolved))
-        except Exception as exc:  # SpecError: the resolved value breaks a rule of its field
-            problems.append(f"{entry.where}: {entry.kind}.{getattr(exc, 'option', '') or ''}: "
-                            f"{getattr(exc, 'message', exc)}")
-            continue
-        entry.data = {key: converted.get(key, value) for key, value in resolved.items()}
-        entry.secret_refs = {}
+        refs = entry.secret_refs
+        converted, refused = _validated(known[entry.kind], resolved, entry.file, entry.kind,
+                                        lambda key, refs=refs, line=entry.line: refs[key][0] if key in refs else line)
+        problems.extend(refused)
+        if not refused:
+            entry.data, entry.secret_refs = converted, {}
     if problems:
         raise DocumentError(problems)
     return values
