@@ -180,8 +180,9 @@ class EmulatorServer(ThreadingHTTPServer):
                 when = "after" if method not in READ_METHODS and rng.random() < 0.5 else "before"
             else:
                 when = "after" if how in AFTER_MODES else "before"
-            delay = rng.uniform(0, self.jitter_ms) / 1000.0 if how == "jitter" else self.fault_delay_s
-            return FaultPlan(when, how, delay)
+            if how == "jitter":
+                return FaultPlan(when, how, rng.uniform(0, self.jitter_ms) / 1000.0)
+            return FaultPlan(when, how, self.fault_delay_s if how == "timeout" else 0.0)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -37,7 +37,7 @@ import requests
 
 from ..common.app import EmulatorApp, EmulatorOptions
 from ..common.http import BadRequest, HttpError, Request, Response, Router
-from .query import SYSTEM_TAG_FIELD, USER_TAG_FIELD, QueryError, run_query
+from .query import QueryError, run_query
 from .state import (
     LICENSE_CAPABILITIES,
     QUERY_FIELDS,
@@ -219,9 +219,7 @@ class ZStackEmulator(EmulatorApp):
             # As ZStack's REST server: GET /<resource>/{uuid} is the condition uuid=<uuid> and nothing else.
             params = {"q": [f"uuid={uuid}"]} if uuid is not None else request.query
             conditions = [c for c in params.get("q", []) + params.get("condition", []) if isinstance(c, str)]
-            # the tags of each resource, only for the conditions on them (__systemTag__, __userTag__)
-            tags = self.state.tag_index(QUERY_RESOURCE_TYPES[kind]) if any("Tag__" in c for c in conditions) \
-                else {SYSTEM_TAG_FIELD: {}, USER_TAG_FIELD: {}}
+            tags = self.state.tag_index(QUERY_RESOURCE_TYPES[kind], conditions)
             try:
                 return Response(200, run_query(rows(conditions), params, QUERY_FIELDS[kind], tags))
             except QueryError as error:

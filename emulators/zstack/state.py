@@ -318,9 +318,12 @@ class ZStackState(PersistentModel):
         """QuerySystemTag / QueryUserTag rows; with `conditions`, only those an index says may match."""
         return [tag_inventory(record) for record in self.tags.candidates(kind, conditions)]
 
-    def tag_index(self, resource_type: str) -> dict[str, dict[str, list[str]]]:
-        """For the `__systemTag__` / `__userTag__` conditions: the tag texts of each resource of a type."""
+    def tag_index(self, resource_type: str, conditions: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+        """For the `__systemTag__` / `__userTag__` conditions: the tag texts of each resource of a type (left empty
+        when no condition names those fields, so other queries never read every tag)."""
         index: dict[str, dict[str, list[str]]] = {SYSTEM_TAG_FIELD: {}, USER_TAG_FIELD: {}}
+        if not any(field in condition for condition in conditions for field in index):
+            return index
         for record in self.tags.values():
             if record["resourceType"] == resource_type:
                 field = SYSTEM_TAG_FIELD if record["kind"] == "System" else USER_TAG_FIELD
