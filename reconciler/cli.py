@@ -151,7 +151,7 @@ def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str,
         return
     desired = select(load(list(files)), list(targets))
     known = kinds()
-    dependencies = entry_graph(desired.entries, known, lambda entry: known[entry.kind].normalize(entry.data))
+    dependencies = entry_graph(desired.entries, known)
     titles = {index: entry_title(entry) for index, entry in enumerate(desired.entries)}
     click.echo(render(fmt, titles, edges_of(dependencies)))
 

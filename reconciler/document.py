@@ -67,6 +67,17 @@ class Entry:
     line: int
     #: secret field -> (its line, its `{env: ...}` / `{file: ...}` reference), resolved by `resolve_secrets`
     secret_refs: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict)
+    #: (the data it was made from, `normalized`): made once, again only when `data` is replaced
+    _normal: tuple = field(default=(None, None), repr=False, compare=False)
+
+    @property
+    def normalized(self) -> dict[str, Any]:
+        """The data with the kind's defaults and `state` filled in; shared by every reader, so not to be changed."""
+        data, normalized = self._normal
+        if data is not self.data:
+            normalized = kinds()[self.kind].normalize(self.data)
+            self._normal = (self.data, normalized)
+        return normalized
 
     @property
     def where(self) -> str:
@@ -415,7 +426,7 @@ def load(paths: list[str]) -> Desired:
 def _warnings(entries: list[Entry]) -> list[str]:
     known = kinds()
     return [f"{entry.where}: warning: {entry.kind}.{text}" for entry in entries
-            for text in known[entry.kind].warnings(known[entry.kind].normalize(entry.data))]
+            for text in known[entry.kind].warnings(entry.normalized)]
 
 
 def _load_one(path: str, root: Any, endpoints: dict, settings: dict, entries: list, existing: dict,
@@ -633,7 +644,7 @@ def _check_entries(entries: list[Entry], existing: dict[str, set]) -> list[str]:
     seen: dict[tuple, Entry] = {}
     names: dict[str, set] = {kind: set(values) for kind, values in existing.items()}
     related: dict[str, dict[str, dict]] = {}
-    normalized = [known[entry.kind].normalize(entry.data) for entry in entries]
+    normalized = [entry.normalized for entry in entries]
     for entry, data in zip(entries, normalized, strict=True):
         spec = known[entry.kind]
         key = (entry.kind,) + spec.identity_of(data)
@@ -663,7 +674,7 @@ def _check_cycles(entries: list[Entry]) -> list[str]:
     from .graph import entry_graph
 
     known = kinds()
-    graph = entry_graph(entries, known, lambda entry: known[entry.kind].normalize(entry.data))
+    graph = entry_graph(entries, known)
     problems = []
     for cycle in graph.cycles():
         members = " -> ".join(f"{entry_title(entries[i])} ({entries[i].where})" for i in cycle)

@@ -115,8 +115,10 @@ class Graph:
         return result + sorted(set(range(self.size)) - set(result))
 
 
-def entry_graph(entries: list[Any], specs: dict[str, Any], data_of: Callable[[Any], dict[str, Any]]) -> Graph:
-    """The graph of desired entries: edges from references and from kind prerequisites."""
+def entry_graph(entries: list[Any], specs: dict[str, Any],
+                data_of: Callable[[Any], dict[str, Any]] = lambda entry: entry.normalized) -> Graph:
+    """The graph of desired entries (their `normalized` data unless `data_of` says otherwise): edges from
+    references and from kind prerequisites."""
     by_name: dict[tuple[str, Hashable], int] = {}
     by_kind: dict[str, list[int]] = {}
     for index, entry in enumerate(entries):

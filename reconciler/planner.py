@@ -114,7 +114,7 @@ class Plan:
 def plan_graph(changes: list[PlannedChange]) -> Graph:
     """The dependency graph of planned entries (references and kind prerequisites)."""
     known = kinds()
-    return entry_graph([c.entry for c in changes], known, lambda entry: known[entry.kind].normalize(entry.data))
+    return entry_graph([c.entry for c in changes], known)
 
 
 def provided_names(desired: Desired) -> dict[str, set]:
@@ -123,7 +123,7 @@ def provided_names(desired: Desired) -> dict[str, set]:
     names: dict[str, set] = {}
     for entry in desired.entries:
         spec = known[entry.kind]
-        data = spec.normalize(entry.data)
+        data = entry.normalized
         if data.get("state") != "absent" and data.get(spec.reference_key) is not None:
             names.setdefault(entry.kind, set()).add(data[spec.reference_key])
     return names
@@ -152,7 +152,7 @@ def make_plan(desired: Desired, session: Session, concurrency: int | None = None
         futures = {}
         for kind, entries in grouped.items():
             spec = known[kind]
-            wanted = [spec.normalize(e.data) for e in entries]
+            wanted = [e.normalized for e in entries]
             futures[kind] = pool.submit(_read_kind, spec, session.client(spec.platform), wanted, provided)
         owned_futures = {spec.kind: pool.submit(spec.ownership.owned, session.client(spec.platform), spec, owner)
                          for spec in pruning}

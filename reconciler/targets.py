@@ -34,6 +34,6 @@ def select(desired: Desired, targets: list[str]) -> Desired:
     if problems:
         raise DocumentError(problems)
     known = kinds()
-    graph = entry_graph(entries, known, lambda entry: known[entry.kind].normalize(entry.data))
+    graph = entry_graph(entries, known)
     chosen = graph.closure(index for index, entry in enumerate(entries) if any(matches(t, entry) for t in targets))
     return replace(desired, entries=[entry for index, entry in enumerate(entries) if index in chosen])

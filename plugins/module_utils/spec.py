@@ -266,7 +266,9 @@ class ResourceSpec:
         result = {}
         for name, field in self.fields.items():
             value = desired.get(name)
-            result[name] = copy.deepcopy(field.default) if value is None else value
+            if value is None:
+                value = copy.deepcopy(field.default) if isinstance(field.default, (list, dict)) else field.default
+            result[name] = value
         if self.states:
             result["state"] = desired.get("state") or self.states[0]
         if self.waits:

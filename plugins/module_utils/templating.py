@@ -174,7 +174,7 @@ def check_declared(declared, option="params"):
     for name, kind in declared.items():
         if not isinstance(name, str) or not name.isidentifier():
             raise SpecError(option, "parameter name %r is not a valid template variable name" % (name,))
-        if kind not in PARAM_TYPES:
+        if not isinstance(kind, str) or kind not in PARAM_TYPES:
             raise SpecError(option, "parameter %r has type %r; known types: %s" % (
                 name, kind, ", ".join(sorted(PARAM_TYPES))))
 

@@ -16,8 +16,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import ipaddress
 import re
+import weakref
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.converge.platforms.plugins.module_utils.http import validate_base_url
@@ -100,17 +102,80 @@ def option_of(message, known):
     return None
 
 
+#: the Python types ArgumentSpecValidator hands back unchanged for each option type (bool is not an int here)
+_KEPT_AS_IS = {"str": (str,), "int": (int,), "float": (float,), "bool": (bool,), "raw": (str, int, float, bool)}
+
+#: per spec: its argument spec, and the verdicts already reached (`_Verdicts`)
+_VERDICTS = weakref.WeakKeyDictionary()
+
+
+class _Verdicts:
+    """ArgumentSpecValidator's verdicts on one spec, remembered by the shape of the parameters.
+
+    Parameters of one shape (the same options given, each value of a type the validator keeps as it is,
+    and the same value wherever it is checked against choices) get the same verdict: valid, with the same
+    defaults added. So the validator runs once per shape, not once per entry: 10,000 desired tags of one
+    kind cost a handful of runs. Anything else (a value to convert, a list of mappings, sub-options)
+    goes to the validator every time.
+    """
+
+    def __init__(self, spec):
+        self.argument_spec = spec.argument_spec()
+        self.mutually_exclusive = [list(group) for group in spec.mutually_exclusive]
+        self.added = {}
+
+    def shape(self, given):
+        """A hashable key of `given` for which the verdict is sure to be the same, or None."""
+        key = []
+        for name in sorted(given):
+            option, value = self.argument_spec[name], given[name]
+            if option.get("options") or option.get("aliases"):
+                return None
+            kept = _KEPT_AS_IS.get(option.get("type", "str"))
+            if option.get("type") == "list":
+                kept = _KEPT_AS_IS.get(option.get("elements") or "")
+                if not (isinstance(value, list) and kept and all(_kept(item, kept) for item in value)):
+                    return None
+                key.append((name, tuple(value) if option.get("choices") else "list"))
+            elif kept and _kept(value, kept):
+                key.append((name, value if option.get("choices") else type(value)))
+            else:
+                return None
+        return tuple(key)
+
+    def validated(self, given):
+        """The converted parameters; raises SpecError on the validator's first error."""
+        shape = self.shape(given)
+        if shape is not None and shape in self.added:
+            added, mutable = self.added[shape]
+            result = dict(given)
+            result.update(copy.deepcopy(added) if mutable else added)
+            return result
+        validator = ArgumentSpecValidator(self.argument_spec, mutually_exclusive=self.mutually_exclusive)
+        result = validator.validate(given)
+        for error in result.errors.errors:
+            message = getattr(error, "error_message", None) or str(error)
+            option = option_of(message, self.argument_spec)
+            raise SpecError(option, _reworded(message, option))
+        validated = result.validated_parameters
+        if shape is not None and all(validated.get(k) == v for k, v in given.items()):
+            added = dict((k, v) for k, v in validated.items() if k not in given)
+            mutable = any(isinstance(v, (list, dict)) for v in added.values())
+            self.added[shape] = (copy.deepcopy(added) if mutable else added, mutable)
+        return validated
+
+
+def _kept(value, types):
+    return isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+
+
 def _types(spec, params):
     """ArgumentSpecValidator's verdict on the spec's own options; returns the converted parameters."""
-    argument_spec = spec.argument_spec()
-    given = dict((k, v) for k, v in params.items() if k in argument_spec and v is not None)
-    validator = ArgumentSpecValidator(argument_spec, mutually_exclusive=[list(g) for g in spec.mutually_exclusive])
-    result = validator.validate(given)
-    for error in result.errors.errors:
-        message = getattr(error, "error_message", None) or str(error)
-        option = option_of(message, argument_spec)
-        raise SpecError(option, _reworded(message, option))
-    return result.validated_parameters
+    verdicts = _VERDICTS.get(spec)
+    if verdicts is None:
+        verdicts = _VERDICTS[spec] = _Verdicts(spec)
+    given = dict((k, v) for k, v in params.items() if k in verdicts.argument_spec and v is not None)
+    return verdicts.validated(given)
 
 
 def _reworded(message, option):

@@ -65,7 +65,7 @@ def entries_for(kind):
     """The entries of `kind` with every entry they depend on, as `resources:` of a document."""
     known = kinds()
     pool = [Entry(k, data, "catalogue", i) for k, items in catalogue().items() for i, data in enumerate(items)]
-    graph = entry_graph(pool, known, lambda e: known[e.kind].normalize(e.data))
+    graph = entry_graph(pool, known)
     wanted = {i for i, e in enumerate(pool) if e.kind == kind and (kind != "opendcp_pool" or i < len(pool))}
     if kind == "opendcp_pool":  # the pool of the example only; the static pool comes with its nodes
         wanted = {i for i, e in enumerate(pool) if e.kind == kind and e.data["name"] != "static-pool"}
