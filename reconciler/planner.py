@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -148,6 +149,23 @@ def make_plan(desired: Desired, session: Session, concurrency: int | None = None
     provided = provided_names(desired)
     owner = owner_of(desired)
     pruning = prunable_kinds(desired) if prune else []
+    with remembering_reads(session, {known[kind].platform for kind in grouped} | {spec.platform for spec in pruning}):
+        return _plan_read(desired, session, known, grouped, workers, provided, owner, pruning)
+
+
+def remembering_reads(session: Session, platforms: set[str]) -> contextlib.ExitStack:
+    """Identical reads sent once on each of the platforms' endpoints while the block runs (see read_memo)."""
+    stack = contextlib.ExitStack()
+    for name in sorted(platforms):
+        http = getattr(session.client(name), "http", None)
+        if http is not None:
+            stack.enter_context(http.remembering())
+    return stack
+
+
+def _plan_read(desired: Desired, session: Session, known: dict, grouped: dict, workers: int, provided: dict,
+               owner: str, pruning: list) -> Plan:
+    """make_plan's reads and the planning of each entry."""
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(grouped) + len(pruning) or 1))) as pool:
         futures = {}
         for kind, entries in grouped.items():

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import re
 import threading
 import traceback
@@ -21,6 +22,7 @@ except ImportError:  # pragma: no cover - reported by the module base
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.converge.platforms.plugins.module_utils.read_memo import ReadMemo, read_key
 from ansible_collections.converge.platforms.plugins.module_utils.retry import RetryPolicy
 
 try:
@@ -207,6 +209,8 @@ class HttpSession:
         self.write_count = 0
         self._count_lock = threading.Lock()
         self._thread = threading.local()
+        #: a ReadMemo while `remembering()` is open
+        self.memo = None
         self.session = requests.Session()
         # retries are the policy's alone; urllib3 sends each request once
         adapter = HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=32)
@@ -247,7 +251,13 @@ class HttpSession:
                     self._thread.writes = self.thread_write_count + 1
             return self._send_once(method, path, params, json, data, headers, timeout)
 
-        response = self.policy.run(send, self.lost_answer, safe=operation in RETRY_SAFE)
+        memo = self.memo
+        if operation == READ and memo is not None:
+            response = memo.answer(read_key(method, path, params, json if json is not None else data, headers),
+                                   lambda: self.policy.run(send, self.lost_answer, safe=True),
+                                   lambda answer: answer.status_code < 400 and not cut_off(answer))
+        else:
+            response = self.policy.run(send, self.lost_answer, safe=operation in RETRY_SAFE)
         if cut_off(response):
             # the answer never arrived whole: as good as none (and what did arrive is not quoted, it may be a session)
             error = TransportError("%s's answer was cut off after %d bytes" % (self.platform or "the endpoint",
@@ -256,6 +266,18 @@ class HttpSession:
             error.attempts = len(sends)
             raise error
         return response
+
+    @contextlib.contextmanager
+    def remembering(self):
+        """Within this block, identical reads are sent once (see read_memo); yields the ReadMemo."""
+        if self.memo is not None:
+            yield self.memo
+            return
+        self.memo = ReadMemo()
+        try:
+            yield self.memo
+        finally:
+            self.memo = None
 
     def write_refused(self):
         """The calling thread's last write was refused by the platform itself: it changed nothing, so it stops
