@@ -260,8 +260,8 @@ class HttpSession:
             response = self.policy.run(send, self.lost_answer, safe=operation in RETRY_SAFE)
         if cut_off(response):
             # the answer never arrived whole: as good as none (and what did arrive is not quoted, it may be a session)
-            error = TransportError("%s's answer was cut off after %d bytes" % (self.platform or "the endpoint",
-                                                                              len(response.content)),
+            error = TransportError("%s's answer was cut off after %d bytes"
+                                   % (self.platform or "the endpoint", len(response.content)),
                                    method, _path_only(path))
             error.attempts = len(sends)
             raise error

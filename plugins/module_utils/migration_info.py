@@ -134,4 +134,3 @@ def gather(client, params):
     if params.get("source_host"):
         facts["source_host"] = _host_details(client, params["source_host"])
     return facts
-

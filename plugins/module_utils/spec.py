@@ -30,7 +30,6 @@ LOST_ANSWER_STATUSES = (502, 503, 504)
 DEFAULT_WAIT_TIMEOUT = 600
 
 
-
 def answer_lost(exc):
     """Whether a failed call may have taken effect all the same: no answer, or a bare 502/503/504 from a proxy.
 

@@ -123,12 +123,10 @@ def _strings(template, path="template"):
     """(path, text) of every string value of a JSON structure (keys are not templated)."""
     if isinstance(template, dict):
         for key, value in template.items():
-            for item in _strings(value, "%s.%s" % (path, key)):
-                yield item
+            yield from _strings(value, "%s.%s" % (path, key))
     elif isinstance(template, list):
         for index, value in enumerate(template):
-            for item in _strings(value, "%s[%d]" % (path, index)):
-                yield item
+            yield from _strings(value, "%s[%d]" % (path, index))
     elif isinstance(template, str):
         yield path, template
 

@@ -92,7 +92,6 @@ FORMATS = {
 }
 
 
-
 def option_of(message, known):
     """The option an ArgumentSpecValidator message is about, or None."""
     for pattern in _OPTION_IN_MESSAGE:

@@ -1044,8 +1044,8 @@ class LicenseSpec(ResourceSpec):
     }
 
     def check(self, desired):
-        if desired.get("state", "present") == "present" and not (desired.get("activation_key")
-                                                                  or desired.get("activation_key_file")):
+        has_key = desired.get("activation_key") or desired.get("activation_key_file")
+        if desired.get("state", "present") == "present" and not has_key:
             raise SpecError("activation_key", "one of activation_key or activation_key_file is required with "
                                               "state=present")
         check_not_empty(desired, ("activation_key",))

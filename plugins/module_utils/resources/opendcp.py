@@ -389,8 +389,7 @@ class PoolSpec(OpenDcpSpec):
 
     def references(self, desired):
         """The service, and each task template named (by name, not id) in `tasks`."""
-        for reference in OpenDcpSpec.references(self, desired):
-            yield reference
+        yield from OpenDcpSpec.references(self, desired)
         for operation, template in sorted((desired.get("tasks") or {}).items()):
             if isinstance(template, str):
                 yield Reference("tasks.%s" % operation, "opendcp_task_template", template)
@@ -894,8 +893,7 @@ class RemoteStepSpec(OpenDcpSpec):
     def references(self, desired):
         """Its actions, and (to order them first when they are desired) their implementations."""
         actions = list(OpenDcpSpec.references(self, desired))
-        for reference in actions:
-            yield reference
+        yield from actions
         for reference in actions:
             yield Reference(reference.option, "opendcp_actimpl", reference.name, required=False)
 

@@ -396,8 +396,8 @@ class VolumeSnapshotRollbackSpec(ResourceSpec):
         missing = [v for v in wanted if v not in known]
         if missing:
             have = ", ".join("%s (%s)" % (d["disk_drive"], d["volume_uuid"]) for d in disks)
-            raise SpecError("volumes", "snapshot %r has no disk %s; it has %s" % (desired["snapshot"],
-                                                                                ", ".join(missing), have))
+            raise SpecError("volumes", "snapshot %r has no disk %s; it has %s"
+                            % (desired["snapshot"], ", ".join(missing), have))
         return [d for d in disks if d["volume_uuid"] in wanted or d["disk_drive"] in wanted]
 
     def plan(self, desired, live):
