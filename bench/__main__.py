@@ -27,6 +27,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=float, default=20.0, help="emulator latency (default %(default)s)")
     parser.add_argument("--apply-max", type=int, default=1000,
                         help="largest N applied (larger sizes are loaded and planned only; default %(default)s)")
+    parser.add_argument("--clusters", type=int, default=200,
+                        help="OpenDCP clusters (a service each) in the mixed plan of every kind (default %(default)s)")
+    parser.add_argument("--loop-size", type=int, default=200,
+                        help="tags of the reconcile action vs module loop figure (default %(default)s)")
     parser.add_argument("--runs", type=int, default=3, help="timings per figure, the least kept (default %(default)s)")
     parser.add_argument("--smoke", action="store_true", help="small figures, one run each: that it works")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
@@ -35,7 +39,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def collect(args: argparse.Namespace) -> list:
     """Every figure, smallest sizes first."""
-    from . import figures
+    from . import figures, mixed
 
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     runs = 1 if args.smoke else args.runs
@@ -48,6 +52,9 @@ def collect(args: argparse.Namespace) -> list:
     rows += figures.startup(runs)
     rows += figures.job_latency((0.05, 0.2, 0.5) if args.smoke else (0.05, 0.2, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0))
     rows += figures.rendering(200 if args.smoke else 5000)
+    rows += mixed.mixed_plan(10 if args.smoke else args.clusters, args.latency_ms, runs)
+    rows += mixed.action_vs_module_loop(5 if args.smoke else args.loop_size,
+                                        lambda: figures.zstack_url(args.latency_ms))
     rows += figures.emulator_costs((1000, 10000) if args.smoke else (1000, 100000), 100 if args.smoke else 1000)
     return rows
 

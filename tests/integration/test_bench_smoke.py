@@ -20,3 +20,7 @@ def test_the_benchmark_runs_and_writes_every_figure(tmp_path):
     assert figures["apply again: writes"]["value"] == 0
     assert all(figure["ratio"] is not None for figure in result["figures"] if figure["baseline"] is not None)
     assert "| plan CLI, no changes |" in proc.stdout
+    mixed = figures["mixed plan, no changes: HTTP requests"]
+    assert mixed["extra"]["reads_sent_again"] == {} and set(mixed["extra"]["requests_per_platform"]) == {
+        "zstack", "vsd", "osgview", "migration", "opendcp"}
+    assert not any(figure["extra"].get("failed") for name, figure in figures.items() if name.startswith("reconcile"))
