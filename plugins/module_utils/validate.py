@@ -22,6 +22,7 @@ import re
 import weakref
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible_collections.converge.platforms.plugins.module_utils.core_wording import same_wording
 from ansible_collections.converge.platforms.plugins.module_utils.http import validate_base_url
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
@@ -155,6 +156,7 @@ class _Verdicts:
         for error in result.errors.errors:
             message = getattr(error, "error_message", None) or str(error)
             option = option_of(message, self.argument_spec)
+            message = same_wording(message, given.get(option), known=option in given)
             raise SpecError(option, _reworded(message, option))
         validated = result.validated_parameters
         if shape is not None and all(validated.get(k) == v for k, v in given.items()):

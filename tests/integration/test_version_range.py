@@ -1,0 +1,204 @@
+"""The collection at both ends of its ansible-core range, each in a virtual environment of its own.
+
+For each end (the latest 2.16 patch and the newest ansible-core that installs on this Python), a
+virtual environment with that ansible-core and the libraries of requirements.txt (what the modules
+import, nothing of the project's own) is made once under a cache directory outside the checkout and
+reused afterwards. In it, the module_utils import and validate a spec, the controller-side plugins
+import, and one playbook of modules of three platforms runs twice against the emulators: changed,
+then nothing to do.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+import emulators
+from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM
+from tests.support import ROOT, ansible_env, collections_dir, platform_tags
+
+pytestmark = pytest.mark.slow
+
+#: the ends of the range: the requirement pip installs for each
+RANGE = {"2.16": "ansible-core==2.16.*", "2.19": "ansible-core==2.19.*"}
+VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
+
+
+def cache_root() -> Path:
+    """Where the environments live: $XDG_CACHE_HOME (or ~/.cache) / converge-version-range."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "converge-version-range"
+
+
+def requirements(line: str) -> list[str]:
+    """ansible-core of one end of the range, and the libraries the modules import (requirements.txt)."""
+    wanted = [item.strip() for item in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+              if item.strip() and not item.startswith("#")]
+    return [RANGE[line]] + wanted
+
+
+def environment(line: str) -> Path:
+    """The virtual environment of one end of the range, made on first use and reused while its requirements hold.
+
+    A marker written after a complete install names what was installed; an environment without it (an
+    install cut short) or with other requirements is made again. A lock keeps parallel workers apart.
+    """
+    packages = requirements(line)
+    stamp = hashlib.sha256(json.dumps([sys.version_info[:2], packages]).encode()).hexdigest()
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    venv = root / ("%s-py%d.%d" % (line, *sys.version_info[:2]))
+    marker = venv / "converge-requirements.sha256"
+    with open(root / (venv.name + ".lock"), "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists() and marker.read_text(encoding="utf-8") == stamp:
+            return venv
+        shutil.rmtree(venv, ignore_errors=True)
+        python = Path(getattr(sys, "_base_executable", sys.executable))
+        subprocess.run([str(python), "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
+        install = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
+                                  "--quiet"] + packages, capture_output=True, text=True, timeout=900, check=False)
+        assert install.returncode == 0, install.stdout + install.stderr
+        marker.write_text(stamp, encoding="utf-8")
+    return venv
+
+
+@pytest.fixture(scope="session", params=sorted(RANGE))
+def core(request) -> Path:
+    """The virtual environment of one end of the range."""
+    return environment(request.param)
+
+
+def venv_env(venv: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """ansible_env() for the virtual environment: its ansible-* and Python, the checkout as the collection only."""
+    env = ansible_env(extra)
+    env.update({
+        "PATH": str(venv / "bin") + os.pathsep + os.environ.get("PATH", ""),
+        "ANSIBLE_PYTHON_INTERPRETER": str(venv / "bin" / "python"),
+        "PYTHONPATH": str(collections_dir()),
+        "VIRTUAL_ENV": str(venv),
+    })
+    return env
+
+
+def run_in(venv: Path, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run a program of the virtual environment."""
+    return subprocess.run([str(venv / "bin" / args[0])] + args[1:], cwd=str(cwd), env=venv_env(venv, env),
+                          capture_output=True, text=True, timeout=600, check=False)
+
+
+SMOKE = textwrap.dedent("""\
+    import json
+    import ansible.release
+    from ansible_collections.converge.platforms.plugins.module_utils import (
+        migration_info, opendcp_info, osgview_info, vsd_info, zstack_info)
+    from ansible_collections.converge.platforms.plugins.module_utils.resources import (
+        migration, opendcp, osgview, vsd, zstack)
+    from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
+    from ansible_collections.converge.platforms.plugins.module_utils.validate import check_options
+    from ansible_collections.converge.platforms.plugins.action import reconcile
+    from ansible_collections.converge.platforms.plugins.callback import step_results
+    from ansible_collections.converge.platforms.plugins.filter import render_action
+    from ansible_collections.converge.platforms.plugins.inventory import opendcp as opendcp_inventory
+
+    spec = next(s for s in zstack.SPECS if s.kind == "zstack_user_tag")
+    good = check_options(spec, {"resource_uuid": "%(vm)s", "resource_type": "VmInstanceVO", "tag": "tier::web"})
+    try:
+        check_options(spec, {"resource_uuid": "%(vm)s", "resource_type": "VmInstanceVO", "tag": ["a", "b"]})
+    except SpecError as exc:
+        bad = [exc.option, str(exc)]
+    pool = next(s for s in opendcp.SPECS if s.kind == "opendcp_pool")
+    ints = []
+    for value in ("two", [1]):
+        try:
+            check_options(pool, {"name": "p", "vm_type": value})
+        except SpecError as exc:
+            ints.append(str(exc))
+    print(json.dumps({"version": ansible.release.__version__, "good": good, "bad": bad, "ints": ints}))
+    """) % {"vm": VM}
+
+
+def test_module_utils_import_and_validate(core, tmp_path):
+    """Every platform's module_utils and the controller plugins import; the one validator converts and refuses,
+    in the same words on every version."""
+    proc = run_in(core, ["python", "-c", SMOKE], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["version"].startswith(core.name.split("-")[0] + ".")
+    assert result["good"] == {"resource_uuid": VM, "resource_type": "VmInstanceVO", "tag": "tier::web",
+                              "replaces": None}
+    assert result["bad"] == ["tag", "tag: must be a string, got a list ['a', 'b']"]
+    # ansible-core's own words for a value it cannot make an int of, the same on every version
+    assert result["ints"] == [
+        "vm_type: argument 'vm_type' is of type str and we were unable to convert to int: \"'two'\" cannot be "
+        "converted to an int",
+        "vm_type: argument 'vm_type' is of type list and we were unable to convert to int: \"[1]\" cannot be "
+        "converted to an int"]
+
+
+@pytest.fixture
+def platforms():
+    """ZStack, VSD and OpenDCP emulators for one test."""
+    handles = {name: emulators.start(name, port=0) for name in ("zstack", "vsd", "opendcp")}
+    yield handles
+    for handle in handles.values():
+        handle.stop()
+
+
+def three_platform_play(platforms) -> list[dict]:
+    """A ZStack user tag, a VSD snapshot and an OpenDCP cluster, each result registered and printed."""
+    tasks = [
+        {"name": "tag", "converge.platforms.zstack_user_tag": {
+            "url": platforms["zstack"].url, "username": "admin", "password": "password",
+            "resource_uuid": VM, "resource_type": "VmInstanceVO", "tag": "tier::web"}, "register": "tag"},
+        {"name": "snapshot", "converge.platforms.vsd_snapshot": {
+            "url": platforms["vsd"].url, "cluster_uuid": BUILTIN_CLUSTER, "compute_uuid": BUILTIN_RUNNING_VM,
+            "name": "before-upgrade", "description": "upgrade"}, "register": "snapshot"},
+        {"name": "cluster", "converge.platforms.opendcp_cluster": {
+            "url": platforms["opendcp"].url, "operator": "deployer", "name": "web", "desc": "web services"},
+         "register": "cluster"},
+        {"name": "results", "ansible.builtin.debug": {"msg": "RESULTS={{ [tag, snapshot, cluster] | to_json }}"}},
+    ]
+    return [{"hosts": "localhost", "gather_facts": False, "connection": "local", "tasks": tasks}]
+
+
+def results(proc: subprocess.CompletedProcess) -> list[dict]:
+    """The three registered results the play printed."""
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    line = next(line for line in proc.stdout.splitlines() if '"msg": "RESULTS=' in line)
+    return json.loads(json.loads("{" + line.strip() + "}")["msg"][len("RESULTS="):])
+
+
+def test_modules_of_three_platforms_converge_then_change_nothing(core, platforms, tmp_path):
+    """The first run creates on each platform; the second finds each object as desired and writes nothing."""
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(yaml.safe_dump(three_platform_play(platforms), sort_keys=False), encoding="utf-8")
+    command = ["ansible-playbook", "-i", "localhost,", str(playbook)]
+    first = results(run_in(core, command, tmp_path))
+    assert [(r["changed"], r["action"]) for r in first] == [(True, "create")] * 3
+    second = results(run_in(core, command, tmp_path))
+    assert [(r["changed"], r["action"]) for r in second] == [(False, "noop")] * 3
+    assert [t["tag"] for t in platform_tags(platforms["zstack"].state()["tags"])] == ["tier::web"]
+    assert platforms["vsd"].state()["snapshots"][BUILTIN_RUNNING_VM]["before-upgrade"]["description"] == "upgrade"
+    assert [(c["name"], c["desc"]) for c in platforms["opendcp"].state()["clusters"].values()] == [
+        ("web", "web services")]
+
+
+def test_requires_ansible_starts_at_the_low_end_and_admits_both():
+    """meta/runtime.yml claims no more and no less than the range tested here."""
+    from packaging.specifiers import SpecifierSet
+
+    declared = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text(encoding="utf-8"))["requires_ansible"]
+    low, high = sorted(RANGE, key=lambda line: tuple(int(part) for part in line.split(".")))[::len(RANGE) - 1]
+    assert declared == ">=%s.0" % low
+    assert all(SpecifierSet(declared).contains("%s.0" % line) for line in (low, high))
