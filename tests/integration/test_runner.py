@@ -5,6 +5,7 @@ The directory is copied as it is; only the desired state's URL is pointed at thi
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -100,3 +101,21 @@ def test_a_job_without_the_credential_fails_naming_the_variable(private_data_dir
     assert event == "runner_on_failed"
     assert result["msg"] == f"{desired}:11: endpoints.zstack.password: environment variable ZSTACK_PASSWORD is not set"
     assert writes(zstack.requests) == []
+
+
+def test_the_shard_of_docs_scale_is_a_desired_state_of_its_own_owner(tmp_path):
+    """The example shard validates as written: its own owner, and the other shard's cluster under existing:."""
+    from reconciler.document import load
+    from reconciler.ownership import owner_of
+
+    text = (ROOT / "docs" / "scale.md").read_text(encoding="utf-8")
+    shard = tmp_path / "desired" / "opendcp-batch"
+    shard.mkdir(parents=True)
+    for name in ("00-settings.yml", "batch.yml"):
+        [block] = re.findall(rf"`desired/opendcp-batch/{re.escape(name)}`:\n\n```yaml\n(.*?)```", text, re.S)
+        (shard / name).write_text(block, encoding="utf-8")
+    desired = load([str(shard)])
+    assert owner_of(desired) == "platform-opendcp-batch" and desired.settings["prune"] is True
+    entries = [(e.kind, e.data["name"], e.data["cluster"]) for e in desired.entries]
+    assert entries == [("opendcp_service", "batch", "web")]
+    assert desired.existing == {"opendcp_cluster": {"web"}}
