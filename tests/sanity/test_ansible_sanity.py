@@ -1,46 +1,100 @@
-"""ansible-test sanity, ansible-lint and the generated docs, run as part of the suite."""
+"""ansible-test sanity (the whole default suite), ansible-lint and the generated docs, run as part of the suite."""
 
 from __future__ import annotations
 
+import glob
+import os
 import shutil
 import subprocess
 import sys
+import tarfile
+from pathlib import Path
 
 import pytest
 
 from tests.support import BIN, ROOT, ansible_env
 
 pytestmark = pytest.mark.slow
-SANITY_TESTS = ("validate-modules", "compile", "import")
+OWN_VERSION = "%d.%d" % sys.version_info[:2]
 
 
-def tracked_files() -> list[str]:
-    """Files of the collection as git sees them (tracked and new, not ignored)."""
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
-    return [line for line in out.splitlines() if line and (ROOT / line).is_file()]
+def cache_home() -> Path:
+    """ansible-test's home: $XDG_CACHE_HOME (or ~/.cache)/converge-sanity, so its virtual environments are reused."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "converge-sanity" / "home"
+
+
+def python_versions() -> tuple[str, ...]:
+    """The Python versions this ansible-test tests: the remote-only ones and the controller's."""
+    from ansible_test._util.target.common.constants import CONTROLLER_PYTHON_VERSIONS, REMOTE_ONLY_PYTHON_VERSIONS
+
+    return tuple(REMOTE_ONLY_PYTHON_VERSIONS) + tuple(CONTROLLER_PYTHON_VERSIONS)
+
+
+def interpreter(version: str) -> str | None:
+    """A working python<version> on PATH or among pyenv's versions (a pyenv shim of another version does not run)."""
+    if version == OWN_VERSION:
+        return sys.executable
+    pyenv = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    candidates = [shutil.which("python" + version)] + sorted(glob.glob(os.path.join(pyenv, "versions", version + ".*",
+                                                                                    "bin", "python" + version)))
+    for candidate in filter(None, candidates):
+        proc = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                              capture_output=True, text=True, timeout=60, check=False)
+        if proc.returncode == 0 and proc.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def interpreters(bin_dir: Path) -> dict[str, Path]:
+    """Each Python version found, as bin_dir/pythonX.Y, so ansible-test finds it first on PATH."""
+    found = {}
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for version in python_versions():
+        path = interpreter(version)
+        if path:
+            found[version] = bin_dir / ("python" + version)
+            found[version].symlink_to(path)
+    return found
+
+
+def built_collection(tmp_path: Path) -> Path:
+    """The collection as `ansible-galaxy collection build` ships it, at .../ansible_collections/converge/platforms.
+
+    ansible-test checks what the artifact holds: the reconciler, the emulators and the project's tests and
+    tools are Python packages of their own, left out by galaxy.yml's build_ignore (and checked by ruff).
+    """
+    build = [str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path), str(ROOT)]
+    proc = subprocess.run(build, env=ansible_env({"HOME": str(tmp_path)}), capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    target = tmp_path / "ansible_collections" / "converge" / "platforms"
+    target.mkdir(parents=True)
+    (artifact,) = tmp_path.glob("converge-platforms-*.tar.gz")
+    with tarfile.open(artifact) as tar:
+        tar.extractall(target, filter="data")
+    return target
 
 
 def test_ansible_test_sanity(tmp_path):
-    """validate-modules, compile and import on a copy at ansible_collections/converge/platforms."""
-    target = tmp_path / "ansible_collections" / "converge" / "platforms"
-    for name in tracked_files():
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target / name)
-    home = tmp_path / "home"
+    """Every test of the default `ansible-test sanity` suite, on every Python version found here."""
+    target = built_collection(tmp_path)
+    found = interpreters(tmp_path / "bin")
+    home = cache_home()
     cache = home / ".ansible" / "test" / "cache"
-    cache.mkdir(parents=True)
+    cache.mkdir(parents=True, exist_ok=True)
     # ansible-test downloads pip's bootstrap script; an offline stand-in is put where it looks first.
     for version in ("24_2", "25_0", "25_1", "25_2", "25_3"):
         shutil.copy2(ROOT / "tests" / "sanity" / "get_pip.py", cache / f"get_pip_{version}.py")
-    cmd = [str(BIN / "ansible-test"), "sanity", "--python", f"{sys.version_info[0]}.{sys.version_info[1]}",
-           "--color", "no"]
-    for name in SANITY_TESTS:
-        cmd += ["--test", name]
-    env = ansible_env({"HOME": str(home)})
+    cmd = [str(BIN / "ansible-test"), "sanity", "--color", "no", "--controller",
+           f"origin:python={OWN_VERSION}@{found[OWN_VERSION]}"]
+    for version, path in found.items():
+        cmd += ["--target-python", f"{version}@{path}"]
+    env = ansible_env({"HOME": str(home), "PATH": str(tmp_path / "bin") + os.pathsep + ansible_env()["PATH"]})
     env.pop("ANSIBLE_COLLECTIONS_PATH", None)
-    proc = subprocess.run(cmd, cwd=target, env=env, capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(cmd, cwd=target, env=env, capture_output=True, text=True, timeout=1500, check=False)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-6000:]
+    for version in found:
+        assert 'Running sanity test "compile" on Python %s' % version in proc.stdout + proc.stderr
 
 
 def test_ansible_lint():
