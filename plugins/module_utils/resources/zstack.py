@@ -191,6 +191,9 @@ class LicenseSpec(ResourceSpec):
                     handle.read(1)
             except (IOError, OSError) as exc:
                 raise SpecError("license_file", "cannot be read: %s" % exc.strerror)
+            except ValueError:
+                # a path the operating system cannot take at all (one with a NUL character)
+                raise SpecError("license_file", "is not a usable path: %r" % desired["license_file"])
 
     @staticmethod
     def license_text(desired):
