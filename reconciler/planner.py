@@ -7,7 +7,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Iterator
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, NOOP, Change, SpecError
@@ -153,14 +153,16 @@ def make_plan(desired: Desired, session: Session, concurrency: int | None = None
         return _plan_read(desired, session, known, grouped, workers, provided, owner, pruning)
 
 
-def remembering_reads(session: Session, platforms: set[str]) -> contextlib.ExitStack:
-    """Identical reads sent once on each of the platforms' endpoints while the block runs (see read_memo)."""
-    stack = contextlib.ExitStack()
-    for name in sorted(platforms):
-        http = getattr(session.client(name), "http", None)
-        if http is not None:
-            stack.enter_context(http.remembering())
-    return stack
+@contextlib.contextmanager
+def remembering_reads(session: Session, platforms: set[str]) -> Iterator[None]:
+    """Identical reads sent once on each of the platforms' endpoints while the block runs (see read_memo);
+    every memo opened is closed again, also when a later platform's client cannot be built."""
+    with contextlib.ExitStack() as stack:
+        for name in sorted(platforms):
+            http = getattr(session.client(name), "http", None)
+            if http is not None:
+                stack.enter_context(http.remembering())
+        yield
 
 
 def _plan_read(desired: Desired, session: Session, known: dict, grouped: dict, workers: int, provided: dict,

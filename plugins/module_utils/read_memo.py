@@ -9,8 +9,8 @@ open on an endpoint's session (`HttpSession.remembering()`), a read identical to
 (method, path, query, body and headers alike, so a renewed token or session is another read) gets that
 answer, and one sent by another thread at the same moment is waited for rather than sent again. Only the
 answers the session says to keep (below HTTP 400, and whole) are shared: a failed read is sent again by
-whoever asks next. The memo lives as long as
-one plan's reads: writes never go through it, and an apply reads afresh.
+whoever asks next. The memo lives as long as one plan's reads: writes never go through it, and an apply
+reads afresh.
 """
 
 from __future__ import absolute_import, division, print_function
