@@ -501,7 +501,7 @@ def test_a_vm_that_cannot_be_snapshotted_stops_the_run_before_the_maintenance(vs
                                                                                    "state": "touch"}}]))
     proc = maintenance(vsd, tmp_path, vsd_run_id="w1", vsd_snapshot_memory=True, vsd_maintenance_tasks=str(tasks))
     assert proc.returncode != 0
-    assert "no maintenance was run: db-01 could not be snapshotted" in proc.stdout, proc.stdout
+    assert "the maintenance did not run: db-01 could not be snapshotted" in proc.stdout, proc.stdout
     assert snapshots(vsd) == {} and snapshots(vsd, BUILTIN_STOPPED_VM) == {}
     assert not marker.exists()
     assert [r["path"] for r in writes(vsd.requests)] == [f"{SNAP}/create", f"{SNAP}/create", f"{SNAP}/delete"]
