@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +47,22 @@ def ansible_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     })
     env.update(extra or {})
     return env
+
+
+def find_python(version: str) -> str | None:
+    """A working python<version> ("3.12"): this one, one on PATH or one of pyenv's (a pyenv shim of another
+    version does not run)."""
+    if version == "%d.%d" % sys.version_info[:2]:
+        return sys.executable
+    pyenv = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    candidates = [shutil.which("python" + version)] + sorted(glob.glob(os.path.join(pyenv, "versions", version + ".*",
+                                                                                    "bin", "python" + version)))
+    for candidate in filter(None, candidates):
+        proc = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                              capture_output=True, text=True, timeout=60, check=False)
+        if proc.returncode == 0 and proc.stdout.strip() == version:
+            return candidate
+    return None
 
 
 @dataclass

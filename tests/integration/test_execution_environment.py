@@ -68,7 +68,7 @@ def test_create_writes_the_build_context_without_a_container_engine(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     containerfile = (context / "Containerfile").read_text(encoding="utf-8")
     assert 'ARG EE_BASE_IMAGE="ghcr.io/ansible-community/community-ee-minimal:latest"' in containerfile
-    assert 'ARG ANSIBLE_INSTALL_REFS="ansible-core>=2.19,<2.20 ansible-runner>=2.4,<3"' in containerfile
+    assert 'ARG ANSIBLE_INSTALL_REFS="ansible-core>=2.16,<2.22 ansible-runner>=2.4,<3"' in containerfile
     assert 'ARG PKGMGR="/usr/bin/microdnf"' in containerfile
     assert "ansible-galaxy collection install $ANSIBLE_GALAXY_CLI_COLLECTION_OPTS -r requirements.yml" in containerfile
     # the build collects the installed collections' own requirements (below) with the definition's

@@ -1,7 +1,7 @@
 """The collection at both ends of its ansible-core range, each in a virtual environment of its own.
 
-For each end (the latest 2.16 patch and the newest ansible-core that installs on this Python), a
-virtual environment with that ansible-core and the libraries of requirements.txt (what the modules
+For each point of the range (the latest 2.16 patch, the newest ansible-core that installs on this
+Python, and the newest ansible-core of all on the oldest Python it installs on), a virtual environment with that ansible-core and the libraries of requirements.txt (what the modules
 import, nothing of the project's own) is made once under a cache directory outside the checkout and
 reused afterwards. In it, the module_utils import and validate a spec, the controller-side plugins
 import, and one playbook of modules of three platforms runs twice against the emulators: changed,
@@ -25,12 +25,13 @@ import yaml
 
 import emulators
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM
-from tests.support import ROOT, ansible_env, collections_dir, platform_tags
+from tests.support import ROOT, ansible_env, collections_dir, find_python, platform_tags
 
 pytestmark = pytest.mark.slow
 
-#: the ends of the range: the requirement pip installs for each
-RANGE = {"2.16": "ansible-core==2.16.*", "2.19": "ansible-core==2.19.*"}
+#: the points of the range tested: the requirement pip installs for each, and on which Python
+RANGE = {"2.16": ("ansible-core==2.16.*", "3.11"), "2.19": ("ansible-core==2.19.*", "3.11"),
+         "2.21": ("ansible-core==2.21.*", "3.12")}
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
 
 
@@ -44,7 +45,7 @@ def requirements(line: str) -> list[str]:
     """ansible-core of one end of the range, and the libraries the modules import (requirements.txt)."""
     wanted = [item.strip() for item in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
               if item.strip() and not item.startswith("#")]
-    return [RANGE[line]] + wanted
+    return [RANGE[line][0]] + wanted
 
 
 def environment(line: str) -> Path:
@@ -54,18 +55,23 @@ def environment(line: str) -> Path:
     install cut short) or with other requirements is made again. A lock keeps parallel workers apart.
     """
     packages = requirements(line)
-    stamp = hashlib.sha256(json.dumps([sys.version_info[:2], packages]).encode()).hexdigest()
+    version = RANGE[line][1]
+    python = find_python(version)
+    if python is None:
+        pytest.skip(f"ansible-core {line} is tested on Python {version}, which this machine does not have")
+    stamp = hashlib.sha256(json.dumps([version, packages]).encode()).hexdigest()
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
-    venv = root / ("%s-py%d.%d" % (line, *sys.version_info[:2]))
+    venv = root / ("%s-py%s" % (line, version))
     marker = venv / "converge-requirements.sha256"
     with open(root / (venv.name + ".lock"), "w", encoding="utf-8") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if marker.exists() and marker.read_text(encoding="utf-8") == stamp:
             return venv
         shutil.rmtree(venv, ignore_errors=True)
-        python = Path(getattr(sys, "_base_executable", sys.executable))
-        subprocess.run([str(python), "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
+        if python == sys.executable:
+            python = getattr(sys, "_base_executable", sys.executable)
+        subprocess.run([python, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
         install = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
                                   "--quiet"] + packages, capture_output=True, text=True, timeout=900, check=False)
         assert install.returncode == 0, install.stdout + install.stderr
@@ -75,7 +81,7 @@ def environment(line: str) -> Path:
 
 @pytest.fixture(scope="session", params=sorted(RANGE))
 def core(request) -> Path:
-    """The virtual environment of one end of the range."""
+    """The virtual environment of one point of the range."""
     return environment(request.param)
 
 
@@ -194,11 +200,19 @@ def test_modules_of_three_platforms_converge_then_change_nothing(core, platforms
         ("web", "web services")]
 
 
-def test_requires_ansible_starts_at_the_low_end_and_admits_both():
-    """meta/runtime.yml claims no more and no less than the range tested here."""
+def test_requires_ansible_and_the_distribution_claim_the_range_tested_here():
+    """meta/runtime.yml starts at the low end; pyproject.toml admits every line tested and none above them."""
+    import tomllib
+
+    from packaging.requirements import Requirement
     from packaging.specifiers import SpecifierSet
 
     declared = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text(encoding="utf-8"))["requires_ansible"]
     low, high = sorted(RANGE, key=lambda line: tuple(int(part) for part in line.split(".")))[::len(RANGE) - 1]
     assert declared == ">=%s.0" % low
     assert all(SpecifierSet(declared).contains("%s.0" % line) for line in (low, high))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (pin,) = [Requirement(item).specifier for item in project["dependencies"] if item.startswith("ansible-core")]
+    major, minor = (int(part) for part in high.split("."))
+    assert [pin.contains("%s.0" % line) for line in (low, high)] == [True, True]
+    assert not pin.contains("%d.%d.0" % (major, minor + 1)) and not pin.contains("2.15.13")

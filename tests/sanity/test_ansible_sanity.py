@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import BIN, ROOT, ansible_env
+from tests.support import BIN, ROOT, ansible_env, find_python
 
 pytestmark = pytest.mark.slow
 OWN_VERSION = "%d.%d" % sys.version_info[:2]
@@ -31,27 +30,12 @@ def python_versions() -> tuple[str, ...]:
     return tuple(REMOTE_ONLY_PYTHON_VERSIONS) + tuple(CONTROLLER_PYTHON_VERSIONS)
 
 
-def interpreter(version: str) -> str | None:
-    """A working python<version> on PATH or among pyenv's versions (a pyenv shim of another version does not run)."""
-    if version == OWN_VERSION:
-        return sys.executable
-    pyenv = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
-    candidates = [shutil.which("python" + version)] + sorted(glob.glob(os.path.join(pyenv, "versions", version + ".*",
-                                                                                    "bin", "python" + version)))
-    for candidate in filter(None, candidates):
-        proc = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                              capture_output=True, text=True, timeout=60, check=False)
-        if proc.returncode == 0 and proc.stdout.strip() == version:
-            return candidate
-    return None
-
-
 def interpreters(bin_dir: Path) -> dict[str, Path]:
     """Each Python version found, as bin_dir/pythonX.Y, so ansible-test finds it first on PATH."""
     found = {}
     bin_dir.mkdir(parents=True, exist_ok=True)
     for version in python_versions():
-        path = interpreter(version)
+        path = find_python(version)
         if path:
             found[version] = bin_dir / ("python" + version)
             found[version].symlink_to(path)
