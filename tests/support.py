@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import glob
+import hashlib
 import json
 import os
 import re
@@ -63,6 +65,33 @@ def find_python(version: str) -> str | None:
         if proc.returncode == 0 and proc.stdout.strip() == version:
             return candidate
     return None
+
+
+def cached_venv(name: str, python: str, packages: list[str]) -> Path:
+    """A virtual environment of `python` with `packages`, under $XDG_CACHE_HOME (or ~/.cache)/converge-venvs/name.
+
+    Made on first use and reused while it holds the same packages: a marker written after a complete install
+    names them, so an install cut short or other packages make it again. A lock keeps parallel workers apart.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    root = Path(base) / "converge-venvs"
+    root.mkdir(parents=True, exist_ok=True)
+    venv = root / name
+    marker = venv / "converge-requirements.sha256"
+    if python == sys.executable:  # a venv's own Python would make a venv of the venv
+        python = getattr(sys, "_base_executable", sys.executable)
+    stamp = hashlib.sha256(json.dumps([python, packages]).encode()).hexdigest()
+    with open(root / (name + ".lock"), "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists() and marker.read_text(encoding="utf-8") == stamp:
+            return venv
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([python, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
+        install = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
+                                  "--quiet"] + packages, capture_output=True, text=True, timeout=900, check=False)
+        assert install.returncode == 0, install.stdout + install.stderr
+        marker.write_text(stamp, encoding="utf-8")
+    return venv
 
 
 @dataclass

@@ -2,19 +2,15 @@
 
 For each point of the range (the latest 2.16 patch, the newest ansible-core that installs on this
 Python, and the newest ansible-core of all on the oldest Python it installs on), a virtual environment with that ansible-core and the libraries of requirements.txt (what the modules
-import, nothing of the project's own) is made once under a cache directory outside the checkout and
-reused afterwards. In it, the module_utils import and validate a spec, the controller-side plugins
+import, nothing of the project's own) is made once by tests.support.cached_venv and reused afterwards. In it, the module_utils import and validate a spec, the controller-side plugins
 import, and one playbook of modules of three platforms runs twice against the emulators: changed,
 then nothing to do.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -25,7 +21,7 @@ import yaml
 
 import emulators
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM
-from tests.support import ROOT, ansible_env, collections_dir, find_python, platform_tags
+from tests.support import ROOT, ansible_env, cached_venv, collections_dir, find_python, platform_tags
 
 pytestmark = pytest.mark.slow
 
@@ -33,12 +29,6 @@ pytestmark = pytest.mark.slow
 RANGE = {"2.16": ("ansible-core==2.16.*", "3.11"), "2.19": ("ansible-core==2.19.*", "3.11"),
          "2.21": ("ansible-core==2.21.*", "3.12")}
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
-
-
-def cache_root() -> Path:
-    """Where the environments live: $XDG_CACHE_HOME (or ~/.cache) / converge-version-range."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "converge-version-range"
 
 
 def requirements(line: str) -> list[str]:
@@ -49,34 +39,12 @@ def requirements(line: str) -> list[str]:
 
 
 def environment(line: str) -> Path:
-    """The virtual environment of one end of the range, made on first use and reused while its requirements hold.
-
-    A marker written after a complete install names what was installed; an environment without it (an
-    install cut short) or with other requirements is made again. A lock keeps parallel workers apart.
-    """
-    packages = requirements(line)
+    """The virtual environment of one point of the range, made on first use and reused afterwards."""
     version = RANGE[line][1]
     python = find_python(version)
     if python is None:
         pytest.skip(f"ansible-core {line} is tested on Python {version}, which this machine does not have")
-    stamp = hashlib.sha256(json.dumps([version, packages]).encode()).hexdigest()
-    root = cache_root()
-    root.mkdir(parents=True, exist_ok=True)
-    venv = root / ("%s-py%s" % (line, version))
-    marker = venv / "converge-requirements.sha256"
-    with open(root / (venv.name + ".lock"), "w", encoding="utf-8") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if marker.exists() and marker.read_text(encoding="utf-8") == stamp:
-            return venv
-        shutil.rmtree(venv, ignore_errors=True)
-        if python == sys.executable:
-            python = getattr(sys, "_base_executable", sys.executable)
-        subprocess.run([python, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
-        install = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
-                                  "--quiet"] + packages, capture_output=True, text=True, timeout=900, check=False)
-        assert install.returncode == 0, install.stdout + install.stderr
-        marker.write_text(stamp, encoding="utf-8")
-    return venv
+    return cached_venv("%s-py%s" % (line, version), python, requirements(line))
 
 
 @pytest.fixture(scope="session", params=sorted(RANGE))
@@ -94,6 +62,7 @@ def venv_env(venv: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
         "PYTHONPATH": str(collections_dir()),
         "VIRTUAL_ENV": str(venv),
     })
+    env.update(extra or {})
     return env
 
 
@@ -185,14 +154,36 @@ def results(proc: subprocess.CompletedProcess) -> list[dict]:
     return json.loads(json.loads("{" + line.strip() + "}")["msg"][len("RESULTS="):])
 
 
+def install_artifact(core: Path, tmp_path: Path) -> Path:
+    """Build the Galaxy artifact and install it, with this ansible-core's ansible-galaxy, into an empty directory."""
+    build = run_in(core, ["ansible-galaxy", "collection", "build", "--output-path", str(tmp_path), str(ROOT)], tmp_path)
+    assert build.returncode == 0, build.stdout + build.stderr
+    (artifact,) = tmp_path.glob("converge-platforms-*.tar.gz")
+    collections = tmp_path / "collections"
+    # the checkout linked as the collection must not be on the path, or ansible-galaxy finds it installed already
+    install = run_in(core, ["ansible-galaxy", "collection", "install", "-p", str(collections), str(artifact)], tmp_path,
+                     installed_env(collections, tmp_path))
+    assert install.returncode == 0, install.stdout + install.stderr
+    assert (collections / "ansible_collections" / "converge" / "platforms" / "MANIFEST.json").is_file(), install.stdout
+    return collections
+
+
+def installed_env(collections: Path, home: Path) -> dict[str, str]:
+    """Only the installed artifact as the collection: no checkout on the collections path or on sys.path."""
+    return {"ANSIBLE_COLLECTIONS_PATH": str(collections), "PYTHONPATH": "", "HOME": str(home)}
+
+
 def test_modules_of_three_platforms_converge_then_change_nothing(core, platforms, tmp_path):
-    """The first run creates on each platform; the second finds each object as desired and writes nothing."""
+    """From the artifact installed with ansible-galaxy, in an environment of ansible-core and requirements.txt
+    only: the first run creates on each platform; the second finds each object as desired and writes nothing."""
+    collections = install_artifact(core, tmp_path)
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(three_platform_play(platforms), sort_keys=False), encoding="utf-8")
     command = ["ansible-playbook", "-i", "localhost,", str(playbook)]
-    first = results(run_in(core, command, tmp_path))
+    installed = installed_env(collections, tmp_path)
+    first = results(run_in(core, command, tmp_path, installed))
     assert [(r["changed"], r["action"]) for r in first] == [(True, "create")] * 3
-    second = results(run_in(core, command, tmp_path))
+    second = results(run_in(core, command, tmp_path, installed))
     assert [(r["changed"], r["action"]) for r in second] == [(False, "noop")] * 3
     assert [t["tag"] for t in platform_tags(platforms["zstack"].state()["tags"])] == ["tier::web"]
     assert platforms["vsd"].state()["snapshots"][BUILTIN_RUNNING_VM]["before-upgrade"]["description"] == "upgrade"
