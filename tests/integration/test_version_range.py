@@ -1,9 +1,11 @@
-"""The collection at both ends of its ansible-core range, each in a virtual environment of its own.
+"""The collection across its ansible-core range, each point in a virtual environment of its own.
 
 For each point of the range (the latest 2.16 patch, the newest ansible-core that installs on this
-Python, and the newest ansible-core of all on the oldest Python it installs on), a virtual environment with that ansible-core and the libraries of requirements.txt (what the modules
-import, nothing of the project's own) is made once by tests.support.cached_venv and reused afterwards. In it, the module_utils import and validate a spec, the controller-side plugins
-import, and one playbook of modules of three platforms runs twice against the emulators: changed,
+Python, and the newest ansible-core of all on the oldest Python it installs on), a virtual environment
+with that ansible-core and the libraries of requirements.txt (what the modules import, nothing of the
+project's own) is made once by tests.support.cached_venv and reused afterwards. In it, the module_utils
+import and validate a spec, the controller-side plugins import, and one playbook of modules of three
+platforms, from the artifact installed with ansible-galaxy, runs twice against the emulators: changed,
 then nothing to do.
 """
 
@@ -12,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
