@@ -33,8 +33,8 @@ class Figure:
 
     @property
     def ratio(self) -> float | None:
-        """value / baseline, or baseline / value for a speed-up ("faster")."""
-        if not self.baseline or not self.value:
+        """value / baseline, or baseline / value for a speed-up ("faster"); None when it cannot be divided."""
+        if not self.baseline or (self.better == "faster" and not self.value):
             return None
         return self.baseline / self.value if self.better == "faster" else self.value / self.baseline
 

@@ -130,7 +130,7 @@ def provided_names(desired: Desired) -> dict[str, set]:
     return names
 
 
-def _read_kind(spec, client, wanted: list[dict], provided: dict[str, set]) -> list:
+def read_kind(spec, client, wanted: list[dict], provided: dict[str, set]) -> list:
     """A kind's live objects for its entries, after the kind's checks against the platform (`check_live`)."""
     lives = spec.read_many(client, wanted)
     spec.check_live(client, wanted, provided)
@@ -173,7 +173,7 @@ def _plan_read(desired: Desired, session: Session, known: dict, grouped: dict, w
         for kind, entries in grouped.items():
             spec = known[kind]
             wanted = [e.normalized for e in entries]
-            futures[kind] = pool.submit(_read_kind, spec, session.client(spec.platform), wanted, provided)
+            futures[kind] = pool.submit(read_kind, spec, session.client(spec.platform), wanted, provided)
         owned_futures = {spec.kind: pool.submit(spec.ownership.owned, session.client(spec.platform), spec, owner)
                          for spec in pruning}
         lives = {}
