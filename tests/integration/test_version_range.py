@@ -208,3 +208,20 @@ def test_requires_ansible_and_the_distribution_claim_the_range_tested_here():
     major, minor = (int(part) for part in high.split("."))
     assert [pin.contains("%s.0" % line) for line in (low, high)] == [True, True]
     assert not pin.contains("%d.%d.0" % (major, minor + 1)) and not pin.contains("2.15.13")
+
+
+def test_the_reconcile_action_without_the_reconciler_names_the_install_command(core, tmp_path):
+    """The artifact in an environment of ansible-core and requirements.txt only: no reconciler to import."""
+    collections = install_artifact(core, tmp_path)
+    desired = tmp_path / "desired.yml"
+    desired.write_text("version: 1\nresources: {}\n", encoding="utf-8")
+    play = [{"hosts": "localhost", "gather_facts": False, "connection": "local",
+             "tasks": [{"name": "reconcile", "converge.platforms.reconcile": {"files": [str(desired)]}}]}]
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
+    proc = run_in(core, ["ansible-playbook", "-i", "localhost,", str(playbook)], tmp_path,
+                  installed_env(collections, tmp_path))
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 2, output
+    assert "the reconciler is not installed on the controller: python -m pip install converge-platforms (" in output
+    assert "Traceback" not in output and "dead state" not in output, output
