@@ -154,6 +154,17 @@ def run_cli(args: list[str], *, env: dict[str, str] | None = None, cwd: Path | N
                           cwd=str(cwd) if cwd else None, timeout=timeout)
 
 
+def build_artifact(output: Path, env: dict[str, str] | None = None, ansible_galaxy: Path | None = None) -> Path:
+    """The Galaxy artifact of this checkout, built by `ansible-galaxy collection build` into `output`."""
+    galaxy = ansible_galaxy or BIN / "ansible-galaxy"
+    proc = subprocess.run([str(galaxy), "collection", "build", "--output-path", str(output), str(ROOT)],
+                          env=env if env is not None else ansible_env({"HOME": str(output)}), capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (artifact,) = output.glob("converge-platforms-*.tar.gz")
+    return artifact
+
+
 AUTH_PATH = re.compile(r"(?i)(/login|/logout|/reauth|/accounts/sessions/)")
 READ_ACTION = re.compile(r"^(List|Get|Verify|Check|Display)")
 

@@ -15,7 +15,7 @@ import tomllib
 import pytest
 import yaml
 
-from tests.support import BIN, ROOT
+from tests.support import BIN, ROOT, build_artifact
 
 pytestmark = pytest.mark.slow
 
@@ -81,12 +81,11 @@ def test_create_writes_the_build_context_without_a_container_engine(tmp_path):
 
 def test_introspect_finds_the_requirements_of_the_installed_collection(tmp_path):
     env = clean_env(tmp_path)
-    build = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path),
-                            str(ROOT)], capture_output=True, text=True, env=env, timeout=120)
-    assert build.returncode == 0, build.stderr
+    artifact = build_artifact(tmp_path, env)
+    assert artifact.name == "converge-platforms-0.1.0.tar.gz"
     collections = tmp_path / "collections"
     install = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "-p", str(collections),
-                              str(tmp_path / "converge-platforms-0.1.0.tar.gz")],
+                              str(artifact)],
                              capture_output=True, text=True, env=env, timeout=120)
     assert install.returncode == 0, install.stderr
     installed = collections / "ansible_collections" / "converge" / "platforms"

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from tests.support import BIN, ROOT, ansible_env, cached_venv, find_python
+from tests.support import build_artifact, cached_venv, find_python
 
 pytestmark = pytest.mark.slow
 
@@ -28,10 +28,7 @@ LOG_LEVEL_MAIN = INFO
 
 
 def test_galaxy_importer_reports_no_error_and_no_warning(tmp_path):
-    build = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path),
-                            str(ROOT)], env=ansible_env({"HOME": str(tmp_path)}), capture_output=True, text=True)
-    assert build.returncode == 0, build.stdout + build.stderr
-    (artifact,) = tmp_path.glob("converge-platforms-*.tar.gz")
+    artifact = build_artifact(tmp_path)
     venv = cached_venv("galaxy-importer", find_python("3.11"), [IMPORTER])
     config = tmp_path / "galaxy-importer.cfg"
     config.write_text(CONFIG, encoding="utf-8")

@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-from tests.support import BIN, ROOT
+from tests.support import BIN, ROOT, build_artifact
 
 pytestmark = pytest.mark.slow
 
@@ -54,10 +54,8 @@ def test_installed_collection_runs_a_playbook_with_module_defaults(tmp_path, zst
 
 
 def test_galaxy_build_holds_the_collection_only(tmp_path):
-    proc = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path),
-                           str(ROOT)], capture_output=True, text=True, env=installed_env(tmp_path))
-    assert proc.returncode == 0, proc.stderr
-    artifact = tmp_path / "converge-platforms-0.1.0.tar.gz"
+    artifact = build_artifact(tmp_path, installed_env(tmp_path))
+    assert artifact.name == "converge-platforms-0.1.0.tar.gz"
     with tarfile.open(artifact) as tar:
         names = set(tar.getnames())
     assert {"MANIFEST.json", "meta/runtime.yml", "plugins/modules/zstack_system_tag.py",

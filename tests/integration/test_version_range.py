@@ -22,7 +22,7 @@ import yaml
 
 import emulators
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM
-from tests.support import ROOT, ansible_env, cached_venv, collections_dir, find_python, platform_tags
+from tests.support import ROOT, ansible_env, build_artifact, cached_venv, collections_dir, find_python, platform_tags
 
 pytestmark = pytest.mark.slow
 
@@ -155,11 +155,12 @@ def results(proc: subprocess.CompletedProcess) -> list[dict]:
     return json.loads(json.loads("{" + line.strip() + "}")["msg"][len("RESULTS="):])
 
 
-def install_artifact(core: Path, tmp_path: Path) -> Path:
-    """Build the Galaxy artifact and install it, with this ansible-core's ansible-galaxy, into an empty directory."""
-    build = run_in(core, ["ansible-galaxy", "collection", "build", "--output-path", str(tmp_path), str(ROOT)], tmp_path)
-    assert build.returncode == 0, build.stdout + build.stderr
-    (artifact,) = tmp_path.glob("converge-platforms-*.tar.gz")
+@pytest.fixture(scope="session")
+def installed(core: Path, tmp_path_factory) -> Path:
+    """The Galaxy artifact built and installed, with this ansible-core's ansible-galaxy, into an empty directory;
+    once per point of the range."""
+    tmp_path = tmp_path_factory.mktemp("artifact-" + core.name)
+    artifact = build_artifact(tmp_path, venv_env(core), core / "bin" / "ansible-galaxy")
     collections = tmp_path / "collections"
     # the checkout linked as the collection must not be on the path, or ansible-galaxy finds it installed already
     install = run_in(core, ["ansible-galaxy", "collection", "install", "-p", str(collections), str(artifact)], tmp_path,
@@ -174,17 +175,16 @@ def installed_env(collections: Path, home: Path) -> dict[str, str]:
     return {"ANSIBLE_COLLECTIONS_PATH": str(collections), "PYTHONPATH": "", "HOME": str(home)}
 
 
-def test_modules_of_three_platforms_converge_then_change_nothing(core, platforms, tmp_path):
+def test_modules_of_three_platforms_converge_then_change_nothing(core, installed, platforms, tmp_path):
     """From the artifact installed with ansible-galaxy, in an environment of ansible-core and requirements.txt
     only: the first run creates on each platform; the second finds each object as desired and writes nothing."""
-    collections = install_artifact(core, tmp_path)
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(three_platform_play(platforms), sort_keys=False), encoding="utf-8")
     command = ["ansible-playbook", "-i", "localhost,", str(playbook)]
-    installed = installed_env(collections, tmp_path)
-    first = results(run_in(core, command, tmp_path, installed))
+    env = installed_env(installed, tmp_path)
+    first = results(run_in(core, command, tmp_path, env))
     assert [(r["changed"], r["action"]) for r in first] == [(True, "create")] * 3
-    second = results(run_in(core, command, tmp_path, installed))
+    second = results(run_in(core, command, tmp_path, env))
     assert [(r["changed"], r["action"]) for r in second] == [(False, "noop")] * 3
     assert [t["tag"] for t in platform_tags(platforms["zstack"].state()["tags"])] == ["tier::web"]
     assert platforms["vsd"].state()["snapshots"][BUILTIN_RUNNING_VM]["before-upgrade"]["description"] == "upgrade"
@@ -210,9 +210,8 @@ def test_requires_ansible_and_the_distribution_claim_the_range_tested_here():
     assert not pin.contains("%d.%d.0" % (major, minor + 1)) and not pin.contains("2.15.13")
 
 
-def test_the_reconcile_action_without_the_reconciler_names_the_install_command(core, tmp_path):
+def test_the_reconcile_action_without_the_reconciler_names_the_install_command(core, installed, tmp_path):
     """The artifact in an environment of ansible-core and requirements.txt only: no reconciler to import."""
-    collections = install_artifact(core, tmp_path)
     desired = tmp_path / "desired.yml"
     desired.write_text("version: 1\nresources: {}\n", encoding="utf-8")
     play = [{"hosts": "localhost", "gather_facts": False, "connection": "local",
@@ -220,7 +219,7 @@ def test_the_reconcile_action_without_the_reconciler_names_the_install_command(c
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
     proc = run_in(core, ["ansible-playbook", "-i", "localhost,", str(playbook)], tmp_path,
-                  installed_env(collections, tmp_path))
+                  installed_env(installed, tmp_path))
     output = proc.stdout + proc.stderr
     assert proc.returncode == 2, output
     assert "the reconciler is not installed on the controller: python -m pip install converge-platforms (" in output

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import BIN, ROOT, ansible_env, find_python
+from tests.support import BIN, ROOT, ansible_env, build_artifact, find_python
 
 pytestmark = pytest.mark.slow
 OWN_VERSION = "%d.%d" % sys.version_info[:2]
@@ -48,12 +48,9 @@ def built_collection(tmp_path: Path) -> Path:
     ansible-test checks what the artifact holds: the reconciler, the emulators and the project's tests and
     tools are Python packages of their own, left out by galaxy.yml's build_ignore (and checked by ruff).
     """
-    build = [str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path), str(ROOT)]
-    proc = subprocess.run(build, env=ansible_env({"HOME": str(tmp_path)}), capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    artifact = build_artifact(tmp_path)
     target = tmp_path / "ansible_collections" / "converge" / "platforms"
     target.mkdir(parents=True)
-    (artifact,) = tmp_path.glob("converge-platforms-*.tar.gz")
     with tarfile.open(artifact) as tar:
         tar.extractall(target, filter="data")
     return target

@@ -10,6 +10,7 @@ emulator started in DIRECTORY. KEY=VALUE pairs are platform settings (`--set`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -50,11 +51,10 @@ def stop(directory: Path) -> list[str]:
     """Stop every emulator started in the directory; return the platforms stopped."""
     stopped = []
     for pid_file in sorted(directory.glob("*.pid")):
-        try:
+        # an emulator that has already exited (or a pid file cut short) has nothing left to stop
+        with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text(encoding="utf-8")), signal.SIGTERM)
             stopped.append(pid_file.stem)
-        except (ProcessLookupError, ValueError):
-            pass
         pid_file.unlink()
     return stopped
 
