@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,28 +68,41 @@ def find_python(version: str) -> str | None:
     return None
 
 
-def cached_venv(name: str, python: str, packages: list[str]) -> Path:
-    """A virtual environment of `python` with `packages`, under $XDG_CACHE_HOME (or ~/.cache)/converge-venvs/name.
+def cached_venv(name: str) -> Path:
+    """The locked environment `name` of tools.lock.LOCKS, under $XDG_CACHE_HOME (or ~/.cache)/converge-venvs.
 
-    Made on first use and reused while it holds the same packages: a marker written after a complete install
-    names them, so an install cut short or other packages make it again. A lock keeps parallel workers apart.
+    Made on first use with its lock file (constraints/<name>.txt) and reused while the lock and the
+    requirements stay the same: a marker written after a complete install names them, so an install cut
+    short or a refreshed lock makes it again. Under `.ci/newest` (tools.lock.newest()) it is made apart, with
+    no lock, and again each day. Skips the test when this machine has no Python of the environment's version.
+    A lock keeps parallel workers apart.
     """
+    from tools.lock import LOCKS, install_arguments, lock_file, newest
+
+    wanted = LOCKS[name]
+    python = find_python(wanted.python)
+    if python is None:
+        import pytest
+
+        pytest.skip(f"the environment {name} is made with Python {wanted.python}, which this machine does not have")
+    if python == sys.executable:  # a venv's own Python would make a venv of the venv
+        python = getattr(sys, "_base_executable", sys.executable)
+    arguments = install_arguments(name)
+    pins = "newest %s" % time.strftime("%Y-%m-%d") if newest() else lock_file(name).read_text(encoding="utf-8")
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     root = Path(base) / "converge-venvs"
     root.mkdir(parents=True, exist_ok=True)
-    venv = root / name
+    venv = root / (name + ("-newest" if newest() else ""))
     marker = venv / "converge-requirements.sha256"
-    if python == sys.executable:  # a venv's own Python would make a venv of the venv
-        python = getattr(sys, "_base_executable", sys.executable)
-    stamp = hashlib.sha256(json.dumps([python, packages]).encode()).hexdigest()
-    with open(root / (name + ".lock"), "w", encoding="utf-8") as lock:
+    stamp = hashlib.sha256(json.dumps([python, arguments, pins]).encode()).hexdigest()
+    with open(root / (venv.name + ".lock"), "w", encoding="utf-8") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if marker.exists() and marker.read_text(encoding="utf-8") == stamp:
             return venv
         shutil.rmtree(venv, ignore_errors=True)
         subprocess.run([python, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
         install = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
-                                  "--quiet"] + packages, capture_output=True, text=True, timeout=900, check=False)
+                                  "--quiet"] + arguments, capture_output=True, text=True, timeout=900, check=False)
         assert install.returncode == 0, install.stdout + install.stderr
         marker.write_text(stamp, encoding="utf-8")
     return venv

@@ -22,36 +22,20 @@ import yaml
 
 import emulators
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM
-from tests.support import ROOT, ansible_env, build_artifact, cached_venv, collections_dir, find_python, platform_tags
+from tests.support import ROOT, ansible_env, build_artifact, cached_venv, collections_dir, platform_tags
+from tools.lock import LOCKS
 
 pytestmark = pytest.mark.slow
 
-#: the points of the range tested: the requirement pip installs for each, and on which Python
-RANGE = {"2.16": ("ansible-core==2.16.*", "3.11"), "2.19": ("ansible-core==2.19.*", "3.11"),
-         "2.21": ("ansible-core==2.21.*", "3.12")}
+#: the points of the range tested: the lines of tools.lock's environments of ansible-core and requirements.txt
+RANGE = tuple(name.removeprefix("ansible-core-") for name in LOCKS if name.startswith("ansible-core-"))
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
-
-
-def requirements(line: str) -> list[str]:
-    """ansible-core of one end of the range, and the libraries the modules import (requirements.txt)."""
-    wanted = [item.strip() for item in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
-              if item.strip() and not item.startswith("#")]
-    return [RANGE[line][0]] + wanted
-
-
-def environment(line: str) -> Path:
-    """The virtual environment of one point of the range, made on first use and reused afterwards."""
-    version = RANGE[line][1]
-    python = find_python(version)
-    if python is None:
-        pytest.skip(f"ansible-core {line} is tested on Python {version}, which this machine does not have")
-    return cached_venv("%s-py%s" % (line, version), python, requirements(line))
 
 
 @pytest.fixture(scope="session", params=sorted(RANGE))
 def core(request) -> Path:
     """The virtual environment of one point of the range."""
-    return environment(request.param)
+    return cached_venv("ansible-core-" + request.param)
 
 
 def venv_env(venv: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
