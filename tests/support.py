@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import glob
 import hashlib
@@ -22,6 +23,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 _COLLECTIONS_DIR = Path(tempfile.mkdtemp(prefix="converge-collections-"))
+# the process that made it removes it when it exits (each pytest-xdist worker has its own)
+atexit.register(shutil.rmtree, _COLLECTIONS_DIR, ignore_errors=True)
 
 
 def collections_dir() -> Path:
@@ -66,6 +69,27 @@ def find_python(version: str) -> str | None:
         if proc.returncode == 0 and proc.stdout.strip() == version:
             return candidate
     return None
+
+
+#: the first line of a record of Python's `warnings` module: "path:line: SomeWarning: message"
+_PYTHON_WARNING = re.compile(r"^(?P<path>\S.*?):\d+: (?P<category>[A-Za-z_][\w.]*(Warning|Error)): ")
+
+
+def own_lines(output: str, *own_packages: str) -> list[str]:
+    """A tool's own lines of output: the non-blank lines, without the records of Python's `warnings` module
+    (the "path:line: Category: message" line and the indented source line under it) that a package other than
+    `own_packages` printed, as a dependency does on import (cryptography's deprecations through ansible-core).
+    """
+    kept: list[str] = []
+    skipping = False
+    for line in output.splitlines():
+        if skipping and line.startswith((" ", "\t")):
+            continue
+        record = _PYTHON_WARNING.match(line)
+        skipping = bool(record) and not any(f"/{package}/" in record["path"] for package in own_packages)
+        if not skipping and line.strip():
+            kept.append(line)
+    return kept
 
 
 def cached_venv(name: str) -> Path:
@@ -127,9 +151,13 @@ def run_playbook(tasks: list[dict[str, Any]], *, check: bool = False, diff: bool
                  module_defaults: dict[str, Any] | None = None) -> PlaybookRun:
     """Run tasks on localhost through ansible-playbook; each task's result is registered and returned.
 
-    Failed tasks do not stop the play (ignore_errors) so the test can assert on their `msg`.
+    Failed tasks do not stop the play (ignore_errors) so the test can assert on their `msg`. The playbook is
+    written to `workdir` (the test's tmp_path, say), else to a directory removed after the run.
     """
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="converge-play-"))
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="converge-play-") as scratch:
+            return run_playbook(tasks, check=check, diff=diff, verbosity=verbosity, env=env, workdir=Path(scratch),
+                                ignore_errors=ignore_errors, module_defaults=module_defaults)
     out_file = workdir / "results.json"
     play_tasks = []
     names = []
