@@ -29,6 +29,7 @@ from pydantic import (
 )
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 
 from . import fast_yaml
 from .platforms import PLATFORM_NAMES, kinds, platform
@@ -295,6 +296,24 @@ def _plain(node: Any, _inside: tuple = (), _budget: list | None = None) -> Any:
     return node
 
 
+def _alias_inside_itself(events: Any) -> int | None:
+    """The 1-based line of the first alias used inside the very node it names (`&a {k: *a}`), else None.
+
+    Read from the parser's events, before any value is built: ruamel.yaml builds a mapping that holds an alias
+    of itself with None in its place, so the value alone cannot tell. An alias is inside its node when it comes
+    while the collection of that anchor is still open.
+    """
+    open_anchors: list[str | None] = []
+    for event in events:
+        if isinstance(event, CollectionStartEvent):
+            open_anchors.append(event.anchor)
+        elif isinstance(event, CollectionEndEvent):
+            open_anchors.pop()
+        elif isinstance(event, AliasEvent) and event.anchor in open_anchors:
+            return event.start_mark.line + 1
+    return None
+
+
 def did_you_mean(name: Any, choices: Any) -> str:
     """` (did you mean 'x'?)` for the closest of `choices`, or an empty string."""
     import difflib
@@ -373,6 +392,9 @@ def _read_yaml(path: str) -> Any:
     else:
         return root
     try:
+        inside_itself = _alias_inside_itself(yaml.parse(text))
+        if inside_itself:
+            raise DocumentError([f"{path}:{inside_itself}: a YAML alias refers to a node that contains it"])
         root = yaml.load(text)
         _plain(root)
         return root
