@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -31,11 +32,42 @@ POLL_SECONDS = 0.2
 
 
 def lock_dir() -> Path:
-    """Where the lock files live: `CONVERGE_LOCK_DIR`, else a directory of the user's own under the temp dir."""
+    """Where the lock files live, checked to be ours: `CONVERGE_LOCK_DIR`, else `$XDG_RUNTIME_DIR/converge-locks`,
+    else `converge-locks-<uid>` under the temp dir.
+
+    The directory is made 0700 when missing. One that is a symlink, is not a directory, belongs to another
+    user or lets others in (group or other permission bits) is refused with DocumentError: in a shared temp
+    dir another user could have made it first, to read or replace what an apply writes there.
+    """
     configured = os.environ.get("CONVERGE_LOCK_DIR")
-    path = Path(configured) if configured else Path(tempfile.gettempdir()) / f"converge-locks-{os.getuid()}"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if configured:
+        path = Path(configured)
+    elif runtime and os.path.isdir(runtime):
+        path = Path(runtime) / "converge-locks"
+    else:
+        path = Path(tempfile.gettempdir()) / f"converge-locks-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700, parents=True)
+    problem = _not_ours(path)
+    if problem:
+        raise DocumentError([f"lock directory {path}: {problem}; remove it, or set CONVERGE_LOCK_DIR to a "
+                             f"directory of your own with mode 0700"])
     return path
+
+
+def _not_ours(path: Path) -> str | None:
+    """Why `path` is not a private directory of this user, or None when it is."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        return "is a symbolic link"
+    if not stat.S_ISDIR(info.st_mode):
+        return "is not a directory"
+    if info.st_uid != os.getuid():
+        return f"belongs to uid {info.st_uid}, not to this user (uid {os.getuid()})"
+    if info.st_mode & 0o077:
+        return f"has mode {stat.S_IMODE(info.st_mode):04o}, open to other users"
+    return None
 
 
 def endpoint_key(endpoint: Endpoint) -> str:
@@ -66,7 +98,13 @@ def apply_lock(endpoints: dict[str, Endpoint], files: list[str], timeout: float 
 def _acquire(name: str, endpoint: Endpoint, files: list[str], timeout: float) -> Any:
     key = endpoint_key(endpoint)
     path = lock_dir() / (hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + ".lock")
-    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held open for as long as the lock
+    # never through a symlink, whoever planted it; closed with the handle, which holds the lock
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise DocumentError([f"{endpoint.file}:{endpoint.line}: endpoints.{name}: cannot open the lock file "
+                             f"{path}: {exc.strerror}"]) from None
+    handle = os.fdopen(descriptor, "r+", encoding="utf-8")
     deadline = time.monotonic() + max(0.0, timeout)
     while True:
         try:
