@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ansible_collections.converge.platforms.plugins.module_utils.files import write_atomically
+
 from .document import DocumentError
 from .planner import Plan, PlannedChange
 
@@ -48,7 +50,7 @@ def save(plan: Plan, files: list[str], path: str, redact, targets: list[str] | N
     data.update(saved_format=SAVED_FORMAT, targets=list(targets or []), prune=bool(prune),
                 files=[{"path": name, "sha256": file_digest(name)} for name in files],
                 fingerprints={entry_key(c): fingerprint(c) for c in plan.changes})
-    Path(path).write_text(redact(json.dumps(data, indent=2, sort_keys=True, default=str)), encoding="utf-8")
+    write_atomically(path, redact(json.dumps(data, indent=2, sort_keys=True, default=str)))
 
 
 def load(path: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ansible_collections.converge.platforms.plugins.module_utils.files import write_atomically
 from ansible_collections.converge.platforms.plugins.module_utils.http import Redactor
 
 from .document import Desired, DocumentError
@@ -19,7 +20,7 @@ def keep_out_of_git(directory: Path) -> None:
     """A `.gitignore` of `*` in a directory of emulator state, which holds passwords in clear."""
     ignore = directory / ".gitignore"
     if not ignore.exists():
-        ignore.write_text("# emulator state written by the reconciler: never commit it\n*\n", encoding="utf-8")
+        write_atomically(str(ignore), "# emulator state written by the reconciler: never commit it\n*\n", 0o644)
 
 
 class Session:

@@ -34,6 +34,7 @@ options:
 import json
 
 from ansible.plugins.callback import CallbackBase
+from ansible_collections.converge.platforms.plugins.module_utils.files import write_atomically
 
 
 class CallbackModule(CallbackBase):
@@ -71,5 +72,4 @@ class CallbackModule(CallbackBase):
         self._record(result, "skipped")
 
     def v2_playbook_on_stats(self, stats):
-        with open(self.get_option("results_file"), "w") as handle:
-            json.dump({"hosts": self.hosts}, handle, indent=1, sort_keys=True)
+        write_atomically(self.get_option("results_file"), json.dumps({"hosts": self.hosts}, indent=1, sort_keys=True))
