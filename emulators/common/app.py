@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import random
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -14,7 +13,8 @@ from typing import Any, Callable
 import yaml
 
 from .clock import Clock
-from .http import HttpError, Request, Response, Router
+from .http import READ_METHODS, HttpError, Request, Response, Router
+from .ids import IdSource
 
 
 @dataclass
@@ -47,7 +47,9 @@ class EmulatorApp(ABC):
     """Subclasses set `platform` and `default_port`, build routes and own their state.
 
     All handlers run under `self.lock`, so the state needs no locking of its own. Every platform
-    reads emulated time through `now()` (the one `Clock`), and tests step it with `advance_clock`.
+    reads emulated time through `now()` (the one `Clock`), and tests step it with `advance_clock`, and
+    draws every identifier it hands out from `ids` (the one `IdSource`), whose position is saved with
+    the state: an emulator started again from its state file goes on with its identifiers.
     """
 
     platform = ""
@@ -56,7 +58,9 @@ class EmulatorApp(ABC):
     def __init__(self, options: EmulatorOptions):
         self.options = options
         self.clock = Clock(options.time_scale)
-        self.rng = random.Random(options.seed)
+        self.ids = IdSource(options.seed)
+        #: set by `close`: the emulator is stopping and handles no more requests
+        self.closed = False
         self.lock = threading.RLock()
         self.router = Router()
         self.fixtures = self.load_fixtures(options.fixtures_file)
@@ -77,11 +81,19 @@ class EmulatorApp(ABC):
         """Return to the built-in objects plus the fixtures."""
 
     def export_state(self) -> dict[str, Any]:
-        """The whole model as JSON-able data (the platform's `state.export()`)."""
-        return self.state.export()
+        """The whole model as JSON-able data (the platform's `state.export()`), the position of the
+        identifier generator under `ids`."""
+        data = self.state.export()
+        data["ids"] = self.ids.export()
+        return data
 
     def import_state(self, data: dict[str, Any]) -> None:
-        """Replace the model with what `export_state` produced (the platform's `state.restore()`)."""
+        """Replace the model with what `export_state` produced (the platform's `state.restore()`) and go on
+        with the identifiers where they stopped. No identifier the data holds is handed out again, even from
+        data without a generator position (a state file of an earlier version). ValueError on bad data."""
+        if not isinstance(data, dict):
+            raise ValueError(f"{self.platform} state: a JSON object is expected, not {type(data).__name__}")
+        self.ids.restore(data.get("ids"), data)
         self.state.restore(data)
 
     def internal_error(self, exc: Exception) -> Response:
@@ -101,6 +113,11 @@ class EmulatorApp(ABC):
                 return self.internal_error(exc)
 
         return guarded
+
+    def control(self, name: str, request: Request) -> Response | None:
+        """A control endpoint of the platform's own, `/_emulator/<name>`, or None when it has none of that name
+        and method; platforms with switches tests set at run time (OpenDCP's VM manager) override this."""
+        return None
 
     def error_response(self, error: HttpError, request: Request) -> Response:
         """Shape an error the way the platform does; platforms override this."""
@@ -170,6 +187,32 @@ class EmulatorApp(ABC):
             handle.write(json.dumps(self.export_state(), indent=1, sort_keys=True))
         os.chmod(tmp, 0o600)
         tmp.replace(target)
+
+    def serve(self, request: Request) -> Response | None:
+        """Dispatch a request; when it may have changed the model, write the state file before it is answered.
+
+        A request may have changed the model when it is a write or when it drew an identifier (OSG view and
+        OpenDCP also take writes by GET), so no identifier is answered that the state file does not hold.
+        None once `close` has run: the request is not handled.
+        """
+        with self.lock:
+            if self.closed:
+                return None
+            drawn = self.ids.drawn
+            response = self.dispatch(request)
+            if request.method not in READ_METHODS or self.ids.drawn != drawn:
+                self.save_state()
+            return response
+
+    def close(self) -> None:
+        """Handle no more requests and write the state file a last time, as a server stopped by SIGTERM does.
+
+        Taken under the lock, after any request being handled: the file then holds every change answered,
+        reads that changed the model (a flow moved on, a GET that wrote) included.
+        """
+        with self.lock:
+            self.closed = True
+            self.save_state()
 
     def dispatch(self, request: Request) -> Response:
         """Resolve and run a handler, turning HttpError into the platform's error shape."""

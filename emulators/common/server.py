@@ -14,10 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from .app import EmulatorApp
-from .http import HttpError, Request, Response
+from .http import READ_METHODS, HttpError, Request, Response
 
 CONTROL_PREFIX = "/_emulator/"
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_LOG_ENTRIES = 200_000
 
 
@@ -131,6 +130,14 @@ class EmulatorServer(ThreadingHTTPServer):
             return
         super().handle_error(request, client_address)
 
+    def stop(self) -> None:
+        """Stop as `converge-emulator` does on SIGTERM: accept no more connections, let the request being
+        handled finish, write the state file a last time (`EmulatorApp.close`; a request that comes after it
+        on an open connection is dropped unhandled) and close the port."""
+        self.shutdown()
+        self.app.close()
+        self.server_close()
+
     @property
     def url(self) -> str:
         """The server's base URL."""
@@ -229,10 +236,12 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.when == "before":
             self._fail(fault, request, entry, started)
             return
-        response = app.dispatch(request)
-        if request.method not in READ_METHODS:
-            with app.lock:
-                app.save_state()
+        response = app.serve(request)
+        if response is None:  # the emulator is stopping: the request is not handled, its connection dropped
+            entry.update(status=None, stopping=True)
+            self.server.log.add(entry)
+            self._drop_connection()
+            return
         if fault.when == "after" and fault.how == "truncated":
             entry.update(committed=True, fault="after-truncated", status=response.status)
             self.server.log.add(entry)
@@ -261,9 +270,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.how in ("drop", "restart"):
             entry["status"] = None
             self.server.log.add(entry)
-            self.close_connection = True
-            with contextlib.suppress(OSError):  # the peer may already have gone
-                self.connection.shutdown(socket.SHUT_RDWR)
+            self._drop_connection()
             return
         response = self.server.app.fault_response(request)
         if fault.how == "envelope":
@@ -281,8 +288,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.log.add(entry)
         self._send(response)
 
+    def _drop_connection(self) -> None:
+        """Close the connection with no answer."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):  # the peer may already have gone
+            self.connection.shutdown(socket.SHUT_RDWR)
+
     def _control(self, request: Request) -> Response:
-        """The control API under /_emulator/: state, requests, reset, faults and clock.
+        """The control API under /_emulator/: state, requests, reset, faults and clock, then the platform's own
+        endpoints (`EmulatorApp.control`).
 
         `GET|POST /_emulator/clock` answers `{"now": <emulated epoch seconds>, "time_scale": ...}`;
         a POST with `{"advance": seconds}` steps emulated time forward first.
@@ -317,6 +331,9 @@ class _Handler(BaseHTTPRequestHandler):
             return Response(200, clock_body(app))
         if name == "clock" and request.method == "POST":
             return self._advance_clock(request)
+        own = app.control(name, request)
+        if own is not None:
+            return own
         return Response(404, {"error": f"no such control endpoint: {request.method} {request.path}"})
 
     def _faults_body(self) -> dict[str, Any]:

@@ -10,5 +10,8 @@
   envelope, and the HTML 404/500 pages of the upstream web framework.
 
 `fixtures.yml` here shows the fixture keys the emulator reads: `free_hosts` (more IPs for
-expand) and `failing_hosts` (IPs whose flow nodes fail).
+expand) and `failing_hosts` (IPs whose flow nodes fail). The `vm_manager` setting (`reachable` or
+`unreachable`), or `POST /_emulator/vm_manager {"reachable": false}` while it runs, makes create_vm
+fail as the real server's does when it cannot reach its VM manager: the expand flow fails and the
+pool keeps a failed node (status 3) whose ip is its own id.
 """

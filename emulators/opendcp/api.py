@@ -15,6 +15,11 @@ How a call is answered (api-docs/README.md, "How the real OpenDCP server answers
 The scheduled-task paths (`/task/expandList`, `/task/uploadList`, `/task/saveTask`) are not
 routed, as in the latest upstream server. Test hook on the app: the framework's `advance_clock(seconds)`
 (running flows progress on the next request).
+
+Settings: `flow_seconds` (emulated seconds a batch of a flow takes, default 4) and `vm_manager`
+(`reachable`, the default, or `unreachable`: create_vm cannot reach the VM manager, so expand flows
+fail as the real server's do). Control endpoint: `GET|POST /_emulator/vm_manager`, a POST with
+`{"reachable": true|false}` switching the VM manager on or off while the emulator runs.
 """
 
 from __future__ import annotations
@@ -25,12 +30,13 @@ from typing import Any, Callable
 from ..common.app import EmulatorApp
 from ..common.http import HttpError, NotFound, Request, Response, Router
 from .flows import OpenDcpModel
-from .state import OpenDcpFailure, ServerFault, Settings, bad, missing
+from .state import VM_MANAGER_ADDRESS, OpenDcpFailure, ServerFault, Settings, bad, missing
 
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
 DEFAULT_PAGE, DEFAULT_PAGE_SIZE = 1, 10
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
+VM_MANAGER_CHOICES = {"reachable": True, "unreachable": False}
 PAGE_404 = ("<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>Page Not Found</title></head>\n"
             "<body><h1>404</h1><h2>Page Not Found</h2>"
             "<p>The page you have requested has flown the coop.</p></body>\n</html>\n")
@@ -70,10 +76,26 @@ class OpenDcpEmulator(EmulatorApp):
 
     def reset(self) -> None:
         """No objects; the built-in free hosts plus the fixtures' `free_hosts` and `failing_hosts`."""
-        self.state = OpenDcpModel(self._settings(), self.now, self.rng.getrandbits)
+        self.state = OpenDcpModel(self._settings(), self.now, self.ids)
         self.state.load(self.fixtures)
 
-
+    def control(self, name: str, request: Request) -> Response | None:
+        """`GET|POST /_emulator/vm_manager`: whether create_vm reaches the VM manager; a POST with
+        `{"reachable": true|false}` sets it (kept in the state, so a restart keeps it)."""
+        if name != "vm_manager" or request.method not in ("GET", "POST"):
+            return None
+        if request.method == "POST":
+            try:
+                data = request.json()
+            except HttpError as error:
+                return Response(400, {"error": error.message})
+            if not isinstance(data, dict) or not isinstance(data.get("reachable"), bool):
+                return Response(400, {"error": 'the body must be a JSON object {"reachable": true|false}'})
+            with self.lock:
+                self.state.advance()  # flows run up to now with the VM manager as it was
+                self.state.vm_manager_reachable = data["reachable"]
+                self.save_state()
+        return Response(200, {"reachable": self.state.vm_manager_reachable, "address": VM_MANAGER_ADDRESS})
 
     def error_response(self, error: HttpError, request: Request) -> Response:
         """Routing errors are the web framework's HTML pages, not the JSON envelope."""
@@ -148,12 +170,14 @@ class OpenDcpEmulator(EmulatorApp):
         return respond
 
     def _settings(self) -> Settings:
-        seconds = self.options.extra.get("flow_seconds")
-        if seconds is None:
-            return Settings()
+        """`flow_seconds` (a number >= 0) and `vm_manager` (reachable or unreachable); ValueError naming a bad one."""
+        seconds = self.options.extra.get("flow_seconds", Settings.flow_seconds)
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
             raise ValueError("opendcp: flow_seconds must be a number >= 0")
-        return Settings(flow_seconds=float(seconds))
+        vm_manager = self.options.extra.get("vm_manager", "reachable")
+        if vm_manager not in VM_MANAGER_CHOICES:
+            raise ValueError(f"opendcp: vm_manager must be reachable or unreachable, got {vm_manager!r}")
+        return Settings(flow_seconds=float(seconds), vm_manager_reachable=VM_MANAGER_CHOICES[vm_manager])
 
     # --- clusters ---------------------------------------------------------------------------------
     def _cluster_list(self, request: Request) -> Page:

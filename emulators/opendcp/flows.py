@@ -14,6 +14,16 @@ not render, an action or implementation is missing, or its host is one of the fi
 with `ignore_error` logs the failure and the node goes on. As upstream, the reason of a failure is
 in the flow log (`/task/flow/{id}/log`); the node log (`/task/node/{nsid}/log`) holds `<NO LOG>`.
 
+With the VM manager unreachable (the `vm_manager` setting, or `POST /_emulator/vm_manager`),
+create_vm fails for its whole batch and the flow log reads as the real server's (README): among the
+"Start running ..." and "Finish running ..." lines, `Fail to run step [create_vm]: Fail: Post
+"http://127.0.0.1:9/v1/cluster/<vm type>/expand/<nodes>": dial tcp 127.0.0.1:9: connect: connection
+refused` and `Run flow error： first step of create_vm all nodes is failed`.
+
+An expand's node joins the pool when it ends, failed or not, as upstream keeps a failed one with
+status 3: one that failed at create_vm has no machine (its host goes back to the free hosts) and
+shows its own node id as its ip, with no vm id; one that failed at a later step keeps its host.
+
 States (upstream models.STATUS_*): 0 init, 1 running, 2 success, 3 failed, 4 stopped. A flow ends
 2 when at least one node succeeded and 3 when all failed, as upstream's executor decides.
 """
@@ -27,7 +37,7 @@ from typing import Any, Mapping
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from .state import OpenDcpState, bad, rfc3339
+from .state import NODE_FAILED, NODE_OK, VM_MANAGER_ADDRESS, OpenDcpState, bad, rfc3339
 
 INIT, RUNNING, SUCCESS, FAILED, STOPPED = range(5)
 FINISHED = (SUCCESS, FAILED)
@@ -36,6 +46,8 @@ EXPAND, SHRINK, DEPLOY, MANUAL = "expand", "shrink", "deploy", "manual"
 START_SERVICE_PREFIX = "start_service"
 #: what upstream's node log holds for a step that failed
 NO_LOG = "<NO LOG>"
+#: upstream's error when create_vm, the first step of a batch, failed on every node
+CREATE_VM_ALL_FAILED = "first step of create_vm all nodes is failed"
 
 _JINJA = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
@@ -234,6 +246,9 @@ class OpenDcpModel(OpenDcpState):
         runners = [n for n in nodes if n["state"] not in FINISHED and n["step_index"] == index]
         if not runners:
             return
+        if option["name"] == "create_vm" and not self.vm_manager_reachable:
+            self._vm_manager_refused(flow, batch, option, runners)
+            return
         outcomes = []
         for node in runners:
             ok, text = self._run_step(flow, node, index, option)
@@ -253,6 +268,25 @@ class OpenDcpModel(OpenDcpState):
                 self._node_done(flow, node, FAILED)
         result = "success" if all(outcomes) else "error" if not any(outcomes) else "partial"
         self._log(flow, batch, f"step {option['name']} on batch {batch}: {result}")
+
+    def _vm_manager_refused(self, flow: dict[str, Any], batch: int, option: Mapping[str, Any],
+                            runners: list[dict[str, Any]]) -> None:
+        """create_vm with the VM manager unreachable: one call for the whole batch, refused, each try logged as the
+        real server logs it; every node fails there, and the flow ends with upstream's "Run flow error"."""
+        params = option["param_values"]
+        url = f"http://{VM_MANAGER_ADDRESS}/v1/cluster/{params.get('vm_type_id', 0)}/expand/{len(runners)}"
+        as_go = json.dumps(params, separators=(",", ":"), sort_keys=True)  # as Go's json.Marshal writes a map
+        self._log(flow, batch, f"Start running step create_vm params: {as_go}")
+        for _attempt in range(option["retry"]["retry_times"] + 1):
+            self._log(flow, batch, f'Fail to run step [create_vm]: Fail: Post "{url}": dial tcp {VM_MANAGER_ADDRESS}: '
+                                   "connect: connection refused")
+        self._log(flow, batch, "Finish running step create_vm")
+        for node in runners:
+            node["log"].append({"step": "create_vm", "log": NO_LOG})
+            self._set_node(node, RUNNING, "create_vm")
+            self._node_done(flow, node, FAILED)
+        if not any(node["state"] == SUCCESS for node in self._all_nodes(flow)):
+            flow["error"] = CREATE_VM_ALL_FAILED
 
     def _run_step(self, flow: Mapping[str, Any], node: Mapping[str, Any], index: int,
                   option: Mapping[str, Any]) -> tuple[bool, str]:
@@ -304,26 +338,40 @@ class OpenDcpModel(OpenDcpState):
         ok = state == SUCCESS
         pool_node = self.node_by_ip(node["ip"])
         if flow["kind"] == EXPAND:
-            if ok and str(flow["pool_id"]) in self.pools:
-                self.reserved.remove(node["ip"])
-                self.new_pool_node(flow["pool_id"], node["ip"], node["vm_id"], 1)
+            if str(flow["pool_id"]) in self.pools:
+                self._join_pool(flow, node, ok)
             else:
                 self.release_host(node["ip"])
         elif flow["kind"] == SHRINK:
             if ok and pool_node is not None:
                 self.drop_pool_node(pool_node)
         elif pool_node is not None:
-            pool_node.update(status=1 if ok else 3, updated=self.timestamp())
+            pool_node.update(status=NODE_OK if ok else NODE_FAILED, updated=self.timestamp())
+
+    def _join_pool(self, flow: Mapping[str, Any], node: dict[str, Any], ok: bool) -> None:
+        """An expand's node ended: it joins the pool, failed (status 3) or not, as upstream keeps it.
+
+        One that failed at create_vm (the first step) has no machine: its host goes back to the free hosts, and the
+        pool node shows its own id as its ip, with no vm id (README); so does the flow node."""
+        if ok or node["step_index"] > 0:
+            self.reserved.remove(node["ip"])
+            node["pool_node"] = self.new_pool_node(flow["pool_id"], node["ip"], node["vm_id"],
+                                                   NODE_OK if ok else NODE_FAILED)
+            return
+        self.release_host(node["ip"])
+        node["pool_node"] = self.new_machineless_node(flow["pool_id"])
+        node.update(ip=str(node["pool_node"]), vm_id="")
 
     def _finish(self, flow: dict[str, Any]) -> None:
         nodes = self._all_nodes(flow)
         ok = sum(1 for n in nodes if n["state"] == SUCCESS)
-        failed = sum(1 for n in nodes if n["state"] == FAILED)
         self._set_state(flow, SUCCESS if ok else FAILED)
         flow["run_time"] = flow["progress"]
-        outcome = "success" if not failed else "partial" if ok else "failed"
-        self._log(flow, 0, f"Finish running flow[{flow['task_name']},{flow['id']}]: {outcome} "
-                           f"({ok} succeeded, {failed} failed)")
+        if flow.get("error"):
+            # upstream saves each log line from its own goroutine: the real server's log has its error (with a
+            # full-width colon) before the line runFlow defers, and so does this one
+            self._log(flow, 0, f"Run flow error： {flow['error']}")
+        self._log(flow, 0, f"Finish running flow[{flow['task_name']},{flow['id']}]")
 
     def _halt(self, flow: dict[str, Any], how: str) -> None:
         self._set_state(flow, STOPPED)
@@ -341,12 +389,20 @@ class OpenDcpModel(OpenDcpState):
             if len(self.free_hosts) < len(again):
                 raise bad(f"start task {flow['id']} fails: not enough free hosts")
             for node in again:
-                node["ip"] = self._reserve_host()
+                self._forget_failed_pool_node(node)
+                node.update(ip=self._reserve_host(), vm_id=node["vm_id"] or self._new_vm_id())
+        flow.pop("error", None)
         for node in again:
             node.update(step_index=0, log=[])
             self._set_node(node, INIT, "")
         flow["queue"] = [n["id"] for n in again]
         flow["progress"] = 0.0
+
+    def _forget_failed_pool_node(self, node: Mapping[str, Any]) -> None:
+        """The failed pool node an expand's flow node left, dropped before the flow node runs again."""
+        pool_node = self.nodes.get(str(node.get("pool_node")))
+        if pool_node is not None:
+            self.drop_pool_node(pool_node)
 
     # --- records ----------------------------------------------------------------------------------
     def _new_flow(self, name: str, kind: str, template: Mapping[str, Any], pool: Mapping[str, Any], ips: list[str],
@@ -363,20 +419,26 @@ class OpenDcpModel(OpenDcpState):
             "options": options, "step_len": step_len, "opr_user": opr_user, "flow_type": "manual",
             "created": rfc3339(now), "updated": rfc3339(now), "run_time": 0.0, "progress": 0.0, "last_tick": now,
             "nodes": node_ids, "queue": list(node_ids)}
-        self._log(self.flows[str(flow_id)], 0, f"Start running flow[{name},{flow_id}] on {len(ips)} nodes, "
-                                               f"{step_len} at a time")
+        flow = self.flows[str(flow_id)]
+        self._log(flow, 0, "Run flow...")
+        self._log(flow, 0, f"Start running flow[{name},{flow_id}]")
+        self._log(flow, 0, f"There are {-(-len(ips) // step_len)} batches for flow {name}")
 
     def _new_flow_node(self, flow_id: int, ip: str, kind: str) -> int:
         node_id = self.next_id("flow_node")
         pool_node = self.node_by_ip(ip)
         vm_id = pool_node["vm_id"] if pool_node else ""
         if kind == EXPAND:
-            vm_id = "i-" + format(self.random_bits(64), "016x")
+            vm_id = self._new_vm_id()
         stamp = self.timestamp()
         self.flow_nodes[str(node_id)] = {"id": node_id, "flow_id": flow_id, "ip": ip, "vm_id": vm_id, "state": INIT,
                                          "step_index": 0, "steps": "", "log": [], "created": stamp,
                                          "updated": stamp}
         return node_id
+
+    def _new_vm_id(self) -> str:
+        """A VM id as the VM manager gives it, `i-<16 hex digits>` (from the emulator's `ids`)."""
+        return self.ids.token(64, lambda bits: "i-" + format(bits, "016x"))
 
     def _flow_view(self, flow: Mapping[str, Any]) -> dict[str, Any]:
         stat = [0] * 5

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
+from ..common.ids import IdSource
 from ..common.model import PersistentModel
 
 STATE_FORMAT = 1
@@ -35,7 +36,10 @@ BUILTIN_STEP_NAMES = frozenset(step["name"] for step in BUILTIN_TASK_STEPS)
 COLLECTIONS = ("clusters", "services", "pools", "nodes", "templates", "remote_steps", "actions", "actimpls",
                "flows", "flow_nodes")
 DEFAULT_IMPL_TYPE = "ansible"
-NODE_OK, NODE_FAILED = 1, 3  # pool node status: "节点状态(1 成功/3 失败)"
+#: pool node status: the document says "1 成功/3 失败"; the real server answers 0 for a host added by IP (README)
+NODE_ADDED, NODE_OK, NODE_FAILED = 0, 1, 3
+#: the VM manager (jupiter) address the emulated server is configured with: nothing listens there
+VM_MANAGER_ADDRESS = "127.0.0.1:9"
 
 
 class OpenDcpFailure(Exception):
@@ -67,24 +71,28 @@ class Settings:
 
     #: emulated seconds one batch of a flow's nodes takes to go through every step of its template
     flow_seconds: float = 4.0
+    #: whether create_vm reaches the VM manager (jupiter); when not, expand flows fail as the real server's do
+    vm_manager_reachable: bool = True
 
 
 class OpenDcpState(PersistentModel):
     """The whole model. Collections are dicts keyed by str(id); `sequences` holds the last id of each kind."""
 
     platform = "opendcp"
-    persisted = COLLECTIONS + ("logs", "sequences", "free_hosts", "host_set", "reserved", "failing_hosts")
+    persisted = COLLECTIONS + ("logs", "sequences", "free_hosts", "host_set", "reserved", "failing_hosts",
+                               "vm_manager_reachable")
     state_format = STATE_FORMAT
 
-    def __init__(self, settings: Settings, now: Callable[[], float], random_bits: Callable[[int], int]):
+    def __init__(self, settings: Settings, now: Callable[[], float], ids: IdSource):
         self.settings = settings
         self.now = now
-        self.random_bits = random_bits
+        self.ids = ids
         self.load({})
 
     # --- built-ins, fixtures, persistence -----------------------------------------------------
     def load(self, fixtures: Mapping[str, Any]) -> None:
-        """Empty model; the free hosts are the built-in ones plus the fixtures' `free_hosts`."""
+        """Empty model; the free hosts are the built-in ones plus the fixtures' `free_hosts`; the VM manager as
+        the settings say."""
         for name in COLLECTIONS:
             setattr(self, name, {})
         self.logs: list[dict[str, Any]] = []
@@ -94,14 +102,17 @@ class OpenDcpState(PersistentModel):
         self.host_set: list[str] = list(self.free_hosts)
         self.reserved: list[str] = []
         self.failing_hosts: list[str] = _ip_list(fixtures.get("failing_hosts"), "failing_hosts")
+        self.vm_manager_reachable: bool = self.settings.vm_manager_reachable
 
     def timestamp(self) -> str:
         """Now, as Go's time.Time marshals it (RFC 3339)."""
         return rfc3339(self.now())
 
     def next_id(self, kind: str) -> int:
-        """A new id of one kind (ids are never reused)."""
-        self.sequences[kind] = self.sequences.get(kind, 0) + 1
+        """A new id of one kind: never reused (`sequences` keeps the last of each), nor one an object of the
+        kind has (its collection is `<kind>s`), even in a state restored without `sequences`."""
+        in_use = {int(key) for key in getattr(self, f"{kind}s")}
+        self.sequences[kind] = self.ids.next_number(self.sequences.get(kind, 0), in_use)
         return self.sequences[kind]
 
     # --- clusters -------------------------------------------------------------------------------
@@ -247,7 +258,7 @@ class OpenDcpState(PersistentModel):
             seen.add(ip)
         if str(pool_id) not in self.pools:
             raise missing("pool_id is not vaild")
-        return [self.new_pool_node(pool_id, ip, "", NODE_OK) for ip in cleaned]
+        return [self.new_pool_node(pool_id, ip, "", NODE_ADDED) for ip in cleaned]
 
     def remove_nodes(self, pool_id: int, node_ids: list[int]) -> None:
         """Forget nodes (by node id, as list_nodes shows them); their hosts go back to the free hosts."""
@@ -277,6 +288,13 @@ class OpenDcpState(PersistentModel):
                                     "node_type": "manual", "pool_id": pool_id, "created": now, "updated": now}
         if ip in self.free_hosts:
             self.free_hosts.remove(ip)
+        return node_id
+
+    def new_machineless_node(self, pool_id: int) -> int:
+        """A failed node of an expand whose create_vm made no machine: upstream keeps it in the pool with status 3,
+        no vm id, and its own id as text for an ip (README)."""
+        node_id = self.new_pool_node(pool_id, "", "", NODE_FAILED)
+        self.nodes[str(node_id)]["ip"] = str(node_id)
         return node_id
 
     def drop_pool_node(self, node: Mapping[str, Any]) -> None:

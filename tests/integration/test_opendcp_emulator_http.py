@@ -264,8 +264,9 @@ def test_nodes_add_list_search_remove(dcp):
     ids = ok(dcp, f"/pool/{one}/add_nodes", {"nodes": ["127.0.0.2", " 127.0.0.3 "]})
     assert ids == [1, 2]
     nodes = ok(dcp, f"/pool/{one}/list_nodes", method="GET")
+    # README: the real server answers status 0 for a host added by IP (the document says 1 for success)
     assert [(n["id"], n["ip"], n["status"], n["node_type"]) for n in nodes] == [
-        (1, "127.0.0.2", 1, "manual"), (2, "127.0.0.3", 1, "manual")]
+        (1, "127.0.0.2", 0, "manual"), (2, "127.0.0.3", 0, "manual")]
     # README: node_count is counted only on /service/{id}/list_pools; /pool/{id} and /pool/list answer 0
     assert ok(dcp, f"/pool/{one}")["node_count"] == 0
     assert [p["node_count"] for p in ok(dcp, "/pool/list")] == [0, 0]
@@ -454,10 +455,13 @@ def test_flow_log_detail_and_node_log_show_the_rendered_remote_actions(dcp, pool
     assert entries[0]["correlation_id"] == f"{flow_id}-0" and isinstance(entries[0]["ctime"], int)
     messages = [e["message"] for e in entries]
     assert "step say_hello on batch 1: success" in messages
-    assert messages[-1] == f"Finish running flow[expand_web-pool,{flow_id}]: success (1 succeeded, 0 failed)"
+    # the lines the real server starts and ends a flow with
+    assert messages[:2] == ["Run flow...", f"Start running flow[expand_web-pool,{flow_id}]"]
+    assert messages[-1] == f"Finish running flow[expand_web-pool,{flow_id}]"
+    assert not [m for m in messages if m.startswith(("Fail to run step", "Run flow error"))]
 
 
-def test_a_failing_host_makes_the_flow_partial_and_its_host_returns_to_the_free_hosts(dcp, pool):
+def test_a_failing_host_makes_the_flow_partial_and_stays_in_the_pool_failed(dcp, pool):
     ok(dcp, f"/pool/expand/{pool[0]}", {"num": 3})  # 127.0.0.10, .11 and the failing .12
     flow_id = newest_flow(dcp, "expand_web-pool")["id"]
     dcp.app.advance_clock(FLOW_SECONDS + 0.1)
@@ -469,9 +473,11 @@ def test_a_failing_host_makes_the_flow_partial_and_its_host_returns_to_the_free_
     assert ok(dcp, f"/task/node/{failed['id']}/log")[-1] == {"say_hello": "<NO LOG>"}
     assert f"node {failed['id']} ({FAILING}) step say_hello: failed: host {FAILING} is unreachable" in [
         entry["message"] for entry in ok(dcp, f"/task/flow/{flow_id}/log")]
-    assert [n["ip"] for n in ok(dcp, f"/pool/{pool[0]}/list_nodes")] == ["127.0.0.10", "127.0.0.11"]
-    assert FAILING in dcp.state()["free_hosts"]
-    assert "partial" in ok(dcp, f"/task/flow/{flow_id}/log")[-1]["message"]
+    # as upstream, a node that failed after create_vm made its machine stays in the pool, failed (status 3)
+    nodes = ok(dcp, f"/pool/{pool[0]}/list_nodes")
+    assert [(n["ip"], n["status"]) for n in nodes] == [("127.0.0.10", 1), ("127.0.0.11", 1), (FAILING, 3)]
+    assert nodes[2]["vm_id"] == failed["vm_id"] and nodes[2]["vm_id"].startswith("i-")
+    assert FAILING not in dcp.state()["free_hosts"] and dcp.state()["reserved"] == []
 
 
 def test_a_template_that_does_not_render_fails_every_node(dcp, pool):
@@ -487,7 +493,8 @@ def test_a_template_that_does_not_render_fails_every_node(dcp, pool):
     text = next(e["message"] for e in ok(dcp, f"/task/flow/{flow_id}/log") if f"node {node['id']} " in e["message"]
                 and "broken_step" in e["message"])
     assert "UndefinedError" in text and "undefined_word" in text
-    assert ok(dcp, f"/pool/{pool[0]}/list_nodes") == []
+    assert [(n["ip"], n["status"]) for n in ok(dcp, f"/pool/{pool[0]}/list_nodes")] == [
+        ("127.0.0.10", 3), ("127.0.0.11", 3)]
 
 
 def test_expand_rules(dcp, pool):
@@ -555,6 +562,75 @@ def test_deploy_runs_max_num_nodes_at_a_time_with_the_new_tag(dcp, pool):
     first = ok(dcp, f"/task/{started['id']}/detail")["2"][0]
     assert ok(dcp, f"/task/node/{first['id']}/log") == [
         {"start_service_web": 'action start_docker: {"action": {"args": "docker run web:2", "module": "shell"}}'}]
+
+
+# --- the VM manager (jupiter) unreachable ----------------------------------------------------------------------
+VM_MANAGER = "/_emulator/vm_manager"
+#: the lines of the real server's flow log that say why an expand of one node failed (README)
+REFUSED = ('Fail to run step [create_vm]: Fail: Post "http://127.0.0.1:9/v1/cluster/3/expand/1": dial tcp '
+           "127.0.0.1:9: connect: connection refused")
+RUN_FLOW_ERROR = "Run flow error： first step of create_vm all nodes is failed"
+
+
+def test_with_the_vm_manager_unreachable_an_expand_fails_and_leaves_a_failed_node_as_the_real_server(dcp, pool):
+    pool_id = pool[0]
+    assert call(dcp, VM_MANAGER, method="GET").json() == {"reachable": True, "address": "127.0.0.1:9"}
+    switched = call(dcp, VM_MANAGER, {"reachable": False})
+    assert switched.status_code == 200 and switched.json()["reachable"] is False
+    ok(dcp, f"/pool/{pool_id}/add_nodes", {"nodes": ["127.0.30.1"]})
+    ok(dcp, f"/pool/expand/{pool_id}", {"num": 1})
+    flow_id = newest_flow(dcp, "expand_web-pool")["id"]
+    dcp.app.advance_clock(FLOW_SECONDS + 0.1)
+    done = flow(dcp, flow_id)
+    assert (done["state"], done["Stat"]) == (3, [0, 0, 0, 1, 0])
+    # README: the pool keeps the node the flow made, failed, its ip its own id, and list_pools counts it
+    nodes = ok(dcp, f"/pool/{pool_id}/list_nodes")
+    assert [{k: n[k] for k in ("id", "ip", "vm_id", "status", "node_type")} for n in nodes] == [
+        {"id": 1, "ip": "127.0.30.1", "vm_id": "", "status": 0, "node_type": "manual"},
+        {"id": 2, "ip": "2", "vm_id": "", "status": 3, "node_type": "manual"}]
+    assert [p["node_count"] for p in ok(dcp, "/service/1/list_pools")] == [2]
+    assert [p["node_count"] for p in ok(dcp, "/pool/list")] == [0]
+    failed = ok(dcp, f"/task/{flow_id}/detail")["3"][0]
+    assert (failed["ip"], failed["steps"], failed["vm_id"]) == ("2", "create_vm", "")
+    assert ok(dcp, f"/task/node/{failed['id']}/log") == [{"create_vm": "<NO LOG>"}]
+    assert [e["message"] for e in ok(dcp, f"/task/flow/{flow_id}/log")] == [
+        "Run flow...", f"Start running flow[expand_web-pool,{flow_id}]", "There are 1 batches for flow expand_web-pool",
+        'Start running step create_vm params: {"vm_type_id":3}', REFUSED, "Finish running step create_vm",
+        RUN_FLOW_ERROR, f"Finish running flow[expand_web-pool,{flow_id}]"]
+    assert "127.0.0.10" in dcp.state()["free_hosts"] and dcp.state()["reserved"] == []  # no machine was made
+
+
+def test_the_vm_manager_back_an_expand_started_again_drops_its_failed_node_and_succeeds(dcp, pool):
+    call(dcp, VM_MANAGER, {"reachable": False})
+    ok(dcp, f"/pool/expand/{pool[0]}", {"num": 1})
+    flow_id = newest_flow(dcp, "expand_web-pool")["id"]
+    dcp.app.advance_clock(FLOW_SECONDS + 0.1)
+    assert [n["ip"] for n in ok(dcp, f"/pool/{pool[0]}/list_nodes")] == ["1"]
+    assert call(dcp, VM_MANAGER, {"reachable": True}).json()["reachable"] is True
+    ok(dcp, f"/task/start/{flow_id}")
+    dcp.app.advance_clock(FLOW_SECONDS + 0.1)
+    assert flow(dcp, flow_id)["state"] == 2
+    nodes = ok(dcp, f"/pool/{pool[0]}/list_nodes")
+    # a new host (127.0.0.10, never made into a machine, went back to the end of the free hosts)
+    assert [(n["ip"], n["status"]) for n in nodes] == [("127.0.0.11", 1)] and nodes[0]["vm_id"].startswith("i-")
+
+
+@pytest.mark.parametrize("body, method", [({"reachable": "no"}, "POST"), ([False], "POST"), (None, "POST"),
+                                          ({"reachable": False}, "PUT")])
+def test_the_vm_manager_switch_refuses_what_is_not_a_boolean(dcp, body, method):
+    answer = call(dcp, VM_MANAGER, body, method=method)
+    assert answer.status_code == (404 if method == "PUT" else 400), answer.text
+    assert call(dcp, VM_MANAGER, method="GET").json()["reachable"] is True
+
+
+def test_the_vm_manager_setting_starts_the_emulator_with_it_unreachable_and_survives_a_reset():
+    with emulators.start("opendcp", port=0, vm_manager="unreachable") as handle:
+        assert call(handle, VM_MANAGER, method="GET").json()["reachable"] is False
+        call(handle, VM_MANAGER, {"reachable": True})
+        assert requests.post(handle.url + "/_emulator/reset", timeout=10).status_code == 200
+        assert call(handle, VM_MANAGER, method="GET").json()["reachable"] is False
+    with pytest.raises(ValueError, match="vm_manager must be reachable or unreachable, got 'down'"):
+        emulators.start("opendcp", port=0, vm_manager="down")
 
 
 # --- /task/create, start, pause, stop ------------------------------------------------------------------------

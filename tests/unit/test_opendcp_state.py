@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 
+from emulators.common.ids import IdSource
 from emulators.opendcp.flows import FAILED, INIT, RUNNING, STOPPED, SUCCESS, OpenDcpModel, RenderError, render_template
 from emulators.opendcp.state import OpenDcpFailure, Settings, rfc3339
 
@@ -25,7 +25,7 @@ def clock():
 
 
 def model(clock, fixtures=None, flow_seconds=2.0):
-    state = OpenDcpModel(Settings(flow_seconds=flow_seconds), clock, random.Random(3).getrandbits)
+    state = OpenDcpModel(Settings(flow_seconds=flow_seconds), clock, IdSource(3))
     state.load(fixtures or {})
     return state
 
@@ -163,7 +163,9 @@ def test_a_failing_host_fails_at_the_last_step_when_there_is_no_remote_step(cloc
     state.advance()
     assert state.flows["1"]["state"] == FAILED
     assert [list(entry) for entry in state.node_log(1)] == [["create_vm"], ["register"]]
-    assert "127.0.0.10" in state.free_hosts and state.reserved == []
+    # its machine was made: it stays in the pool, failed, holding its host
+    assert [(n["ip"], n["status"]) for n in state.list_nodes(pool_id)] == [("127.0.0.10", 3)]
+    assert "127.0.0.10" not in state.free_hosts and state.reserved == []
 
 
 def test_pause_keeps_progress_and_start_resumes_it(clock):
@@ -207,3 +209,14 @@ def test_export_and_restore_round_trip_through_json(clock):
     assert copy.create_cluster("next", "", "") == 2
     with pytest.raises(ValueError, match="format"):
         copy.restore({"format": 99})
+
+
+def test_the_vm_manager_switch_is_kept_with_the_state(clock):
+    state = OpenDcpModel(Settings(vm_manager_reachable=False), clock, IdSource(3))
+    state.load({})
+    assert state.vm_manager_reachable is False
+    state.vm_manager_reachable = True
+    copy = model(clock)
+    copy.vm_manager_reachable = False
+    copy.restore(json.loads(json.dumps(state.export())))
+    assert copy.vm_manager_reachable is True
