@@ -67,9 +67,8 @@ class EmulatorHandle:
         self.server.set_faults(latency_ms, fault_rate, seed, modes, delay_s, jitter_ms)
 
     def stop(self) -> None:
-        """Stop serving and close the port."""
-        self.server.shutdown()
-        self.server.server_close()
+        """Stop as `converge-emulator` does on SIGTERM (the state file written a last time); close the port."""
+        self.server.stop()
         self._thread.join(timeout=5)
 
     def __enter__(self) -> "EmulatorHandle":

@@ -100,9 +100,18 @@ def main(platform_name: str, host: str, port: int | None, latency_ms: float, fau
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     stopped.wait()
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    unsaved = [f"{server.app.platform}: {problem}" for server in servers if (problem := _stop(server))]
+    if unsaved:
+        raise click.ClickException("; ".join(unsaved))
+
+
+def _stop(server: EmulatorServer) -> str | None:
+    """Stop a server, its state file written a last time with every change answered; what went wrong, if anything."""
+    try:
+        server.stop()
+    except OSError as exc:
+        return f"cannot write the state file {server.app.options.state_file}: {exc.strerror or exc}"
+    return None
 
 
 if __name__ == "__main__":

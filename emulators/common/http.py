@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
+#: the methods that read: a request by any other method is a write whose change is saved before it is answered
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 @dataclass
 class Request:

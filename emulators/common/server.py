@@ -135,8 +135,10 @@ class EmulatorServer(ThreadingHTTPServer):
         handled finish, write the state file a last time (`EmulatorApp.close`; a request that comes after it
         on an open connection is dropped unhandled) and close the port."""
         self.shutdown()
-        self.app.close()
-        self.server_close()
+        try:
+            self.app.close()
+        finally:
+            self.server_close()
 
     @property
     def url(self) -> str:

@@ -18,8 +18,6 @@ Test hooks on the app: the framework's `advance_clock(seconds)`, `expire_credent
 
 from __future__ import annotations
 
-import random
-import uuid as uuid_module
 from typing import Any, Callable
 
 from ..common.app import EmulatorApp, EmulatorOptions
@@ -44,14 +42,13 @@ class MigrationEmulator(EmulatorApp):
     default_port = 18082
 
     def __init__(self, options: EmulatorOptions):
-        self._uuid_rng = random.Random(options.seed)
         self.token_status = _token_status(options)
         super().__init__(options)
 
     # --- identifiers, test hooks ----------------------------------------------------------------
     def new_uuid(self) -> str:
-        """A uuid4 with dashes (repeatable with a seed)."""
-        return str(uuid_module.UUID(int=self._uuid_rng.getrandbits(128), version=4))
+        """A uuid4 with dashes (from the emulator's `ids`)."""
+        return str(self.ids.uuid4())
 
     def expire_credentials(self) -> None:
         """Every token expires now (a test hook, and the `expire` fault)."""

@@ -35,7 +35,7 @@ class OsgViewEmulator(EmulatorApp):
 
     def reset(self) -> None:
         """Built-in templates plus the fixtures' templates; no groups."""
-        self.state = OsgViewState(self._settings(), self.now, self.rng.getrandbits)
+        self.state = OsgViewState(self._settings(), self.now, self.ids)
         self.state.load(self.fixtures)
 
 

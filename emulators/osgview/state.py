@@ -16,6 +16,8 @@ import uuid as uuidlib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from ..common.ids import IdSource
+
 STATE_FORMAT = 1
 
 OK = 200
@@ -67,10 +69,10 @@ class Settings:
 class OsgViewState:
     """The whole model: templates, groups, servers and which template images are cached."""
 
-    def __init__(self, settings: Settings, now: Callable[[], float], random_bits: Callable[[int], int]):
+    def __init__(self, settings: Settings, now: Callable[[], float], ids: IdSource):
         self.settings = settings
         self.now = now
-        self.random_bits = random_bits
+        self.ids = ids
         self.templates: dict[str, dict[str, Any]] = {}
         self.groups: dict[str, dict[str, Any]] = {}
         self.servers: dict[str, dict[str, Any]] = {}
@@ -199,7 +201,8 @@ class OsgViewState:
         return f"127.0.0.{host}"
 
     def _new_id(self) -> uuidlib.UUID:
-        return uuidlib.UUID(int=self.random_bits(128), version=4)
+        """A uuid4 for a group (32 hex digits) or a server (dashed), from the emulator's `ids`."""
+        return self.ids.uuid4()
 
 
 # --- fixture records ---------------------------------------------------------------------------

@@ -8,7 +8,6 @@ get 404 or 405, still with an Output body.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Callable
 
 from ..common.app import EmulatorApp
@@ -48,7 +47,7 @@ class VsdEmulator(EmulatorApp):
     def reset(self) -> None:
         """Back to the built-in clusters, tenants and VMs plus the fixtures, with no snapshots."""
         settings = Settings(memory_save_seconds=float(self.options.extra.get("memory_save_seconds", 3.0)))
-        self.state = VsdState(settings, self.now, self._new_uuid)
+        self.state = VsdState(settings, self.now, self.ids)
         self.state.load(self.fixtures)
 
 
@@ -63,9 +62,6 @@ class VsdEmulator(EmulatorApp):
     def envelope_error(self, request: Request) -> Response:
         """The `envelope` fault: HTTP 200 with an Output whose scode says the server failed."""
         return Response(200, output(None, INTERNAL_ERROR, "internal error (injected fault)"))
-
-    def _new_uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     # --- reads ----------------------------------------------------------------------------
     def _list(self, request: Request) -> Any:

@@ -14,6 +14,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from ..common.ids import IdSource
 from ..common.model import PersistentModel, merge_records
 
 STATE_FORMAT = 1
@@ -115,10 +116,10 @@ class VsdState(PersistentModel):
     persisted = ("clusters", "tenants", "vms", "snapshots", "sequence")
     state_format = STATE_FORMAT
 
-    def __init__(self, settings: Settings, now: Callable[[], float], new_uuid: Callable[[], str]):
+    def __init__(self, settings: Settings, now: Callable[[], float], ids: IdSource):
         self.settings = settings
         self.now = now
-        self.new_uuid = new_uuid
+        self.ids = ids
         self.clusters: dict[str, dict[str, Any]] = {}
         self.tenants: dict[str, dict[str, Any]] = {}
         self.vms: dict[str, dict[str, Any]] = {}
@@ -244,7 +245,7 @@ class VsdState(PersistentModel):
         if domain_memory:
             self._check_memory_snapshot(vm)
         now = self.now()
-        self.sequence += 1
+        self.sequence = self.ids.next_number(self.sequence, self._sequences_in_use())
         self.snapshots[vm["uuid"]][name] = {
             "uuid": self.new_uuid(), "name": name, "description": description, "ctime": int(now),
             "seq": self.sequence, "parent": vm["head"] or ROOT, "memory": bool(domain_memory),
@@ -254,6 +255,14 @@ class VsdState(PersistentModel):
                        "content": d["content"]} for d in vm["disks"]],
         }
         vm["head"] = name
+
+    def new_uuid(self) -> str:
+        """A uuid4 with dashes, as VSD writes snapshot uuids (from the emulator's `ids`)."""
+        return str(self.ids.uuid4())
+
+    def _sequences_in_use(self) -> set[int]:
+        """The creation numbers of the snapshots there are."""
+        return {record["seq"] for snapshots in self.snapshots.values() for record in snapshots.values()}
 
     def _check_disks(self, vm: Mapping[str, Any]) -> None:
         other = [d["drive"] for d in vm["disks"] if d["storage"] not in SNAPSHOT_STORAGES]

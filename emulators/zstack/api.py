@@ -26,10 +26,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import random
 import re
 import threading
-import uuid as uuid_module
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -111,14 +109,13 @@ class ZStackEmulator(EmulatorApp):
     default_port = 18080
 
     def __init__(self, options: EmulatorOptions):
-        self._uuid_rng = random.Random(options.seed)
         self.state = ZStackState(settings_from(options), self.now, self.new_uuid)
         super().__init__(options)
 
     # --- identifiers, test hooks ----------------------------------------------------------------
     def new_uuid(self) -> str:
-        """A uuid4 as ZStack writes it: 32 hex digits, no dashes (repeatable with a seed)."""
-        return uuid_module.UUID(int=self._uuid_rng.getrandbits(128), version=4).hex
+        """A uuid4 as ZStack writes it: 32 hex digits, no dashes (from the emulator's `ids`)."""
+        return self.ids.uuid4().hex
 
     def expire_credentials(self) -> None:
         """Every session expires now (a test hook, and the `expire` fault)."""
