@@ -41,7 +41,8 @@ def setting_value(text: str) -> Any:
 @click.option("--latency-ms", type=float, default=0.0, show_default=True, help="Delay added to every response.")
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of requests that fail: before the change (503 or dropped connection) or after it.")
-@click.option("--seed", type=int, default=None, help="Seed for fault injection, so faults repeat.")
+@click.option("--seed", type=int, default=None,
+              help="Seed for fault injection and identifiers, so both repeat on a fresh start.")
 @click.option("--fault-modes", default=None, metavar="MODE,...",
               help="Faults drawn: 503, drop, 504, 429, html, truncated, timeout, jitter, envelope, expire, "
                    "restart (default 503,drop,504).")
@@ -52,7 +53,8 @@ def setting_value(text: str) -> Any:
 @click.option("--time-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Run the emulator's clock this many times faster.")
 @click.option("--state", "state_file", type=click.Path(dir_okay=False), default=None,
-              help="Keep state in this JSON file across restarts (with 'all': one file per platform beside it).")
+              help="Keep state in this JSON file across restarts, identifiers going on where they stopped "
+                   "(with 'all': one file per platform beside it).")
 @click.option("--fixtures", "fixtures_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="YAML file of objects the API reads but cannot create.")
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), default=None,
