@@ -386,6 +386,28 @@ def _read_yaml(path: str) -> Any:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise DocumentError([f"{path}:{line}: a NUL byte is not allowed"])
     try:
+        return _read_text(path, yaml, text)
+    except fast_yaml.Refused as exc:
+        raise DocumentError([f"{path}:{exc.line}: {exc.reason}"])
+    except RecursionError:
+        raise DocumentError([f"{path}:1: nested deeper than {fast_yaml.MAX_DEPTH} levels"])
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):
+            raise
+        # ruamel.yaml's int() of a number longer than Python converts, which it reports with no place
+        long_number = _LONG_NUMBER.search(text)
+        line = text.count("\n", 0, long_number.start()) + 1 if long_number else 1
+        raise DocumentError([f"{path}:{line}: an integer longer than {fast_yaml.MAX_INT_DIGITS:,} digits "
+                             f"(quote it if it is text)"])
+
+
+#: a plain number longer than fast_yaml.MAX_INT_DIGITS, where the full reader cannot say where it was
+_LONG_NUMBER = re.compile(r"(?<![\w\"'])[-+]?[0-9_]{%d,}" % (fast_yaml.MAX_INT_DIGITS + 1))
+
+
+def _read_text(path: str, yaml: YAML, text: str) -> Any:
+    """The document read from `text`: by fast_yaml when it is plain, else by ruamel.yaml."""
+    try:
         root = fast_yaml.load(text)
     except fast_yaml.NotPlain:
         pass  # anchors, merge keys, tags, duplicates, errors: read and reported by ruamel.yaml

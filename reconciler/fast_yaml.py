@@ -21,8 +21,22 @@ HAS_LIBYAML = hasattr(yaml, "CSafeLoader")
 _CORE = "tag:yaml.org,2002:"
 
 
+#: the most digits of an integer: Python's own bound on converting text to int (sys.get_int_max_str_digits)
+MAX_INT_DIGITS = 4300
+#: the deepest a document may nest mappings and sequences
+MAX_DEPTH = 200
+
+
 class NotPlain(Exception):
     """The document needs the full reader."""
+
+
+class Refused(ValueError):
+    """A document no reader should build: `line` (1-based) and why."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line, self.reason = line, reason
 
 
 class _Lines:
@@ -74,8 +88,11 @@ for _tag, _pattern, _first in (("bool", _BOOL, "tTfF"), ("null", _NULL, ["~", "n
     _Loader.add_implicit_resolver(_CORE + _tag, _pattern, list(_first))
 
 
-def _integer(text: str) -> int:
+def _integer(text: str, line: int) -> int:
     digits = text.replace("_", "")
+    if len(digits) > MAX_INT_DIGITS:
+        raise Refused(line, f"an integer of {len(digits):,} digits is longer than {MAX_INT_DIGITS:,} digits "
+                            f"(quote it if it is text)")
     if digits.startswith("0o"):
         return int(digits[2:], 8)
     if digits.startswith("0x"):
@@ -92,6 +109,9 @@ def load(text: str) -> Any:
         node = loader.get_single_node()
         return None if node is None else _Builder(loader).build(node)
     except yaml.YAMLError as exc:
+        if "maximum nesting depth" in str(exc):  # libyaml's own bound, far past ours: no reader should go on
+            mark = getattr(exc, "problem_mark", None)
+            raise Refused(mark.line + 1 if mark else 1, f"nested deeper than {MAX_DEPTH} levels") from None
         raise NotPlain(str(exc)) from None
     finally:
         loader.dispose()
@@ -103,16 +123,21 @@ class _Builder:
     def __init__(self, loader: Any):
         self.loader = loader
         self.seen: set[int] = set()
+        self.depth = 0
 
     def build(self, node: Any) -> Any:
         if id(node) in self.seen:
             raise NotPlain("an alias")
         self.seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node)
-        if isinstance(node, yaml.SequenceNode):
-            return self._sequence(node)
-        return self._scalar(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise Refused(node.start_mark.line + 1, f"nested deeper than {MAX_DEPTH} levels")
+        try:
+            return self._mapping(node) if isinstance(node, yaml.MappingNode) else self._sequence(node)
+        finally:
+            self.depth -= 1
 
     def _mapping(self, node: Any) -> LinedDict:
         if node.tag != _CORE + "map":
@@ -147,7 +172,7 @@ class _Builder:
         if kind == "str":
             return node.value
         if kind == "int" and not node.style:
-            return _integer(node.value)
+            return _integer(node.value, node.start_mark.line + 1)
         if kind in ("bool", "null", "float", "timestamp") and not node.style:
             try:
                 return self.loader.construct_object(node)

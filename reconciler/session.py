@@ -64,7 +64,11 @@ class Session:
         endpoint = self.desired.endpoints[name]
         params = endpoint.resolve()
         if endpoint.embedded:
-            params = self._embedded(name, params)
+            try:
+                params = self._embedded(name, params)
+            except (OSError, ValueError) as exc:
+                raise DocumentError([f"{endpoint.file}:{endpoint.line}: endpoints.{name}.state_file: the embedded "
+                                     f"emulator cannot start from it: {exc}"]) from None
         for key, option in platform(name).connection_argument_spec.items():
             # the embedded emulator's well-known default is no secret, and masking the word everywhere garbles output
             well_known = endpoint.embedded and params.get(key) == EMBEDDED_CREDENTIALS.get(key)
