@@ -11,7 +11,7 @@ import click
 import yaml
 
 from . import build_options
-from .common.server import EmulatorServer, serve_in_thread
+from .common.server import EmulatorServer, is_loopback, serve_in_thread
 from .registry import PLATFORMS, app_class, default_port
 
 
@@ -36,7 +36,11 @@ def setting_value(text: str) -> Any:
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--platform", "platform_name", required=True, type=click.Choice(sorted(PLATFORMS) + ["all"]),
               help="Which platform to emulate; 'all' starts every one on its default port.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on: a loopback address unless --allow-remote is given.")
+@click.option("--allow-remote", is_flag=True, default=False,
+              help="Listen on a --host other machines reach. The emulators have no real authentication and their "
+                   "state holds passwords in clear: only on a network of your own.")
 @click.option("--port", type=int, default=None, help="Port; defaults to the platform's own (zstack 18080).")
 @click.option("--latency-ms", type=float, default=0.0, show_default=True, help="Delay added to every response.")
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
@@ -65,17 +69,22 @@ def setting_value(text: str) -> Any:
 @click.option("--password", default="password", show_default=True, help="Password where the platform has a login.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="A platform setting, such as zstack long_job_seconds=2 or osgview build_seconds=1 (repeatable).")
-def main(platform_name: str, host: str, port: int | None, latency_ms: float, fault_rate: float, seed: int | None,
-         fault_modes: str | None, fault_delay_s: float, jitter_ms: float, time_scale: float, state_file: str | None,
-         fixtures_file: str | None, tls_cert: str | None, tls_key: str | None, username: str, password: str,
-         settings: tuple[str, ...]) -> None:
+def main(platform_name: str, host: str, allow_remote: bool, port: int | None, latency_ms: float, fault_rate: float,
+         seed: int | None, fault_modes: str | None, fault_delay_s: float, jitter_ms: float, time_scale: float,
+         state_file: str | None, fixtures_file: str | None, tls_cert: str | None, tls_key: str | None,
+         username: str, password: str, settings: tuple[str, ...]) -> None:
     """Serve platform emulators until interrupted."""
+    if not allow_remote and not is_loopback(host):
+        raise click.BadParameter(f"{host} is not a loopback address; give --allow-remote to listen where other "
+                                 f"machines reach the emulator", param_hint="--host")
     extra = {}
     for item in settings:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
         extra[key.strip()] = setting_value(value)
+    stopped = threading.Event()
+    _stop_on_signals(stopped)
     names = sorted(PLATFORMS) if platform_name == "all" else [platform_name]
     if len(names) > 1 and port is not None:
         raise click.UsageError("--port applies to a single platform, not to 'all' (each takes its own port)")
@@ -98,13 +107,24 @@ def main(platform_name: str, host: str, port: int | None, latency_ms: float, fau
         click.echo(f"{name} {server.url}")
         sys.stdout.flush()
 
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
     stopped.wait()
     unsaved = [f"{server.app.platform}: {problem}" for server in servers if (problem := _stop(server))]
     if unsaved:
         raise click.ClickException("; ".join(unsaved))
+
+
+def _stop_on_signals(stopped: threading.Event) -> None:
+    """SIGTERM and SIGINT set `stopped`, from before any server starts (one right after the URL is printed must
+    stop the emulator cleanly); later ones are ignored, since Python gives a signal its default action back while
+    it exits, and a second SIGTERM then would kill the process before its last state file is written."""
+
+    def stop(*_: Any) -> None:
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, signal.SIG_IGN)
+        stopped.set()
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, stop)
 
 
 def _stop(server: EmulatorServer) -> str | None:

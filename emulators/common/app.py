@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import yaml
+from ansible_collections.converge.platforms.plugins.module_utils.files import write_atomically
 
 from .clock import Clock
 from .http import READ_METHODS, HttpError, Request, Response, Router
@@ -179,14 +179,8 @@ class EmulatorApp(ABC):
             return
         import json
 
-        target = Path(self.options.state_file)
-        tmp = target.with_suffix(target.suffix + ".tmp")
-        # the state holds the platform's passwords in clear: readable by its owner alone
-        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(self.export_state(), indent=1, sort_keys=True))
-        os.chmod(tmp, 0o600)
-        tmp.replace(target)
+        # the state holds the platform's passwords in clear: readable by its owner alone (write_atomically's 0600)
+        write_atomically(self.options.state_file, json.dumps(self.export_state(), indent=1, sort_keys=True))
 
     def serve(self, request: Request) -> Response | None:
         """Dispatch a request; when it may have changed the model, write the state file before it is answered.

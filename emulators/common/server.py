@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import random
 import socket
 import ssl
@@ -18,6 +19,23 @@ from .http import READ_METHODS, HttpError, Request, Response
 
 CONTROL_PREFIX = "/_emulator/"
 MAX_LOG_ENTRIES = 200_000
+#: the largest request body read; a longer one is answered 413 unread
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or name, with or without a port or brackets) is this machine's loopback."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[1:name.find("]")] if "]" in name else name[1:]
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 #: the faults an emulator injects, each with when it strikes (before the handler, or after its change is
@@ -206,7 +224,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         started = time.monotonic()
-        length = int(self.headers.get("Content-Length") or 0)
+        length, refusal = _body_length(self.headers.get("Content-Length"))
+        if refusal:
+            self.close_connection = True  # the body, if any, was not read: the connection cannot go on
+            self._send(refusal)
+            return
         body = self.rfile.read(length) if length else b""
         host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
         request = Request.from_raw(self.command, self.path, dict(self.headers.items()), body,
@@ -214,6 +236,11 @@ class _Handler(BaseHTTPRequestHandler):
         app = self.server.app
 
         if request.path.startswith(CONTROL_PREFIX):
+            # a web page of another site that a name resolving to 127.0.0.1 lets in (DNS rebinding) names
+            # its own host: the control API answers only requests addressed to this machine's loopback
+            if not is_loopback(host):
+                self._send(Response(403, {"error": f"the control API answers only for a loopback host, not {host}"}))
+                return
             self._send(self._control(request))
             return
 
@@ -370,6 +397,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
+
+
+def _body_length(header: str | None) -> tuple[int, Response | None]:
+    """The length a Content-Length header gives, or a 400 / 413 answer for one that is not a length we read."""
+    text = (header or "0").strip()
+    if not text.isdigit():
+        return 0, Response(400, {"error": f"Content-Length {text[:40]!r} is not a number of bytes"})
+    if int(text) > MAX_BODY_BYTES:
+        return 0, Response(413, {"error": f"a request body is at most {MAX_BODY_BYTES} bytes"})
+    return int(text), None
 
 
 def clock_body(app: EmulatorApp) -> dict[str, float]:
