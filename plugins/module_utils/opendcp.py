@@ -193,7 +193,8 @@ class OpenDcpClient:
         self.post("/pool/delete/%d" % pool_id)
 
     def list_pool_nodes(self, pool_id):
-        """The nodes of a pool: `{id, ip, vm_id, status (1 ok, 3 failed), node_type, ...}`."""
+        """The nodes of a pool: `{id, ip, vm_id, status, node_type, ...}`; status 3 is a node a flow failed on (the
+        real server answers 0 for a host added by IP, though the document says 1 for success)."""
         return self.list_all("/pool/%d/list_nodes" % pool_id)
 
     def add_pool_nodes(self, pool_id, ips):

@@ -16,10 +16,17 @@ description:
 - 'An OpenDCP service pool: the hosts one service runs on.'
 - I(tasks) names the task template of each pool operation (C(expand), C(shrink), C(deploy)); OpenDCP runs a pool
   operation only when its template is named there.
-- I(size) is the number of nodes the pool should have. A larger size starts an C(expand_<pool>) flow creating the
-  missing hosts; a smaller one a C(shrink_<pool>) flow returning hosts, failed nodes first, then the newest. Nodes
-  still on their way in or out through a running flow count as already there, so a second run while the flow runs
-  changes nothing. With I(wait) the module waits until the flow ends and fails when any of its nodes failed.
+- I(size) is the number of working nodes the pool should have. A larger size starts an C(expand_<pool>) flow creating
+  the missing hosts; a smaller one a C(shrink_<pool>) flow returning working hosts, the newest first. Nodes still
+  on their way in or out through a running flow count as already there, so a second run while the flow runs changes
+  nothing. With I(wait) the module waits until the flow ends and fails when any of its nodes failed, quoting the
+  lines of the flow log that say why.
+- 'A node a flow failed on (status 3) is no working node and does not count toward the size. A failed expand leaves
+  such nodes in the pool (one whose create_vm failed, as when OpenDCP cannot reach its VM manager, shows its node
+  id as its ip). While a pool short of its size holds failed nodes, no expand is started, in check mode and in the
+  reconciler''s plan too: the run fails naming them, since another expand would most likely fail the same way and
+  leave more of them. Fix what made the expand fail, remove the failed nodes (M(converge.platforms.opendcp_pool_nodes)
+  with C(state=absent) and their ips), then run again. A shrink never chooses a failed node.'
 - 'The service of a pool cannot change: a different I(service) is a replacement, and a pool with nodes cannot be
   deleted.'
 - Idempotent; supports check mode and diff mode (diff shows only what changes). Also usable as the reconciler kind
@@ -55,7 +62,10 @@ options:
     type: dict
   size:
     description:
-    - Number of nodes the pool should have, reached through expand and shrink flows.
+    - 'Number of working nodes the pool should have, reached through expand and shrink flows. Failed nodes (status
+      3, such as those a failed expand leaves) do not count, and while the pool holds any, a larger size is refused
+      naming them: remove them (with M(converge.platforms.opendcp_pool_nodes)) once what made the expand fail is
+      fixed, then run again.'
     type: int
   id:
     description:
@@ -144,18 +154,24 @@ pool:
       description: Template id of each pool operation.
       type: dict
     node_count:
-      description: Nodes in the pool now.
+      description: Nodes in the pool now, failed ones included (as OpenDCP counts them).
       type: int
     size:
-      description: Nodes in the pool once its running expand and shrink flows end.
+      description: Working nodes in the pool once its running expand and shrink flows end; failed nodes do not
+        count.
       type: int
+    failed_nodes:
+      description: The pool's nodes a flow failed on (status 3), with their C(id) and C(ip); the ip of one whose
+        create_vm failed is its id.
+      type: list
+      elements: dict
     running_flows:
       description: Ids of the pool's running expand and shrink flows.
       type: list
       elements: int
   sample: {id: 1, name: frontend-pool, desc: "", vm_type: 1, sd_id: 1, service_id: 1, service: frontend,
-           tasks: {expand: expand-frontend}, task_ids: {expand: 1}, node_count: 5, size: 5, running_flows: [],
-           shrinking_flows: []}
+           tasks: {expand: expand-frontend}, task_ids: {expand: 1}, node_count: 5, size: 5, failed_nodes: [],
+           running_flows: [], shrinking_flows: []}
 """
 
 from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec, run_spec_module

@@ -29,7 +29,8 @@ options:
     required: true
   nodes:
     description:
-    - IP addresses of the hosts.
+    - 'IP addresses of the hosts. With C(state=absent), a failed node an expand left with no machine is named by
+      the ip OpenDCP shows for it: its node id, such as C(''2'').'
     type: list
     required: true
     elements: str

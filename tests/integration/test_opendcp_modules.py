@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp import OpenDcpClient
 
 import emulators
@@ -129,6 +130,54 @@ def test_a_failed_expand_is_reported_with_the_reason_from_the_flow_log(tmp_path)
     assert "1 failed; node 127.0.0.10 failed at step greet; flow log: " in failed["msg"], failed["msg"]
     assert failed["msg"].endswith("step greet: failed: host 127.0.0.10 is unreachable")
     assert "<NO LOG>" not in failed["msg"]
+
+
+#: what the real server's flow log says of an expand of one node with its VM manager unreachable (README)
+VM_MANAGER_REFUSED = ('Fail to run step [create_vm]: Fail: Post "http://127.0.0.1:9/v1/cluster/1/expand/1": dial tcp '
+                      "127.0.0.1:9: connect: connection refused | Run flow error： first step of create_vm all nodes "
+                      "is failed")
+FAILED_NODE_REFUSAL = (
+    "size: pool fe-pool has 1 working node(s), short of its size 2, and 1 failed node(s) that do not count: "
+    "id 2 (ip 2). No expand is started while failed nodes are in the pool: it would most likely fail the same way "
+    "and leave more of them. See why the expand failed (its flow log), fix that (an unreachable VM manager, say), "
+    "remove the failed node(s) (converge.platforms.opendcp_pool_nodes with state=absent and nodes [\"2\"], or "
+    "POST /pool/1/remove_nodes {\"nodes\": [2]}), then run again")
+
+
+@pytest.fixture
+def vm_manager_down():
+    """An OpenDCP emulator whose VM manager is unreachable and whose flows end at once."""
+    handle = emulators.start("opendcp", port=0, flow_seconds=0, vm_manager="unreachable")
+    yield handle
+    handle.stop()
+
+
+def test_after_a_failed_expand_a_rerun_fails_naming_the_failed_node_and_sends_no_second_expand(vm_manager_down):
+    dcp = vm_manager_down
+    build(dcp)
+    client = OpenDcpClient(dcp.url)
+    client.add_pool_nodes(1, ["127.0.30.1"])
+    client.close()
+    dcp.clear_requests()
+    grow = task("pool", name="fe-pool", service="fe", size=2, wait_timeout=60)
+    failed, again, checked = play(dcp, [grow, grow, dict(grow, check_mode=True)]).results
+    assert failed["failed"] is True and failed["changed"] is True
+    assert failed["msg"] == ("flow expand_fe-pool (id 1) ended failed: 0 node(s) succeeded, 1 failed; node 2 failed "
+                             "at step create_vm; flow log: " + VM_MANAGER_REFUSED)
+    # the failed node does not count: the rerun is not done, and says so, in check mode too
+    assert again["failed"] is True and again["changed"] is False and again["msg"] == FAILED_NODE_REFUSAL
+    assert checked["failed"] is True and checked["changed"] is False and checked["msg"] == FAILED_NODE_REFUSAL
+    assert [r["path"] for r in writes(dcp.requests)] == ["/pool/expand/1"]
+    assert [(n["id"], n["ip"], n["vm_id"], n["status"]) for n in objects(dcp, "nodes")] == [
+        (1, "127.0.30.1", "", 0), (2, "2", "", 3)]
+
+    # the remedy: the VM manager back, the failed node removed by its ip (its id), then the run expands again
+    answer = requests.post(dcp.url + "/_emulator/vm_manager", json={"reachable": True}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    removed, grown = play(dcp, [task("pool_nodes", pool="fe-pool", nodes=["2"], state="absent"), grow]).results
+    assert removed["changed"] is True and removed["pool_nodes"]["nodes"] == ["127.0.30.1"], removed
+    assert grown["action"] == "expand" and grown["pool"]["size"] == 2 and grown["pool"]["failed_nodes"] == [], grown
+    assert [(n["ip"], n["status"]) for n in objects(dcp, "nodes")] == [("127.0.30.1", 0), ("127.0.0.11", 1)]
 
 
 def test_without_wait_a_running_expand_counts_as_done(dcp):

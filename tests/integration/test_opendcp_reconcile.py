@@ -14,7 +14,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import Spe
 import emulators
 from reconciler.api import reconcile
 from reconciler.document import DocumentError
-from tests.support import writes
+from tests.support import run_cli, writes
 
 LIST_SERVICES = re.compile(r"^/cluster/\d+/list_services$")
 
@@ -67,9 +67,10 @@ def test_names_declared_existing_but_absent_from_the_server_fail_the_plan_before
     client.close()
     dcp.clear_requests()
     path = desired(tmp_path, dcp, resources, existing=existing)
-    with pytest.raises(DocumentError) as err:
-        reconcile([path], apply=True)
-    assert err.value.problems == [f"{path}:8: {problem}"]
+    result = reconcile([path], apply=True)
+    assert result.failed
+    assert [f"{c.entry.where}: {c.change.kind}: {c.blocked.reason}" for c in result.plan.blocked] == [
+        f"{path}:8: {problem}"]
     assert writes(dcp.requests) == []
     assert dcp.state()["remote_steps"] == {} and dcp.state()["templates"] == {}
 
@@ -179,5 +180,39 @@ def test_a_resize_whose_answer_is_lost_is_verified_and_not_sent_again(tmp_path, 
         assert [r["path"] for r in handle.requests if r["path"].startswith("/pool/expand/")] == ["/pool/expand/1"]
         handle.advance_clock(10)
         assert pool_state(handle)[0] == 3
+    finally:
+        handle.stop()
+
+
+# --- a failed expand leaves a failed node: the pool is not done, and no second expand is sent --------------------
+def test_after_a_failed_expand_the_plan_shows_the_pool_cannot_be_done_and_apply_sends_no_second_expand(tmp_path):
+    handle = emulators.start("opendcp", port=0, flow_seconds=0, vm_manager="unreachable")
+    try:
+        build_templates(handle)
+        client = OpenDcpClient(handle.url)
+        pool_id = client.create_pool("fe-pool", "", 1, 1, 1, {"expand": client.list_templates()[0]["id"]})
+        client.add_pool_nodes(pool_id, ["127.0.30.1"])
+        client.close()
+        path = desired(tmp_path, handle, {"opendcp_pool": [
+            {"name": "fe-pool", "service": "fe", "vm_type": 1, "sd_id": 1, "tasks": {"expand": "grow"}, "size": 2,
+             "wait_timeout": 60}]}, existing={"opendcp_service": ["fe"], "opendcp_task_template": ["grow"]})
+        first = reconcile([path], apply=True)
+        assert first.failed and "flow log: Fail to run step [create_vm]: Fail: Post " in str(
+            [o.as_dict() for o in first.report.failed])
+        expands = [r for r in handle.requests if r["path"] == f"/pool/expand/{pool_id}"]
+        assert len(expands) == 1
+
+        plan = run_cli(["reconciler", "plan", "--detailed-exitcode", path])
+        said = " ".join((plan.stdout + plan.stderr).split())
+        assert plan.returncode != 0 and "No changes" not in said, said
+        assert "1 failed node(s) that do not count: id 2 (ip 2)" in said, said
+        assert "remove the failed node(s)" in said, said
+
+        applied = run_cli(["reconciler", "apply", path])
+        said = " ".join((applied.stdout + applied.stderr).split())
+        assert applied.returncode != 0 and "1 failed node(s) that do not count: id 2 (ip 2)" in said, said
+        assert [r for r in handle.requests if r["path"] == f"/pool/expand/{pool_id}"] == expands
+        assert sorted((n["ip"], n["status"]) for n in handle.state()["nodes"].values()) == [
+            ("127.0.30.1", 0), ("2", 3)]
     finally:
         handle.stop()

@@ -272,9 +272,9 @@ POOL_ITEM = {"id": 4, "name": "p", "desc": "", "vm_type": 1, "sd_id": 1, "servic
              "tasks": {"expand": 7, "shrink": 8}, "node_count": 2}
 
 
-def pool_live(flows=(), **extra):
+def pool_live(flows=(), failed=(), **extra):
     item = dict(POOL_ITEM, **extra)
-    return pool_facts(item, {5: "fe"}, {7: "grow", 8: "cut"}, list(flows), item["node_count"])
+    return pool_facts(item, {5: "fe"}, {7: "grow", 8: "cut"}, list(flows), item["node_count"], failed_nodes=failed)
 
 
 def test_pool_facts_name_the_service_and_templates_and_count_nodes_in_flight():
@@ -321,12 +321,52 @@ def test_a_different_service_replaces_the_pool():
     assert change.action == REPLACE
 
 
-def test_shrink_takes_failed_nodes_first_then_the_newest_and_skips_nodes_already_leaving():
-    nodes = [{"id": n, "ip": "127.0.0.%d" % n, "status": 3 if n == 3 else 1} for n in range(1, 5)]
+def test_shrink_takes_the_newest_working_nodes_never_a_failed_one_nor_one_already_leaving():
+    # status 0 (a host added by IP on the real server) and 1 are working nodes; 3 is a failed one
+    statuses = {1: 0, 2: 1, 3: 0, 4: 1, 5: 3}
+    nodes = [{"id": n, "ip": "127.0.0.%d" % n, "status": status} for n, status in statuses.items()]
     client = FakeClient(nodes={4: nodes})
     client.task_detail = lambda flow_id: {"1": [{"ip": "127.0.0.4"}], "2": [{"ip": "127.0.0.1"}]}
     live = dict(pool_live(), shrinking_flows=[9])
     assert PoolSpec._shrink_ips(client, live, 2) == ["127.0.0.3", "127.0.0.2"]
+    assert PoolSpec._shrink_ips(client, live, 9) == ["127.0.0.3", "127.0.0.2", "127.0.0.1"]
+
+
+FAILED_NODE = {"id": 6, "ip": "6"}  # a node whose create_vm failed: its ip is its id (README)
+
+
+def test_failed_nodes_do_not_count_toward_a_pools_size():
+    live = pool_live(failed=[FAILED_NODE, {"id": 7, "ip": "127.0.0.7"}], node_count=3)
+    assert (live["node_count"], live["size"]) == (3, 1)
+    assert live["failed_nodes"] == [FAILED_NODE, {"id": 7, "ip": "127.0.0.7"}]
+
+
+def test_a_pools_failed_nodes_are_read_with_its_counts():
+    nodes = [{"id": 1, "ip": "127.0.30.1", "status": 0}, dict(FAILED_NODE, status=3)]
+    client = FakeClient(pools=[POOL_ITEM], nodes={4: nodes})
+    live = PoolSpec().read(client, PoolSpec().normalize({"name": "p", "service": "fe", "size": 2}))
+    assert (live["node_count"], live["size"], live["failed_nodes"]) == (2, 1, [FAILED_NODE])
+
+
+def test_a_larger_size_is_refused_while_failed_nodes_are_in_the_pool_naming_them_and_the_remedy():
+    with pytest.raises(SpecError) as err:
+        plan(PoolSpec(), pool_live(failed=[FAILED_NODE], node_count=3), name="p", service="fe", size=3)
+    assert err.value.option == "size"
+    assert str(err.value) == (
+        "size: pool p has 2 working node(s), short of its size 3, and 1 failed node(s) that do not count: id 6 (ip 6). "
+        "No expand is started while failed nodes are in the pool: it would most likely fail the same way and leave "
+        "more of them. See why the expand failed (its flow log), fix that (an unreachable VM manager, say), remove "
+        "the failed node(s) (converge.platforms.opendcp_pool_nodes with state=absent and nodes [\"6\"], or "
+        "POST /pool/4/remove_nodes {\"nodes\": [6]}), then run again")
+    with pytest.raises(SpecError, match="^size: pool p has 2 working node"):
+        plan(PoolSpec(), pool_live(failed=[FAILED_NODE], node_count=3), name="p", service="fe", size=3, desc="new")
+
+
+def test_a_pool_with_failed_nodes_at_or_above_its_size_of_working_nodes_plans_as_usual():
+    live = pool_live(failed=[FAILED_NODE], node_count=3)
+    assert plan(PoolSpec(), live, name="p", service="fe", size=2).action == NOOP
+    cut = plan(PoolSpec(), live, name="p", service="fe", size=1)
+    assert cut.action == "shrink" and cut.fields == {"size": (2, 1)}
 
 
 def expanding_client():
@@ -412,6 +452,42 @@ def test_a_flow_with_a_failed_node_fails_quoting_the_flow_log_not_the_node_log()
                               "refused")
 
 
+#: the flow log of the real server for an expand of one node with its VM manager unreachable (README)
+REFUSED = ('Fail to run step [create_vm]: Fail: Post "http://127.0.0.1:9/v1/cluster/1/expand/1": dial tcp '
+           "127.0.0.1:9: connect: connection refused")
+RUN_FLOW_ERROR = "Run flow error： first step of create_vm all nodes is failed"
+REAL_FAILED_EXPAND_LOG = ["Run flow...", "Start running flow[expand_p,1]", 'Start running step create_vm params: '
+                          '{"vm_type_id":1}', REFUSED, "Finish running step create_vm", RUN_FLOW_ERROR,
+                          "Finish running flow[expand_p,1]"]
+
+
+def test_a_failed_flow_is_quoted_by_its_failing_steps_lines_not_by_the_last_line_of_its_log():
+    client = FakeClient()
+    client.task_detail = lambda flow_id: {"3": [{"id": 1, "ip": "2", "state": 3, "steps": "create_vm"}]}
+    client.task_log = lambda flow_id: [{"id": n, "fid": 1, "message": m} for n, m in enumerate(REAL_FAILED_EXPAND_LOG)]
+    assert res.failure_reason(client, 1) == ("; node 2 failed at step create_vm; flow log: %s | %s"
+                                             % (REFUSED, RUN_FLOW_ERROR))
+
+
+def test_failing_step_lines_are_quoted_once_each_without_the_space_go_logs_them_with():
+    # the server logs every value with a space before it, and a step's failure once for each try
+    logged = [" Start running flow[expand_p,1]", " " + REFUSED, " " + REFUSED, " " + RUN_FLOW_ERROR,
+              " Finish running flow[expand_p,1]"]
+    client = FakeClient()
+    client.task_detail = lambda flow_id: {}
+    client.task_log = lambda flow_id: [{"message": m} for m in logged]
+    assert res.failure_reason(client, 1) == "; flow log: %s | %s" % (REFUSED, RUN_FLOW_ERROR)
+
+
+def test_a_flow_log_without_failing_step_lines_is_quoted_by_the_last_line_naming_the_whole_ip_of_the_node():
+    client = FakeClient()
+    client.task_detail = lambda flow_id: {"3": [{"id": 12, "ip": "127.0.0.1"}]}
+    client.task_log = lambda flow_id: [{"message": "node 11 (127.0.0.1) step greet: failed: refused"},
+                                       {"message": "node 12 (127.0.0.12) step greet: success"}]
+    assert res.failure_reason(client, 6) == "; node 127.0.0.1 failed; flow log: node 11 (127.0.0.1) step greet: " \
+                                            "failed: refused"
+
+
 def test_a_flow_log_that_names_no_node_is_quoted_by_its_last_message():
     client = FakeClient()
     client.task_detail = lambda flow_id: {"3": [{"id": 12, "ip": "127.0.0.9"}]}
@@ -442,6 +518,20 @@ def test_pool_nodes_plans_adds_exclusive_removals_and_absent():
     gone = plan(spec, NODES_LIVE, pool="p", nodes=["127.0.0.2", "127.0.0.9"], state="absent")
     assert gone.action == DELETE and gone.fields["nodes"][1] == ["127.0.0.1"]
     assert plan(spec, NODES_LIVE, pool="p", nodes=["127.0.0.9"], state="absent").action == NOOP
+
+
+def test_pool_nodes_removes_a_failed_node_by_the_ip_it_shows_its_id_but_adds_only_ips():
+    spec = PoolNodesSpec()
+    live = dict(NODES_LIVE, nodes=NODES_LIVE["nodes"] + ["6"], node_ids=dict(NODES_LIVE["node_ids"], **{"6": 6}))
+    gone = plan(spec, live, pool="p", nodes=["6"], state="absent")
+    assert gone.action == DELETE and gone.fields["nodes"][1] == ["127.0.0.1", "127.0.0.2"]
+    client = FakeClient(pools=[{"id": 4, "name": "p"}])
+    spec.apply(client, gone)
+    assert client.writes == [("remove_pool_nodes", (4, [6]))]
+    with pytest.raises(SpecError, match="^nodes\\[0\\]: must be an IP address such as 127.0.0.1, got '6'$"):
+        plan(spec, live, pool="p", nodes=["6"])
+    with pytest.raises(SpecError, match="^nodes\\[1\\]: must be an IP address or the ip of a failed node"):
+        plan(spec, live, pool="p", nodes=["6", "06x"], state="absent")
 
 
 def test_pool_nodes_removes_by_node_id_and_adds_by_ip():

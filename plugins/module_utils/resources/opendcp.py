@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+import re
 
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp import (
     FLOW_ENDED,
@@ -49,12 +51,17 @@ from ansible_collections.converge.platforms.plugins.module_utils.templating impo
     shell_warnings,
     template_variables,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.validate import FORMATS, ConstraintError
 
 EXPAND, SHRINK = "expand", "shrink"
 #: reads of a pool's node counts and flows before a consistent pair is taken as it is
 SNAPSHOT_ATTEMPTS = 5
 TASK_TYPES = ("expand", "shrink", "deploy")
+#: a pool node's status after a flow failed on it; any other status (0 for a host added by IP on the real server,
+#: 1 or 2 after a flow) is a working node (README)
 NODE_FAILED = 3
+#: flow log lines in which the real server says why a step or the flow failed (README)
+FAILURE_LINE = re.compile(r"^(Fail to run step \[|Run flow error)")
 DEFAULT_BIZ = "1"
 DEFAULT_IMPL_TYPE = "ansible"
 
@@ -321,22 +328,46 @@ def pool_owners(client, service_ids):
 
 
 def counts_and_flows(client, pools):
-    """`(pool_owners, flows)` read so that no expand or shrink flow of these pools moved while nodes were counted.
+    """`(pool_owners, failed nodes by pool id, flows)` read so that no expand or shrink flow of these pools moved
+    while nodes were counted.
 
     A node joins (or leaves) a pool when its flow node ends: nodes counted before that and flows read after
     it would miss the node twice over (and plan a second expand). The flows are read before and after the
-    counts, and all is read again while the pools' flows differ between the two reads.
+    counts and the failed nodes, and all is read again while the pools' flows differ between the two reads.
     """
     names = set(pool.get("name") for pool in pools)
     service_ids = [pool.get("service_id") for pool in pools]
     before = client.list_tasks()
     for _attempt in range(SNAPSHOT_ATTEMPTS):
         owners = pool_owners(client, service_ids)
+        failed = failed_nodes_by_pool(client, pools, owners)
         after = client.list_tasks()
         if moving_flows(before, names) == moving_flows(after, names):
             break
         before = after
-    return owners, after
+    return owners, failed, after
+
+
+def failed_nodes_by_pool(client, pools, owners):
+    """{pool id: its failed nodes, `[{id, ip}]`}, from the `list_nodes` of each pool that has nodes (concurrently).
+
+    A flow that fails on a node leaves it in the pool with status 3, and OpenDCP counts it in `node_count`; an
+    expand whose create_vm failed leaves one with no machine whose ip is its own id (README). It is no working
+    node: it does not count toward a pool's size, and a shrink never chooses it.
+    """
+    counted = [pool["id"] for pool in pools if owners[pool.get("service_id")][1].get(pool["id"])]
+    lists = concurrently(client.list_pool_nodes, counted)
+    return dict((pool_id, [failed_facts(node) for node in nodes if not is_working(node)])
+                for pool_id, nodes in zip(counted, lists))  # noqa: B905 - for Pythons before 3.10
+
+
+def is_working(node):
+    """Whether a pool node is a working one: any status but failed (3)."""
+    return node.get("status") != NODE_FAILED
+
+
+def failed_facts(node):
+    return {"id": node.get("id"), "ip": node.get("ip")}
 
 
 def moving_flows(flows, pool_names):
@@ -359,10 +390,19 @@ class PoolSpec(OpenDcpSpec):
     I(tasks) names the task template of each pool operation (C(expand), C(shrink), C(deploy)); OpenDCP runs a
     pool operation only when its template is named there.
 
-    I(size) is the number of nodes the pool should have. A larger size starts an C(expand_<pool>) flow creating the
-    missing hosts; a smaller one a C(shrink_<pool>) flow returning hosts, failed nodes first, then the newest. Nodes
+    I(size) is the number of working nodes the pool should have. A larger size starts an C(expand_<pool>) flow
+    creating the missing hosts; a smaller one a C(shrink_<pool>) flow returning working hosts, the newest first. Nodes
     still on their way in or out through a running flow count as already there, so a second run while the flow
-    runs changes nothing. With I(wait) the module waits until the flow ends and fails when any of its nodes failed.
+    runs changes nothing. With I(wait) the module waits until the flow ends and fails when any of its nodes failed,
+    quoting the lines of the flow log that say why.
+
+    A node a flow failed on (status 3) is no working node and does not count toward the size. A failed expand
+    leaves such nodes in the pool (one whose create_vm failed, as when OpenDCP cannot reach its VM manager, shows
+    its node id as its ip). While a pool short of its size holds failed nodes, no expand is started, in check mode
+    and in the reconciler's plan too: the run fails naming them, since another expand would most likely fail the
+    same way and leave more of them. Fix what made the expand fail, remove the failed nodes
+    (M(converge.platforms.opendcp_pool_nodes) with C(state=absent) and their ips), then run again. A shrink never
+    chooses a failed node.
 
     The service of a pool cannot change: a different I(service) is a replacement, and a pool with nodes cannot be
     deleted.
@@ -383,7 +423,11 @@ class PoolSpec(OpenDcpSpec):
         "sd_id": Field("int", "Id of the service discovery the pool's hosts are registered with.", min=0),
         "tasks": Field("dict", "Task template of each pool operation: keys C(expand), C(shrink), C(deploy); values "
                                "template names (or ids)."),
-        "size": Field("int", "Number of nodes the pool should have, reached through expand and shrink flows.", min=0),
+        "size": Field("int", "Number of working nodes the pool should have, reached through expand and shrink flows. "
+                             "Failed nodes (status 3, such as those a failed expand leaves) do not count, and while "
+                             "the pool holds any, a larger size is refused naming them: remove them (with "
+                             "M(converge.platforms.opendcp_pool_nodes)) once what made the expand fail is fixed, then "
+                             "run again.", min=0),
         "id": id_field("pool"),
     }
 
@@ -413,22 +457,25 @@ class PoolSpec(OpenDcpSpec):
         pools = [item for item in client.list_pools() if item.get("name") in names or item.get("id") in ids]
         templates = names_by_id(client.list_templates())
         if any(d.get("size") is not None for d in desired_list):
-            owners, flows = counts_and_flows(client, pools)
+            owners, failed, flows = counts_and_flows(client, pools)
         else:
             owners, flows = pool_owners(client, [item.get("service_id") for item in pools]), []
-        return [self._facts(item, owners, templates, flows) for item in pools]
+            failed = failed_nodes_by_pool(client, pools, owners)
+        return [self._facts(item, owners, templates, flows, failed) for item in pools]
 
     def read_all(self, client):
-        """Every pool, each counted through its service's `list_pools`."""
+        """Every pool, each counted through its service's `list_pools` (its failed nodes are not read: the pools
+        are listed to be pruned, not resized)."""
         pools = client.list_pools()
         owners = pool_owners(client, [item.get("service_id") for item in pools])
         templates = names_by_id(client.list_templates())
-        return [self._facts(item, owners, templates, []) for item in pools]
+        return [self._facts(item, owners, templates, [], {}) for item in pools]
 
     @staticmethod
-    def _facts(item, owners, templates, flows):
+    def _facts(item, owners, templates, flows, failed):
         name, counts = owners[item.get("service_id")]
-        return pool_facts(item, {item.get("service_id"): name}, templates, flows, counts.get(item["id"], 0))
+        return pool_facts(item, {item.get("service_id"): name}, templates, flows, counts.get(item["id"], 0),
+                          failed_nodes=failed.get(item["id"], []))
 
     def narrow(self, found, desired):
         within = [live for live in found if live.get("service") == desired.get("service")]
@@ -436,8 +483,8 @@ class PoolSpec(OpenDcpSpec):
 
     def reread(self, client, object_id):
         item = client.get_pool(object_id)
-        owners, flows = counts_and_flows(client, [item])
-        return self._facts(item, owners, names_by_id(client.list_templates()), flows)
+        owners, failed, flows = counts_and_flows(client, [item])
+        return self._facts(item, owners, names_by_id(client.list_templates()), flows, failed)
 
     # --- planning ------------------------------------------------------------------------
     def differences(self, desired, live):
@@ -456,6 +503,8 @@ class PoolSpec(OpenDcpSpec):
             before, after = change.fields["size"]
             resize = EXPAND if after > before else SHRINK
             self._check_task(resize, desired, live)
+            if resize == EXPAND:
+                refuse_expand_beside_failed_nodes(live, after)
             if len(change.fields) == 1:
                 change = Change(self, resize, desired, live, change.fields,
                                 note="%s by %d node(s) through a flow" % (resize, abs(after - before)))
@@ -527,9 +576,10 @@ class PoolSpec(OpenDcpSpec):
         """The pool read back (after its flows, with wait); OpenDcpError when it is not at the desired size."""
         live = self.settle(client, desired, self.reread(client, live["id"]))
         if live["size"] != desired["size"]:
-            raise OpenDcpError("pool %s has %d node(s)%s, not its size %d" % (
-                live["name"], live["size"], " counting those of running flows" if live.get("running_flows") else "",
-                desired["size"]))
+            failed = live.get("failed_nodes")
+            raise OpenDcpError("pool %s has %d node(s)%s, not its size %d%s" % (
+                live["name"], live["size"], in_flight(live), desired["size"],
+                "; %d failed node(s) do not count: %s" % (len(failed), node_names(failed)) if failed else ""))
         return live
 
     def delete(self, client, live):
@@ -549,14 +599,19 @@ class PoolSpec(OpenDcpSpec):
 
     @staticmethod
     def _shrink_ips(client, live, count):
-        """IPs to take out: failed nodes first, then the newest, none already leaving through a running flow."""
+        """IPs of working nodes to take out, the newest first, none already leaving through a running flow.
+
+        A failed node is never chosen: it does not count toward the size, so returning it would leave the pool
+        with as many working nodes as before (and one an expand left has no machine to return).
+        """
         leaving = set()
         for flow_id in live.get("shrinking_flows") or []:
             for state, nodes in (client.task_detail(flow_id) or {}).items():
                 if str(state) in (str(FLOW_INIT), str(FLOW_RUNNING)):
                     leaving.update(node.get("ip") for node in nodes)
-        nodes = [node for node in client.list_pool_nodes(live["id"]) if node.get("ip") not in leaving]
-        nodes.sort(key=lambda node: (node.get("status") != NODE_FAILED, -node["id"]))
+        nodes = [node for node in client.list_pool_nodes(live["id"])
+                 if is_working(node) and node.get("ip") not in leaving]
+        nodes.sort(key=lambda node: -node["id"])
         return [node["ip"] for node in nodes[:count]]
 
     def settle(self, client, desired, live):
@@ -574,6 +629,36 @@ class PoolSpec(OpenDcpSpec):
         return result
 
 
+def refuse_expand_beside_failed_nodes(live, size):
+    """SpecError on `size` when a pool short of `size` working nodes holds failed ones, naming them and the remedy.
+
+    A failed expand leaves its nodes in the pool, failed; another expand would most likely fail the same way
+    (its VM manager still unreachable, say) and leave more of them, run after run.
+    """
+    failed = live.get("failed_nodes") or []
+    if not failed:
+        return
+    raise SpecError("size", (
+        "pool %s has %d working node(s)%s, short of its size %d, and %d failed node(s) that do not count: %s. No "
+        "expand is started while failed nodes are in the pool: it would most likely fail the same way and leave "
+        "more of them. See why the expand failed (its flow log), fix that (an unreachable VM manager, say), remove "
+        "the failed node(s) (converge.platforms.opendcp_pool_nodes with state=absent and nodes %s, or POST "
+        "/pool/%s/remove_nodes %s), then run again") % (
+        live["name"], live["size"], in_flight(live), size, len(failed), node_names(failed),
+        json.dumps([node["ip"] for node in failed]), live["id"],
+        json.dumps({"nodes": [node["id"] for node in failed]})))
+
+
+def in_flight(live):
+    """What a pool's size counts beyond its nodes, when it has running flows."""
+    return " counting those of running flows" if live.get("running_flows") else ""
+
+
+def node_names(nodes):
+    """Pool nodes as `id 2 (ip 2), id 5 (ip 127.0.0.12)`."""
+    return ", ".join("id %s (ip %s)" % (node["id"], node["ip"]) for node in nodes)
+
+
 def same_tasks(want, live):
     """Whether desired tasks (template names or ids) are the live ones."""
     names, ids = live.get("tasks") or {}, live.get("task_ids") or {}
@@ -586,10 +671,12 @@ def same_tasks(want, live):
     return True
 
 
-def pool_facts(item, service_names, template_names, flows, node_count):
-    """A pool in field names; `size` counts nodes still coming in (or going out) through running flows.
+def pool_facts(item, service_names, template_names, flows, node_count, failed_nodes=()):
+    """A pool in field names; `size` counts its working nodes and those still coming in (or going out) through
+    running flows.
 
     `node_count` is counted by the caller (`pool_owners`): the pool's own `node_count` is 0 on the real server.
+    It counts `failed_nodes` (`[{id, ip}]`, status 3) too, which `size` does not.
     """
     task_ids = dict((key, value) for key, value in (item.get("tasks") or {}).items())
     name = item.get("name")
@@ -602,8 +689,8 @@ def pool_facts(item, service_names, template_names, flows, node_count):
         "sd_id": item.get("sd_id"), "service_id": item.get("service_id"),
         "service": service_names.get(item.get("service_id")),
         "tasks": dict((key, template_names.get(value, value)) for key, value in task_ids.items()),
-        "task_ids": task_ids, "node_count": node_count, "size": node_count + coming - going,
-        "running_flows": [flow["id"] for flow in running],
+        "task_ids": task_ids, "node_count": node_count, "size": node_count - len(failed_nodes) + coming - going,
+        "failed_nodes": list(failed_nodes), "running_flows": [flow["id"] for flow in running],
         "shrinking_flows": [flow["id"] for flow in running if flow["task_name"].startswith(SHRINK)],
     }
 
@@ -637,18 +724,16 @@ def failure_reason(client, flow_id):
     """Why a flow's first failed node failed, quoting the flow log (empty when nothing can be read).
 
     OpenDCP puts the reason in the flow log (`/task/flow/{id}/log`); the node log may hold only `<NO LOG>`
-    (README, "How the real OpenDCP server answers"). The quote is the last flow log message naming the
-    node's IP, else the last message of the log.
+    (README, "How the real OpenDCP server answers"). The quote is the lines `reason_lines` picks.
     """
     try:
         failed = (client.task_detail(flow_id) or {}).get(str(FLOW_FAILED)) or []
-        messages = [str(entry.get("message")) for entry in client.task_log(flow_id) or []
+        messages = [str(entry.get("message")).strip() for entry in client.task_log(flow_id) or []
                     if isinstance(entry, dict) and entry.get("message")]
     except OpenDcpError:
         return ""
     node = failed[0] if failed else {}
-    about = [message for message in messages if node.get("ip") and node["ip"] in message]
-    quoted = (about or messages or [""])[-1]
+    quoted = " | ".join(reason_lines(messages, node.get("ip")))
     where = ""
     if node:
         where = "; node %s failed" % node.get("ip")
@@ -657,6 +742,29 @@ def failure_reason(client, flow_id):
     if not quoted:
         return where
     return "%s; flow log: %s" % (where, quoted)
+
+
+def reason_lines(messages, node_ip):
+    """The lines of a flow log that say why the flow failed.
+
+    The real server says it in `Fail to run step [<step>]: <why>` and `Run flow error： <why>` lines, among the
+    lines that start and finish the flow and its steps (README): those are quoted, once each (a step logs its
+    failure once per try), in the order logged. A log without them is quoted by its last line naming the failed
+    node's IP, else by its last line.
+    """
+    said = list(dict.fromkeys(message for message in messages if FAILURE_LINE.match(message)))
+    if said:
+        return said
+    about = [message for message in messages if names_ip(message, node_ip)]
+    return (about or messages)[-1:]
+
+
+def names_ip(message, ip):
+    """Whether a log line names this IP as a whole (127.0.0.1 is not named by 127.0.0.12); the ip of a failed node
+    whose create_vm made no machine is its id, which names nothing."""
+    if not ip or not any(mark in ip for mark in ".:"):
+        return False
+    return re.search(r"(?<![\w.:])%s(?!\w|\.\w)" % re.escape(ip), message) is not None
 
 
 # --- pool nodes ----------------------------------------------------------------------------------
@@ -675,10 +783,26 @@ class PoolNodesSpec(OpenDcpSpec):
     identity = ("pool",)
     fields = {
         "pool": Field("str", "Name of the pool.", required=True, reference="opendcp_pool"),
-        "nodes": Field("list", "IP addresses of the hosts.", elements="str", required=True, format="ip"),
+        "nodes": Field("list", "IP addresses of the hosts. With C(state=absent), a failed node an expand left with "
+                               "no machine is named by the ip OpenDCP shows for it: its node id, such as C('2').",
+                       elements="str", required=True),
         "exclusive": Field("bool", "With C(state=present), also remove the pool's nodes that are not listed.",
                            default=False, compare=False),
     }
+
+    def check(self, desired):
+        """Every node is an IP address; to remove one, also the ip a failed node without a machine shows (its id)."""
+        OpenDcpSpec.check(self, desired)
+        absent = desired.get("state") == "absent"
+        for index, node in enumerate(desired.get("nodes") or []):
+            try:
+                FORMATS["ip"](node)
+            except ConstraintError as exc:
+                if not absent:
+                    raise SpecError("nodes[%d]" % index, str(exc))
+                if not (node.isascii() and node.isdigit()):
+                    raise SpecError("nodes[%d]" % index, "must be an IP address or the ip of a failed node (its node "
+                                                         "id, such as '2'), got %r" % node)
 
     def read_many(self, client, desired_list):
         pools = client.list_pools()
