@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
-PASSWORD_VARIABLE = "BENCH_ZSTACK_PASSWORD"
+PASSWORD_VARIABLE = "CONVERGE_BENCH_ZSTACK_PASSWORD"  # a desired-state file reads only CONVERGE_* variables
 
 
 @dataclass

@@ -51,7 +51,7 @@ def reconcile(files: list[str], apply: bool = False, saved: str | None = None, o
               on_outcome: Callable[[Outcome, Callable[[str], str]], None] | None = None,
               concurrency: int | None = None, targets: list[str] | None = None,
               on_start: Callable[[Any], None] | None = None, prune: bool | None = None,
-              lock: bool = True, lock_timeout: float = 0.0) -> Result:
+              lock: bool = True, lock_timeout: float = 0.0, endpoints_files: list[str] | None = None) -> Result:
     """Load and validate `files` (files or directories), plan against live state and, with `apply`, apply it.
 
     `concurrency` (changes and reads at once) overrides `settings.concurrency`. `targets` (`KIND` or
@@ -59,7 +59,8 @@ def reconcile(files: list[str], apply: bool = False, saved: str | None = None, o
     `settings.prune`) also deletes owned objects that no entry names; it is off under `targets`, as in
     Terraform. `on_start(planned)` is called as each change starts, `on_outcome(outcome, redact)` as each ends.
     With `apply` and `lock`, the run holds the lock of each endpoint (`lock.apply_lock`) from before its plan
-    to its end, waiting up to `lock_timeout` seconds for another apply's.
+    to its end, waiting up to `lock_timeout` seconds for another apply's. `endpoints_files` (`--endpoints`,
+    default: the files `CONVERGE_ENDPOINTS` lists) are the trusted files the endpoints come from (see `load`).
 
     With `saved` (a plan from `out`), refuse with DocumentError when a file or the live state
     moved since it was made; the saved plan's own targets apply. Raises DocumentError, ApiError or
@@ -77,7 +78,7 @@ def reconcile(files: list[str], apply: bool = False, saved: str | None = None, o
         prune = saved_plan.saved_prune(saved_data)
     if not files:
         raise DocumentError(["no desired-state file given"])
-    desired = select(load(list(files)), targets)
+    desired = select(load(list(files), endpoints_files), targets)
     pruning = (desired.settings.get("prune", False) if prune is None else prune) and not targets
     secrets = resolve_secrets(desired)
     guard = apply_lock(desired.endpoints, desired.files, lock_timeout) if apply and lock else nullcontext()

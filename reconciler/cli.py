@@ -37,6 +37,11 @@ CONCURRENCY = click.option("--concurrency", type=click.IntRange(1, MAX_CONCURREN
                            help="Changes and reads at once (overrides settings.concurrency).")
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
                       show_default=True, help="Output format of the plan.")
+ENDPOINTS = click.option("--endpoints", "endpoints_files", multiple=True, metavar="FILE",
+                         type=click.Path(dir_okay=False),
+                         help="Take the endpoints (url, credentials, TLS) from this trusted file, never from the "
+                              "desired state (repeatable; default: the files CONVERGE_ENDPOINTS lists, "
+                              "colon-separated).")
 
 
 class Failure(click.ClickException):
@@ -122,10 +127,11 @@ def version() -> None:
 
 @main.command()
 @FILES
+@ENDPOINTS
 @_guard
-def validate(files: tuple[str, ...]) -> None:
+def validate(files: tuple[str, ...], endpoints_files: tuple[str, ...]) -> None:
     """Check files offline: schema, types, duplicates, references. Each problem is file:line: reason."""
-    desired = load(list(files))
+    desired = load(list(files), list(endpoints_files))
     for warning in desired.warnings:
         click.echo(warning, err=True)
     click.echo(f"valid: {len(desired.entries)} resources in {len(desired.files)} file(s)")
@@ -137,19 +143,21 @@ def validate(files: tuple[str, ...]) -> None:
               help="DOT for Graphviz (dot -Tsvg), or Mermaid for Markdown.")
 @click.option("--plan", "with_plan", is_flag=True, help="Read live state and mark each entry with its planned action.")
 @TARGET
+@ENDPOINTS
 @_guard
-def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str, ...]) -> None:
+def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str, ...],
+          endpoints_files: tuple[str, ...]) -> None:
     """Print the dependency graph of the entries; an arrow points from an entry to what waits for it."""
     from .graph import entry_graph
     from .platforms import kinds
 
     if with_plan:
-        plan = reconcile(list(files), targets=list(targets)).plan
+        plan = reconcile(list(files), targets=list(targets), endpoints_files=list(endpoints_files)).plan
         titles = {index: change.title for index, change in enumerate(plan.changes)}
         actions = {index: change.change.action for index, change in enumerate(plan.changes)}
         click.echo(render(fmt, titles, edges_of(plan.graph), actions))
         return
-    desired = select(load(list(files)), list(targets))
+    desired = select(load(list(files), list(endpoints_files)), list(targets))
     known = kinds()
     dependencies = entry_graph(desired.entries, known)
     titles = {index: entry_title(entry) for index, entry in enumerate(desired.entries)}
@@ -167,10 +175,17 @@ def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str,
 @PRUNE
 @QUIET
 @NO_COLOR
+@ENDPOINTS
 @_guard
 def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, concurrency: int | None,
-         targets: tuple[str, ...], prune: bool | None, quiet: bool, no_color: bool) -> None:
-    """Read live state and show what apply would create, change or delete, in the order apply runs it."""
+         targets: tuple[str, ...], prune: bool | None, quiet: bool, no_color: bool,
+         endpoints_files: tuple[str, ...]) -> None:
+    """Read live state and show what apply would create, change or delete, in the order apply runs it.
+
+    An entry that cannot be planned (a refusal that needs a person, a read that failed after its retries)
+    is shown blocked with its reason and remedy, and what waits for it skipped; the rest is planned, and
+    the command exits 1.
+    """
     style = _styler(colour_wanted(no_color))
 
     def show_plan(plan, redact):
@@ -181,7 +196,7 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
             click.echo(redact(reports.render_plan(plan, fmt, style)))
 
     result = reconcile(list(files), out=out, concurrency=concurrency, targets=list(targets), on_plan=show_plan,
-                       prune=prune)
+                       prune=prune, endpoints_files=list(endpoints_files))
     if detailed_exitcode and result.plan.pending:
         sys.exit(2)
 
@@ -200,9 +215,11 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
               help="Hold a lock per endpoint while applying, so a second apply on this machine cannot run at once.")
 @click.option("--lock-timeout", type=click.FloatRange(min=0), default=0.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another apply's lock before giving up.")
+@ENDPOINTS
 @_guard
 def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int | None, targets: tuple[str, ...],
-          prune: bool | None, quiet: bool, no_color: bool, lock: bool, lock_timeout: float) -> None:
+          prune: bool | None, quiet: bool, no_color: bool, lock: bool, lock_timeout: float,
+          endpoints_files: tuple[str, ...]) -> None:
     """Plan, then apply every change as soon as what it depends on is done, independent changes concurrently.
 
     On a terminal a live display shows the progress; elsewhere each outcome is one timestamped line. The
@@ -238,7 +255,7 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
     try:
         result = reconcile(list(files), apply=True, saved=saved, on_plan=show_plan, on_outcome=show_outcome,
                            on_start=show_start, concurrency=concurrency, targets=list(targets), prune=prune,
-                           lock=lock, lock_timeout=lock_timeout)
+                           lock=lock, lock_timeout=lock_timeout, endpoints_files=list(endpoints_files))
     finally:
         if display:
             display[0].__exit__(None, None, None)
@@ -261,15 +278,16 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
 @click.option("--limit", default=None, help="Host pattern within the inventory (default: all).")
 @click.option("--forks", type=click.IntRange(1, 200), default=5, show_default=True, help="Nodes run at once.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@ENDPOINTS
 @_guard
 def run_step_command(files: tuple[str, ...], step: str, inventory: str, params: tuple[str, ...], limit: str | None,
-                     forks: int, fmt: str) -> None:
+                     forks: int, fmt: str, endpoints_files: tuple[str, ...]) -> None:
     """Run a remote step of the desired state on an inventory's nodes through ansible-core.
 
     Its action templates are rendered and checked first; each node is reported as success or
     failure, and the step as success, partial or error. Exit 0 on success, 1 otherwise.
     """
-    desired = load(list(files))
+    desired = load(list(files), list(endpoints_files))
     result = run_step(desired, step, list(params), inventory, limit, forks)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), indent=2, sort_keys=True))

@@ -88,13 +88,19 @@ class Entry:
 
 @dataclass
 class Endpoint:
-    """Connection settings of one platform; secrets stay unresolved until `resolve()`."""
+    """Connection settings of one platform; secrets stay unresolved until `resolve()`.
+
+    An endpoint of a desired-state file reads only what `reference_refusal` allows, with `secret_root` (default:
+    its file's directory) as the desired state's directory; one of a `--endpoints` file is `trusted`.
+    """
 
     platform: str
     data: dict[str, Any]
     file: str
     line: int
     secret_lines: dict[str, int] = field(default_factory=dict)
+    trusted: bool = False
+    secret_root: Optional[str] = None
 
     @property
     def embedded(self) -> bool:
@@ -111,20 +117,73 @@ class Endpoint:
 
     def _secret(self, key: str, ref: dict[str, str]) -> str:
         where = f"{self.file}:{self.secret_lines.get(key, self.line)}"
-        return read_secret(ref, where, f"endpoints.{self.platform}.{key}", self.file)
+        return read_secret(ref, where, f"endpoints.{self.platform}.{key}", self.file, root=self.secret_root,
+                           trusted=self.trusted)
 
 
-def read_secret(ref: dict[str, str], where: str, label: str, relative_to: str) -> str:
+#: the environment variables a desired-state file may read start with this...
+SECRET_ENV_PREFIX = "CONVERGE_"
+#: ...or are listed in this variable (comma-separated), which the pipeline sets
+SECRET_ENV_LIST = "CONVERGE_SECRET_ENV"
+#: directories (colon-separated, os.pathsep) outside the desired state whose files a desired-state file may read
+SECRET_DIRS = "CONVERGE_SECRET_DIRS"
+#: the trusted endpoints files (colon-separated, os.pathsep) when no `--endpoints` is given
+ENDPOINTS_FILES = "CONVERGE_ENDPOINTS"
+
+
+def _listed(variable: str, separator: str) -> list[str]:
+    """The non-empty items of an environment variable holding a list."""
+    return [item.strip() for item in os.environ.get(variable, "").split(separator) if item.strip()]
+
+
+def secret_path(written: str, relative_to: str) -> Path:
+    """The file a `{file: PATH}` reference names: `~` expanded, a relative path beside the file naming it."""
+    path = Path(written).expanduser()
+    return path if path.is_absolute() else Path(relative_to).parent / path
+
+
+def reference_refusal(ref: dict[str, str], relative_to: str, root: str | Path) -> str | None:
+    """Why a desired-state file (`relative_to`) may not read the reference `ref`, or None when it may.
+
+    `{env: NAME}`: only `CONVERGE_*` variables and those listed in `CONVERGE_SECRET_ENV`. `{file: PATH}`: only
+    files inside `root` (the desired state's directory), never inside a `.git` directory, or inside a directory
+    listed in `CONVERGE_SECRET_DIRS`; symbolic links are followed before the check.
+    """
+    if "env" in ref:
+        name = ref["env"]
+        if name.startswith(SECRET_ENV_PREFIX) or name in _listed(SECRET_ENV_LIST, ","):
+            return None
+        return (f"environment variable {name} may not be read from a desired-state file: name a "
+                f"{SECRET_ENV_PREFIX}* variable, or list {name} in {SECRET_ENV_LIST} (the pipeline's setting, "
+                f"comma-separated)")
+    resolved = secret_path(ref["file"], relative_to).resolve()
+    if any(resolved.is_relative_to(Path(directory).expanduser().resolve())
+           for directory in _listed(SECRET_DIRS, os.pathsep)):
+        return None
+    shown = ref["file"] if ref["file"] == str(resolved) else f"{ref['file']} ({resolved})"
+    root = Path(root).resolve()
+    if not resolved.is_relative_to(root):
+        return (f"file {shown} is outside the desired state's directory: put it there, or list its directory in "
+                f"{SECRET_DIRS} (the pipeline's setting, colon-separated)")
+    if ".git" in resolved.relative_to(root).parts:
+        return f"file {shown} is inside a .git directory, which a desired-state file may not read"
+    return None
+
+
+def read_secret(ref: dict[str, str], where: str, label: str, relative_to: str, root: str | Path | None = None,
+                trusted: bool = False) -> str:
     """The value of `{env: NAME}` or `{file: PATH}` (a relative path is beside the file naming it); DocumentError
-    `where: label: ...` when the variable is not set or the file cannot be read."""
+    `where: label: ...` when the variable is not set, the file cannot be read, or (unless `trusted`: a
+    `--endpoints` file) `reference_refusal` refuses it within `root` (default: the directory of `relative_to`)."""
+    refusal = None if trusted else reference_refusal(ref, relative_to, root or Path(relative_to).parent)
+    if refusal:
+        raise DocumentError([f"{where}: {label}: {refusal}"])
     if "env" in ref:
         value = os.environ.get(ref["env"])
         if value is None:
             raise DocumentError([f"{where}: {label}: environment variable {ref['env']} is not set"])
         return value
-    path = Path(ref["file"]).expanduser()
-    if not path.is_absolute():
-        path = Path(relative_to).parent / path
+    path = secret_path(ref["file"], relative_to)
     try:
         return path.read_text(encoding="utf-8").strip()
     except OSError as exc:
@@ -143,6 +202,8 @@ class Desired:
     existing: dict[str, set] = field(default_factory=dict)
     #: `file:line: warning: ...` for what is valid but probably not meant (a shell template quoting a value)
     warnings: list[str] = field(default_factory=list)
+    #: the desired state's directory: the files that `{file: PATH}` references may read are inside it
+    secret_root: Optional[str] = None
 
     def by_kind(self) -> dict[str, list[Entry]]:
         grouped: dict[str, list[Entry]] = {}
@@ -182,8 +243,9 @@ class Settings(BaseModel):
     owner: Optional[Annotated[StrictStr, StringConstraints(pattern=f"^{OWNER_PATTERN}$")]] = None
     #: plan the deletion of owned objects that no entry names (also `--prune`)
     prune: StrictBool = False
-    #: false: every secret (endpoint passwords, resource passwords and keys) must be `{env: ...}` or `{file: ...}`
-    inline_secrets: StrictBool = True
+    #: true: a secret (endpoint passwords, resource passwords and keys) may be written inline, as the emulators'
+    #: demos do; false (the default): each must be `{env: ...}`, `{file: ...}`, or the endpoint from --endpoints
+    inline_secrets: StrictBool = False
 
 
 _JSON_TYPES = {"str": "string", "path": "string", "int": "integer", "float": "number", "bool": "boolean",
@@ -430,17 +492,48 @@ def _read_text(path: str, yaml: YAML, text: str) -> Any:
         raise DocumentError([f"{path}:1: invalid YAML: {exc}"])
 
 
-def load(paths: list[str]) -> Desired:
+@dataclass
+class SecretRules:
+    """What the secret references of desired-state files may read, and the endpoints the pipeline gave."""
+
+    #: the desired state's directory (`desired_root`)
+    root: str
+    #: platform -> endpoint of the trusted `--endpoints` files; None when none is given
+    trusted: Optional[dict[str, Endpoint]] = None
+
+
+def desired_root(paths: list[str]) -> str:
+    """The desired state's directory: the directory given, or the common directory of the files and directories
+    given (the working directory when none is), symbolic links resolved."""
+    directories = [Path(path) if Path(path).is_dir() else Path(path).parent for path in paths] or [Path.cwd()]
+    return os.path.commonpath([str(directory.resolve()) for directory in directories])
+
+
+def endpoints_files_given(endpoints_files: Optional[list[str]]) -> list[str]:
+    """The trusted endpoints files: those given, else those `CONVERGE_ENDPOINTS` lists (colon-separated)."""
+    return list(endpoints_files) if endpoints_files else _listed(ENDPOINTS_FILES, os.pathsep)
+
+
+def load(paths: list[str], endpoints_files: Optional[list[str]] = None) -> Desired:
     """Load and validate desired-state files and directories; raise DocumentError listing every problem.
 
     A directory stands for every `*.yml` / `*.yaml` below it (sorted, hidden ones left out); entries merge
-    across files, and endpoints and settings declared in one file serve the entries of every other.
+    across files, and endpoints and settings declared in one file serve the entries of every other. With
+    `endpoints_files` (`--endpoints`; default: the files `CONVERGE_ENDPOINTS` lists) the endpoints come from
+    those trusted files alone (`load_endpoints_files`), and a desired-state file may name an endpoint only by
+    the same url. The secret references of desired-state files read only what `reference_refusal` allows, and
+    a secret written inline is refused unless `settings.inline_secrets` is true.
     """
+    rules = SecretRules(desired_root(paths))
     try:
         paths = expand(paths)
     except SourceError as exc:
         raise DocumentError(exc.problems) from None
     problems: list[str] = []
+    trusted_files = endpoints_files_given(endpoints_files)
+    if trusted_files:
+        rules.trusted, trusted_problems = load_endpoints_files(trusted_files)
+        problems.extend(trusted_problems)
     endpoints: dict[str, Endpoint] = {}
     settings: dict[str, Any] = {}
     entries: list[Entry] = []
@@ -452,19 +545,55 @@ def load(paths: list[str]) -> Desired:
         except DocumentError as exc:
             problems.extend(exc.problems)
             continue
-        problems.extend(_load_one(path, root, endpoints, settings, entries, existing, inline))
-    if not settings.get("inline_secrets", True):
-        declared = settings["_declared_at"]
-        problems.extend(f"{where}: {label}: a secret written inline, but settings.inline_secrets is false "
-                        f"({declared}): write {{env: NAME}} or {{file: PATH}}" for where, label in inline)
+        problems.extend(_load_one(path, root, endpoints, settings, entries, existing, inline, rules))
+    if not settings.get("inline_secrets", False):
+        problems.extend(_inline_refusal(where, label) for where, label in inline)
+    if rules.trusted is not None:
+        endpoints = rules.trusted
     if not problems:
         problems.extend(_check_entries(entries, existing))
-        problems.extend(_check_endpoints(entries, endpoints))
+        problems.extend(_check_endpoints(entries, endpoints, rules.trusted is not None))
     if not problems:
         problems.extend(_check_cycles(entries))
     if problems:
         raise DocumentError(problems)
-    return Desired(list(paths), endpoints, settings, entries, existing, _warnings(entries))
+    return Desired(list(paths), endpoints, settings, entries, existing, _warnings(entries), rules.root)
+
+
+def _inline_refusal(where: str, label: str) -> str:
+    """The refusal of a secret written inline in a desired-state file, saying what to write instead."""
+    instead = ("{env: CONVERGE_NAME}, {file: PATH} or the endpoint from --endpoints FILE"
+               if label.startswith("endpoints.") else "{env: CONVERGE_NAME} or {file: PATH}")
+    return (f"{where}: {label}: a secret written inline: give {instead}, or set settings.inline_secrets: true "
+            f"(for emulators and demos)")
+
+
+def load_endpoints_files(paths: list[str]) -> tuple[dict[str, Endpoint], list[str]]:
+    """The endpoints of trusted files (`--endpoints`), and their problems.
+
+    A file holds what the `endpoints:` section of a desired-state file holds (a mapping of platform to
+    connection; a document of `version` and `endpoints` is read the same), checked the same way. It is the
+    pipeline's own: its references may read any variable and any file, a secret may be written inline, and its
+    relative paths (`{file: PATH}`, `ca_path`, `state_file`) are beside it.
+    """
+    endpoints: dict[str, Endpoint] = {}
+    problems: list[str] = []
+    for path in paths:
+        try:
+            root = _read_yaml(path)
+        except DocumentError as exc:
+            problems.extend(exc.problems)
+            continue
+        node = root
+        if isinstance(root, dict) and "endpoints" in root and set(root) <= {"version", "endpoints"}:
+            node = root["endpoints"]
+        problems.extend(_load_endpoints(path, node, endpoints, root, [], None))
+    for endpoint in endpoints.values():
+        endpoint.trusted = True
+        for key in ("ca_path", "state_file"):
+            if isinstance(endpoint.data.get(key), str):
+                endpoint.data[key] = str(secret_path(endpoint.data[key], endpoint.file))
+    return endpoints, problems
 
 
 def _warnings(entries: list[Entry]) -> list[str]:
@@ -474,7 +603,7 @@ def _warnings(entries: list[Entry]) -> list[str]:
 
 
 def _load_one(path: str, root: Any, endpoints: dict, settings: dict, entries: list, existing: dict,
-              inline: list) -> list[str]:
+              inline: list, rules: SecretRules) -> list[str]:
     if not isinstance(root, dict):
         return [f"{path}:1: a desired-state document must be a mapping with version, endpoints and resources"]
     problems = []
@@ -485,10 +614,10 @@ def _load_one(path: str, root: Any, endpoints: dict, settings: dict, entries: li
     if root.get("version") not in SUPPORTED_VERSIONS:
         line = _line(root, "version") if "version" in root else 1
         problems.append(f"{path}:{line}: version: must be one of {list(SUPPORTED_VERSIONS)}")
-    problems.extend(_load_endpoints(path, root.get("endpoints"), endpoints, root, inline))
+    problems.extend(_load_endpoints(path, root.get("endpoints"), endpoints, root, inline, rules))
     problems.extend(_load_settings(path, root.get("settings"), settings, root))
     problems.extend(_load_existing(path, root.get("existing"), existing, root))
-    problems.extend(_load_resources(path, root.get("resources"), entries, root, inline))
+    problems.extend(_load_resources(path, root.get("resources"), entries, root, inline, rules))
     return problems
 
 
@@ -512,7 +641,9 @@ def _load_existing(path: str, node: Any, existing: dict, root: Any) -> list[str]
     return problems
 
 
-def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any, inline: list) -> list[str]:
+def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any, inline: list,
+                    rules: Optional[SecretRules]) -> list[str]:
+    """`endpoints:` of a desired-state file read under `rules`, or (`rules` None) of a trusted endpoints file."""
     if node is None:
         return []
     if not isinstance(node, dict):
@@ -551,10 +682,40 @@ def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any, inline: li
                 problems.append(f"{path}:{_line(data, 'url')}: endpoints.{name}.{exc}")
                 continue
         secret_lines = {k: _line(data, k) for k in plain if isinstance(plain[k], dict)}
-        options = platform(name).connection_argument_spec
-        inline.extend((f"{path}:{_line(data, key)}", f"endpoints.{name}.{key}") for key, value in plain.items()
-                      if options.get(key, {}).get("no_log") and isinstance(value, str))
-        endpoints[name] = Endpoint(name, plain, path, line, secret_lines)
+        endpoint = Endpoint(name, plain, path, line, secret_lines, secret_root=rules.root if rules else None)
+        if rules and rules.trusted is not None:
+            problems.extend(_against_trusted(endpoint, data, rules.trusted))
+        elif rules:
+            options = platform(name).connection_argument_spec
+            inline.extend((f"{path}:{_line(data, key)}", f"endpoints.{name}.{key}") for key, value in plain.items()
+                          if options.get(key, {}).get("no_log") and isinstance(value, str))
+            problems.extend(f"{path}:{_line(data, key)}: endpoints.{name}.{key}: {refusal}"
+                            for key, value in plain.items() if isinstance(value, dict)
+                            for refusal in [reference_refusal(value, path, rules.root)] if refusal)
+        endpoints[name] = endpoint
+    return problems
+
+
+def _against_trusted(endpoint: Endpoint, node: Any, trusted: dict[str, Endpoint]) -> list[str]:
+    """A desired-state file's endpoint when `--endpoints` gives the endpoints: refused unless the trusted files
+    declare its platform and it names nothing but the same url (or `embedded` as they do)."""
+    name, where = endpoint.platform, f"{endpoint.file}:{endpoint.line}"
+    given = trusted.get(name)
+    if given is None:
+        files = ", ".join(sorted({other.file for other in trusted.values()})) or "no endpoint"
+        return [f"{where}: endpoints.{name}: not in the --endpoints file(s) ({files}): a desired-state file "
+                f"cannot add an endpoint"]
+    problems = []
+    for key, value in endpoint.data.items():
+        line = f"{endpoint.file}:{_line(node, key)}: endpoints.{name}.{key}"
+        if key == "url" and str(value).rstrip("/") != str(given.data.get("url", "")).rstrip("/"):
+            problems.append(f"{line}: {value} is not the url that --endpoints gives ({given.file}:{given.line}): "
+                            f"a desired-state file cannot move an endpoint")
+        elif key == "embedded" and bool(value) != given.embedded:
+            problems.append(f"{line}: not what --endpoints gives ({given.file}:{given.line})")
+        elif key not in ("url", "embedded"):
+            problems.append(f"{line}: the endpoint's connection comes from --endpoints ({given.file}:{given.line}): "
+                            f"a desired-state file may name only its url")
     return problems
 
 
@@ -575,7 +736,7 @@ def _load_settings(path: str, node: Any, settings: dict, root: Any) -> list[str]
     return []
 
 
-def _load_resources(path: str, node: Any, entries: list, root: Any, inline: list) -> list[str]:
+def _load_resources(path: str, node: Any, entries: list, root: Any, inline: list, rules: SecretRules) -> list[str]:
     if node is None:
         return []
     if not isinstance(node, dict):
@@ -604,7 +765,7 @@ def _load_resources(path: str, node: Any, entries: list, root: Any, inline: list
             except ValidationError as exc:
                 problems.extend(_pydantic_problems(exc, path, item, where, model))
                 continue
-            refs, ref_problems = _secret_refs(known[kind], plain, path, item, where)
+            refs, ref_problems = _secret_refs(known[kind], plain, path, item, where, rules.root)
             problems.extend(ref_problems)
             inline.extend((f"{path}:{_line(item, key)}", f"{where}.{key}") for key in known[kind].secret_fields()
                           if isinstance(plain.get(key), str))
@@ -636,8 +797,9 @@ def _validated(spec, data: dict, path: str, where: str, line_of: Callable[[Any],
 REFERENCED = "(secret reference)"
 
 
-def _secret_refs(spec, plain: dict, path: str, node: Any, where: str) -> tuple[dict, list[str]]:
-    """The secret fields of an entry given as `{env: NAME}` or `{file: PATH}`, with their lines; or problems."""
+def _secret_refs(spec, plain: dict, path: str, node: Any, where: str, root: str) -> tuple[dict, list[str]]:
+    """The secret fields of an entry given as `{env: NAME}` or `{file: PATH}`, with their lines; or problems
+    (a malformed reference, or one that `reference_refusal` refuses within `root`)."""
     refs, problems = {}, []
     secrets = set(spec.secret_fields())
     for key, value in plain.items():
@@ -647,6 +809,10 @@ def _secret_refs(spec, plain: dict, path: str, node: Any, where: str) -> tuple[d
             _secret_value(value)
         except ValueError as exc:
             problems.append(f"{path}:{_line(node, key)}: {where}.{key}: {exc}")
+            continue
+        refusal = reference_refusal(value, path, root)
+        if refusal:
+            problems.append(f"{path}:{_line(node, key)}: {where}.{key}: {refusal}")
             continue
         refs[key] = (_line(node, key), value)
     return refs, problems
@@ -664,7 +830,8 @@ def resolve_secrets(desired: Desired) -> list[str]:
         resolved = dict(entry.data)
         for key, (line, ref) in entry.secret_refs.items():
             try:
-                resolved[key] = read_secret(ref, f"{entry.file}:{line}", f"{entry.kind}.{key}", entry.file)
+                resolved[key] = read_secret(ref, f"{entry.file}:{line}", f"{entry.kind}.{key}", entry.file,
+                                            root=desired.secret_root)
                 values.append(resolved[key])
             except DocumentError as exc:
                 problems.extend(exc.problems)
@@ -752,7 +919,8 @@ def _related_problems(spec, entry: Entry, data: dict, related: dict) -> list[str
     return []
 
 
-def _check_endpoints(entries: list[Entry], endpoints: dict[str, Endpoint]) -> list[str]:
+def _check_endpoints(entries: list[Entry], endpoints: dict[str, Endpoint], trusted: bool = False) -> list[str]:
+    """An entry of a platform no endpoint is declared for (with `trusted`, none in the --endpoints files)."""
     known = kinds()
     problems = []
     reported = set()
@@ -760,5 +928,6 @@ def _check_endpoints(entries: list[Entry], endpoints: dict[str, Endpoint]) -> li
         name = known[entry.kind].platform
         if name not in endpoints and name not in reported:
             reported.add(name)
-            problems.append(f"{entry.where}: {entry.kind}: no endpoint for platform '{name}' (add endpoints.{name})")
+            remedy = f"add {name} to the --endpoints file" if trusted else f"add endpoints.{name}"
+            problems.append(f"{entry.where}: {entry.kind}: no endpoint for platform '{name}' ({remedy})")
     return problems

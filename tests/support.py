@@ -22,6 +22,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+#: `settings` of a test's desired state that writes an emulator's well-known password inline, which the reconciler
+#: refuses unless the files opt in
+INLINE_SECRETS = {"inline_secrets": True}
+#: the same as a line of YAML, for desired states written as text
+INLINE_SECRETS_YAML = "settings: {inline_secrets: true}\n"
 _COLLECTIONS_DIR = Path(tempfile.mkdtemp(prefix="converge-collections-"))
 # the process that made it removes it when it exits (each pytest-xdist worker has its own)
 atexit.register(shutil.rmtree, _COLLECTIONS_DIR, ignore_errors=True)

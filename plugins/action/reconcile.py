@@ -30,6 +30,7 @@ ARGUMENT_SPEC = {
     "concurrency": {"type": "int"},
     "prune": {"type": "bool"},
     "lock_timeout": {"type": "float", "default": 0},
+    "endpoints_files": {"type": "list", "elements": "path"},
 }
 
 #: how to install the reconciler into the Python that runs ansible (the distribution of this collection)
@@ -82,11 +83,12 @@ class ActionModule(ActionBase):
         files = [self._loader.path_dwim(path) for path in args["files"] or []]
         saved = self._loader.path_dwim(args["plan"]) if args["plan"] else None
         out = self._loader.path_dwim(args["out"]) if args["out"] else None
+        endpoints_files = [self._loader.path_dwim(path) for path in args["endpoints_files"] or []]
         apply = args["apply"] and not self._task.check_mode
         try:
             outcome = reconcile(files, apply=apply, saved=saved, out=out, targets=args["target"],
                                 concurrency=args["concurrency"], prune=args["prune"],
-                                lock_timeout=args["lock_timeout"])
+                                lock_timeout=args["lock_timeout"], endpoints_files=endpoints_files)
         except DocumentError as exc:
             return dict(result, failed=True, msg="\n".join(exc.problems), problems=exc.problems)
         except Exception as exc:  # ApiError and SpecError carry a message meant for the user, already redacted

@@ -17,7 +17,10 @@ description:
     files (every problem as C(file:line: reason)), reads live state, plans, and applies the plan."
   - In check mode the plan is made and returned, and nothing is applied; C(changed) tells whether apply would
     change anything. In diff mode each pending change is a diff holding only the fields that change.
-  - "Secrets in the files are written as C({env: NAME}) or C({file: PATH}) and never returned."
+  - "Secrets in the files are written as C({env: CONVERGE_NAME}) or C({file: PATH}) and never returned; a
+    desired-state file reads only C(CONVERGE_*) variables (and those C(CONVERGE_SECRET_ENV) lists) and files
+    inside its directory (or those C(CONVERGE_SECRET_DIRS) lists), and a secret written inline is refused
+    unless the files set C(settings.inline_secrets: true)."
 author:
   - converge contributors (@converge)
 options:
@@ -64,6 +67,18 @@ options:
         many seconds for the lock.
     type: float
     default: 0
+  endpoints_files:
+    description:
+      - Trusted files the endpoints (URL, credentials, TLS) come from, as C(reconciler plan --endpoints FILE)
+        does; relative to the playbook or role. Each holds what the C(endpoints) section of a desired-state file
+        holds, and may read any variable and any file (a relative path is beside it).
+      - A desired-state file may then name an endpoint only by the same URL, with no credential or other
+        option; one that declares another URL, a credential or a platform these files do not declare is
+        refused at its C(file:line), before any request.
+      - By default the files that the controller's environment variable C(CONVERGE_ENDPOINTS) lists
+        (colon-separated); without either, the endpoints come from the desired-state files.
+    type: list
+    elements: path
 attributes:
   check_mode:
     support: full
@@ -95,6 +110,12 @@ EXAMPLES = r"""
   converge.platforms.reconcile:
     plan: /tmp/plan.json
   when: planned.changed
+
+- name: Plan a contribution with the endpoints and credentials of the deploy branch, never those of the files
+  converge.platforms.reconcile:
+    files: [desired/]
+    endpoints_files: [/run/deploy/endpoints.yml]
+    apply: false
 """
 
 RETURN = r"""

@@ -27,7 +27,7 @@ from reconciler.api import reconcile
 from reconciler.document import DocumentError, Entry, load
 from reconciler.graph import entry_graph
 from reconciler.platforms import kinds
-from tests.support import ROOT, writes
+from tests.support import INLINE_SECRETS, ROOT, writes
 
 EXAMPLE = yaml.safe_load((ROOT / "examples" / "all-platforms.yml").read_text(encoding="utf-8"))["resources"]
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
@@ -91,7 +91,8 @@ class Platform:
 
     def write(self):
         endpoint = dict(CREDENTIALS.get(self.spec.platform, {}), url=self.handle.url)
-        document = {"version": 1, "endpoints": {self.spec.platform: endpoint}, "resources": self.resources}
+        document = {"version": 1, "endpoints": {self.spec.platform: endpoint}, "settings": INLINE_SECRETS,
+                    "resources": self.resources}
         self.path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     def reconcile(self, apply=False):

@@ -12,7 +12,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import Spe
 import emulators
 from reconciler.api import reconcile
 from reconciler.document import DocumentError
-from tests.support import ROOT, platform_tags
+from tests.support import INLINE_SECRETS, ROOT, platform_tags
 
 pytestmark = pytest.mark.slow
 EXAMPLE = ROOT / "examples" / "all-platforms.yml"
@@ -82,9 +82,11 @@ def five_platforms(osgview_modes=None, **options):
 
 
 def desired_file(path, document, handles, **endpoint_options) -> str:
-    """`document` written to `path` with an endpoint for each of `handles`; returns the path."""
+    """`document` written to `path` with an endpoint for each of `handles` (the emulators' passwords inline, which
+    its settings allow); returns the path."""
     document["endpoints"] = {name: dict(CREDENTIALS.get(name, {}), url=handle.url, **endpoint_options)
                              for name, handle in handles.items()}
+    document["settings"] = dict(document.get("settings") or {}, **INLINE_SECRETS)
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return str(path)
 

@@ -26,9 +26,10 @@ def zstack_file(tmp_path, monkeypatch):
     path = tmp_path / "tags.yml"
     path.write_text(yaml.safe_dump({
         "version": 1,
-        "endpoints": {"zstack": {"url": handle.url, "username": "admin", "password": {"env": "ZSTACK_PASSWORD"}}},
+        "endpoints": {"zstack": {"url": handle.url, "username": "admin",
+                                 "password": {"env": "CONVERGE_ZSTACK_PASSWORD"}}},
         "resources": {"zstack_user_tag": TAGS}}, sort_keys=False), encoding="utf-8")
-    monkeypatch.setenv("ZSTACK_PASSWORD", "password")
+    monkeypatch.setenv("CONVERGE_ZSTACK_PASSWORD", "password")
     yield handle, str(path)
     handle.stop()
 
@@ -77,7 +78,7 @@ def test_the_cli_refuses_a_second_apply_with_exit_1(zstack_file):
     desired = load([path])
     with apply_lock(desired.endpoints, desired.files):
         finished = run_cli(["reconciler", "apply", path], env={"CONVERGE_LOCK_DIR": os.environ["CONVERGE_LOCK_DIR"],
-                                                               "ZSTACK_PASSWORD": "password"})
+                                                               "CONVERGE_ZSTACK_PASSWORD": "password"})
     assert finished.returncode == 1
     assert "another apply is running against" in finished.stderr + finished.stdout
     assert "Traceback" not in finished.stderr

@@ -21,8 +21,8 @@ def block(document: str, name: str) -> str:
     return found.group(1)
 
 
-def run_script(script: str, cwd) -> subprocess.CompletedProcess:
-    env = ansible_env()
+def run_script(script: str, cwd, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = ansible_env(extra_env)
     env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
     return subprocess.run(["bash", "-c", script.replace(".venv/bin/", f"{BIN}/")], cwd=str(cwd), env=env,
                           capture_output=True, text=True, timeout=600)
@@ -36,16 +36,19 @@ def embedded_tags(cwd) -> list[str]:
 
 
 def test_the_ci_sequence_of_docs_ci_passes_as_written(tmp_path):
+    """With the endpoints file the pipeline gives (CONVERGE_ENDPOINTS): the same embedded endpoint the files name."""
     shutil.copytree(ROOT / "examples" / "teams", tmp_path / "desired")
+    (tmp_path / "endpoints.yml").write_text("zstack: {embedded: true}\n", encoding="utf-8")
     script = block("docs/ci.md", "ci-shell")
-    first = run_script(script, tmp_path)
+    pipeline = {"CONVERGE_ENDPOINTS": str(tmp_path / "endpoints.yml")}
+    first = run_script(script, tmp_path, pipeline)
     assert first.returncode == 0, first.stdout + first.stderr
     assert first.stdout.splitlines()[:2] == ["valid: 3 resources in 3 file(s)",
                                              "changes pending: post plan.md as a comment, keep plan.json"]
     assert "in sync" in first.stdout
     assert "| create | `zstack_user_tag[" in (tmp_path / "plan.md").read_text(encoding="utf-8")
     assert embedded_tags(tmp_path) == ["backup::nightly", "team::db", "team::web"]
-    again = run_script(script, tmp_path)
+    again = run_script(script, tmp_path, pipeline)
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.splitlines()[1] == "no changes"
 

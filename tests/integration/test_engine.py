@@ -40,8 +40,11 @@ def test_migration_tasks_on_a_platform_without_a_license_converge_in_one_apply(t
         handle.stop()
 
 
-HEADER = "version: 1\nendpoints:\n  migration: {url: 'http://127.0.0.1:9', username: admin, password: {env: PW}}\n" \
-         "  opendcp: {url: 'http://127.0.0.1:9'}\n  zstack: {url: 'http://127.0.0.1:9', password: x}\nresources:\n"
+HEADER = "version: 1\nendpoints:\n" \
+         "  migration: {url: 'http://127.0.0.1:9', username: admin, password: {env: CONVERGE_PW}}\n" \
+         "  opendcp: {url: 'http://127.0.0.1:9'}\n" \
+         "  zstack: {url: 'http://127.0.0.1:9', password: {env: CONVERGE_PW}}\n" \
+         "resources:\n"
 
 
 @pytest.mark.parametrize("resources, problem", [

@@ -57,8 +57,10 @@ def test_the_corpus_has_at_least_a_hundred_cases_each_with_its_expectation():
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_an_invalid_file_is_refused_with_every_problem_and_no_request(case, tmp_path, live, monkeypatch):
-    monkeypatch.setenv("CORPUS_PASSWORD", "password")
-    monkeypatch.delenv("CORPUS_UNSET_VARIABLE", raising=False)
+    monkeypatch.setenv("CONVERGE_CORPUS_PASSWORD", "password")
+    monkeypatch.setenv("ZSTACK_PASSWORD", "password")  # set, and still no desired-state file may read it
+    for variable in ("CONVERGE_CORPUS_UNSET", "CONVERGE_SECRET_ENV", "CONVERGE_SECRET_DIRS", "CONVERGE_ENDPOINTS"):
+        monkeypatch.delenv(variable, raising=False)
     monkeypatch.chdir(tmp_path)
     for handle in live.values():
         handle.clear_requests()

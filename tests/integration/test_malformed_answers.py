@@ -15,7 +15,7 @@ import emulators
 from reconciler.api import reconcile
 from reconciler.document import DocumentError
 from tests.integration.test_all_platforms_faults import CREDENTIALS, EXAMPLE
-from tests.support import writes
+from tests.support import INLINE_SECRETS, writes
 
 pytestmark = pytest.mark.slow
 #: platforms whose kinds read the platform when planning (an OSG view group is found in its record file)
@@ -34,6 +34,7 @@ def test_an_answer_that_is_not_the_platforms_is_a_clear_error(platform, mode, tm
         path = tmp_path / "desired.yml"
         path.write_text(yaml.safe_dump({
             "version": 1, "endpoints": {platform: dict(CREDENTIALS.get(platform, {}), url=handle.url, timeout=1)},
+            "settings": INLINE_SECRETS,
             "resources": {k: v for k, v in document["resources"].items() if k.startswith(platform)}}),
             encoding="utf-8")
         with pytest.raises(DocumentError) as caught:

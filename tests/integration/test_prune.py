@@ -24,7 +24,7 @@ def tag_file(path, url: str, owner: str, tags: list[str], extra: str = "") -> st
         version: 1
         endpoints:
           zstack: {{url: {url}, username: admin, password: password}}
-        settings: {{owner: {owner}}}
+        settings: {{owner: {owner}, inline_secrets: true}}
         resources:
           zstack_user_tag:""") + entries + "\n" + extra, encoding="utf-8")
     return str(path)

@@ -17,7 +17,7 @@ def desired(tmp_path, url: str, extra: str = "") -> str:
     path.write_text(textwrap.dedent(f"""\
         version: 1
         endpoints:
-          zstack: {{url: {url}, password: {{env: ZSTACK_ACTION_PASSWORD}}}}
+          zstack: {{url: {url}, password: {{env: CONVERGE_ACTION_PASSWORD}}}}
         resources:
           zstack_user_tag:
             - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "tier::web"}}
@@ -25,7 +25,7 @@ def desired(tmp_path, url: str, extra: str = "") -> str:
     return str(path)
 
 
-ENV = {"ZSTACK_ACTION_PASSWORD": "password"}
+ENV = {"CONVERGE_ACTION_PASSWORD": "password"}
 DB_TAG = f'    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "tier::db"}}\n'
 
 
@@ -44,7 +44,7 @@ def test_check_mode_plans_then_apply_then_nothing_to_do(zstack, tmp_path):
     assert first["changed"] is True and first["report"]["applied"] == 1
     assert second["changed"] is False and second["plan"]["changes"] == []
     assert [t["tag"] for t in platform_tags(zstack.state()["tags"])] == ["tier::web"]
-    assert "password" not in run.output.replace("ZSTACK_ACTION_PASSWORD", "")
+    assert "password" not in run.output.replace("CONVERGE_ACTION_PASSWORD", "")
 
 
 def test_saved_plan_through_the_action(zstack, tmp_path):
@@ -109,4 +109,29 @@ def test_prune_through_the_action(zstack, tmp_path):
     result = run.results[0]
     assert result["changed"] is True, run.output
     assert [(c["action"], c.get("prune")) for c in result["plan"]["changes"]] == [("delete", True)]
+    assert [t["tag"] for t in platform_tags(zstack.state()["tags"])] == ["tier::web"]
+
+
+def test_endpoints_files_through_the_action(zstack, tmp_path):
+    """`endpoints_files`: the endpoint and its password from the pipeline's file (a variable of any name); a
+    desired-state file that moves the endpoint fails naming its line, with no request."""
+    (tmp_path / "deploy").mkdir()
+    endpoints = tmp_path / "deploy" / "endpoints.yml"
+    endpoints.write_text(f"zstack: {{url: {zstack.url}, password: {{env: DEPLOY_ZSTACK_PASSWORD}}}}\n")
+    path = tmp_path / "desired.yml"
+    path.write_text(f'version: 1\nresources:\n  zstack_user_tag:\n'
+                    f'    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "tier::web"}}\n')
+    moved = tmp_path / "moved.yml"
+    moved.write_text(path.read_text().replace("resources:", "endpoints:\n  zstack: {url: 'http://127.0.0.1:9'}\n"
+                                              "resources:"))
+    run = run_playbook([{"converge.platforms.reconcile": {"files": [str(moved)],
+                                                          "endpoints_files": [str(endpoints)]}}],
+                       env={"DEPLOY_ZSTACK_PASSWORD": "password"})
+    assert run.results[0]["problems"] == [
+        f"{moved}:3: endpoints.zstack.url: http://127.0.0.1:9 is not the url that --endpoints gives ({endpoints}:1): "
+        "a desired-state file cannot move an endpoint"]
+    assert zstack.requests == []
+    run = run_playbook([{"converge.platforms.reconcile": {"files": [str(path)], "endpoints_files": [str(endpoints)]}}],
+                       env={"DEPLOY_ZSTACK_PASSWORD": "password"})
+    assert run.results[0]["changed"] is True and run.results[0]["report"]["applied"] == 1, run.output
     assert [t["tag"] for t in platform_tags(zstack.state()["tags"])] == ["tier::web"]

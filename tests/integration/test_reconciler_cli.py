@@ -18,7 +18,7 @@ VM2 = "b2e7a1ccd32a4c4d9f8b3cad5e6f7a81"
 HOST = "c3f8b2dde43b4d5eaa9c4dbe6f7a8b92"
 
 
-def desired_file(tmp_path, url: str, body: str, password_env: str = "ZSTACK_TEST_PASSWORD") -> str:
+def desired_file(tmp_path, url: str, body: str, password_env: str = "CONVERGE_TEST_PASSWORD") -> str:
     path = tmp_path / "desired.yml"
     path.write_text(textwrap.dedent(f"""\
         version: 1
@@ -41,7 +41,7 @@ zstack_user_tag:
   - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "tier::web"}}
   - {{resource_uuid: {VM2}, resource_type: VmInstanceVO, tag: "tier::db"}}
 """
-ENV = {"ZSTACK_TEST_PASSWORD": "password"}
+ENV = {"CONVERGE_TEST_PASSWORD": "password"}
 
 
 def tag_counts(handle) -> Counter:
@@ -86,7 +86,7 @@ def test_plan_json_and_out_file_show_only_changed_fields(zstack, tmp_path):
     seeded = tmp_path / "seed.yml"
     seeded.write_text(textwrap.dedent(f"""\
         version: 1
-        endpoints: {{zstack: {{url: {zstack.url}, password: {{env: ZSTACK_TEST_PASSWORD}}}}}}
+        endpoints: {{zstack: {{url: {zstack.url}, password: {{env: CONVERGE_TEST_PASSWORD}}}}}}
         resources:
           zstack_system_tag: [{{resource_uuid: {HOST}, resource_type: HostVO, tag: "reservedMemory::1G"}}]
         """))
@@ -154,10 +154,10 @@ def test_validate_reports_duplicate_identity(tmp_path):
 
 
 def test_unreachable_endpoint_and_missing_secret_are_clear_errors(tmp_path):
-    unset = run_cli(["reconciler", "plan", desired_file(tmp_path, "http://127.0.0.1:9", TAGS, "NOT_SET_ANYWHERE")])
+    unset = run_cli(["reconciler", "plan", desired_file(tmp_path, "http://127.0.0.1:9", TAGS, "CONVERGE_UNSET")])
     assert unset.returncode == 1
     assert unset.stderr.strip() == (f"{tmp_path / 'desired.yml'}:6: endpoints.zstack.password: environment variable "
-                                    "NOT_SET_ANYWHERE is not set")
+                                    "CONVERGE_UNSET is not set")
     down = run_cli(["reconciler", "plan", desired_file(tmp_path, "http://127.0.0.1:9", TAGS)], env=ENV)
     assert down.returncode == 1
     assert down.stderr.startswith(f"{tmp_path / 'desired.yml'}:3: endpoints.zstack: cannot reach http://127.0.0.1:9 "
@@ -169,12 +169,12 @@ def test_secrets_never_printed(tmp_path):
     planted = "Planted-Reconciler-pw-4471"
     with emulators.start("zstack", port=0, password=planted) as handle:
         path = desired_file(tmp_path, handle.url, TAGS)
-        env = {"ZSTACK_TEST_PASSWORD": planted}
+        env = {"CONVERGE_TEST_PASSWORD": planted}
         outputs = [run_cli(["reconciler", cmd, path], env=env) for cmd in ("plan", "apply")]
         outputs.append(run_cli(["reconciler", "plan", "--format", "json", path], env=env))
         sessions = [r["path"].rsplit("/", 1)[-1] for r in handle.requests if "/accounts/sessions/" in r["path"]]
         bad = desired_file(tmp_path, handle.url, TAGS)
-        outputs.append(run_cli(["reconciler", "plan", bad], env={"ZSTACK_TEST_PASSWORD": planted + "-wrong"}))
+        outputs.append(run_cli(["reconciler", "plan", bad], env={"CONVERGE_TEST_PASSWORD": planted + "-wrong"}))
     assert outputs[-1].returncode == 1
     text = "".join(o.stdout + o.stderr for o in outputs)
     assert planted not in text

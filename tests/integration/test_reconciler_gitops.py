@@ -13,7 +13,7 @@ import emulators
 from reconciler.api import reconcile
 from reconciler.document import DocumentError, load
 from reconciler.version import collection_version
-from tests.support import BIN, ROOT, ansible_env, run_cli
+from tests.support import BIN, INLINE_SECRETS_YAML, ROOT, ansible_env, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,7 @@ def tag_file(path, url: str, tags: list[str]) -> str:
     """A desired state of user tags on one VM, against the ZStack at `url`."""
     entries = "".join(f'\n    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "{tag}"}}' for tag in tags)
     path.write_text(f"version: 1\nendpoints:\n  zstack: {{url: {url}, username: admin, password: password}}\n"
-                    f"resources:\n  zstack_user_tag:{entries}\n", encoding="utf-8")
+                    f"{INLINE_SECRETS_YAML}resources:\n  zstack_user_tag:{entries}\n", encoding="utf-8")
     return str(path)
 
 
@@ -42,6 +42,7 @@ def team_repository(tmp_path, url: str):
         version: 1
         endpoints:
           zstack: {{url: {url}, username: admin, password: password}}
+        settings: {{inline_secrets: true}}
         """)
     write(root / "web.yml", f"""\
         version: 1

@@ -92,14 +92,15 @@ def test_a_check_job_plans_and_writes_nothing(private_data_dir, zstack):
 
 
 def test_a_job_without_the_credential_fails_naming_the_variable(private_data_dir, zstack, monkeypatch):
-    monkeypatch.delenv("ZSTACK_PASSWORD", raising=False)
+    monkeypatch.delenv("CONVERGE_ZSTACK_PASSWORD", raising=False)
     (private_data_dir / "env" / "envvars").unlink()
     run = run_api(private_data_dir, ident="no-credential")
     assert (run.status, run.rc) == ("failed", 2)
     event, result = task_results(run)["Reconcile the desired state"]
     desired = private_data_dir / "project" / "desired" / "zstack.yml"
     assert event == "runner_on_failed"
-    assert result["msg"] == f"{desired}:11: endpoints.zstack.password: environment variable ZSTACK_PASSWORD is not set"
+    assert result["msg"] == (f"{desired}:11: endpoints.zstack.password: environment variable CONVERGE_ZSTACK_PASSWORD "
+                             "is not set")
     assert writes(zstack.requests) == []
 
 

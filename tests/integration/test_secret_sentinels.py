@@ -23,8 +23,8 @@ LICENSE_SECRET = "SENTINEL-LICENSE-KEY-9902"
 CLOUD_SECRET = "Sentinel-CloudPass-4417"
 SENTINELS = (ZSTACK_SECRET, MIGRATION_SECRET, LICENSE_SECRET, CLOUD_SECRET)
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
-ENV = {"SENTINEL_ZSTACK": ZSTACK_SECRET, "SENTINEL_MIGRATION": MIGRATION_SECRET, "SENTINEL_LICENSE": LICENSE_SECRET,
-       "SENTINEL_CLOUD": CLOUD_SECRET}
+ENV = {"CONVERGE_SENTINEL_ZSTACK": ZSTACK_SECRET, "CONVERGE_SENTINEL_MIGRATION": MIGRATION_SECRET,
+       "CONVERGE_SENTINEL_LICENSE": LICENSE_SECRET, "CONVERGE_SENTINEL_CLOUD": CLOUD_SECRET}
 
 
 def leaks(*texts: str) -> list[str]:
@@ -45,13 +45,13 @@ def desired(tmp_path, zstack, migration, tag="sentinel::1") -> str:
     path.write_text(textwrap.dedent(f"""\
         version: 1
         endpoints:
-          zstack: {{url: {zstack.url}, username: admin, password: {{env: SENTINEL_ZSTACK}}}}
-          migration: {{url: {migration.url}, username: admin, password: {{env: SENTINEL_MIGRATION}}}}
+          zstack: {{url: {zstack.url}, username: admin, password: {{env: CONVERGE_SENTINEL_ZSTACK}}}}
+          migration: {{url: {migration.url}, username: admin, password: {{env: CONVERGE_SENTINEL_MIGRATION}}}}
         resources:
           zstack_user_tag:
             - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "{tag}"}}
           migration_license:
-            - {{activation_key: {{env: SENTINEL_LICENSE}}}}
+            - {{activation_key: {{env: CONVERGE_SENTINEL_LICENSE}}}}
           migration_cloud_connection:
             - {{name: sentinel-cloud, cloud_type: Openstack, project_name: admin, cloud_user: admin,
                cloud_password: {{file: cloud-password.txt}}, address: 127.0.0.1, identity_port: 5000}}

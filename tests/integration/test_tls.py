@@ -60,6 +60,7 @@ def desired(tmp_path, url: str, options: str = "") -> str:
         version: 1
         endpoints:
           zstack: {{url: {url}, username: admin, password: password{options}}}
+        settings: {{inline_secrets: true}}
         resources:
           zstack_user_tag:
             - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "tls::yes"}}
