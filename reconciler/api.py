@@ -26,7 +26,8 @@ class Result:
 
     @property
     def failed(self) -> bool:
-        return bool(self.report and self.report.failed)
+        """A change failed or was skipped, or the plan left an entry blocked (an error, though the rest applied)."""
+        return bool(self.report and self.report.failed) or bool(self.plan.blocked)
 
     def as_dict(self) -> dict[str, Any]:
         return {"plan": self.plan.as_dict(), "report": self.report.as_dict() if self.report else None}
@@ -63,8 +64,11 @@ def reconcile(files: list[str], apply: bool = False, saved: str | None = None, o
     default: the files `CONVERGE_ENDPOINTS` lists) are the trusted files the endpoints come from (see `load`).
 
     With `saved` (a plan from `out`), refuse with DocumentError when a file or the live state
-    moved since it was made; the saved plan's own targets apply. Raises DocumentError, ApiError or
-    SpecError; never writes before the whole plan is made.
+    moved since it was made; the saved plan's own targets apply. An entry that cannot be planned (a
+    refusal that needs a person, a read that failed after its retries) is blocked in the plan, and what
+    waits for it skipped; the rest is planned and applied, and the result is `failed`. Raises
+    DocumentError (a bad file, a stale saved plan, a lock held), ApiError or SpecError; never writes
+    before the whole plan is made.
     """
     saved_data = None
     targets = list(targets or [])

@@ -1,7 +1,7 @@
 """`reconciler validate|plan|apply|graph|run-step|schema|version`: desired state in YAML, brought about.
 
-Exit codes: 0 success (and, with `plan --detailed-exitcode`, no changes), 1 error (a usage error too),
-2 changes pending.
+Exit codes: 0 success (and, with `plan --detailed-exitcode`, no changes), 1 error (a usage error too, and an
+entry the plan left blocked), 2 changes pending.
 """
 
 from __future__ import annotations
@@ -167,7 +167,8 @@ def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str,
 @main.command()
 @FILES
 @FORMAT
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 with no changes, 2 with changes, 1 on error (an entry blocked too).")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Also save the plan as JSON, for `apply --plan` (which refuses it if live state moved since).")
 @CONCURRENCY
@@ -190,15 +191,25 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
 
     def show_plan(plan, redact):
         if quiet and fmt == "text":
-            summary = plan.summary()
-            click.echo(reports.summary_line(summary) if plan.pending else "No changes.")
+            click.echo(redact(reports.quiet_plan_text(plan)))
         else:
             click.echo(redact(reports.render_plan(plan, fmt, style)))
+        show_blocked(plan, fmt, redact)
 
     result = reconcile(list(files), out=out, concurrency=concurrency, targets=list(targets), on_plan=show_plan,
                        prune=prune, endpoints_files=list(endpoints_files))
+    if result.plan.blocked:
+        sys.exit(1)
     if detailed_exitcode and result.plan.pending:
         sys.exit(2)
+
+
+def show_blocked(plan, fmt: str, redact) -> None:
+    """Blocked entries on stderr too when the plan goes out as JSON or Markdown (a file, a comment), so the log
+    of a run that exits 1 says why; the text plan already lists them under `Blocked:`."""
+    if fmt != "text":
+        for problem in reports.blocked_problems(plan.as_dict()):
+            click.echo(redact(problem), err=True)
 
 
 @main.command()
@@ -237,9 +248,13 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
             click.echo(redact(reports.render_plan(plan, fmt, _styler(colour))))
             if plan.pending:
                 click.echo("\nApplying:")
-        if text and plan.pending:
+        elif text and plan.blocked:
+            click.echo(redact("\n".join(reports.blocked_lines(plan.as_dict()))))
+        show_blocked(plan, fmt, redact)
+        outcomes = len(plan.pending) + len(plan.skipped)
+        if text and outcomes:
             if sys.stdout.isatty() and not quiet:
-                display.append(LiveProgress(len(plan.pending), Console(no_color=not colour)))
+                display.append(LiveProgress(outcomes, Console(no_color=not colour)))
             else:
                 display.append(PlainProgress(lambda line: click.echo(line), quiet))
             display[0].__enter__()
@@ -261,8 +276,8 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
             display[0].__exit__(None, None, None)
     if not text:
         click.echo(result.redact(json.dumps(result.as_dict(), indent=2, sort_keys=True, default=str)))
-    elif result.report.outcomes:
-        click.echo(reports.report_text(result.report))
+    elif result.report.outcomes or result.report.blocked:
+        click.echo(result.redact(reports.report_text(result.report)))
     elif quiet:
         click.echo("No changes.")
     if result.failed:

@@ -38,7 +38,10 @@ class Outcome:
 
 @dataclass
 class Report:
+    """The outcome of each change an apply ran or skipped, and the entries its plan left blocked."""
+
     outcomes: list[Outcome] = field(default_factory=list)
+    blocked: list[PlannedChange] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Outcome]:
@@ -48,6 +51,7 @@ class Report:
         done = [o for o in self.outcomes if o.status == "done"]
         return {"applied": len(done), "failed": len([o for o in self.outcomes if o.status == "failed"]),
                 "skipped": len([o for o in self.outcomes if o.status == "skipped"]),
+                "blocked": [c.as_dict() for c in self.blocked],
                 "outcomes": [o.as_dict() for o in self.outcomes]}
 
 
@@ -74,8 +78,9 @@ def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
                on_start: Callable[[PlannedChange], None] | None = None) -> Report:
     """Apply every pending change, up to `concurrency` at once, each as soon as its dependencies are done.
 
-    A failure skips only the changes that depend on it (directly or not), each naming that failure.
-    `on_start` hears of each change as it starts, `progress` of each outcome as it is known.
+    A failure skips only the changes that depend on it (directly or not), each naming that failure; a change
+    that waits for an entry the plan left blocked is skipped first, naming that entry. `on_start` hears of
+    each change as it starts, `progress` of each outcome as it is known.
     """
     known = kinds()
     changes = plan.changes
@@ -116,6 +121,11 @@ def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
         outcome = Outcome(changes[index], "skipped", f"skipped because {reason}")
         done(index, outcome)
 
+    for index, cause in sorted(plan.blocked_by.items()):
+        blocked = changes[cause]
+        done(index, Outcome(changes[index], "skipped", f"skipped because {blocked.title} ({blocked.entry.where}) "
+                                                       f"is blocked: {blocked.blocked.reason}"))
     walk(plan.execution_graph(), plan.pending_order, run, lambda outcome: outcome.status == "done",
          concurrency, on_done=done, on_skip=skipped)
-    return Report([outcomes[i] for i in plan.pending_order if i in outcomes])
+    order = plan.pending_order + sorted(plan.blocked_by)
+    return Report([outcomes[i] for i in order if i in outcomes], plan.blocked)

@@ -12,7 +12,7 @@ from .graph import Graph
 
 #: planned action -> (symbol, DOT colour) for marked nodes
 ACTION_STYLE = {"create": ("+", "darkgreen"), "update": ("~", "darkgoldenrod"), "replace": ("-/+", "darkorange"),
-                "delete": ("-", "firebrick"), "noop": ("=", "gray40")}
+                "delete": ("-", "firebrick"), "noop": ("=", "gray40"), "blocked": ("!", "red")}
 
 
 def edges_of(graph: Graph, members: list[int] | None = None) -> list[tuple[int, int]]:

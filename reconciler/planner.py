@@ -5,20 +5,31 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Iterator
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
+from ansible_collections.converge.platforms.plugins.module_utils.retry import RETRY_STATUSES
 from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, NOOP, Change, SpecError
 
-from .document import Desired, DocumentError, Entry, resource_title
+from .document import Desired, Entry, resource_title
 from .graph import Graph, entry_graph
 from .ownership import ADOPT, live_key, owner_of, prunable_kinds, prune_change, pruned_entry
 from .platforms import kinds
 from .session import Session
 
 ACTION_ORDER = ("create", "update", "replace", "delete")
+#: the action of an entry that could not be planned (see Blocked): nothing is done for it
+BLOCKED = "blocked"
+
+
+@dataclass
+class Blocked:
+    """Why an entry could not be planned (a refusal that needs a person, a read that failed), and the remedy."""
+
+    reason: str
+    remedy: str
 
 
 @dataclass
@@ -31,6 +42,8 @@ class PlannedChange:
     prune: bool = False
     #: the run's owner, for kinds that carry one (their create and adopt record it, their delete forgets it)
     owner: str | None = None
+    #: why the entry could not be planned; its change is then a placeholder whose action is BLOCKED
+    blocked: Blocked | None = None
 
     @property
     def title(self) -> str:
@@ -38,11 +51,22 @@ class PlannedChange:
         return resource_title(self.change.kind, self.change.spec.public(self.change.identity()))
 
     def as_dict(self) -> dict[str, Any]:
-        data = self.change.as_dict()
+        if self.blocked:
+            data = {"kind": self.change.kind, "action": BLOCKED,
+                    "identity": self.change.spec.public(self.change.identity()),
+                    "reason": self.blocked.reason, "remedy": self.blocked.remedy}
+        else:
+            data = self.change.as_dict()
         data["source"] = self.entry.where
         if self.prune:
             data["prune"] = True
         return data
+
+
+def blocked_change(spec, entry: Entry, blocked: Blocked, live: dict | None = None,
+                   prune: bool = False) -> PlannedChange:
+    """The plan's stand-in for an entry that could not be planned: its desired data, and its live object if read."""
+    return PlannedChange(entry, Change(spec, BLOCKED, entry.normalized, live), prune=prune, blocked=blocked)
 
 
 @dataclass
@@ -61,25 +85,59 @@ class Plan:
         """Changes that do something, in the order apply may run them (dependencies first, deletions last)."""
         return [self.changes[i] for i in self.pending_order]
 
+    @property
+    def blocked(self) -> list[PlannedChange]:
+        """The entries that could not be planned, in file order (prunes last)."""
+        return [c for c in self.changes if c.blocked]
+
+    @property
+    def skipped(self) -> list[PlannedChange]:
+        """Changes that are not made because they wait, directly or not, for a blocked entry, in file order."""
+        return [self.changes[i] for i in sorted(self.blocked_by)]
+
+    @cached_property
+    def blocked_by(self) -> dict[int, int]:
+        """For each change that waits for a blocked entry, directly or through other changes, that entry's index.
+
+        A blocked entry counts as a write, or as a delete when its desired state is `absent`, so a write
+        waits for it as for a write it needs, and a delete as for a dependant's delete.
+        """
+        origins = [index for index, change in enumerate(self.changes) if change.blocked]
+        if not origins:
+            return {}
+        dependants = self._waits(lambda index: self.changes[index].change.action != NOOP).dependants()
+        found: dict[int, int] = {}
+        for origin in origins:
+            todo = [origin]
+            while todo:
+                for dependant in dependants[todo.pop()]:
+                    if dependant not in found and not self.changes[dependant].blocked:
+                        found[dependant] = origin
+                        todo.append(dependant)
+        return found
+
     @cached_property
     def pending_order(self) -> list[int]:
         """Indexes of pending changes: writes in dependency order, then deletions, dependants first."""
         order = self.graph.order()
-        writes = [i for i in order if self._pending(i) and self.changes[i].change.action != DELETE]
-        deletes = [i for i in reversed(order) if self._pending(i) and self.changes[i].change.action == DELETE]
+        writes = [i for i in order if self._pending(i) and not self._deleting(i)]
+        deletes = [i for i in reversed(order) if self._pending(i) and self._deleting(i)]
         return writes + deletes
 
     def execution_graph(self) -> Graph:
         """Edges between pending changes: a write waits for the writes it needs; a delete for its dependants'."""
+        return self._waits(self._pending)
+
+    def _waits(self, member) -> Graph:
+        """Who waits for whom among the changes `member(index)` holds: a write for the writes it needs, a
+        delete for the deletes of its dependants."""
         result = Graph(len(self.changes))
         for item, needs in self.graph.needs.items():
-            if not self._pending(item):
+            if not member(item):
                 continue
-            deleting = self.changes[item].change.action == DELETE
+            deleting = self._deleting(item)
             for dependency in needs:
-                if not self._pending(dependency):
-                    continue
-                if (self.changes[dependency].change.action == DELETE) != deleting:
+                if not member(dependency) or self._deleting(dependency) != deleting:
                     continue
                 if deleting:
                     result.add(dependency, item)  # the parent's delete waits for the child's
@@ -87,14 +145,23 @@ class Plan:
                     result.add(item, dependency)
         return result
 
+    def _deleting(self, index: int) -> bool:
+        """Whether the change deletes (a blocked entry: whether its desired state is `absent`)."""
+        change = self.changes[index].change
+        if change.action == BLOCKED:
+            return change.desired.get("state") == "absent"
+        return change.action == DELETE
+
     def _pending(self, index: int) -> bool:
-        return self.changes[index].change.action != NOOP
+        return self.changes[index].change.action not in (NOOP, BLOCKED) and index not in self.blocked_by
 
     def summary(self) -> dict[str, int]:
-        """Counts of create / update / replace / delete and of other actions."""
+        """Counts of create / update / replace / delete and of other actions, then of blocked and skipped entries."""
         counts = Counter(c.change.action for c in self.pending)
         result = {action: counts.pop(action, 0) for action in ACTION_ORDER}
         result["action"] = sum(counts.values())
+        result["blocked"] = len(self.blocked)
+        result["skipped"] = len(self.blocked_by)
         return result
 
     def as_dict(self) -> dict[str, Any]:
@@ -108,8 +175,14 @@ class Plan:
             if after:
                 data["depends_on"] = [self.changes[i].title for i in after]
             changes.append(data)
+        skipped = []
+        for index in sorted(self.blocked_by):
+            data = self.changes[index].as_dict()
+            data["blocked_by"] = self.changes[self.blocked_by[index]].title
+            skipped.append(data)
         return {"format_version": 1, "summary": self.summary(), "changes": changes,
-                "unchanged": len(self.changes) - len(changes)}
+                "blocked": [c.as_dict() for c in self.blocked], "skipped": skipped,
+                "unchanged": sum(1 for c in self.changes if c.change.action == NOOP)}
 
 
 def plan_graph(changes: list[PlannedChange]) -> Graph:
@@ -167,63 +240,136 @@ def remembering_reads(session: Session, platforms: set[str]) -> Iterator[None]:
 
 def _plan_read(desired: Desired, session: Session, known: dict, grouped: dict, workers: int, provided: dict,
                owner: str, pruning: list) -> Plan:
-    """make_plan's reads and the planning of each entry."""
+    """make_plan's reads and the planning of each entry; an entry that cannot be planned is blocked, alone."""
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(grouped) + len(pruning) or 1))) as pool:
-        futures = {}
-        for kind, entries in grouped.items():
-            spec = known[kind]
-            wanted = [e.normalized for e in entries]
-            futures[kind] = pool.submit(read_kind, spec, session.client(spec.platform), wanted, provided)
-        owned_futures = {spec.kind: pool.submit(spec.ownership.owned, session.client(spec.platform), spec, owner)
-                         for spec in pruning}
-        lives = {}
+        futures = {kind: pool.submit(read_entries, known[kind], session, entries, provided)
+                   for kind, entries in grouped.items()}
+        owned_futures = {spec.kind: pool.submit(read_owned, spec, session, owner) for spec in pruning}
+        reads = {}
         for kind, future in futures.items():
-            try:
-                lives[kind] = dict(zip((id(e) for e in grouped[kind]), future.result(), strict=True))
-            except SpecError as exc:
-                raise DocumentError([f"{grouped[kind][0].where}: {kind}: {exc}"])
-            except ApiError as exc:
-                _raise_unreachable(session, known[kind].platform, exc)
-        owned = {}
-        for kind, future in owned_futures.items():
-            try:
-                owned[kind] = future.result()
-            except ApiError as exc:
-                _raise_unreachable(session, known[kind].platform, exc)
-            except SpecError as exc:
-                endpoint = desired.endpoints[known[kind].platform]
-                raise DocumentError([f"{endpoint.file}:{endpoint.line}: prune {kind}: {exc}"])
-    changes = []
-    problems = []
-    for entry in desired.entries:
-        spec = known[entry.kind]
-        try:
-            changes.append(_planned(spec, entry, lives[entry.kind][id(entry)], owner, session))
-        except SpecError as exc:
-            problems.append(f"{entry.where}: {entry.kind}: {exc}")
+            reads.update(zip((id(e) for e in grouped[kind]), future.result(), strict=True))
+        owned = {kind: future.result() for kind, future in owned_futures.items()}
+    changes = [_planned_or_blocked(known[entry.kind], entry, reads[id(entry)], owner, session)
+               for entry in desired.entries]
     for kind, objects in owned.items():
-        spec = known[kind]
-        kept = {live_key(spec, live) for live in lives.get(kind, {}).values() if live is not None}
-        for live in sorted(objects, key=lambda item: repr(spec.identity_of(item))):
-            if live_key(spec, live) in kept:
-                continue
-            try:
-                changes.append(PlannedChange(pruned_entry(spec, live, owner), prune_change(spec, live), prune=True,
-                                             owner=owner))
-            except SpecError as exc:
-                problems.append(f"prune {kind}: {exc}")
-    if problems:
-        raise DocumentError(problems)
+        changes.extend(_pruned(desired, session, known[kind], objects, grouped.get(kind, []), reads, owner))
     return Plan(changes)
 
 
-def _raise_unreachable(session: Session, platform_name: str, error: Exception) -> None:
-    """Raise a read that failed as a DocumentError at its endpoint's line, naming the endpoint and the call."""
+def read_entries(spec, session: Session, entries: list[Entry], provided: dict[str, set]) -> list:
+    """Each entry's live object (None when missing), or the Blocked that stands for it.
+
+    The kind is read in one batch (`read_kind`). Only when the batch fails is each entry read on its own,
+    so that one entry's refusal or failed read blocks that entry alone. A call the retry policy gave up
+    on (never answered, or still answered 429/502/503/504 after its sends) is the endpoint failing, not
+    an entry: it blocks every entry left at once, since asking again would only wait as long again. So
+    does a call that fails the same way twice in a row with nothing read in between: the entries share it
+    (a list, the login), and it is not sent once per entry.
+    """
+    client = session.client(spec.platform)
+    try:
+        return read_kind(spec, client, [e.normalized for e in entries], provided)
+    except (SpecError, ApiError) as exc:
+        failure = exc
+    shared = failure if gave_up(failure) else None
+    last = failure if isinstance(failure, ApiError) else None
+    results: list = []
+    for entry in entries:
+        if shared is not None:
+            results.append(blocked_for(session, spec.platform, shared))
+            continue
+        try:
+            results.append(read_kind(spec, client, [entry.normalized], provided)[0])
+        except ApiError as exc:
+            if gave_up(exc) or (last is not None and str(exc) == str(last)):
+                shared = exc
+            last = exc
+            results.append(blocked_for(session, spec.platform, exc))
+        except SpecError as exc:
+            last = None
+            results.append(blocked_for(session, spec.platform, exc))
+        else:
+            last = None
+    return results
+
+
+def gave_up(error: Exception) -> bool:
+    """Whether the retry policy gave up on the call: no answer, or a 429/502/503/504 after every send."""
+    return bool(getattr(error, "transport", False)) or getattr(error, "status", None) in RETRY_STATUSES
+
+
+def read_owned(spec, session: Session, owner: str) -> list | Blocked:
+    """The owned objects of a kind that prune may delete, or the Blocked that says why they cannot be listed."""
+    try:
+        return spec.ownership.owned(session.client(spec.platform), spec, owner)
+    except (SpecError, ApiError) as exc:
+        blocked = blocked_for(session, spec.platform, exc)
+        return replace(blocked, reason=f"its owned objects cannot be listed, so none is pruned: {blocked.reason}")
+
+
+def blocked_for(session: Session, platform_name: str, error: SpecError | ApiError) -> Blocked:
+    """Why an entry is blocked by a refusal (a SpecError, with its remedy) or by a call that failed after its
+    retries (named at its endpoint's line)."""
+    if isinstance(error, SpecError):
+        return Blocked(session.redact(error.reason), session.redact(error.remedy or REFUSED_REMEDY))
+    return Blocked(read_failure(session, platform_name, error), unanswered_remedy(error))
+
+
+#: the remedy of a refusal that names none of its own
+REFUSED_REMEDY = "change the entry (or the platform) as the reason says, then run again"
+
+
+def unanswered_remedy(error: ApiError) -> str:
+    """What to do about a call that failed after its retries: nothing in the files is wrong."""
+    if getattr(error, "transport", False):
+        return "make sure the endpoint is up and can be reached from here, then run again"
+    return "run again once the endpoint answers this call (it failed after its retries)"
+
+
+def read_failure(session: Session, platform_name: str, error: Exception) -> str:
+    """A call that failed, at its endpoint's line: naming the endpoint (and its URL when it was never answered)."""
     reason = session.unreachable(platform_name, error)
     if not reason:
         endpoint = session.desired.endpoints[platform_name]
         reason = session.redact(f"{endpoint.file}:{endpoint.line}: endpoints.{platform_name}: {error}")
-    raise DocumentError([reason]) from None
+    return reason
+
+
+def _planned_or_blocked(spec, entry: Entry, read: dict | Blocked | None, owner: str,
+                        session: Session) -> PlannedChange:
+    """An entry's change; blocked when its read failed or its kind refuses to plan it (a SpecError, a failed call)."""
+    if isinstance(read, Blocked):
+        return blocked_change(spec, entry, read)
+    try:
+        return _planned(spec, entry, read, owner, session)
+    except (SpecError, ApiError) as exc:
+        return blocked_change(spec, entry, blocked_for(session, spec.platform, exc), live=read)
+
+
+def _pruned(desired: Desired, session: Session, spec, objects: list | Blocked, entries: list[Entry], reads: dict,
+            owner: str) -> list[PlannedChange]:
+    """The deletions of a kind's owned objects that no entry read as its own.
+
+    None while an entry of the kind could not be read (its object may be among them, unrecognised); the
+    listing itself failing is a blocked stand-in at the kind's endpoint.
+    """
+    if isinstance(objects, Blocked):
+        endpoint = desired.endpoints[spec.platform]
+        return [blocked_change(spec, Entry(spec.kind, {"state": "absent"}, endpoint.file, endpoint.line), objects,
+                               prune=True)]
+    if any(isinstance(reads[id(entry)], Blocked) for entry in entries):
+        return []
+    kept = {live_key(spec, reads[id(entry)]) for entry in entries if reads[id(entry)] is not None}
+    changes = []
+    for live in sorted(objects, key=lambda item: repr(spec.identity_of(item))):
+        if live_key(spec, live) in kept:
+            continue
+        entry = pruned_entry(spec, live, owner)
+        try:
+            changes.append(PlannedChange(entry, prune_change(spec, live), prune=True, owner=owner))
+        except SpecError as exc:
+            changes.append(blocked_change(spec, entry, blocked_for(session, spec.platform, exc), live=live, prune=True))
+    return changes
 
 
 def _planned(spec, entry: Entry, live: dict | None, owner: str, session: Session) -> PlannedChange:

@@ -61,29 +61,90 @@ def _field_lines(change: dict[str, Any]) -> list[str]:
 
 
 def summary_line(summary: dict[str, int]) -> str:
-    """`Plan: 3 to create, 1 to update, 1 to replace, 2 to delete, 4 actions.`, as Terraform sums a plan up."""
+    """`Plan: 3 to create, 1 to update, 1 to replace, 2 to delete, 4 actions.`, as Terraform sums a plan up, with
+    `; 1 blocked, 2 skipped` before the full stop when entries are blocked."""
+    blocked = ""
+    if summary.get("blocked"):
+        blocked = f"; {summary['blocked']} blocked" + (f", {summary['skipped']} skipped" if summary["skipped"] else "")
     return (f"Plan: {summary['create']} to create, {summary['update']} to update, {summary['replace']} to replace, "
-            f"{summary['delete']} to delete, {summary['action']} actions.")
+            f"{summary['delete']} to delete, {summary['action']} actions{blocked}.")
+
+
+def _blocked_title(item: dict[str, Any]) -> str:
+    return _title(item) + (" (prune)" if item.get("prune") else "")
+
+
+def _blocked_problem(item: dict[str, Any]) -> str:
+    """`file:line: kind[identity]: reason` of one blocked entry."""
+    return f"{item['source']}: {_blocked_title(item)}: {item['reason']}"
+
+
+def blocked_problems(data: dict[str, Any]) -> list[str]:
+    """`file:line: kind[identity]: reason` for each blocked entry of a plan's `as_dict()`."""
+    return [_blocked_problem(item) for item in data["blocked"]]
+
+
+def blocked_lines(data: dict[str, Any]) -> list[str]:
+    """The `Blocked:` section: each entry that could not be planned with its reason, the remedy below it."""
+    if not data["blocked"]:
+        return []
+    lines = ["Blocked:"]
+    for item in data["blocked"]:
+        lines.append(f"  {_blocked_problem(item)}")
+        lines.append(f"      remedy: {item['remedy']}")
+    return lines
+
+
+def skipped_lines(data: dict[str, Any]) -> list[str]:
+    """The changes not made because they wait for a blocked entry, each naming it."""
+    if not data["skipped"]:
+        return []
+    lines = ["Skipped (they wait for a blocked entry):"]
+    for change in data["skipped"]:
+        lines.append(f"  {SYMBOLS.get(change['action'], '!')} {_title(change)}: {_action(change)}   "
+                     f"({change['source']})")
+        lines.append(f"      waits for {change['blocked_by']}, which is blocked")
+    return lines
+
+
+def _change_lines(change: dict[str, Any], style: Callable[[str, str], str]) -> list[str]:
+    """One pending change: its heading, what it waits for, its fields and its note."""
+    symbol = SYMBOLS.get(change["action"], "!")
+    lines = [style(f"  {symbol} {_title(change)}: {_action(change)}", change["action"]) + f"   ({change['source']})"]
+    if change.get("depends_on"):
+        lines.append(f"      after: {', '.join(change['depends_on'])}")
+    lines.extend(_field_lines(change))
+    if change.get("note"):
+        lines.append(f"      note: {change['note']}")
+    return lines
+
+
+def _sections(*sections: list[str]) -> list[str]:
+    """The non-empty sections, a blank line between two."""
+    lines: list[str] = []
+    for section in sections:
+        if section:
+            lines.extend(([""] if lines else []) + section)
+    return lines
 
 
 def plan_text(plan: Plan, style: Callable[[str, str], str] = lambda text, action: text) -> str:
-    """The plan in the Terraform habit; `style(text, action)` may colour each change's heading."""
+    """The plan in the Terraform habit; `style(text, action)` may colour each change's heading. Entries that
+    could not be planned follow under `Blocked:`, after the changes skipped because they wait for them."""
     data = plan.as_dict()
-    if not data["changes"]:
+    if not data["changes"] and not data["blocked"]:
         return f"No changes. {data['unchanged']} resources match the desired state."
-    lines = []
-    for change in data["changes"]:
-        symbol = SYMBOLS.get(change["action"], "!")
-        lines.append(style(f"  {symbol} {_title(change)}: {_action(change)}", change["action"])
-                     + f"   ({change['source']})")
-        if change.get("depends_on"):
-            lines.append(f"      after: {', '.join(change['depends_on'])}")
-        lines.extend(_field_lines(change))
-        if change.get("note"):
-            lines.append(f"      note: {change['note']}")
-    lines.append("")
-    lines.append(summary_line(data["summary"]) + f" {data['unchanged']} unchanged.")
-    return "\n".join(lines)
+    changes = [line for change in data["changes"] for line in _change_lines(change, style)]
+    total = [summary_line(data["summary"]) + f" {data['unchanged']} unchanged."]
+    return "\n".join(_sections(changes, skipped_lines(data), blocked_lines(data), total))
+
+
+def quiet_plan_text(plan: Plan) -> str:
+    """What `plan --quiet` prints: the blocked entries, if any, and the summary line (or `No changes.`)."""
+    data = plan.as_dict()
+    if not data["changes"] and not data["blocked"]:
+        return "No changes."
+    return "\n".join(_sections(blocked_lines(data), [summary_line(data["summary"])]))
 
 
 def order_of_work(plan: Plan) -> str | None:
@@ -101,19 +162,28 @@ def order_of_work(plan: Plan) -> str | None:
 def plan_markdown(plan: Plan) -> str:
     """The plan as a Markdown table for a pull-request comment, with the order of work as a Mermaid graph."""
     data = plan.as_dict()
-    if not data["changes"]:
+    if not data["changes"] and not data["blocked"]:
         return f"**No changes.** {data['unchanged']} resources match the desired state."
-    lines = ["| action | resource | changes | after | source |", "|---|---|---|---|---|"]
+    lines = ["| action | resource | changes | after | source |", "|---|---|---|---|---|"] if data["changes"] else []
     for change in data["changes"]:
         fields = "<br>".join(line.strip().replace("|", "\\|") for line in _field_lines(change))
         after = "<br>".join(f"`{title}`" for title in change.get("depends_on") or [])
         lines.append(f"| {_action(change)} | `{_title(change)}` | {fields} | {after} | {change['source']} |")
-    lines.append("")
-    lines.append(f"**{summary_line(data['summary'])}** {data['unchanged']} unchanged.")
+    lines = _sections(lines, _markdown_blocked(data), [f"**{summary_line(data['summary'])}** {data['unchanged']} "
+                                                      "unchanged."])
     picture = order_of_work(plan)
     if picture:
         lines.extend(["", "Order of work (an arrow points to what waits for it):", "", "```mermaid", picture, "```"])
     return "\n".join(lines)
+
+
+def _markdown_blocked(data: dict[str, Any]) -> list[str]:
+    """The skipped changes and the blocked entries as Markdown lists (none when nothing is blocked)."""
+    skipped = [f"- {_action(change)} `{_title(change)}` ({change['source']}): waits for `{change['blocked_by']}`"
+               for change in data["skipped"]]
+    blocked = [f"- {_blocked_problem(item)}<br>remedy: {item['remedy']}" for item in data["blocked"]]
+    return _sections(["**Skipped** (they wait for a blocked entry):", ""] + skipped if skipped else [],
+                     ["**Blocked:**", ""] + blocked if blocked else [])
 
 
 def render_plan(plan: Plan, fmt: str, style: Callable[[str, str], str] | None = None) -> str:
@@ -137,6 +207,10 @@ def outcome_line(outcome: Outcome) -> str:
 
 
 def report_text(report: Report) -> str:
-    """The one-line sum of an apply."""
+    """The one-line sum of an apply, naming the entries its plan left blocked."""
     data = report.as_dict()
-    return f"Apply complete: {data['applied']} applied, {data['failed']} failed, {data['skipped']} skipped."
+    text = f"Apply complete: {data['applied']} applied, {data['failed']} failed, {data['skipped']} skipped"
+    if data["blocked"]:
+        names = ", ".join(f"{_blocked_title(item)} ({item['source']})" for item in data["blocked"])
+        text += f"; {len(data['blocked'])} blocked: {names}"
+    return text + "."

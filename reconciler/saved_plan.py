@@ -4,7 +4,9 @@ A saved plan records, besides the changes, a digest of each desired-state file a
 fingerprint of every entry's planned change (the live values it was planned against, secrets
 left out). Applying it plans afresh and refuses when a file or any fingerprint differs: the
 live state moved since the plan was reviewed, and the reviewed plan no longer says what
-would happen.
+would happen. An entry blocked when the plan is applied is no reason to refuse it: that entry is
+not applied (nor what waits for it), and the rest is what was reviewed. An entry blocked in the
+saved plan and plannable now is: the reviewed plan did not say what it would do.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from ansible_collections.converge.platforms.plugins.module_utils.files import write_atomically
 
 from .document import DocumentError
-from .planner import Plan, PlannedChange
+from .planner import BLOCKED, Plan, PlannedChange
 
 SAVED_FORMAT = 1
 
@@ -36,7 +38,10 @@ def entry_key(planned: PlannedChange) -> str:
 
 
 def fingerprint(planned: PlannedChange) -> str:
-    """Digest of what the change was planned against: action, changed fields and the live object (no secrets)."""
+    """Digest of what the change was planned against: action, changed fields and the live object (no secrets);
+    of a blocked entry, only that it was blocked."""
+    if planned.blocked:
+        return _digest({"action": BLOCKED})
     change = planned.change
     spec = change.spec
     live = spec.public(spec.comparable(change.live or {}))
@@ -93,6 +98,8 @@ def stale_reasons(saved: dict[str, Any], plan: Plan, path: str) -> list[str]:
     now = {entry_key(c): (c, fingerprint(c)) for c in plan.changes}
     before = saved.get("fingerprints", {})
     for key, (planned, digest) in now.items():
+        if planned.blocked:
+            continue  # not applied, and shown blocked: the rest of the plan still holds
         if key not in before:
             reasons.append(f"{planned.entry.where}: {key} was not in the saved plan")
         elif before[key] != digest:

@@ -55,6 +55,22 @@ def version_mismatch():
             "(%s==%s)" % (theirs, ours, INSTALL_COMMAND, ours))
 
 
+def _failures(data):
+    """What went wrong in a run, for its msg: the entries its plan left blocked, then the changes that failed
+    or were skipped. Empty when nothing did."""
+    parts = []
+    blocked = data["plan"]["blocked"]
+    if blocked:
+        parts.append("%d blocked: %s" % (len(blocked), "; ".join(
+            "%s: %s: %s (remedy: %s)" % (b["source"], _title(b), b["reason"], b["remedy"]) for b in blocked)))
+    outcomes = (data["report"] or {}).get("outcomes") or []
+    failed = [o for o in outcomes if o["status"] != "done"]
+    if failed:
+        parts.append("%d of %d changes failed: %s" % (len(failed), len(outcomes), "; ".join(
+            "%s: %s" % (_title(o), o.get("error")) for o in failed)))
+    return parts
+
+
 def _diffs(plan):
     """One Ansible diff per pending change, with only the fields that change."""
     return [{"before_header": "%s (%s)" % (_title(c), c["source"]), "after_header": "%s: %s" % (_title(c), c["action"]),
@@ -97,10 +113,7 @@ class ActionModule(ActionBase):
         result.update(changed=bool(outcome.plan.pending) and (apply or self._task.check_mode or not args["apply"]),
                       plan=data["plan"], report=data["report"])
         if outcome.failed:
-            failed = [o for o in data["report"]["outcomes"] if o["status"] != "done"]
-            result.update(failed=True, msg="%d of %d changes failed: %s" % (
-                len(failed), len(data["report"]["outcomes"]),
-                "; ".join("%s: %s" % (_title(o), o.get("error")) for o in failed)))
+            result.update(failed=True, msg=". ".join(_failures(data)))
         if self._task.diff and data["plan"]["changes"]:
             result["diff"] = _diffs(data["plan"])
         return result

@@ -62,12 +62,23 @@ class AnswerLost(ApiError):
 
 
 class SpecError(ValueError):
-    """Bad input for a spec; `option` names the offending option or desired-state key."""
+    """Bad input for a spec; `option` names the offending option or desired-state key.
 
-    def __init__(self, option, message):
+    `remedy`, when given, says what a person must do before a run can go on (the reconciler shows it
+    apart from the reason; a module's message carries both).
+    """
+
+    def __init__(self, option, message, remedy=None):
         self.option = option
         self.message = message
-        super(SpecError, self).__init__("%s: %s" % (option, message) if option else message)
+        self.remedy = remedy
+        text = "%s: %s" % (option, message) if option else message
+        super(SpecError, self).__init__("%s; %s" % (text, remedy) if remedy else text)
+
+    @property
+    def reason(self):
+        """The option and what is wrong with it, without the remedy."""
+        return "%s: %s" % (self.option, self.message) if self.option else self.message
 
 
 class Field:

@@ -17,6 +17,9 @@ description:
     files (every problem as C(file:line: reason)), reads live state, plans, and applies the plan."
   - In check mode the plan is made and returned, and nothing is applied; C(changed) tells whether apply would
     change anything. In diff mode each pending change is a diff holding only the fields that change.
+  - An entry that cannot be planned (a refusal that needs a person, such as an OSG view clone whose answer was
+    lost, or a read that failed after its retries) is C(blocked) with its reason and remedy, and the changes that
+    wait for it are skipped; every other change is applied, and the task fails naming the blocked entries.
   - "Secrets in the files are written as C({env: CONVERGE_NAME}) or C({file: PATH}) and never returned; a
     desired-state file reads only C(CONVERGE_*) variables (and those C(CONVERGE_SECRET_ENV) lists) and files
     inside its directory (or those C(CONVERGE_SECRET_DIRS) lists), and a secret written inline is refused
@@ -120,20 +123,24 @@ EXAMPLES = r"""
 
 RETURN = r"""
 plan:
-  description: The plan - a summary of counts by action, the pending changes with only their changed fields, and the
-    number of resources left unchanged.
+  description: The plan - a summary of counts by action, the pending changes with only their changed fields, the
+    entries that could not be planned (C(blocked), each with its reason and remedy), the changes C(skipped) because
+    they wait for one (each naming it in C(blocked_by)), and the number of resources left unchanged.
   returned: always
   type: dict
   sample:
-    summary: {create: 1, update: 0, replace: 0, delete: 0, action: 0}
+    summary: {create: 1, update: 0, replace: 0, delete: 0, action: 0, blocked: 0, skipped: 0}
     changes:
       - kind: zstack_system_tag
         action: create
         identity: {resource_uuid: a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70, resource_type: VmInstanceVO, tag: "ha::NeverStop"}
         source: desired/zstack.yml:9
+    blocked: []
+    skipped: []
     unchanged: 3
 report:
-  description: What happened to each change (C(done), C(failed) or C(skipped)); null when nothing was applied.
+  description: What happened to each change (C(done), C(failed) or C(skipped)), and the entries the plan left
+    C(blocked); null when nothing was applied.
   returned: always
   type: dict
 problems:

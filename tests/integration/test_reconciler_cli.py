@@ -97,7 +97,8 @@ def test_plan_json_and_out_file_show_only_changed_fields(zstack, tmp_path):
     data = json.loads(plan.stdout)
     saved = json.loads(out.read_text())
     assert {k: saved[k] for k in data} == data
-    assert data["summary"] == {"create": 0, "update": 2, "replace": 0, "delete": 0, "action": 0}
+    assert data["summary"] == {"create": 0, "update": 2, "replace": 0, "delete": 0, "action": 0, "blocked": 0,
+                               "skipped": 0}
     by_kind = {c["kind"]: c for c in data["changes"]}
     assert by_kind["zstack_notification"]["before"] == {"status": "Unread"}
     assert by_kind["zstack_notification"]["after"] == {"status": "Read"}
@@ -160,9 +161,14 @@ def test_unreachable_endpoint_and_missing_secret_are_clear_errors(tmp_path):
                                     "CONVERGE_UNSET is not set")
     down = run_cli(["reconciler", "plan", desired_file(tmp_path, "http://127.0.0.1:9", TAGS)], env=ENV)
     assert down.returncode == 1
-    assert down.stderr.startswith(f"{tmp_path / 'desired.yml'}:3: endpoints.zstack: cannot reach http://127.0.0.1:9 "
-                                  "after 5 attempts: PUT /zstack/v1/accounts/login: zstack did not answer")
-    assert "Traceback" not in down.stderr
+    # each entry of the platform is blocked by the endpoint, named with its URL at the line that declares it
+    blocked = [line for line in down.stdout.splitlines() if "endpoints.zstack" in line]
+    assert len(blocked) == 5
+    assert blocked[0].startswith(f"  {tmp_path / 'desired.yml'}:9: zstack_system_tag[resource_uuid={VM}, "
+                                 f"resource_type=VmInstanceVO, tag=ha::NeverStop]: {tmp_path / 'desired.yml'}:3: "
+                                 "endpoints.zstack: cannot reach http://127.0.0.1:9 after 5 attempts: PUT "
+                                 "/zstack/v1/accounts/login: zstack did not answer")
+    assert "Traceback" not in down.stdout + down.stderr
 
 
 def test_secrets_never_printed(tmp_path):

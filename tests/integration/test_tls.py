@@ -15,7 +15,6 @@ import pytest
 
 import emulators
 from reconciler.api import reconcile
-from reconciler.document import DocumentError
 from tests.support import platform_tags, run_playbook
 
 pytestmark = pytest.mark.slow
@@ -70,10 +69,9 @@ def desired(tmp_path, url: str, options: str = "") -> str:
 
 def test_verification_is_on_by_default(https_zstack, tmp_path):
     handle, _ = https_zstack
-    with pytest.raises(DocumentError) as caught:
-        reconcile([desired(tmp_path, handle.url)])
-    assert "endpoints.zstack: cannot reach https://127.0.0.1:" in caught.value.problems[0]
-    assert "CERTIFICATE_VERIFY_FAILED" in caught.value.problems[0]
+    (blocked,) = reconcile([desired(tmp_path, handle.url)]).plan.blocked
+    assert "endpoints.zstack: cannot reach https://127.0.0.1:" in blocked.blocked.reason
+    assert "CERTIFICATE_VERIFY_FAILED" in blocked.blocked.reason
     assert handle.requests == []
 
 

@@ -227,10 +227,10 @@ class VmGroupSpec(ResourceSpec):
         if record and record.get("pending"):
             raise SpecError("record_file", "a clone of template %s for marker %r was sent at %s and its answer was "
                                            "lost; OSG view has no call that finds the group it may have made, so none "
-                                           "is cloned again. Find the group in OSG view and give its gnuuid and "
-                                           "server_ids, or remove that record from %s to clone anew" % (
-                                               desired["gtuuid"], desired["marker"], record.get("sent_at"),
-                                               records.path))
+                                           "is cloned again" % (desired["gtuuid"], desired["marker"],
+                                                                record.get("sent_at")),
+                            remedy="find the group in OSG view and give its gnuuid and server_ids, or remove that "
+                                   "record from %s to clone anew" % records.path)
         return self._read_recorded(client, desired, record) if record else None
 
     def _read_named(self, client, desired, record):
