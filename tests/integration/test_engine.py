@@ -58,7 +58,7 @@ HEADER = "version: 1\nendpoints:\n" \
      "resources.zstack_system_tag[0].resource_uuid: must be a UUID of 32 hex digits without hyphens, got "
      "'not-a-uuid'"),
     ("  zstack_system_tag:\n    - {resource_uuid: &u [*u], resource_type: VmInstanceVO, tag: a}\n",
-     "resources.zstack_system_tag[0].resource_uuid: must be a string, got a list [None]"),
+     "a YAML alias refers to a node that contains it"),
     ("  zstack_system_tag:\n    - {resource_uuid: a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70, resource_type: VmInstanceVO,\n"
      "       tag: [a, b]}\n",
      "resources.zstack_system_tag[0].tag: must be a string, got a list ['a', 'b']"),
