@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
-from ansible_collections.converge.platforms.plugins.module_utils.templating import render
+from ansible_collections.converge.platforms.plugins.module_utils.templating import holds_template, render
 
 from .document import Desired, DocumentError, Entry
 from .platforms import kinds
@@ -134,25 +134,34 @@ def unsafe(value: Any) -> Any:
     return Unsafe(value) if isinstance(value, str) else value
 
 
-def playbook_text(step: str, hosts: str, tasks: list[dict[str, Any]]) -> str:
-    """The play of a step, every value of its tasks (names included: they hold names from the files) unsafe."""
-    play = {"name": Unsafe(f"remote step {step}"), "hosts": hosts, "gather_facts": False, "tasks": unsafe(tasks)}
+def playbook_text(step: str, tasks: list[dict[str, Any]]) -> str:
+    """The play of a step on every host (a limit is ansible-playbook's own --limit), every value of its tasks
+    (names included: they hold names from the files) unsafe."""
+    play = {"name": Unsafe(f"remote step {step}"), "hosts": "all", "gather_facts": False, "tasks": unsafe(tasks)}
     return yaml.dump([play], Dumper=_PlaybookDumper, sort_keys=False)
+
+
+def check_limit(limit: str | None) -> None:
+    """A --limit is a host pattern: one holding template syntax is refused, as ansible-core might template it."""
+    if limit is not None and holds_template(limit):
+        raise SpecError("--limit", "%r holds template syntax ({{, {%% or {#): name the nodes as a host pattern, such "
+                                   "as 127.0.0.2:127.0.0.3 or web:!db" % limit)
 
 
 def run_step(desired: Desired, step: str, pairs: list[str], inventory: str, limit: str | None = None,
              forks: int = DEFAULT_FORKS) -> StepRun:
     """Render the step and play it on the inventory's hosts; returns each node's outcome."""
     kinds()  # fail early, as for any command, if a platform cannot be loaded
+    check_limit(limit)
     tasks = step_tasks(desired, step, pairs)
     run = StepRun(step, tasks)
     with tempfile.TemporaryDirectory(prefix="converge-step-") as tmp:
         playbook, results = Path(tmp) / "step.yml", Path(tmp) / "results.json"
-        playbook.write_text(playbook_text(step, limit or "all", tasks), encoding="utf-8")
+        playbook.write_text(playbook_text(step, tasks), encoding="utf-8")
         env = dict(os.environ, CONVERGE_STEP_RESULTS=str(results),
                    ANSIBLE_CALLBACKS_ENABLED="converge.platforms.step_results", ANSIBLE_RETRY_FILES_ENABLED="false")
         command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", inventory, "-f", str(forks),
-                   str(playbook)]
+                   *([f"--limit={limit}"] if limit else []), str(playbook)]
         proc = subprocess.run(command, capture_output=True, text=True, env=env)
         if not results.exists():
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]

@@ -245,6 +245,25 @@ def test_an_implementation_using_an_undeclared_variable_fails_before_writing(dcp
     assert writes(dcp.requests) == [] and [i["template"] for i in objects(dcp, "actimpls")] == [ECHO]
 
 
+@pytest.mark.parametrize("template, message", [
+    ({"action": {"module": "{{ '{{' }} tool {{ '}}' }}", "args": ESCAPED_ECHO}},
+     "template: template.action.module is '{{ tool }}': the module must be named as it is, not by a template, so "
+     "that no parameter chooses what runs or how its values are quoted"),
+    ({"action": {"module": "ansible.windows.win_shell", "args": ESCAPED_ECHO}},
+     "template: template.action.args: '{{ echo_word }}' places a value into the command of ansible.windows.win_shell, "
+     "which no quoting protects: write '{{ echo_word | verbatim }}' if the value is meant to be code"),
+])
+def test_an_actimpl_whose_module_is_a_placeholder_or_whose_command_no_quoting_protects_is_refused(dcp, template,
+                                                                                                   message):
+    client = OpenDcpClient(dcp.url)
+    client.create_action("pick", "run a tool", {"tool": "string", "echo_word": "string"})
+    client.close()
+    dcp.clear_requests()
+    result = play(dcp, [task("actimpl", action="pick", template=template)]).results[0]
+    assert result.get("failed") is True and result["msg"] == message, result
+    assert writes(dcp.requests) == [] and objects(dcp, "actimpls") == []
+
+
 def test_a_reference_to_a_missing_object_names_the_option(dcp):
     result = play(dcp, [task("service", name="fe", cluster="nowhere", docker_image="img")]).results[0]
     assert result.get("failed") is True and result["msg"] == "cluster: no OpenDCP cluster named 'nowhere'"

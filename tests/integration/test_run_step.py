@@ -73,3 +73,48 @@ def test_a_parameter_value_is_data_on_the_controller_and_on_the_node(inventory, 
     run = json.loads(result.stdout)
     assert run["nodes"]["127.0.0.2"]["tasks"][0]["stdout"] == value
     assert list(workdir.iterdir()) == [], "something ran"
+
+
+def test_a_limit_holding_a_template_is_refused_and_nothing_runs(inventory, tmp_path):
+    """--limit is a host pattern, never template text for ansible-core to run on the controller."""
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    attack = "{{ lookup('pipe','touch %s') }}all" % (workdir / "pwned")
+    result = run_cli(["reconciler", "run-step", EXAMPLE, "--step", "greet", "-i", inventory, "--limit", attack,
+                      "--param", "echo_word=hi"], cwd=workdir)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.strip() == (
+        "error: --limit: %r holds template syntax ({{, {%% or {#): name the nodes as a host pattern, such as "
+        "127.0.0.2:127.0.0.3 or web:!db" % attack)
+    assert list(workdir.iterdir()) == [], "something ran"
+
+
+def implementation_whose_module_is_a_placeholder(tmp_path):
+    """examples/opendcp.yml with the echo implementation's module named by a parameter."""
+    import yaml
+
+    desired = yaml.safe_load(open(EXAMPLE, encoding="utf-8"))
+    desired["resources"]["opendcp_action"][0]["params"] = {"tool": "string", "echo_word": "string"}
+    desired["resources"]["opendcp_actimpl"][0]["template"] = {"action": {"module": "{{ tool }}",
+                                                                         "args": "echo {{ echo_word }}"}}
+    path = tmp_path / "desired.yml"
+    path.write_text(yaml.safe_dump(desired, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_a_module_named_by_a_parameter_is_refused_and_nothing_runs(inventory, tmp_path):
+    """A parameter choosing the module would also choose whether its values are quoted."""
+    desired = implementation_whose_module_is_a_placeholder(tmp_path)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    result = run_cli(["reconciler", "run-step", str(desired), "--step", "greet", "-i", inventory, "--limit",
+                      "127.0.0.2", "--param", "tool=shell", "--param", f"echo_word=hi; touch {workdir / 'pwned'}"],
+                     cwd=workdir)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = desired.read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if n > lines.index("  opendcp_actimpl:") and "template:" in text)
+    assert result.stderr.strip() == (
+        f"{desired}:{line}: resources.opendcp_actimpl[0].template: template.action.module is '{{{{ tool }}}}': the "
+        "module must be named as it is, not by a template, so that no parameter chooses what runs or how its values "
+        "are quoted")
+    assert list(workdir.iterdir()) == [], "something ran"

@@ -34,3 +34,17 @@ def test_step_status_from_its_nodes():
     assert run.status == "partial"
     run.nodes["b"]["status"] = "success"
     assert run.status == "success"
+
+
+def test_the_play_runs_on_all_hosts_and_a_limit_is_never_template_text():
+    """The limit goes to ansible-playbook as its own --limit; the play's hosts stay the literal `all`."""
+    from reconciler.remote import check_limit, playbook_text
+
+    assert "\n  hosts: all\n" in playbook_text("greet", [{"name": "t", "debug": {"msg": "x"}}])
+    assert check_limit(None) is None and check_limit("127.0.0.2:web-*:!db:&prod") is None
+    for attack in ("{{ lookup('pipe','touch pwned') }}all", "{% if 1 %}all{% endif %}", "web{# x #}"):
+        with pytest.raises(SpecError) as err:
+            check_limit(attack)
+        assert err.value.option == "--limit"
+        assert str(err.value) == ("--limit: %r holds template syntax ({{, {%% or {#): name the nodes as a host "
+                                  "pattern, such as 127.0.0.2:127.0.0.3 or web:!db" % attack)

@@ -45,6 +45,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     wait_for_value,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.templating import (
+    check_action,
     check_declared,
     check_template,
     check_values,
@@ -1155,6 +1156,7 @@ class ActImplSpec(OpenDcpSpec):
         if template is None:
             return
         template_variables(template, "template")
+        check_action(template, "template")
         if (desired.get("type") or DEFAULT_IMPL_TYPE) == DEFAULT_IMPL_TYPE:
             action = template.get("action")
             if not isinstance(action, dict) or not isinstance(action.get("module"), str) or \
