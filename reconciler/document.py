@@ -160,13 +160,21 @@ def reference_refusal(ref: dict[str, str], relative_to: str, root: str | Path) -
     if any(resolved.is_relative_to(Path(directory).expanduser().resolve())
            for directory in _listed(SECRET_DIRS, os.pathsep)):
         return None
-    shown = ref["file"] if ref["file"] == str(resolved) else f"{ref['file']} ({resolved})"
+    refusal = outside_refusal(ref["file"], resolved, root, "read")
+    if refusal and not resolved.is_relative_to(Path(root).resolve()):
+        refusal += f", or list its directory in {SECRET_DIRS} (the pipeline's setting, colon-separated)"
+    return refusal
+
+
+def outside_refusal(written: str, resolved: Path, root: str | Path, verb: str) -> str | None:
+    """Why a desired-state file may not `verb` the file `written` (`resolved`, symlinks followed): outside the
+    desired state's directory `root`, or inside a `.git` directory of it; None when it may."""
+    shown = written if written == str(resolved) else f"{written} ({resolved})"
     root = Path(root).resolve()
     if not resolved.is_relative_to(root):
-        return (f"file {shown} is outside the desired state's directory: put it there, or list its directory in "
-                f"{SECRET_DIRS} (the pipeline's setting, colon-separated)")
+        return f"file {shown} is outside the desired state's directory: put it there"
     if ".git" in resolved.relative_to(root).parts:
-        return f"file {shown} is inside a .git directory, which a desired-state file may not read"
+        return f"file {shown} is inside a .git directory, which a desired-state file may not {verb}"
     return None
 
 
@@ -692,6 +700,13 @@ def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any, inline: li
             problems.extend(f"{path}:{_line(data, key)}: endpoints.{name}.{key}: {refusal}"
                             for key, value in plain.items() if isinstance(value, dict)
                             for refusal in [reference_refusal(value, path, rules.root)] if refusal)
+            if plain.get("state_file"):
+                # the embedded emulator writes it (passwords in clear) and a .gitignore beside it: only where the
+                # desired state lives, resolved as the session opens it (from the working directory)
+                written = plain["state_file"]
+                refusal = outside_refusal(written, Path(written).expanduser().resolve(), rules.root, "write")
+                if refusal:
+                    problems.append(f"{path}:{_line(data, 'state_file')}: endpoints.{name}.state_file: {refusal}")
         endpoints[name] = endpoint
     return problems
 

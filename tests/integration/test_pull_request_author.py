@@ -287,3 +287,21 @@ def test_a_file_cannot_redirect_or_add_an_endpoint_when_the_pipeline_gives_them(
     ])
     assert trap.connections == []
     assert {name: handle.requests for name, handle in live.items()} == {name: [] for name in live}
+
+
+def test_a_file_cannot_have_the_embedded_emulator_write_its_state_outside_the_desired_state(tmp_path, monkeypatch):
+    """`state_file` holds passwords in clear and gets a `.gitignore` of `*` beside it: only inside the desired state."""
+    monkeypatch.chdir(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    path = write(tmp_path / "desired" / "site.yml", f"""\
+        version: 1
+        endpoints:
+          zstack: {{embedded: true, state_file: {elsewhere}/zstack.json}}
+        resources: {{}}
+        """)
+    for command in ("validate", "plan", "apply"):
+        assert_refused(reconciler(command, path), [
+            f"{path}:3: endpoints.zstack.state_file: file {elsewhere}/zstack.json is outside the desired state's "
+            f"directory: put it there"])
+    assert list(elsewhere.iterdir()) == []
