@@ -60,6 +60,20 @@ def ansible_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def venv_env(venv: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """ansible_env() for a virtual environment of tests.support.cached_venv: its ansible-* and Python, the checkout
+    as the collection only."""
+    env = ansible_env(extra)
+    env.update({
+        "PATH": str(venv / "bin") + os.pathsep + os.environ.get("PATH", ""),
+        "ANSIBLE_PYTHON_INTERPRETER": str(venv / "bin" / "python"),
+        "PYTHONPATH": str(collections_dir()),
+        "VIRTUAL_ENV": str(venv),
+    })
+    env.update(extra or {})
+    return env
+
+
 def find_python(version: str) -> str | None:
     """A working python<version> ("3.12"): this one, one on PATH or one of pyenv's (a pyenv shim of another
     version does not run)."""

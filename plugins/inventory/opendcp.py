@@ -16,6 +16,10 @@ description:
     C(opendcp_cluster_<cluster>) (names made safe for Ansible).
   - Each host has C(ansible_host) and the variables C(opendcp_pool), C(opendcp_pool_id), C(opendcp_service),
     C(opendcp_cluster), C(opendcp_node_id), C(opendcp_node_status) and C(opendcp_vm_id).
+  - What the server answers is data, never a template. Every variable is marked unsafe, so Ansible never templates
+    it (a vm_id that is a Jinja2 expression is printed as it is, on every ansible-core version); group
+    names keep only letters, digits and underscores; a node whose ip is not an IP address is left out with a
+    warning.
   - Pools are read through the paged list endpoints and the nodes of the pools concurrently.
   - The inventory file's name must end with C(opendcp.yml) or C(opendcp.yaml).
 author:
@@ -74,14 +78,28 @@ keyed_groups:
 # then: ansible -i inventory/opendcp.yml opendcp_pool_frontend_pool -m ansible.builtin.ping
 """
 
+import ipaddress
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
+from ansible.utils.display import Display
+from ansible.utils.unsafe_proxy import wrap_var
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp import OpenDcpClient
 
 NODE_FAILED = 3
+
+display = Display()
+
+
+def ip_address(text):
+    """`text` when it is an IPv4 or IPv6 address, else None: a host name comes from the server, so only an
+    address, which holds no template, is taken as one."""
+    try:
+        return str(ipaddress.ip_address(text)) if isinstance(text, str) else None
+    except ValueError:
+        return None
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable):
@@ -136,10 +154,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         return services, clusters
 
     def _add_host(self, node, pool, service, cluster):
-        host = node["ip"]
+        """The node as a host named by its IP; every value from the server wrapped unsafe (never templated)."""
+        host = ip_address(node.get("ip"))
+        if host is None:
+            display.warning("OpenDCP node %s of pool %r has the ip %r, which is not an IP address: left out" % (
+                node.get("id"), pool.get("name"), node.get("ip")))
+            return
         self.inventory.add_host(host)
-        facts = {
-            "ansible_host": node["ip"],
+        facts = wrap_var({
+            "ansible_host": host,
             "opendcp_pool": pool.get("name"),
             "opendcp_pool_id": pool.get("id"),
             "opendcp_service": service.get("name"),
@@ -147,7 +170,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             "opendcp_node_id": node.get("id"),
             "opendcp_node_status": node.get("status"),
             "opendcp_vm_id": node.get("vm_id") or "",
-        }
+        })
         for key, value in facts.items():
             self.inventory.set_variable(host, key, value)
         for prefix, name in (("pool", pool.get("name")), ("service", service.get("name")),

@@ -12,7 +12,6 @@ then nothing to do.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import textwrap
 from pathlib import Path
@@ -22,7 +21,7 @@ import yaml
 
 import emulators
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM
-from tests.support import ROOT, ansible_env, build_artifact, cached_venv, collections_dir, platform_tags
+from tests.support import ROOT, build_artifact, cached_venv, platform_tags, venv_env
 from tools.lock import LOCKS
 
 pytestmark = pytest.mark.slow
@@ -36,19 +35,6 @@ VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
 def core(request) -> Path:
     """The virtual environment of one point of the range."""
     return cached_venv("ansible-core-" + request.param)
-
-
-def venv_env(venv: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """ansible_env() for the virtual environment: its ansible-* and Python, the checkout as the collection only."""
-    env = ansible_env(extra)
-    env.update({
-        "PATH": str(venv / "bin") + os.pathsep + os.environ.get("PATH", ""),
-        "ANSIBLE_PYTHON_INTERPRETER": str(venv / "bin" / "python"),
-        "PYTHONPATH": str(collections_dir()),
-        "VIRTUAL_ENV": str(venv),
-    })
-    env.update(extra or {})
-    return env
 
 
 def run_in(venv: Path, args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
