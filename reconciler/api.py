@@ -34,16 +34,23 @@ class Result:
 
 
 def files_of_saved_plan(saved: str, files: list[str]) -> tuple[list[str], dict[str, Any]]:
-    """The files a saved plan was made for (which `files`, when given, must name) and the plan itself."""
+    """The files a saved plan was made for, which `files` must name again, and the plan itself.
+
+    The plan file names its files, but it is only a file: whoever can write it (an artifact of a pull
+    request's job) could name others. So the files come from the caller, as they are at apply time, and the
+    plan is applied only when they are the same files with the same digests (`stale_reasons`).
+    """
     data = saved_plan.load(saved)
     planned = saved_plan.saved_files(data)
-    if files:
-        try:
-            given = expand(list(files))
-        except SourceError as exc:
-            raise DocumentError(exc.problems) from None
-        if given != planned:
-            raise DocumentError([f"{saved}: the plan was made for {', '.join(planned)}, not {', '.join(given)}"])
+    if not files:
+        raise DocumentError([f"{saved}: give the desired-state files again (apply --plan {saved} FILE...): a saved "
+                             f"plan is applied only to the files it was made from, {', '.join(planned) or 'none'}"])
+    try:
+        given = expand(list(files))
+    except SourceError as exc:
+        raise DocumentError(exc.problems) from None
+    if given != planned:
+        raise DocumentError([f"{saved}: the plan was made for {', '.join(planned)}, not {', '.join(given)}"])
     return planned, data
 
 

@@ -216,7 +216,8 @@ def show_blocked(plan, fmt: str, redact) -> None:
 @click.argument("files", nargs=-1, type=click.Path())
 @FORMAT
 @click.option("--plan", "saved", type=click.Path(dir_okay=False),
-              help="Apply this saved plan (from plan --out); refused if a file or the live state changed since.")
+              help="Apply this saved plan (from plan --out) to FILES, the files it was made from; refused if a file or "
+                   "the live state changed since.")
 @CONCURRENCY
 @TARGET
 @PRUNE
@@ -237,8 +238,8 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
     apply holds a lock per endpoint from its plan to its end: another apply on this machine that shares
     an endpoint is refused (or waits --lock-timeout seconds).
     """
-    if not files and not saved:
-        raise click.UsageError("give the desired-state files, or --plan with a saved plan")
+    if not files:
+        raise click.UsageError("give the desired-state files (with --plan, the files the saved plan was made from)")
     text = fmt != "json"
     colour = colour_wanted(no_color)
     display: list = []

@@ -22,7 +22,7 @@ except ImportError as exc:
     MAX_CONCURRENCY = 256
 
 ARGUMENT_SPEC = {
-    "files": {"type": "list", "elements": "path"},
+    "files": {"type": "list", "elements": "path", "required": True},
     "plan": {"type": "path"},
     "out": {"type": "path"},
     "apply": {"type": "bool", "default": True},
@@ -85,7 +85,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC, required_one_of=[["files", "plan"]])
+        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         if RECONCILER_IMPORT_ERROR:
             return dict(result, failed=True, msg="the reconciler is not installed on the controller: %s (%s)" % (
                 INSTALL_COMMAND, RECONCILER_IMPORT_ERROR))

@@ -29,13 +29,15 @@ author:
 options:
   files:
     description:
-      - Desired-state files, relative to the playbook or role. One of I(files) or I(plan) is required.
+      - Desired-state files, relative to the playbook or role; with I(plan), the files the plan was made from.
+    required: true
     type: list
     elements: path
   plan:
     description:
-      - A plan saved by C(reconciler plan --out) or by I(out). It is applied only if neither its files nor the
-        live state moved since it was made; otherwise the task fails, naming each difference, and changes nothing.
+      - A plan saved by C(reconciler plan --out) or by I(out), applied to I(files), which must be the files it was
+        made from. It is applied only if neither those files nor the live state moved since it was made; otherwise
+        the task fails, naming each difference, and changes nothing.
     type: path
   out:
     description:
@@ -109,8 +111,9 @@ EXAMPLES = r"""
     apply: false
   register: planned
 
-- name: Apply exactly what was reviewed
+- name: Apply exactly what was reviewed, to the same files
   converge.platforms.reconcile:
+    files: [desired/zstack.yml]
     plan: /tmp/plan.json
   when: planned.changed
 

@@ -206,7 +206,7 @@ def test_the_json_plan_and_a_saved_plan_carry_the_blocked_entry_and_what_waits_f
                                                  "0 actions; 1 blocked, 1 skipped."]
         assert writes(dcp.requests) == []
 
-        applied = run_cli(["reconciler", "apply", "--plan", str(tmp_path / "plan.json")], cwd=tmp_path)
+        applied = run_cli(["reconciler", "apply", "--plan", str(tmp_path / "plan.json"), path], cwd=tmp_path)
         assert applied.returncode == 1, applied.stdout + applied.stderr
         assert applied.stdout.splitlines()[-1] == (
             f"Apply complete: 1 applied, 0 failed, 1 skipped; 1 blocked: opendcp_remote_step[name=greet] "

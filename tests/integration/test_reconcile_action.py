@@ -51,7 +51,7 @@ def test_saved_plan_through_the_action(zstack, tmp_path):
     path = desired(tmp_path, zstack.url)
     saved = str(tmp_path / "plan.json")
     run = run_playbook([{"converge.platforms.reconcile": {"files": [path], "out": saved, "apply": False}},
-                        {"converge.platforms.reconcile": {"plan": saved}}], env=ENV)
+                        {"converge.platforms.reconcile": {"files": [path], "plan": saved}}], env=ENV)
     planned, applied = run.results
     assert planned["changed"] is True and planned["report"] is None
     assert applied["changed"] is True and applied["report"]["applied"] == 1
@@ -65,7 +65,7 @@ def test_invalid_file_fails_with_file_line_problems_and_no_request(zstack, tmp_p
     bad_file, no_args = run.results
     assert bad_file["failed"] is True
     assert bad_file["problems"] == [f"{path}:7: resources.zstack_user_tag[1].size: unknown key 'size'"]
-    assert no_args["failed"] is True and "one of the following is required: files, plan" in no_args["msg"]
+    assert no_args["failed"] is True and "missing required arguments: files" in no_args["msg"]
     assert zstack.requests == []
 
 

@@ -198,7 +198,7 @@ def test_saved_plan_is_applied_as_reviewed(zstack, tmp_path):
     saved = tmp_path / "plan.json"
     assert run_cli(["reconciler", "plan", "--out", str(saved), path], env=ENV).returncode == 0
     assert writes(zstack.requests) == []
-    applied = run_cli(["reconciler", "apply", "--plan", str(saved)], env=ENV)
+    applied = run_cli(["reconciler", "apply", "--plan", str(saved), path], env=ENV)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "Apply complete: 5 applied, 0 failed, 0 skipped." in applied.stdout
     assert sum(tag_counts(zstack).values()) == 5
@@ -215,7 +215,7 @@ def test_saved_plan_is_refused_when_live_state_moved(zstack, tmp_path):
     client.create_tag("user", "VmInstanceVO", VM, "tier::web")
     client.close()
     zstack.clear_requests()
-    refused = run_cli(["reconciler", "apply", "--plan", str(saved)], env=ENV)
+    refused = run_cli(["reconciler", "apply", "--plan", str(saved), path], env=ENV)
     assert refused.returncode == 1
     lines = refused.stderr.strip().splitlines()
     assert lines[0] == (f"{saved}: {path}:13: the live state of zstack_user_tag"
@@ -231,12 +231,27 @@ def test_saved_plan_is_refused_when_the_file_changed(zstack, tmp_path):
     run_cli(["reconciler", "plan", "--out", str(saved), path], env=ENV)
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(f'    - {{resource_uuid: {HOST}, resource_type: HostVO, tag: "extra"}}\n')
-    refused = run_cli(["reconciler", "apply", "--plan", str(saved)], env=ENV)
+    refused = run_cli(["reconciler", "apply", "--plan", str(saved), path], env=ENV)
     assert refused.returncode == 1
     assert f"{saved}: {path} changed since the plan was made" in refused.stderr
     assert writes(zstack.requests) == []
-    not_a_plan = run_cli(["reconciler", "apply", "--plan", path], env=ENV)
+    not_a_plan = run_cli(["reconciler", "apply", "--plan", path, path], env=ENV)
     assert not_a_plan.returncode == 1 and not_a_plan.stderr.startswith(f"{path}:1: not a saved plan")
+
+
+def test_a_saved_plan_is_applied_only_to_the_files_given_again(zstack, tmp_path):
+    """A plan file names its files, but whoever writes it could name others: the files come from the command."""
+    path = desired_file(tmp_path, zstack.url, TAGS)
+    saved = tmp_path / "plan.json"
+    assert run_cli(["reconciler", "plan", "--out", str(saved), path], env=ENV).returncode == 0
+    alone = run_cli(["reconciler", "apply", "--plan", str(saved)], env=ENV)
+    assert alone.returncode != 0 and "give the desired-state files" in alone.stderr
+    (tmp_path / "other").mkdir()
+    other = desired_file(tmp_path / "other", zstack.url, TAGS)
+    refused = run_cli(["reconciler", "apply", "--plan", str(saved), other], env=ENV)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == f"{saved}: the plan was made for {path}, not {other}"
+    assert writes(zstack.requests) == []
 
 
 def test_a_usage_error_exits_1_not_the_2_that_means_changes(tmp_path):

@@ -73,7 +73,7 @@ def test_no_sentinel_in_any_reconciler_output_or_file(platforms, tmp_path):
         outputs += [run.stdout, run.stderr]
     outputs.append(saved.read_text(encoding="utf-8"))
     desired(tmp_path, zstack, migration, tag="sentinel::2")  # the saved plan is stale now
-    stale = run_cli(["reconciler", "apply", "--plan", str(saved)], env=ENV)
+    stale = run_cli(["reconciler", "apply", "--plan", str(saved), path], env=ENV)
     assert stale.returncode == 1
     zstack.stop()
     unreachable = run_cli(["reconciler", "--debug", "plan", path], env=ENV)

@@ -10,9 +10,9 @@ __metaclass__ = type
 import fcntl
 import json
 import os
-import tempfile
 import time
 
+from ansible_collections.converge.platforms.plugins.module_utils.files import write_atomically
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.osgview import (
     BAD_REQUEST,
@@ -147,10 +147,8 @@ class GroupRecords:
         return [r for r in groups if isinstance(r, dict)]
 
     def _write(self, records):
-        handle, tmp = tempfile.mkstemp(prefix=".osgview-groups-", dir=os.path.dirname(self.path))
-        with os.fdopen(handle, "w") as out:
-            json.dump({"format": RECORD_FORMAT, "groups": records}, out, indent=1, sort_keys=True)
-        os.replace(tmp, self.path)
+        write_atomically(self.path, json.dumps({"format": RECORD_FORMAT, "groups": records}, indent=1,
+                                               sort_keys=True))
 
 
 # --- the spec ---------------------------------------------------------------------------------------
