@@ -1,4 +1,4 @@
-"""Saved plans: `plan --out plan.json` on a pull request, `apply --plan plan.json` on merge.
+"""Saved plans: `plan --out plan.json desired/` on a pull request, `apply --plan plan.json desired/` on merge.
 
 A saved plan records, besides the changes, a digest of each desired-state file and a
 fingerprint of every entry's planned change (the live values it was planned against, secrets
