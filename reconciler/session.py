@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ansible_collections.converge.platforms.plugins.module_utils.files import write_atomically
-from ansible_collections.converge.platforms.plugins.module_utils.http import Redactor
+from ansible_collections.converge.platforms.plugins.module_utils.http import Redactor, redact_url
 
 from .document import Desired, DocumentError
 from .platforms import kinds, platform
@@ -57,7 +57,7 @@ class Session:
         endpoint = self.desired.endpoints[name]
         url = getattr(getattr(self._clients.get(name), "http", None), "base_url", None) or endpoint.data.get("url")
         attempts = getattr(error, "attempts", 1)
-        return self.redact(f"{endpoint.file}:{endpoint.line}: endpoints.{name}: cannot reach {url} after "
+        return self.redact(f"{endpoint.file}:{endpoint.line}: endpoints.{name}: cannot reach {redact_url(url)} after "
                            f"{attempts} attempt{'s' if attempts != 1 else ''}: {error}")
 
     def _build(self, name: str) -> Any:

@@ -16,6 +16,8 @@ options:
     description:
       - Base URL of the migration platform's control service, such as C(https://migration.example.invalid) (the
         C(/Login), C(/MgmtTask), ... paths are added).
+      - A URL with credentials in it (C(user:password@)) is refused; redirects are followed only to the same
+        scheme, host and port, so a password or a session never goes elsewhere.
       - If not set, the environment variable E(MIGRATION_URL) is used.
     type: str
     required: true
@@ -45,9 +47,16 @@ options:
     type: path
   timeout:
     description:
-      - Read timeout of one HTTP request, in seconds.
+      - Time allowed for one HTTP call, in seconds, from connecting to the last byte of the answer; a server that
+        sends its answer slowly fails the call when the time is up (a read is then retried, as after any
+        timeout).
     type: int
     default: 30
+  max_answer_bytes:
+    description:
+      - The most bytes of one answer read; a larger answer fails the call, and no more of it is read.
+    type: int
+    default: 67108864
 requirements:
   - requests
 """

@@ -15,6 +15,8 @@ options:
   url:
     description:
       - Base URL of the OpenDCP API, such as C(http://127.0.0.1:18083).
+      - A URL with credentials in it (C(user:password@)) is refused; redirects are followed only to the same
+        scheme, host and port, so a password or a session never goes elsewhere.
       - If not set, the environment variable E(OPENDCP_URL) is used.
     type: str
     required: true
@@ -38,9 +40,16 @@ options:
     type: path
   timeout:
     description:
-      - Read timeout of one HTTP request, in seconds.
+      - Time allowed for one HTTP call, in seconds, from connecting to the last byte of the answer; a server that
+        sends its answer slowly fails the call when the time is up (a read is then retried, as after any
+        timeout).
     type: int
     default: 30
+  max_answer_bytes:
+    description:
+      - The most bytes of one answer read; a larger answer fails the call, and no more of it is read.
+    type: int
+    default: 67108864
 requirements:
   - requests
 """

@@ -16,6 +16,8 @@ options:
     description:
       - Base URL of the OSG view server, such as C(http://127.0.0.1:18084) (the C(/osgview/...) paths are added).
       - The API has no login; OSG view answers status 400 for a group the caller may not use.
+      - A URL with credentials in it (C(user:password@)) is refused; redirects are followed only to the same
+        scheme, host and port, so a password or a session never goes elsewhere.
       - If not set, the environment variable E(OSGVIEW_URL) is used.
     type: str
     required: true
@@ -33,9 +35,16 @@ options:
     type: path
   timeout:
     description:
-      - Read timeout of one HTTP request, in seconds.
+      - Time allowed for one HTTP call, in seconds, from connecting to the last byte of the answer; a server that
+        sends its answer slowly fails the call when the time is up (a read is then retried, as after any
+        timeout).
     type: int
     default: 30
+  max_answer_bytes:
+    description:
+      - The most bytes of one answer read; a larger answer fails the call, and no more of it is read.
+    type: int
+    default: 67108864
 requirements:
   - requests
 """

@@ -1,7 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: converge contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one HTTP layer of converge: a session per endpoint with retries, timeouts and redaction."""
+"""The one HTTP layer of converge: a session per endpoint with retries, timeouts, bounds and redaction.
+
+A server may be broken or hostile; whatever it does, a call ends within its bounds, with an error naming
+the platform and the call (docs/security.md, "Hostile or broken server"):
+
+- `timeout` bounds the whole call: connecting, sending, and every byte of the answer (deadline.py);
+- an answer larger than `max_answer_bytes` (MAX_ANSWER_BYTES by default) is refused, read no further
+  than the cap;
+- JSON nested deeper than MAX_JSON_DEPTH is refused before anything decodes it;
+- a redirect is followed only within the endpoint's origin (scheme, host and port), at most
+  MAX_REDIRECTS times: the session or password a call carries never goes anywhere else;
+- a URL with credentials in it (`user:password@`) is refused, and a URL is shown without them.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,7 +26,6 @@ import traceback
 
 try:
     import requests
-    from requests.adapters import HTTPAdapter
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -22,13 +33,14 @@ except ImportError:  # pragma: no cover - reported by the module base
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.converge.platforms.plugins.module_utils.deadline import CallDeadline, DeadlineAdapter
 from ansible_collections.converge.platforms.plugins.module_utils.read_memo import ReadMemo, read_key
 from ansible_collections.converge.platforms.plugins.module_utils.retry import RetryPolicy
 
 try:
-    from urllib.parse import urlsplit
+    from urllib.parse import urljoin, urlsplit
 except ImportError:  # pragma: no cover
-    from urlparse import urlsplit  # type: ignore
+    from urlparse import urljoin, urlsplit  # type: ignore
 
 REDACTED = "********"
 IDEMPOTENT_METHODS = frozenset(["GET", "HEAD", "OPTIONS"])
@@ -39,6 +51,18 @@ KEYED_WRITE = "keyed-write"
 SESSION = "session"
 OPERATIONS = (READ, WRITE, KEYED_WRITE, SESSION)
 RETRY_SAFE = (READ, KEYED_WRITE, SESSION)
+#: the most bytes of one answer read, unless the endpoint's `max_answer_bytes` says otherwise (64 MiB)
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+#: the deepest nesting of arrays and objects accepted in a JSON answer
+MAX_JSON_DEPTH = 256
+#: redirects within the endpoint's origin followed for one call
+MAX_REDIRECTS = 3
+_CHUNK_BYTES = 64 * 1024
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+#: a JSON string, or the rest of a text cut off inside one
+_JSON_STRING = re.compile(br'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)')
+_NOT_A_BRACKET = re.compile(br"[^\[\]{}]+")
+_OPENING = frozenset(bytearray(b"[{"))
 
 # Values that look like secrets in free text: OAuth session ids, tokens and passwords in JSON or
 # query strings. Known secret values are redacted exactly as well (see Redactor.add).
@@ -123,7 +147,7 @@ def connection_options(prefix, credentials=False, **extra):
     """A platform's connection options for its modules and endpoints; `prefix` names the environment variables.
 
     `url`, with `username` and `password` when the platform logs in, any `extra` options, then
-    `validate_certs` and `timeout`.
+    `validate_certs`, `ca_path`, `timeout` (of a whole call) and `max_answer_bytes`.
     """
     options = {"url": {"type": "str", "required": True, "fallback": from_env(prefix + "_URL")}}
     if credentials:
@@ -134,6 +158,7 @@ def connection_options(prefix, credentials=False, **extra):
     options["validate_certs"] = {"type": "bool", "default": True, "fallback": from_env(prefix + "_VALIDATE_CERTS")}
     options["ca_path"] = {"type": "path", "fallback": from_env(prefix + "_CA_PATH")}
     options["timeout"] = {"type": "int", "default": 30}
+    options["max_answer_bytes"] = {"type": "int", "default": MAX_ANSWER_BYTES}
     return options
 
 
@@ -171,17 +196,80 @@ def envelope_with(*keys):
 
 
 def validate_base_url(url, option="url"):
-    """Return the URL without a trailing slash; raise ValueError naming the option if it is not http(s)."""
+    """Return the URL without a trailing slash; raise ValueError naming the option if it is not http(s) or has
+    credentials in it (the message shows the URL without them)."""
     if not isinstance(url, str) or not url.strip():
         raise ValueError("%s: a URL is required, such as http://127.0.0.1:18080" % option)
     parts = urlsplit(url.strip())
+    shown = redact_url(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("%s: %r is not an http:// or https:// URL with a host" % (option, url))
+        raise ValueError("%s: %r is not an http:// or https:// URL with a host" % (option, shown))
+    if "@" in parts.netloc:
+        raise ValueError("%s: %r has credentials in it (user:password@): converge refuses them there, where every "
+                         "message naming the URL would show them" % (option, shown))
     try:
         _port = parts.port  # raises ValueError for a port out of range or not a number
     except ValueError:
-        raise ValueError("%s: %r has an invalid port" % (option, url))
+        raise ValueError("%s: %r has an invalid port" % (option, shown))
     return url.strip().rstrip("/")
+
+
+def redact_url(url):
+    """A URL as it may be shown: whatever comes before an `@` of its authority (user:password) masked."""
+    text = str(url)
+    start = text.find("://")
+    start = 0 if start < 0 else start + 3
+    end = len(text)
+    for mark in "/?#":
+        found = text.find(mark, start)
+        if found >= 0:
+            end = min(end, found)
+    at = text.rfind("@", start, end)
+    return text if at < 0 else text[:start] + REDACTED + text[at:]
+
+
+def origin(url):
+    """The origin of a URL, `scheme://host[:port]` (the default port left out), without credentials."""
+    parts = urlsplit(url)
+    scheme = (parts.scheme or "").lower()
+    host = parts.hostname or ""
+    if ":" in host:
+        host = "[%s]" % host
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return "%s://%s%s" % (scheme, host, "" if port in (None, _DEFAULT_PORTS.get(scheme)) else ":%d" % port)
+
+
+def answer_cap(value):
+    """`max_answer_bytes` as given (MAX_ANSWER_BYTES when it is not); ValueError naming it when it is no size."""
+    if value is None:
+        return MAX_ANSWER_BYTES
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("max_answer_bytes: must be a number of bytes, at least 1, got %r" % (value,))
+    return value
+
+
+def nested_deeper(body, limit=MAX_JSON_DEPTH):
+    """Whether a JSON text nests arrays and objects deeper than `limit` (brackets inside strings do not count).
+
+    `json` decodes by recursion, so JSON nested some thousands deep raises RecursionError wherever it is
+    decoded: the HTTP layer refuses it first. A text that does not start as an array or an object is not
+    looked into.
+    """
+    text = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] not in (b"[", b"{") or text.count(b"[") + text.count(b"{") <= limit:
+        return False
+    depth = 0
+    for byte in bytearray(_NOT_A_BRACKET.sub(b"", _JSON_STRING.sub(b"", text))):
+        if byte in _OPENING:
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
 
 
 class HttpSession:
@@ -192,15 +280,20 @@ class HttpSession:
     and verified by the resource spec. Every failure is raised as ApiError or TransportError with
     secrets redacted. `is_answer(response)` tells a platform's own error (never retried) from a bare
     502/503/504 of a proxy.
+
+    Each send has `timeout` seconds for all of it (connecting within `connect_timeout` of them) and reads
+    at most `max_answer_bytes` of answer; see the module's docstring for the other bounds.
     """
 
     def __init__(self, base_url, platform="", timeout=30.0, connect_timeout=10.0, validate_certs=True,
-                 policy=None, is_answer=None, redactor=None, user_agent="converge"):
+                 policy=None, is_answer=None, redactor=None, user_agent="converge", max_answer_bytes=None):
         if not HAS_REQUESTS:
             raise ImportError("the Python library 'requests' is required: %s" % REQUESTS_IMPORT_ERROR)
         self.base_url = validate_base_url(base_url)
         self.platform = platform
+        #: (seconds to connect, seconds for the whole call)
         self.timeout = (float(connect_timeout), float(timeout))
+        self.max_answer_bytes = answer_cap(max_answer_bytes)
         self.redact = redactor or Redactor()
         self.policy = policy or RetryPolicy()
         self.is_answer = is_answer or (lambda response: False)
@@ -212,8 +305,8 @@ class HttpSession:
         #: a ReadMemo while `remembering()` is open
         self.memo = None
         self.session = requests.Session()
-        # retries are the policy's alone; urllib3 sends each request once
-        adapter = HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=32)
+        # retries are the policy's alone; urllib3 sends each request once, under the call's deadline
+        adapter = DeadlineAdapter(max_retries=0, pool_connections=4, pool_maxsize=32)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         # True, False, or the path of a CA bundle (`tls_verify`)
@@ -300,16 +393,84 @@ class HttpSession:
         return cut_off(response)
 
     def _send_once(self, method, path, params, json, data, headers, timeout):
-        try:
+        """Send one call and read its whole answer within the call's deadline (`timeout`, else the session's)."""
+        with CallDeadline(timeout or self.timeout[1]) as deadline:
+            try:
+                return self._exchange(method, path, params, json, data, headers, deadline)
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                if deadline.passed():
+                    raise self._timed_out(method, path, deadline)
+                raise TransportError("%s did not answer: %s" % (self._name(), self.redact(_root_cause(exc))),
+                                     method, _path_only(path))
+            except requests.exceptions.RequestException as exc:
+                if deadline.expired:
+                    raise self._timed_out(method, path, deadline)
+                raise ApiError("request failed: %s" % self.redact(exc), method, _path_only(path))
+
+    def _exchange(self, method, path, params, json, data, headers, deadline):
+        """The answer to a call, its body read whole, after following redirects within the endpoint's origin."""
+        url, sent = self.url(path), method
+        for _hop in range(MAX_REDIRECTS + 1):
+            if deadline.passed():
+                raise self._timed_out(method, path, deadline)
+            left = deadline.remaining()
             # verify is given on every request: on the session alone, REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE in
             # the environment would override validate_certs=false
-            return self.session.request(method, self.url(path), params=params, json=json, data=data,
-                                        headers=headers, timeout=timeout or self.timeout, verify=self.verify)
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-            raise TransportError("%s did not answer: %s" % (self.platform or "endpoint", self.redact(_root_cause(exc))),
-                                 method, _path_only(path))
-        except requests.exceptions.RequestException as exc:
-            raise ApiError("request failed: %s" % self.redact(exc), method, _path_only(path))
+            response = self.session.request(sent, url, params=params, json=json, data=data, headers=headers,
+                                            timeout=(min(self.timeout[0], left), left), verify=self.verify,
+                                            stream=True, allow_redirects=False)
+            if not response.is_redirect:
+                self._read_answer(response, method, path, deadline)
+                return response
+            response.close()
+            url = self._redirect_target(response, method, path)
+            sent, json, data = _redirected(response.status_code, sent, json, data)
+            params = None  # the Location carries the query
+        raise ApiError("%s redirected the call more than %d times" % (self._name(), MAX_REDIRECTS), method,
+                       _path_only(path), response.status_code)
+
+    def _redirect_target(self, response, method, path):
+        """Where a redirect points, when it stays within the endpoint's origin; ApiError naming it otherwise."""
+        target = urljoin(response.url, response.headers["Location"])
+        if origin(target) != origin(self.base_url):
+            raise ApiError("%s redirected the call to %s, another origin: converge sends its calls to %s only"
+                           % (self._name(), origin(target), origin(self.base_url)), method, _path_only(path),
+                           response.status_code)
+        return target
+
+    def _read_answer(self, response, method, path, deadline):
+        """Read the body of a streamed response into it, refusing more than `max_answer_bytes` and JSON nested
+        deeper than MAX_JSON_DEPTH; a deadline that passed meanwhile is a timeout of the call."""
+        try:
+            if _declared_length(response) > self.max_answer_bytes:
+                raise self._too_big(method, path)
+            body = bytearray()
+            for chunk in response.iter_content(_CHUNK_BYTES):
+                if len(body) + len(chunk) > self.max_answer_bytes:
+                    raise self._too_big(method, path)
+                body += chunk
+            if deadline.expired:
+                raise self._timed_out(method, path, deadline)
+        except BaseException:
+            response.close()
+            raise
+        # what `requests` itself does once it has read a body: `content`, `text` and `json()` answer from it
+        response._content = bytes(body)
+        response._content_consumed = True
+        if nested_deeper(response._content):
+            raise ApiError("%s answered JSON nested deeper than %d levels" % (self._name(), MAX_JSON_DEPTH), method,
+                           _path_only(path))
+
+    def _too_big(self, method, path):
+        return ApiError("%s answered more than %d bytes, the most converge reads of one answer (max_answer_bytes)"
+                        % (self._name(), self.max_answer_bytes), method, _path_only(path))
+
+    def _timed_out(self, method, path, deadline):
+        return TransportError("%s did not answer within the timeout of %g s" % (self._name(), deadline.seconds),
+                              method, _path_only(path))
+
+    def _name(self):
+        return self.platform or "the endpoint"
 
     def error(self, response, message, code=None, details=None):
         """Build the ApiError for a response, redacted."""
@@ -324,6 +485,22 @@ class HttpSession:
 
 def _path_only(path):
     return urlsplit(path).path or path
+
+
+def _declared_length(response):
+    """The Content-Length an answer declares, 0 when it declares none (or nonsense)."""
+    try:
+        return int((response.headers or {}).get("Content-Length") or 0)
+    except ValueError:
+        return 0
+
+
+def _redirected(status, method, json, data):
+    """The method and body of a call sent again after a redirect: 303, and 301 or 302 after a POST, become a GET
+    without a body (as browsers and `requests` do); 307 and 308 keep both."""
+    if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+        return "GET", None, None
+    return method, json, data
 
 
 def _root_cause(exc):

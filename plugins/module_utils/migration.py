@@ -30,6 +30,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     response_text,
     tls_verify,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.paging import pages
 from ansible_collections.converge.platforms.plugins.module_utils.retry import LoginGate, renewing
 
 LOGIN_PATH = "/Login"
@@ -145,9 +146,9 @@ class MigrationClient:
     """Calls the migration platform's API; one instance per endpoint and account."""
 
     def __init__(self, url, username, password, timeout=30.0, validate_certs=True, page_limit=DEFAULT_PAGE_LIMIT,
-                 http=None):
+                 http=None, max_answer_bytes=None):
         self.http = http or HttpSession(url, platform="migration", timeout=timeout, validate_certs=validate_certs,
-                                        is_answer=envelope_with("Code", "code"))
+                                        is_answer=envelope_with("Code", "code"), max_answer_bytes=max_answer_bytes)
         self.username = username
         self.password = password
         self.http.redact.add(password)
@@ -448,11 +449,11 @@ class MigrationClient:
         return self.call(TASK_PATH, "ListTasks", fields) or {}
 
     def list_tasks(self, name=None, src_host=None, page_limit=None):
-        """Every task (agent tasks and the tasks of vSphere platforms), reading page after page."""
+        """Every task (agent tasks and the tasks of vSphere platforms), reading page after page (the one pager)."""
         limit = int(page_limit or self.page_limit)
-        found, order, page_num = {}, [], 1
-        while True:
-            data = self.list_tasks_page(name, src_host, page_num, limit)
+        found, order = {}, []
+        for data in pages(lambda number: self.list_tasks_page(name, src_host, number, limit), "migration", "POST",
+                          TASK_PATH, listing="ListTasks"):
             page = flat_tasks(data)
             fresh = [task for task in page if _task_id(task) not in found]
             for task in fresh:
@@ -460,8 +461,8 @@ class MigrationClient:
                 order.append(_task_id(task))
             total = data.get("TaskTotal")
             if len(page) < limit or not fresh or (isinstance(total, int) and len(found) >= total):
-                return [found[key] for key in order]
-            page_num += 1
+                break
+        return [found[key] for key in order]
 
     def get_task_detail(self, task_id):
         """GetTaskDetail: the task's settings, progress, source and target."""
@@ -576,4 +577,5 @@ def client_from_params(params):
         params.get("password"),
         timeout=params.get("timeout") or 30,
         validate_certs=tls_verify(params),
+        max_answer_bytes=params.get("max_answer_bytes"),
     )

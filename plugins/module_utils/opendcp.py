@@ -30,6 +30,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     response_text,
     tls_verify,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.paging import pages
 
 DEFAULT_PAGE_SIZE = 100
 #: flow states (README: 0 init, 1 running, 2 success, 3 failed, 4 stopped)
@@ -49,9 +50,10 @@ class OpenDcpError(ApiError):
 class OpenDcpClient:
     """Calls the OpenDCP API; one instance per endpoint."""
 
-    def __init__(self, url, operator=None, timeout=30.0, validate_certs=True, page_size=DEFAULT_PAGE_SIZE, http=None):
+    def __init__(self, url, operator=None, timeout=30.0, validate_certs=True, page_size=DEFAULT_PAGE_SIZE, http=None,
+                 max_answer_bytes=None):
         self.http = http or HttpSession(url, platform="opendcp", timeout=timeout, validate_certs=validate_certs,
-                                        is_answer=envelope_with("code"))
+                                        is_answer=envelope_with("code"), max_answer_bytes=max_answer_bytes)
         self.operator = operator or None
         self.page_size = int(page_size)
 
@@ -102,23 +104,24 @@ class OpenDcpClient:
         return "the answer to %s is not an OpenDCP envelope: %s" % (path, text)
 
     def list_all(self, path):
-        """Every item of a paged list, reading pages until one is shorter than the page size.
+        """Every item of a paged list, reading pages (through the one pager) until one is shorter than the page size.
 
         `query_count` is not used: on `/pool/list` it is the length of the page, not the total.
-        A page that repeats the one before ends the read, in case a server ignores `page`.
+        A page that repeats one already read ends the read, in case a server ignores `page`.
         """
-        items, page, previous = [], 1, None
-        while True:
-            data = self.get(path, {"page": page, "page_size": self.page_size}) or []
-            if not isinstance(data, list):
-                raise OpenDcpError("the answer to %s is not a list" % path, "GET", path)
-            if data and data == previous:
-                break
+        items = []
+        for data in pages(lambda number: self._list_page(path, number), "opendcp", "GET", path):
             items.extend(data)
             if len(data) < self.page_size:
                 break
-            previous, page = data, page + 1
         return items
+
+    def _list_page(self, path, number):
+        """One page of a paged list; OpenDcpError when its data is not a list."""
+        data = self.get(path, {"page": number, "page_size": self.page_size}) or []
+        if not isinstance(data, list):
+            raise OpenDcpError("the answer to %s is not a list" % path, "GET", path)
+        return data
 
     # --- clusters --------------------------------------------------------------------------
     def list_clusters(self):
@@ -470,4 +473,5 @@ def client_from_params(params):
         operator=params.get("operator"),
         timeout=params.get("timeout") or 30,
         validate_certs=tls_verify(params),
+        max_answer_bytes=params.get("max_answer_bytes"),
     )

@@ -48,9 +48,9 @@ class OsgViewError(ApiError):
 class OsgViewClient:
     """Calls the OSG view lab API; one instance per endpoint. The API has no login."""
 
-    def __init__(self, url, timeout=30.0, validate_certs=True, http=None):
+    def __init__(self, url, timeout=30.0, validate_certs=True, http=None, max_answer_bytes=None):
         self.http = http or HttpSession(url, platform="osgview", timeout=timeout, validate_certs=validate_certs,
-                                        is_answer=envelope_with("status"))
+                                        is_answer=envelope_with("status"), max_answer_bytes=max_answer_bytes)
 
     @property
     def base_url(self):
@@ -148,4 +148,5 @@ def client_from_params(params):
         params["url"],
         timeout=params.get("timeout") or 30,
         validate_certs=tls_verify(params),
+        max_answer_bytes=params.get("max_answer_bytes"),
     )

@@ -22,6 +22,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     response_text,
     tls_verify,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.paging import pages
 
 SNAPSHOT_PATH = "/v1/compute/vsd/snapshot"
 VOLUME_ROLLBACK_PATH = "/v1/compute/volume/snapshot/rollback"
@@ -58,9 +59,10 @@ def vm_label(scope):
 class VsdClient:
     """Calls the VSD VM-snapshot API; one instance per endpoint. The API documents no login."""
 
-    def __init__(self, url, timeout=30.0, validate_certs=True, page_size=DEFAULT_PAGE_SIZE, http=None):
+    def __init__(self, url, timeout=30.0, validate_certs=True, page_size=DEFAULT_PAGE_SIZE, http=None,
+                 max_answer_bytes=None):
         self.http = http or HttpSession(url, platform="vsd", timeout=timeout, validate_certs=validate_certs,
-                                        is_answer=envelope_with("scode"))
+                                        is_answer=envelope_with("scode"), max_answer_bytes=max_answer_bytes)
         self.page_size = int(page_size)
 
     def close(self):
@@ -118,19 +120,22 @@ class VsdClient:
     def list_snapshots(self, scope, filter_name="", page_size=None):
         """Every snapshot of a VM whose name matches `filter_name`, reading page after page.
 
-        The document does not say whether pages count from 0 or 1: pages are read from 1 on, and
-        page 0 as well when the pages fall short of total_count. Items are de-duplicated by uuid.
+        The document does not say whether pages count from 0 or 1: pages are read from 1 on (through the
+        one pager), and page 0 as well when the pages fall short of total_count. Items are de-duplicated by
+        uuid.
         """
         size = self.page_size if page_size is None else int(page_size)
-        found, order = {}, []
-        page_number, total = 1, None
-        while True:
-            items, total = self.list_page(scope, filter_name, page_number, size)
+        found, order, total = {}, [], [0]
+
+        def read_page(number):
+            items, total[0] = self.list_page(scope, filter_name, number, size)
+            return items
+
+        for items in pages(read_page, "vsd", "GET", SNAPSHOT_PATH + "/list"):
             fresh = _merge(found, order, items)
-            if len(found) >= total or not items or len(items) < size or not fresh:
+            if len(found) >= total[0] or not items or len(items) < size or not fresh:
                 break
-            page_number += 1
-        if len(found) < total:
+        if len(found) < total[0]:
             _merge(found, order, self.list_page(scope, filter_name, 0, size)[0])
         return [found[key] for key in order]
 
@@ -250,4 +255,5 @@ def client_from_params(params):
         params.get("url"),
         timeout=params.get("timeout") or 30,
         validate_certs=tls_verify(params),
+        max_answer_bytes=params.get("max_answer_bytes"),
     )

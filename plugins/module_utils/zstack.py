@@ -28,6 +28,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     response_text,
     tls_verify,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.paging import pages
 from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK, LoginGate, renewing
 from ansible_collections.converge.platforms.plugins.module_utils.waiter import WaitTimeout, wait_until
 
@@ -92,9 +93,10 @@ class ZStackClient:
     """Calls the ZStack REST API; one instance per endpoint and account."""
 
     def __init__(self, url, username, password, timeout=30.0, validate_certs=True, job_timeout=300.0,
-                 page_size=DEFAULT_PAGE_SIZE, http=None, clock=None):
+                 page_size=DEFAULT_PAGE_SIZE, http=None, clock=None, max_answer_bytes=None):
         self.http = http or HttpSession(url, platform="zstack", timeout=timeout, validate_certs=validate_certs,
-                                        is_answer=lambda response: _error_body(response) is not None)
+                                        is_answer=lambda response: _error_body(response) is not None,
+                                        max_answer_bytes=max_answer_bytes)
         self.clock = clock or SYSTEM_CLOCK
         self.username = username
         self.http.redact.add(password)
@@ -256,28 +258,33 @@ class ZStackClient:
 
     # --- query API -----------------------------------------------------------------------
     def query(self, resource, conditions=(), fields=None, sort=None, limit=None, page_size=None):
-        """Read every row matching the conditions, page by page (`start`/`limit`).
+        """Read every row matching the conditions, page by page (`start`/`limit`), through the one pager.
 
         `resource` is the path under /zstack/v1, such as `/system-tags`. Returns a list.
         """
         page_size = int(page_size or self.page_size)
         conditions = [check_condition(c) for c in conditions]
         rows = []
-        start = 0
-        while True:
-            want = page_size if limit is None else min(page_size, limit - len(rows))
-            if want <= 0:
-                return rows
-            params = [("q", c) for c in conditions] + [("start", start), ("limit", want)]
+
+        def wanted():
+            return page_size if limit is None else min(page_size, limit - len(rows))
+
+        def read_page(_number):
+            params = [("q", c) for c in conditions] + [("start", len(rows)), ("limit", wanted())]
             if fields:
                 params.append(("fields", ",".join(fields)))
             if sort:
                 params.append(("sort", sort))
-            page = self.get(resource, params=params).get("inventories") or []
+            return self.get(resource, params=params).get("inventories") or []
+
+        if wanted() <= 0:
+            return rows
+        for page in pages(read_page, "zstack", "GET", API_PREFIX + resource):
+            want = wanted()
             rows.extend(page)
-            if len(page) < want:
-                return rows
-            start += len(page)
+            if len(page) < want or wanted() <= 0:
+                break
+        return rows
 
     def count(self, resource, conditions=()):
         """Number of rows matching the conditions."""
@@ -415,4 +422,5 @@ def client_from_params(params):
         timeout=params.get("timeout") or 30,
         validate_certs=tls_verify(params),
         job_timeout=params.get("job_timeout") or 300,
+        max_answer_bytes=params.get("max_answer_bytes"),
     )

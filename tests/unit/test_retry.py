@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import random
-from types import SimpleNamespace
 
 import pytest
+import requests
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     KEYED_WRITE,
     READ,
@@ -30,11 +31,19 @@ class Answers:
         self.sent += 1
         step = self.script.pop(0) if len(self.script) > 1 else self.script[0]
         if step == "drop":
-            import requests
-
             raise requests.exceptions.ConnectionError("connection reset by peer")
         status, body, headers = step if len(step) == 3 else (step[0], step[1], {})
-        return SimpleNamespace(status_code=status, headers=headers, json=lambda: body, text=str(body))
+        return answer(status, body, headers)
+
+
+def answer(status, body, headers):
+    """A `requests.Response` whose body has arrived, as the HTTP layer reads it (`iter_content`)."""
+    response = requests.models.Response()
+    response.status_code = status
+    response.headers.update(headers)
+    response._content = (body if isinstance(body, str) else json.dumps(body)).encode()
+    response._content_consumed = True
+    return response
 
     def close(self):
         """Nothing to release."""
