@@ -41,9 +41,14 @@ def dot(titles: dict[int, str], edges: list[tuple[int, int]], actions: dict[int,
     return "\n".join(lines)
 
 
+#: characters of a label written as Mermaid entity codes: the quote ends the label, the others would be read as
+#: HTML or Markdown by a renderer that allows them in labels
+_MERMAID_ENTITIES = {'"': "#quot;", "<": "#60;", ">": "#62;", "`": "#96;", "&": "#38;"}
+
+
 def _mermaid_text(text: str) -> str:
-    # Mermaid labels are quoted; a double quote inside one is written as its entity
-    return text.replace('"', "#quot;")
+    """A label's text as itself in a quoted Mermaid label."""
+    return "".join(_MERMAID_ENTITIES.get(character, character) for character in text)
 
 
 def mermaid(titles: dict[int, str], edges: list[tuple[int, int]], actions: dict[int, str] | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any, Callable
@@ -159,16 +160,38 @@ def order_of_work(plan: Plan) -> str | None:
     return mermaid(titles, edges, actions)
 
 
+#: what Markdown (GitHub's included) reads as markup inside a line: each is written with a backslash before it
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~!])")
+
+
+def markdown_text(text: Any) -> str:
+    """Text of the files or of a platform, shown as itself in a Markdown comment: HTML escaped (no tag, entity
+    or comment of a value reaches the page), Markdown punctuation escaped (no backtick closes a code span, no
+    `|` ends a cell, no link or image appears, no one is mentioned), line breaks as spaces (no line ends a table
+    row)."""
+    escaped = html.escape(str(text), quote=False).replace("@", "&#64;")  # no @mention of a person or team
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(escaped.splitlines()))
+
+
+def _markdown_code(text: Any) -> str:
+    """A name in code style, built with <code> around escaped text (a code span cannot escape a backtick)."""
+    return f"<code>{markdown_text(text)}</code>"
+
+
 def plan_markdown(plan: Plan) -> str:
-    """The plan as a Markdown table for a pull-request comment, with the order of work as a Mermaid graph."""
+    """The plan as a Markdown table for a pull-request comment, with the order of work as a Mermaid graph.
+
+    Every value from the files or a platform goes through `markdown_text`: a pull request or a platform must
+    not be able to put HTML, links or mentions in the comment a reviewer reads."""
     data = plan.as_dict()
     if not data["changes"] and not data["blocked"]:
         return f"**No changes.** {data['unchanged']} resources match the desired state."
     lines = ["| action | resource | changes | after | source |", "|---|---|---|---|---|"] if data["changes"] else []
     for change in data["changes"]:
-        fields = "<br>".join(line.strip().replace("|", "\\|") for line in _field_lines(change))
-        after = "<br>".join(f"`{title}`" for title in change.get("depends_on") or [])
-        lines.append(f"| {_action(change)} | `{_title(change)}` | {fields} | {after} | {change['source']} |")
+        fields = "<br>".join(markdown_text(line.strip()) for line in _field_lines(change))
+        after = "<br>".join(_markdown_code(title) for title in change.get("depends_on") or [])
+        lines.append(f"| {markdown_text(_action(change))} | {_markdown_code(_title(change))} | {fields} | {after} | "
+                     f"{markdown_text(change['source'])} |")
     lines = _sections(lines, _markdown_blocked(data), [f"**{summary_line(data['summary'])}** {data['unchanged']} "
                                                       "unchanged."])
     picture = order_of_work(plan)
@@ -179,9 +202,11 @@ def plan_markdown(plan: Plan) -> str:
 
 def _markdown_blocked(data: dict[str, Any]) -> list[str]:
     """The skipped changes and the blocked entries as Markdown lists (none when nothing is blocked)."""
-    skipped = [f"- {_action(change)} `{_title(change)}` ({change['source']}): waits for `{change['blocked_by']}`"
+    skipped = [f"- {markdown_text(_action(change))} {_markdown_code(_title(change))} "
+               f"({markdown_text(change['source'])}): waits for {_markdown_code(change['blocked_by'])}"
                for change in data["skipped"]]
-    blocked = [f"- {_blocked_problem(item)}<br>remedy: {item['remedy']}" for item in data["blocked"]]
+    blocked = [f"- {markdown_text(_blocked_problem(item))}<br>remedy: {markdown_text(item['remedy'])}"
+               for item in data["blocked"]]
     return _sections(["**Skipped** (they wait for a blocked entry):", ""] + skipped if skipped else [],
                      ["**Blocked:**", ""] + blocked if blocked else [])
 

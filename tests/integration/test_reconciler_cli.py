@@ -113,6 +113,22 @@ def test_markdown_plan_for_pull_requests(zstack, tmp_path):
     assert "**Plan: 5 to create" in plan.stdout
 
 
+def test_the_markdown_plan_shows_values_as_text_never_as_html_or_markup(zstack, tmp_path):
+    """A value of a pull request (or of a platform) reaches the reviewer's comment as itself: no tag, no code span
+    closed early, no cell split, no link, no mention."""
+    hostile = "x` <img src=x onerror=alert(1)> | [click](http://127.0.0.1:9/) @ops-team **bold**"
+    path = desired_file(tmp_path, zstack.url, f"""\
+        zstack_user_tag:
+          - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: {json.dumps(hostile)}}}
+        """)
+    plan = run_cli(["reconciler", "plan", "--format", "markdown", path], env=ENV)
+    (row,) = [line for line in plan.stdout.splitlines() if line.startswith("| create |")]
+    assert "<img" not in plan.stdout and "`" not in row.replace("\\`", "")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in row and "\\[click\\](http://127.0.0.1:9/)" in row
+    assert "&#64;ops-team" in row and "\\*\\*bold\\*\\*" in row
+    assert row.count(" | ") == 4  # five cells: the value's own | is escaped
+
+
 def test_validate_reports_file_line_reason_and_touches_nothing(zstack, tmp_path):
     path = desired_file(tmp_path, zstack.url, f"""\
         zstack_system_tag:

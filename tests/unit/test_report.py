@@ -69,3 +69,12 @@ def test_the_live_display_counts_outcomes_and_names_what_is_in_flight():
         Console(file=shown, width=120, no_color=True).print(live._table())
         assert "1/2" in shown.getvalue() and "1 done" in shown.getvalue() and "1 running" in shown.getvalue()
     assert "done    create   opendcp_task_template[name=a]" in out.getvalue()
+
+
+def test_markdown_text_and_mermaid_labels_show_a_value_as_itself():
+    from reconciler.pictures import mermaid
+    from reconciler.report import markdown_text
+
+    assert markdown_text("<script>`x`|[a](b)!@t\nnext") == "&lt;script&gt;\\`x\\`\\|\\[a\\](b)\\!&#64;t next"
+    drawn = mermaid({0: 'tag[<b onclick=x>"`q`&]', 1: "other"}, [(0, 1)])
+    assert "<b" not in drawn and "`" not in drawn and "#60;b onclick=x#62;#quot;#96;q#96;#38;" in drawn
