@@ -32,6 +32,22 @@ class Result:
     def as_dict(self) -> dict[str, Any]:
         return {"plan": self.plan.as_dict(), "report": self.report.as_dict() if self.report else None}
 
+    def redacted_dict(self) -> dict[str, Any]:
+        """`as_dict()` with every text through the run's redaction, as the CLI prints it: for callers that hand
+        the data on (the reconcile action returns it to ansible, which logs it at -v and above)."""
+        return redacted(self.as_dict(), self.redact)
+
+
+def redacted(value: Any, redact: Callable[[str], str]) -> Any:
+    """`value` (JSON-like data) with `redact` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redacted(key, redact): redacted(item, redact) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redacted(item, redact) for item in value]
+    return value
+
 
 def files_of_saved_plan(saved: str, files: list[str]) -> tuple[list[str], dict[str, Any]]:
     """The files a saved plan was made for, which `files` must name again, and the plan itself.

@@ -10,9 +10,10 @@ __metaclass__ = type
 import os
 
 from ansible.plugins.action import ActionBase
+from ansible_collections.converge.platforms.plugins.module_utils.http import Redactor
 
 try:
-    from reconciler.api import reconcile
+    from reconciler.api import reconcile, redacted
     from reconciler.document import MAX_CONCURRENCY, DocumentError, resource_title
     from reconciler.version import collection_version, reconciler_version
 
@@ -106,10 +107,11 @@ class ActionModule(ActionBase):
                                 concurrency=args["concurrency"], prune=args["prune"],
                                 lock_timeout=args["lock_timeout"], endpoints_files=endpoints_files)
         except DocumentError as exc:
-            return dict(result, failed=True, msg="\n".join(exc.problems), problems=exc.problems)
-        except Exception as exc:  # ApiError and SpecError carry a message meant for the user, already redacted
-            return dict(result, failed=True, msg=str(exc))
-        data = outcome.as_dict()
+            problems = redacted(exc.problems, Redactor())
+            return dict(result, failed=True, msg="\n".join(problems), problems=problems)
+        except Exception as exc:  # noqa: BLE001 - ApiError and SpecError carry a message meant for the user
+            return dict(result, failed=True, msg=Redactor()(str(exc)))
+        data = outcome.redacted_dict()
         result.update(changed=bool(outcome.plan.pending) and (apply or self._task.check_mode or not args["apply"]),
                       plan=data["plan"], report=data["report"])
         if outcome.failed:

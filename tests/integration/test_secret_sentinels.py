@@ -103,3 +103,27 @@ def test_no_sentinel_in_module_output_at_the_highest_verbosity(platforms, tmp_pa
     assert runs[1].results[0]["changed"] is True and runs[1].results[2]["failed"] is True
     texts = [run.output for run in runs] + [json.dumps(run.results) for run in runs]
     assert leaks(*texts) == []
+
+
+def test_no_sentinel_in_the_reconcile_action_at_the_highest_verbosity(platforms, tmp_path):
+    """The reconcile action at -vvvv (ansible prints every result): plan with diff in check mode, apply, a stale
+    saved plan. A tag that holds the ZStack password in its text (a secret where none is expected) is masked in
+    the plan and report the action returns, as the CLI masks it."""
+    zstack, migration = platforms
+    path = desired(tmp_path, zstack, migration, tag=f"note::{ZSTACK_SECRET}")
+    saved = str(tmp_path / "plan.json")
+    reconcile = "converge.platforms.reconcile"
+    runs = [run_playbook([{reconcile: {"files": [path], "out": saved, "apply": False}},
+                          {reconcile: {"files": [path]}}], check=True, diff=True, verbosity=4, env=ENV,
+                         workdir=tmp_path),
+            run_playbook([{reconcile: {"files": [path]}}], diff=True, verbosity=4, env=ENV, workdir=tmp_path),
+            run_playbook([{reconcile: {"files": [path], "plan": saved}}], diff=True, verbosity=4, env=ENV,
+                         workdir=tmp_path)]
+    planned, checked = runs[0].results
+    applied, stale = runs[1].results[0], runs[2].results[0]
+    pending = len(planned["plan"]["changes"])
+    assert planned["plan"]["summary"]["create"] == 2 and checked["changed"] is True, runs[0].output
+    assert applied["report"]["applied"] == pending and stale["failed"] is True, runs[1].output + runs[2].output
+    assert any(c["identity"].get("tag") == "note::********" for c in planned["plan"]["changes"]), planned["plan"]
+    texts = [run.output for run in runs] + [json.dumps(run.results) for run in runs]
+    assert leaks(*texts) == []
