@@ -80,7 +80,7 @@ def test_module_utils_import_and_validate(core, tmp_path):
     proc = run_in(core, ["python", "-c", SMOKE], tmp_path)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
-    assert result["version"].startswith(core.name.split("-")[0] + ".")
+    assert result["version"].startswith(core.name.removeprefix("ansible-core-").split("-")[0] + ".")
     assert result["good"] == {"resource_uuid": VM, "resource_type": "VmInstanceVO", "tag": "tier::web",
                               "replaces": None}
     assert result["bad"] == ["tag", "tag: must be a string, got a list ['a', 'b']"]
