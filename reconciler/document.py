@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Callable, Literal, Optional, Union
+from typing import Annotated, Any, Callable, Iterator, Literal, Optional, Union
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import validate_base_url
 from ansible_collections.converge.platforms.plugins.module_utils.ownership import OWNER_PATTERN
@@ -547,12 +547,7 @@ def load(paths: list[str], endpoints_files: Optional[list[str]] = None) -> Desir
     entries: list[Entry] = []
     existing: dict[str, set] = {}
     inline: list[str] = []
-    for path in paths:
-        try:
-            root = _read_yaml(path)
-        except DocumentError as exc:
-            problems.extend(exc.problems)
-            continue
+    for path, root in _readable(paths, problems):
         problems.extend(_load_one(path, root, endpoints, settings, entries, existing, inline, rules))
     if not settings.get("inline_secrets", False):
         problems.extend(_inline_refusal(where, label) for where, label in inline)
@@ -566,6 +561,15 @@ def load(paths: list[str], endpoints_files: Optional[list[str]] = None) -> Desir
     if problems:
         raise DocumentError(problems)
     return Desired(list(paths), endpoints, settings, entries, existing, _warnings(entries), rules.root)
+
+
+def _readable(paths: list[str], problems: list[str]) -> Iterator[tuple[str, Any]]:
+    """Each file's path and document, for the files that read; the problems of the others go to `problems`."""
+    for path in paths:
+        try:
+            yield path, _read_yaml(path)
+        except DocumentError as exc:
+            problems.extend(exc.problems)
 
 
 def _inline_refusal(where: str, label: str) -> str:
@@ -586,12 +590,7 @@ def load_endpoints_files(paths: list[str]) -> tuple[dict[str, Endpoint], list[st
     """
     endpoints: dict[str, Endpoint] = {}
     problems: list[str] = []
-    for path in paths:
-        try:
-            root = _read_yaml(path)
-        except DocumentError as exc:
-            problems.extend(exc.problems)
-            continue
+    for path, root in _readable(paths, problems):
         node = root
         if isinstance(root, dict) and "endpoints" in root and set(root) <= {"version", "endpoints"}:
             node = root["endpoints"]
