@@ -323,15 +323,18 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         _refuse_over(_binop_size(operator, left, right), what)
         return _bounded(super().call_binop(context, operator, left, right), what)
 
-    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja2's names, free for keyword arguments
-        owner = getattr(__obj, "__self__", None)
-        name = getattr(__obj, "__name__", type(__obj).__name__)
+    def call(self, *args, **kwargs):
+        """A call from the template (context, callable, its arguments): a str method estimated first when
+        `_METHOD_SIZES` knows how, every result checked. Only positional names, so any keyword passes through."""
+        context, function, args = args[0], args[1], tuple(args[2:])
+        owner = getattr(function, "__self__", None)
+        name = getattr(function, "__name__", type(function).__name__)
         what = "%s.%s" % (type(owner).__name__, name) if isinstance(owner, str) else name
         size = _METHOD_SIZES.get(name) if isinstance(owner, str) else None
         if size is not None:
             args = tuple(_materialized(arg) for arg in args)
             _refuse_over(size(owner, *args, **kwargs), what)
-        return _bounded(super().call(__context, __obj, *args, **kwargs), what)
+        return _bounded(super().call(context, function, *args, **kwargs), what)
 
     def wrap_str_format(self, value):
         """The sandbox's str.format and str.format_map, refused when their widths would pass the bound."""
