@@ -20,6 +20,11 @@ description:
   - Before anything renders, every variable the template uses must be a declared parameter, every value must name a
     declared parameter and match its declared type (C(string), C(integer), C(number), C(boolean), C(list), C(map)),
     and every variable used must have a value. A failure names what is wrong.
+  - Values are data. The module must be named as it is (a placeholder in C(action.module) is an error). In the
+    action of C(shell), C(command), C(raw), C(script), C(expect) and C(longscript) every value is shell-quoted unless
+    the template says C(| verbatim); in the action of C(win_shell), C(win_command), C(psexec) and other modules that
+    run a command no one quoting protects, a value may be placed only with C(| verbatim).
+  - Every value the template makes is at most 64 KiB; a larger one is an error naming the template's place.
   - The same renderer checks templates in M(converge.platforms.opendcp_actimpl) and in the reconciler.
 author:
   - converge contributors (@converge)
