@@ -17,7 +17,9 @@ import textwrap
 import pytest
 from ansible_collections.converge.platforms.plugins.module_utils import migration, opendcp, osgview, paging, vsd, zstack
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, TransportError
+from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec
 from ansible_collections.converge.platforms.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
 from reconciler.document import DocumentError, load
 from tests.hostile_server import MIGRATION_TOKEN, ZSTACK_SESSION, HostileServer
@@ -196,18 +198,21 @@ def test_credentials_in_a_url_are_refused_without_showing_them(tmp_path):
     assert caught.value.problems == [
         f"{path}:4: endpoints.opendcp.url: 'http://********@127.0.0.1:9/' has credentials in it (user:password@): "
         "converge refuses them there, where every message naming the URL would show them"]
-    for platform in PLATFORMS:
-        with pytest.raises(ValueError) as refused:
-            MODULES[platform].client_from_params({"url": f"https://admin:{PASSWORD}@127.0.0.1:9",
-                                                  "password": PASSWORD})
-        assert PASSWORD not in str(refused.value) and str(refused.value).startswith("url: 'https://********@")
+    for platform in PLATFORMS:  # a module's url option, as the module base builds its client
+        connection = ConnectionSpec(platform, MODULES[platform].CONNECTION_ARGUMENT_SPEC,
+                                    MODULES[platform].client_from_params)
+        with pytest.raises(SpecError) as refused:
+            connection.client({"url": f"https://admin:{PASSWORD}@127.0.0.1:9", "password": PASSWORD})
+        assert refused.value.option == "url" and PASSWORD not in str(refused.value)
+        assert str(refused.value).startswith("url: 'https://********@127.0.0.1:9' has credentials in it")
 
 
 # --- the reconciler's plan and the inventory plugin, as users run them ------------------------------------------
 #: mode -> (platform planned, what its endpoint adds, what the one line of the error says)
 PLANS = {
-    "drip": ("zstack", {"timeout": 1}, "zstack did not answer within the timeout of 1 s"),
-    "slow-headers": ("vsd", {"timeout": 1}, "vsd did not answer within the timeout of 1 s"),
+    "drip": ("zstack", {"timeout": 1},
+             "after 5 attempts: GET /zstack/v1/user-tags: zstack did not answer within the timeout of 1 s"),
+    "slow-headers": ("vsd", {"timeout": 1}, "after 5 attempts: GET /v1/compute/vsd/snapshot/"),
     "huge": ("migration", {"max_answer_bytes": TEST_CAP},
              f"migration answered more than {TEST_CAP} bytes, the most converge reads of one answer"),
     "endless": ("opendcp", {}, "opendcp answered 1000 full pages of /cluster/list and had more"),
@@ -301,6 +306,8 @@ def test_plan_against_a_hostile_server_is_one_line_naming_the_endpoint_and_the_c
     lines = [line for line in output.splitlines() if f"{path}:3: endpoints.{platform}: " in line]
     assert len(lines) == 1, output
     assert said in lines[0], output
+    if mode in ("drip", "slow-headers"):
+        assert f"{platform} did not answer within the timeout of 1 s" in lines[0]
     assert any(f"{method} /" in lines[0] for method in ("GET", "PUT", "POST"))
     assert "Traceback" not in output and "internal error" not in output
     assert_no_secret(output)
