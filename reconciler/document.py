@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator, Literal, Optional, Union
 
-from ansible_collections.converge.platforms.plugins.module_utils.http import validate_base_url
+from ansible_collections.converge.platforms.plugins.module_utils.http import answer_cap, call_timeout, validate_base_url
 from ansible_collections.converge.platforms.plugins.module_utils.ownership import OWNER_PATTERN
 from pydantic import (
     AfterValidator,
@@ -688,6 +688,11 @@ def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any, inline: li
             except ValueError as exc:
                 problems.append(f"{path}:{_line(data, 'url')}: endpoints.{name}.{exc}")
                 continue
+        bounds = _bound_problems(plain, lambda option, data=data, name=name: f"{path}:{_line(data, option)}: "
+                                                                            f"endpoints.{name}.")
+        if bounds:
+            problems.extend(bounds)
+            continue
         secret_lines = {k: _line(data, k) for k in plain if isinstance(plain[k], dict)}
         endpoint = Endpoint(name, plain, path, line, secret_lines, secret_root=rules.root if rules else None)
         if rules and rules.trusted is not None:
@@ -707,6 +712,19 @@ def _load_endpoints(path: str, node: Any, endpoints: dict, root: Any, inline: li
                 if refusal:
                     problems.append(f"{path}:{_line(data, 'state_file')}: endpoints.{name}.state_file: {refusal}")
         endpoints[name] = endpoint
+    return problems
+
+
+def _bound_problems(options: dict[str, Any], where: Callable[[str], str]) -> list[str]:
+    """An endpoint's `timeout` and `max_answer_bytes` checked as the HTTP layer takes them, before any request;
+    `where(option)` starts each problem."""
+    problems = []
+    for option, check in (("timeout", call_timeout), ("max_answer_bytes", answer_cap)):
+        if options.get(option) is not None:
+            try:
+                check(options[option])
+            except ValueError as exc:
+                problems.append(where(option) + str(exc))
     return problems
 
 

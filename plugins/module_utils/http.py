@@ -251,6 +251,13 @@ def answer_cap(value):
     return value
 
 
+def call_timeout(value):
+    """`timeout` in seconds as a float; ValueError naming it when it is not a number above 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        raise ValueError("timeout: must be a number of seconds above 0, got %r" % (value,))
+    return float(value)
+
+
 def nested_deeper(body, limit=MAX_JSON_DEPTH):
     """Whether a JSON text nests arrays and objects deeper than `limit` (brackets inside strings do not count).
 
@@ -292,7 +299,7 @@ class HttpSession:
         self.base_url = validate_base_url(base_url)
         self.platform = platform
         #: (seconds to connect, seconds for the whole call)
-        self.timeout = (float(connect_timeout), float(timeout))
+        self.timeout = (float(connect_timeout), call_timeout(timeout))
         self.max_answer_bytes = answer_cap(max_answer_bytes)
         self.redact = redactor or Redactor()
         self.policy = policy or RetryPolicy()

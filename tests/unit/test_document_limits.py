@@ -54,3 +54,13 @@ def test_an_embedded_emulator_state_file_that_is_not_json_is_refused_at_its_endp
     assert result.output.startswith("d.yml:4: endpoints.zstack.state_file: the embedded emulator cannot start from "
                                     "it: "), result.output
     assert "internal error" not in result.output
+
+
+@pytest.mark.parametrize("option, value, reason", [
+    ("timeout", "-1", "timeout: must be a number of seconds above 0, got -1"),
+    ("timeout", "0", "timeout: must be a number of seconds above 0, got 0"),
+    ("max_answer_bytes", "0", "max_answer_bytes: must be a number of bytes, at least 1, got 0")])
+def test_an_endpoint_bound_that_is_no_bound_is_refused_at_its_line(tmp_path, option, value, reason):
+    text = ('version: 1\nsettings: {inline_secrets: true}\nendpoints:\n  zstack:\n    url: "http://127.0.0.1:9"\n'
+            f"    password: p\n    {option}: {value}\nresources: {{}}\n")
+    assert problems(tmp_path, text) == [f"d.yml:7: endpoints.zstack.{reason}"]
