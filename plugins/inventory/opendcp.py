@@ -50,7 +50,7 @@ options:
     env:
       - name: OPENDCP_VALIDATE_CERTS
   timeout:
-    description: Read timeout of one HTTP request, in seconds.
+    description: Seconds one HTTP call may take in all (connecting, sending and reading the whole answer).
     type: int
     default: 30
   pools:

@@ -110,6 +110,7 @@ def test_the_next_release_lists_each_breaking_change(released):
     assert sorted(entry.split(" - ", 1)[0] for entry in breaking) == [
         "A number given for a string option is refused instead of converted to text, in modules and in "
         "desired-state files alike. Quote such values (for example ``name: \"2024\"``).",
+        "connection options",
         # apply --plan takes the files again; a file reads only CONVERGE_* variables; inline secrets are refused
         "reconciler", "reconciler", "reconciler",
         "vsd_snapshot_before_maintenance playbook", "zstack_info"]
