@@ -98,9 +98,12 @@ class _Recorder(BaseHTTPRequestHandler):
         self.send_json(404, {"error": "nothing here"})
 
     def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
+        self.send_body(status, "application/json", json.dumps(body).encode(), headers)
+
+    def send_body(self, status: int, content_type: str, data: bytes, headers: dict[str, str] | None = None) -> None:
+        """An answer of `data` with its length and type, and `headers` besides."""
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -192,12 +195,7 @@ class _Hostile(_Recorder):
 
     def mode_deep(self, request):
         depth = self.server.owner.depth
-        body = b"[" * depth + b"]" * depth
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(200, "application/json", b"[" * depth + b"]" * depth)
 
     def mode_redirect(self, request):
         self._redirect(self.server.owner.thief.url + self.path)
@@ -215,11 +213,7 @@ class _Hostile(_Recorder):
         self.end_headers()
 
     def mode_html(self, request):
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(PORTAL_PAGE)))
-        self.end_headers()
-        self.wfile.write(PORTAL_PAGE)
+        self.send_body(200, "text/html; charset=utf-8", PORTAL_PAGE)
 
     def mode_reset(self, request):
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
