@@ -328,6 +328,8 @@ def test_sigterm_in_the_middle_of_an_apply_keeps_every_answered_tag_and_the_ids_
         applying.start()
         assert halfway.wait(timeout=60)
         process.send_signal(signal.SIGTERM)
+        # a loaded machine may take a while to stop it; once it has exited, nothing answers the client
+        process.wait(timeout=120)
         applying.join(timeout=60)
         assert not applying.is_alive()
     with converge_emulator("zstack", state_file) as (url, _process):
