@@ -28,7 +28,7 @@ def default_place(tmp_path, monkeypatch):
 def refusal() -> str:
     with pytest.raises(DocumentError) as caught:
         with apply_lock(ENDPOINTS, ["desired.yml"]):
-            pass
+            pytest.fail("the lock was taken in a directory that is not ours")
     (problem,) = caught.value.problems
     return problem
 
