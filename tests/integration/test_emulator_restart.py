@@ -376,3 +376,20 @@ def test_a_state_file_with_a_bad_generator_position_is_refused_naming_it(tmp_pat
     assert refused.returncode == 1
     assert "zstack: state file: ids.words must be 4992 hex digits" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_the_uuid_of_a_deleted_snapshot_is_not_handed_out_again_after_a_restart(tmp_path):
+    """A real server never reuses an id, not even one whose object is gone and that the state no longer holds:
+    only the generator's position, saved in the state file, keeps it from coming again."""
+    state_file = tmp_path / "vsd.json"
+    with in_process("vsd", state_file) as url:
+        user = VsdUser(url)
+        user.make("gone", count=1)
+        deleted = requests.post(f"{url}/v1/compute/vsd/snapshot/delete", json=dict(VSD_SCOPE, name="gone-0"),
+                                timeout=TIMEOUT).json()
+        assert deleted["scode"] == 0, deleted
+        assert not set(user.issued) & set(json.dumps(emulator_state(url)).split('"'))
+    with in_process("vsd", state_file) as url:
+        second = VsdUser(url)
+        second.make("after")
+    assert not set(second.issued) & set(user.issued)
