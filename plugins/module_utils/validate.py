@@ -197,6 +197,9 @@ def _shape(name, field_type, value):
         raise SpecError(name, "must be a string, got a number %r (quote it: '%s')" % (value, value))
     if field_type in ("int", "float") and isinstance(value, bool):
         raise SpecError(name, "must be a number, got a boolean %r" % value)
+    # ansible-core reads a list given for a number as decimal.Decimal's (sign, digits, exponent) tuple
+    if field_type in ("int", "float") and isinstance(value, (list, dict)):
+        raise SpecError(name, "must be a number, got %s %r" % (_kind_of(value), value))
     if field_type == "dict" and not isinstance(value, dict):
         raise SpecError(name, "must be a mapping, got %s %r" % (_kind_of(value), value))
 

@@ -63,3 +63,16 @@ def test_validation_returns_or_refuses_naming_an_option(kind, spec):
                 assert isinstance(value, str), f"{kind}.{name}: {value!r} was taken for a string"
 
     check()
+
+
+@pytest.mark.parametrize("kind, spec", [item for item in SPECS if item[0] in ("opendcp_flow", "opendcp_service")],
+                         ids=["opendcp_flow", "opendcp_service"])
+def test_a_list_for_a_number_is_refused_naming_it_not_an_overflow(kind, spec):
+    """Found by the fuzz above: ansible-core reads a list given for an int as a Decimal tuple and overflows."""
+    from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
+
+    number = next(name for name, field in spec.fields.items() if field.type == "int")
+    with pytest.raises(SpecError) as caught:
+        spec.validate({"name": "x", number: [9_223_372_036_854_775_808, None, None]})
+    assert (caught.value.option, caught.value.message) == (
+        number, "must be a number, got a list [9223372036854775808, None, None]")
