@@ -194,6 +194,7 @@ def _load(ref: str):
 
 
 def _field_doc(field) -> dict:
+    """A field as an option of DOCUMENTATION; its nested `options` become `suboptions`, as in its argument_spec."""
     doc: dict = {"description": [field.description] if isinstance(field.description, str) else field.description,
                  "type": field.type}
     if field.required:
@@ -206,6 +207,8 @@ def _field_doc(field) -> dict:
         doc["elements"] = field.elements
     if field.aliases:
         doc["aliases"] = list(field.aliases)
+    if field.options:
+        doc["suboptions"] = {name: _field_doc(sub) for name, sub in field.options.items()}
     return doc
 
 

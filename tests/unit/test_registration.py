@@ -137,3 +137,25 @@ def test_render_module_docs_check_passes():
     proc = subprocess.run([sys.executable, str(ROOT / "tools" / "render_module_docs.py"), "--check"],
                           env=ansible_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- nested options --------------------------------------------------------------------------------------
+def test_a_fields_nested_options_are_documented_as_suboptions_like_its_argument_spec():
+    from ansible_collections.converge.platforms.plugins.module_utils.spec import Field
+
+    step = Field("list", "The steps, in order.", elements="dict", required=True, options={
+        "name": Field("str", "Name of the step.", required=True),
+        "retries": Field("int", "How often to try.", default=1, options=None),
+        "target": Field("dict", ["Where it runs.", "Its host."], options={
+            "host": Field("str", "A host.", aliases=["address"], choices=["a", "b"])}),
+    })
+    assert render._field_doc(step) == {
+        "description": ["The steps, in order."], "type": "list", "required": True, "elements": "dict",
+        "suboptions": {
+            "name": {"description": ["Name of the step."], "type": "str", "required": True},
+            "retries": {"description": ["How often to try."], "type": "int", "default": 1},
+            "target": {"description": ["Where it runs.", "Its host."], "type": "dict", "suboptions": {
+                "host": {"description": ["A host."], "type": "str", "choices": ["a", "b"],
+                         "aliases": ["address"]}}}}}
+    spec_options = step.argument_spec()["options"]
+    assert set(spec_options) == {"name", "retries", "target"} and set(spec_options["target"]["options"]) == {"host"}
