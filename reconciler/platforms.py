@@ -1,17 +1,45 @@
-"""The platforms the reconciler knows: where each one's client and resource specs live."""
+"""The platforms the reconciler knows, as the collection's platform descriptors describe them.
+
+Every name here reads `module_utils.platforms.descriptors()` when used, so a platform registered at run
+time (a test's sixth platform) is known at once and forgotten once it is unregistered.
+"""
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Callable
+from typing import Any, Callable, overload
 
-MODULE_UTILS = "ansible_collections.converge.platforms.plugins.module_utils"
+from ansible_collections.converge.platforms.plugins.module_utils import platforms as descriptors
 
-#: platform name -> module under module_utils holding CONNECTION_ARGUMENT_SPEC and client_from_params;
-#: its resource specs are the SPECS list of module_utils/resources/<platform>.py
-PLATFORM_NAMES = ("zstack", "vsd", "osgview", "migration", "opendcp")
+MODULE_UTILS = descriptors.MODULE_UTILS
+
+
+class PlatformNames(Sequence[str]):
+    """The names of the platforms now known, in the descriptors' order (a live view, read on each use)."""
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return descriptors.names()[index]
+
+    def __len__(self) -> int:
+        return len(descriptors.names())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(descriptors.names())
+
+    def __repr__(self) -> str:
+        return repr(descriptors.names())
+
+
+#: the platforms' names, in order: zstack, vsd, osgview, migration, opendcp (and any registered since)
+PLATFORM_NAMES = PlatformNames()
 
 
 @dataclass(frozen=True)
@@ -24,19 +52,27 @@ class Platform:
     specs: tuple[Any, ...]
 
 
-@cache
 def platform(name: str) -> Platform:
-    client_module = importlib.import_module(f"{MODULE_UTILS}.{name}")
-    resources = importlib.import_module(f"{MODULE_UTILS}.resources.{name}")
-    specs = tuple(spec for spec in resources.SPECS if spec.reconcilable)
-    return Platform(name, client_module.CONNECTION_ARGUMENT_SPEC, client_module.client_from_params, specs)
+    """The platform `name` (ValueError naming the known ones when there is none)."""
+    return _platform(descriptors.descriptor(name))
 
 
 @cache
+def _platform(descriptor: Any) -> Platform:
+    specs = tuple(spec for spec in descriptor.specs() if spec.reconcilable)
+    return Platform(descriptor.name, descriptor.connection_argument_spec(), descriptor.client_factory(), specs)
+
+
 def kinds() -> dict[str, Any]:
-    """Every reconcilable kind: name -> ResourceSpec."""
+    """Every reconcilable kind of the platforms now known: name -> ResourceSpec."""
+    return _kinds(descriptors.descriptors())
+
+
+@cache
+def _kinds(known: tuple[Any, ...]) -> dict[str, Any]:
+    """The kinds of these descriptors, computed once per set of platforms."""
     result = {}
-    for name in PLATFORM_NAMES:
-        for spec in platform(name).specs:
+    for descriptor in known:
+        for spec in _platform(descriptor).specs:
             result[spec.kind] = spec
     return result
