@@ -1,10 +1,13 @@
 """Write what is derived from the resource specs, so each module is registered in one place.
 
-The modules are the kinds of the platforms' specs (`SPECS` in plugins/module_utils/resources/<platform>.py),
-the info modules listed in INFO_MODULES (they have no spec) and the modules in OTHER_MODULES (reconcile).
-From them this writes:
+The platforms are the descriptors of plugins/module_utils/platforms.py. Their modules are the kinds of
+their specs (`SPECS`), their info modules (no spec; documented in INFO_MODULES) and the modules in
+OTHER_MODULES (reconcile). From them this writes:
 
 - each module's DOCUMENTATION block (options from the spec or the info fields);
+- the connection doc fragments: plugins/doc_fragments/connection.py for the options every platform shares,
+  and plugins/doc_fragments/<platform>.py for its own (url, credentials, extras), from the descriptors'
+  texts and the clients' CONNECTION_ARGUMENT_SPEC (types, defaults, environment variables);
 - the `action_groups` of meta/runtime.yml (one group per platform, `all` extending them; the rest of the
   file is left as it is);
 - the module table of README.md, between `<!-- modules:start -->` and `<!-- modules:end -->`.
@@ -23,13 +26,16 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES_DIR = ROOT / "plugins" / "modules"
-RUNTIME = ROOT / "meta" / "runtime.yml"
-README = ROOT / "README.md"
+MODULES_DIR = Path("plugins") / "modules"
+FRAGMENTS_DIR = Path("plugins") / "doc_fragments"
+RUNTIME = Path("meta") / "runtime.yml"
+README = Path("README.md")
+SHARED_FRAGMENT = "connection"
 COLLECTION = "ansible_collections.converge.platforms"
 PKG = COLLECTION + ".plugins.module_utils."
 
@@ -56,39 +62,48 @@ def _use_this_checkout() -> None:
 
 _use_this_checkout()
 
-#: the platforms whose `SPECS` make modules, in the order of meta/runtime.yml, with their README name
-PLATFORMS = {"zstack": "ZStack", "vsd": "VSD", "osgview": "OSG view", "migration": "migration", "opendcp": "OpenDCP"}
+PLATFORM_DESCRIPTORS = importlib.import_module(PKG + "platforms")
 
-#: the info modules: no spec, options from their INFO_FIELDS; `manages` is their README text
+
+def platform_titles() -> dict[str, str]:
+    """platform name -> its README name, for every platform now known, in the descriptors' order."""
+    return {d.name: d.title for d in PLATFORM_DESCRIPTORS.descriptors()}
+
+
+#: the platforms when this tool was imported (functions read platform_titles(), which sees a registered one)
+PLATFORMS = platform_titles()
+
+#: the info modules' texts: no spec, options from their INFO_FIELDS; `manages` is their README text;
+#: which platform has each is its descriptor's `info_modules`
 INFO_MODULES = {
     "zstack_info": {
-        "fields": "zstack_info:INFO_FIELDS", "fragment": "zstack",
+        "fields": "zstack_info:INFO_FIELDS",
         "short": "Read ZStack management nodes, version, time, capacity, license, tags, jobs",
         "description": ["Reads what the ZStack global API exposes; never changes anything.",
                         "Independent reads run concurrently; query subsets read every page."],
         "manages": "management nodes, version, time, readiness, capacity, task progress, license, tags, "
                    "notifications, GC and long jobs"},
     "vsd_snapshot_info": {
-        "fields": "vsd_info:INFO_FIELDS", "fragment": "vsd",
+        "fields": "vsd_info:INFO_FIELDS",
         "short": "Read the snapshots of a VSD VM, its snapshot tree and its head",
         "description": ["Reads the snapshots of one VSD virtual machine; never changes anything.",
                         "The snapshot list is read page by page, every page."],
         "manages": "snapshots of a VM (name filter, every page), one snapshot, the tree, the head"},
     "osgview_vm_group_info": {
-        "fields": "osgview_info:INFO_FIELDS", "fragment": "osgview",
+        "fields": "osgview_info:INFO_FIELDS",
         "short": "Read the VMs and the console of an OSG view lab VM group",
         "description": ["Reports each VM's readiness (C(gperpare)) and start status (C(gstart)), and the group's "
                         "connection details (C(gconnent)) once every VM is active; never changes anything."],
         "manages": "readiness and start status of each VM, connection details (`vnc`, `rdp`, `url`)"},
     "migration_info": {
-        "fields": "migration_info:INFO_FIELDS", "fragment": "migration",
+        "fields": "migration_info:INFO_FIELDS",
         "short": "Read the migration platform's clouds, servers, hosts, tasks and license",
         "description": ["Reads what the migration platform lists, and the details of one task, cloud connection "
                         "or source host; never changes anything.",
                         "The task list is read page by page, every page."],
         "manages": "clouds and their catalogues, servers, hosts, tasks with details, history and snapshots, license"},
     "opendcp_info": {
-        "fields": "opendcp_info:INFO_FIELDS", "fragment": "opendcp",
+        "fields": "opendcp_info:INFO_FIELDS",
         "short": "Read OpenDCP clusters, services, pools, nodes, templates, actions and flows",
         "description": ["Reads what OpenDCP lists, every page, and a pool's nodes, the pools of IPs, or one flow "
                         "with its nodes and log; never changes anything."],
@@ -137,28 +152,26 @@ MANAGES = {
 }
 
 
-def specs() -> list:
-    """Every platform's specs, platform by platform, each in its `SPECS` order."""
-    found = []
-    for platform in PLATFORMS:
-        for spec in importlib.import_module(PKG + "resources." + platform).SPECS:
-            if spec.platform not in PLATFORMS:
-                raise SystemExit("spec %s names the unknown platform %r" % (spec.kind, spec.platform))
-            found.append(spec)
+def platform_specs(descriptor) -> list:
+    """A platform's specs in their `SPECS` order, each naming that platform."""
+    found = list(descriptor.specs())
+    for spec in found:
+        if spec.platform != descriptor.name:
+            raise SystemExit("spec %s of platform %s names the platform %r"
+                             % (spec.kind, descriptor.name, spec.platform))
     return found
 
 
 def modules() -> dict[str, dict]:
     """module name -> where its options come from and its platform's doc fragment, platform by platform:
     the platform's spec kinds in `SPECS` order, then its info modules."""
-    all_specs = specs()
-    for name, entry in INFO_MODULES.items():
-        if entry["fragment"] not in PLATFORMS:
-            raise SystemExit("info module %s names the unknown platform %r" % (name, entry["fragment"]))
     result: dict[str, dict] = {}
-    for platform in PLATFORMS:
-        entries = [(s.kind, {"spec": s, "fragment": s.platform}) for s in all_specs if s.platform == platform]
-        entries += [(name, entry) for name, entry in INFO_MODULES.items() if entry["fragment"] == platform]
+    for descriptor in PLATFORM_DESCRIPTORS.descriptors():
+        entries = [(s.kind, {"spec": s, "fragment": descriptor.name}) for s in platform_specs(descriptor)]
+        for name in descriptor.info_modules:
+            if name not in INFO_MODULES:
+                raise SystemExit("info module %s of platform %s has no texts in INFO_MODULES" % (name, descriptor.name))
+            entries.append((name, dict(INFO_MODULES[name], fragment=descriptor.name)))
         for name, entry in entries:
             if name in result or name in OTHER_MODULES:
                 raise SystemExit("module %s is registered twice" % name)
@@ -166,7 +179,8 @@ def modules() -> dict[str, dict]:
     return result
 
 
-#: module name -> {"spec": spec} or {"fields": ref, "short": ..., "description": [...]}, with "fragment"
+#: module name -> {"spec": spec} or {"fields": ref, "short": ..., "description": [...]}, with "fragment", when this
+#: tool was imported (render() reads modules(), which sees a registered platform)
 MODULES = modules()
 
 STATE_DOCS = {
@@ -249,7 +263,8 @@ def documentation(name: str, entry: dict) -> str:
         "description": description,
         "author": ["converge contributors (@converge)"],
         "options": options,
-        "extends_documentation_fragment": [f"converge.platforms.{entry['fragment']}", "converge.platforms.attributes"],
+        "extends_documentation_fragment": [f"converge.platforms.{SHARED_FRAGMENT}",
+                                           f"converge.platforms.{entry['fragment']}", "converge.platforms.attributes"],
         "attributes": {
             "check_mode": {"support": "full"},
             "diff_mode": {"support": "full" if spec is not None else "none"},
@@ -261,39 +276,151 @@ def documentation(name: str, entry: dict) -> str:
 DOC_RE = re.compile(r'DOCUMENTATION = r"""\n.*?"""', re.S)
 
 
-def module_files() -> set[str]:
-    return {p.stem for p in MODULES_DIR.glob("*.py") if p.stem != "__init__"}
+def module_files(root: Path = ROOT) -> set[str]:
+    return {p.stem for p in (root / MODULES_DIR).glob("*.py") if p.stem != "__init__"}
 
 
-def unregistered() -> list[str]:
+def unregistered(root: Path = ROOT, found: dict | None = None) -> list[str]:
     """Problems no rendering can fix: module files that nothing registers, registered modules with no file,
-    README texts for modules that do not exist."""
-    known = set(MODULES) | set(OTHER_MODULES)
+    README texts for modules that do not exist, info module texts no platform claims, connection options
+    the fragments cannot document."""
+    found = modules() if found is None else found
+    known = set(found) | set(OTHER_MODULES)
+    files = module_files(root)
     problems = ["plugins/modules/%s.py is neither a spec's kind, an info module nor in OTHER_MODULES" % name
-                for name in sorted(module_files() - known)]
-    problems += ["%s has no module file plugins/modules/%s.py" % (name, name)
-                 for name in sorted(known - module_files())]
+                for name in sorted(files - known)]
+    problems += ["%s has no module file plugins/modules/%s.py" % (name, name) for name in sorted(known - files)]
     problems += ["MANAGES names %s, which is no spec's kind" % name
-                 for name in sorted(set(MANAGES) - {n for n, e in MODULES.items() if "spec" in e})]
+                 for name in sorted(set(MANAGES) - {n for n, e in found.items() if "spec" in e})]
+    problems += ["INFO_MODULES names %s, which no platform descriptor lists in its info_modules" % name
+                 for name in sorted(set(INFO_MODULES) - set(found))]
+    return problems + connection_problems()
+
+
+# --- connection doc fragments ------------------------------------------------------------------------------
+FRAGMENT_FILE = '''# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Written by tools/render_module_docs.py from plugins/module_utils/platforms.py; do not edit by hand.
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """%s"""
+
+    DOCUMENTATION = r"""
+%s"""
+'''
+
+
+def _env_variable(entry: dict) -> str | None:
+    """The environment variable a connection option falls back to, if any."""
+    fallback = entry.get("fallback")
+    return fallback[1][0] if fallback else None
+
+
+def _option_doc(description: list[str], entry: dict) -> dict:
+    """A connection option's documentation: its text, then its type, requirement and default from the spec."""
+    doc: dict = {"description": description, "type": entry["type"]}
+    if entry.get("required"):
+        doc["required"] = True
+    if entry.get("default") is not None:
+        doc["default"] = entry["default"]
+    return doc
+
+
+def _is_shared(name: str) -> bool:
+    return name in PLATFORM_DESCRIPTORS.SHARED_OPTION_DOCS
+
+
+def own_options(descriptor) -> dict[str, dict]:
+    """The documentation of a platform's own connection options (not shared by every platform), in spec order."""
+    options = {}
+    for name, entry in descriptor.connection_argument_spec().items():
+        if _is_shared(name):
+            continue
+        description = list(descriptor.option_docs.get(name) or [])
+        if name == "url":
+            description.append(PLATFORM_DESCRIPTORS.URL_NOTE)
+        if _env_variable(entry):
+            description.append("If not set, the environment variable E(%s) is used." % _env_variable(entry))
+        options[name] = _option_doc(description, entry)
+    return options
+
+
+def shared_options() -> dict[str, dict]:
+    """The documentation of the connection options every platform has: each names every platform's variable."""
+    specs = [(d, d.connection_argument_spec()) for d in PLATFORM_DESCRIPTORS.descriptors()]
+    options = {}
+    for name, text in PLATFORM_DESCRIPTORS.SHARED_OPTION_DOCS.items():
+        description = list(text)
+        variables = ["E(%s) (%s)" % (_env_variable(spec[name]), d.title) for d, spec in specs
+                     if _env_variable(spec[name])]
+        if variables:
+            description.append("If not set, the environment variable of the module's platform is used: "
+                               + ", ".join(variables) + ".")
+        options[name] = _option_doc(description, specs[0][1][name])
+    return options
+
+
+def connection_problems() -> list[str]:
+    """Connection options the fragments cannot document: a shared option missing or typed otherwise on a
+    platform, an own option with no text in the descriptor, a text for an option the platform lacks."""
+    known = PLATFORM_DESCRIPTORS.descriptors()
+    first = known[0].connection_argument_spec()
+    problems = []
+    for descriptor in known:
+        spec = descriptor.connection_argument_spec()
+        problems += ["%s: the shared connection option %s is missing or differs from %s's" % (
+            descriptor.name, name, known[0].name) for name in PLATFORM_DESCRIPTORS.SHARED_OPTION_DOCS
+            if name not in spec or _option_doc([], spec[name]) != _option_doc([], first[name])]
+        own = [name for name in spec if not _is_shared(name)]
+        problems += ["%s: connection option %s has no text in its descriptor's option_docs" % (descriptor.name, name)
+                     for name in own if not descriptor.option_docs.get(name)]
+        problems += ["%s: option_docs names %s, which is no connection option of its own" % (descriptor.name, name)
+                     for name in descriptor.option_docs if name not in own]
     return problems
 
 
-def action_groups() -> dict[str, list]:
+def _fragment(summary: str, documentation: dict) -> str:
+    text = yaml.safe_dump(documentation, sort_keys=False, default_flow_style=False, width=110)
+    return FRAGMENT_FILE % (summary, text)
+
+
+def fragments() -> dict[str, str]:
+    """doc fragment name -> the text of its file: the shared one, then each platform's."""
+    texts = {SHARED_FRAGMENT: _fragment(
+        "Connection options every platform's modules share; each platform's own are in its fragment.",
+        {"options": shared_options(), "requirements": ["requests"]})}
+    for descriptor in PLATFORM_DESCRIPTORS.descriptors():
+        note = " (%s)" % descriptor.summary if descriptor.summary else ""
+        summary = "Connection options of the %s modules%s, beside the shared ones of %s.py." % (
+            descriptor.title, note, SHARED_FRAGMENT)
+        texts[descriptor.name] = _fragment(summary, {"options": own_options(descriptor)})
+    return texts
+
+
+# --- meta/runtime.yml and README.md -------------------------------------------------------------------------
+def action_groups(found: dict | None = None) -> dict[str, list]:
     """meta/runtime.yml's action groups: each platform's modules, and `all` extending every platform's group."""
-    groups: dict[str, list] = {platform: [] for platform in PLATFORMS}
-    for name, entry in MODULES.items():
+    found = modules() if found is None else found
+    groups: dict[str, list] = {platform: [] for platform in platform_titles()}
+    for name, entry in found.items():
         groups[entry["fragment"]].append(name)
-    groups["all"] = [{"metadata": {"extend_group": list(PLATFORMS)}}]
+    groups["all"] = [{"metadata": {"extend_group": list(platform_titles())}}]
     return groups
 
 
 GROUPS_RE = re.compile(r"^action_groups:[^\n]*\n(?:(?:[ \t]*\n)*[ \t]+[^\n]*\n)*", re.M)
 
 
-def render_runtime(text: str) -> str:
+def render_runtime(text: str, found: dict | None = None) -> str:
     """runtime.yml with its `action_groups` block written from the specs; everything else kept."""
     lines = ["action_groups:  # written by tools/render_module_docs.py from the specs; do not edit by hand"]
-    for group, members in action_groups().items():
+    for group, members in action_groups(found).items():
         lines.append(f"  {group}:")
         if group == "all":
             extended = members[0]["metadata"]["extend_group"]
@@ -311,54 +438,66 @@ def render_runtime(text: str) -> str:
 README_START, README_END = "<!-- modules:start -->", "<!-- modules:end -->"
 
 
-def table_rows() -> list[tuple[str, str, str]]:
+def table_rows(found: dict | None = None) -> list[tuple[str, str, str]]:
     """(platform, module, what it manages) for every module, in action-group order, reconcile last."""
+    found = modules() if found is None else found
+    titles = platform_titles()
     rows = []
-    for name, entry in MODULES.items():
+    for name, entry in found.items():
         if "spec" in entry:
             text = MANAGES.get(name) or entry["spec"].description.rstrip(".")
         else:
             text = entry["manages"]
-        rows.append((PLATFORMS[entry["fragment"]], name, text))
+        rows.append((titles[entry["fragment"]], name, text))
     rows += [(entry["platform"], name, entry["manages"]) for name, entry in OTHER_MODULES.items()]
     return rows
 
 
-def readme_table() -> str:
+def readme_table(found: dict | None = None) -> str:
     lines = ["| platform | module | what it manages |", "|---|---|---|"]
     lines += ["| %s | `%s` | %s |" % (platform, name, text.replace("|", "\\|"))
-              for platform, name, text in table_rows()]
+              for platform, name, text in table_rows(found)]
     return "\n".join(lines) + "\n"
 
 
-def render_readme(text: str) -> str:
+def render_readme(text: str, found: dict | None = None) -> str:
     """README.md with the lines between the module-table markers written from the specs."""
     start, end = text.find(README_START + "\n"), text.find(README_END)
     if start < 0 or end < start:
         raise SystemExit(f"README.md has no {README_START} ... {README_END} lines around the module table")
     start += len(README_START) + 1
-    return text[:start] + readme_table() + text[end:]
+    return text[:start] + readme_table(found) + text[end:]
 
 
-def render(check: bool) -> int:
-    """Write (or with check, compare) every generated text; 0 when all is up to date or written."""
-    problems = unregistered()
-    stale_docs = []
-    for name, entry in MODULES.items():
-        path = MODULES_DIR / f"{name}.py"
-        if not path.exists():
-            continue
-        text = path.read_text(encoding="utf-8")
-        block = 'DOCUMENTATION = r"""\n' + documentation(name, entry) + '"""'
-        new = DOC_RE.sub(lambda _m, block=block: block, text, count=1)
-        if new != text:
-            stale_docs.append(name)
-            if not check:
-                path.write_text(new, encoding="utf-8")
+# --- writing -------------------------------------------------------------------------------------------------
+def module_doc_rewriter(name: str, entry: dict):
+    """A module file's text with its DOCUMENTATION block written from its spec or info fields."""
+    block = 'DOCUMENTATION = r"""\n' + documentation(name, entry) + '"""'
+    return lambda text: DOC_RE.sub(lambda _m: block, text, count=1)
+
+
+def generated(found: dict) -> list[tuple[Path, Callable[[str], str], str]]:
+    """(path under the root, the text it should have given the text it has, what to call it) for every
+    generated text."""
+    targets = [(MODULES_DIR / f"{name}.py", module_doc_rewriter(name, entry), "DOCUMENTATION of " + name)
+               for name, entry in found.items()]
+    targets += [(FRAGMENTS_DIR / f"{name}.py", lambda _old, text=text: text, "doc fragment " + name)
+                for name, text in fragments().items()]
+    targets.append((RUNTIME, lambda text: render_runtime(text, found), "meta/runtime.yml action_groups"))
+    targets.append((README, lambda text: render_readme(text, found), "README.md module table"))
+    return targets
+
+
+def render(check: bool, root: Path = ROOT) -> int:
+    """Write (or with check, compare) every generated text under `root`; 0 when all is up to date or written."""
+    found = modules()
+    problems = unregistered(root, found)
     stale = []
-    for path, rewrite, what in ((RUNTIME, render_runtime, "meta/runtime.yml action_groups"),
-                                (README, render_readme, "README.md module table")):
-        text = path.read_text(encoding="utf-8")
+    for relative, rewrite, what in generated(found):
+        path = root / relative
+        if relative.parent == MODULES_DIR and not path.exists():
+            continue  # reported by unregistered()
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
         new = rewrite(text)
         if new != text:
             stale.append(what)
@@ -366,13 +505,9 @@ def render(check: bool) -> int:
                 path.write_text(new, encoding="utf-8")
     for problem in problems:
         print("not registered: " + problem)
-    if check and stale_docs:
-        print("DOCUMENTATION out of date (run python tools/render_module_docs.py): " + ", ".join(stale_docs))
-    if check and stale:
-        print("out of date (run python tools/render_module_docs.py): " + ", ".join(stale))
-    if not check and (stale_docs or stale):
-        print("wrote: " + ", ".join(["DOCUMENTATION of " + name for name in stale_docs] + stale))
-    return 1 if problems or (check and (stale_docs or stale)) else 0
+    if stale:
+        print(("out of date (run python tools/render_module_docs.py): " if check else "wrote: ") + ", ".join(stale))
+    return 1 if problems or (check and stale) else 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: converge contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Written by tools/render_module_docs.py from plugins/module_utils/platforms.py; do not edit by hand.
 
 from __future__ import absolute_import, division, print_function
 
@@ -8,55 +9,29 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """Connection options of the migration platform modules."""
+    """Connection options of the migration modules, beside the shared ones of connection.py."""
 
     DOCUMENTATION = r"""
 options:
   url:
     description:
-      - Base URL of the migration platform's control service, such as C(https://migration.example.invalid) (the
-        C(/Login), C(/MgmtTask), ... paths are added).
-      - A URL with credentials in it (C(user:password@)) is refused; redirects are followed only to the same
-        scheme, host and port, so a password or a session never goes elsewhere.
-      - If not set, the environment variable E(MIGRATION_URL) is used.
+    - Base URL of the migration platform's control service, such as C(https://migration.example.invalid) (the C(/Login),
+      C(/MgmtTask), ... paths are added).
+    - A URL with credentials in it (C(user:password@)) is refused; redirects are followed only to the same scheme,
+      host and port, so a password or a session never goes elsewhere.
+    - If not set, the environment variable E(MIGRATION_URL) is used.
     type: str
     required: true
   username:
     description:
-      - Account to log in with.
-      - If not set, the environment variable E(MIGRATION_USERNAME) is used.
+    - Account to log in with.
+    - If not set, the environment variable E(MIGRATION_USERNAME) is used.
     type: str
     default: admin
   password:
     description:
-      - Password of the account. The session token it gives is renewed with C(/ReAuth) when it expires.
-      - If not set, the environment variable E(MIGRATION_PASSWORD) is used.
+    - Password of the account. The session token it gives is renewed with C(/ReAuth) when it expires.
+    - If not set, the environment variable E(MIGRATION_PASSWORD) is used.
     type: str
     required: true
-  validate_certs:
-    description:
-      - Whether to verify the TLS certificate of an C(https) URL.
-      - If not set, the environment variable E(MIGRATION_VALIDATE_CERTS) is used.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - A PEM bundle of the certificate authorities to verify an C(https) URL with, instead of the system's.
-      - Taken over C(REQUESTS_CA_BUNDLE) and C(CURL_CA_BUNDLE); ignored with O(validate_certs=false).
-      - If not set, the environment variable E(MIGRATION_CA_PATH) is used.
-    type: path
-  timeout:
-    description:
-      - Time allowed for one HTTP call, in seconds, from connecting to the last byte of the answer; a server that
-        sends its answer slowly fails the call when the time is up (a read is then retried, as after any
-        timeout).
-    type: int
-    default: 30
-  max_answer_bytes:
-    description:
-      - The most bytes of one answer read; a larger answer fails the call, and no more of it is read.
-    type: int
-    default: 67108864
-requirements:
-  - requests
 """

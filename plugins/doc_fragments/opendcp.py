@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: converge contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Written by tools/render_module_docs.py from plugins/module_utils/platforms.py; do not edit by hand.
 
 from __future__ import absolute_import, division, print_function
 
@@ -8,48 +9,22 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """Connection options of the OpenDCP modules (OpenDCP has no login)."""
+    """Connection options of the OpenDCP modules (OpenDCP has no login), beside the shared ones of connection.py."""
 
     DOCUMENTATION = r"""
 options:
   url:
     description:
-      - Base URL of the OpenDCP API, such as C(http://127.0.0.1:18083).
-      - A URL with credentials in it (C(user:password@)) is refused; redirects are followed only to the same
-        scheme, host and port, so a password or a session never goes elsewhere.
-      - If not set, the environment variable E(OPENDCP_URL) is used.
+    - Base URL of the OpenDCP API, such as C(http://127.0.0.1:18083).
+    - A URL with credentials in it (C(user:password@)) is refused; redirects are followed only to the same scheme,
+      host and port, so a password or a session never goes elsewhere.
+    - If not set, the environment variable E(OPENDCP_URL) is used.
     type: str
     required: true
   operator:
     description:
-      - Name of the operator, sent as the C(Authorization) header; OpenDCP records it as the C(opr_user) of the
-        flows that expand, shrink and deploy start. OpenDCP refuses nothing without it.
-      - If not set, the environment variable E(OPENDCP_OPERATOR) is used.
+    - Name of the operator, sent as the C(Authorization) header; OpenDCP records it as the C(opr_user) of the flows
+      that expand, shrink and deploy start. OpenDCP refuses nothing without it.
+    - If not set, the environment variable E(OPENDCP_OPERATOR) is used.
     type: str
-  validate_certs:
-    description:
-      - Whether to verify the TLS certificate of an C(https) URL.
-      - If not set, the environment variable E(OPENDCP_VALIDATE_CERTS) is used.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - A PEM bundle of the certificate authorities to verify an C(https) URL with, instead of the system's.
-      - Taken over C(REQUESTS_CA_BUNDLE) and C(CURL_CA_BUNDLE); ignored with O(validate_certs=false).
-      - If not set, the environment variable E(OPENDCP_CA_PATH) is used.
-    type: path
-  timeout:
-    description:
-      - Time allowed for one HTTP call, in seconds, from connecting to the last byte of the answer; a server that
-        sends its answer slowly fails the call when the time is up (a read is then retried, as after any
-        timeout).
-    type: int
-    default: 30
-  max_answer_bytes:
-    description:
-      - The most bytes of one answer read; a larger answer fails the call, and no more of it is read.
-    type: int
-    default: 67108864
-requirements:
-  - requests
 """

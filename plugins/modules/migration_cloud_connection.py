@@ -99,6 +99,7 @@ options:
     - present
     - absent
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.migration
 - converge.platforms.attributes
 attributes:

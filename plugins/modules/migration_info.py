@@ -66,6 +66,7 @@ options:
     - Also read this Packer host's details (disks, network, OS), returned as C(source_host).
     type: str
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.migration
 - converge.platforms.attributes
 attributes:

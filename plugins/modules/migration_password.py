@@ -27,6 +27,7 @@ options:
     type: str
     required: true
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.migration
 - converge.platforms.attributes
 attributes:

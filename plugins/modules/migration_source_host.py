@@ -49,6 +49,7 @@ options:
     - absent
     - refreshed
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.migration
 - converge.platforms.attributes
 attributes:

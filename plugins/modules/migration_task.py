@@ -162,6 +162,7 @@ options:
     type: int
     default: 600
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.migration
 - converge.platforms.attributes
 attributes:

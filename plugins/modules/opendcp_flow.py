@@ -84,6 +84,7 @@ options:
     type: int
     default: 600
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.opendcp
 - converge.platforms.attributes
 attributes:

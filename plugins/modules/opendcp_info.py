@@ -54,6 +54,7 @@ options:
     - Also read the log of this flow node (an C(id) from C(flow.detail)), returned as C(node_log).
     type: int
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.opendcp
 - converge.platforms.attributes
 attributes:

@@ -55,6 +55,7 @@ options:
     - present
     - absent
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.opendcp
 - converge.platforms.attributes
 attributes:

@@ -89,6 +89,7 @@ options:
     type: int
     default: 600
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.osgview
 - converge.platforms.attributes
 attributes:

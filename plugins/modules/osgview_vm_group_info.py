@@ -45,6 +45,7 @@ options:
     - rdp
     - url
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.osgview
 - converge.platforms.attributes
 attributes:

@@ -91,6 +91,7 @@ options:
     type: int
     default: 600
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.vsd
 - converge.platforms.attributes
 attributes:

@@ -60,6 +60,7 @@ options:
     - Also read the snapshot of this name, returned as C(snapshot) (null when there is none).
     type: str
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.vsd
 - converge.platforms.attributes
 attributes:

@@ -69,6 +69,7 @@ options:
     choices:
     - rolled_back
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.vsd
 - converge.platforms.attributes
 attributes:

@@ -38,6 +38,7 @@ options:
     - triggered
     - absent
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.zstack
 - converge.platforms.attributes
 attributes:

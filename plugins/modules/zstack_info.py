@@ -79,6 +79,7 @@ options:
     type: list
     elements: str
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.zstack
 - converge.platforms.attributes
 attributes:

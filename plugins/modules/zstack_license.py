@@ -45,6 +45,7 @@ options:
     - present
     - reloaded
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.zstack
 - converge.platforms.attributes
 attributes:

@@ -66,6 +66,7 @@ options:
     type: int
     default: 600
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.zstack
 - converge.platforms.attributes
 attributes:

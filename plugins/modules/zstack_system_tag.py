@@ -51,6 +51,7 @@ options:
     - present
     - absent
 extends_documentation_fragment:
+- converge.platforms.connection
 - converge.platforms.zstack
 - converge.platforms.attributes
 attributes:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from ansible_collections.converge.platforms.plugins.doc_fragments.migration import ModuleDocFragment
 from ansible_collections.converge.platforms.plugins.module_utils.http import Redactor
 from ansible_collections.converge.platforms.plugins.module_utils.migration import (
     CONNECTION_ARGUMENT_SPEC,
@@ -15,7 +14,10 @@ from ansible_collections.converge.platforms.plugins.module_utils.migration impor
 )
 from ansible_collections.converge.platforms.plugins.module_utils.retry import CREDENTIAL_ATTEMPTS
 
+from tests.doc_fragments import connection_fragment
 from tests.support import FakeHttp, FakeResponse
+
+ModuleDocFragment = connection_fragment("migration")
 
 
 def migration_http(answer):

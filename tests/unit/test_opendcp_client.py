@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.converge.platforms.plugins.doc_fragments.opendcp import ModuleDocFragment
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp import (
     CONNECTION_ARGUMENT_SPEC,
     OpenDcpClient,
@@ -13,7 +12,10 @@ from ansible_collections.converge.platforms.plugins.module_utils.opendcp import 
     new_id,
 )
 
+from tests.doc_fragments import connection_fragment
 from tests.support import FakeHttp, FakeResponse, check_doc_fragment
+
+ModuleDocFragment = connection_fragment("opendcp")
 
 HTML_404 = "<!DOCTYPE html><html><head><title>Page Not Found</title></head><body><h1>404</h1></body></html>"
 HTML_500 = "<!DOCTYPE html><html><head><title>Internal Server Error</title></head><body><h1>500</h1></body></html>"

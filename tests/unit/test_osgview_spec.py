@@ -7,7 +7,6 @@ import json
 import pytest
 import requests
 import yaml
-from ansible_collections.converge.platforms.plugins.doc_fragments.osgview import ModuleDocFragment
 from ansible_collections.converge.platforms.plugins.module_utils import osgview_info
 from ansible_collections.converge.platforms.plugins.module_utils.http import HttpSession
 from ansible_collections.converge.platforms.plugins.module_utils.osgview import (
@@ -24,7 +23,10 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.osgvi
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import CREATE, NOOP, SpecError
 
+from tests.doc_fragments import connection_fragment
 from tests.support import SteppedClock
+
+ModuleDocFragment = connection_fragment("osgview")
 
 URL = "http://127.0.0.1:18084"
 GTUUID = "7a2e9d3bac4f4a6b9d8e7f6a5b4c3d2e"

@@ -13,10 +13,12 @@ import sys
 
 import pytest
 import yaml
+from ansible_collections.converge.platforms.plugins.module_utils.platforms import DESCRIPTORS, descriptor
 
+from tests.doc_fragments import connection_fragment, fragment_documentation
 from tests.support import ROOT, ansible_env
 
-PLATFORMS = ["zstack", "vsd", "osgview", "migration", "opendcp"]
+PLATFORMS = [d.name for d in DESCRIPTORS]
 MODULES_DIR = ROOT / "plugins" / "modules"
 
 
@@ -76,20 +78,23 @@ def test_a_platforms_specs_name_its_platform_and_its_doc_fragment_exists(platfor
     assert (ROOT / "plugins" / "doc_fragments" / f"{platform}.py").exists()
 
 
-def test_the_tool_derives_its_modules_from_the_specs_and_the_info_table():
-    assert list(render.PLATFORMS) == PLATFORMS
+def test_the_tool_derives_its_modules_from_the_descriptors_specs_and_info_modules():
+    assert PLATFORMS == ["zstack", "vsd", "osgview", "migration", "opendcp"]
+    assert render.platform_titles() == {"zstack": "ZStack", "vsd": "VSD", "osgview": "OSG view",
+                                        "migration": "migration", "opendcp": "OpenDCP"}
     assert set(render.MODULES) == set(spec_kinds()) | set(render.INFO_MODULES)
     for platform in PLATFORMS:
         for spec in platform_specs(platform):
             assert render.MODULES[spec.kind] == {"spec": spec, "fragment": platform}
+        for name in descriptor(platform).info_modules:
+            assert render.MODULES[name] == dict(render.INFO_MODULES[name], fragment=platform)
     assert set(render.OTHER_MODULES) == {"reconcile"}
 
 
 # --- meta/runtime.yml ------------------------------------------------------------------------------------
 def test_the_action_groups_are_what_the_specs_say():
     runtime = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text(encoding="utf-8"))
-    expected = {platform: [spec.kind for spec in platform_specs(platform)]
-                + [name for name, entry in render.INFO_MODULES.items() if entry["fragment"] == platform]
+    expected = {platform: [spec.kind for spec in platform_specs(platform)] + list(descriptor(platform).info_modules)
                 for platform in PLATFORMS}
     expected["all"] = [{"metadata": {"extend_group": PLATFORMS}}]
     assert runtime["action_groups"] == expected
@@ -122,14 +127,77 @@ def test_a_module_missing_from_the_readme_table_is_out_of_date():
     assert drifted != text and render.render_readme(drifted) == text
 
 
-def test_a_module_file_nothing_registers_is_reported(tmp_path, monkeypatch):
+def test_a_module_file_nothing_registers_is_reported(tmp_path):
+    (tmp_path / "plugins" / "modules").mkdir(parents=True)
     for name in module_files() | {"opendcp_widget"}:
-        (tmp_path / f"{name}.py").write_text("", encoding="utf-8")
-    (tmp_path / "opendcp_flow.py").unlink()
-    monkeypatch.setattr(render, "MODULES_DIR", tmp_path)
-    assert render.unregistered() == [
+        (tmp_path / "plugins" / "modules" / f"{name}.py").write_text("", encoding="utf-8")
+    (tmp_path / "plugins" / "modules" / "opendcp_flow.py").unlink()
+    assert render.unregistered(tmp_path) == [
         "plugins/modules/opendcp_widget.py is neither a spec's kind, an info module nor in OTHER_MODULES",
         "opendcp_flow has no module file plugins/modules/opendcp_flow.py"]
+
+
+# --- connection doc fragments ---------------------------------------------------------------------------
+def connection_spec(platform):
+    return importlib.import_module(
+        f"ansible_collections.converge.platforms.plugins.module_utils.{platform}").CONNECTION_ARGUMENT_SPEC
+
+
+def test_every_module_extends_the_shared_connection_fragment_and_its_platforms():
+    for name, entry in render.MODULES.items():
+        text = (MODULES_DIR / f"{name}.py").read_text(encoding="utf-8")
+        doc = yaml.safe_load(text.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0])
+        assert doc["extends_documentation_fragment"] == [
+            "converge.platforms.connection", f"converge.platforms.{entry['fragment']}",
+            "converge.platforms.attributes"], name
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_the_shared_and_own_fragments_document_exactly_the_connection_options(platform):
+    spec = connection_spec(platform)
+    shared, own = fragment_documentation("connection")["options"], fragment_documentation(platform)["options"]
+    assert set(shared) == {"validate_certs", "ca_path", "timeout", "max_answer_bytes"}
+    assert set(own) == set(spec) - set(shared) and "url" in own
+    documented = yaml.safe_load(connection_fragment(platform).DOCUMENTATION)["options"]
+    for name, entry in spec.items():
+        doc = documented[name]
+        assert (doc["type"], doc.get("default"), doc.get("required", False)) == (
+            entry["type"], entry.get("default"), entry.get("required", False)), name
+        for variable in entry.get("fallback", (None, []))[1]:
+            assert variable.startswith(descriptor(platform).env_prefix + "_")
+            assert f"E({variable})" in " ".join(doc["description"]), name
+    assert own["url"]["description"][:len(descriptor(platform).option_docs["url"])] == \
+        descriptor(platform).option_docs["url"]
+
+
+def test_a_connection_option_the_descriptor_does_not_document_is_reported(monkeypatch):
+    zstack = descriptor("zstack")
+    monkeypatch.setattr(zstack, "option_docs", dict(zstack.option_docs, region=["Nowhere."]))
+    del zstack.option_docs["job_timeout"]
+    assert render.connection_problems() == [
+        "zstack: connection option job_timeout has no text in its descriptor's option_docs",
+        "zstack: option_docs names region, which is no connection option of its own"]
+
+
+def test_a_shared_option_that_differs_on_one_platform_is_reported(monkeypatch):
+    spec = dict(connection_spec("vsd"), timeout={"type": "int", "default": 60})
+    monkeypatch.setattr(descriptor("vsd"), "connection_argument_spec", lambda: spec)
+    assert render.connection_problems() == ["vsd: the shared connection option timeout is missing or differs "
+                                            "from zstack's"]
+
+
+def test_a_hand_edited_fragment_is_out_of_date(tmp_path):
+    for relative in (render.MODULES_DIR, render.FRAGMENTS_DIR, render.RUNTIME.parent):
+        (tmp_path / relative).mkdir(parents=True, exist_ok=True)
+    for relative in [render.MODULES_DIR / f"{name}.py" for name in module_files()] + [render.RUNTIME, render.README]:
+        (tmp_path / relative).write_text((ROOT / relative).read_text(encoding="utf-8"), encoding="utf-8")
+    assert render.render(check=False, root=tmp_path) == 0
+    for name in ["connection"] + PLATFORMS:
+        path = render.FRAGMENTS_DIR / f"{name}.py"
+        assert (tmp_path / path).read_text(encoding="utf-8") == (ROOT / path).read_text(encoding="utf-8")
+    edited = tmp_path / render.FRAGMENTS_DIR / "vsd.py"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("VSD API", "VSD server"), encoding="utf-8")
+    assert render.render(check=True, root=tmp_path) == 1
 
 
 # --- the generated files are up to date ----------------------------------------------------------------

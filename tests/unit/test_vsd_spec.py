@@ -7,7 +7,6 @@ import sys
 
 import pytest
 import yaml
-from ansible_collections.converge.platforms.plugins.doc_fragments.vsd import ModuleDocFragment
 from ansible_collections.converge.platforms.plugins.module_utils import vsd_info
 from ansible_collections.converge.platforms.plugins.module_utils.resources.vsd import (
     SPECS,
@@ -25,7 +24,10 @@ from ansible_collections.converge.platforms.plugins.module_utils.vsd import (
     client_from_params,
 )
 
+from tests.doc_fragments import connection_fragment
 from tests.support import ROOT, FakeHttp, FakeResponse, check_doc_fragment
+
+ModuleDocFragment = connection_fragment("vsd")
 
 SCOPE = {"cluster_uuid": "c1", "compute_uuid": "vm1"}
 
