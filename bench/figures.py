@@ -56,7 +56,7 @@ def zstack_url(latency_ms: float):
 
 
 def _session_of(path: Path):
-    from reconciler.document import load
+    from reconciler.desired import load
     from reconciler.session import Session
 
     desired = load([str(path)])
@@ -64,9 +64,9 @@ def _session_of(path: Path):
 
 
 def _apply(path: Path) -> Any:
-    from reconciler.api import reconcile
+    from reconciler.api import Options, reconcile
 
-    return reconcile([str(path)], apply=True, lock=False)
+    return reconcile(Options([str(path)], apply=True, lock=False))
 
 
 def plan_and_apply(size: int, latency_ms: float, runs: int) -> list[Figure]:
@@ -139,7 +139,7 @@ def load_and_validate(size: int) -> list[Figure]:
     """Loading and validating N entries, against ruamel.yaml's round-trip load of the same file alone."""
     from ruamel.yaml import YAML
 
-    from reconciler.document import load
+    from reconciler.desired import load
 
     with tempfile.TemporaryDirectory() as tmp:
         path = tags_file(Path(tmp), "http://127.0.0.1:9", size)
@@ -291,7 +291,7 @@ def peak_rss_plan(size: int, latency_ms: float) -> list[Figure]:
     """A CLI plan of N missing entries: its peak RSS, and the share of its wall time that planning takes (comparing
     and ordering the entries, the reads of live state excluded), measured in-process phase by phase."""
     from reconciler import planner
-    from reconciler.document import load
+    from reconciler.desired import load
     from reconciler.session import Session
 
     os.environ[PASSWORD_VARIABLE] = "password"

@@ -40,7 +40,7 @@ def mixed_plan(clusters: int, latency_ms: float, runs: int) -> list[Figure]:
     """A no-change plan of every kind of every platform with `clusters` OpenDCP clusters: its requests against
     the floor (each distinct read once, with the sessions' log-ins and log-outs), and its time against the same
     plan read one call at a time and against the floor's time (requests x latency / concurrency)."""
-    from reconciler.api import reconcile
+    from reconciler.api import Options, reconcile
     from tests.integration.test_all_platforms_faults import desired_file, five_platforms
 
     latency = latency_ms / 1000.0
@@ -49,13 +49,13 @@ def mixed_plan(clusters: int, latency_ms: float, runs: int) -> list[Figure]:
         os.chdir(tmp)
         try:
             path = desired_file(Path(tmp) / "mixed.yml", mixed_document(clusters), handles)
-            applied = reconcile([path], apply=True, lock=False)
+            applied = reconcile(Options([path], apply=True, lock=False))
             entries = len(applied.plan.changes)
 
             def plan(concurrency: int) -> float:
                 for handle in handles.values():
                     handle.clear_requests()
-                seconds, result = timed(lambda: reconcile([path], lock=False, concurrency=concurrency))
+                seconds, result = timed(lambda: reconcile(Options([path], lock=False, concurrency=concurrency)))
                 assert not result.plan.pending
                 return seconds
 

@@ -1,19 +1,111 @@
-"""The reconciler as a library: what the CLI and the `converge.platforms.reconcile` action plugin call."""
+"""The reconciler as a library, in two phases: what the CLI and the `converge.platforms.reconcile` action call.
+
+    with plan(Options(files, apply=True)) as run:   # load, lock, read live state, plan
+        show(run.plan, run.redact)                   # nothing written yet
+        report = apply(run, observer)                # the observer hears of the plan, each start, each outcome
+
+`plan(options)` returns a `PlannedRun`, open: the plan (`run.plan`), the run's redaction, and the session that
+read the live state. Leaving it (or calling `close()`) logs out and stops embedded emulators. A run planned for
+applying (`Options.apply`) takes the lock of every endpoint (unless `Options.lock` is false) before it reads
+anything and holds it until the run is closed, so no other apply on this machine moves the live state between
+the plan and its apply. `apply(run, observer)` applies the plan of such a run and returns its `Report`.
+`reconcile(options)` does both in one call, for callers that need nothing between them.
+
+Errors are the `errors.ReconcilerError` family (a bad file, a stale saved plan, a lock held, an endpoint that
+cannot be connected to), or ApiError and SpecError of a platform; nothing is written before the whole plan is made.
+"""
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-from dataclasses import dataclass
-from typing import Any, Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Protocol
 
 from . import saved_plan
-from .document import DEFAULT_CONCURRENCY, DocumentError, load, resolve_secrets
+from .desired import DEFAULT_CONCURRENCY, DesiredState, load, resolve_secrets
+from .errors import DocumentError, StalePlan
 from .executor import Outcome, Report, apply_plan
 from .lock import apply_lock
-from .planner import Plan, make_plan
+from .planner import Plan, PlannedChange, make_plan
 from .session import Session
 from .sources import SourceError, expand
 from .targets import select
+
+
+@dataclass
+class Options:
+    """What a run is given: the CLI's and the action's options.
+
+    `files` are files or directories of the desired state. `apply`: the plan is made to be applied (the locks are
+    taken; see the module). `targets` (`KIND` or `KIND/NAME`) limit the run to those entries and what they
+    depend on. `prune` (default `settings.prune`) also deletes owned objects no entry names; it is off under
+    `targets`, as in Terraform. `concurrency` (changes and reads at once) overrides `settings.concurrency`.
+    `saved`: a plan saved by `out`, refused when a file or the live state moved since (its targets and prune
+    apply). `lock_timeout`: seconds to wait for another apply's lock. `endpoints_files` (`--endpoints`,
+    default: the files `CONVERGE_ENDPOINTS` lists) are the trusted files the endpoints come from.
+    """
+
+    files: list[str]
+    apply: bool = False
+    targets: list[str] = field(default_factory=list)
+    prune: Optional[bool] = None
+    concurrency: Optional[int] = None
+    saved: Optional[str] = None
+    out: Optional[str] = None
+    lock: bool = True
+    lock_timeout: float = 0.0
+    endpoints_files: Optional[list[str]] = None
+
+
+class Observer(Protocol):
+    """What hears of an apply as it runs: its plan before anything starts, each change as it starts and ends."""
+
+    def on_plan(self, plan: Plan, redact: Callable[[str], str]) -> None: ...
+
+    def on_start(self, planned: PlannedChange) -> None: ...
+
+    def on_outcome(self, outcome: Outcome, redact: Callable[[str], str]) -> None: ...
+
+
+class Unobserved:
+    """An observer that hears nothing: the apply of a caller that only wants the report."""
+
+    def on_plan(self, plan: Plan, redact: Callable[[str], str]) -> None:
+        """Nothing to show."""
+
+    def on_start(self, planned: PlannedChange) -> None:
+        """Nothing to show."""
+
+    def on_outcome(self, outcome: Outcome, redact: Callable[[str], str]) -> None:
+        """Nothing to show."""
+
+
+@dataclass
+class PlannedRun:
+    """A plan made and not yet applied, with what applying it needs (the session, the locks) held open."""
+
+    options: Options
+    desired: DesiredState
+    plan: Plan
+    session: Session
+    workers: int
+    _resources: ExitStack
+    applied: bool = False
+
+    @property
+    def redact(self) -> Callable[[str], str]:
+        """The run's redaction: every secret it read, masked."""
+        return self.session.redact
+
+    def close(self) -> None:
+        """Close the session (log out, stop embedded emulators) and let go of the locks."""
+        self._resources.close()
+
+    def __enter__(self) -> PlannedRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass
@@ -66,65 +158,83 @@ def files_of_saved_plan(saved: str, files: list[str]) -> tuple[list[str], dict[s
     except SourceError as exc:
         raise DocumentError(exc.problems) from None
     if given != planned:
-        raise DocumentError([f"{saved}: the plan was made for {', '.join(planned)}, not {', '.join(given)}"])
+        raise StalePlan([f"{saved}: the plan was made for {', '.join(planned)}, not {', '.join(given)}"])
     return planned, data
 
 
-def reconcile(files: list[str], apply: bool = False, saved: str | None = None, out: str | None = None,
-              on_plan: Callable[[Plan, Callable[[str], str]], None] | None = None,
-              on_outcome: Callable[[Outcome, Callable[[str], str]], None] | None = None,
-              concurrency: int | None = None, targets: list[str] | None = None,
-              on_start: Callable[[Any], None] | None = None, prune: bool | None = None,
-              lock: bool = True, lock_timeout: float = 0.0, endpoints_files: list[str] | None = None) -> Result:
-    """Load and validate `files` (files or directories), plan against live state and, with `apply`, apply it.
+def _with_saved_plan(options: Options) -> tuple[Options, Optional[dict[str, Any]]]:
+    """The options as the saved plan (if any) makes them: its files, targets and prune; and the saved plan."""
+    if not options.saved:
+        return options, None
+    files, data = files_of_saved_plan(options.saved, options.files)
+    planned_targets = saved_plan.saved_targets(data)
+    if options.targets and list(options.targets) != planned_targets:
+        raise StalePlan([f"{options.saved}: the plan was made for targets {planned_targets or 'none'}, "
+                         f"not {list(options.targets)}"])
+    return Options(**dict(vars(options), files=files, targets=planned_targets,
+                          prune=saved_plan.saved_prune(data))), data
 
-    `concurrency` (changes and reads at once) overrides `settings.concurrency`. `targets` (`KIND` or
-    `KIND/NAME`) limit the run to those entries and what they depend on. `prune` (default
-    `settings.prune`) also deletes owned objects that no entry names; it is off under `targets`, as in
-    Terraform. `on_start(planned)` is called as each change starts, `on_outcome(outcome, redact)` as each ends.
-    With `apply` and `lock`, the run holds the lock of each endpoint (`lock.apply_lock`) from before its plan
-    to its end, waiting up to `lock_timeout` seconds for another apply's. `endpoints_files` (`--endpoints`,
-    default: the files `CONVERGE_ENDPOINTS` lists) are the trusted files the endpoints come from (see `load`).
 
-    With `saved` (a plan from `out`), refuse with DocumentError when a file or the live state
-    moved since it was made; the saved plan's own targets apply. An entry that cannot be planned (a
-    refusal that needs a person, a read that failed after its retries) is blocked in the plan, and what
-    waits for it skipped; the rest is planned and applied, and the result is `failed`. Raises
-    DocumentError (a bad file, a stale saved plan, a lock held), ApiError or SpecError; never writes
-    before the whole plan is made.
+def plan(options: Options) -> PlannedRun:
+    """Load and validate the files, take the locks when the plan is to be applied, read live state and plan.
+
+    An entry that cannot be planned (a refusal that needs a person, a read that failed after its retries) is
+    blocked in the plan, and what waits for it skipped. With `options.saved`, StalePlan when a file or the live
+    state moved since it was made; with `options.out`, the plan is saved there. The run is open: close it.
     """
-    saved_data = None
-    targets = list(targets or [])
-    if saved:
-        files, saved_data = files_of_saved_plan(saved, files)
-        planned_targets = saved_plan.saved_targets(saved_data)
-        if targets and targets != planned_targets:
-            raise DocumentError([f"{saved}: the plan was made for targets {planned_targets or 'none'}, "
-                                 f"not {targets}"])
-        targets = planned_targets
-        prune = saved_plan.saved_prune(saved_data)
-    if not files:
+    options, saved_data = _with_saved_plan(options)
+    if not options.files:
         raise DocumentError(["no desired-state file given"])
-    desired = select(load(list(files), endpoints_files), targets)
-    pruning = (desired.settings.get("prune", False) if prune is None else prune) and not targets
+    desired = select(load(list(options.files), options.endpoints_files), list(options.targets))
+    pruning = bool(desired.settings.get("prune", False) if options.prune is None else options.prune)
+    pruning = pruning and not options.targets
     secrets = resolve_secrets(desired)
-    guard = apply_lock(desired.endpoints, desired.files, lock_timeout) if apply and lock else nullcontext()
-    with guard, Session(desired) as session:
+    resources = ExitStack()
+    try:
+        if options.apply and options.lock:
+            resources.enter_context(apply_lock(desired.endpoints, desired.files, options.lock_timeout))
+        session = resources.enter_context(Session(desired))
         for value in secrets:
             session.redact.add(value)
-        workers = concurrency or desired.settings.get("concurrency", DEFAULT_CONCURRENCY)
-        plan = make_plan(desired, session, workers, prune=pruning)
-        if saved_data is not None:
-            reasons = saved_plan.stale_reasons(saved_data, plan, saved)
-            if reasons:
-                raise DocumentError([session.redact(r) for r in reasons]
-                                    + ["the saved plan is stale: run plan again and review it"])
-        if out:
-            saved_plan.save(plan, desired.files, out, session.redact, targets, pruning)
-        if on_plan:
-            on_plan(plan, session.redact)
-        report = None
-        if apply:
-            progress = (lambda outcome: on_outcome(outcome, session.redact)) if on_outcome else None
-            report = apply_plan(plan, session, workers, progress, on_start)
-        return Result(plan, report, session.redact)
+        workers = options.concurrency or desired.settings.get("concurrency", DEFAULT_CONCURRENCY)
+        made = make_plan(desired, session, workers, prune=pruning)
+        if saved_data is not None and options.saved:
+            _refuse_stale(saved_data, made, options.saved, session.redact)
+        if options.out:
+            saved_plan.save(made, desired.files, options.out, session.redact, list(options.targets), pruning)
+    except BaseException:
+        resources.close()
+        raise
+    return PlannedRun(options, desired, made, session, workers, resources)
+
+
+def _refuse_stale(saved_data: dict[str, Any], made: Plan, saved: str, redact: Callable[[str], str]) -> None:
+    """StalePlan listing why the saved plan no longer holds for the plan just made, if it does not."""
+    reasons = saved_plan.stale_reasons(saved_data, made, saved)
+    if reasons:
+        raise StalePlan([redact(reason) for reason in reasons]
+                        + ["the saved plan is stale: run plan again and review it"])
+
+
+def apply(run: PlannedRun, observer: Optional[Observer] = None) -> Report:
+    """Apply the plan of `run` (planned with `Options(apply=True)`), each change as soon as what it needs is done.
+
+    `observer` hears of the plan first, then of each change as it starts and as it ends. A failed change skips
+    only what depends on it; the report says what was done, what failed and what was skipped.
+    """
+    if not run.options.apply:
+        raise ValueError("this run was planned without Options(apply=True): plan it again to apply it")
+    if run.applied:
+        raise ValueError("this run's plan has been applied already: plan again")
+    run.applied = True
+    heard = observer or Unobserved()
+    heard.on_plan(run.plan, run.redact)
+    return apply_plan(run.plan, run.session, run.workers, lambda outcome: heard.on_outcome(outcome, run.redact),
+                      heard.on_start)
+
+
+def reconcile(options: Options, observer: Optional[Observer] = None) -> Result:
+    """`plan(options)` and, with `options.apply`, `apply` it; the run closed before this returns."""
+    with plan(options) as run:
+        report = apply(run, observer) if options.apply else None
+        return Result(run.plan, report, run.redact)

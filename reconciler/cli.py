@@ -10,6 +10,8 @@ import json
 import os
 import sys
 import traceback
+from contextlib import ExitStack
+from typing import Callable
 
 import click
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, Redactor
@@ -17,9 +19,14 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import Spe
 from rich.console import Console
 
 from . import report as reports
-from .api import reconcile
-from .document import MAX_CONCURRENCY, DocumentError, document_schema, entry_title, load
+from .api import Options, Result
+from .api import apply as apply_run
+from .api import plan as plan_run
+from .desired import MAX_CONCURRENCY, document_schema, entry_title, load
+from .errors import ReconcilerError
+from .executor import Outcome
 from .pictures import edges_of, render
+from .planner import Plan, PlannedChange
 from .progress import LiveProgress, PlainProgress
 from .remote import run_step
 from .targets import select
@@ -60,7 +67,7 @@ def _guard(func):
         redact = Redactor()
         try:
             return func(*args, **kwargs)
-        except DocumentError as exc:
+        except ReconcilerError as exc:
             raise Failure("\n".join(redact(p) for p in exc.problems))
         except (ApiError, SpecError) as exc:
             raise Failure("error: " + redact(str(exc)))
@@ -148,20 +155,15 @@ def validate(files: tuple[str, ...], endpoints_files: tuple[str, ...]) -> None:
 def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str, ...],
           endpoints_files: tuple[str, ...]) -> None:
     """Print the dependency graph of the entries; an arrow points from an entry to what waits for it."""
-    from .graph import entry_graph
-    from .platforms import kinds
-
     if with_plan:
-        plan = reconcile(list(files), targets=list(targets), endpoints_files=list(endpoints_files)).plan
-        titles = {index: change.title for index, change in enumerate(plan.changes)}
-        actions = {index: change.change.action for index, change in enumerate(plan.changes)}
-        click.echo(render(fmt, titles, edges_of(plan.graph), actions))
+        with plan_run(Options(list(files), targets=list(targets), endpoints_files=list(endpoints_files))) as run:
+            titles = {index: change.title for index, change in enumerate(run.plan.changes)}
+            actions = {index: change.change.action for index, change in enumerate(run.plan.changes)}
+            click.echo(render(fmt, titles, edges_of(run.plan.graph), actions))
         return
     desired = select(load(list(files), list(endpoints_files)), list(targets))
-    known = kinds()
-    dependencies = entry_graph(desired.entries, known)
     titles = {index: entry_title(entry) for index, entry in enumerate(desired.entries)}
-    click.echo(render(fmt, titles, edges_of(dependencies)))
+    click.echo(render(fmt, titles, edges_of(desired.graph)))
 
 
 @main.command()
@@ -187,20 +189,17 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
     is shown blocked with its reason and remedy, and what waits for it skipped; the rest is planned, and
     the command exits 1.
     """
-    style = _styler(colour_wanted(no_color))
-
-    def show_plan(plan, redact):
+    options = Options(list(files), out=out, concurrency=concurrency, targets=list(targets), prune=prune,
+                      endpoints_files=list(endpoints_files))
+    with plan_run(options) as run:
         if quiet and fmt == "text":
-            click.echo(redact(reports.quiet_plan_text(plan)))
+            click.echo(run.redact(reports.quiet_plan_text(run.plan)))
         else:
-            click.echo(redact(reports.render_plan(plan, fmt, style)))
-        show_blocked(plan, fmt, redact)
-
-    result = reconcile(list(files), out=out, concurrency=concurrency, targets=list(targets), on_plan=show_plan,
-                       prune=prune, endpoints_files=list(endpoints_files))
-    if result.plan.blocked:
+            click.echo(run.redact(reports.render_plan(run.plan, fmt, _styler(colour_wanted(no_color)))))
+        show_blocked(run.plan, fmt, run.redact)
+    if run.plan.blocked:
         sys.exit(1)
-    if detailed_exitcode and result.plan.pending:
+    if detailed_exitcode and run.plan.pending:
         sys.exit(2)
 
 
@@ -240,49 +239,66 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
     """
     if not files:
         raise click.UsageError("give the desired-state files (with --plan, the files the saved plan was made from)")
-    text = fmt != "json"
-    colour = colour_wanted(no_color)
-    display: list = []
-
-    def show_plan(plan, redact):
-        if text and not quiet:
-            click.echo(redact(reports.render_plan(plan, fmt, _styler(colour))))
-            if plan.pending:
-                click.echo("\nApplying:")
-        elif text and plan.blocked:
-            click.echo(redact("\n".join(reports.blocked_lines(plan.as_dict()))))
-        show_blocked(plan, fmt, redact)
-        outcomes = len(plan.pending) + len(plan.skipped)
-        if text and outcomes:
-            if sys.stdout.isatty() and not quiet:
-                display.append(LiveProgress(outcomes, Console(no_color=not colour)))
-            else:
-                display.append(PlainProgress(lambda line: click.echo(line), quiet))
-            display[0].__enter__()
-
-    def show_start(planned):
-        if display:
-            display[0].start(planned)
-
-    def show_outcome(outcome, redact):
-        if display:
-            display[0].outcome(outcome, redact)
-
-    try:
-        result = reconcile(list(files), apply=True, saved=saved, on_plan=show_plan, on_outcome=show_outcome,
-                           on_start=show_start, concurrency=concurrency, targets=list(targets), prune=prune,
-                           lock=lock, lock_timeout=lock_timeout, endpoints_files=list(endpoints_files))
-    finally:
-        if display:
-            display[0].__exit__(None, None, None)
-    if not text:
+    options = Options(list(files), apply=True, saved=saved, concurrency=concurrency, targets=list(targets),
+                      prune=prune, lock=lock, lock_timeout=lock_timeout, endpoints_files=list(endpoints_files))
+    with ApplyView(fmt, quiet, colour_wanted(no_color)) as view, plan_run(options) as run:
+        report = apply_run(run, view)
+    result = Result(run.plan, report, run.redact)
+    if fmt == "json":
         click.echo(result.redact(json.dumps(result.as_dict(), indent=2, sort_keys=True, default=str)))
-    elif result.report.outcomes or result.report.blocked:
-        click.echo(result.redact(reports.report_text(result.report)))
+    elif report.outcomes or report.blocked:
+        click.echo(result.redact(reports.report_text(report)))
     elif quiet:
         click.echo("No changes.")
     if result.failed:
         sys.exit(1)
+
+
+class ApplyView:
+    """What `apply` shows as it runs, as its observer: the plan, then each change's progress.
+
+    On a terminal (without --quiet) a live display; elsewhere one timestamped line per outcome. Nothing but the
+    blocked entries on stderr for JSON. The display opens when the plan is known (its size is the number of
+    outcomes) and closes as the view's `with` block ends.
+    """
+
+    def __init__(self, fmt: str, quiet: bool, colour: bool) -> None:
+        self.fmt = fmt
+        self.text = fmt != "json"
+        self.quiet = quiet
+        self.colour = colour
+        self.display: LiveProgress | PlainProgress | None = None
+        self._open = ExitStack()
+
+    def on_plan(self, plan: Plan, redact: Callable[[str], str]) -> None:
+        if self.text and not self.quiet:
+            click.echo(redact(reports.render_plan(plan, self.fmt, _styler(self.colour))))
+            if plan.pending:
+                click.echo("\nApplying:")
+        elif self.text and plan.blocked:
+            click.echo(redact("\n".join(reports.blocked_lines(plan.as_dict()))))
+        show_blocked(plan, self.fmt, redact)
+        outcomes = len(plan.pending) + len(plan.skipped)
+        if self.text and outcomes:
+            if sys.stdout.isatty() and not self.quiet:
+                self.display = LiveProgress(outcomes, Console(no_color=not self.colour))
+            else:
+                self.display = PlainProgress(lambda line: click.echo(line), self.quiet)
+            self._open.enter_context(self.display)
+
+    def on_start(self, planned: PlannedChange) -> None:
+        if self.display:
+            self.display.start(planned)
+
+    def on_outcome(self, outcome: Outcome, redact: Callable[[str], str]) -> None:
+        if self.display:
+            self.display.outcome(outcome, redact)
+
+    def __enter__(self) -> ApplyView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._open.close()
 
 
 @main.command("run-step")

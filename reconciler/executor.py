@@ -123,8 +123,9 @@ def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
 
     for index, cause in sorted(plan.blocked_by.items()):
         blocked = changes[cause]
+        reason = blocked.blocked.reason if blocked.blocked else "it could not be planned"
         done(index, Outcome(changes[index], "skipped", f"skipped because {blocked.title} ({blocked.entry.where}) "
-                                                       f"is blocked: {blocked.blocked.reason}"))
+                                                       f"is blocked: {reason}"))
     walk(plan.execution_graph(), plan.pending_order, run, lambda outcome: outcome.status == "done",
          concurrency, on_done=done, on_skip=skipped)
     order = plan.pending_order + sorted(plan.blocked_by)

@@ -115,29 +115,81 @@ class Graph:
         return result + sorted(set(range(self.size)) - set(result))
 
 
+@dataclass(frozen=True)
+class Links:
+    """What an entry's edges are made of, read once from its spec: its kind and name (`reference_key`), the
+    `(kind, name)` of each entry it references, and the kinds it needs (`prerequisites`)."""
+
+    kind: str
+    name: Hashable | None
+    references: tuple[tuple[str, Hashable], ...]
+    prerequisites: tuple[str, ...]
+
+
+def links_of(entries: list[Any], specs: dict[str, Any],
+             data_of: Callable[[Any], dict[str, Any]] = lambda entry: entry.normalized) -> list[Links]:
+    """The links of each entry (of its `normalized` data unless `data_of` says otherwise)."""
+    result = []
+    for entry in entries:
+        spec = specs[entry.kind]
+        data = data_of(entry)
+        name = data.get(spec.reference_key)
+        result.append(Links(entry.kind, name if isinstance(name, Hashable) else None,
+                            tuple((reference.kind, reference.name) for reference in spec.references(data)
+                                  if isinstance(reference.name, Hashable)),
+                            tuple(spec.prerequisites)))
+    return result
+
+
+@dataclass
+class EntryGraph(Graph):
+    """The dependency graph of entries, with the links it was made of.
+
+    An entry depends on each entry it references (the first of that kind and name) and on every entry of its
+    prerequisite kinds. The links are read from the specs once; a graph of some of the entries (`subgraph`)
+    or of more of them (`extended`, the owned objects prune deletes) is made from them without reading the
+    specs again.
+    """
+
+    links: list[Links] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, links: list[Links]) -> EntryGraph:
+        """The graph whose edges `links` give."""
+        by_name: dict[tuple[str, Hashable], int] = {}
+        by_kind: dict[str, list[int]] = {}
+        for index, link in enumerate(links):
+            if link.name is not None:
+                by_name.setdefault((link.kind, link.name), index)
+            by_kind.setdefault(link.kind, []).append(index)
+        graph = cls(len(links), links=list(links))
+        for index, link in enumerate(links):
+            for reference in link.references:
+                target = by_name.get(reference)
+                if target is not None:
+                    graph.add(index, target)
+            for kind in link.prerequisites:
+                for target in by_kind.get(kind, []):
+                    graph.add(index, target)
+        return graph
+
+    def subgraph(self, items: Iterable[int]) -> EntryGraph:
+        """The graph of the entries `items` (in their order), numbered from 0."""
+        return EntryGraph.of([self.links[index] for index in sorted(set(items))])
+
+    def extended(self, entries: list[Any], specs: dict[str, Any],
+                 data_of: Callable[[Any], dict[str, Any]] = lambda entry: entry.normalized) -> EntryGraph:
+        """The graph of these entries and `entries` after them, which may depend on and be depended on by them."""
+        if not entries:
+            return self
+        return EntryGraph.of(self.links + links_of(entries, specs, data_of))
+
+
 def entry_graph(entries: list[Any], specs: dict[str, Any],
-                data_of: Callable[[Any], dict[str, Any]] = lambda entry: entry.normalized) -> Graph:
+                data_of: Callable[[Any], dict[str, Any]] = lambda entry: entry.normalized) -> EntryGraph:
     """The graph of desired entries (their `normalized` data unless `data_of` says otherwise): edges from
     references and from kind prerequisites."""
-    by_name: dict[tuple[str, Hashable], int] = {}
-    by_kind: dict[str, list[int]] = {}
-    for index, entry in enumerate(entries):
-        spec = specs[entry.kind]
-        name = data_of(entry).get(spec.reference_key)
-        if isinstance(name, Hashable) and name is not None:
-            by_name.setdefault((entry.kind, name), index)
-        by_kind.setdefault(entry.kind, []).append(index)
-    graph = Graph(len(entries))
-    for index, entry in enumerate(entries):
-        spec = specs[entry.kind]
-        for reference in spec.references(data_of(entry)):
-            target = by_name.get((reference.kind, reference.name))
-            if target is not None:
-                graph.add(index, target)
-        for kind in spec.prerequisites:
-            for target in by_kind.get(kind, []):
-                graph.add(index, target)
-    return graph
+    return EntryGraph.of(links_of(entries, specs, data_of))
 
 
 @dataclass
@@ -156,56 +208,72 @@ def walk(graph: Graph, items: Iterable[int], run: Callable[[int], Any], succeede
     Up to `concurrency` run at once, across kinds and platforms. When an item fails, every item
     that depends on it, directly or through others, is skipped and tied to that first failure.
     """
-    todo = set(items)
-    waiting = {item: {d for d in graph.needs[item] if d in todo} for item in todo}
-    dependants: dict[int, set[int]] = {item: set() for item in todo}
-    for item, needs in waiting.items():
-        for dependency in needs:
-            dependants[dependency].add(item)
-    outcomes: dict[int, Any] = {}
-    skipped: dict[int, int] = {}
+    return _Walk(graph, set(items), on_done, on_skip).run(run, succeeded, max(1, concurrency))
 
-    def skip_dependants(item: int, cause: int) -> None:
-        pending = list(dependants[item])
+
+class _Walk:
+    """The state of one `walk`: what each item still waits for, and what became of the items so far."""
+
+    def __init__(self, graph: Graph, todo: set[int], on_done: Callable[[int, Any], None] | None,
+                 on_skip: Callable[[int, int], None] | None) -> None:
+        self.todo = todo
+        self.waiting = {item: {d for d in graph.needs[item] if d in todo} for item in todo}
+        self.dependants: dict[int, set[int]] = {item: set() for item in todo}
+        for item, needs in self.waiting.items():
+            for dependency in needs:
+                self.dependants[dependency].add(item)
+        self.outcomes: dict[int, Any] = {}
+        self.skipped: dict[int, int] = {}
+        self.on_done = on_done
+        self.on_skip = on_skip
+        self.ready = [item for item in todo if not self.waiting[item]]
+        heapq.heapify(self.ready)
+
+    def run(self, run: Callable[[int], Any], succeeded: Callable[[Any], bool], concurrency: int) -> WalkResult:
+        """Run the ready items on a pool of `concurrency` threads until none is left to run."""
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            running: dict[Any, int] = {}
+            self._start_ready(pool, running, run, concurrency)
+            while running:
+                finished, _pending = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    item = running.pop(future)
+                    self._finished(item, future.result(), succeeded)
+                self._start_ready(pool, running, run, concurrency)
+        for item in sorted(self.todo - set(self.outcomes) - set(self.skipped)):
+            self._skip(item, item)  # waits on itself through a cycle (validation reports cycles first)
+        return WalkResult(self.outcomes, self.skipped)
+
+    def _start_ready(self, pool: ThreadPoolExecutor, running: dict[Any, int], run: Callable[[int], Any],
+                     concurrency: int) -> None:
+        while self.ready and len(running) < concurrency:
+            item = heapq.heappop(self.ready)
+            if item not in self.skipped:
+                running[pool.submit(run, item)] = item
+
+    def _finished(self, item: int, outcome: Any, succeeded: Callable[[Any], bool]) -> None:
+        """Record an item's outcome; make ready what waited only for it, or skip its dependants when it failed."""
+        self.outcomes[item] = outcome
+        if self.on_done:
+            self.on_done(item, outcome)
+        if not succeeded(outcome):
+            self._skip_dependants(item)
+            return
+        for dependant in self.dependants[item]:
+            self.waiting[dependant].discard(item)
+            if not self.waiting[dependant] and dependant not in self.skipped:
+                heapq.heappush(self.ready, dependant)
+
+    def _skip_dependants(self, cause: int) -> None:
+        pending = list(self.dependants[cause])
         while pending:
             dependant = pending.pop()
-            if dependant in skipped or dependant in outcomes:
+            if dependant in self.skipped or dependant in self.outcomes:
                 continue
-            skipped[dependant] = cause
-            if on_skip:
-                on_skip(dependant, cause)
-            pending.extend(dependants[dependant])
+            self._skip(dependant, cause)
+            pending.extend(self.dependants[dependant])
 
-    ready = [item for item in todo if not waiting[item]]
-    heapq.heapify(ready)
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        running: dict[Any, int] = {}
-
-        def start_ready() -> None:
-            while ready and len(running) < max(1, concurrency):
-                item = heapq.heappop(ready)
-                if item not in skipped:
-                    running[pool.submit(run, item)] = item
-
-        start_ready()
-        while running:
-            finished, _pending = wait(list(running), return_when=FIRST_COMPLETED)
-            for future in finished:
-                item = running.pop(future)
-                outcome = future.result()
-                outcomes[item] = outcome
-                if on_done:
-                    on_done(item, outcome)
-                if succeeded(outcome):
-                    for dependant in dependants[item]:
-                        waiting[dependant].discard(item)
-                        if not waiting[dependant] and dependant not in skipped:
-                            heapq.heappush(ready, dependant)
-                else:
-                    skip_dependants(item, item)
-            start_ready()
-    for item in sorted(todo - set(outcomes) - set(skipped)):
-        skipped[item] = item  # waits on itself through a cycle (validation reports cycles first)
-        if on_skip:
-            on_skip(item, item)
-    return WalkResult(outcomes, skipped)
+    def _skip(self, item: int, cause: int) -> None:
+        self.skipped[item] = cause
+        if self.on_skip:
+            self.on_skip(item, cause)

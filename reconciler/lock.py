@@ -25,7 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .document import DocumentError, Endpoint
+from .desired import Endpoint
+from .errors import LockHeld, LockProblem
 
 #: seconds between two tries while waiting for a lock
 POLL_SECONDS = 0.2
@@ -36,7 +37,7 @@ def lock_dir() -> Path:
     else `converge-locks-<uid>` under the temp dir.
 
     The directory is made 0700 when missing. One that is a symlink, is not a directory, belongs to another
-    user or lets others in (group or other permission bits) is refused with DocumentError: in a shared temp
+    user or lets others in (group or other permission bits) is refused with LockProblem: in a shared temp
     dir another user could have made it first, to read or replace what an apply writes there.
     """
     configured = os.environ.get("CONVERGE_LOCK_DIR")
@@ -51,7 +52,7 @@ def lock_dir() -> Path:
         path.mkdir(mode=0o700, parents=True)
     problem = _not_ours(path)
     if problem:
-        raise DocumentError([f"lock directory {path}: {problem}; remove it, or set CONVERGE_LOCK_DIR to a "
+        raise LockProblem([f"lock directory {path}: {problem}; remove it, or set CONVERGE_LOCK_DIR to a "
                              f"directory of your own with mode 0700"])
     return path
 
@@ -82,7 +83,7 @@ def endpoint_key(endpoint: Endpoint) -> str:
 def apply_lock(endpoints: dict[str, Endpoint], files: list[str], timeout: float = 0.0) -> Iterator[None]:
     """Hold the lock of every endpoint (in a fixed order, so two applies never deadlock) for the block.
 
-    Raises DocumentError naming the endpoint and the apply holding it when a lock is not free within
+    Raises LockHeld naming the endpoint and the apply holding it when a lock is not free within
     `timeout` seconds.
     """
     held: list[Any] = []
@@ -102,7 +103,7 @@ def _acquire(name: str, endpoint: Endpoint, files: list[str], timeout: float) ->
     try:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     except OSError as exc:
-        raise DocumentError([f"{endpoint.file}:{endpoint.line}: endpoints.{name}: cannot open the lock file "
+        raise LockProblem([f"{endpoint.file}:{endpoint.line}: endpoints.{name}: cannot open the lock file "
                              f"{path}: {exc.strerror}"]) from None
     handle = os.fdopen(descriptor, "r+", encoding="utf-8")
     deadline = time.monotonic() + max(0.0, timeout)
@@ -114,7 +115,7 @@ def _acquire(name: str, endpoint: Endpoint, files: list[str], timeout: float) ->
             if time.monotonic() >= deadline:
                 holder = _holder(handle)
                 handle.close()
-                raise DocumentError([f"{endpoint.file}:{endpoint.line}: endpoints.{name}: another apply is "
+                raise LockHeld([f"{endpoint.file}:{endpoint.line}: endpoints.{name}: another apply is "
                                      f"running against {key} ({holder}); wait for it to end, or give "
                                      f"--lock-timeout SECONDS to wait for it"]) from None
             time.sleep(POLL_SECONDS)

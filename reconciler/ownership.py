@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, Change
 
-from .document import Desired, Entry
+from .desired import DesiredState, Entry
 from .platforms import kinds
 
 #: the action of a change that only writes the ownership record of an object that already matches
@@ -64,7 +64,7 @@ def default_owner(files: list[str]) -> str:
     return f"{_slug(name)}-{hashlib.sha256(location.encode('utf-8')).hexdigest()[:8]}"
 
 
-def owner_of(desired: Desired) -> str:
+def owner_of(desired: DesiredState) -> str:
     """The owner the desired state writes into the objects it creates."""
     return desired.settings.get("owner") or default_owner(desired.files)
 
@@ -87,7 +87,7 @@ def prune_change(spec, live: dict[str, Any]) -> Change:
     return change
 
 
-def prunable_kinds(desired: Desired) -> list[Any]:
+def prunable_kinds(desired: DesiredState) -> list[Any]:
     """The specs of kinds that carry an owner, on the platforms the desired state has endpoints for."""
     return [spec for spec in kinds().values() if spec.ownership is not None and spec.reconcilable
             and spec.platform in desired.endpoints]

@@ -5,15 +5,15 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import InitVar, dataclass, field, replace
 from functools import cached_property
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.retry import RETRY_STATUSES
 from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, NOOP, Change, SpecError
 
-from .document import Desired, Entry, resource_title
+from .desired import DesiredState, Entry, resource_title
 from .graph import Graph, entry_graph
 from .ownership import ADOPT, live_key, owner_of, prunable_kinds, prune_change, pruned_entry
 from .platforms import kinds
@@ -74,11 +74,12 @@ class Plan:
     """Every entry's change (no-ops included), in file order, with the graph of their dependencies."""
 
     changes: list[PlannedChange]
-    graph: Graph = field(default=None)  # type: ignore[assignment]
+    #: the graph of the changes' entries when it is already known (the desired state's); built otherwise
+    known_graph: InitVar[Optional[Graph]] = None
+    graph: Graph = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        if self.graph is None:
-            self.graph = plan_graph(self.changes)
+    def __post_init__(self, known_graph: Optional[Graph]) -> None:
+        self.graph = known_graph if known_graph is not None else plan_graph(self.changes)
 
     @property
     def pending(self) -> list[PlannedChange]:
@@ -191,7 +192,7 @@ def plan_graph(changes: list[PlannedChange]) -> Graph:
     return entry_graph([c.entry for c in changes], known)
 
 
-def provided_names(desired: Desired) -> dict[str, set]:
+def provided_names(desired: DesiredState) -> dict[str, set]:
     """For each kind, the names (`reference_key`) of the entries this run creates or keeps (not those it deletes)."""
     known = kinds()
     names: dict[str, set] = {}
@@ -210,7 +211,7 @@ def read_kind(spec, client, wanted: list[dict], provided: dict[str, set]) -> lis
     return lives
 
 
-def make_plan(desired: Desired, session: Session, concurrency: int | None = None, prune: bool = False) -> Plan:
+def make_plan(desired: DesiredState, session: Session, concurrency: int | None = None, prune: bool = False) -> Plan:
     """Read every kind's live objects (concurrently, through list endpoints) and plan each entry.
 
     Entries of kinds that carry an owner send the owner's marker on create (and on `adopt: true`). With
@@ -238,14 +239,14 @@ def remembering_reads(session: Session, platforms: set[str]) -> Iterator[None]:
         yield
 
 
-def _plan_read(desired: Desired, session: Session, known: dict, grouped: dict, workers: int, provided: dict,
+def _plan_read(desired: DesiredState, session: Session, known: dict, grouped: dict, workers: int, provided: dict,
                owner: str, pruning: list) -> Plan:
     """make_plan's reads and the planning of each entry; an entry that cannot be planned is blocked, alone."""
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(grouped) + len(pruning) or 1))) as pool:
         futures = {kind: pool.submit(read_entries, known[kind], session, entries, provided)
                    for kind, entries in grouped.items()}
         owned_futures = {spec.kind: pool.submit(read_owned, spec, session, owner) for spec in pruning}
-        reads = {}
+        reads: dict[int, Any] = {}
         for kind, future in futures.items():
             reads.update(zip((id(e) for e in grouped[kind]), future.result(), strict=True))
         owned = {kind: future.result() for kind, future in owned_futures.items()}
@@ -253,7 +254,8 @@ def _plan_read(desired: Desired, session: Session, known: dict, grouped: dict, w
                for entry in desired.entries]
     for kind, objects in owned.items():
         changes.extend(_pruned(desired, session, known[kind], objects, grouped.get(kind, []), reads, owner))
-    return Plan(changes)
+    pruned = [change.entry for change in changes[len(desired.entries):]]
+    return Plan(changes, desired.graph.extended(pruned, known))
 
 
 def read_entries(spec, session: Session, entries: list[Entry], provided: dict[str, set]) -> list:
@@ -346,7 +348,7 @@ def _planned_or_blocked(spec, entry: Entry, read: dict | Blocked | None, owner: 
         return blocked_change(spec, entry, blocked_for(session, spec.platform, exc), live=read)
 
 
-def _pruned(desired: Desired, session: Session, spec, objects: list | Blocked, entries: list[Entry], reads: dict,
+def _pruned(desired: DesiredState, session: Session, spec, objects: list | Blocked, entries: list[Entry], reads: dict,
             owner: str) -> list[PlannedChange]:
     """The deletions of a kind's owned objects that no entry read as its own.
 

@@ -17,18 +17,19 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 from ansible_collections.converge.platforms.plugins.module_utils.templating import holds_template, render
 
-from .document import Desired, DocumentError, Entry
+from .desired import DesiredState, Entry
+from .errors import DocumentError
 from .platforms import kinds
 
 DEFAULT_FORKS = 5
 FAILED_STATUSES = ("failed", "unreachable")
-CONVERTERS = {
+CONVERTERS: dict[str, Callable[[str], Any]] = {
     "integer": int,
     "number": float,
     "boolean": lambda text: {"true": True, "false": False}[text.lower()],
@@ -57,8 +58,9 @@ class StepRun:
         return {"step": self.step, "status": self.status, "tasks": self.tasks, "nodes": self.nodes}
 
 
-def _named(desired: Desired, kind: str, key: str = "name") -> dict[str, Entry]:
-    return {entry.data.get(key): entry for entry in desired.by_kind().get(kind, [])}
+def _named(desired: DesiredState, kind: str, key: str = "name") -> dict[str, Entry]:
+    """The entries of a kind by the value of `key` (those without one left out)."""
+    return {entry.data[key]: entry for entry in desired.by_kind().get(kind, []) if entry.data.get(key) is not None}
 
 
 def parse_params(pairs: list[str], declared: dict[str, str]) -> dict[str, Any]:
@@ -79,7 +81,7 @@ def parse_params(pairs: list[str], declared: dict[str, str]) -> dict[str, Any]:
     return params
 
 
-def step_tasks(desired: Desired, step: str, pairs: list[str]) -> list[dict[str, Any]]:
+def step_tasks(desired: DesiredState, step: str, pairs: list[str]) -> list[dict[str, Any]]:
     """The step's Ansible tasks, rendered; raises DocumentError or SpecError before anything runs."""
     steps = _named(desired, "opendcp_remote_step")
     if step not in steps:
@@ -148,7 +150,7 @@ def check_limit(limit: str | None) -> None:
                                    "as 127.0.0.2:127.0.0.3 or web:!db" % limit)
 
 
-def run_step(desired: Desired, step: str, pairs: list[str], inventory: str, limit: str | None = None,
+def run_step(desired: DesiredState, step: str, pairs: list[str], inventory: str, limit: str | None = None,
              forks: int = DEFAULT_FORKS) -> StepRun:
     """Render the step and play it on the inventory's hosts; returns each node's outcome."""
     kinds()  # fail early, as for any command, if a platform cannot be loaded

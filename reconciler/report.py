@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any, Callable
 
-from .document import resource_title
+from .desired import resource_title
 from .executor import Outcome, Report
 from .pictures import edges_of, mermaid
 from .planner import Plan

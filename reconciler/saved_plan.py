@@ -18,7 +18,7 @@ from typing import Any
 
 from ansible_collections.converge.platforms.plugins.module_utils.files import write_atomically
 
-from .document import DocumentError
+from .errors import DocumentError
 from .planner import BLOCKED, Plan, PlannedChange
 
 SAVED_FORMAT = 1

@@ -9,7 +9,8 @@ from typing import Any
 from ansible_collections.converge.platforms.plugins.module_utils.files import write_atomically
 from ansible_collections.converge.platforms.plugins.module_utils.http import Redactor, redact_url
 
-from .document import Desired, DocumentError
+from .desired import DesiredState
+from .errors import ConnectionProblem
 from .platforms import kinds, platform
 
 EMBEDDED_STATE_DIR = Path(".converge") / "embedded"
@@ -26,7 +27,7 @@ def keep_out_of_git(directory: Path) -> None:
 class Session:
     """Clients per platform for one reconciler run; close() logs out and stops embedded emulators."""
 
-    def __init__(self, desired: Desired):
+    def __init__(self, desired: DesiredState):
         self.desired = desired
         self.redact = Redactor()
         self._clients: dict[str, Any] = {}
@@ -67,7 +68,7 @@ class Session:
             try:
                 params = self._embedded(name, params)
             except (OSError, ValueError) as exc:
-                raise DocumentError([f"{endpoint.file}:{endpoint.line}: endpoints.{name}.state_file: the embedded "
+                raise ConnectionProblem([f"{endpoint.file}:{endpoint.line}: endpoints.{name}.state_file: the embedded "
                                      f"emulator cannot start from it: {exc}"]) from None
         for key, option in platform(name).connection_argument_spec.items():
             # the embedded emulator's well-known default is no secret, and masking the word everywhere garbles output
@@ -79,7 +80,7 @@ class Session:
         try:
             return platform(name).client_factory(params)
         except ValueError as exc:
-            raise DocumentError([f"{endpoint.file}:{endpoint.line}: endpoints.{name}: {exc}"])
+            raise ConnectionProblem([f"{endpoint.file}:{endpoint.line}: endpoints.{name}: {exc}"])
 
     def _embedded(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
         """Start the platform's emulator in this process, keeping its state between runs."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .document import Desired, DocumentError, Entry, entry_title
-from .graph import entry_graph
+from .desired import DesiredState, Entry, entry_title
+from .errors import DocumentError
 from .platforms import kinds
 
 
@@ -21,10 +21,11 @@ def matches(target: str, entry: Entry) -> bool:
     return wanted in values or target == entry_title(entry)
 
 
-def select(desired: Desired, targets: list[str]) -> Desired:
+def select(desired: DesiredState, targets: list[str]) -> DesiredState:
     """The desired state reduced to the targeted entries and, transitively, every entry they depend on.
 
     A target that names no entry is a DocumentError naming it; with no targets, `desired` is returned as is.
+    The reduced state's graph is the desired state's, kept to the chosen entries.
     """
     if not targets:
         return desired
@@ -33,7 +34,7 @@ def select(desired: Desired, targets: list[str]) -> Desired:
                 for target in targets if not any(matches(target, entry) for entry in entries)]
     if problems:
         raise DocumentError(problems)
-    known = kinds()
-    graph = entry_graph(entries, known)
-    chosen = graph.closure(index for index, entry in enumerate(entries) if any(matches(t, entry) for t in targets))
-    return replace(desired, entries=[entry for index, entry in enumerate(entries) if index in chosen])
+    chosen = desired.graph.closure(index for index, entry in enumerate(entries)
+                                   if any(matches(t, entry) for t in targets))
+    return replace(desired, entries=[entry for index, entry in enumerate(entries) if index in chosen],
+                   known_graph=desired.graph.subgraph(chosen))

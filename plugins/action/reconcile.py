@@ -13,8 +13,9 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.converge.platforms.plugins.module_utils.http import Redactor
 
 try:
-    from reconciler.api import reconcile, redacted
-    from reconciler.document import MAX_CONCURRENCY, DocumentError, resource_title
+    from reconciler.api import Options, reconcile, redacted
+    from reconciler.desired import MAX_CONCURRENCY, resource_title
+    from reconciler.errors import ReconcilerError
     from reconciler.version import collection_version, reconciler_version
 
     RECONCILER_IMPORT_ERROR = None
@@ -103,10 +104,10 @@ class ActionModule(ActionBase):
         endpoints_files = [self._loader.path_dwim(path) for path in args["endpoints_files"] or []]
         apply = args["apply"] and not self._task.check_mode
         try:
-            outcome = reconcile(files, apply=apply, saved=saved, out=out, targets=args["target"],
-                                concurrency=args["concurrency"], prune=args["prune"],
-                                lock_timeout=args["lock_timeout"], endpoints_files=endpoints_files)
-        except DocumentError as exc:
+            outcome = reconcile(Options(files, apply=apply, saved=saved, out=out, targets=args["target"],
+                                        concurrency=args["concurrency"], prune=args["prune"],
+                                        lock_timeout=args["lock_timeout"], endpoints_files=endpoints_files))
+        except ReconcilerError as exc:
             problems = redacted(exc.problems, Redactor())
             return dict(result, failed=True, msg="\n".join(problems), problems=problems)
         except Exception as exc:  # noqa: BLE001 - ApiError and SpecError carry a message meant for the user

@@ -23,10 +23,11 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import Spe
 
 import emulators
 from reconciler import report as reports
-from reconciler.api import reconcile
-from reconciler.document import DocumentError, Entry, load
+from reconciler.api import Options, reconcile
+from reconciler.desired import DocumentError, Entry, load
 from reconciler.graph import entry_graph
 from reconciler.platforms import kinds
+from tests.contract.platforms import contract_kinds, endpoint
 from tests.support import INLINE_SECRETS, ROOT, writes
 
 EXAMPLE = yaml.safe_load((ROOT / "examples" / "all-platforms.yml").read_text(encoding="utf-8"))["resources"]
@@ -43,11 +44,9 @@ EXTRA = {
     "opendcp_pool": [{"name": "static-pool", "service": "frontend", "desc": "hosts added by hand", "vm_type": 1,
                       "sd_id": 1}],
 }
-CREDENTIALS = {"zstack": {"username": "admin", "password": "password"},
-               "migration": {"username": "admin", "password": "password"}, "opendcp": {"operator": "converge"}}
 #: emulated time runs fast, so objects that take time (builds, flows, long jobs) get done quickly
 EMULATOR_OPTIONS = {"time_scale": 50.0, "long_job_seconds": 0.5}
-KINDS = sorted(kinds())
+KINDS = contract_kinds()
 FAULT_RATE = 0.3
 FAULT_SEEDS = (11, 12, 13)
 MAX_APPLIES = 5
@@ -90,14 +89,14 @@ class Platform:
         self.write()
 
     def write(self):
-        endpoint = dict(CREDENTIALS.get(self.spec.platform, {}), url=self.handle.url)
-        document = {"version": 1, "endpoints": {self.spec.platform: endpoint}, "settings": INLINE_SECRETS,
+        document = {"version": 1, "endpoints": {self.spec.platform: endpoint(self.spec.platform, self.handle.url)},
+                    "settings": INLINE_SECRETS,
                     "resources": self.resources}
         self.path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     def reconcile(self, apply=False):
         os.chdir(self.path.parent)
-        return reconcile([str(self.path)], apply=apply)
+        return reconcile(Options([str(self.path)], apply=apply))
 
     def sizes(self):
         """How many objects each collection of the emulator holds (sessions and logs aside)."""

@@ -15,8 +15,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import Api
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
 import emulators
-from reconciler.api import reconcile
-from reconciler.document import DocumentError
+from reconciler.api import Options, reconcile
+from reconciler.desired import DocumentError
 from tests.support import INLINE_SECRETS, ROOT, platform_tags
 
 pytestmark = pytest.mark.slow
@@ -69,7 +69,7 @@ def awaits_a_person(planned, error: str | None) -> bool:
 def apply_once(path):
     """One `apply`; True when it applied everything but the clones whose answer was lost, which no run can."""
     try:
-        result = reconcile([path], apply=True)
+        result = reconcile(Options([path], apply=True))
     except (DocumentError, ApiError, SpecError):
         return False  # a run that stopped before its plan (the lock, a login refused)
     return (all(awaits_a_person(o.planned, o.error) for o in result.report.failed)
@@ -80,7 +80,7 @@ def assert_converged(handles, path, document=None) -> int:
     """With the faults off, nothing is left to do but the clones whose answer was lost, each blocked with the
     remedy; every collection holds what the files ask, a lab's group at most once (none for a lost clone, or the
     one it made), and no other. Returns how many clones are blocked."""
-    plan = reconcile([path]).plan
+    plan = reconcile(Options([path])).plan
     assert plan.pending == [], [c.as_dict() for c in plan.pending]
     lost = [c for c in plan.blocked if awaits_a_person(c, c.blocked.reason)]
     assert lost == plan.blocked, [c.as_dict() for c in plan.blocked]

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 import emulators
-from reconciler.api import reconcile
-from reconciler.document import entry_title, load
+from reconciler.api import Options, reconcile
+from reconciler.desired import entry_title, load
 from tests.integration.test_all_platforms_faults import EXAMPLE, counts, desired_file, five_platforms, wanted
 from tests.support import platform_tags, run_cli, run_playbook, writes
 
@@ -55,7 +55,7 @@ def lose_the_clone(tmp_path, osgview) -> dict:
     document["resources"] = {"osgview_vm_group": document["resources"]["osgview_vm_group"]}
     path = desired_file(tmp_path / "lab.yml", document, {"osgview": osgview})
     osgview.set_faults(fault_rate=1.0, modes=["truncated"])
-    assert reconcile([path], apply=True).failed
+    assert reconcile(Options([path], apply=True)).failed
     osgview.set_faults(fault_rate=0)
     assert len(osgview.state()["groups"]) == 1
     (record,) = json.loads((tmp_path / ".converge" / "osgview-groups.json").read_text(encoding="utf-8"))["groups"]
@@ -128,7 +128,7 @@ def test_one_group_refused_in_a_kind_read_together_blocks_only_that_group(tmp_pa
         path = desired_file(tmp_path / "labs.yml", {"version": 1, "resources": {"osgview_vm_group": groups}},
                             {"osgview": osgview})
 
-        result = reconcile([path], apply=True)
+        result = reconcile(Options([path], apply=True))
         assert result.failed
         assert [(c.title, c.blocked.reason.split(":")[0]) for c in result.plan.blocked] == [
             (f"osgview_vm_group[gtuuid={TEMPLATE}, marker=lab-1]", "record_file"),
@@ -149,7 +149,7 @@ def test_a_kind_whose_reads_fail_after_their_retries_blocks_only_its_platform(tm
         desired = load([path])
         vsd_line, migration_line = (desired.endpoints[name].line for name in ("vsd", "migration"))
 
-        result = reconcile([path], apply=True)
+        result = reconcile(Options([path], apply=True))
         assert result.failed
         blocked = {c.title: c.blocked for c in result.plan.blocked}
         assert sorted(blocked) == sorted(entry_title(e) for e in desired.entries
@@ -222,13 +222,13 @@ def test_prune_deletes_nothing_of_a_kind_with_a_blocked_entry(tmp_path):
                      "opendcp_remote_step": [{"name": "greet", "actions": ["echo"]},
                                              {"name": "spare", "actions": ["echo"]}]}
         path = desired_file(tmp_path / "owned.yml", {"version": 1, "resources": resources}, {"opendcp": dcp})
-        assert not reconcile([path], apply=True).failed
+        assert not reconcile(Options([path], apply=True)).failed
         resources["opendcp_cluster"].pop()
         resources["opendcp_remote_step"] = [{"name": "greet", "actions": ["echo", "ghost"]}]
         desired_file(tmp_path / "owned.yml", {"version": 1, "existing": {"opendcp_action": ["ghost"]},
                                               "resources": resources}, {"opendcp": dcp})
 
-        result = reconcile([path], apply=True, prune=True)
+        result = reconcile(Options([path], apply=True, prune=True))
         assert [c.title for c in result.plan.blocked] == ["opendcp_remote_step[name=greet]"]
         # the cluster no file names is pruned; no remote step is, since greet's own could not be told apart
         assert [(c.title, c.change.action, c.prune) for c in result.plan.pending] == [

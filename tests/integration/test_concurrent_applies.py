@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 import emulators
-from reconciler.api import reconcile
-from reconciler.document import DocumentError, load
+from reconciler.api import Options, reconcile
+from reconciler.desired import load
+from reconciler.errors import LockHeld, ReconcilerError
 from reconciler.lock import apply_lock
 from tests.support import platform_tags, run_cli, writes
 
@@ -38,15 +39,15 @@ def test_an_apply_while_another_holds_the_lock_is_refused_before_any_request(zst
     handle, path = zstack_file
     desired = load([path])
     with apply_lock(desired.endpoints, desired.files):
-        with pytest.raises(DocumentError) as caught:
-            reconcile([path], apply=True)
+        with pytest.raises(LockHeld) as caught:
+            reconcile(Options([path], apply=True))
     (problem,) = caught.value.problems
     assert problem.startswith(f"{path}:3: endpoints.zstack: another apply is running against {handle.url} (pid ")
     assert "--lock-timeout SECONDS" in problem
     assert handle.requests == []
     # plan takes no lock, and with the lock released apply runs
-    assert len(reconcile([path]).plan.pending) == len(TAGS)
-    assert not reconcile([path], apply=True).failed
+    assert len(reconcile(Options([path])).plan.pending) == len(TAGS)
+    assert not reconcile(Options([path], apply=True)).failed
 
 
 def test_two_applies_at_once_make_each_object_once(zstack_file):
@@ -55,8 +56,8 @@ def test_two_applies_at_once_make_each_object_once(zstack_file):
 
     def run():
         try:
-            results.append(reconcile([path], apply=True, lock_timeout=120))
-        except DocumentError as exc:
+            results.append(reconcile(Options([path], apply=True, lock_timeout=120)))
+        except ReconcilerError as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(2)]

@@ -220,11 +220,11 @@ def test_a_state_file_is_readable_by_its_owner_alone(tmp_path):
 
 
 def test_the_embedded_state_directory_keeps_itself_out_of_git(tmp_path, monkeypatch):
-    from reconciler.api import reconcile
+    from reconciler.api import Options, reconcile
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "site.yml").write_text("version: 1\nendpoints:\n  opendcp: {embedded: true}\nresources:\n"
                                        "  opendcp_cluster:\n    - {name: web}\n", encoding="utf-8")
-    reconcile(["site.yml"], apply=True)
+    reconcile(Options(["site.yml"], apply=True))
     assert (tmp_path / ".converge" / "embedded" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
     assert oct((tmp_path / ".converge" / "embedded" / "opendcp.json").stat().st_mode & 0o777) == "0o600"

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 import emulators
-from reconciler.api import reconcile
-from reconciler.document import DocumentError, load
+from reconciler.api import Options, reconcile
+from reconciler.desired import DocumentError, load
 from tests.support import ROOT, run_playbook
 
 MIGRATION_EXAMPLE = ROOT / "examples" / "migration.yml"
@@ -30,11 +30,11 @@ def test_migration_tasks_on_a_platform_without_a_license_converge_in_one_apply(t
     try:
         path = pointed_at(MIGRATION_EXAMPLE, {"migration": {"url": handle.url, "username": "admin",
                                                             "password": "password"}}, tmp_path)
-        first = reconcile([path], apply=True)
+        first = reconcile(Options([path], apply=True))
         assert not first.failed, [o.as_dict() for o in first.report.failed]
         order = [o.planned.change.kind for o in first.report.outcomes]
         assert order.index("migration_license") < min(i for i, k in enumerate(order) if k == "migration_task")
-        assert not reconcile([path]).plan.pending
+        assert not reconcile(Options([path])).plan.pending
         assert len(handle.state()["tasks"]) == 2
     finally:
         handle.stop()

@@ -21,7 +21,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.module import C
 from ansible_collections.converge.platforms.plugins.module_utils.retry import RetryPolicy
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
-from reconciler.document import DocumentError, load
+from reconciler.desired import DocumentError, load
 from tests.hostile_server import MIGRATION_TOKEN, ZSTACK_SESSION, HostileServer
 from tests.support import BIN, SteppedClock, ansible_env
 

@@ -16,17 +16,17 @@ from click.testing import CliRunner
 
 import emulators
 from reconciler.cli import main
-from reconciler.document import MAX_FILE_BYTES
+from reconciler.desired.yaml_reader import MAX_FILE_BYTES
+from tests.contract.platforms import platform_names
 from tests.support import ROOT
 
 CORPUS = ROOT / "tests" / "data" / "invalid"
 CASES = sorted(path for path in CORPUS.iterdir() if path.suffix != ".expected")
-PLATFORMS = ("zstack", "opendcp", "migration", "vsd", "osgview")
 
 
 @pytest.fixture(scope="module")
 def live():
-    handles = {name: emulators.start(name, port=0) for name in PLATFORMS}
+    handles = {name: emulators.start(name, port=0) for name in platform_names()}
     yield handles
     for handle in handles.values():
         handle.stop()

@@ -16,7 +16,7 @@ import threading
 import pytest
 import yaml
 
-from reconciler.api import reconcile
+from reconciler.api import Options, reconcile
 from tests.integration.test_all_platforms_faults import EXAMPLE, counts, desired_file, five_platforms, wanted
 from tests.support import AUTH_PATH, BIN, READ_ACTION, ansible_env
 
@@ -74,8 +74,8 @@ def test_apply_killed_after_a_committed_write_is_finished_by_the_next_apply(k, t
 
         for handle in handles.values():
             handle.app.dispatch = type(handle.app).dispatch.__get__(handle.app)
-        second = reconcile([str(path)], apply=True)
+        second = reconcile(Options([str(path)], apply=True))
         assert not second.failed, [o.as_dict() for o in second.report.outcomes if o.status != "done"]
-        assert reconcile([str(path)]).plan.pending == []
+        assert reconcile(Options([str(path)])).plan.pending == []
         expected = dict(wanted(), **{"osgview groups": 0})
         assert counts({name: handle.state() for name, handle in handles.items()}) == expected

@@ -7,7 +7,8 @@ import os
 
 import pytest
 
-from reconciler.document import DocumentError, Endpoint
+from reconciler.desired import Endpoint
+from reconciler.errors import LockProblem
 from reconciler.lock import apply_lock, lock_dir
 
 NOBODY = 65534
@@ -26,7 +27,7 @@ def default_place(tmp_path, monkeypatch):
 
 
 def refusal() -> str:
-    with pytest.raises(DocumentError) as caught:
+    with pytest.raises(LockProblem) as caught:
         with apply_lock(ENDPOINTS, ["desired.yml"]):
             pytest.fail("the lock was taken in a directory that is not ours")
     (problem,) = caught.value.problems

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import emulators
-from reconciler.api import reconcile
+from reconciler.api import Options, reconcile
 from tests.integration.test_all_platforms_faults import CREDENTIALS, EXAMPLE
 from tests.support import INLINE_SECRETS, writes
 
@@ -37,7 +37,7 @@ def test_an_answer_that_is_not_the_platforms_is_a_clear_error(platform, mode, tm
             "settings": INLINE_SECRETS,
             "resources": {k: v for k, v in document["resources"].items() if k.startswith(platform)}}),
             encoding="utf-8")
-        plan = reconcile([str(path)]).plan
+        plan = reconcile(Options([str(path)])).plan
         assert plan.blocked == plan.changes
         sessions = [r for r in handle.state().get("sessions", {})] + list(handle.state().get("tokens", {}))
         for problem in {change.blocked.reason for change in plan.blocked}:

@@ -12,8 +12,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.opendcp import 
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
 import emulators
-from reconciler.api import reconcile
-from reconciler.document import DocumentError
+from reconciler.api import Options, reconcile
+from reconciler.desired import DocumentError
 from tests.support import run_cli, writes
 
 LIST_SERVICES = re.compile(r"^/cluster/\d+/list_services$")
@@ -44,10 +44,10 @@ def test_an_action_created_in_the_same_apply_counts_as_existing(dcp, tmp_path):
         "opendcp_action": [{"name": "echo", "params": {"echo_word": "string"}}],
         "opendcp_remote_step": [{"name": "greet", "actions": ["echo"]}],
         "opendcp_task_template": [{"name": "t", "steps": [{"name": "create_vm"}, {"name": "greet"}]}]})
-    result = reconcile([path], apply=True)
+    result = reconcile(Options([path], apply=True))
     assert not result.failed, [o.as_dict() for o in result.report.failed]
     assert [r["actions"] for r in dcp.state()["remote_steps"].values()] == [["echo"]]
-    assert not reconcile([path]).plan.pending
+    assert not reconcile(Options([path])).plan.pending
 
 
 @pytest.mark.parametrize("resources, existing, problem", [
@@ -67,7 +67,7 @@ def test_names_declared_existing_but_absent_from_the_server_fail_the_plan_before
     client.close()
     dcp.clear_requests()
     path = desired(tmp_path, dcp, resources, existing=existing)
-    result = reconcile([path], apply=True)
+    result = reconcile(Options([path], apply=True))
     assert result.failed
     assert [f"{c.entry.where}: {c.change.kind}: {c.blocked.reason}" for c in result.plan.blocked] == [
         f"{path}:8: {problem}"]
@@ -87,7 +87,7 @@ def test_services_are_read_only_from_the_clusters_the_desired_state_names(dcp, t
         {"name": "fe", "cluster": "c3", "service_type": "java", "docker_image": "img:1"},
         {"name": "be", "cluster": "c150", "service_type": "java", "docker_image": "img:2"}]},
         existing={"opendcp_cluster": ["c3", "c150"]})
-    plan = reconcile([path]).plan
+    plan = reconcile(Options([path])).plan
     assert [(c.change.action, c.change.desired["name"]) for c in plan.pending] == [("update", "be")]
     reads = [r["path"] for r in dcp.requests if LIST_SERVICES.match(r["path"])]
     assert sorted(reads) == sorted(["/cluster/%d/list_services" % clusters[3],
@@ -133,7 +133,7 @@ def test_under_faults_a_pool_create_is_done_only_when_the_pool_is_at_its_size(tm
             handle.set_faults(fault_rate=0.3, seed=seed)
             for _attempt in range(6):
                 try:
-                    result = reconcile([path], apply=True)
+                    result = reconcile(Options([path], apply=True))
                 except (DocumentError, ApiError, SpecError):
                     continue  # a read failing after its retries: the run stops before writing
                 for outcome in result.report.outcomes:
@@ -145,7 +145,7 @@ def test_under_faults_a_pool_create_is_done_only_when_the_pool_is_at_its_size(tm
             lost_pool_writes += sum(1 for r in handle.requests if r.get("committed") and POOL_WRITES.match(r["path"]))
             handle.set_faults(fault_rate=0)
             handle.advance_clock(10)  # an expand flow a later run found running (and counted) ends
-            assert not reconcile([path]).plan.pending, f"seed {seed}: not converged"
+            assert not reconcile(Options([path])).plan.pending, f"seed {seed}: not converged"
             assert pool_state(handle) == (2, 0)
         finally:
             handle.stop()
@@ -162,7 +162,7 @@ def test_a_resize_whose_answer_is_lost_is_verified_and_not_sent_again(tmp_path, 
                  "size": 1, "wait_timeout": 60}
         existing = {"opendcp_service": ["fe"], "opendcp_task_template": ["grow"]}
         path = desired(tmp_path, handle, {"opendcp_pool": [entry]}, existing)
-        assert not reconcile([path], apply=True).failed
+        assert not reconcile(Options([path], apply=True)).failed
         handle.advance_clock(10)
         path = desired(tmp_path, handle, {"opendcp_pool": [dict(entry, size=3)]}, existing)
         sent = OpenDcpClient.post
@@ -175,7 +175,7 @@ def test_a_resize_whose_answer_is_lost_is_verified_and_not_sent_again(tmp_path, 
 
         monkeypatch.setattr(OpenDcpClient, "post", post_losing_the_expand_answer)
         handle.clear_requests()
-        result = reconcile([path], apply=True)
+        result = reconcile(Options([path], apply=True))
         assert not result.failed, [o.as_dict() for o in result.report.failed]
         assert [r["path"] for r in handle.requests if r["path"].startswith("/pool/expand/")] == ["/pool/expand/1"]
         handle.advance_clock(10)
@@ -196,7 +196,7 @@ def test_after_a_failed_expand_the_plan_shows_the_pool_cannot_be_done_and_apply_
         path = desired(tmp_path, handle, {"opendcp_pool": [
             {"name": "fe-pool", "service": "fe", "vm_type": 1, "sd_id": 1, "tasks": {"expand": "grow"}, "size": 2,
              "wait_timeout": 60}]}, existing={"opendcp_service": ["fe"], "opendcp_task_template": ["grow"]})
-        first = reconcile([path], apply=True)
+        first = reconcile(Options([path], apply=True))
         assert first.failed and "flow log: Fail to run step [create_vm]: Fail: Post " in str(
             [o.as_dict() for o in first.report.failed])
         expands = [r for r in handle.requests if r["path"] == f"/pool/expand/{pool_id}"]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import emulators
-from reconciler.api import reconcile
+from reconciler.api import Options, reconcile
 
 pytestmark = pytest.mark.slow
 TEMPLATE = "7a2e9d3bac4f4a6b9d8e7f6a5b4c3d2e"
@@ -34,11 +34,11 @@ def test_a_clone_still_refused_with_503_is_not_left_pending_and_the_next_run_clo
     monkeypatch.chdir(tmp_path)
     with emulators.start("osgview", port=0, fault_rate=1.0, fault_modes=["503"]) as osgview:
         path = desired(tmp_path, osgview.url)
-        assert reconcile([path], apply=True).failed
+        assert reconcile(Options([path], apply=True)).failed
         assert records(tmp_path) == []  # every send was answered 503: nothing was cloned, nothing is pending
         assert osgview.state()["groups"] == {}
         osgview.set_faults(fault_rate=0)
-        assert not reconcile([path], apply=True).failed
+        assert not reconcile(Options([path], apply=True)).failed
         assert len(osgview.state()["groups"]) == 1
 
 
@@ -46,10 +46,10 @@ def test_a_clone_whose_answer_was_lost_is_never_sent_again(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     with emulators.start("osgview", port=0, fault_rate=1.0, fault_modes=["truncated"]) as osgview:
         path = desired(tmp_path, osgview.url)
-        assert reconcile([path], apply=True).failed
+        assert reconcile(Options([path], apply=True)).failed
         assert len(osgview.state()["groups"]) == 1  # the clone was made; its answer never arrived whole
         osgview.set_faults(fault_rate=0)
-        again = reconcile([path], apply=True)
+        again = reconcile(Options([path], apply=True))
         assert again.failed and again.report.outcomes == []
         (blocked,) = again.plan.blocked
         assert "its answer was lost" in blocked.blocked.reason

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 import yaml
 
-from reconciler.api import reconcile
+from reconciler.api import Options, reconcile
 from tests.integration.test_all_platforms_faults import EXAMPLE, desired_file, five_platforms
 
 pytestmark = pytest.mark.slow
@@ -23,10 +23,10 @@ def test_a_mixed_plan_sends_each_read_once(tmp_path, monkeypatch):
                                       "docker_image": f"registry.example.invalid/bulk:{n}"} for n in range(CLUSTERS)]
     with five_platforms() as handles:
         path = desired_file(tmp_path / "mixed.yml", document, handles)
-        assert not reconcile([path], apply=True, lock=False).failed
+        assert not reconcile(Options([path], apply=True, lock=False)).failed
         for handle in handles.values():
             handle.clear_requests()
-        assert not reconcile([path], lock=False).plan.pending
+        assert not reconcile(Options([path], lock=False)).plan.pending
         # a no-change plan sends only reads, log-ins and log-outs: none of them twice
         sent = Counter((name, r["method"], r["path"], r.get("action"), r.get("body_digest"),
                         tuple(sorted((k, tuple(v)) for k, v in (r.get("query") or {}).items())))

@@ -7,8 +7,8 @@ import textwrap
 import pytest
 
 import emulators
-from reconciler.api import reconcile
-from reconciler.document import DocumentError, load
+from reconciler.api import Options, reconcile
+from reconciler.desired import DocumentError, load
 from reconciler.ownership import default_owner
 from tests.support import run_cli, writes
 
@@ -37,42 +37,42 @@ def user_tags(handle) -> list[str]:
 def test_prune_deletes_only_what_this_owner_created(zstack, tmp_path):
     ours = tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["tier::web", "tier::db"])
     theirs = tag_file(tmp_path / "theirs.yml", zstack.url, "team-b", ["team::b"])
-    assert not reconcile([ours], apply=True).failed
-    assert not reconcile([theirs], apply=True).failed
-    reconcile([tag_file(tmp_path / "hand.yml", zstack.url, "hand", ["by::hand"])], apply=True)
+    assert not reconcile(Options([ours], apply=True)).failed
+    assert not reconcile(Options([theirs], apply=True)).failed
+    reconcile(Options([tag_file(tmp_path / "hand.yml", zstack.url, "hand", ["by::hand"])], apply=True))
     # a tag made by hand carries no record: drop the record the reconciler wrote for it
     record = "converge::owner::hand::user::by::hand"
     by_hand = [uuid for uuid, t in zstack.state()["tags"].items() if t["tag"] == record]
     zstack.app.state.tags.pop(by_hand[0])
 
     tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["tier::web"])
-    planned = reconcile([ours], prune=True).plan
+    planned = reconcile(Options([ours], prune=True)).plan
     assert [(c.title, c.change.action, c.prune) for c in planned.pending] == [
         (f"zstack_user_tag[resource_uuid={VM}, resource_type=VmInstanceVO, tag=tier::db]", "delete", True)]
     assert planned.pending[0].entry.where == "owned by team-a, in no file"
 
     zstack.clear_requests()
-    assert not reconcile([ours], apply=True, prune=True).failed
+    assert not reconcile(Options([ours], apply=True, prune=True)).failed
     assert user_tags(zstack) == sorted(["tier::web", "converge::owner::team-a::user::tier::web", "team::b",
                                         "converge::owner::team-b::user::team::b", "by::hand"])
-    assert reconcile([ours], prune=True).plan.pending == []
+    assert reconcile(Options([ours], prune=True)).plan.pending == []
 
 
 def test_without_prune_nothing_is_deleted_and_prune_is_off_under_target(zstack, tmp_path):
     ours = tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["tier::web", "tier::db"])
-    reconcile([ours], apply=True)
+    reconcile(Options([ours], apply=True))
     tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["tier::web"])
-    assert reconcile([ours]).plan.pending == []
-    assert reconcile([ours], prune=True, targets=["zstack_user_tag"]).plan.pending == []
+    assert reconcile(Options([ours])).plan.pending == []
+    assert reconcile(Options([ours], prune=True, targets=["zstack_user_tag"])).plan.pending == []
     zstack.clear_requests()
-    assert reconcile([ours], apply=True).report.outcomes == []
+    assert reconcile(Options([ours], apply=True)).report.outcomes == []
     assert writes(zstack.requests) == []
     assert "tier::db" in user_tags(zstack)
 
 
 def test_settings_prune_and_the_cli_flags(zstack, tmp_path):
     ours = tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["tier::web", "tier::db"])
-    reconcile([ours], apply=True)
+    reconcile(Options([ours], apply=True))
     tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["tier::web"])
     shown = run_cli(["reconciler", "plan", "--prune", "--detailed-exitcode", ours])
     assert shown.returncode == 2, shown.stderr
@@ -85,19 +85,19 @@ def test_settings_prune_and_the_cli_flags(zstack, tmp_path):
 
 def test_adopt_writes_the_owner_onto_an_existing_object(zstack, tmp_path):
     hand = tag_file(tmp_path / "hand.yml", zstack.url, "hand", ["legacy::1"])
-    reconcile([hand], apply=True)
+    reconcile(Options([hand], apply=True))
     for uuid in [u for u, t in zstack.state()["tags"].items() if t["tag"].startswith("converge::owner::")]:
         zstack.app.state.tags.pop(uuid)
     adopt = tag_file(tmp_path / "ours.yml", zstack.url, "team-a", [],
                      f'    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "legacy::1", adopt: true}}\n')
-    planned = reconcile([adopt]).plan
+    planned = reconcile(Options([adopt])).plan
     assert [(c.change.action, c.change.note) for c in planned.pending] == [("adopt", "records team-a as the owner")]
-    assert not reconcile([adopt], apply=True).failed
+    assert not reconcile(Options([adopt], apply=True)).failed
     assert "converge::owner::team-a::user::legacy::1" in user_tags(zstack)
-    assert reconcile([adopt]).plan.pending == []
+    assert reconcile(Options([adopt])).plan.pending == []
     # once adopted, leaving the files prunes it
     empty = tag_file(tmp_path / "ours.yml", zstack.url, "team-a", ["other::1"])
-    assert not reconcile([empty], apply=True, prune=True).failed
+    assert not reconcile(Options([empty], apply=True, prune=True)).failed
     assert "legacy::1" not in user_tags(zstack)
 
 
@@ -121,22 +121,22 @@ def opendcp_file(path, url: str, owner: str, services: bool, cluster: str = "web
 
 def test_a_description_carries_the_owner_and_prune_deletes_children_first(opendcp, tmp_path):
     path = opendcp_file(tmp_path / "dcp.yml", opendcp.url, "team-a", services=True)
-    assert not reconcile([path], apply=True).failed
+    assert not reconcile(Options([path], apply=True)).failed
     descs = {s["name"]: s["desc"] for s in opendcp.state()["services"].values()}
     assert descs == {"frontend": "the site [converge:team-a]", "backend": "[converge:team-a]"}
-    assert reconcile([path]).plan.pending == []
+    assert reconcile(Options([path])).plan.pending == []
 
     # the cluster and its services leave the file: the services go first (a cluster with services cannot be
     # deleted), and the cluster of another owner stays
     opendcp_file(tmp_path / "theirs.yml", opendcp.url, "team-b", services=False, cluster="theirs")
-    assert not reconcile([str(tmp_path / "theirs.yml")], apply=True).failed
+    assert not reconcile(Options([str(tmp_path / "theirs.yml")], apply=True)).failed
     opendcp_file(tmp_path / "dcp.yml", opendcp.url, "team-a", services=False, cluster="api")
-    planned = reconcile([path]).plan
+    planned = reconcile(Options([path])).plan
     deletes = [(c.title, c.change.action) for c in planned.pending][-3:]
     assert sorted(deletes[:2]) == [("opendcp_service[name=backend]", "delete"),
                                    ("opendcp_service[name=frontend]", "delete")]
     assert deletes[2] == ("opendcp_cluster[name=web]", "delete")
-    assert not reconcile([path], apply=True).failed
+    assert not reconcile(Options([path], apply=True)).failed
     assert opendcp.state()["services"] == {}
     assert sorted(c["name"] for c in opendcp.state()["clusters"].values()) == ["api", "theirs"]
 

@@ -279,15 +279,15 @@ def test_a_usage_error_exits_1_not_the_2_that_means_changes(tmp_path):
 
 def test_the_library_applies_a_saved_plan_only_to_the_files_given_again(tmp_path):
     """reconcile(saved=...) as the action and other callers use it: with no files, nothing is read or applied."""
-    from reconciler.api import reconcile
-    from reconciler.document import DocumentError
+    from reconciler.api import Options, reconcile
+    from reconciler.desired import DocumentError
 
     saved = tmp_path / "plan.json"
     saved.write_text(json.dumps({"saved_format": 1, "fingerprints": {},
                                  "files": [{"path": str(tmp_path / "desired.yml"), "sha256": "0" * 64}]}),
                      encoding="utf-8")
     with pytest.raises(DocumentError) as caught:
-        reconcile([], apply=True, saved=str(saved))
+        reconcile(Options([], apply=True, saved=str(saved)))
     assert caught.value.problems == [f"{saved}: give the desired-state files again (apply --plan {saved} FILE...): "
                                      f"a saved plan is applied only to the files it was made from, "
                                      f"{tmp_path / 'desired.yml'}"]

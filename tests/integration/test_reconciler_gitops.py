@@ -10,8 +10,8 @@ import textwrap
 import pytest
 
 import emulators
-from reconciler.api import reconcile
-from reconciler.document import DocumentError, load
+from reconciler.api import Options, reconcile
+from reconciler.desired import DocumentError, load
 from reconciler.version import collection_version
 from tests.support import BIN, INLINE_SECRETS_YAML, ROOT, ansible_env, run_cli
 
@@ -65,7 +65,7 @@ def test_a_directory_plans_as_one_desired_state(zstack, tmp_path):
     root = team_repository(tmp_path, zstack.url)
     desired = load([str(root)])
     assert desired.files == [str(root / "00-endpoints.yml"), str(root / "teams" / "db.yaml"), str(root / "web.yml")]
-    plan = reconcile([str(root)]).plan
+    plan = reconcile(Options([str(root)])).plan
     assert sorted(change.change.identity()["tag"] for change in plan.pending) == ["tier::db", "tier::web"]
 
 
@@ -101,7 +101,7 @@ def all_platforms(tmp_path):
 
 
 def test_a_target_plans_only_itself_and_what_it_depends_on(all_platforms):
-    plan = reconcile([all_platforms], targets=["opendcp_pool/frontend-pool"]).plan
+    plan = reconcile(Options([all_platforms], targets=["opendcp_pool/frontend-pool"])).plan
     kinds = sorted({change.change.kind for change in plan.changes})
     # the pool needs its service (and so its cluster) and its templates, which need their remote steps, which
     # need their actions and implementations; nothing of the other four platforms
@@ -111,10 +111,10 @@ def test_a_target_plans_only_itself_and_what_it_depends_on(all_platforms):
 
 
 def test_a_target_of_a_whole_kind_and_an_unknown_target(all_platforms):
-    plan = reconcile([all_platforms], targets=["zstack_user_tag"]).plan
+    plan = reconcile(Options([all_platforms], targets=["zstack_user_tag"])).plan
     assert [c.change.identity()["tag"] for c in plan.changes] == ["tier::web", "tier::db"]
     with pytest.raises(DocumentError) as caught:
-        reconcile([all_platforms], targets=["opendcp_pool/nowhere"])
+        reconcile(Options([all_platforms], targets=["opendcp_pool/nowhere"]))
     assert caught.value.problems == ["--target opendcp_pool/nowhere: no entry of the desired state matches it "
                                      "(use KIND or KIND/NAME)"]
 
@@ -182,7 +182,7 @@ def test_titles_leave_out_unset_identity_fields(all_platforms):
 
 
 def test_a_create_shows_every_field_it_sends(all_platforms):
-    changes = {c.title: c.as_dict() for c in reconcile([all_platforms]).plan.pending}
+    changes = {c.title: c.as_dict() for c in reconcile(Options([all_platforms])).plan.pending}
     snapshot = changes["vsd_snapshot[cluster_uuid=650ea11b-b7fb-4269-8232-aa53865aab3b, "
                        "compute_name=test-templ, name=baseline-running]"]
     assert snapshot["after"]["memory"] is True

@@ -106,7 +106,7 @@ def test_a_job_without_the_credential_fails_naming_the_variable(private_data_dir
 
 def test_the_shard_of_docs_scale_is_a_desired_state_of_its_own_owner(tmp_path):
     """The example shard validates as written: its own owner, and the other shard's cluster under existing:."""
-    from reconciler.document import load
+    from reconciler.desired import load
     from reconciler.ownership import owner_of
 
     text = (ROOT / "docs" / "scale.md").read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ import textwrap
 import pytest
 
 import emulators
-from reconciler.api import reconcile
+from reconciler.api import Options, reconcile
 from tests.support import platform_tags, run_playbook
 
 pytestmark = pytest.mark.slow
@@ -69,7 +69,7 @@ def desired(tmp_path, url: str, options: str = "") -> str:
 
 def test_verification_is_on_by_default(https_zstack, tmp_path):
     handle, _ = https_zstack
-    (blocked,) = reconcile([desired(tmp_path, handle.url)]).plan.blocked
+    (blocked,) = reconcile(Options([desired(tmp_path, handle.url)])).plan.blocked
     assert "endpoints.zstack: cannot reach https://127.0.0.1:" in blocked.blocked.reason
     assert "CERTIFICATE_VERIFY_FAILED" in blocked.blocked.reason
     assert handle.requests == []
@@ -79,14 +79,14 @@ def test_validate_certs_false_holds_whatever_the_environment_says(https_zstack, 
     handle, _ = https_zstack
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "no-such-bundle.pem"))
     monkeypatch.setenv("CURL_CA_BUNDLE", str(tmp_path / "no-such-bundle.pem"))
-    assert not reconcile([desired(tmp_path, handle.url, ", validate_certs: false")], apply=True).failed
+    assert not reconcile(Options([desired(tmp_path, handle.url, ", validate_certs: false")], apply=True)).failed
     assert [t["tag"] for t in platform_tags(handle.state()["tags"])] == ["tls::yes"]
 
 
 def test_ca_path_trusts_the_given_bundle_over_the_environment(https_zstack, tmp_path, monkeypatch):
     handle, cert = https_zstack
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "no-such-bundle.pem"))
-    assert not reconcile([desired(tmp_path, handle.url, f", ca_path: {cert}")], apply=True).failed
+    assert not reconcile(Options([desired(tmp_path, handle.url, f", ca_path: {cert}")], apply=True)).failed
     assert [t["tag"] for t in platform_tags(handle.state()["tags"])] == ["tls::yes"]
 
 

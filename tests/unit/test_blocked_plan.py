@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ansible_collections.converge.platforms.plugins.module_utils.spec import CREATE, DELETE, Change
 
-from reconciler.document import Entry
+from reconciler.desired import Entry
 from reconciler.planner import Blocked, Plan, PlannedChange, blocked_change
 from reconciler.platforms import kinds
 from reconciler.report import plan_text, summary_line

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from reconciler.document import DocumentError, load, read_secret
+from reconciler.desired import DocumentError, load, read_secret
 from reconciler.platforms import PLATFORM_NAMES
 
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
-from reconciler.document import DocumentError, load
+from reconciler.desired import DocumentError, load
 
 HEAD = 'version: 1\nendpoints:\n  zstack: {url: "http://127.0.0.1:9", username: admin, password: p}\n'
 TAG = "    - {resource_uuid: a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70, resource_type: VmInstanceVO, tag: %s}\n"

@@ -6,7 +6,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from reconciler import fast_yaml
-from reconciler.document import _line, _plain
+from reconciler.desired.yaml_reader import line_of as _line
+from reconciler.desired.yaml_reader import plain as _plain
 from tests.support import ROOT
 
 SCALARS = ("a: 2026-01-01\nb: yes\nc: 0o17\nd: 017\ne: 1_000\nf: 1:20\ng: .inf\nh: ~\ni: 0x1F\nj: 1e3\nk: True\n"

@@ -9,9 +9,9 @@ import pytest
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec
 
-from reconciler import document, executor, planner
-from reconciler.document import Entry
-from reconciler.graph import Graph
+from reconciler import executor, planner
+from reconciler.desired import Entry, checks, model
+from reconciler.graph import Graph, entry_graph
 
 CALLS: list[tuple[str, str, str]] = []
 LOCK = threading.Lock()
@@ -65,7 +65,7 @@ def kinds(monkeypatch):
         "task": FakeSpec("task", "b", prerequisites=("license",)),
         "tag": FakeSpec("tag", "c"),
     }
-    for module in (document, planner, executor):
+    for module in (model, checks, planner, executor):
         monkeypatch.setattr(module, "kinds", lambda: specs)
     return specs
 
@@ -153,7 +153,7 @@ def test_a_cycle_is_a_validation_error_naming_each_entry_with_its_line(kinds):
     kinds["cluster"].fields["parent"] = Field("str", reference="service")
     items = entries(("cluster", {"name": "c", "parent": "s"}), ("service", {"name": "s", "parent": "c"}),
                     ("tag", {"name": "t"}))
-    assert document._check_cycles(items) == [
+    assert checks.check_cycles(items, entry_graph(items, kinds)) == [
         "site.yml:1: dependency cycle: cluster[name=c] (site.yml:1) -> service[name=s] (site.yml:2) -> "
         "cluster[name=c]"]
 

@@ -7,7 +7,7 @@ import io
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec
 from rich.console import Console
 
-from reconciler.document import Entry
+from reconciler.desired import Entry
 from reconciler.executor import Outcome
 from reconciler.planner import Plan, PlannedChange
 from reconciler.progress import LiveProgress, PlainProgress

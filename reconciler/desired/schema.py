@@ -1,0 +1,224 @@
+"""The shape of a desired-state document as pydantic models built from the specs, and its JSON schema.
+
+The models check the shape (mappings, lists, unknown and missing keys, nested `Field(options=...)` included);
+the values are checked by the one validator, the modules' own (`checks.validated`). `reconciler schema` prints
+`document_schema()`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Any, Literal, Optional, Union
+
+from ansible_collections.converge.platforms.plugins.module_utils.ownership import OWNER_PATTERN
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+    create_model,
+)
+
+from ..platforms import PLATFORM_NAMES, kinds, platform
+from .model import DEFAULT_CONCURRENCY, SUPPORTED_VERSIONS
+from .secrets import secret_value
+from .yaml_reader import line_of
+
+_TYPES: dict[str, Any] = {
+    "str": StrictStr,
+    "path": StrictStr,
+    "int": StrictInt,
+    "float": Union[StrictInt, StrictFloat],
+    "bool": StrictBool,
+    "dict": dict,
+    "raw": Any,
+}
+
+
+class SecretRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    env: Optional[StrictStr] = None
+    file: Optional[StrictStr] = None
+
+
+
+
+SecretValue = Annotated[Any, AfterValidator(secret_value), WithJsonSchema({"anyOf": [
+    {"type": "string"}, SecretRef.model_json_schema()]})]
+
+
+class Settings(BaseModel):
+    """`settings:` of a document."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    concurrency: StrictInt = DEFAULT_CONCURRENCY
+    #: the name written into the objects this desired state creates (default: derived from where the files are)
+    owner: Optional[Annotated[StrictStr, StringConstraints(pattern=f"^{OWNER_PATTERN}$")]] = None
+    #: plan the deletion of owned objects that no entry names (also `--prune`)
+    prune: StrictBool = False
+    #: true: a secret (endpoint passwords, resource passwords and keys) may be written inline, as the emulators'
+    #: demos do; false (the default): each must be `{env: ...}`, `{file: ...}`, or the endpoint from --endpoints
+    inline_secrets: StrictBool = False
+
+
+_JSON_TYPES = {"str": "string", "path": "string", "int": "integer", "float": "number", "bool": "boolean",
+               "dict": "object", "list": "array"}
+
+
+
+def _json_schema(spec_field: Any) -> dict[str, Any]:
+    """The JSON schema of a field's value, for editors (nested `options` as objects, see `_options_schema`)."""
+    if spec_field.choices:
+        return {"enum": list(spec_field.choices)}
+    schema: dict[str, Any] = {}
+    if spec_field.type in _JSON_TYPES:
+        schema["type"] = _JSON_TYPES[spec_field.type]
+    if spec_field.type == "list" and spec_field.elements in _JSON_TYPES:
+        schema["items"] = {"type": _JSON_TYPES[spec_field.elements]}
+    for key, value in (("minimum", spec_field.min), ("maximum", spec_field.max), ("pattern", spec_field.pattern)):
+        if value is not None:
+            schema[key] = value
+    if spec_field.format:
+        schema["format"] = spec_field.format
+    if spec_field.description:
+        schema["description"] = spec_field.description
+    return schema
+
+
+def _field_type(spec_field: Any, name: str) -> Any:
+    """The pydantic type of a field's value: any value (the validator checks it) with its JSON schema; a field
+    declaring nested `options` is a model of them (`options_model`), or a list of such models."""
+    if spec_field.options:
+        nested: Any = options_model(name, spec_field.options)
+        if spec_field.type == "list":
+            nested = list[nested]
+        described = {"description": spec_field.description} if spec_field.description else {}
+        return Optional[Annotated[nested, WithJsonSchema(_options_schema(spec_field.options, spec_field.type,
+                                                                         described))]]
+    return Optional[Annotated[Any, WithJsonSchema(_json_schema(spec_field))]]
+
+
+def options_model(name: str, options: dict[str, Any]) -> type[BaseModel]:
+    """The pydantic model of a mapping of nested options (`Field(options=...)`): its keys and no other, the
+    required ones required, each value a value of its own field (nested options again a model)."""
+    fields: dict[str, Any] = {option: (_field_type(sub, f"{name}_{option}"), ... if sub.required else None)
+                              for option, sub in options.items()}
+    return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def _options_schema(options: dict[str, Any], field_type: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema of a field with nested options: an object of them (for `list`, an array of such objects)
+    with their types, the required ones listed, and no other key."""
+    properties = {}
+    for option, sub in options.items():
+        properties[option] = (_options_schema(sub.options, sub.type, {}) if sub.options else _json_schema(sub))
+    item: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    required = [option for option, sub in options.items() if sub.required]
+    if required:
+        item["required"] = required
+    schema = {"type": "array", "items": item} if field_type == "list" else item
+    return dict(schema, **extra)
+
+
+def entry_model(spec: Any) -> type[BaseModel]:
+    """The pydantic model of one entry of a kind: its fields, `state` and `wait` options, nothing else."""
+    fields: dict[str, Any] = {}
+    for name, spec_field in spec.fields.items():
+        fields[name] = (_field_type(spec_field, f"{spec.kind}_{name}"), ... if spec_field.required else None)
+    if spec.states:
+        fields["state"] = (Optional[Annotated[Any, WithJsonSchema({"enum": list(spec.states)})]], None)
+    if spec.ownership is not None:
+        fields["adopt"] = (Optional[StrictBool], None)
+    if spec.waits:
+        fields["wait"] = (Optional[Annotated[Any, WithJsonSchema({"type": "boolean"})]], None)
+        fields["wait_timeout"] = (Optional[Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 1})]], None)
+    return create_model(f"{spec.kind}_entry", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def endpoint_model(name: str) -> type[BaseModel]:
+    """The pydantic model of `endpoints.<platform>`: the connection options, plus `embedded`."""
+    fields: dict[str, Any] = {"embedded": (Optional[StrictBool], None), "state_file": (Optional[StrictStr], None)}
+    for option, spec in platform(name).connection_argument_spec.items():
+        base = _TYPES.get(spec.get("type", "str"), Any)
+        if spec.get("no_log"):
+            base = SecretValue
+        fields[option] = (Optional[base], None)
+    return create_model(f"{name}_endpoint", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def _optional_list(model: Any) -> Any:
+    """The type of an optional list of `model` (a model made at run time, which a static type cannot name)."""
+    return Optional[list[model]]
+
+
+def document_schema() -> dict[str, Any]:
+    """JSON schema of a whole desired-state document."""
+    strict = ConfigDict(extra="forbid")
+    resources: dict[str, Any] = {kind: (_optional_list(entry_model(spec)), None) for kind, spec in kinds().items()}
+    endpoints: dict[str, Any] = {name: (Optional[endpoint_model(name)], None) for name in PLATFORM_NAMES}
+    existing: dict[str, Any] = {kind: (Optional[list[StrictStr]], None) for kind in kinds()}
+    sections: dict[str, Any] = {
+        "version": (Literal[SUPPORTED_VERSIONS], ...),
+        "endpoints": (Optional[create_model("Endpoints", __config__=strict, **endpoints)], None),
+        "settings": (Optional[Settings], None),
+        "existing": (Optional[create_model("Existing", __config__=strict, **existing)], None),
+        "resources": (Optional[create_model("Resources", __config__=strict, **resources)], None),
+    }
+    return create_model("DesiredState", __config__=strict, **sections).model_json_schema()
+
+
+def did_you_mean(name: Any, choices: Any) -> str:
+    """` (did you mean 'x'?)` for the closest of `choices`, or an empty string."""
+    close = difflib.get_close_matches(str(name), [str(choice) for choice in choices], n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+#: pydantic's error types, said the way the rest of the reconciler says them
+PYDANTIC_REASONS = {
+    "dict_type": "must be a mapping", "model_type": "must be a mapping", "model_attributes_type": "must be a mapping",
+    "string_type": "must be a string", "int_type": "must be an integer", "int_parsing": "must be an integer",
+    "bool_type": "must be true or false", "bool_parsing": "must be true or false", "float_type": "must be a number",
+    "list_type": "must be a list",
+    "string_pattern_mismatch": "must be letters, digits, '.', '_' or '-' (at most 63), starting with a letter or "
+                               "digit",
+}
+
+
+def pydantic_problems(exc: ValidationError, file: str, node: Any, prefix: str,
+                       model: type[BaseModel] | None = None) -> list[str]:
+    problems = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        # walk the ruamel node to the deepest existing location for its line number
+        target, line = node, line_of(node)
+        for part in loc:
+            if isinstance(target, dict) and part in target:
+                line = line_of(target, part)
+                target = target[part]
+            elif isinstance(target, list) and isinstance(part, int) and part < len(target):
+                line = line_of(target, part)
+                target = target[part]
+            else:
+                break
+        path = prefix + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+        if error["type"] == "extra_forbidden":
+            reason = f"unknown key '{loc[-1]}'"
+            if model is not None and len(loc) == 1:
+                reason += did_you_mean(loc[-1], model.model_fields)
+        elif error["type"] == "missing":
+            reason = "is required"
+        elif error["type"] in PYDANTIC_REASONS:
+            reason = PYDANTIC_REASONS[error["type"]]
+        else:
+            reason = error["msg"].removeprefix("Value error, ")
+            if error["type"].startswith("literal_error"):
+                reason = reason.replace("Input should be", "must be")
+        problems.append(f"{file}:{line}: {path}: {reason}")
+    return problems
+
