@@ -6,16 +6,37 @@ import copy
 from typing import Any, Callable, Mapping
 
 
-class PersistentModel:
-    """A model whose attributes named in `persisted` make up its saved state."""
+class Store:
+    """Records whose attributes named in `persisted` are saved under those names; the rules come with subclasses."""
+
+    persisted: tuple[str, ...] = ()
+
+    def export(self) -> dict[str, Any]:
+        """The persisted attributes by name (not copied: `PersistentModel.export` copies the whole)."""
+        return {name: getattr(self, name) for name in self.persisted}
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Replace each persisted attribute that `data` holds with a copy of it; the others are kept."""
+        for name in self.persisted:
+            if name in data:
+                setattr(self, name, copy.deepcopy(data[name]))
+
+
+class PersistentModel(Store):
+    """A model whose saved state is its own `persisted` attributes plus those of the stores it is composed of."""
 
     platform = ""
-    persisted: tuple[str, ...] = ()
     state_format = 1
+
+    def stores(self) -> tuple[Store, ...]:
+        """The resource families' stores the model is composed of (none for a model that holds its records)."""
+        return ()
 
     def export(self) -> dict[str, Any]:
         """Everything, as JSON-able data (a deep copy)."""
-        data = {name: getattr(self, name) for name in self.persisted}
+        data = super().export()
+        for store in self.stores():
+            data.update(store.export())
         data["format"] = self.state_format
         return copy.deepcopy(data)
 
@@ -23,9 +44,9 @@ class PersistentModel:
         """Replace everything with what `export` produced."""
         if data.get("format", self.state_format) != self.state_format:
             raise ValueError(f"unsupported {self.platform} state format {data.get('format')!r}")
-        for name in self.persisted:
-            if name in data:
-                setattr(self, name, copy.deepcopy(data[name]))
+        super().restore(data)
+        for store in self.stores():
+            store.restore(data)
 
 
 def merge_records(platform: str, builtins: list[dict[str, Any]], fixture_items: Any, key: str,
@@ -40,3 +61,15 @@ def merge_records(platform: str, builtins: list[dict[str, Any]], fixture_items: 
                 raise ValueError(f"{platform} fixtures: every item of {key!r} needs a string 'uuid'")
             merged.setdefault(item["uuid"], {}).update(item)
     return {uuid: build(item) for uuid, item in merged.items()}
+
+
+def expire_all(records: Mapping[str, dict[str, Any]], expires_key: str, now: float) -> None:
+    """Make every record (a session, a token) expire at `now` at the latest."""
+    for record in records.values():
+        record[expires_key] = min(record[expires_key], now)
+
+
+def drop_expired(records: dict[str, dict[str, Any]], expires_key: str, now: float) -> None:
+    """Forget every record whose `expires_key` time has come."""
+    for key in [key for key, record in records.items() if now >= record[expires_key]]:
+        del records[key]

@@ -26,15 +26,32 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 import threading
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 import requests
 
 from ..common.app import EmulatorApp, EmulatorOptions
-from ..common.http import BadRequest, HttpError, Request, Response, Router
+from ..common.http import HttpError, Request, Response, Router
+from .params import (
+    INVALID_SESSION_CODE,
+    LOGIN_FAILED_CODE,
+    UUID_HEX,
+    ZStackError,
+    action_section,
+    body_or_query_value,
+    invalid_argument,
+    invalid_session,
+    job_uuid_header,
+    json_body,
+    optional_string,
+    params_section,
+    query_boolean,
+    query_list,
+    required_string,
+    string_list,
+    webhook_header,
+)
 from .query import QueryError, run_query
 from .state import (
     LICENSE_CAPABILITIES,
@@ -51,17 +68,10 @@ from .state import (
 API_PREFIX = "/zstack/v1"
 #: The document's polling example has no `/zstack` prefix, so polls are served there too.
 LEGACY_JOB_PATH = "/v1/api-jobs/{uuid}"
-#: The codes ZStack itself uses (IdentityErrors: ID.1000 wrong credentials, ID.1001 invalid session).
-LOGIN_FAILED_CODE = "ID.1000"
-INVALID_SESSION_CODE = "ID.1001"
 WEBHOOK_TIMEOUT_SECONDS = 5
 DELETE_MODES = ("Permissive", "Enforcing")
-#: The body fields every API message may carry beside its own (the document's "systemTags (可选)" rows).
-TAG_LIST_PARAMETERS = ("systemTags", "userTags")
 NOTIFICATION_STATUSES = ("Unread", "Read")
 
-_JOB_UUID = re.compile(r"^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$")
-_UUID_HEX = re.compile(r"^[0-9a-fA-F]{32}$")
 _GENERIC_ERRORS = {
     400: ("SYS.1007", "invalid argument"),
     401: (INVALID_SESSION_CODE, "invalid session"),
@@ -73,23 +83,6 @@ _GENERIC_ERRORS = {
 Action = Callable[[], dict[str, Any]]
 Prepare = Callable[[Request, str], Action]
 Handler = Callable[[Request], Response]
-
-
-class ZStackError(HttpError):
-    """An HTTP error answered with ZStack's `{"error": {code, description, details}}` body."""
-
-    def __init__(self, status: int, code: str, description: str, details: str):
-        super().__init__(details, status, error_body(code, description, details))
-
-
-def invalid_argument(parameter: str, reason: str) -> ZStackError:
-    """400 SYS.1007, naming the parameter."""
-    return ZStackError(400, "SYS.1007", "invalid argument", f"parameter[{parameter}] {reason}")
-
-
-def invalid_session(details: str) -> ZStackError:
-    """401 for a missing, unknown or expired session."""
-    return ZStackError(401, INVALID_SESSION_CODE, "invalid session", details)
 
 
 def deliver_webhook(url: str, job_uuid: str, success: bool, body: dict[str, Any]) -> None:
@@ -120,7 +113,7 @@ class ZStackEmulator(EmulatorApp):
     def expire_credentials(self) -> None:
         """Every session expires now (a test hook, and the `expire` fault)."""
         with self.lock:
-            self.state.expire_sessions()
+            self.state.auth.expire_sessions()
 
     # --- EmulatorApp hooks ----------------------------------------------------------------------
     def register_routes(self, router: Router) -> None:
@@ -150,6 +143,7 @@ class ZStackEmulator(EmulatorApp):
     def route_table(self) -> list[tuple[str, str, Handler, str]]:
         """(method, path under /zstack/v1, handler, operation): order matters where paths overlap."""
         query, read, job = self._query, self._read, self._async
+        gc_jobs, long_jobs = self.state.collector, self.state.long_running
         return [
             ("PUT", "/accounts/login", self._login, "LogInByAccount"),
             ("DELETE", "/accounts/sessions/{uuid}", self._logout, "LogOut"),
@@ -176,8 +170,9 @@ class ZStackEmulator(EmulatorApp):
              job("UpdateNotificationsStatus", self._prepare_update_notifications_status), "UpdateNotificationsStatus"),
             ("GET", "/notifications/{uuid}", query("notification"), "QueryNotification"),
             ("GET", "/hosts/capacities/cpu-memory", read(self._get_cpu_memory_capacity), "GetCpuMemoryCapacity"),
-            ("PUT", "/gc-jobs/{uuid}/actions", job("TriggerGCJob", self._prepare_trigger_gc_job), "TriggerGCJob"),
-            ("DELETE", "/gc-jobs/{uuid}", job("DeleteGCJob", self._prepare_delete_gc_job), "DeleteGCJob"),
+            ("PUT", "/gc-jobs/{uuid}/actions",
+             job("TriggerGCJob", on_path_uuid(gc_jobs.trigger_gc_job, "triggerGCJob")), "TriggerGCJob"),
+            ("DELETE", "/gc-jobs/{uuid}", job("DeleteGCJob", on_path_uuid(gc_jobs.delete_gc_job)), "DeleteGCJob"),
             ("GET", "/gc-jobs", query("gc_job"), "QueryGCJob"),
             ("GET", "/gc-jobs/{uuid}", query("gc_job"), "QueryGCJob"),
             ("GET", "/licenses", read(self._get_license_info, needs_session=False), "GetLicenseInfo"),
@@ -190,8 +185,10 @@ class ZStackEmulator(EmulatorApp):
             ("POST", "/longjobs", job("SubmitLongJob", self._prepare_submit_long_job), "SubmitLongJob"),
             ("GET", "/longjobs", query("long_job"), "QueryLongJob"),
             ("GET", "/longjobs/{uuid}", query("long_job"), "QueryLongJob"),
-            ("DELETE", "/longjobs/{uuid}", job("DeleteLongJob", self._prepare_delete_long_job), "DeleteLongJob"),
-            ("PUT", "/longjobs/{uuid}/actions", job("CancelLongJob", self._prepare_cancel_long_job), "CancelLongJob"),
+            ("DELETE", "/longjobs/{uuid}", job("DeleteLongJob", on_path_uuid(long_jobs.delete_long_job)),
+             "DeleteLongJob"),
+            ("PUT", "/longjobs/{uuid}/actions",
+             job("CancelLongJob", on_path_uuid(long_jobs.cancel_long_job, "cancelLongJob")), "CancelLongJob"),
         ]
 
     # --- handler kinds -------------------------------------------------------------------------
@@ -202,12 +199,12 @@ class ZStackEmulator(EmulatorApp):
     def _query(self, kind: str) -> Handler:
         """A query API: `GET /<resource>` with query parameters, or `GET /<resource>/{uuid}`."""
         rows = {
-            "management_node": lambda conditions: self.state.node_inventories(),
-            "system_tag": lambda conditions: self.state.tag_inventories("System", conditions),
-            "user_tag": lambda conditions: self.state.tag_inventories("User", conditions),
-            "notification": lambda conditions: self.state.notification_inventories(),
-            "gc_job": lambda conditions: self.state.gc_job_inventories(),
-            "long_job": lambda conditions: self.state.long_job_inventories(),
+            "management_node": lambda conditions: self.state.management.node_inventories(),
+            "system_tag": lambda conditions: self.state.tagging.tag_inventories("System", conditions),
+            "user_tag": lambda conditions: self.state.tagging.tag_inventories("User", conditions),
+            "notification": lambda conditions: self.state.notices.notification_inventories(),
+            "gc_job": lambda conditions: self.state.collector.gc_job_inventories(),
+            "long_job": lambda conditions: self.state.long_running.long_job_inventories(),
         }[kind]
 
         def handler(request: Request) -> Response:
@@ -216,7 +213,7 @@ class ZStackEmulator(EmulatorApp):
             # As ZStack's REST server: GET /<resource>/{uuid} is the condition uuid=<uuid> and nothing else.
             params = {"q": [f"uuid={uuid}"]} if uuid is not None else request.query
             conditions = [c for c in params.get("q", []) + params.get("condition", []) if isinstance(c, str)]
-            tags = self.state.tag_index(QUERY_RESOURCE_TYPES[kind], conditions)
+            tags = self.state.tagging.tag_index(QUERY_RESOURCE_TYPES[kind], conditions)
             try:
                 return Response(200, run_query(rows(conditions), params, QUERY_FIELDS[kind], tags))
             except QueryError as error:
@@ -245,7 +242,7 @@ class ZStackEmulator(EmulatorApp):
             json_body(request)  # every body field is checked, even where the operation reads none
             job_uuid = job_uuid_header(request)
             webhook = webhook_header(request)
-            if job_uuid is not None and self.state.find_job(job_uuid) is not None:
+            if job_uuid is not None and self.state.api_jobs.find_job(job_uuid) is not None:
                 return self._accepted(request, job_uuid)
             job_uuid = job_uuid or self.new_uuid()
             action = prepare(request, job_uuid)
@@ -253,7 +250,7 @@ class ZStackEmulator(EmulatorApp):
                 success, body = True, action()
             except ZStackFailure as failure:
                 success, body = False, failure.body()
-            job = self.state.record_job(job_uuid, api, success, body, webhook)
+            job = self.state.api_jobs.record_job(job_uuid, api, success, body, webhook)
             if webhook is not None:
                 self._schedule_webhook(job)
             return self._accepted(request, job_uuid)
@@ -293,7 +290,7 @@ class ZStackEmulator(EmulatorApp):
         session_uuid = session_uuid.strip()
         if scheme != "OAuth" or not session_uuid:
             raise invalid_session("the header Authorization must be 'OAuth <session uuid>'")
-        if not self.state.session_valid(session_uuid):
+        if not self.state.auth.session_valid(session_uuid):
             raise invalid_session(f"the session[uuid:{session_uuid}] does not exist or has expired")
 
     # --- sessions and jobs ------------------------------------------------------------------------
@@ -301,7 +298,7 @@ class ZStackEmulator(EmulatorApp):
         section = action_section(request, "logInByAccount")
         account = required_string(section, "accountName")
         password = required_string(section, "password")
-        inventory = self.state.login(account, password)
+        inventory = self.state.auth.login(account, password)
         if inventory is None:
             raise ZStackError(503, LOGIN_FAILED_CODE, "wrong account name or password",
                               f"account[name:{account}] does not exist or the password (SHA-512 hex) is wrong")
@@ -309,17 +306,17 @@ class ZStackEmulator(EmulatorApp):
 
     def _logout(self, request: Request) -> Response:
         # the document's basic flow deletes the session by its uuid alone, with no Authorization header
-        self.state.logout(request.path_params["uuid"])
+        self.state.auth.logout(request.path_params["uuid"])
         return Response(200, {})
 
     def _poll_job(self, request: Request) -> Response:
         self._require_session(request)
         job_uuid = request.path_params["uuid"]
-        job = self.state.poll_job(job_uuid)
+        job = self.state.api_jobs.poll_job(job_uuid)
         if job is None:
             raise ZStackError(404, "SYS.1003", "the job has been expired",
                               f"the API job[uuid:{job_uuid}] does not exist or has expired")
-        if not self.state.job_ready(job):
+        if not self.state.api_jobs.job_ready(job):
             return self._accepted(request, job_uuid)
         return Response(200 if job["success"] else 503, copy.deepcopy(job["body"]))
 
@@ -332,15 +329,15 @@ class ZStackEmulator(EmulatorApp):
             return Response(200, {"version": VERSION})
         if "getCurrentTime" in body:
             action_section(request, "getCurrentTime")
-            return Response(200, {"currentTime": self.state.current_time()})
+            return Response(200, {"currentTime": self.state.management.current_time()})
         raise invalid_argument("getVersion|getCurrentTime", "is missing: the body must hold one of these actions")
 
     def _is_ready_to_go(self, request: Request) -> dict[str, Any]:
         """The node's id: 400 for an id that is no UUID, 503 (a failed operation) for one no node has."""
         node_id = request.arg("managementNodeId") or None
-        if node_id is not None and not _UUID_HEX.match(node_id):
+        if node_id is not None and not UUID_HEX.match(node_id):
             raise invalid_argument("managementNodeId", "must be a UUID written as 32 hex digits without dashes")
-        return {"managementNodeId": self.state.ready_node(node_id)}
+        return {"managementNodeId": self.state.management.ready_node(node_id)}
 
     # --- tags -------------------------------------------------------------------------------------
     def _prepare_create_tag(self, kind: str) -> Prepare:
@@ -349,26 +346,26 @@ class ZStackEmulator(EmulatorApp):
             resource_type = required_string(params, "resourceType")
             resource_uuid = required_string(params, "resourceUuid")
             tag = required_string(params, "tag")
-            return lambda: {"inventory": self.state.create_tag(kind, resource_type, resource_uuid, tag)}
+            return lambda: {"inventory": self.state.tagging.create_tag(kind, resource_type, resource_uuid, tag)}
 
         return prepare
 
     def _prepare_update_system_tag(self, request: Request, api_id: str) -> Action:
         tag = required_string(action_section(request, "updateSystemTag"), "tag")
         uuid = request.path_params["uuid"]
-        return lambda: {"inventory": self.state.update_system_tag(uuid, tag)}
+        return lambda: {"inventory": self.state.tagging.update_system_tag(uuid, tag)}
 
     def _prepare_delete_tag(self, request: Request, api_id: str) -> Action:
         mode = body_or_query_value(request, "deleteMode") or "Permissive"
         if mode not in DELETE_MODES:
             raise invalid_argument("deleteMode", f"must be one of {', '.join(DELETE_MODES)}, not {mode!r}")
         uuid = request.path_params["uuid"]
-        return empty_result(lambda: self.state.delete_tag(uuid, enforcing=mode == "Enforcing"))
+        return empty_result(lambda: self.state.tagging.delete_tag(uuid, enforcing=mode == "Enforcing"))
 
     # --- task progress, notifications, capacity ------------------------------------------------------
     def _get_task_progress(self, request: Request) -> dict[str, Any]:
         everything = query_boolean(request, "all")
-        return {"inventories": self.state.task_progress_entries(request.path_params["apiId"], everything)}
+        return {"inventories": self.state.long_running.task_progress_entries(request.path_params["apiId"], everything)}
 
     def _prepare_delete_notifications(self, request: Request, api_id: str) -> Action:
         body = json_body(request)
@@ -378,7 +375,7 @@ class ZStackEmulator(EmulatorApp):
             uuids = query_list(request, "uuids")
         if not uuids:
             raise invalid_argument("uuids", "is missing: give the notification uuids in the body or the query")
-        return empty_result(lambda: self.state.delete_notifications(uuids))
+        return empty_result(lambda: self.state.notices.delete_notifications(uuids))
 
     def _prepare_update_notifications_status(self, request: Request, api_id: str) -> Action:
         section = action_section(request, "updateNotificationsStatus")
@@ -386,28 +383,18 @@ class ZStackEmulator(EmulatorApp):
         status = required_string(section, "status")
         if status not in NOTIFICATION_STATUSES:
             raise invalid_argument("status", f"must be one of {', '.join(NOTIFICATION_STATUSES)}, not {status!r}")
-        return empty_result(lambda: self.state.update_notifications_status(uuids, status))
+        return empty_result(lambda: self.state.notices.update_notifications_status(uuids, status))
 
     def _get_cpu_memory_capacity(self, request: Request) -> dict[str, Any]:
         zones, clusters, hosts = (query_list(request, name) for name in ("zoneUuids", "clusterUuids", "hostUuids"))
         if not (query_boolean(request, "all") or zones or clusters or hosts):
             raise invalid_argument("zoneUuids|clusterUuids|hostUuids",
                                    "is missing: give at least one non-empty list, or all=true")
-        return self.state.cpu_memory_capacity(zones, clusters, hosts)
-
-    # --- GC jobs ------------------------------------------------------------------------------------
-    def _prepare_trigger_gc_job(self, request: Request, api_id: str) -> Action:
-        action_section(request, "triggerGCJob")
-        uuid = request.path_params["uuid"]
-        return empty_result(lambda: self.state.trigger_gc_job(uuid))
-
-    def _prepare_delete_gc_job(self, request: Request, api_id: str) -> Action:
-        uuid = request.path_params["uuid"]
-        return empty_result(lambda: self.state.delete_gc_job(uuid))
+        return self.state.management.cpu_memory_capacity(zones, clusters, hosts)
 
     # --- license --------------------------------------------------------------------------------------
     def _get_license_info(self, request: Request) -> dict[str, Any]:
-        return {"inventory": self.state.license_info()}
+        return {"inventory": self.state.licensing.license_info()}
 
     def _get_license_capabilities(self, request: Request) -> dict[str, Any]:
         return {"capabilities": dict(LICENSE_CAPABILITIES), "success": True}
@@ -415,7 +402,7 @@ class ZStackEmulator(EmulatorApp):
     def _prepare_reload_license(self, request: Request, api_id: str) -> Action:
         section = action_section(request, "reloadLicense")
         node_uuids = string_list(section.get("managementNodeUuids"), "managementNodeUuids", required=False)
-        return lambda: {"inventory": self.state.reload_license(node_uuids)}
+        return lambda: {"inventory": self.state.licensing.reload_license(node_uuids)}
 
     def _prepare_update_license(self, request: Request, api_id: str) -> Action:
         license_text = required_string(action_section(request, "updateLicense"), "license")
@@ -424,7 +411,7 @@ class ZStackEmulator(EmulatorApp):
         except ValueError as exc:
             raise invalid_argument("license", str(exc)) from exc
         node_uuid = request.path_params["managementNodeUuid"]
-        return lambda: {"inventory": self.state.update_license(node_uuid, license_text, fields)}
+        return lambda: {"inventory": self.state.licensing.update_license(node_uuid, license_text, fields)}
 
     # --- long jobs ------------------------------------------------------------------------------------
     def _prepare_submit_long_job(self, request: Request, api_id: str) -> Action:
@@ -432,18 +419,10 @@ class ZStackEmulator(EmulatorApp):
         values = {"jobName": required_string(params, "jobName"), "jobData": required_string(params, "jobData")}
         for name in ("name", "description", "resourceUuid", "targetResourceUuid"):
             values[name] = optional_string(params, name)
-        if values["resourceUuid"] is not None and not _UUID_HEX.match(values["resourceUuid"]):
+        if values["resourceUuid"] is not None and not UUID_HEX.match(values["resourceUuid"]):
             raise invalid_argument("resourceUuid", "must be a UUID written as 32 hex digits without dashes")
-        return lambda: {"inventory": self.state.submit_long_job(api_id, values)}
+        return lambda: {"inventory": self.state.long_running.submit_long_job(api_id, values)}
 
-    def _prepare_cancel_long_job(self, request: Request, api_id: str) -> Action:
-        action_section(request, "cancelLongJob")
-        uuid = request.path_params["uuid"]
-        return empty_result(lambda: self.state.cancel_long_job(uuid))
-
-    def _prepare_delete_long_job(self, request: Request, api_id: str) -> Action:
-        uuid = request.path_params["uuid"]
-        return empty_result(lambda: self.state.delete_long_job(uuid))
 
 
 # --- options ------------------------------------------------------------------------------------------
@@ -481,123 +460,6 @@ def _seconds(extra: dict[str, Any], name: str, default: float) -> float:
     return seconds
 
 
-# --- request parsing ------------------------------------------------------------------------------------
-
-def job_uuid_header(request: Request) -> str | None:
-    """`X-Job-UUID`: a uuid4 as 32 lowercase hex digits without dashes, else 400."""
-    value = request.header("X-Job-UUID")
-    if value is None:
-        return None
-    if not _JOB_UUID.match(value.strip()):
-        raise invalid_argument("X-Job-UUID", "must be a version 4 UUID written as 32 lowercase hex digits without '-'")
-    return value.strip()
-
-
-def webhook_header(request: Request) -> str | None:
-    """`X-Web-Hook`: an http(s) URL, else 400."""
-    value = request.header("X-Web-Hook")
-    if value is None:
-        return None
-    try:
-        parts = urlsplit(value.strip())
-    except ValueError:  # such as an unclosed IPv6 bracket: `http://[::1`
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise invalid_argument("X-Web-Hook", f"must be an http or https URL, not {value!r}")
-    return value.strip()
-
-
-def json_body(request: Request) -> dict[str, Any]:
-    """The JSON body as a mapping ({} when there is none)."""
-    try:
-        data = request.json()
-    except BadRequest as exc:
-        raise invalid_argument("body", "is not valid JSON") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise invalid_argument("body", "must be a JSON object")
-    for name in TAG_LIST_PARAMETERS:
-        string_list(data.get(name), name, required=False)
-    return data
-
-
-def action_section(request: Request, name: str) -> dict[str, Any]:
-    """The map under an action name (`{"updateSystemTag": {...}}`); the name must be there."""
-    body = json_body(request)
-    if name not in body:
-        raise invalid_argument(name, f"is missing: the body must be {{\"{name}\": {{...}}}}")
-    return _mapping(body[name], name)
-
-
-def params_section(request: Request) -> dict[str, Any]:
-    """The `params` map of a create call ({} when absent, so the missing field gets named)."""
-    return _mapping(json_body(request).get("params"), "params")
-
-
-def _mapping(value: Any, name: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise invalid_argument(name, "must be a JSON object")
-    return value
-
-
-def required_string(section: dict[str, Any], name: str) -> str:
-    """A non-empty string parameter."""
-    value = section.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise invalid_argument(name, "is missing")
-    if not isinstance(value, str):
-        raise invalid_argument(name, "must be a string")
-    return value
-
-
-def optional_string(section: dict[str, Any], name: str) -> str | None:
-    """A string parameter that may be left out."""
-    value = section.get(name)
-    if value is not None and not isinstance(value, str):
-        raise invalid_argument(name, "must be a string")
-    return value
-
-
-def string_list(value: Any, name: str, required: bool = True) -> list[str]:
-    """A list of non-empty strings (non-empty itself when required)."""
-    if value is None:
-        if required:
-            raise invalid_argument(name, "is missing")
-        return []
-    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
-        raise invalid_argument(name, "must be a list of strings")
-    if required and not value:
-        raise invalid_argument(name, "must not be empty")
-    return list(value)
-
-
-def query_list(request: Request, name: str) -> list[str]:
-    """A list query parameter, repeated (`a=1&a=2`) or comma-separated (`a=1,2`)."""
-    return [item.strip() for value in request.args(name) for item in value.split(",") if item.strip()]
-
-
-def query_boolean(request: Request, name: str) -> bool:
-    """A boolean query parameter: true or false (any case), false when absent."""
-    value = (request.arg(name) or "").strip().lower()
-    if value not in ("", "true", "false"):
-        raise invalid_argument(name, f"must be true or false, not {request.arg(name)!r}")
-    return value == "true"
-
-
-def body_or_query_value(request: Request, name: str) -> str | None:
-    """A DELETE parameter: the document puts it in the body, ZStack's SDKs in the query string."""
-    body = json_body(request)
-    if name in body:
-        value = body[name]
-        if value is not None and not isinstance(value, str):
-            raise invalid_argument(name, "must be a string")
-        return value
-    return request.arg(name)
-
-
 def empty_result(call: Callable[[], Any]) -> Action:
     """An operation whose success answers `{}`."""
 
@@ -606,3 +468,16 @@ def empty_result(call: Callable[[], Any]) -> Action:
         return {}
 
     return run
+
+
+def on_path_uuid(operation: Callable[[str], None], action: str | None = None) -> Prepare:
+    """An operation on the object the path's `{uuid}` names, answered `{}`; with `action`, the body must hold
+    that action's map (`{"triggerGCJob": {}}`)."""
+
+    def prepare(request: Request, api_id: str) -> Action:
+        if action is not None:
+            action_section(request, action)
+        uuid = request.path_params["uuid"]
+        return empty_result(lambda: operation(uuid))
+
+    return prepare

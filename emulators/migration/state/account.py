@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid as uuid_module
 from typing import Any
 
+from ...common.model import drop_expired, expire_all
 from .base import AuthFailure, MigrationFailure, StateBase
 
 
@@ -29,7 +30,7 @@ class AccountMixin(StateBase):
         return {"Token": self._new_token(), "IsFirstLogin": not self.account["Changed"]}
 
     def _new_token(self) -> str:
-        self._drop_expired_tokens()
+        drop_expired(self.tokens, "ExpiresAt", self.now())
         token = uuid_module.UUID(self.new_uuid()).hex
         self.tokens[token] = {"UserName": self.account["UserName"],
                               "ExpiresAt": self.now() + self.settings.token_seconds}
@@ -53,13 +54,7 @@ class AccountMixin(StateBase):
 
     def expire_tokens(self) -> None:
         """Test hook: every token expires now."""
-        for record in self.tokens.values():
-            record["ExpiresAt"] = min(record["ExpiresAt"], self.now())
-
-    def _drop_expired_tokens(self) -> None:
-        now = self.now()
-        for token in [t for t, r in self.tokens.items() if now >= r["ExpiresAt"]]:
-            del self.tokens[token]
+        expire_all(self.tokens, "ExpiresAt", self.now())
 
     def change_password(self, username: Any, password: Any, new_password: Any) -> None:
         """ChangePassword: the account's name and current password, and a strong new one."""
