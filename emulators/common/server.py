@@ -224,17 +224,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         started = time.monotonic()
-        length, refusal = _body_length(self.headers.get("Content-Length"))
-        if refusal:
-            self.close_connection = True  # the body, if any, was not read: the connection cannot go on
-            self._send(refusal)
+        read = self._read_request()
+        if read is None:
             return
-        body = self.rfile.read(length) if length else b""
-        host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
-        request = Request.from_raw(self.command, self.path, dict(self.headers.items()), body,
-                                   f"{self.server.scheme}://{host}")
-        app = self.server.app
-
+        request, host = read
         if request.path.startswith(CONTROL_PREFIX):
             # a web page of another site that a name resolving to 127.0.0.1 lets in (DNS rebinding) names
             # its own host: the control API answers only requests addressed to this machine's loopback
@@ -247,30 +240,42 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.latency_ms:
             time.sleep(self.server.latency_ms / 1000.0)
         fault = self.server.plan_fault(request.method)
-        entry = {"method": request.method, "path": request.path, "query": request.query, "time": time.time()}
-        action = _action_of(request)
-        if action:
-            entry["action"] = action
-        if request.body:
-            # tells two calls with the same path apart (which object an action-RPC read names) without keeping it
-            entry["body_digest"] = hashlib.sha256(bytes(request.body)).hexdigest()[:16]
-
+        entry = _log_entry(request)
         if fault.how in PASS_THROUGH_MODES:
             entry["fault"] = f"{fault.when}-{fault.how}"
             if fault.how == "jitter":
                 time.sleep(fault.delay)
             else:
-                app.expire_credentials()
+                self.server.app.expire_credentials()
             fault = FaultPlan()
         if fault.when == "before":
             self._fail(fault, request, entry, started)
             return
-        response = app.serve(request)
+        response = self.server.app.serve(request)
         if response is None:  # the emulator is stopping: the request is not handled, its connection dropped
             entry.update(status=None, stopping=True)
             self.server.log.add(entry)
             self._drop_connection()
             return
+        self._answer(fault, request, response, entry, started)
+
+    def _read_request(self) -> tuple[Request, str] | None:
+        """The request, its body read, and the host it names; None when its Content-Length was refused (and
+        answered 400 or 413)."""
+        length, refusal = _body_length(self.headers.get("Content-Length"))
+        if refusal:
+            self.close_connection = True  # the body, if any, was not read: the connection cannot go on
+            self._send(refusal)
+            return None
+        body = self.rfile.read(length) if length else b""
+        host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
+        request = Request.from_raw(self.command, self.path, dict(self.headers.items()), body,
+                                   f"{self.server.scheme}://{host}")
+        return request, host
+
+    def _answer(self, fault: FaultPlan, request: Request, response: Response, entry: dict[str, Any],
+                started: float) -> None:
+        """Send what the handler answered, or the fault planned to strike after it (its change committed)."""
         if fault.when == "after" and fault.how == "truncated":
             entry.update(committed=True, fault="after-truncated", status=response.status)
             self.server.log.add(entry)
@@ -412,6 +417,19 @@ def _body_length(header: str | None) -> tuple[int, Response | None]:
 def clock_body(app: EmulatorApp) -> dict[str, float]:
     """What the clock endpoint answers: emulated epoch seconds and the time scale."""
     return {"now": app.now(), "time_scale": app.clock.time_scale}
+
+
+def _log_entry(request: Request) -> dict[str, Any]:
+    """The request log's entry for a request: method, path, query, time, and what tells two calls apart."""
+    entry: dict[str, Any] = {"method": request.method, "path": request.path, "query": request.query,
+                             "time": time.time()}
+    action = _action_of(request)
+    if action:
+        entry["action"] = action
+    if request.body:
+        # tells two calls with the same path apart (which object an action-RPC read names) without keeping it
+        entry["body_digest"] = hashlib.sha256(bytes(request.body)).hexdigest()[:16]
+    return entry
 
 
 def _action_of(request: Request) -> str | None:
