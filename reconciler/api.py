@@ -18,7 +18,7 @@ cannot be connected to), or ApiError and SpecError of a platform; nothing is wri
 from __future__ import annotations
 
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional, Protocol
 
 from . import saved_plan
@@ -171,8 +171,7 @@ def _with_saved_plan(options: Options) -> tuple[Options, Optional[dict[str, Any]
     if options.targets and list(options.targets) != planned_targets:
         raise StalePlan([f"{options.saved}: the plan was made for targets {planned_targets or 'none'}, "
                          f"not {list(options.targets)}"])
-    return Options(**dict(vars(options), files=files, targets=planned_targets,
-                          prune=saved_plan.saved_prune(data))), data
+    return replace(options, files=files, targets=planned_targets, prune=saved_plan.saved_prune(data)), data
 
 
 def plan(options: Options) -> PlannedRun:

@@ -40,24 +40,31 @@ def _at(value: Any, path: str) -> Any:
     return value
 
 
+#: after a field's line when its change alone makes the change a replace, as Terraform marks it
+FORCES_REPLACEMENT = "   # forces replacement"
+
+
 def _field_lines(change: dict[str, Any]) -> list[str]:
-    """One line per field (create and delete), or per changed field with its nested changes indented below it."""
+    """One line per field (create and delete), or per changed field with its nested changes indented below it;
+    a field that forces the replace is marked `# forces replacement`."""
     before, after = change.get("before") or {}, change.get("after") or {}
     nested = change.get("changed_paths") or {}
+    forced = set(change.get("forces_replacement") or ())
     lines = []
     for key in sorted(set(before) | set(after)):
+        mark = FORCES_REPLACEMENT if key in forced else ""
         if change["action"] == "create":
             lines.append(f"      {key}: {_value(after[key])}")
         elif change["action"] == "delete":
             lines.append(f"      {key}: {_value(before[key])}")
         elif nested.get(key):
-            lines.append(f"      {key}:")
+            lines.append(f"      {key}:{mark}")
             for path in nested[key]:
                 rest = path[len(key):]
                 lines.append(f"        {path}: {_value(_at(before.get(key), rest))} -> "
                              f"{_value(_at(after.get(key), rest))}")
         else:
-            lines.append(f"      {key}: {_value(before.get(key))} -> {_value(after.get(key))}")
+            lines.append(f"      {key}: {_value(before.get(key))} -> {_value(after.get(key))}{mark}")
     return lines
 
 
