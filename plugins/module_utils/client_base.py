@@ -20,8 +20,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.retry import SY
 class Client:
     """The base of the five platform clients.
 
-    `http` is the endpoint's HttpSession; `clock` (SYSTEM_CLOCK by default) is what the client waits on,
-    so tests step an emulator's clock instead of sleeping.
+    `http` is the endpoint's HttpSession; `clock` is what the client waits on, so tests step an emulator's
+    clock instead of sleeping.
     """
 
     #: the error raised for a failed call; each platform names its own
@@ -29,7 +29,16 @@ class Client:
 
     def __init__(self, http, clock=None):
         self.http = http
-        self.clock = clock or SYSTEM_CLOCK
+        self.clock = clock
+
+    @property
+    def clock(self):
+        """The clock given (or set later), else the retry policy's (a test may step either), else real time."""
+        return self._clock or getattr(getattr(self.http, "policy", None), "clock", None) or SYSTEM_CLOCK
+
+    @clock.setter
+    def clock(self, value):
+        self._clock = value
 
     @property
     def redact(self):

@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     ApiError,
     HttpSession,
@@ -45,21 +46,16 @@ class OsgViewError(ApiError):
     """An OSG view call answered with a status other than 200; `code` holds that status."""
 
 
-class OsgViewClient:
+class OsgViewClient(Client):
     """Calls the OSG view lab API; one instance per endpoint. The API has no login."""
 
-    def __init__(self, url, timeout=30.0, validate_certs=True, http=None, max_answer_bytes=None):
-        self.http = http or HttpSession(url, platform="osgview", timeout=timeout, validate_certs=validate_certs,
-                                        is_answer=envelope_with("status"), max_answer_bytes=max_answer_bytes)
+    error_class = OsgViewError
 
-    @property
-    def base_url(self):
-        """The endpoint's URL, without a trailing slash."""
-        return self.http.base_url
-
-    def close(self):
-        """Release the connection pool."""
-        self.http.close()
+    def __init__(self, url, timeout=30.0, validate_certs=True, http=None, max_answer_bytes=None, clock=None):
+        super(OsgViewClient, self).__init__(
+            http or HttpSession(url, platform="osgview", timeout=timeout, validate_certs=validate_certs,
+                                is_answer=envelope_with("status"), max_answer_bytes=max_answer_bytes),
+            clock)
 
     # --- the four operations --------------------------------------------------------------------
     def clone(self, gtuuid, marker):
@@ -96,26 +92,14 @@ class OsgViewClient:
             response = self.http.request("GET", path, params=params)
         else:
             response = self.http.request(method, path, data=params)
-        body = self._json(response, method, path)
+        body = self.json_object(response, method, path)
         status = _status(body)
         if status is None:
-            raise OsgViewError("the answer has no valid status: %s" % self.http.redact(response_text(response)),
+            raise OsgViewError("the answer has no valid status: %s" % self.redact(response_text(response)),
                                method, path, response.status_code)
         if status not in accept:
-            raise OsgViewError(self.http.redact(body.get("msg") or "failed without a message"), method, path,
+            raise OsgViewError(self.redact(body.get("msg") or "failed without a message"), method, path,
                                response.status_code, code=status)
-        return body
-
-    def _json(self, response, method, path):
-        """The decoded JSON object of an answer; anything else (an HTML error page) raises OsgViewError."""
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            text = response_text(response) or response.reason or "an empty answer"
-            raise OsgViewError("the answer is not a JSON object: %s" % self.http.redact(text), method, path,
-                               response.status_code)
         return body
 
 

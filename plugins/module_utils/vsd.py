@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     ApiError,
     HttpSession,
@@ -56,18 +57,18 @@ def vm_label(scope):
     return scope.get("compute_uuid") or scope.get("compute_name") or "(no VM)"
 
 
-class VsdClient:
+class VsdClient(Client):
     """Calls the VSD VM-snapshot API; one instance per endpoint. The API documents no login."""
 
-    def __init__(self, url, timeout=30.0, validate_certs=True, page_size=DEFAULT_PAGE_SIZE, http=None,
-                 max_answer_bytes=None):
-        self.http = http or HttpSession(url, platform="vsd", timeout=timeout, validate_certs=validate_certs,
-                                        is_answer=envelope_with("scode"), max_answer_bytes=max_answer_bytes)
-        self.page_size = int(page_size)
+    error_class = VsdError
 
-    def close(self):
-        """Release the connection pool."""
-        self.http.close()
+    def __init__(self, url, timeout=30.0, validate_certs=True, page_size=DEFAULT_PAGE_SIZE, http=None,
+                 max_answer_bytes=None, clock=None):
+        super(VsdClient, self).__init__(
+            http or HttpSession(url, platform="vsd", timeout=timeout, validate_certs=validate_certs,
+                                is_answer=envelope_with("scode"), max_answer_bytes=max_answer_bytes),
+            clock)
+        self.page_size = int(page_size)
 
     # --- envelope ------------------------------------------------------------------------
     def get(self, path, params):
@@ -91,7 +92,7 @@ class VsdClient:
         except ValueError:
             body = None
         if not isinstance(body, dict) or "scode" not in body:
-            text = self.http.redact(response_text(response)) or response.reason or "empty answer"
+            text = self.redact(response_text(response)) or response.reason or "empty answer"
             raise VsdError("the answer is not a VSD Output envelope: %s" % text, method, path, response.status_code)
         return body
 
@@ -100,7 +101,7 @@ class VsdClient:
         scode = envelope.get("scode")
         if scode == 0:
             return
-        redact = self.http.redact
+        redact = self.redact
         message = envelope.get("message") or "VSD reported an error"
         message_cn = envelope.get("message_cn") or ""
         text = "%s / %s" % (message, message_cn) if message_cn else message
@@ -208,7 +209,7 @@ class VsdClient:
         results = list(batch.get("results") or [])
         failed = [r for r in results if r.get("scode") != 0]
         if failed or batch.get("fail"):
-            raise BatchError(self.http.redact(batch_failure_text(results)), method, path, results)
+            raise BatchError(self.redact(batch_failure_text(results)), method, path, results)
         return batch
 
 

@@ -18,6 +18,7 @@ import hashlib
 import re
 import uuid
 
+from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     KEYED_WRITE,
     SESSION,
@@ -29,7 +30,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     tls_verify,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.paging import pages
-from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK, LoginGate, renewing
+from ansible_collections.converge.platforms.plugins.module_utils.retry import LoginGate, renewing
 from ansible_collections.converge.platforms.plugins.module_utils.waiter import WaitTimeout, wait_until
 
 API_PREFIX = "/zstack/v1"
@@ -89,15 +90,18 @@ def condition(field, operator, value=None):
     return "%s%s%s" % (field, operator, value)
 
 
-class ZStackClient:
+class ZStackClient(Client):
     """Calls the ZStack REST API; one instance per endpoint and account."""
+
+    error_class = ZStackError
 
     def __init__(self, url, username, password, timeout=30.0, validate_certs=True, job_timeout=300.0,
                  page_size=DEFAULT_PAGE_SIZE, http=None, clock=None, max_answer_bytes=None):
-        self.http = http or HttpSession(url, platform="zstack", timeout=timeout, validate_certs=validate_certs,
-                                        is_answer=lambda response: _error_body(response) is not None,
-                                        max_answer_bytes=max_answer_bytes)
-        self.clock = clock or SYSTEM_CLOCK
+        super(ZStackClient, self).__init__(
+            http or HttpSession(url, platform="zstack", timeout=timeout, validate_certs=validate_certs,
+                                is_answer=lambda response: _error_body(response) is not None,
+                                max_answer_bytes=max_answer_bytes),
+            clock)
         self.username = username
         self.http.redact.add(password)
         self._password_hash = hash_password(password) if password else None
@@ -121,8 +125,8 @@ class ZStackClient:
         self.http.redact.add(self.session_uuid)
         return inventory
 
-    def logout(self):
-        """Close the session, if one is open."""
+    def end_session(self):
+        """Log out (DELETE the session), if a session is open."""
         if not self.session_uuid:
             return
         session, self.session_uuid = self.session_uuid, None
@@ -131,13 +135,9 @@ class ZStackClient:
                                      operation=SESSION)
         self._result(response, "DELETE", path)
 
-    def close(self):
-        """Log out and release the connection pool; errors on logout are ignored."""
-        try:
-            self.logout()
-        except ApiError:
-            self.session_uuid = None  # the session expires on its own
-        self.http.close()
+    def forget_session(self):
+        """Drop the session after a failed logout: it expires on its own."""
+        self.session_uuid = None
 
     # --- calls ---------------------------------------------------------------------------
     def get(self, path, params=None, auth=True):
@@ -285,12 +285,6 @@ class ZStackClient:
             if len(page) < want or wanted() <= 0:
                 break
         return rows
-
-    def count(self, resource, conditions=()):
-        """Number of rows matching the conditions."""
-        conditions = [check_condition(c) for c in conditions]
-        params = [("q", c) for c in conditions] + [("count", "true")]
-        return int(self.get(resource, params=params).get("total", 0))
 
     # --- management nodes ----------------------------------------------------------------
     def query_management_nodes(self, conditions=()):
