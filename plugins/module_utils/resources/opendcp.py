@@ -31,6 +31,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.opendcp import 
     flow_pending,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
+from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import CrudById
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     CREATE,
     DELETE,
@@ -136,12 +137,28 @@ def check_not_blank(desired, names):
             raise SpecError(name, "must not be empty")
 
 
-class OpenDcpSpec(ResourceSpec):
-    """What every OpenDCP kind shares: found by name (or id) among the live objects of a list."""
+class OpenDcpSpec(CrudById, ResourceSpec):
+    """What every OpenDCP kind shares: found by name (or id) among the live objects of a list, written by id.
+
+    A create sends the name and `write_args`; an update sends the whole object (OpenDCP resets a field left
+    out): the live name, and `write_args` of the live values merged with the desired ones for `sent_fields`.
+    """
 
     platform = "opendcp"
     identity = ("name",)
     label = "object"
+    #: the fields (besides the name) every create and update sends
+    sent_fields = ()
+
+    def write_args(self, client, whole):
+        """What a write sends after the name, from a whole object in field names (override)."""
+        return tuple(whole.get(name) for name in self.sent_fields)
+
+    def create_args(self, client, desired):
+        return (desired["name"],) + tuple(self.write_args(client, desired))
+
+    def update_args(self, client, live, desired, changes):
+        return (live["name"],) + tuple(self.write_args(client, merged(live, desired, self.sent_fields)))
 
     def read_many(self, client, desired_list):
         """One listing for every entry; each kind's `list_live` gives its live objects in field names."""
@@ -190,23 +207,22 @@ class ClusterSpec(OpenDcpSpec):
         "id": id_field("cluster"),
     }
 
+    get_call, create_call = "get_cluster", "create_cluster"
+    update_call, delete_call = "update_cluster", "delete_cluster"
+    sent_fields = ("desc", "biz")
+
+    def facts(self, item):
+        return cluster_facts(item)
+
     def list_live(self, client, desired_list):
         return [cluster_facts(item) for item in client.list_clusters()]
 
-    def reread(self, client, object_id):
-        return cluster_facts(client.get_cluster(object_id))
+    def write_args(self, client, whole):
+        return whole.get("desc") or "", whole.get("biz") or ""
 
-    def create(self, client, desired):
-        new = client.create_cluster(desired["name"], desired.get("desc") or "", desired.get("biz") or DEFAULT_BIZ)
-        return self.reread(client, new)
-
-    def update(self, client, live, desired, changes):
-        whole = merged(live, desired, ("desc", "biz"))
-        client.update_cluster(live["id"], live["name"], whole["desc"] or "", whole["biz"] or "")
-        return self.reread(client, live["id"])
-
-    def delete(self, client, live):
-        client.delete_cluster(live["id"])
+    def create_args(self, client, desired):
+        """A new cluster's product line is C(1) unless given; an update keeps the live one."""
+        return OpenDcpSpec.create_args(self, client, dict(desired, biz=desired.get("biz") or DEFAULT_BIZ))
 
 
 def cluster_facts(item):
@@ -228,6 +244,8 @@ class ServiceSpec(OpenDcpSpec):
     result_key = "service"
     label = "service"
     description = "Manage OpenDCP services."
+    create_call, update_call, delete_call = "create_service", "update_service", "delete_service"
+    sent_fields = ("cluster", "desc", "service_type", "docker_image")
     fields = {
         "name": name_field("service"),
         "cluster": Field("str", "Name of the cluster the service belongs to. Required with C(state=present).",
@@ -271,26 +289,13 @@ class ServiceSpec(OpenDcpSpec):
         within = [live for live in found if live.get("cluster") == desired.get("cluster")]
         return within or found
 
-    def reread(self, client, object_id):
+    def reread(self, client, object_id, desired=None):
         item = client.get_service(object_id)
         return service_facts(item, names_by_id(client.list_clusters()))
 
-    def _write_fields(self, client, whole):
+    def write_args(self, client, whole):
         cluster_id = require_named(client.list_clusters(), whole["cluster"], "cluster", "cluster")
         return (whole.get("desc") or "", whole.get("service_type") or "", whole["docker_image"], cluster_id)
-
-    def create(self, client, desired):
-        desc, service_type, image, cluster_id = self._write_fields(client, desired)
-        return self.reread(client, client.create_service(desired["name"], desc, service_type, image, cluster_id))
-
-    def update(self, client, live, desired, changes):
-        whole = merged(live, desired, ("cluster", "desc", "service_type", "docker_image"))
-        desc, service_type, image, cluster_id = self._write_fields(client, whole)
-        client.update_service(live["id"], live["name"], desc, service_type, image, cluster_id)
-        return self.reread(client, live["id"])
-
-    def delete(self, client, live):
-        client.delete_service(live["id"])
 
 
 def service_facts(item, cluster_names):
@@ -414,6 +419,7 @@ class PoolSpec(OpenDcpSpec):
     result_key = "pool"
     label = "pool"
     description = "Manage OpenDCP service pools and their size."
+    create_call, update_call, delete_call = "create_pool", "update_pool", "delete_pool"
     waits = True
     fields = {
         "name": name_field("pool"),
@@ -482,7 +488,7 @@ class PoolSpec(OpenDcpSpec):
         within = [live for live in found if live.get("service") == desired.get("service")]
         return within or found
 
-    def reread(self, client, object_id):
+    def reread(self, client, object_id, desired=None):
         item = client.get_pool(object_id)
         owners, failed, flows = counts_and_flows(client, [item])
         return self._facts(item, owners, names_by_id(client.list_templates()), flows, failed)
@@ -533,24 +539,30 @@ class PoolSpec(OpenDcpSpec):
             ids[key] = require_named(templates, value, "tasks", "task template")
         return ids
 
-    def create(self, client, desired):
+    def create_args(self, client, desired):
         service_id = require_named(list_services(client), desired["service"], "service", "service")
-        pool_id = client.create_pool(desired["name"], desired.get("desc") or "", desired.get("vm_type") or 0,
-                                     desired.get("sd_id") or 0, service_id,
-                                     self._template_ids(client, desired.get("tasks")))
-        live = self.reread(client, pool_id)
+        return (desired["name"], desired.get("desc") or "", desired.get("vm_type") or 0, desired.get("sd_id") or 0,
+                service_id, self._template_ids(client, desired.get("tasks")))
+
+    def update_args(self, client, live, desired, changes):
+        """The whole pool: its service never changes, and its tasks are the live ones unless given."""
+        whole = merged(live, desired, ("desc", "vm_type", "sd_id"))
+        tasks = self._template_ids(client, desired["tasks"]) if desired.get("tasks") is not None \
+            else live.get("task_ids") or {}
+        return (live["name"], whole["desc"] or "", whole["vm_type"] or 0, whole["sd_id"] or 0, live["service_id"],
+                tasks)
+
+    def create(self, client, desired):
+        """Create the pool, then bring it to its size."""
+        live = OpenDcpSpec.create(self, client, desired)
         if desired.get("size"):
             live = self._resize(client, live, desired)
         return live
 
     def update(self, client, live, desired, changes):
+        """Update the pool's fields (when any but its size changed), then bring it to its size."""
         if set(changes) - set(["size"]):
-            whole = merged(live, desired, ("desc", "vm_type", "sd_id"))
-            tasks = self._template_ids(client, desired["tasks"]) if desired.get("tasks") is not None \
-                else live.get("task_ids") or {}
-            client.update_pool(live["id"], live["name"], whole["desc"] or "", whole["vm_type"] or 0,
-                               whole["sd_id"] or 0, live["service_id"], tasks)
-            live = self.reread(client, live["id"])
+            live = OpenDcpSpec.update(self, client, live, desired, changes)
         if "size" in changes:
             live = self._resize(client, live, desired)
         return live
@@ -582,9 +594,6 @@ class PoolSpec(OpenDcpSpec):
                 live["name"], live["size"], in_flight(live), desired["size"],
                 "; %d failed node(s) do not count: %s" % (len(failed), node_names(failed)) if failed else ""))
         return live
-
-    def delete(self, client, live):
-        client.delete_pool(live["id"])
 
     def _resize(self, client, live, desired):
         delta = desired["size"] - live["size"]
@@ -916,6 +925,9 @@ class TaskTemplateSpec(OpenDcpSpec):
     result_key = "task_template"
     label = "task template"
     description = "Manage OpenDCP task templates."
+    get_call, create_call = "get_template", "create_template"
+    update_call, delete_call = "update_template", "delete_template"
+    sent_fields = ("desc", "steps")
     fields = {
         "name": name_field("task template", unique=True),
         "desc": Field("str", "Description of the template."),
@@ -971,20 +983,11 @@ class TaskTemplateSpec(OpenDcpSpec):
     def list_live(self, client, desired_list):
         return [template_facts(item) for item in client.list_templates()]
 
-    def reread(self, client, object_id):
-        return template_facts(client.get_template(object_id))
+    def facts(self, item):
+        return template_facts(item)
 
-    def create(self, client, desired):
-        new = client.create_template(desired["name"], desired.get("desc") or "", normal_steps(desired.get("steps")))
-        return self.reread(client, new)
-
-    def update(self, client, live, desired, changes):
-        whole = merged(live, desired, ("desc", "steps"))
-        client.update_template(live["id"], live["name"], whole["desc"] or "", normal_steps(whole["steps"]))
-        return self.reread(client, live["id"])
-
-    def delete(self, client, live):
-        client.delete_template(live["id"])
+    def write_args(self, client, whole):
+        return whole.get("desc") or "", normal_steps(whole.get("steps"))
 
 
 def template_facts(item):
@@ -1007,6 +1010,9 @@ class RemoteStepSpec(OpenDcpSpec):
     result_key = "remote_step"
     label = "remote step"
     description = "Manage OpenDCP remote steps."
+    get_call, create_call = "get_remote_step", "create_remote_step"
+    update_call, delete_call = "update_remote_step", "delete_remote_step"
+    sent_fields = ("desc", "actions")
     fields = {
         "name": name_field("remote step", unique=True),
         "desc": Field("str", "Description of the step."),
@@ -1046,20 +1052,11 @@ class RemoteStepSpec(OpenDcpSpec):
     def list_live(self, client, desired_list):
         return [remote_step_facts(item) for item in client.list_remote_steps()]
 
-    def reread(self, client, object_id):
-        return remote_step_facts(client.get_remote_step(object_id))
+    def facts(self, item):
+        return remote_step_facts(item)
 
-    def create(self, client, desired):
-        new = client.create_remote_step(desired["name"], desired.get("desc") or "", desired.get("actions") or [])
-        return self.reread(client, new)
-
-    def update(self, client, live, desired, changes):
-        whole = merged(live, desired, ("desc", "actions"))
-        client.update_remote_step(live["id"], live["name"], whole["desc"] or "", whole["actions"] or [])
-        return self.reread(client, live["id"])
-
-    def delete(self, client, live):
-        client.delete_remote_step(live["id"])
+    def write_args(self, client, whole):
+        return whole.get("desc") or "", whole.get("actions") or []
 
 
 def remote_step_facts(item):
@@ -1083,6 +1080,8 @@ class ActionSpec(OpenDcpSpec):
     result_key = "remote_action"
     label = "remote action"
     description = "Manage OpenDCP remote actions and their declared parameters."
+    get_call, create_call, update_call, delete_call = "get_action", "create_action", "update_action", "delete_action"
+    sent_fields = ("desc", "params")
     fields = {
         "name": name_field("remote action", unique=True),
         "desc": Field("str", "Description of the action."),
@@ -1101,20 +1100,11 @@ class ActionSpec(OpenDcpSpec):
     def list_live(self, client, desired_list):
         return [action_facts(item) for item in client.list_actions()]
 
-    def reread(self, client, object_id):
-        return action_facts(client.get_action(object_id))
+    def facts(self, item):
+        return action_facts(item)
 
-    def create(self, client, desired):
-        new = client.create_action(desired["name"], desired.get("desc") or "", desired.get("params") or {})
-        return self.reread(client, new)
-
-    def update(self, client, live, desired, changes):
-        whole = merged(live, desired, ("desc", "params"))
-        client.update_action(live["id"], live["name"], whole["desc"] or "", whole["params"] or {})
-        return self.reread(client, live["id"])
-
-    def delete(self, client, live):
-        client.delete_action(live["id"])
+    def write_args(self, client, whole):
+        return whole.get("desc") or "", whole.get("params") or {}
 
 
 def action_facts(item):
@@ -1139,6 +1129,7 @@ class ActImplSpec(OpenDcpSpec):
     result_key = "actimpl"
     label = "action implementation"
     description = "Manage the implementations (Ansible task templates) of OpenDCP remote actions."
+    update_call, delete_call, id_key = "update_actimpl", "delete_actimpl", "action_id"
     identity = ("action",)
     fields = {
         "action": Field("str", "Name of the remote action this implements; it identifies the implementation.",
@@ -1200,22 +1191,20 @@ class ActImplSpec(OpenDcpSpec):
         check_template(desired["template"], action.get("params") or {}, "template", action["name"])
         return action
 
-    def reread(self, client, action):
-        return actimpl_facts(client.get_actimpl(action["id"]), action)
+    def reread(self, client, action_id, desired=None):
+        return actimpl_facts(client.get_actimpl(action_id), {"name": desired["action"]})
 
     def create(self, client, desired):
+        """Create the implementation (addressed by its action's id, not its own)."""
         action = self._validated(client, desired)
         client.create_actimpl(action["id"], desired.get("type") or DEFAULT_IMPL_TYPE, desired["template"])
-        return self.reread(client, action)
+        return self.reread(client, action["id"], desired)
 
-    def update(self, client, live, desired, changes):
+    def update_args(self, client, live, desired, changes):
+        """The type and the template, checked against the action's parameters as they are now."""
         desired = dict(desired, template=desired.get("template") or live["template"])
-        action = self._validated(client, desired)
-        client.update_actimpl(action["id"], desired.get("type") or live["type"], desired["template"])
-        return self.reread(client, action)
-
-    def delete(self, client, live):
-        client.delete_actimpl(live["action_id"])
+        self._validated(client, desired)
+        return desired.get("type") or live["type"], desired["template"]
 
 
 def actimpl_facts(item, action):
