@@ -10,13 +10,24 @@ are read back from the emulator's model (`writes.WIRE`), never through a converg
 from __future__ import annotations
 
 import copy
+import dataclasses
+import datetime
 
 import pytest
 
 from reconciler.platforms import kinds
 from tests.contract.test_every_kind import KINDS
-from tests.contract.writes import BEFORE_DELETE, NOT_UPDATED, UNSTORED, UPDATES, WIRE, converge, stored, \
-    updated_in_place, wrongly_held
+from tests.contract.writes import (
+    BEFORE_DELETE,
+    NOT_UPDATED,
+    UNSTORED,
+    UPDATES,
+    WIRE,
+    converge,
+    stored,
+    updated_in_place,
+    wrongly_held,
+)
 
 DELETABLE = [kind for kind in KINDS if "absent" in kinds()[kind].states]
 PRUNABLE = [kind for kind in KINDS if kinds()[kind].ownership is not None]
@@ -143,3 +154,138 @@ def test_a_prune_deletes_what_no_entry_names(kind, platform_of):
     assert all(held(platform, entry) is not None for entry in entries)
     emptied_then_deleted(platform, entries, prune=True)
     assert [entry for entry in entries if held(platform, entry) is not None] == []
+
+
+def write_state(platform, state, index=0, **options):
+    """Set entry `index` of the platform's kind to `state` (with `options`) and apply it."""
+    platform.resources[platform.kind][index].update(options, state=state)
+    platform.write()
+    platform.handle.clear_requests()
+    applied(platform)
+
+
+def sent(platform, action):
+    """How many answered requests of the emulator's log called the platform action `action`."""
+    return len([r for r in platform.handle.requests if r.get("action") == action and r["status"] == 200])
+
+
+def emulated_time(platform, seconds):
+    """The emulator's time `seconds` from now, as a migration task's start_time (UTC, to the minute)."""
+    moment = datetime.datetime.fromtimestamp(platform.handle.now() + seconds, datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def moved_on(platform, seconds):
+    """Step the migration emulator's clock and move its tasks to the new time, as its next request would."""
+    platform.handle.advance_clock(seconds)
+    with platform.handle.app.lock:
+        platform.handle.app.state.tick()
+
+
+def migration_task_by_name(platform, name):
+    """The migration emulator's task record named `name`."""
+    (task,) = [t for t in platform.handle.state()["tasks"].values() if t["Config"]["Name"] == name]
+    return task
+
+
+def refreshed(action):
+    """state=refreshed sends the platform's refresh action once per entry."""
+    def check(platform):
+        applied(platform)
+        write_state(platform, "refreshed")
+        assert sent(platform, action) == 1
+    return check
+
+
+def task_running(platform):
+    """state=running resumes a task an offline host paused (ActionState 1003): ContinueTask, and it copies again."""
+    name = platform.resources["migration_task"][0]["name"]
+    platform.resources["migration_task"][0]["start_time"] = emulated_time(platform, 120)
+    platform.write()
+    applied(platform)
+    platform.handle.app.set_agent_offline("127.0.0.11", True)
+    moved_on(platform, 400)
+    assert migration_task_by_name(platform, name)["ActionState"] == 1003
+    platform.handle.app.set_agent_offline("127.0.0.11", False)
+    write_state(platform, "running")
+    assert sent(platform, "ContinueTask") == 1
+    assert migration_task_by_name(platform, name)["ActionState"] != 1003
+
+
+def task_completed(platform):
+    """state=completed (without wait) after the first full copy: CompleteTask, and the task is completing."""
+    name = platform.resources["migration_task"][0]["name"]
+    platform.resources["migration_task"][0]["start_time"] = emulated_time(platform, 120)
+    platform.write()
+    applied(platform)
+    moved_on(platform, 7200)
+    assert not migration_task_by_name(platform, name)["Completing"]
+    write_state(platform, "completed", wait=False)
+    assert sent(platform, "CompleteTask") == 1
+    assert migration_task_by_name(platform, name)["Completing"] is True
+
+
+def snapshot_current(platform):
+    """state=current rolls the VM back to the snapshot: the VM's head is the snapshot."""
+    applied(platform)
+    entries = platform.resources["vsd_snapshot"]
+    heads = {vm["name"]: vm["head"] for vm in platform.handle.state()["vms"].values()}
+    vms = [held(platform, entry)["compute_name"] for entry in entries]
+    index = next(i for i, entry in enumerate(entries) if heads[vms[i]] != entry["name"])
+    write_state(platform, "current", index)
+    heads = {vm["name"]: vm["head"] for vm in platform.handle.state()["vms"].values()}
+    assert heads[vms[index]] == entries[index]["name"]
+
+
+def gc_job_triggered(platform):
+    """state=triggered runs the GC job: its status is Done."""
+    uuid = platform.resources["zstack_gc_job"][0]["uuid"]
+    assert platform.handle.state()["gc_jobs"][uuid]["status"] != "Done"
+    write_state(platform, "triggered")
+    assert platform.handle.state()["gc_jobs"][uuid]["status"] == "Done"
+
+
+def license_reloaded(platform):
+    """state=reloaded reloads the license once."""
+    applied(platform)
+    before = platform.handle.state()["license"]["reloads"]
+    write_state(platform, "reloaded")
+    assert platform.handle.state()["license"]["reloads"] == before + 1
+
+
+def long_job_cancelled(platform):
+    """state=cancelled cancels the running job: the platform records when."""
+    state = platform.handle.app.state  # a job of an hour: still running when the cancel comes
+    state.settings = dataclasses.replace(state.settings, long_job_seconds=3600.0)
+    write_state(platform, "submitted", wait=False)
+    name = platform.resources["zstack_long_job"][0]["name"]
+    (job,) = [j for j in platform.handle.state()["long_jobs"].values() if j["name"] == name]
+    assert job["canceledAt"] is None
+    write_state(platform, "cancelled", wait=False)
+    assert platform.handle.state()["long_jobs"][job["uuid"]]["canceledAt"] is not None
+
+
+#: (kind, state) -> what applying it must leave on the platform; every state beyond present/absent is here
+STATE_EFFECTS = {
+    ("migration_source_host", "refreshed"): refreshed("RefreshPackerHost"),
+    ("migration_transport_server", "refreshed"): refreshed("RefreshTransportServer"),
+    ("migration_vsphere_platform", "refreshed"): refreshed("RefreshVSPlatform"),
+    ("migration_task", "running"): task_running,
+    ("migration_task", "completed"): task_completed,
+    ("vsd_snapshot", "current"): snapshot_current,
+    ("zstack_gc_job", "triggered"): gc_job_triggered,
+    ("zstack_license", "reloaded"): license_reloaded,
+    ("zstack_long_job", "cancelled"): long_job_cancelled,
+}
+#: states the create and delete tests already cover
+PLAIN_STATES = {"present", "absent", "submitted"}
+
+
+def test_every_state_of_every_kind_has_its_effect_checked():
+    states = {(kind, state) for kind in KINDS for state in kinds()[kind].states if state not in PLAIN_STATES}
+    assert states == set(STATE_EFFECTS)
+
+
+@pytest.mark.parametrize("kind, state", sorted(STATE_EFFECTS), ids=[f"{k}-{s}" for k, s in sorted(STATE_EFFECTS)])
+def test_a_state_leaves_its_effect_on_the_platform(kind, state, platform_of):
+    STATE_EFFECTS[(kind, state)](site(platform_of, kind))
