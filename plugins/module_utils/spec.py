@@ -154,9 +154,13 @@ class Reference:
 
 
 class Change:
-    """What it takes to bring one resource to its desired state."""
+    """What it takes to bring one resource to its desired state.
 
-    def __init__(self, spec, action, desired=None, live=None, fields=None, note=None):
+    `forces_replacement` names the changed fields that make the change a replace (fields that cannot be
+    updated in place); it is empty unless the action is REPLACE.
+    """
+
+    def __init__(self, spec, action, desired=None, live=None, fields=None, note=None, forces_replacement=()):
         self.spec = spec
         self.action = action
         self.desired = desired or {}
@@ -164,6 +168,7 @@ class Change:
         # {field: (before, after)} for the fields that differ
         self.fields = fields or {}
         self.note = note
+        self.forces_replacement = tuple(forces_replacement) if action == REPLACE else ()
 
     @property
     def changed(self):
@@ -200,6 +205,8 @@ class Change:
             data["after"] = diff["after"]
             if diff.get("changed_paths"):
                 data["changed_paths"] = diff["changed_paths"]
+        if self.forces_replacement:
+            data["forces_replacement"] = list(self.forces_replacement)
         if self.note:
             data["note"] = self.note
         return data
@@ -395,8 +402,8 @@ class ResourceSpec:
         changes = self.differences(desired, live)
         if not changes:
             return Change(self, NOOP, desired, live)
-        replace = any(not self.fields[name].updatable for name in changes)
-        return Change(self, REPLACE if replace else UPDATE, desired, live, changes)
+        forced = tuple(name for name in changes if not self.fields[name].updatable)
+        return Change(self, REPLACE if forced else UPDATE, desired, live, changes, forces_replacement=forced)
 
     def plan_state(self, state, desired, live):
         """Plan a kind's own states (rollback, reloaded, ...); override when `states` has them."""
@@ -411,9 +418,9 @@ class ResourceSpec:
         if change.action == CREATE:
             return self._create(client, desired)
         if change.action == UPDATE:
-            return self._verified(client, desired, "update",
-                                  lambda: self.update(client, change.live, desired, change.fields),
-                                  lambda live: live is not None and not self.differences(desired, live))
+            return self.verified(client, desired, "update",
+                                 lambda: self.update(client, change.live, desired, change.fields),
+                                 lambda live: live is not None and not self.differences(desired, live))
         if change.action == REPLACE:
             if self.create_before_delete:
                 created = self._create(client, desired)
@@ -423,11 +430,27 @@ class ResourceSpec:
             return self._create(client, desired)
         if change.action == DELETE:
             return self._delete(client, desired, change.live)
-        return self.act(client, change)
+        return self._act(client, change)
+
+    def _act(self, client, change):
+        """The kind's own action (`act`) through the verified-write path, verified by `action_done`."""
+        live, recovered = self.verified_write(client, change.desired, change.action, lambda: self.act(client, change),
+                                              self.action_done(change))
+        return self.settle(client, change.desired, live) if recovered else live
+
+    def action_done(self, change):
+        """How a read shows that `change`'s own action took effect (override): a predicate on the live object that
+        `read(client, change.desired)` gives, or None (the default) when no read can show it.
+
+        With a predicate, an action whose answer was lost is read back and sent again only when the read shows
+        it did not take effect; one that did is then `settle`d. Without one, a lost answer is raised as it is
+        (the next run reads and plans again); an action named in `unverifiable` raises AnswerLost.
+        """
+        return None
 
     def _create(self, client, desired):
-        live, recovered = self._verified_write(client, desired, "create", lambda: self.create(client, desired),
-                                               lambda now: now is not None)
+        live, recovered = self.verified_write(client, desired, "create", lambda: self.create(client, desired),
+                                              lambda now: now is not None)
         if recovered and live is not None:
             # the create took effect but its answer was lost: what it does once the object exists
             # (a pool's expand to its size, say) is still to be done
@@ -437,15 +460,24 @@ class ResourceSpec:
         return live
 
     def _delete(self, client, desired, live):
-        self._verified(client, desired, "delete", lambda: self.delete(client, live), lambda now: now is None)
+        self.verified(client, desired, "delete", lambda: self.delete(client, live), lambda now: now is None)
         return None
 
-    def _verified(self, client, desired, operation, call, done):
-        """Make a write (see `_verified_write`); returns the live object afterwards."""
-        return self._verified_write(client, desired, operation, call, done)[0]
+    def verified(self, client, desired, operation, call, done):
+        """Make a write through the verified-write path (see `verified_write`); returns what `call` answered, or
+        the live object read back when its answer was lost and the read shows it took effect."""
+        return self.verified_write(client, desired, operation, call, done)[0]
 
-    def _verified_write(self, client, desired, operation, call, done):
-        """Make a write; when its answer is lost, read to learn whether it took effect before sending it again.
+    def verified_write(self, client, desired, operation, call, done):
+        """The one verified-write path: make a write; when its answer is lost, read to learn whether it took effect
+        before sending it again.
+
+        `call()` makes the write (and answers the live object afterwards); `operation` names it (create,
+        update, delete, an action, or a kind's own write such as a pool's node removal); `done(live)` says
+        whether the object `read(client, desired)` gives shows the write took effect, or is None when no
+        read can show it (the lost answer is then raised as it is). Every write of every kind goes through
+        here: `apply` routes create, update, delete and `act` (see `action_done`); a kind whose write is
+        not one of those (several calls, say) calls `verified` for each of them.
 
         Returns `(live, recovered)`: recovered is true when the write's own answer was lost and the
         read found that it had taken effect.
@@ -466,7 +498,7 @@ class ResourceSpec:
                     raise AnswerLost("the answer to this %s was lost and no read can show whether it took effect, "
                                      "so it is not sent again: %s" % (operation, exc.reason), exc.method, exc.path,
                                      exc.status, exc.code)
-                if attempt == WRITE_ATTEMPTS:
+                if attempt == WRITE_ATTEMPTS or done is None:
                     raise
                 lost = exc
             live = self.read(client, desired)

@@ -541,6 +541,37 @@ def test_pool_nodes_removes_by_node_id_and_adds_by_ip():
     assert client.writes == [("remove_pool_nodes", (4, [1])), ("add_pool_nodes", (4, ["127.0.0.3"]))]
 
 
+def node_store_losing_answers(lost):
+    """A FakeClient whose pool 4 holds 127.0.0.1 (node 1); the add and remove calls named in `lost` take effect and
+    then lose their answer, once each."""
+    client = FakeClient(pools=[{"id": 4, "name": "p"}], nodes={4: [{"id": 1, "ip": "127.0.0.1"}]})
+    lost = set(lost)
+
+    def write(name, change):
+        def call(pool_id, items):
+            client.writes.append((name, (pool_id, items)))
+            change(client.objects["nodes"][pool_id], items)
+            if name in lost:
+                lost.discard(name)
+                raise TransportError("opendcp did not answer: connection reset", "POST", "/pool/4/" + name)
+        return call
+
+    client.add_pool_nodes = write("add_pool_nodes", lambda nodes, ips: nodes.extend(
+        {"id": 10 + index, "ip": ip} for index, ip in enumerate(ips)))
+    client.remove_pool_nodes = write("remove_pool_nodes", lambda nodes, ids: nodes.__setitem__(
+        slice(None), [node for node in nodes if node["id"] not in ids]))
+    return client
+
+
+def test_pool_nodes_writes_whose_answers_were_lost_are_read_back_and_not_sent_again():
+    client = node_store_losing_answers(["add_pool_nodes", "remove_pool_nodes"])
+    spec = PoolNodesSpec()
+    live = spec.read(client, {"pool": "p"})
+    after = spec.apply(client, plan(spec, live, pool="p", nodes=["127.0.0.2", "127.0.0.3"], exclusive=True))
+    assert client.writes == [("remove_pool_nodes", (4, [1])), ("add_pool_nodes", (4, ["127.0.0.2", "127.0.0.3"]))]
+    assert sorted(after["nodes"]) == ["127.0.0.2", "127.0.0.3"]
+
+
 # --- implementations ------------------------------------------------------------------------------
 ECHO = {"action": {"module": "shell", "args": "echo {{echo_word}}"}}
 

@@ -14,7 +14,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.zstac
     UserTagSpec,
     snake,
 )
-from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Change, Field, ResourceSpec, SpecError
 
 from tests.support import SteppedClock
 
@@ -192,3 +192,70 @@ def test_lost_answers_give_up_after_three_attempts():
     with pytest.raises(TransportError):
         _apply_create(spec)
     assert spec.calls == ["create"] * 3
+
+
+def test_a_replace_records_the_fields_that_force_it():
+    live = {"name": "w", "size": 3, "colour": "red"}
+    change = plan(Widget(), {"name": "w", "size": 4, "colour": "blue"}, live)
+    assert change.action == "replace"
+    assert change.forces_replacement == ("colour",)
+    assert change.as_dict()["forces_replacement"] == ["colour"]
+
+
+def test_an_update_or_a_create_forces_no_replacement():
+    update = plan(Widget(), {"name": "w", "size": 4}, {"name": "w", "size": 3, "colour": "red"})
+    create = plan(Widget(), {"name": "w", "colour": "blue"}, None)
+    assert update.forces_replacement == () == create.forces_replacement
+    assert "forces_replacement" not in update.as_dict() and "forces_replacement" not in create.as_dict()
+
+
+class _Polisher(_Flaky):
+    """A widget with an action, `polish`, whose answer can be lost after it took effect."""
+
+    verify_polish = True
+
+    def plan(self, desired, live):
+        return Change(self, "polish", desired, live, {"shine": (live.get("shine"), True)})
+
+    def act(self, client, change):
+        self.calls.append("polish")
+        failure = self.failures.pop(0) if self.failures else None
+        if failure == "before":
+            raise TransportError("connection reset", "POST", "/widgets/w/polish")
+        self.store["w"] = dict(self.store["w"], shine=True)
+        if failure == "after":
+            raise TransportError("connection reset", "POST", "/widgets/w/polish")
+        return self.store["w"]
+
+    def action_done(self, change):
+        return (lambda live: bool(live and live.get("shine"))) if self.verify_polish else None
+
+    def settle(self, client, desired, live):
+        self.calls.append("settle")
+        return live
+
+
+def _polish(spec):
+    spec.store["w"] = {"name": "w", "size": 1}
+    desired = spec.normalize({"name": "w"})
+    return spec.apply(SimpleNamespace(clock=SteppedClock()), spec.plan(desired, spec.read(None, desired)))
+
+
+def test_an_action_whose_answer_was_lost_is_read_back_not_repeated_and_settles():
+    spec = _Polisher(["after"])
+    assert _polish(spec) == {"name": "w", "size": 1, "shine": True}
+    assert spec.calls == ["polish", "settle"]
+
+
+def test_an_action_that_never_arrived_is_sent_again():
+    spec = _Polisher(["before"])
+    assert _polish(spec)["shine"] is True
+    assert spec.calls == ["polish", "polish"]
+
+
+def test_an_action_no_read_can_verify_raises_its_lost_answer_and_is_sent_once():
+    spec = _Polisher(["after"])
+    spec.verify_polish = False
+    with pytest.raises(TransportError, match="connection reset"):
+        _polish(spec)
+    assert spec.calls == ["polish"]

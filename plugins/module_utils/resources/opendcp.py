@@ -568,10 +568,13 @@ class PoolSpec(OpenDcpSpec):
         return live
 
     def act(self, client, change):
-        """An expand or a shrink: a write like any other, so a lost answer is verified by reading the pool's size."""
-        desired = change.desired
-        return self._verified(client, desired, "update", lambda: self._resize(client, change.live, desired),
-                              lambda live: live is not None and live["size"] == desired["size"])
+        """An expand or a shrink, through a flow."""
+        return self._resize(client, change.live, change.desired)
+
+    def action_done(self, change):
+        """An expand or a shrink whose answer was lost took effect when the pool reads at its size."""
+        size = change.desired["size"]
+        return lambda live: live is not None and live["size"] == size
 
     def apply(self, client, change):
         """Carry out a change; one that gives the pool a size is done only when the pool is read back at it.
@@ -847,17 +850,23 @@ class PoolNodesSpec(OpenDcpSpec):
         return Change(self, action, desired, live, {"nodes": (sorted(live["nodes"]), sorted(target))})
 
     def apply(self, client, change):
+        """Remove, then add, the nodes that differ: two writes, each through the verified-write path (a lost
+        answer is read back by IP before anything is sent again)."""
         if change.action == NOOP:
             return change.live
-        live = change.live or self._pool_live(client, change.desired)
-        target = self._target(change.desired, live)
-        remove = [live["node_ids"][ip] for ip in live["nodes"] if ip not in target]
-        add = [ip for ip in target if ip not in live["nodes"]]
-        if remove:
-            client.remove_pool_nodes(live["pool_id"], remove)
-        if add:
-            client.add_pool_nodes(live["pool_id"], add)
-        return self.read(client, change.desired)
+        desired = change.desired
+        live = change.live or self._pool_live(client, desired)
+        target = self._target(desired, live)
+        leaving = [ip for ip in live["nodes"] if ip not in target]
+        coming = [ip for ip in target if ip not in live["nodes"]]
+        if leaving:
+            node_ids = [live["node_ids"][ip] for ip in leaving]
+            self.verified(client, desired, "remove_nodes", lambda: client.remove_pool_nodes(live["pool_id"], node_ids),
+                          lambda now: now is not None and not set(leaving) & set(now["nodes"]))
+        if coming:
+            self.verified(client, desired, "add_nodes", lambda: client.add_pool_nodes(live["pool_id"], coming),
+                          lambda now: now is not None and set(coming) <= set(now["nodes"]))
+        return self.read(client, desired)
 
     def _pool_live(self, client, desired):
         live = self.read(client, desired)
@@ -1301,9 +1310,20 @@ class FlowSpec(OpenDcpSpec):
         return self.settle(client, desired, flow_facts(flow))
 
     def act(self, client, change):
+        """Start, pause or stop the flow."""
         flow_id = change.live["id"]
         getattr(client, "%s_task" % change.action)(flow_id)
         return self.settle(client, change.desired, flow_facts(client.get_task(flow_id)))
+
+    def action_done(self, change):
+        """A pause or a stop took effect when the flow no longer runs; a start when it runs, no longer needs a
+        start, or was updated since it was read."""
+        before = change.live
+        if change.action == START:
+            return lambda live: live is not None and (
+                live.get("state") in (FLOW_INIT, FLOW_RUNNING) or not needs_start(live)
+                or live.get("updated") != before.get("updated"))
+        return lambda live: live is not None and live.get("state") not in (FLOW_INIT, FLOW_RUNNING)
 
     def settle(self, client, desired, live):
         """With wait, and unless the flow is to be paused or stopped, wait until it ends."""
