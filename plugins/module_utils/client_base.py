@@ -13,8 +13,42 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, response_text
+from ansible_collections.converge.platforms.plugins.module_utils.http import (
+    ApiError,
+    HttpSession,
+    envelope_with,
+    response_text,
+    tls_verify,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK
+
+#: the timeout of a call, in seconds, when the options give none
+DEFAULT_TIMEOUT = 30
+
+
+def decoded_json(response):
+    """The decoded JSON body of an answer, or None when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def envelope_http(url, platform, key, timeout, validate_certs, max_answer_bytes):
+    """The HttpSession of a platform whose own answers are JSON objects carrying `key` (its envelope)."""
+    return HttpSession(url, platform=platform, timeout=timeout, validate_certs=validate_certs,
+                       is_answer=envelope_with(key), max_answer_bytes=max_answer_bytes)
+
+
+def client_options(params):
+    """The keyword arguments of a client that module options or a reconciler endpoint give (the same names)."""
+    return {"timeout": params.get("timeout") or DEFAULT_TIMEOUT, "validate_certs": tls_verify(params),
+            "max_answer_bytes": params.get("max_answer_bytes")}
+
+
+def _from_http(name, doc):
+    """A read-only property of a client that is the attribute `name` of its HttpSession."""
+    return property(lambda self: getattr(self.http, name), doc=doc)
 
 
 class Client:
@@ -40,30 +74,17 @@ class Client:
     def clock(self, value):
         self._clock = value
 
-    @property
-    def redact(self):
-        """The endpoint's Redactor: every secret this client has seen is masked in what it reports."""
-        return self.http.redact
+    redact = _from_http("redact", "The endpoint's Redactor: every secret this client has seen is masked in what it "
+                                  "reports.")
+    base_url = _from_http("base_url", "The endpoint's URL, without credentials.")
+    policy = _from_http("policy", "The one retry policy of this endpoint.")
+    write_count = _from_http("write_count", "Writes sent on this endpoint so far (a failure after one of them may "
+                                            "have changed something).")
+    thread_write_count = _from_http("thread_write_count", "Writes sent by the calling thread on this endpoint.")
 
-    @property
-    def base_url(self):
-        """The endpoint's URL, without credentials."""
-        return self.http.base_url
-
-    @property
-    def policy(self):
-        """The one retry policy of this endpoint."""
-        return self.http.policy
-
-    @property
-    def write_count(self):
-        """Writes sent on this endpoint so far (a failure after one of them may have changed something)."""
-        return self.http.write_count
-
-    @property
-    def thread_write_count(self):
-        """Writes sent by the calling thread on this endpoint."""
-        return self.http.thread_write_count
+    def answer_text(self, response):
+        """What an answer says, for an error: its text (HTML reduced, secrets masked), else its HTTP reason."""
+        return self.redact(response_text(response)) or response.reason or "an empty answer"
 
     def json_object(self, response, method, path, allow_empty=False):
         """The decoded JSON object of an answer; anything else (an HTML error page, a list) raises `error_class`.
@@ -72,13 +93,9 @@ class Client:
         """
         if allow_empty and not response.content:
             return {}
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = decoded_json(response)
         if not isinstance(body, dict):
-            text = response_text(response) or response.reason or "an empty answer"
-            raise self.error_class("the answer is not a JSON object: %s" % self.redact(text), method, path,
+            raise self.error_class("the answer is not a JSON object: %s" % self.answer_text(response), method, path,
                                    response.status_code)
         return body
 

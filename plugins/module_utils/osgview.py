@@ -15,15 +15,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
-from ansible_collections.converge.platforms.plugins.module_utils.http import (
-    ApiError,
-    HttpSession,
-    connection_options,
-    envelope_with,
-    response_text,
-    tls_verify,
+from ansible_collections.converge.platforms.plugins.module_utils.client_base import (
+    Client,
+    client_options,
+    envelope_http,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, connection_options
 
 CLONE_PATH = "/osgview/gclone"
 PREPARE_PATH = "/osgview/gperpare"
@@ -53,9 +50,7 @@ class OsgViewClient(Client):
 
     def __init__(self, url, timeout=30.0, validate_certs=True, http=None, max_answer_bytes=None, clock=None):
         super(OsgViewClient, self).__init__(
-            http or HttpSession(url, platform="osgview", timeout=timeout, validate_certs=validate_certs,
-                                is_answer=envelope_with("status"), max_answer_bytes=max_answer_bytes),
-            clock)
+            http or envelope_http(url, "osgview", "status", timeout, validate_certs, max_answer_bytes), clock)
 
     # --- the four operations --------------------------------------------------------------------
     def clone(self, gtuuid, marker):
@@ -95,8 +90,8 @@ class OsgViewClient(Client):
         body = self.json_object(response, method, path)
         status = _status(body)
         if status is None:
-            raise OsgViewError("the answer has no valid status: %s" % self.redact(response_text(response)),
-                               method, path, response.status_code)
+            raise OsgViewError("the answer has no valid status: %s" % self.answer_text(response), method, path,
+                               response.status_code)
         if status not in accept:
             raise OsgViewError(self.redact(body.get("msg") or "failed without a message"), method, path,
                                response.status_code, code=status)
@@ -128,9 +123,4 @@ CONNECTION_ARGUMENT_SPEC = connection_options("OSGVIEW")
 
 def client_from_params(params):
     """An OsgViewClient from module options or a reconciler endpoint (same names)."""
-    return OsgViewClient(
-        params["url"],
-        timeout=params.get("timeout") or 30,
-        validate_certs=tls_verify(params),
-        max_answer_bytes=params.get("max_answer_bytes"),
-    )
+    return OsgViewClient(params["url"], **client_options(params))

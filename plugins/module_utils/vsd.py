@@ -14,15 +14,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
-from ansible_collections.converge.platforms.plugins.module_utils.http import (
-    ApiError,
-    HttpSession,
-    connection_options,
-    envelope_with,
-    response_text,
-    tls_verify,
+from ansible_collections.converge.platforms.plugins.module_utils.client_base import (
+    Client,
+    client_options,
+    decoded_json,
+    envelope_http,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, connection_options
 from ansible_collections.converge.platforms.plugins.module_utils.paging import pages
 
 SNAPSHOT_PATH = "/v1/compute/vsd/snapshot"
@@ -65,9 +63,7 @@ class VsdClient(Client):
     def __init__(self, url, timeout=30.0, validate_certs=True, page_size=DEFAULT_PAGE_SIZE, http=None,
                  max_answer_bytes=None, clock=None):
         super(VsdClient, self).__init__(
-            http or HttpSession(url, platform="vsd", timeout=timeout, validate_certs=validate_certs,
-                                is_answer=envelope_with("scode"), max_answer_bytes=max_answer_bytes),
-            clock)
+            http or envelope_http(url, "vsd", "scode", timeout, validate_certs, max_answer_bytes), clock)
         self.page_size = int(page_size)
 
     # --- envelope ------------------------------------------------------------------------
@@ -87,13 +83,11 @@ class VsdClient(Client):
         return envelope.get("data")
 
     def _envelope(self, response, method, path):
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        """The Output envelope of an answer; anything else raises VsdError."""
+        body = decoded_json(response)
         if not isinstance(body, dict) or "scode" not in body:
-            text = self.redact(response_text(response)) or response.reason or "empty answer"
-            raise VsdError("the answer is not a VSD Output envelope: %s" % text, method, path, response.status_code)
+            raise VsdError("the answer is not a VSD Output envelope: %s" % self.answer_text(response), method, path,
+                           response.status_code)
         return body
 
     def raise_for_output(self, envelope, method, path, status=None):
@@ -252,9 +246,4 @@ CONNECTION_ARGUMENT_SPEC = connection_options("VSD")
 
 def client_from_params(params):
     """A VsdClient from module options or a reconciler endpoint (same names)."""
-    return VsdClient(
-        params.get("url"),
-        timeout=params.get("timeout") or 30,
-        validate_certs=tls_verify(params),
-        max_answer_bytes=params.get("max_answer_bytes"),
-    )
+    return VsdClient(params.get("url"), **client_options(params))

@@ -18,7 +18,7 @@ import hashlib
 import re
 import uuid
 
-from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
+from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client, client_options, decoded_json
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     KEYED_WRITE,
     SESSION,
@@ -27,7 +27,6 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     TransportError,
     connection_options,
     response_text,
-    tls_verify,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.paging import pages
 from ansible_collections.converge.platforms.plugins.module_utils.retry import LoginGate, renewing
@@ -232,7 +231,7 @@ class ZStackClient(Client):
         try:
             return response.json()
         except ValueError:
-            raise ZStackError("the answer is not JSON: %s" % self.http.redact(response_text(response)), method,
+            raise ZStackError("the answer is not JSON: %s" % self.answer_text(response), method,
                               API_PREFIX + path if path.startswith("/") else path, response.status_code)
 
     def _result(self, response, method, path):
@@ -374,6 +373,9 @@ class ZStackClient(Client):
         return self.call("PUT", "/licenses/mn/%s/actions" % management_node_uuid, body).get("inventory") or {}
 
     # --- long jobs -----------------------------------------------------------------------
+    def query_long_jobs(self, conditions=()):
+        return self.query("/longjobs", conditions)
+
     def submit_long_job(self, job_name, job_data, name=None, description=None, target_resource_uuid=None,
                         resource_uuid=None):
         params = {"jobName": job_name, "jobData": job_data}
@@ -382,9 +384,6 @@ class ZStackClient(Client):
             if value is not None:
                 params[key] = value
         return self.call("POST", "/longjobs", {"params": params}).get("inventory")
-
-    def query_long_jobs(self, conditions=()):
-        return self.query("/longjobs", conditions)
 
     def cancel_long_job(self, job_uuid):
         return self.call("PUT", "/longjobs/%s/actions" % job_uuid, {"cancelLongJob": {}})
@@ -395,10 +394,7 @@ class ZStackClient(Client):
 
 def _error_body(response):
     """ZStack's `{"error": {...}}` from a response, or None when the body is something else."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
+    body = decoded_json(response)
     error = body.get("error") if isinstance(body, dict) else None
     return error if isinstance(error, dict) else None
 
@@ -409,12 +405,5 @@ CONNECTION_ARGUMENT_SPEC = connection_options("ZSTACK", credentials=True, job_ti
 
 def client_from_params(params):
     """A ZStackClient from module options or a reconciler endpoint (same names)."""
-    return ZStackClient(
-        params["url"],
-        params.get("username") or "admin",
-        params.get("password"),
-        timeout=params.get("timeout") or 30,
-        validate_certs=tls_verify(params),
-        job_timeout=params.get("job_timeout") or 300,
-        max_answer_bytes=params.get("max_answer_bytes"),
-    )
+    return ZStackClient(params["url"], params.get("username") or "admin", params.get("password"),
+                        job_timeout=params.get("job_timeout") or 300, **client_options(params))
