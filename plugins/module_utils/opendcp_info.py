@@ -7,16 +7,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp import (
-    action_facts,
-    cluster_facts,
-    find_named,
-    flow_facts,
+from ansible_collections.converge.platforms.plugins.module_utils.opendcp_snapshot import (
     list_services,
     pools_with_counts,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import (
+    action_facts,
+    cluster_facts,
+    flow_facts,
     remote_step_facts,
     template_facts,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import find_named
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
 
 SUBSETS = ("clusters", "services", "pools", "task_templates", "task_steps", "remote_steps", "actions", "actimpls",

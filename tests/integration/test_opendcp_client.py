@@ -11,7 +11,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.opendcp import 
     OpenDcpClient,
     OpenDcpError,
 )
-from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp import wait_flow
+from ansible_collections.converge.platforms.plugins.module_utils.opendcp_flows import wait_flow
 
 import emulators
 

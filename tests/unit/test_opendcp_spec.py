@@ -6,10 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-from ansible_collections.converge.platforms.plugins.module_utils import opendcp_info
+from ansible_collections.converge.platforms.plugins.module_utils import opendcp_info, opendcp_wire
 from ansible_collections.converge.platforms.plugins.module_utils.http import TransportError
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp import CONNECTION_ARGUMENT_SPEC, OpenDcpError
-from ansible_collections.converge.platforms.plugins.module_utils.resources import opendcp as res
+from ansible_collections.converge.platforms.plugins.module_utils.opendcp_flows import failure_reason, wait_flow
+from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import pool_facts
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp import (
     SPECS,
     ActImplSpec,
@@ -21,8 +22,6 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.opend
     RemoteStepSpec,
     ServiceSpec,
     TaskTemplateSpec,
-    pool_facts,
-    wait_flow,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     CREATE,
@@ -241,7 +240,7 @@ def test_creating_a_service_in_a_missing_cluster_names_the_option():
 
 def test_template_steps_compare_with_their_defaults_filled_in():
     spec = TaskTemplateSpec()
-    live = res.template_facts({"id": 1, "name": "t", "desc": "", "steps": [
+    live = opendcp_wire.template_facts({"id": 1, "name": "t", "desc": "", "steps": [
         {"name": "create_vm", "param_values": {}, "retry": {"retry_times": 0, "ignore_error": False}}]})
     assert plan(spec, live, name="t", steps=[{"name": "create_vm"}]).action == NOOP
     change = plan(spec, live, name="t", steps=[{"name": "create_vm", "retry": {"retry_times": 2}}])
@@ -264,7 +263,7 @@ def test_remote_step_action_order_matters():
 
 
 def test_the_document_spelling_action_of_remote_step_lists_is_read():
-    assert res.remote_step_facts({"id": 2, "name": "s", "desc": "", "action": ["x"]})["actions"] == ["x"]
+    assert opendcp_wire.remote_step_facts({"id": 2, "name": "s", "desc": "", "action": ["x"]})["actions"] == ["x"]
 
 
 # --- pools ----------------------------------------------------------------------------------------
@@ -465,7 +464,7 @@ def test_a_failed_flow_is_quoted_by_its_failing_steps_lines_not_by_the_last_line
     client = FakeClient()
     client.task_detail = lambda flow_id: {"3": [{"id": 1, "ip": "2", "state": 3, "steps": "create_vm"}]}
     client.task_log = lambda flow_id: [{"id": n, "fid": 1, "message": m} for n, m in enumerate(REAL_FAILED_EXPAND_LOG)]
-    assert res.failure_reason(client, 1) == ("; node 2 failed at step create_vm; flow log: %s | %s"
+    assert failure_reason(client, 1) == ("; node 2 failed at step create_vm; flow log: %s | %s"
                                              % (REFUSED, RUN_FLOW_ERROR))
 
 
@@ -476,7 +475,7 @@ def test_failing_step_lines_are_quoted_once_each_without_the_space_go_logs_them_
     client = FakeClient()
     client.task_detail = lambda flow_id: {}
     client.task_log = lambda flow_id: [{"message": m} for m in logged]
-    assert res.failure_reason(client, 1) == "; flow log: %s | %s" % (REFUSED, RUN_FLOW_ERROR)
+    assert failure_reason(client, 1) == "; flow log: %s | %s" % (REFUSED, RUN_FLOW_ERROR)
 
 
 def test_a_flow_log_without_failing_step_lines_is_quoted_by_the_last_line_naming_the_whole_ip_of_the_node():
@@ -484,7 +483,7 @@ def test_a_flow_log_without_failing_step_lines_is_quoted_by_the_last_line_naming
     client.task_detail = lambda flow_id: {"3": [{"id": 12, "ip": "127.0.0.1"}]}
     client.task_log = lambda flow_id: [{"message": "node 11 (127.0.0.1) step greet: failed: refused"},
                                        {"message": "node 12 (127.0.0.12) step greet: success"}]
-    assert res.failure_reason(client, 6) == "; node 127.0.0.1 failed; flow log: node 11 (127.0.0.1) step greet: " \
+    assert failure_reason(client, 6) == "; node 127.0.0.1 failed; flow log: node 11 (127.0.0.1) step greet: " \
                                             "failed: refused"
 
 
@@ -492,7 +491,7 @@ def test_a_flow_log_that_names_no_node_is_quoted_by_its_last_message():
     client = FakeClient()
     client.task_detail = lambda flow_id: {"3": [{"id": 12, "ip": "127.0.0.9"}]}
     client.task_log = lambda flow_id: [{"message": "run flow..."}, {"message": "vm manager: connection refused"}]
-    assert res.failure_reason(client, 6) == "; node 127.0.0.9 failed; flow log: vm manager: connection refused"
+    assert failure_reason(client, 6) == "; node 127.0.0.9 failed; flow log: vm manager: connection refused"
 
 
 def test_a_flow_still_running_at_the_timeout_names_wait_timeout():
@@ -619,7 +618,7 @@ def test_info_gathers_subsets_a_pools_nodes_and_ip_lookups():
 
 # --- flows ----------------------------------------------------------------------------------------
 def flow(state, stat=(0, 0, 0, 0, 0), **extra):
-    return res.flow_facts(dict({"id": 5, "task_name": "rollout", "state": state, "Stat": list(stat)}, **extra))
+    return opendcp_wire.flow_facts(dict({"id": 5, "task_name": "rollout", "state": state, "Stat": list(stat)}, **extra))
 
 
 @pytest.mark.parametrize(("options", "option", "message"), [

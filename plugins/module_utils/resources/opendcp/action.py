@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""OpenDCP remote actions and their declared parameters."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import action_facts
+from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
+from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import (
+    OpenDcpSpec,
+    id_field,
+    name_field,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.templating import check_declared
+
+
+class ActionSpec(OpenDcpSpec):
+    """An OpenDCP remote action: a named command with declared parameters.
+
+    I(params) declares each parameter's type, such as C({"echo_word": "string", "times": "integer"}); names must
+    be ASCII identifiers. The action's implementation (M(converge.platforms.opendcp_actimpl)) is a template using
+    these parameters. An action used by a remote step cannot be deleted. An action name is unique.
+    """
+
+    kind = "opendcp_action"
+    ownership = TextMarker("desc")
+    result_key = "remote_action"
+    label = "remote action"
+    description = "Manage OpenDCP remote actions and their declared parameters."
+    get_call, create_call, update_call, delete_call = "get_action", "create_action", "update_action", "delete_action"
+    sent_fields = ("desc", "params")
+    fields = {
+        "name": name_field("remote action", unique=True),
+        "desc": Field("str", "Description of the action."),
+        "params": Field("dict", "Declared parameters: name to type (C(string), C(integer), C(number), C(boolean), "
+                                "C(list), C(map))."),
+        "id": id_field("remote action"),
+    }
+
+    def check(self, desired):
+        OpenDcpSpec.check(self, desired)
+        if desired.get("params") is not None:
+            check_declared(desired["params"], "params")
+            if not all(name.isascii() for name in desired["params"]):
+                raise SpecError("params", "parameter names must be ASCII")
+
+    def list_live(self, client, desired_list):
+        return [action_facts(item) for item in client.list_actions()]
+
+    def facts(self, item):
+        return action_facts(item)
+
+    def write_args(self, client, whole):
+        return whole.get("desc") or "", whole.get("params") or {}

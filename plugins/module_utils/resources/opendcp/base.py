@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every OpenDCP kind shares: the `id` and `name` options, finding objects by name, whole-object updates."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import by_id
+from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import CrudById
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec, SpecError
+
+
+def id_field(kind_label):
+    """The optional `id` option of every kind: match by id, so that a different name is a replacement."""
+    return Field("int", "Id of an existing %s. When given, the %s is found by id instead of by name, and a "
+                        "different I(name) replaces it: OpenDCP cannot rename." % (kind_label, kind_label),
+                 compare=False)
+
+
+def name_field(kind_label, unique=False):
+    text = "Name of the %s; it identifies the %s." % (kind_label, kind_label)
+    if not unique:
+        text += " OpenDCP allows two of the same name; converge refuses to guess between them."
+    return Field("str", text + " A changed name (with I(id)) is a replacement.", required=True, updatable=False)
+
+
+def merged(live, desired, names):
+    """The whole object for an update: desired values where set, live ones elsewhere."""
+    return dict((name, desired[name] if desired.get(name) is not None else live.get(name)) for name in names)
+
+
+def find_named(items, name, option, kind_label):
+    """The one item named `name`, None when there is none; SpecError naming `option` when several are."""
+    found = [item for item in items if item.get("name") == name]
+    if len(found) > 1:
+        raise SpecError(option, "%d %ss are named %r (ids %s); give the id to choose one" % (
+            len(found), kind_label, name, ", ".join(str(item["id"]) for item in found)))
+    return found[0] if found else None
+
+
+def require_named(items, name, option, kind_label):
+    """The id of the one item named `name`; SpecError naming `option` when there is none."""
+    item = find_named(items, name, option, kind_label)
+    if item is None:
+        raise SpecError(option, "no OpenDCP %s named %r" % (kind_label, name))
+    return item["id"]
+
+
+def require_known(option, names, known, kind_label, owner, listing):
+    """SpecError naming `option` and every name in `names` that is not in `known` (in order, once each)."""
+    unknown = [name for name in dict.fromkeys(names) if name not in known]
+    if unknown:
+        raise SpecError(option, "%s names %s OpenDCP does not have: %s (known names come from %s)" % (
+            owner, "a %s" % kind_label if len(unknown) == 1 else "%ss" % kind_label,
+            ", ".join(repr(name) for name in unknown), listing))
+
+
+def require_present(desired, names):
+    """Options a kind needs to create or update an object, but not to delete it."""
+    if (desired.get("state") or "present") != "present":
+        return
+    for name in names:
+        if desired.get(name) is None:
+            raise SpecError(name, "is required with state=present")
+
+
+def check_not_blank(desired, names):
+    for name in names:
+        value = desired.get(name)
+        if isinstance(value, str) and not value.strip():
+            raise SpecError(name, "must not be empty")
+
+
+class OpenDcpSpec(CrudById, ResourceSpec):
+    """What every OpenDCP kind shares: found by name (or id) among the live objects of a list, written by id.
+
+    A create sends the name and `write_args`; an update sends the whole object (OpenDCP resets a field left
+    out): the live name, and `write_args` of the live values merged with the desired ones for `sent_fields`.
+    """
+
+    platform = "opendcp"
+    identity = ("name",)
+    label = "object"
+    #: the fields (besides the name) every create and update sends
+    sent_fields = ()
+
+    def write_args(self, client, whole):
+        """What a write sends after the name, from a whole object in field names (override)."""
+        return tuple(whole.get(name) for name in self.sent_fields)
+
+    def create_args(self, client, desired):
+        return (desired["name"],) + tuple(self.write_args(client, desired))
+
+    def update_args(self, client, live, desired, changes):
+        return (live["name"],) + tuple(self.write_args(client, merged(live, desired, self.sent_fields)))
+
+    def read_many(self, client, desired_list):
+        """One listing for every entry; each kind's `list_live` gives its live objects in field names."""
+        lives = self.list_live(client, desired_list)
+        return [self.match(lives, desired) for desired in desired_list]
+
+    def read_all(self, client):
+        """Every live object of the kind (kinds whose listing depends on the entries override this)."""
+        return self.list_live(client, [])
+
+    def match(self, lives, desired):
+        """The live object a desired entry describes: by id when given, else by name (narrowed by `narrow`)."""
+        if desired.get("id") is not None:
+            return by_id(lives).get(desired["id"])
+        found = self.narrow([live for live in lives if live.get("name") == desired.get("name")], desired)
+        if len(found) > 1:
+            raise SpecError("name", "%d OpenDCP %ss are named %r (ids %s); give the id to choose one" % (
+                len(found), self.label, desired.get("name"), ", ".join(str(live["id"]) for live in found)))
+        return found[0] if found else None
+
+    def narrow(self, found, desired):
+        """Among live objects of the desired name, those that fit the entry best (override)."""
+        return found
+
+    def check(self, desired):
+        check_not_blank(desired, [name for name, field in self.fields.items() if field.required])

@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""OpenDCP clusters."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import cluster_facts
+from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
+from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import (
+    OpenDcpSpec,
+    id_field,
+    name_field,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field
+
+DEFAULT_BIZ = "1"
+
+
+class ClusterSpec(OpenDcpSpec):
+    """An OpenDCP cluster: a product line's group of services.
+
+    A cluster with services cannot be deleted.
+    """
+
+    kind = "opendcp_cluster"
+    ownership = TextMarker("desc")
+    result_key = "cluster"
+    label = "cluster"
+    description = "Manage OpenDCP clusters."
+    fields = {
+        "name": name_field("cluster"),
+        "desc": Field("str", "Description of the cluster."),
+        "biz": Field("str", "Product line of the cluster; C(1), the document's usual value, when a cluster is "
+                            "created without one."),
+        "id": id_field("cluster"),
+    }
+
+    get_call, create_call = "get_cluster", "create_cluster"
+    update_call, delete_call = "update_cluster", "delete_cluster"
+    sent_fields = ("desc", "biz")
+
+    def facts(self, item):
+        return cluster_facts(item)
+
+    def list_live(self, client, desired_list):
+        return [cluster_facts(item) for item in client.list_clusters()]
+
+    def write_args(self, client, whole):
+        return whole.get("desc") or "", whole.get("biz") or ""
+
+    def create_args(self, client, desired):
+        """A new cluster's product line is C(1) unless given; an update keeps the live one."""
+        return OpenDcpSpec.create_args(self, client, dict(desired, biz=desired.get("biz") or DEFAULT_BIZ))

@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""OpenDCP task templates: the steps a flow runs on each node."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import normal_steps, template_facts
+from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
+from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import (
+    OpenDcpSpec,
+    id_field,
+    name_field,
+    require_known,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, Reference, ResourceSpec, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.templating import check_values
+
+STEP_KEYS = ("name", "param_values", "retry")
+#: steps every OpenDCP server has; any other step name is a remote step
+BUILT_IN_STEPS = ("create_vm", "return_vm", "register", "unregister")
+RETRY_KEYS = ("retry_times", "ignore_error")
+
+
+def check_steps(steps):
+    for index, step in enumerate(steps or []):
+        where = "steps[%d]" % index
+        if not isinstance(step, dict):
+            raise SpecError("steps", "%s: must be a mapping with name, param_values and retry" % where)
+        unknown = sorted(set(step) - set(STEP_KEYS))
+        if unknown:
+            raise SpecError("steps", "%s: unknown key(s) %s (known: %s)" % (where, ", ".join(unknown),
+                                                                            ", ".join(STEP_KEYS)))
+        if not isinstance(step.get("name"), str) or not step["name"].strip():
+            raise SpecError("steps", "%s: name is required" % where)
+        if not isinstance(step.get("param_values") or {}, dict):
+            raise SpecError("steps", "%s: param_values must be a mapping" % where)
+        retry = step.get("retry") or {}
+        if not isinstance(retry, dict) or set(retry) - set(RETRY_KEYS):
+            raise SpecError("steps", "%s: retry must be a mapping with retry_times and ignore_error" % where)
+        times = retry.get("retry_times")
+        if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 0):
+            raise SpecError("steps", "%s: retry.retry_times must be a non-negative integer" % where)
+        if retry.get("ignore_error") is not None and not isinstance(retry["ignore_error"], bool):
+            raise SpecError("steps", "%s: retry.ignore_error must be true or false" % where)
+
+
+class TaskTemplateSpec(OpenDcpSpec):
+    """An OpenDCP task template: the steps a flow runs on each node, in order.
+
+    Each step names a built-in step (C(create_vm), C(return_vm), C(register), C(unregister)) or a remote step, with
+    C(param_values) and C(retry) (C(retry_times), C(ignore_error)). Every name must be on OpenDCP's task step list
+    (or, in the reconciler, be a remote step of the same desired state): the names are checked before anything is
+    written, in check mode too. An expand template must start with C(create_vm)
+    and a shrink template end with C(return_vm). A template name is unique.
+    """
+
+    kind = "opendcp_task_template"
+    ownership = TextMarker("desc")
+    result_key = "task_template"
+    label = "task template"
+    description = "Manage OpenDCP task templates."
+    get_call, create_call = "get_template", "create_template"
+    update_call, delete_call = "update_template", "delete_template"
+    sent_fields = ("desc", "steps")
+    fields = {
+        "name": name_field("task template", unique=True),
+        "desc": Field("str", "Description of the template."),
+        "steps": Field("list", "Steps in order, each a mapping with C(name), C(param_values) (a mapping, default "
+                               "empty) and C(retry) (C(retry_times) default 0, C(ignore_error) default false).",
+                       elements="dict"),
+        "id": id_field("task template"),
+    }
+
+    def references(self, desired):
+        """The remote step each step names, unless it is one of OpenDCP's built-in steps."""
+        for index, step in enumerate(desired.get("steps") or []):
+            name = step.get("name") if isinstance(step, dict) else None
+            if isinstance(name, str) and name not in BUILT_IN_STEPS:
+                yield Reference("steps[%d].name" % index, "opendcp_remote_step", name)
+
+    def check(self, desired):
+        OpenDcpSpec.check(self, desired)
+        check_steps(desired.get("steps"))
+
+    def same(self, name, want, have):
+        if name == "steps":
+            return normal_steps(want) == normal_steps(have)
+        return ResourceSpec.same(self, name, want, have)
+
+    def check_related(self, desired, related):
+        """Each remote step's param_values against the types its actions declare, when they are all desired."""
+        steps, actions = related.get("opendcp_remote_step", {}), related.get("opendcp_action", {})
+        for step in desired.get("steps") or []:
+            remote = steps.get(step.get("name"))
+            if not remote or not all(name in actions for name in remote.get("actions") or []):
+                continue
+            declared = {}
+            for name in remote.get("actions") or []:
+                declared.update(actions[name].get("params") or {})
+            check_values(step.get("param_values") or {}, declared, option="steps")
+
+    def check_live(self, client, desired_list, provided):
+        """Every step a template names is on `/task_step/list`, or a remote step the same run creates.
+
+        OpenDCP answers a template naming an unknown step with an HTML 500 page (README), so the names
+        are checked before any write, in check mode too.
+        """
+        wanted = [desired for desired in desired_list if desired.get("state") != "absent" and desired.get("steps")]
+        if not wanted:
+            return
+        known = set(step.get("name") for step in client.list_task_steps())
+        known.update(provided.get("opendcp_remote_step") or ())
+        for desired in wanted:
+            require_known("steps", [step.get("name") for step in desired["steps"]], known, "task step",
+                          "task template %r" % desired.get("name"), "/task_step/list: a built-in or a remote step")
+
+    def list_live(self, client, desired_list):
+        return [template_facts(item) for item in client.list_templates()]
+
+    def facts(self, item):
+        return template_facts(item)
+
+    def write_args(self, client, whole):
+        return whole.get("desc") or "", normal_steps(whole.get("steps"))
