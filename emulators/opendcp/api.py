@@ -24,6 +24,7 @@ fail as the real server's do). Control endpoint: `GET|POST /_emulator/vm_manager
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any, Callable
 
@@ -44,6 +45,9 @@ PAGE_500 = ("<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>Inter
             "<body><h1>500</h1><h2>Internal Server Error</h2>"
             "<p>The server encountered an internal error.</p></body>\n</html>\n")
 HTML = "text/html; charset=utf-8"
+
+#: what a route's handler answers: a `Page`, or the envelope's `data`
+Handler = Callable[[Request], Any]
 
 
 class Page:
@@ -115,44 +119,82 @@ class OpenDcpEmulator(EmulatorApp):
             return Response(500, PAGE_500, content_type=HTML)
 
     # --- the route table --------------------------------------------------------------------------
-    def route_table(self) -> list[tuple[str, Callable[[Request], Any]]]:
+    def route_table(self) -> list[tuple[str, Handler]]:
         """(path, handler); fixed paths come before `{id}` paths that could swallow them."""
+        return self._inventory_routes() + self._automation_routes()
+
+    def _inventory_routes(self) -> list[tuple[str, Handler]]:
+        """Clusters, services, pools and their nodes."""
+        state = self._model
         return [
-            ("/cluster/list", self._cluster_list), ("/cluster/create", self._cluster_create),
-            ("/cluster/update/{id}", self._cluster_update), ("/cluster/delete/{id}", self._cluster_delete),
-            ("/cluster/{id}/list_services", self._cluster_services), ("/cluster/{id}", self._cluster_get),
-            ("/service/create", self._service_create), ("/service/update/{id}", self._service_update),
-            ("/service/delete/{id}", self._service_delete), ("/service/{id}/list_pools", self._service_pools),
-            ("/service/{id}", self._service_get),
-            ("/pool/list", self._pool_list), ("/pool/create", self._pool_create),
-            ("/pool/update/{id}", self._pool_update), ("/pool/delete/{id}", self._pool_delete),
-            ("/pool/search_by_ip/{iplist}", self._search_by_ip), ("/pool/expand/{id}", self._expand),
-            ("/pool/shrink/{id}", self._shrink), ("/pool/deploy/{id}", self._deploy),
-            ("/pool/{id}/list_nodes", self._list_nodes), ("/pool/{id}/add_nodes", self._add_nodes),
-            ("/pool/{id}/remove_nodes", self._remove_nodes), ("/pool/{id}", self._pool_get),
-            ("/task/impl/create", self._template_create), ("/task/impl/list", self._template_list),
-            ("/task/impl/delete", self._alias_delete),
-            ("/task/create", self._task_create), ("/task/list", self._task_list),
-            ("/task/start/{id}", self._task_start), ("/task/pause/{id}", self._task_pause),
-            ("/task/stop/{id}", self._task_stop), ("/task/flow/{id}/log", self._task_log),
-            ("/task/node/{id}/log", self._node_log), ("/task/{id}/detail", self._task_detail),
-            ("/task/{id}", self._task_get),
-            ("/task_tpl/create", self._template_create), ("/task_tpl/list", self._template_list),
-            ("/task_tpl/update/{id}", self._template_update), ("/task_tpl/delete/{id}", self._template_delete),
-            ("/task_tpl/{id}", self._template_get),
-            ("/task_step/list", self._task_step_list),
-            ("/remote_step/create", self._remote_step_create), ("/remote_step/list", self._remote_step_list),
-            ("/remote_step/update/{id}", self._remote_step_update),
-            ("/remote_step/delete/{id}", self._remote_step_delete), ("/remote_step/{id}", self._remote_step_get),
-            ("/action/impl/create", self._template_create), ("/action/impl/list", self._template_list),
-            ("/action/impl/delete", self._alias_delete),
-            ("/action/create", self._action_create), ("/action/list", self._action_list),
-            ("/action/update/{id}", self._action_update), ("/action/delete/{id}", self._action_delete),
-            ("/action/{id}", self._action_get),
-            ("/actimpl/create", self._actimpl_create), ("/actimpl/list", self._actimpl_list),
-            ("/actimpl/update/{id}", self._actimpl_update), ("/actimpl/delete/{id}", self._actimpl_delete),
-            ("/actimpl/{id}", self._actimpl_get),
+            ("/cluster/list", listing(lambda: state().list_clusters())),
+            ("/cluster/create", self._cluster_create),
+            ("/cluster/update/{id}", self._cluster_update),
+            ("/cluster/delete/{id}", done_by_id(lambda id_: state().delete_cluster(id_), {})),
+            ("/cluster/{id}/list_services", page_by_id(lambda id_: state().cluster_services(id_))),
+            ("/cluster/{id}", by_id(lambda id_: state().get_cluster(id_))),
+            ("/service/create", self._service_create),
+            ("/service/update/{id}", self._service_update),
+            ("/service/delete/{id}", done_by_id(lambda id_: state().delete_service(id_), {})),
+            ("/service/{id}/list_pools", page_by_id(lambda id_: state().service_pools(id_))),
+            ("/service/{id}", by_id(lambda id_: state().get_service(id_))),
+            ("/pool/list", self._pool_list),
+            ("/pool/create", self._pool_create),
+            ("/pool/update/{id}", self._pool_update),
+            ("/pool/delete/{id}", done_by_id(lambda id_: state().delete_pool(id_), {})),
+            ("/pool/search_by_ip/{iplist}", self._search_by_ip),
+            ("/pool/expand/{id}", self._expand),
+            ("/pool/shrink/{id}", self._shrink),
+            ("/pool/deploy/{id}", self._deploy),
+            ("/pool/{id}/list_nodes", page_by_id(lambda id_: state().list_nodes(id_))),
+            ("/pool/{id}/add_nodes", self._add_nodes),
+            ("/pool/{id}/remove_nodes", self._remove_nodes),
+            ("/pool/{id}", by_id(lambda id_: state().get_pool(id_))),
         ]
+
+    def _automation_routes(self) -> list[tuple[str, Handler]]:
+        """Flows (tasks), task templates and steps, remote steps, actions and their implementations."""
+        state = self._model
+        templates = listing(lambda: state().list_templates())
+        return [
+            ("/task/impl/create", self._template_create), ("/task/impl/list", templates),
+            ("/task/impl/delete", self._alias_delete),
+            ("/task/create", self._task_create),
+            ("/task/list", listing(lambda: state().list_flows())),
+            ("/task/start/{id}", done_by_id(lambda id_: state().start_flow(id_), {})),
+            ("/task/pause/{id}", done_by_id(lambda id_: state().pause_flow(id_), {})),
+            ("/task/stop/{id}", done_by_id(lambda id_: state().stop_flow(id_), {})),
+            ("/task/flow/{id}/log", by_id(lambda id_: state().flow_log(id_))),
+            ("/task/node/{id}/log", by_id(lambda id_: state().node_log(id_))),
+            ("/task/{id}/detail", by_id(lambda id_: state().flow_detail(id_))),
+            ("/task/{id}", by_id(lambda id_: state().get_flow(id_))),
+            ("/task_tpl/create", self._template_create), ("/task_tpl/list", templates),
+            ("/task_tpl/update/{id}", self._template_update),
+            ("/task_tpl/delete/{id}", done_by_id(lambda id_: state().delete_template(id_), {})),
+            ("/task_tpl/{id}", by_id(lambda id_: state().get_template(id_))),
+            ("/task_step/list", listing(lambda: state().task_steps())),
+            ("/remote_step/create", self._remote_step_create),
+            ("/remote_step/list", listing(lambda: state().list_remote_steps())),
+            ("/remote_step/update/{id}", self._remote_step_update),
+            ("/remote_step/delete/{id}", done_by_id(lambda id_: state().delete_remote_step(id_), "")),
+            ("/remote_step/{id}", by_id(lambda id_: state().get_remote_step(id_))),
+            ("/action/impl/create", self._template_create), ("/action/impl/list", templates),
+            ("/action/impl/delete", self._alias_delete),
+            ("/action/create", self._action_create),
+            ("/action/list", listing(lambda: state().list_actions())),
+            ("/action/update/{id}", self._action_update),
+            ("/action/delete/{id}", done_by_id(lambda id_: state().delete_action(id_), "")),
+            ("/action/{id}", by_id(lambda id_: state().get_action(id_))),
+            ("/actimpl/create", self._actimpl_create),
+            ("/actimpl/list", listing(lambda: state().list_actimpls())),
+            ("/actimpl/update/{id}", self._actimpl_update),
+            ("/actimpl/delete/{id}", done_by_id(lambda id_: state().delete_actimpl(id_), "")),
+            ("/actimpl/{id}", by_id(lambda id_: state().get_actimpl(id_))),
+        ]
+
+    def _model(self) -> OpenDcpModel:
+        """The model as it is now (`reset` replaces it, so routes read it at each request)."""
+        return self.state
 
     def _operation(self, handler: Callable[[Request], Any]) -> Callable[[Request], Response]:
         """Bring flows up to now, run the handler, and wrap its answer or failure in the envelope."""
@@ -180,33 +222,17 @@ class OpenDcpEmulator(EmulatorApp):
         return Settings(flow_seconds=float(seconds), vm_manager_reachable=VM_MANAGER_CHOICES[vm_manager])
 
     # --- clusters ---------------------------------------------------------------------------------
-    def _cluster_list(self, request: Request) -> Page:
-        return Page(request, self.state.list_clusters())
-
-    def _cluster_get(self, request: Request) -> Any:
-        return self.state.get_cluster(_id(request))
-
     def _cluster_create(self, request: Request) -> int:
         body = Body.read(request, "cluster_struct")
-        return self.state.create_cluster(body.str("name"), body.str("desc"), body.str("biz"))
+        return self.state.create_cluster(body.string("name"), body.string("desc"), body.string("biz"))
 
     def _cluster_update(self, request: Request) -> str:
         cluster_id = _id(request)
         body = Body.read(request, "cluster_struct")
-        self.state.update_cluster(cluster_id, body.str("name"), body.str("desc"), body.str("biz"))
+        self.state.update_cluster(cluster_id, body.string("name"), body.string("desc"), body.string("biz"))
         return ""
 
-    def _cluster_delete(self, request: Request) -> dict[str, Any]:
-        self.state.delete_cluster(_id(request))
-        return {}
-
-    def _cluster_services(self, request: Request) -> Page:
-        return Page(request, self.state.cluster_services(_id(request)))
-
     # --- services ---------------------------------------------------------------------------------
-    def _service_get(self, request: Request) -> Any:
-        return self.state.get_service(_id(request))
-
     def _service_create(self, request: Request) -> int:
         return self.state.create_service(_service_fields(Body.read(request, "service_struct")))
 
@@ -215,19 +241,9 @@ class OpenDcpEmulator(EmulatorApp):
         self.state.update_service(service_id, _service_fields(Body.read(request, "service_struct")))
         return ""
 
-    def _service_delete(self, request: Request) -> dict[str, Any]:
-        self.state.delete_service(_id(request))
-        return {}
-
-    def _service_pools(self, request: Request) -> Page:
-        return Page(request, self.state.service_pools(_id(request)))
-
     # --- pools and nodes --------------------------------------------------------------------------
     def _pool_list(self, request: Request) -> Page:
         return Page(request, self.state.list_pools(), count_is_page_length=True)
-
-    def _pool_get(self, request: Request) -> Any:
-        return self.state.get_pool(_id(request))
 
     def _pool_create(self, request: Request) -> int:
         return self.state.create_pool(_pool_fields(Body.read(request, "pool_struct")))
@@ -237,20 +253,13 @@ class OpenDcpEmulator(EmulatorApp):
         self.state.update_pool(pool_id, _pool_fields(Body.read(request, "pool_struct")))
         return ""
 
-    def _pool_delete(self, request: Request) -> dict[str, Any]:
-        self.state.delete_pool(_id(request))
-        return {}
-
-    def _list_nodes(self, request: Request) -> Page:
-        return Page(request, self.state.list_nodes(_id(request)))
-
     def _add_nodes(self, request: Request) -> list[int]:
         pool_id = _id(request)
-        return self.state.add_nodes(pool_id, Body.read(request, "nodes_struct").str_list("nodes"))
+        return self.state.add_nodes(pool_id, Body.read(request, "nodes_struct").strings("nodes"))
 
     def _remove_nodes(self, request: Request) -> dict[str, Any]:
         pool_id = _id(request)
-        self.state.remove_nodes(pool_id, Body.read(request, "remove_nodes_struct").int_list("nodes"))
+        self.state.remove_nodes(pool_id, Body.read(request, "remove_nodes_struct").integers("nodes"))
         return {}
 
     def _search_by_ip(self, request: Request) -> dict[str, int]:
@@ -258,18 +267,18 @@ class OpenDcpEmulator(EmulatorApp):
 
     def _expand(self, request: Request) -> dict[str, Any]:
         pool_id = _id(request)
-        self.state.expand(pool_id, Body.read(request, "expand_struct").int("num"), _operator(request))
+        self.state.expand(pool_id, Body.read(request, "expand_struct").integer("num"), _operator(request))
         return {}
 
     def _shrink(self, request: Request) -> dict[str, Any]:
         pool_id = _id(request)
-        self.state.shrink(pool_id, Body.read(request, "shrink_struct").str_list("nodes"), _operator(request))
+        self.state.shrink(pool_id, Body.read(request, "shrink_struct").strings("nodes"), _operator(request))
         return {}
 
     def _deploy(self, request: Request) -> dict[str, Any]:
         pool_id = _id(request)
         body = Body.read(request, "deploy_struct")
-        self.state.deploy(pool_id, body.int("max_num"), body.str("tag"), _operator(request))
+        self.state.deploy(pool_id, body.integer("max_num"), body.string("tag"), _operator(request))
         return {}
 
     # --- flows ------------------------------------------------------------------------------------
@@ -277,125 +286,55 @@ class OpenDcpEmulator(EmulatorApp):
         # timeout, auto, opr_user and params are type-checked on read but the emulator has no use for them:
         # the operator is the Authorization header, as upstream RunFlow takes it
         body = Body.read(request, "run_struct")
-        self.state.create_task(body.int("template_id"), body.str("task_name"), body.int("max_ratio"),
-                               body.int("max_num"), body.node_ips("nodes"), _operator(request))
-        return {}
-
-    def _task_list(self, request: Request) -> Page:
-        return Page(request, self.state.list_flows())
-
-    def _task_get(self, request: Request) -> Any:
-        return self.state.get_flow(_id(request))
-
-    def _task_detail(self, request: Request) -> Any:
-        return self.state.flow_detail(_id(request))
-
-    def _task_log(self, request: Request) -> Any:
-        return self.state.flow_log(_id(request))
-
-    def _node_log(self, request: Request) -> Any:
-        return self.state.node_log(_id(request))
-
-    def _task_start(self, request: Request) -> dict[str, Any]:
-        self.state.start_flow(_id(request))
-        return {}
-
-    def _task_pause(self, request: Request) -> dict[str, Any]:
-        self.state.pause_flow(_id(request))
-        return {}
-
-    def _task_stop(self, request: Request) -> dict[str, Any]:
-        self.state.stop_flow(_id(request))
+        self.state.create_task(body.integer("template_id"), body.string("task_name"), body.integer("max_ratio"),
+                               body.integer("max_num"), body.node_ips("nodes"), _operator(request))
         return {}
 
     # --- task templates and steps -----------------------------------------------------------------
-    def _template_list(self, request: Request) -> Page:
-        return Page(request, self.state.list_templates())
-
-    def _template_get(self, request: Request) -> Any:
-        return self.state.get_template(_id(request))
-
     def _template_create(self, request: Request) -> int:
         body = Body.read(request, "flowImpl")
-        return self.state.create_template(body.str("name"), body.str("desc"), body.steps("steps"))
+        return self.state.create_template(body.string("name"), body.string("desc"), body.steps("steps"))
 
     def _template_update(self, request: Request) -> str:
         template_id = _id(request)
         body = Body.read(request, "flowImpl")
-        self.state.update_template(template_id, body.str("desc"), body.steps("steps"))
+        self.state.update_template(template_id, body.string("desc"), body.steps("steps"))
         return ""
-
-    def _template_delete(self, request: Request) -> dict[str, Any]:
-        self.state.delete_template(_id(request))
-        return {}
 
     def _alias_delete(self, request: Request) -> Any:
         # The /task/impl/delete and /action/impl/delete aliases read an id from a path that has none,
         # so upstream never finds the template (README: delete only through /task_tpl/delete/{id}).
         raise missing("data not found")
 
-    def _task_step_list(self, request: Request) -> Page:
-        return Page(request, self.state.task_steps())
-
     # --- remote steps, actions, implementations ---------------------------------------------------
-    def _remote_step_list(self, request: Request) -> Page:
-        return Page(request, self.state.list_remote_steps())
-
-    def _remote_step_get(self, request: Request) -> Any:
-        return self.state.get_remote_step(_id(request))
-
     def _remote_step_create(self, request: Request) -> int:
         body = Body.read(request, "remotestep_struct")
-        return self.state.create_remote_step(body.str("name"), body.str("desc"), body.str_list("actions"))
+        return self.state.create_remote_step(body.string("name"), body.string("desc"), body.strings("actions"))
 
     def _remote_step_update(self, request: Request) -> str:
         step_id = _id(request)
         body = Body.read(request, "remotestep_struct")
-        self.state.update_remote_step(step_id, body.str("desc"), body.str_list("actions"))
+        self.state.update_remote_step(step_id, body.string("desc"), body.strings("actions"))
         return ""
-
-    def _remote_step_delete(self, request: Request) -> str:
-        self.state.delete_remote_step(_id(request))
-        return ""
-
-    def _action_list(self, request: Request) -> Page:
-        return Page(request, self.state.list_actions())
-
-    def _action_get(self, request: Request) -> Any:
-        return self.state.get_action(_id(request))
 
     def _action_create(self, request: Request) -> int:
         body = Body.read(request, "action_struct")
-        return self.state.create_action(body.str("name"), body.str("desc"), body.dict("params"))
+        return self.state.create_action(body.string("name"), body.string("desc"), body.mapping("params"))
 
     def _action_update(self, request: Request) -> str:
         action_id = _id(request)
         body = Body.read(request, "action_struct")
-        self.state.update_action(action_id, body.str("desc"), body.dict("params"))
+        self.state.update_action(action_id, body.string("desc"), body.mapping("params"))
         return ""
-
-    def _action_delete(self, request: Request) -> str:
-        self.state.delete_action(_id(request))
-        return ""
-
-    def _actimpl_list(self, request: Request) -> Page:
-        return Page(request, self.state.list_actimpls())
-
-    def _actimpl_get(self, request: Request) -> Any:
-        return self.state.get_actimpl(_id(request))
 
     def _actimpl_create(self, request: Request) -> int:
         body = Body.read(request, "remoteactionimpl_struct")
-        return self.state.create_actimpl(body.str("type"), body.int("action_id"), body.dict("template"))
+        return self.state.create_actimpl(body.string("type"), body.integer("action_id"), body.mapping("template"))
 
     def _actimpl_update(self, request: Request) -> str:
         action_id = _id(request)
         body = Body.read(request, "remoteactionimpl_struct")
-        self.state.update_actimpl(action_id, body.str("type"), body.dict("template"))
-        return ""
-
-    def _actimpl_delete(self, request: Request) -> str:
-        self.state.delete_actimpl(_id(request))
+        self.state.update_actimpl(action_id, body.string("type"), body.mapping("template"))
         return ""
 
 
@@ -464,44 +403,51 @@ class Body:
                       f"{go_type}")
         return value
 
-    def bool(self, key: str) -> bool:
+    def boolean(self, key: str) -> bool:
+        """A Go `bool` field (false when missing)."""
         return self.field(key, (bool,), "bool", False)
 
-    def int(self, key: str) -> int:
+    def integer(self, key: str) -> int:
+        """A Go `int` field (0 when missing)."""
         return self.field(key, (int,), "int", 0)
 
-    def str(self, key: str) -> str:
+    def string(self, key: str) -> str:
+        """A Go `string` field ("" when missing)."""
         return self.field(key, (str,), "string", "")
 
-    def dict(self, key: str) -> dict[str, Any]:
+    def mapping(self, key: str) -> dict[str, Any]:
+        """A Go `map[string]interface {}` field ({} when missing)."""
         return self.field(key, (dict,), "map[string]interface {}", {})
 
-    def str_list(self, key: str) -> list[str]:
-        values = self.field(key, (list,), "[]string", [])
-        for value in values:
-            if not isinstance(value, str):
-                raise bad(f"json: cannot unmarshal {_kind(value)} into Go struct field {self.struct}.{key} of type "
-                          "string")
-        return list(values)
+    def strings(self, key: str) -> list[str]:
+        """A Go `[]string` field ([] when missing)."""
+        return self.items(key, "[]string", lambda value: isinstance(value, str), "string")
 
-    def int_list(self, key: str) -> list[int]:
-        values = self.field(key, (list,), "[]int", [])
+    def integers(self, key: str) -> list[int]:
+        """A Go `[]int` field ([] when missing)."""
+        return self.items(key, "[]int", lambda value: isinstance(value, int) and not isinstance(value, bool), "int")
+
+    def items(self, key: str, go_type: str, fits: Callable[[Any], bool], item_go_type: str) -> list[Any]:
+        """A list field whose every item `fits` its Go type; an item that does not is a 400 naming the field."""
+        values = self.field(key, (list,), go_type, [])
         for value in values:
-            if isinstance(value, bool) or not isinstance(value, int):
+            if not fits(value):
                 raise bad(f"json: cannot unmarshal {_kind(value)} into Go struct field {self.struct}.{key} of type "
-                          "int")
+                          f"{item_go_type}")
         return list(values)
 
     def node_ips(self, key: str) -> list[str]:
         """`nodes: [{"ip": ...}]`: a node without an ip is skipped, as upstream does; an ip that is not a string is
         refused (400) rather than skipped."""
-        values = self.field(key, (list,), "[]map[string]interface {}", [])
-        for value in values:
+
+        def node(value: Any) -> bool:
             if not isinstance(value, dict):
-                raise bad(f"json: cannot unmarshal {_kind(value)} into Go struct field {self.struct}.{key} of type "
-                          "map[string]interface {}")
+                return False
             if value.get("ip") is not None and not isinstance(value["ip"], str):
                 raise bad(f"{self.struct}.{key}: ip must be a string, got {_kind(value['ip'])}")
+            return True
+
+        values = self.items(key, "[]map[string]interface {}", node, "map[string]interface {}")
         return [value["ip"] for value in values if isinstance(value.get("ip"), str)]
 
     def steps(self, key: str) -> list[dict[str, Any]]:
@@ -516,19 +462,45 @@ def _step(struct: str, value: Any) -> dict[str, Any]:
                   "models.StepOption")
     option = Body(value, "StepOption")
     retry = Body(option.field("retry", (dict,), "models.RetryOption", {}), "RetryOption")
-    return {"name": option.str("name"),
+    return {"name": option.string("name"),
             "param_values": option.field("param_values", (dict,), "models.ParamValues", {}),
-            "retry": {"retry_times": retry.int("retry_times"), "ignore_error": retry.bool("ignore_error")}}
+            "retry": {"retry_times": retry.integer("retry_times"), "ignore_error": retry.boolean("ignore_error")}}
 
 
 def _service_fields(body: Body) -> dict[str, Any]:
-    return {"name": body.str("name"), "desc": body.str("desc"), "service_type": body.str("service_type"),
-            "docker_image": body.str("docker_image"), "cluster_id": body.int("cluster_id")}
+    return {"name": body.string("name"), "desc": body.string("desc"), "service_type": body.string("service_type"),
+            "docker_image": body.string("docker_image"), "cluster_id": body.integer("cluster_id")}
 
 
 def _pool_fields(body: Body) -> dict[str, Any]:
-    return {"name": body.str("name"), "desc": body.str("desc"), "vm_type": body.int("vm_type"),
-            "sd_id": body.int("sd_id"), "tasks": body.dict("tasks"), "service_id": body.int("service_id")}
+    return {"name": body.string("name"), "desc": body.string("desc"), "vm_type": body.integer("vm_type"),
+            "sd_id": body.integer("sd_id"), "tasks": body.mapping("tasks"), "service_id": body.integer("service_id")}
+
+
+def listing(produce: Callable[[], list[Any]]) -> Handler:
+    """A list route: a `Page` of what `produce` returns."""
+    return lambda request: Page(request, produce())
+
+
+def by_id(operation: Callable[[int], Any]) -> Handler:
+    """A route answering what `operation` returns for the object the path's `{id}` names."""
+    return lambda request: operation(_id(request))
+
+
+def page_by_id(operation: Callable[[int], list[Any]]) -> Handler:
+    """A list route of the object the path's `{id}` names: a `Page` of what `operation` returns for it."""
+    return lambda request: Page(request, operation(_id(request)))
+
+
+def done_by_id(operation: Callable[[int], Any], answer: dict[str, Any] | str) -> Handler:
+    """A route running `operation` on the object the path's `{id}` names, answering `answer` (`{}` or `""`, as
+    upstream's handler does)."""
+
+    def handler(request: Request) -> Any:
+        operation(_id(request))
+        return copy.copy(answer)
+
+    return handler
 
 
 def _id(request: Request) -> int:

@@ -125,7 +125,8 @@ class OpenDcpModel(OpenDcpState):
         """`/task/create`: one flow per pool of the given pool nodes, started at once."""
         if max_ratio <= 0 or max_ratio > 100:
             raise bad("ratio error")
-        unknown = [ip for ip in ips if self.node_by_ip(ip) is None]
+        nodes = {ip: self.node_by_ip(ip) for ip in dict.fromkeys(ips)}
+        unknown = [ip for ip in ips if nodes[ip] is None]
         if unknown:
             raise bad("node :[" + "".join(ip + "," for ip in unknown) + "] not found...")
         template = self.templates.get(str(template_id))
@@ -134,8 +135,9 @@ class OpenDcpModel(OpenDcpState):
         if not ips:
             raise bad("run task fails: nodes is empty")
         by_pool: dict[int, list[str]] = {}
-        for ip in dict.fromkeys(ips):
-            by_pool.setdefault(self.node_by_ip(ip)["pool_id"], []).append(ip)
+        for ip, node in nodes.items():
+            if node is not None:
+                by_pool.setdefault(node["pool_id"], []).append(ip)
         for pool_id, pool_ips in by_pool.items():
             step_len = int(len(pool_ips) * max_ratio / 100)
             if max_num > 0:
@@ -310,7 +312,9 @@ class OpenDcpModel(OpenDcpState):
     def _run_remote_step(self, name: str, params: Mapping[str, Any]) -> tuple[bool, str]:
         """Render every action of a remote step in order; the rendered Ansible tasks are the log."""
         step = self.remote_step_by_name(name)
-        lines = []
+        if step is None:  # `step_type` found it; a step deleted since is not found, as any unknown step
+            return False, f"step {name} not found"
+        lines: list[str] = []
         for action_name in step["actions"]:
             action = self.action_by_name(action_name)
             if action is None:

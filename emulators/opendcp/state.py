@@ -82,6 +82,17 @@ class OpenDcpState(PersistentModel):
     persisted = COLLECTIONS + ("logs", "sequences", "free_hosts", "host_set", "reserved", "failing_hosts",
                                "vm_manager_reachable")
     state_format = STATE_FORMAT
+    #: the COLLECTIONS, each keyed by str(id)
+    clusters: dict[str, dict[str, Any]]
+    services: dict[str, dict[str, Any]]
+    pools: dict[str, dict[str, Any]]
+    nodes: dict[str, dict[str, Any]]
+    templates: dict[str, dict[str, Any]]
+    remote_steps: dict[str, dict[str, Any]]
+    actions: dict[str, dict[str, Any]]
+    actimpls: dict[str, dict[str, Any]]
+    flows: dict[str, dict[str, Any]]
+    flow_nodes: dict[str, dict[str, Any]]
 
     def __init__(self, settings: Settings, now: Callable[[], float], ids: IdSource):
         self.settings = settings
