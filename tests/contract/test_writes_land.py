@@ -10,11 +10,11 @@ are read back from the emulator's model (`writes.WIRE`), never through a converg
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime
 
 import pytest
 
+import emulators
 from reconciler.platforms import kinds
 from tests.contract.test_every_kind import KINDS
 from tests.contract.writes import (
@@ -255,8 +255,8 @@ def license_reloaded(platform):
 
 def long_job_cancelled(platform):
     """state=cancelled cancels the running job: the platform records when."""
-    state = platform.handle.app.state  # a job of an hour: still running when the cancel comes
-    state.settings = dataclasses.replace(state.settings, long_job_seconds=3600.0)
+    platform.handle.stop()  # an emulator whose jobs take an hour: still running when the cancel comes
+    platform.handle = emulators.start("zstack", port=0, long_job_seconds=3600.0)
     write_state(platform, "submitted", wait=False)
     name = platform.resources["zstack_long_job"][0]["name"]
     (job,) = [j for j in platform.handle.state()["long_jobs"].values() if j["name"] == name]

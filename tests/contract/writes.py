@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from emulators.migration.state.license import license_id
-from reconciler.api import reconcile
+from reconciler.api import Options, reconcile
 
 Getter = Callable[[dict, dict], Any]
 #: the ownership marker the reconciler appends to a free-text field (a description)
@@ -29,7 +29,7 @@ SECOND_KEY = "CONVERGE-SECOND-KEY-2031"
 def converge(platform, prune: bool = False):
     """Apply the platform's desired-state file through the reconciler's library API; the run's result."""
     os.chdir(platform.path.parent)
-    return reconcile([str(platform.path)], apply=True, prune=prune)
+    return reconcile(Options([str(platform.path)], apply=True, prune=prune))
 
 
 def dig(value: Any, path: str) -> Any:
