@@ -9,6 +9,7 @@ from rich.console import Console
 
 from reconciler.desired import Entry
 from reconciler.executor import Outcome
+from reconciler.graph import Graph
 from reconciler.planner import Plan, PlannedChange
 from reconciler.progress import LiveProgress, PlainProgress
 from reconciler.report import plan_text
@@ -78,3 +79,40 @@ def test_markdown_text_and_mermaid_labels_show_a_value_as_itself():
     assert markdown_text("<script>`x`|[a](b)!@t\nnext") == "&lt;script&gt;\\`x\\`\\|\\[a\\](b)\\!&#64;t next"
     drawn = mermaid({0: 'tag[<b onclick=x>"`q`&]', 1: "other"}, [(0, 1)])
     assert "<b" not in drawn and "`" not in drawn and "#60;b onclick=x#62;#quot;#96;q#96;#38;" in drawn
+
+
+class Disk(ResourceSpec):
+    """A kind whose size can change in place and whose type cannot."""
+
+    kind = "demo_disk"
+    identity = ("name",)
+    fields = {"name": Field("str", required=True), "size": Field("int"), "type": Field("str", updatable=False)}
+
+
+def test_a_field_that_forces_the_replace_is_marked_in_the_text_json_and_markdown_plans():
+    from reconciler.report import plan_markdown
+
+    spec = Disk()
+    desired = {"name": "d", "size": 20, "type": "ssd"}
+    change = PlannedChange(Entry(spec.kind, desired, "desired.yml", 7),
+                           spec.plan(spec.normalize(desired), {"name": "d", "size": 10, "type": "hdd"}))
+    plan = Plan([change], Graph(1))  # a kind of this test: no graph of the platforms' kinds
+    assert plan_text(plan).splitlines()[:3] == [
+        "  -/+ demo_disk[name=d]: replace   (desired.yml:7)",
+        "      size: 10 -> 20",
+        '      type: "hdd" -> "ssd"   # forces replacement',
+    ]
+    (data,) = plan.as_dict()["changes"]
+    assert data["action"] == "replace" and data["forces_replacement"] == ["type"]
+    (row,) = [line for line in plan_markdown(plan).splitlines() if "demo\\_disk" in line]
+    assert '| size: 10 -&gt; 20<br>type: "hdd" -&gt; "ssd"   # forces replacement |' in row
+
+
+def test_an_update_in_place_forces_no_replacement():
+    spec = Disk()
+    desired = {"name": "d", "size": 20}
+    change = PlannedChange(Entry(spec.kind, desired, "desired.yml", 7),
+                           spec.plan(spec.normalize(desired), {"name": "d", "size": 10, "type": "hdd"}))
+    plan = Plan([change], Graph(1))
+    assert "forces replacement" not in plan_text(plan)
+    assert "forces_replacement" not in plan.as_dict()["changes"][0]
