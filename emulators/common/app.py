@@ -15,6 +15,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.files import wr
 from .clock import Clock
 from .http import READ_METHODS, HttpError, Request, Response, Router
 from .ids import IdSource
+from .model import SavedModel
 
 
 @dataclass
@@ -54,6 +55,8 @@ class EmulatorApp(ABC):
 
     platform = ""
     default_port = 0
+    #: the platform's model, set by the platform (each names its own type)
+    state: SavedModel
 
     def __init__(self, options: EmulatorOptions):
         self.options = options

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol
+
+
+class SavedModel(Protocol):
+    """What the framework asks of a platform's model: its state as JSON-able data, and back."""
+
+    def export(self) -> dict[str, Any]:
+        """Everything, as JSON-able data."""
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Replace everything with what `export` produced."""
 
 
 class Store:

@@ -159,10 +159,15 @@ class EmulatorServer(ThreadingHTTPServer):
             self.server_close()
 
     @property
+    def address(self) -> str:
+        """`host:port` of the socket the server listens on."""
+        host, port = self.server_address[:2]
+        return f"{host.decode() if isinstance(host, bytes) else host}:{port}"
+
+    @property
     def url(self) -> str:
         """The server's base URL."""
-        host, port = self.server_address[:2]
-        return f"{self.scheme}://{host}:{port}"
+        return f"{self.scheme}://{self.address}"
 
     def set_faults(self, latency_ms: float | None = None, fault_rate: float | None = None,
                    seed: int | None = None, modes: Any = None, delay_s: float | None = None,
@@ -268,7 +273,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(refusal)
             return None
         body = self.rfile.read(length) if length else b""
-        host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
+        host = self.headers.get("Host") or self.server.address
         request = Request.from_raw(self.command, self.path, dict(self.headers.items()), body,
                                    f"{self.server.scheme}://{host}")
         return request, host

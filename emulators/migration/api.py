@@ -40,6 +40,7 @@ class MigrationEmulator(EmulatorApp):
 
     platform = "migration"
     default_port = 18082
+    state: MigrationState
 
     def __init__(self, options: EmulatorOptions):
         self.token_status = _token_status(options)
@@ -134,7 +135,7 @@ class MigrationEmulator(EmulatorApp):
                 body = _body(request)
                 name = body.get("Action")
                 action = actions.get(name) if isinstance(name, str) else None
-                if action is None:
+                if action is None or not isinstance(name, str):
                     raise MigrationFailure(f"Unknown Action {name!r} on {path}.")
                 check_body(name, body)
                 self.state.tick()

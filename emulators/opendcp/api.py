@@ -71,6 +71,7 @@ class OpenDcpEmulator(EmulatorApp):
 
     platform = "opendcp"
     default_port = 18083
+    state: OpenDcpModel
 
     # --- EmulatorApp hooks ------------------------------------------------------------------------
     def register_routes(self, router: Router) -> None:

@@ -25,6 +25,7 @@ class OsgViewEmulator(EmulatorApp):
 
     platform = "osgview"
     default_port = 18084
+    state: OsgViewState
 
     def register_routes(self, router: Router) -> None:
         """The four operations in use, each by GET or POST."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..common.app import EmulatorApp
+from ..common.fields import optional_field
 from ..common.http import HttpError, MethodNotAllowed, Request, Response, Router
 from .state import (
     API_NOT_FOUND,
@@ -34,6 +35,7 @@ class VsdEmulator(EmulatorApp):
 
     platform = "vsd"
     default_port = 18081
+    state: VsdState
 
     def register_routes(self, router: Router) -> None:
         """Four reads by GET, four writes and the batch volume rollback by POST."""
@@ -147,26 +149,18 @@ def _body_scope(body: dict[str, Any]) -> Scope:
 
 
 def _str(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise invalid(f"{key} must be a string")
-    return value
+    """A string field, "" when absent."""
+    return optional_field(body, key, str, "", lambda name: invalid(f"{name} must be a string"))
 
 
 def _bool(body: dict[str, Any], key: str) -> bool:
-    value = body.get(key)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise invalid(f"{key} must be a boolean")
-    return value
+    """A boolean field, false when absent."""
+    return optional_field(body, key, bool, False, lambda name: invalid(f"{name} must be a boolean"))
 
 
 def _int_arg(request: Request, key: str, default: int) -> int:
     text = request.arg(key)
-    if text in (None, ""):
+    if not text:  # absent or empty
         return default
     try:
         value = int(text)

@@ -316,7 +316,8 @@ class VsdState(PersistentModel):
 
     def _rollback_volume(self, vm: dict[str, Any], item: Mapping[str, Any]) -> VsdFailure | None:
         try:
-            volume, snapshot = item.get("VolumeUuid"), item.get("SnapshotUuid")
+            volume: str = item["VolumeUuid"]  # both checked by the API: present, non-empty strings
+            snapshot: str = item["SnapshotUuid"]
             if not any(d["volume_uuid"] == volume for d in vm["disks"]):
                 raise VsdFailure(VOLUME_NOT_FOUND, f"volume {volume} is not a disk of virtual machine {vm['uuid']}")
             record, disk = self._disk_snapshot(vm, volume, snapshot)

@@ -100,6 +100,7 @@ class ZStackEmulator(EmulatorApp):
 
     platform = "zstack"
     default_port = 18080
+    state: ZStackState
 
     def __init__(self, options: EmulatorOptions):
         self.state = ZStackState(settings_from(options), self.now, self.new_uuid)
@@ -416,7 +417,8 @@ class ZStackEmulator(EmulatorApp):
     # --- long jobs ------------------------------------------------------------------------------------
     def _prepare_submit_long_job(self, request: Request, api_id: str) -> Action:
         params = params_section(request)
-        values = {"jobName": required_string(params, "jobName"), "jobData": required_string(params, "jobData")}
+        values: dict[str, str | None] = {"jobName": required_string(params, "jobName"),
+                                         "jobData": required_string(params, "jobData")}
         for name in ("name", "description", "resourceUuid", "targetResourceUuid"):
             values[name] = optional_string(params, name)
         if values["resourceUuid"] is not None and not UUID_HEX.match(values["resourceUuid"]):

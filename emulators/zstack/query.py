@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 DEFAULT_LIMIT = 1000
 VALUE_OPERATORS = ("!?=", "!~=", "?=", "~=", ">=", "<=", "!=", "=", ">", "<")
@@ -47,6 +47,8 @@ _TAG_NEGATIONS = {"!=": "=", "!?=": "?=", "!~=": "~=", "is null": "not null"}
 
 #: tag field -> resource uuid -> the texts of that resource's tags of that kind
 TagIndex = Mapping[str, Mapping[str, Sequence[str]]]
+#: what a condition compares: numbers, dates or texts, each with its own kind
+Ordered = TypeVar("Ordered", Decimal, datetime, str)
 
 _FIELD = r"[A-Za-z_][\w.]*"
 _VALUE_CONDITION = re.compile(
@@ -85,7 +87,9 @@ class Condition:
     def matches(self, row: Mapping[str, Any], tags: TagIndex | None = None) -> bool:
         """Whether a row satisfies the condition (SQL semantics for nulls; tag conditions on the row's tags)."""
         if self.field in TAG_FIELDS:
-            return self.matches_tags(((tags or {}).get(self.field) or {}).get(row.get("uuid"), ()))
+            uuid = row.get("uuid")
+            of_field = (tags or {}).get(self.field) or {}
+            return self.matches_tags(of_field.get(uuid, ()) if isinstance(uuid, str) else ())
         actual = row.get(self.field)
         if self.op == "is null":
             return actual is None
@@ -266,12 +270,18 @@ def as_date(value: Any) -> datetime | None:
 
 def compare(actual: Any, expected: str) -> int:
     """-1, 0 or 1: numbers as numbers, dates as dates, everything else as text."""
-    for convert in (as_number, as_date):
-        left, right = convert(actual), convert(expected)
-        if left is not None and right is not None:
-            return (left > right) - (left < right)
-    left_text = as_text(actual)
-    return (left_text > expected) - (left_text < expected)
+    left_number, right_number = as_number(actual), as_number(expected)
+    if left_number is not None and right_number is not None:
+        return _order(left_number, right_number)
+    left_date, right_date = as_date(actual), as_date(expected)
+    if left_date is not None and right_date is not None:
+        return _order(left_date, right_date)
+    return _order(as_text(actual), expected)
+
+
+def _order(left: Ordered, right: Ordered) -> int:
+    """-1, 0 or 1 as `left` is below, equal to or above `right`."""
+    return (left > right) - (left < right)
 
 
 def equals(actual: Any, expected: str) -> bool:

@@ -27,7 +27,7 @@ class SessionStore(ZStackStore):
             return None
         now = self.now()
         drop_expired(self.sessions, "expiresAt", now)
-        session = {"uuid": self.context.new_uuid(), "accountUuid": ADMIN_ACCOUNT_UUID,
+        session: dict[str, Any] = {"uuid": self.context.new_uuid(), "accountUuid": ADMIN_ACCOUNT_UUID,
                    "userUuid": ADMIN_ACCOUNT_UUID, "createdAt": now, "expiresAt": now + settings.session_timeout}
         self.sessions[session["uuid"]] = session
         return session_inventory(session)

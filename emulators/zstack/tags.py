@@ -38,7 +38,7 @@ class TagFamily(ZStackStore):
                                 f"no resource[uuid:{resource_uuid}, type:{resource_type}] found")
         self._refuse_duplicate_tag(kind, resource_type, resource_uuid, tag)
         now = self.now()
-        record = {"uuid": self.context.new_uuid(), "kind": kind, "resourceType": resource_type,
+        record: dict[str, Any] = {"uuid": self.context.new_uuid(), "kind": kind, "resourceType": resource_type,
                   "resourceUuid": resource_uuid, "tag": tag, "createdAt": now, "updatedAt": now}
         self.tags[record["uuid"]] = record
         return tag_inventory(record)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol
 
 STATE_FORMAT = 1
 OK = 0
@@ -58,6 +58,13 @@ def is_finished(task: Mapping[str, Any]) -> bool:
     return task["Instance"] is not None and task["ActionState"] == TASK_COMPLETED
 
 
+class RefuseClashes(Protocol):
+    """`TaskMixin.refuse_clashes`, which its callers give keyword arguments."""
+
+    def __call__(self, config: Mapping[str, Any], exclude: str | None, check_volumes: bool) -> None:
+        """Code 1 for a cloud server name in use, Code 2 for cloud volume names in use."""
+
+
 class StateBase:
     """The attributes of the one state object, which every resource family's mixin reads and writes.
 
@@ -82,3 +89,35 @@ class StateBase:
     hosts: dict[str, dict[str, Any]]
     platforms: dict[str, dict[str, Any]]
     tasks: dict[str, dict[str, Any]]
+
+    # --- the rules of one family that others call, each defined in its family's module ------------------
+    # account, license
+    take_credit: Callable[[], None]
+    # clouds
+    cloud: Callable[[Any], dict[str, Any]]
+    cloud_endpoint: Callable[[Any], dict[str, Any]]
+    quota: Callable[[Any], dict[str, int]]
+    # transports
+    transport: Callable[[Any], dict[str, Any]]
+    transport_agent: Callable[[Any], dict[str, Any]]
+    transport_tasks: Callable[[str], list[dict[str, Any]]]
+    # source hosts
+    host: Callable[[Any], dict[str, Any]]
+    host_task: Callable[[str], dict[str, Any] | None]
+    host_offline: Callable[[Mapping[str, Any]], bool]
+    host_view: Callable[[Mapping[str, Any]], dict[str, Any]]
+    # vSphere platforms
+    vsphere_at: Callable[[Any], dict[str, Any] | None]
+    platform_summary: Callable[[Mapping[str, Any]], dict[str, Any]]
+    # tasks, their actions, progress and views
+    task: Callable[[Any], dict[str, Any]]
+    task_changes: Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
+    check_task_target: Callable[[Mapping[str, Any]], None]
+    refuse_clashes: RefuseClashes
+    server_names: Callable[[str, str | None], set[str]]
+    volume_names: Callable[[str, str | None], set[str]]
+    used_ips: Callable[[str, str | None], dict[str, set[str]]]
+    record_event: Callable[[dict[str, Any], float, int, str], None]
+    progress: Callable[[Mapping[str, Any]], float]
+    start_copy: Callable[[dict[str, Any], float], None]
+    start_recovery: Callable[[dict[str, Any], float], None]

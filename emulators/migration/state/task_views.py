@@ -58,7 +58,8 @@ class TaskViewMixin(StateBase):
             matching.append(task)
         start = (max(page_num, 1) - 1) * page_limit
         page = matching[start:start + page_limit]
-        agent_tasks, vs_tasks = [], {}
+        agent_tasks: list[dict[str, Any]] = []
+        vs_tasks: dict[str, dict[str, Any]] = {}
         for task in page:
             host = self.hosts.get(task["Config"]["HostId"])
             if host is None or host["Agent"] or host["PlatformId"] not in self.platforms:

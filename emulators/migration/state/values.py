@@ -7,6 +7,7 @@ import binascii
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
+from ...common.fields import optional_field
 from .base import MigrationFailure
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -44,12 +45,7 @@ def required_str(body: Mapping[str, Any], key: str) -> str:
 
 def optional_str(body: Mapping[str, Any], key: str) -> str:
     """A string field, "" when absent; a non-string is a failure."""
-    value = body.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise MigrationFailure(f"{key} must be a string.")
-    return value
+    return optional_field(body, key, str, "", lambda name: MigrationFailure(f"{name} must be a string."))
 
 
 def int_field(body: Mapping[str, Any], key: str, default: int, minimum: int | None = 0) -> int:
