@@ -22,6 +22,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     Redactor,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.validate import nested_options
 
 
 class ConnectionSpec:
@@ -44,8 +45,48 @@ class ConnectionSpec:
             raise SpecError(None, message)
 
 
-def _new_module(argument_spec, **kwargs):
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
+class _SpecModule(AnsibleModule):
+    """AnsibleModule whose refusal of a nested option names the item, as the one validator does.
+
+    ansible-core checks nested options (`Field(options=...)`) before the module runs and says, say,
+    `missing required arguments: name found in steps` without saying which step: a failure while it
+    checks is worded again by the one validator over the options as given (`_nested_refusal`).
+    """
+
+    def __init__(self, spec, **kwargs):
+        self._converge_spec = spec
+        self._converge_checked = False
+        super(_SpecModule, self).__init__(**kwargs)
+        self._converge_checked = True
+
+    def fail_json(self, msg, **kwargs):
+        if not self._converge_checked and self._converge_spec is not None:
+            msg = _nested_refusal(self._converge_spec) or msg
+        super(_SpecModule, self).fail_json(msg=msg, **kwargs)
+
+
+def _nested_refusal(spec):
+    """The one validator's text for the first bad nested option of the options as given, or None."""
+    raw = _raw_params()
+    for name, field in spec.fields.items():
+        if field.options and raw.get(name) is not None:
+            try:
+                nested_options(name, field, raw[name])
+            except SpecError as exc:
+                return str(exc)
+    return None
+
+
+def _raw_params():
+    """The module's options as the task gave them (empty when they come from no controller, as in a test harness)."""
+    try:
+        return _load_params() or {}
+    except Exception:
+        return {}
+
+
+def _new_module(argument_spec, spec=None, **kwargs):
+    module = _SpecModule(spec, argument_spec=argument_spec, supports_check_mode=True, **kwargs)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     if not HAS_DEEPDIFF:
@@ -93,16 +134,14 @@ def _given_options(module, spec):
     """The module's options, with the values ansible-core turned into text put back as they were given.
 
     AnsibleModule turns a list given for a string option into `"['a', 'b']"`; the one validator
-    refuses such a value, so it must see what the task said.
+    refuses such a value, so it must see what the task said. Nested options are put back as given
+    too (ansible-core adds every nested option not given, as None), so a mapping holds what the task says.
     """
     options = dict(module.params)
-    try:
-        raw = _load_params() or {}
-    except Exception:  # parameters not from a controller (a test harness): nothing to restore
-        raw = {}
+    raw = _raw_params()
     for name, field in spec.fields.items():
         value = raw.get(name)
-        if field.type in ("str", "path") and isinstance(value, (list, dict, bool)):
+        if (field.type in ("str", "path") and isinstance(value, (list, dict, bool))) or (field.options and name in raw):
             options[name] = value
     return options
 
@@ -112,7 +151,7 @@ def run_spec_module(spec, connection, argument_spec_extra=None, **module_kwargs)
     argument_spec = dict(connection.argument_spec)
     argument_spec.update(spec.argument_spec())
     argument_spec.update(argument_spec_extra or {})
-    module = _new_module(argument_spec, **module_kwargs)
+    module = _new_module(argument_spec, spec, **module_kwargs)
 
     client = None
     change = None

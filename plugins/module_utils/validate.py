@@ -8,7 +8,9 @@ spec (types, choices, list elements, mutually exclusive keys: the very checks An
 then what ansible-core lets through and a platform would take badly (a list or mapping given where
 a string belongs, which ansible-core turns into its Python text), then the constraints each `Field`
 declares (`min`, `max`, `format`, `pattern`), then the kind's own rules (`spec.check`). Every problem
-is a SpecError naming the option. (spec.py imports this module only when it validates, so importing
+is a SpecError naming the option. A field declaring nested options (`Field(options=...)`: a mapping, or a
+list of mappings) has each mapping checked the same way against its options, and a problem named by
+its path, such as `steps[0].retry.retry_times`. (spec.py imports this module only when it validates, so importing
 SpecError from it here makes no cycle.)
 """
 
@@ -251,12 +253,54 @@ def _kind_of(value):
     return "a %s" % type(value).__name__
 
 
+def nested_options(name, field, value):
+    """A value of a field with nested options, each of its mappings checked (`_mapping`) and named by its path.
+
+    Returns the value converted to the options' types, each mapping holding only the keys it was given.
+    """
+    if field.type == "list" and isinstance(value, list):
+        return [_mapping("%s[%d]" % (name, index), field.options, item) for index, item in enumerate(value)]
+    return _mapping(name, field.options, value)
+
+
+def _mapping(path, options, given):
+    """One mapping of nested options, checked as a kind's options are: known keys, required ones, no silent
+    conversion, ArgumentSpecValidator's types, declared constraints, and its own nested options."""
+    if not isinstance(given, dict):
+        raise SpecError(path, "must be a mapping, got %s %r" % (_kind_of(given), given))
+    unknown = sorted(set(given) - set(options))
+    if unknown:
+        raise SpecError("%s.%s" % (path, unknown[0]), "unknown key %r (known: %s)" % (
+            unknown[0], ", ".join(sorted(options))))
+    present = dict((key, value) for key, value in given.items() if value is not None)
+    for key, sub in options.items():
+        if key not in present:
+            if sub.required:
+                raise SpecError("%s.%s" % (path, key), "is required")
+            continue
+        _no_silent_conversion("%s.%s" % (path, key), sub, present[key])
+        if sub.options:
+            present[key] = nested_options("%s.%s" % (path, key), sub, present[key])
+    argument_spec = dict((key, dict(sub.argument_spec(), options=None)) for key, sub in options.items())
+    result = ArgumentSpecValidator(argument_spec).validate(present)
+    for error in result.errors.errors:
+        message = getattr(error, "error_message", None) or str(error)
+        key = option_of(message, argument_spec)
+        message = same_wording(message, present.get(key), known=key in present)
+        raise SpecError("%s.%s" % (path, key) if key else path, _reworded(message, key))
+    converted = dict((key, result.validated_parameters[key]) for key in present)
+    for key, value in converted.items():
+        _field_value("%s.%s" % (path, key), options[key], value)
+    return converted
+
+
 def check_options(spec, params):
     """Validate a kind's options the one way; return them converted to their types.
 
     `params` are the options as given (module parameters or a desired entry). Raises SpecError
-    naming the first bad option.
+    naming the first bad option (a nested one by its path).
     """
+    nested = {}
     for name, field in spec.fields.items():
         value = params.get(name)
         if value is None:
@@ -264,8 +308,11 @@ def check_options(spec, params):
                 raise SpecError(name, "is required")
             continue
         _no_silent_conversion(name, field, value)
+        if field.options:
+            nested[name] = nested_options(name, field, value)
     converted = dict(params)
     converted.update((k, v) for k, v in _types(spec, params).items() if k in spec.fields)
+    converted.update(nested)
     for name, field in spec.fields.items():
         if converted.get(name) is not None:
             _field_value(name, field, converted[name])

@@ -60,6 +60,19 @@ options:
     description:
     - 'Task template of each pool operation: keys C(expand), C(shrink), C(deploy); values template names (or ids).'
     type: dict
+    suboptions:
+      expand:
+        description:
+        - Name (or id) of the task template that runs the pool's expand.
+        type: raw
+      shrink:
+        description:
+        - Name (or id) of the task template that runs the pool's shrink.
+        type: raw
+      deploy:
+        description:
+        - Name (or id) of the task template that runs the pool's deploy.
+        type: raw
   size:
     description:
     - 'Number of working nodes the pool should have, reached through expand and shrink flows. Failed nodes (status

@@ -39,6 +39,30 @@ options:
       default 0, C(ignore_error) default false).
     type: list
     elements: dict
+    suboptions:
+      name:
+        description:
+        - 'Name of the step: a built-in step (C(create_vm), C(return_vm), C(register), C(unregister)) or a remote
+          step.'
+        type: str
+        required: true
+      param_values:
+        description:
+        - Values of the step's parameters, by name; empty when not given.
+        type: dict
+      retry:
+        description:
+        - How the step is tried again on a node where it failed.
+        type: dict
+        suboptions:
+          retry_times:
+            description:
+            - How many times the step is tried again; 0 when not given.
+            type: int
+          ignore_error:
+            description:
+            - Whether the node goes on with the next step when this one failed; false when not given.
+            type: bool
   id:
     description:
     - 'Id of an existing task template. When given, the task template is found by id instead of by name, and a different

@@ -218,10 +218,11 @@ def test_diff_shows_only_the_changed_fields_and_the_update_keeps_the_others(dcp)
 
 # --- bad options ----------------------------------------------------------------------------------------
 BAD_OPTIONS = [
-    ("pool", {"name": "p", "service": "fe", "tasks": {"grow": "x"}}, "tasks: unknown pool operation 'grow'"),
+    ("pool", {"name": "p", "service": "fe", "tasks": {"grow": "x"}}, "tasks.grow: unknown key 'grow'"),
     ("pool", {"name": "p", "service": "fe", "size": -2}, "size: must be at least 0, got -2"),
     ("pool", {"name": "p"}, "service: is required with state=present"),
-    ("task_template", {"name": "t", "steps": [{"name": "create_vm", "retries": 2}]}, "steps: steps[0]: unknown key"),
+    ("task_template", {"name": "t", "steps": [{"name": "create_vm", "retries": 2}]},
+     "steps[0].retries: unknown key 'retries'"),
     ("action", {"name": "a", "params": {"w": "text"}}, "params: parameter 'w' has type 'text'"),
     ("actimpl", {"action": "echo", "template": {"action": {"args": "x"}}}, "template: an ansible template needs"),
     ("service", {"name": "fe", "cluster": "web"}, "docker_image: is required with state=present"),

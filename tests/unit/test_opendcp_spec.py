@@ -47,7 +47,13 @@ class FakeClient:
         self.writes = []
         self.clock = SteppedClock()
 
+    #: the list calls answered with a collection of `objects` as it is
+    LISTS = ("list_clusters", "list_pools", "list_templates", "list_tasks", "list_actions", "list_actimpls",
+             "list_remote_steps")
+
     def __getattr__(self, name):
+        if name in self.LISTS:
+            return lambda: self.objects[name[len("list_"):]]
         if name.startswith(("create_", "update_", "delete_", "expand_", "shrink_", "add_", "remove_")):
             def write(*args):
                 self.writes.append((name, args))
@@ -55,14 +61,8 @@ class FakeClient:
             return write
         raise AttributeError(name)
 
-    def list_clusters(self):
-        return self.objects["clusters"]
-
     def list_cluster_services(self, cluster_id):
         return self.objects["services"].get(cluster_id, [])
-
-    def list_pools(self):
-        return self.objects["pools"]
 
     def get_service(self, service_id):
         return next((s for services in self.objects["services"].values() for s in services if s["id"] == service_id),
@@ -72,23 +72,8 @@ class FakeClient:
         return dict((pool["id"], len(self.objects["nodes"].get(pool["id"], []))) for pool in self.objects["pools"]
                     if pool.get("service_id") == service_id)
 
-    def list_templates(self):
-        return self.objects["templates"]
-
-    def list_tasks(self):
-        return self.objects["tasks"]
-
     def list_pool_nodes(self, pool_id):
         return self.objects["nodes"].get(pool_id, [])
-
-    def list_actions(self):
-        return self.objects["actions"]
-
-    def list_actimpls(self):
-        return self.objects["actimpls"]
-
-    def list_remote_steps(self):
-        return self.objects["remote_steps"]
 
     def get_cluster(self, cluster_id):
         return next(c for c in self.objects["clusters"] if c["id"] == cluster_id)
@@ -158,14 +143,23 @@ def test_module_examples_and_return_are_yaml(module):
     (ClusterSpec(), {"name": " "}, "name", "must not be empty"),
     (ServiceSpec(), {"name": "fe", "cluster": "web"}, "docker_image", "is required"),
     (PoolSpec(), {"name": "p", "service": "fe", "size": -1}, "size", "must be at least 0, got -1"),
-    (PoolSpec(), {"name": "p", "service": "fe", "tasks": {"grow": "t"}}, "tasks", "unknown pool operation 'grow'"),
-    (PoolSpec(), {"name": "p", "service": "fe", "tasks": {"expand": True}}, "tasks", "must be a task template"),
+    (PoolSpec(), {"name": "p", "service": "fe", "tasks": {"grow": "t"}}, "tasks.grow",
+     "unknown key 'grow' (known: deploy, expand, shrink)"),
+    (PoolSpec(), {"name": "p", "service": "fe", "tasks": {"expand": True}}, "tasks.expand",
+     "must be a task template name or id, got True"),
     (PoolSpec(), {"name": "p", "service": "fe", "wait_timeout": 0}, "wait_timeout", "must be positive"),
     (PoolNodesSpec(), {"pool": "p", "nodes": ["127.0.0.5,127.0.0.6"]}, "nodes[0]", "must be an IP address"),
-    (TaskTemplateSpec(), {"name": "t", "steps": [{"param_values": {}}]}, "steps", "steps[0]: name is required"),
-    (TaskTemplateSpec(), {"name": "t", "steps": [{"name": "s", "retries": 1}]}, "steps", "unknown key(s) retries"),
-    (TaskTemplateSpec(), {"name": "t", "steps": [{"name": "s", "retry": {"retry_times": -1}}]}, "steps",
-     "retry.retry_times must be a non-negative integer"),
+    (TaskTemplateSpec(), {"name": "t", "steps": [{"param_values": {}}]}, "steps[0].name", "is required"),
+    (TaskTemplateSpec(), {"name": "t", "steps": [{"name": " "}]}, "steps[0].name", "must not be empty"),
+    (TaskTemplateSpec(), {"name": "t", "steps": ["create_vm"]}, "steps[0]", "must be a mapping, got a str"),
+    (TaskTemplateSpec(), {"name": "t", "steps": [{"name": "s", "param_values": [1]}]}, "steps[0].param_values",
+     "must be a mapping, got a list"),
+    (TaskTemplateSpec(), {"name": "t", "steps": [{"name": "s", "retry": {"ignore_error": "maybe"}}]},
+     "steps[0].retry.ignore_error", "bool"),
+    (TaskTemplateSpec(), {"name": "t", "steps": [{"name": "s", "retries": 1}]}, "steps[0].retries",
+     "unknown key 'retries' (known: name, param_values, retry)"),
+    (TaskTemplateSpec(), {"name": "t", "steps": [{"name": "s"}, {"name": "s", "retry": {"retry_times": -1}}]},
+     "steps[1].retry.retry_times", "must be at least 0, got -1"),
     (RemoteStepSpec(), {"name": "s", "actions": [""]}, "actions", "is not an action name"),
     (ActionSpec(), {"name": "a", "params": {"w": "text"}}, "params", "parameter 'w' has type 'text'"),
     (ActImplSpec(), {"action": "a", "template": {"action": {"args": "x"}}}, "template", "needs action.module"),

@@ -46,7 +46,9 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     SpecError,
 )
 
-TASK_TYPES = ("expand", "shrink", "deploy")
+#: the pool operations that run a task template, each named in `tasks` (README)
+TASK_OPTIONS = dict((operation, Field("raw", "Name (or id) of the task template that runs the pool's %s." % operation))
+                    for operation in ("expand", "shrink", "deploy"))
 
 
 class PoolSpec(OpenDcpSpec):
@@ -88,7 +90,7 @@ class PoolSpec(OpenDcpSpec):
         "vm_type": Field("int", "Id of the virtual machine template new hosts are created from.", min=0),
         "sd_id": Field("int", "Id of the service discovery the pool's hosts are registered with.", min=0),
         "tasks": Field("dict", "Task template of each pool operation: keys C(expand), C(shrink), C(deploy); values "
-                               "template names (or ids)."),
+                               "template names (or ids).", options=TASK_OPTIONS),
         "size": Field("int", "Number of working nodes the pool should have, reached through expand and shrink flows. "
                              "Failed nodes (status 3, such as those a failed expand leaves) do not count, and while "
                              "the pool holds any, a larger size is refused naming them: remove them (with "
@@ -108,10 +110,8 @@ class PoolSpec(OpenDcpSpec):
         OpenDcpSpec.check(self, desired)
         require_present(desired, ("service",))
         for key, value in (desired.get("tasks") or {}).items():
-            if key not in TASK_TYPES:
-                raise SpecError("tasks", "unknown pool operation %r (known: %s)" % (key, ", ".join(TASK_TYPES)))
-            if isinstance(value, bool) or not isinstance(value, (str, int)) or value in ("", None):
-                raise SpecError("tasks", "%s: must be a task template name or id, got %r" % (key, value))
+            if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+                raise SpecError("tasks.%s" % key, "must be a task template name or id, got %r" % (value,))
         if desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
             raise SpecError("wait_timeout", "must be positive")
 

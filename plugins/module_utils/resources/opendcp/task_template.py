@@ -15,36 +15,22 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.opend
     name_field,
     require_known,
 )
-from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, Reference, ResourceSpec, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, Reference, ResourceSpec
 from ansible_collections.converge.platforms.plugins.module_utils.templating import check_values
 
-STEP_KEYS = ("name", "param_values", "retry")
 #: steps every OpenDCP server has; any other step name is a remote step
 BUILT_IN_STEPS = ("create_vm", "return_vm", "register", "unregister")
-RETRY_KEYS = ("retry_times", "ignore_error")
-
-
-def check_steps(steps):
-    for index, step in enumerate(steps or []):
-        where = "steps[%d]" % index
-        if not isinstance(step, dict):
-            raise SpecError("steps", "%s: must be a mapping with name, param_values and retry" % where)
-        unknown = sorted(set(step) - set(STEP_KEYS))
-        if unknown:
-            raise SpecError("steps", "%s: unknown key(s) %s (known: %s)" % (where, ", ".join(unknown),
-                                                                            ", ".join(STEP_KEYS)))
-        if not isinstance(step.get("name"), str) or not step["name"].strip():
-            raise SpecError("steps", "%s: name is required" % where)
-        if not isinstance(step.get("param_values") or {}, dict):
-            raise SpecError("steps", "%s: param_values must be a mapping" % where)
-        retry = step.get("retry") or {}
-        if not isinstance(retry, dict) or set(retry) - set(RETRY_KEYS):
-            raise SpecError("steps", "%s: retry must be a mapping with retry_times and ignore_error" % where)
-        times = retry.get("retry_times")
-        if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 0):
-            raise SpecError("steps", "%s: retry.retry_times must be a non-negative integer" % where)
-        if retry.get("ignore_error") is not None and not isinstance(retry["ignore_error"], bool):
-            raise SpecError("steps", "%s: retry.ignore_error must be true or false" % where)
+#: a step of a template, as OpenDCP stores it (README): `{name, param_values, retry: {retry_times, ignore_error}}`
+STEP_OPTIONS = {
+    "name": Field("str", "Name of the step: a built-in step (C(create_vm), C(return_vm), C(register), C(unregister)) "
+                         "or a remote step.", required=True),
+    "param_values": Field("dict", "Values of the step's parameters, by name; empty when not given."),
+    "retry": Field("dict", "How the step is tried again on a node where it failed.", options={
+        "retry_times": Field("int", "How many times the step is tried again; 0 when not given.", min=0),
+        "ignore_error": Field("bool", "Whether the node goes on with the next step when this one failed; false when "
+                                      "not given."),
+    }),
+}
 
 
 class TaskTemplateSpec(OpenDcpSpec):
@@ -70,7 +56,7 @@ class TaskTemplateSpec(OpenDcpSpec):
         "desc": Field("str", "Description of the template."),
         "steps": Field("list", "Steps in order, each a mapping with C(name), C(param_values) (a mapping, default "
                                "empty) and C(retry) (C(retry_times) default 0, C(ignore_error) default false).",
-                       elements="dict"),
+                       elements="dict", options=STEP_OPTIONS),
         "id": id_field("task template"),
     }
 
@@ -80,10 +66,6 @@ class TaskTemplateSpec(OpenDcpSpec):
             name = step.get("name") if isinstance(step, dict) else None
             if isinstance(name, str) and name not in BUILT_IN_STEPS:
                 yield Reference("steps[%d].name" % index, "opendcp_remote_step", name)
-
-    def check(self, desired):
-        OpenDcpSpec.check(self, desired)
-        check_steps(desired.get("steps"))
 
     def same(self, name, want, have):
         if name == "steps":
