@@ -10,7 +10,11 @@ MigrationError naming the URL, the Action, the Code and the Msg. `POST /Login` g
 sent bare in the `Authorization` header. The document says only that an expired token makes the user
 log in again, without a Code, so a refused token is either an HTTP 401 or the envelope's failure whose
 Msg says so (`is_token_refusal`); either way the client logs in again and sends the call once more. A
-token the server has just refused cannot renew itself, so `/ReAuth` is not tried first.
+token the server has just refused cannot renew itself, so `/ReAuth` is never used.
+
+The client has a method for each call the specs and `migration_info` make; other actions of the
+document go through `call(path, action, fields)`. How answers read in option names is in
+migration_wire.py.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,6 +23,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     READ,
     SESSION,
@@ -34,7 +39,6 @@ from ansible_collections.converge.platforms.plugins.module_utils.paging import p
 from ansible_collections.converge.platforms.plugins.module_utils.retry import LoginGate, renewing
 
 LOGIN_PATH = "/Login"
-REAUTH_PATH = "/ReAuth"
 LOGOUT_PATH = "/Logout"
 SETTING_PATH = "/MgntSetting"
 CLOUD_PATH = "/MgmtCloudConnection"
@@ -92,29 +96,31 @@ def is_success(code):
     return False
 
 
+def json_body(response):
+    """The decoded JSON object of an answer, or None when it is not one (an HTML page, a list, no body)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def has_code(body):
+    """Whether a decoded answer is the platform's own envelope (it has a Code), not a proxy's page."""
+    return body is not None and ("Code" in body or "code" in body)
+
+
 def is_token_refusal(response):
     """Whether an answer refuses the token: HTTP 401, or an envelope failure whose Msg says the token is no good."""
     if response.status_code == 401:
         return True
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    if not isinstance(body, dict) or ("Code" not in body and "code" not in body):
+    body = json_body(response)
+    if not has_code(body):
         return False
     if is_success(body.get("Code", body.get("code"))):
         return False
     message = body.get("Msg") or body.get("msg")
     return isinstance(message, str) and bool(TOKEN_REFUSAL.search(message))
-
-
-def _is_envelope(response):
-    """Whether an answer is the platform's own envelope (it has a Code), not a proxy's page."""
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    return isinstance(body, dict) and ("Code" in body or "code" in body)
 
 
 def payload(body):
@@ -142,16 +148,29 @@ def items_of(data, key=None):
     return []
 
 
-class MigrationClient:
+def _by_id(path, action, doc, key="Id", default=None):
+    """A client method making one call about an object by its id (`{key: id}`); it returns Data, or `default`
+    when Data is empty."""
+    def call_by_id(self, object_id):
+        return self.call(path, action, {key: object_id}) or default
+    call_by_id.__doc__ = doc
+    call_by_id.__name__ = str(action)
+    return call_by_id
+
+
+class MigrationClient(Client):
     """Calls the migration platform's API; one instance per endpoint and account."""
+
+    error_class = MigrationError
 
     def __init__(self, url, username, password, timeout=30.0, validate_certs=True, page_limit=DEFAULT_PAGE_LIMIT,
                  http=None, max_answer_bytes=None):
-        self.http = http or HttpSession(url, platform="migration", timeout=timeout, validate_certs=validate_certs,
-                                        is_answer=envelope_with("Code", "code"), max_answer_bytes=max_answer_bytes)
+        Client.__init__(self, http or HttpSession(
+            url, platform="migration", timeout=timeout, validate_certs=validate_certs,
+            is_answer=envelope_with("Code", "code"), max_answer_bytes=max_answer_bytes))
         self.username = username
         self.password = password
-        self.http.redact.add(password)
+        self.redact.add(password)
         self.page_limit = int(page_limit)
         self.token = None
         self.first_login = None
@@ -167,13 +186,7 @@ class MigrationClient:
                                               operation=SESSION), LOGIN_PATH, "Login") or {}
         return self._keep_token(data, LOGIN_PATH, "Login")
 
-    def reauth(self):
-        """POST /ReAuth with the current token; keeps and returns the renewed token's Data."""
-        response = self.http.request("POST", REAUTH_PATH, json={}, headers=_json_headers(self.token),
-                                     operation=SESSION)
-        return self._keep_token(self._decode(response, REAUTH_PATH, "ReAuth") or {}, REAUTH_PATH, "ReAuth")
-
-    def logout(self):
+    def end_session(self):
         """POST /Logout, if logged in; the token is forgotten either way."""
         if not self.token:
             return
@@ -181,19 +194,15 @@ class MigrationClient:
         response = self.http.request("POST", LOGOUT_PATH, json={}, headers=_json_headers(token), operation=SESSION)
         self._decode(response, LOGOUT_PATH, "Logout")
 
-    def close(self):
-        """Log out and release the connection pool; errors on logout are ignored (the token expires anyway)."""
-        try:
-            self.logout()
-        except ApiError:
-            self.token = None
-        self.http.close()
+    def forget_session(self):
+        """Drop the token without telling the platform (after a failed logout: it expires on its own)."""
+        self.token = None
 
     def _keep_token(self, data, path, action):
         token = data.get("Token") if isinstance(data, dict) else None
         if not token:
             raise MigrationError("%s answered without a token" % action, "POST", path, action=action)
-        self.http.redact.add(token)
+        self.redact.add(token)
         self.token = token
         self.first_login = data.get("IsFirstLogin")
         return data
@@ -214,7 +223,7 @@ class MigrationClient:
         body.update(compact(fields or {}))
         for key in SECRET_KEYS:
             if isinstance(body.get(key), str):
-                self.http.redact.add(body[key])
+                self.redact.add(body[key])
         operation = READ if action in READ_ACTIONS else WRITE
 
         def refused(response):
@@ -228,7 +237,7 @@ class MigrationClient:
         try:
             return self._decode(response, path, action)
         except MigrationError:
-            if response.status_code < 500 and _is_envelope(response):
+            if response.status_code < 500 and has_code(json_body(response)):
                 self._refused(operation)
             raise
 
@@ -240,15 +249,12 @@ class MigrationClient:
 
     def _decode(self, response, path, action):
         """Data of a successful envelope; MigrationError naming URL, Action, Code and Msg otherwise."""
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            text = self.http.redact(response_text(response)) or response.reason or "an empty answer"
+        body = json_body(response)
+        if body is None:
+            text = self.redact(response_text(response)) or response.reason or "an empty answer"
             raise MigrationError("%s: the answer is not a JSON envelope: %s" % (action, text), "POST", path,
                                  response.status_code, action=action)
-        if "Code" not in body and "code" not in body:
+        if not has_code(body):
             if action in BARE_ANSWERS and response.status_code == 200:
                 return body
             raise self._failure(response, path, action, body, "the answer has no Code")
@@ -257,7 +263,7 @@ class MigrationClient:
         return payload(body)
 
     def _failure(self, response, path, action, body, default="failed without a message"):
-        redact = self.http.redact
+        redact = self.redact
         code = body.get("Code", body.get("code"))
         message = body.get("Msg") or body.get("msg") or default
         data = payload(body)
@@ -270,7 +276,7 @@ class MigrationClient:
     # --- settings (/MgntSetting) ---------------------------------------------------------
     def change_password(self, new_password, username=None, password=None):
         """ChangePassword of an account (this client's by default); later logins use the new password."""
-        self.http.redact.add(new_password)
+        self.redact.add(new_password)
         own = username in (None, self.username)
         self.call(SETTING_PATH, "ChangePassword", {"UserName": username or self.username,
                                                    "Password": password or self.password,
@@ -300,47 +306,23 @@ class MigrationClient:
         """AddCloudConnection with API fields (`CloudName`, `CloudType`, `CloudPass`, ...); returns the new Id."""
         return _new_id(self.call(CLOUD_PATH, "AddCloudConnection", fields))
 
-    def delete_cloud_connection(self, cloud_id):
-        """DeleteCloudConnection: refused while a transport server uses the cloud."""
-        self.call(CLOUD_PATH, "DeleteCloudConnection", {"Id": cloud_id})
+    delete_cloud_connection = _by_id(CLOUD_PATH, "DeleteCloudConnection",
+                                     "DeleteCloudConnection: refused while a transport server uses the cloud.")
 
     def update_cloud_connection(self, cloud_id, fields):
         """UpdateCloudConnection with API fields (`Name`, `CloudUser`, `CloudPass`, ...)."""
-        body = dict(fields)
-        body["Id"] = cloud_id
-        self.call(CLOUD_PATH, "UpdateCloudConnection", body)
+        self.call(CLOUD_PATH, "UpdateCloudConnection", _with_id(fields, cloud_id))
 
     def list_cloud_connections(self, name=None):
         """ListCloudConnection, optionally by name; `CloudPass` comes back base64-encoded."""
         items = items_of(self.call(CLOUD_PATH, "ListCloudConnection", {"Name": name}))
         for item in items:
-            self.http.redact.add(item.get("CloudPass"))
+            self.redact.add(item.get("CloudPass"))
         return items
 
     def verify_cloud_connection(self, fields):
         """VerifyCloudConnection: whether the cloud answers with these credentials (raises when it does not)."""
         self.call(CLOUD_PATH, "VerifyCloudConnection", fields)
-
-    def list_projects(self, api_url, access_key, secret_key, encrypted=False):
-        """ListProject of a CloudUltra 4 (Haihe) API: `[{Name, ID}]`."""
-        return items_of(self.call(CLOUD_PATH, "ListProject", _cu4_auth(api_url, access_key, secret_key, encrypted)))
-
-    def list_environments(self, api_url, access_key, secret_key, hypervisor_type="KVM", encrypted=False):
-        """ListEnvironment of a CloudUltra 4 API for a hypervisor type (KVM or VMWARE)."""
-        body = _cu4_auth(api_url, access_key, secret_key, encrypted)
-        body["HypervisorType"] = hypervisor_type
-        return items_of(self.call(CLOUD_PATH, "ListEnvironment", body))
-
-    def list_zones(self, api_url, access_key, secret_key, environment_id, owner_id, encrypted=False):
-        """ListZone of a CloudUltra 4 environment and project."""
-        body = _cu4_auth(api_url, access_key, secret_key, encrypted)
-        body.update(EnvironmentId=environment_id, OwnerId=owner_id)
-        return items_of(self.call(CLOUD_PATH, "ListZone", body))
-
-    def list_regions(self, access_key, secret_key, encrypted=False):
-        """ListRegion of the Huayun public cloud (its doc spells the flag `isEncrypted`)."""
-        body = {"AccessKey": access_key, "SecretKey": secret_key, "isEncrypted": "True" if encrypted else "False"}
-        return items_of(self.call(CLOUD_PATH, "ListRegion", body))
 
     # --- transport servers (/MgmtTransportConnection) ------------------------------------
     def add_transport_server(self, name, serv_type, mgnt_addr, cloud_id=None):
@@ -348,21 +330,10 @@ class MigrationClient:
         fields = {"ServType": serv_type, "Name": name, "CloudId": cloud_id, "MgntAddr": mgnt_addr}
         return _new_id(self.call(TRANSPORT_PATH, "AddTransportServer", fields))
 
-    def verify_transport_connection(self, mgnt_addr):
-        """VerifyTransportConnection: whether a Transport answers at this address."""
-        self.call(TRANSPORT_PATH, "VerifyTransportConnection", {"MgntAddr": mgnt_addr})
-
-    def delete_transport_server(self, server_id):
-        """DeleteTransportServer: refused while source hosts use the server."""
-        self.call(TRANSPORT_PATH, "DeleteTransportServer", {"Id": server_id})
-
-    def refresh_transport_server(self, server_id):
-        """RefreshTransportServer: re-read the server's facts."""
-        self.call(TRANSPORT_PATH, "RefreshTransportServer", {"Id": server_id})
-
-    def update_transport_server(self, server_id, name):
-        """UpdateTransportServer: only the name can change."""
-        self.call(TRANSPORT_PATH, "UpdateTransportServer", {"Id": server_id, "Name": name})
+    delete_transport_server = _by_id(TRANSPORT_PATH, "DeleteTransportServer",
+                                     "DeleteTransportServer: refused while source hosts use the server.")
+    refresh_transport_server = _by_id(TRANSPORT_PATH, "RefreshTransportServer",
+                                      "RefreshTransportServer: re-read the server's facts.")
 
     def list_transport_servers(self, ip=None, name=None, serv_type=None):
         """ListTransportServer, optionally filtered by address, name or type."""
@@ -375,17 +346,12 @@ class MigrationClient:
         fields = {"Name": name, "TransId": trans_id, "MgntAddr": mgnt_addr}
         return _new_id(self.call(HOST_PATH, "AddPackerHost", fields))
 
-    def delete_packer_host(self, host_id):
-        """DeletePackerHost: refused while the host is being copied."""
-        self.call(HOST_PATH, "DeletePackerHost", {"Id": host_id})
-
-    def refresh_packer_host(self, host_id):
-        """RefreshPackerHost: re-read the host's disks, network and OS."""
-        self.call(HOST_PATH, "RefreshPackerHost", {"Id": host_id})
-
-    def verify_packer_connection(self, host_id, trans_addr):
-        """VerifyPackerConnection: whether the host answers the transport server at `trans_addr`."""
-        self.call(HOST_PATH, "VerifyPackerConnection", {"HostId": host_id, "TransAddr": trans_addr})
+    delete_packer_host = _by_id(HOST_PATH, "DeletePackerHost", "DeletePackerHost: refused while the host is being "
+                                                               "copied.")
+    refresh_packer_host = _by_id(HOST_PATH, "RefreshPackerHost", "RefreshPackerHost: re-read the host's disks, "
+                                                                 "network and OS.")
+    get_packer_host = _by_id(HOST_PATH, "GetPackerHost", "GetPackerHost: one host's details (transport server, OS, "
+                                                         "disks, whether it can migrate).", default={})
 
     def update_packer_host(self, host_id, name, trans_id):
         """UpdatePackerHost: its name and transport server."""
@@ -396,23 +362,15 @@ class MigrationClient:
         data = self.call(HOST_PATH, "ListHosts", {"Name": name, "MgntAddr": mgnt_addr, "TaskFree": task_free}) or {}
         return {"AgentHosts": list(data.get("AgentHosts") or []), "VSPlatforms": list(data.get("VSPlatforms") or [])}
 
-    def get_packer_host(self, host_id):
-        """GetPackerHost: one host's details (transport server, OS, disks, whether it can migrate)."""
-        return self.call(HOST_PATH, "GetPackerHost", {"Id": host_id}) or {}
-
     # --- vSphere platforms (/portal/MgmtHostConnection) ----------------------------------
     def add_vsphere_platform(self, name, ip, username, password, trans_id):
         """AddVSPlatform; returns Data (`Count`, the VMs found). Code 1 lists VMs whose uuid already exists."""
         fields = {"Name": name, "Ip": ip, "UserName": username, "Passwd": password, "TransId": trans_id}
         return self.call(HOST_PATH, "AddVSPlatform", fields) or {}
 
-    def delete_vsphere_platform(self, platform_id):
-        """DeleteVSPlatform (keyed `ID`)."""
-        self.call(HOST_PATH, "DeleteVSPlatform", {"ID": platform_id})
-
-    def refresh_vsphere_platform(self, platform_id):
-        """RefreshVSPlatform: re-read the platform's VM tree and VM configurations."""
-        self.call(HOST_PATH, "RefreshVSPlatform", {"ID": platform_id})
+    delete_vsphere_platform = _by_id(HOST_PATH, "DeleteVSPlatform", "DeleteVSPlatform (keyed `ID`).", key="ID")
+    refresh_vsphere_platform = _by_id(HOST_PATH, "RefreshVSPlatform", "RefreshVSPlatform: re-read the platform's VM "
+                                                                      "tree and VM configurations.", key="ID")
 
     def update_vsphere_platform(self, platform_id, name, username=None, password=None, trans_id=None):
         """UpdateVSPlatform: name, credentials and transport server."""
@@ -423,24 +381,16 @@ class MigrationClient:
         """ListVSHosts: every vSphere platform with its data centers, clusters, hosts and VMs."""
         return items_of(self.call(HOST_PATH, "ListVSHosts"))
 
-    def verify_vsphere_platform_connection(self, platform_id, trans_addr):
-        """VerifyVSPlatformConnection: whether the platform answers the transport server at `trans_addr`."""
-        self.call(HOST_PATH, "VerifyVSPlatformConnection", {"VSPlatformID": platform_id, "TransAddr": trans_addr})
-
     # --- migration tasks (/MgmtTask) -----------------------------------------------------
     def prepare_task(self, fields):
         """PrepareTaskWorkload with API fields; returns Data (`ID`, `Repeated`). Takes one license credit."""
         return self.call(TASK_PATH, "PrepareTaskWorkload", fields) or {}
 
-    def delete_task(self, task_id):
-        """DeleteTask: an unfinished task gives its license credit back."""
-        self.call(TASK_PATH, "DeleteTask", {"Id": task_id})
+    delete_task = _by_id(TASK_PATH, "DeleteTask", "DeleteTask: an unfinished task gives its license credit back.")
 
     def update_task(self, task_id, fields):
         """UpdateTask with API fields; the server refuses changes its rules forbid at this point."""
-        body = dict(fields)
-        body["Id"] = task_id
-        return self.call(TASK_PATH, "UpdateTask", body) or {}
+        return self.call(TASK_PATH, "UpdateTask", _with_id(fields, task_id)) or {}
 
     def list_tasks_page(self, name=None, src_host=None, page_num=1, page_limit=None):
         """One page of ListTasks: Data with `AgentTasks`, `VSTasks` and the counters."""
@@ -464,32 +414,14 @@ class MigrationClient:
                 break
         return [found[key] for key in order]
 
-    def get_task_detail(self, task_id):
-        """GetTaskDetail: the task's settings, progress, source and target."""
-        return self.call(TASK_PATH, "GetTaskDetail", {"Id": task_id}) or {}
-
-    def complete_task(self, task_id):
-        """CompleteTask: final sync and recovery; needs the first full copy done (SnapTimes >= 2 or 100%)."""
-        self.call(TASK_PATH, "CompleteTask", {"Id": task_id})
-
-    def continue_task(self, task_id):
-        """ContinueTask: resume a task paused by an error (ActionState 1003)."""
-        self.call(TASK_PATH, "ContinueTask", {"Id": task_id})
-
-    def check_target_host_info(self, cloud_id, task_name, target_server_name=None, cloud_volume_names=None,
-                               net_interfaces=None):
-        """CheckTargetHostInfoExisting: which task, server, volume names and IPs are already taken.
-
-        Returns Data whatever the Code (1 only says that something is taken).
-        """
-        fields = {"CloudId": cloud_id, "TaskName": task_name, "TargetServerName": target_server_name,
-                  "CloudVolumeNames": list(cloud_volume_names or []), "NetInterfaces": net_interfaces}
-        try:
-            return self.call(TASK_PATH, "CheckTargetHostInfoExisting", fields) or {}
-        except MigrationError as exc:
-            if exc.code == CODE_SERVER_NAME_EXISTS and isinstance(exc.data, dict):
-                return exc.data
-            raise
+    get_task_detail = _by_id(TASK_PATH, "GetTaskDetail", "GetTaskDetail: the task's settings, progress, source and "
+                                                         "target.", default={})
+    complete_task = _by_id(TASK_PATH, "CompleteTask", "CompleteTask: final sync and recovery; needs the first full "
+                                                      "copy done (SnapTimes >= 2 or 100%).")
+    continue_task = _by_id(TASK_PATH, "ContinueTask", "ContinueTask: resume a task paused by an error (ActionState "
+                                                      "1003).")
+    get_instance = _by_id(TASK_PATH, "GetInstance", "GetInstance: the task's cloud server, `{ID, Name}`.",
+                          default={})
 
     def task_history(self, task_id):
         """DisplayTaskHistory: `[{Number, Msg, Timestamp}]`."""
@@ -519,19 +451,12 @@ class MigrationClient:
         """ListSecurityGroups of a cloud."""
         return items_of(self.call(TASK_PATH, "ListSecurityGroups", {"Id": cloud_id}), "SecurityGroup")
 
-    def list_quota(self, cloud_id):
-        """ListQuota of a cloud: `{CPU, Memory, Disk}` left (GB for memory and disk)."""
-        return self.call(TASK_PATH, "ListQuota", {"Id": cloud_id}) or {}
+    list_quota = _by_id(TASK_PATH, "ListQuota", "ListQuota of a cloud: `{CPU, Memory, Disk}` left (GB for memory "
+                                                "and disk).", default={})
 
     def create_instance(self, task_id, fields):
         """CreateInstance: create the task's cloud server with API fields (flavour, network, ...)."""
-        body = dict(fields)
-        body["Id"] = task_id
-        return self.call(TASK_PATH, "CreateInstance", body) or {}
-
-    def get_instance(self, task_id):
-        """GetInstance: the task's cloud server, `{ID, Name}`."""
-        return self.call(TASK_PATH, "GetInstance", {"Id": task_id}) or {}
+        return self.call(TASK_PATH, "CreateInstance", _with_id(fields, task_id)) or {}
 
 
 def flat_tasks(data):
@@ -553,9 +478,11 @@ def _new_id(data):
     return data
 
 
-def _cu4_auth(api_url, access_key, secret_key, encrypted):
-    return {"APIMgntURL": api_url, "AccessKey": access_key, "SecretKey": secret_key,
-            "IsEncrypted": "True" if encrypted else "False"}
+def _with_id(fields, object_id):
+    """A request body: API fields and the object's `Id`."""
+    body = dict(fields)
+    body["Id"] = object_id
+    return body
 
 
 def _json_headers(token=None):

@@ -7,16 +7,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.converge.platforms.plugins.module_utils.resources.migration import (
-    cloud_by_name,
+from ansible_collections.converge.platforms.plugins.module_utils.migration_wire import (
     cloud_facts,
-    find_named,
     host_facts,
+    host_summary,
     item_id,
     license_facts,
     task_facts,
+    task_summary,
     transport_facts,
     vsphere_facts,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.common import (
+    cloud_by_name,
+    find_named,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
 
@@ -37,17 +41,12 @@ def _public_cloud(facts):
 
 
 def _source_hosts(client, params):
-    return [{"id": item_id(h), "name": h.get("Name"), "address": h.get("MgntAddr"), "os_name": h.get("OsName"),
-             "total_size": h.get("TotalSize"), "agent": h.get("Agent"), "offline": h.get("Offline"),
-             "created_time": h.get("CreatedTime")}
-            for h in client.list_hosts(task_free=True if params.get("task_free") else None)["AgentHosts"]]
+    free = True if params.get("task_free") else None
+    return [host_summary(item) for item in client.list_hosts(task_free=free)["AgentHosts"]]
 
 
 def _tasks(client, params):
-    return [{"id": item_id(t), "name": t.get("Name"), "source_host": t.get("HostName"),
-             "source_address": t.get("HostAddr"), "progress": t.get("ProgressPrecent"), "status": t.get("Status"),
-             "action_state": t.get("ActionState"), "last_sync": t.get("LastSync"), "snap_times": t.get("SnapTimes"),
-             "start_time": t.get("StartTime")} for t in client.list_tasks()]
+    return [task_summary(item) for item in client.list_tasks()]
 
 
 GATHERERS = {

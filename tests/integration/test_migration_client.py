@@ -7,7 +7,15 @@ import datetime
 import uuid
 
 import pytest
-from ansible_collections.converge.platforms.plugins.module_utils.migration import MigrationClient, MigrationError
+from ansible_collections.converge.platforms.plugins.module_utils.migration import (
+    CLOUD_PATH,
+    HOST_PATH,
+    TASK_PATH,
+    TRANSPORT_PATH,
+    MigrationClient,
+    MigrationError,
+    items_of,
+)
 
 import emulators
 from emulators.migration.state import (
@@ -70,18 +78,16 @@ def state_of(client, task_id):
 
 
 # --- session ------------------------------------------------------------------------------------------
-def test_login_reauth_logout_and_renewal_after_expiry(migration, client):
+def test_login_logout_and_renewal_after_expiry(migration, client):
     data = client.login()
     assert data["IsFirstLogin"] is True and client.token == data["Token"]
-    first = client.token
-    assert client.reauth()["Token"] != first
     migration.app.expire_credentials()
     migration.clear_requests()
     assert "Openstack" in client.list_cloud_types()
     # the envelope refuses the expired token (HTTP 200, Code -1): a new login follows, then the call again
     assert paths(migration) == ["/MgmtCloudConnection", "/Login", "/MgmtCloudConnection"]
     assert [r["status"] for r in migration.requests] == [200, 200, 200]
-    client.logout()
+    client.end_session()
     assert client.token is None
     migration.clear_requests()
     client.list_cloud_types()
@@ -154,15 +160,23 @@ def test_cloud_connections(migration, client):
     assert client.list_cloud_connections() == [] and migration.state()["clouds"] == {}
 
 
+def cloud_ultra(secret_key="password", **fields):
+    """The CloudUltra 4 API's credentials, as its catalogue actions take them."""
+    return dict(fields, APIMgntURL=API_URL, AccessKey="admin", SecretKey=secret_key, IsEncrypted="False")
+
+
 def test_cloud_ultra_and_huayun_catalogues(client):
-    projects = client.list_projects(API_URL, "admin", "password")
-    environments = client.list_environments(API_URL, "admin", "password")
+    projects = items_of(client.call(CLOUD_PATH, "ListProject", cloud_ultra()))
+    environments = items_of(client.call(CLOUD_PATH, "ListEnvironment", cloud_ultra(HypervisorType="KVM")))
     assert projects and environments and all("ID" in p for p in projects)
-    zones = client.list_zones(API_URL, "admin", "password", environments[0]["ID"], projects[0]["ID"])
+    zones = items_of(client.call(CLOUD_PATH, "ListZone", cloud_ultra(EnvironmentId=environments[0]["ID"],
+                                                                     OwnerId=projects[0]["ID"])))
     assert isinstance(zones, list)
-    assert all("Name" in r for r in client.list_regions("admin", "password"))
+    regions = items_of(client.call(CLOUD_PATH, "ListRegion", {"AccessKey": "admin", "SecretKey": "password",
+                                                              "isEncrypted": "False"}))
+    assert all("Name" in r for r in regions)
     with pytest.raises(MigrationError) as caught:
-        client.list_projects(API_URL, "admin", "wrong-secret")
+        client.call(CLOUD_PATH, "ListProject", cloud_ultra("wrong-secret"))
     assert "ListProject" in str(caught.value) and "wrong-secret" not in str(caught.value)
 
 
@@ -171,11 +185,11 @@ def test_transport_servers(migration, client):
     cloud_id = add_cloud(client)
     trans_id = client.add_transport_server("edge", "Cloud", "127.0.0.2", cloud_id)
     onprem_id = client.add_transport_server("dc1", "On-Premises", "127.0.0.3")
-    client.verify_transport_connection("127.0.0.2")
+    client.call(TRANSPORT_PATH, "VerifyTransportConnection", {"MgntAddr": "127.0.0.2"})
     with pytest.raises(MigrationError):
-        client.verify_transport_connection("127.0.0.99")
+        client.call(TRANSPORT_PATH, "VerifyTransportConnection", {"MgntAddr": "127.0.0.99"})
     client.refresh_transport_server(trans_id)
-    client.update_transport_server(onprem_id, "dc1-renamed")
+    client.call(TRANSPORT_PATH, "UpdateTransportServer", {"Id": onprem_id, "Name": "dc1-renamed"})
     names = sorted(t["Name"] for t in client.list_transport_servers())
     assert names == ["dc1-renamed", "edge"]
     cloud_side = client.list_transport_servers(serv_type="cloud")
@@ -198,7 +212,7 @@ def test_packer_hosts(migration, client):
     listed = client.list_hosts(name="web-01")
     assert [h["Name"] for h in listed["AgentHosts"]] == ["web-01"]
     assert [h["Name"] for h in client.list_hosts(task_free=True)["AgentHosts"]] == ["web-01"]
-    client.verify_packer_connection(host_id, "127.0.0.2")
+    client.call(HOST_PATH, "VerifyPackerConnection", {"HostId": host_id, "TransAddr": "127.0.0.2"})
     client.refresh_packer_host(host_id)
     other = client.add_transport_server("dc1", "On-Premises", "127.0.0.3")
     client.update_packer_host(host_id, "web-01b", other)
@@ -223,7 +237,7 @@ def test_vsphere_platforms(migration, client):
     client.refresh_vsphere_platform(platform["ID"])
     client.update_vsphere_platform(platform["ID"], "vc-renamed", "administrator@vsphere.local", "password", trans_id)
     assert client.list_hosts()["VSPlatforms"][0]["Name"] == "vc-renamed"
-    client.verify_vsphere_platform_connection(platform["ID"], "127.0.0.2")
+    client.call(HOST_PATH, "VerifyVSPlatformConnection", {"VSPlatformID": platform["ID"], "TransAddr": "127.0.0.2"})
     with pytest.raises(MigrationError) as caught:
         client.add_vsphere_platform("vc2", "127.0.0.21", "administrator@vsphere.local", "bad-vsphere-pw", trans_id)
     assert "AddVSPlatform" in str(caught.value) and "bad-vsphere-pw" not in str(caught.value)
@@ -282,9 +296,14 @@ def test_name_clashes_give_code_1_with_the_repeated_names(migration, client):
         client.prepare_task(task_fields(cloud_id, trans_id, host_id, TargetServerName="legacy-web"))
     assert caught.value.code == 1 and caught.value.repeated == ["legacy-web"]
     assert "PrepareTaskWorkload" in str(caught.value) and "(repeated: legacy-web)" in str(caught.value)
-    info = client.check_target_host_info(cloud_id, "mig-web", "legacy-web", ["legacy-web-data", "fresh"])
+    with pytest.raises(MigrationError) as caught:  # Code 1 only says that something is taken
+        client.call(TASK_PATH, "CheckTargetHostInfoExisting", {
+            "CloudId": cloud_id, "TaskName": "mig-web", "TargetServerName": "legacy-web",
+            "CloudVolumeNames": ["legacy-web-data", "fresh"]})
+    info = caught.value.data
     assert info["ServerNameExisted"] == "legacy-web" and info["VolumeNameExisted"] == ["legacy-web-data"]
-    free = client.check_target_host_info(cloud_id, "mig-new", "new-server", ["fresh"])
+    free = client.call(TASK_PATH, "CheckTargetHostInfoExisting", {
+        "CloudId": cloud_id, "TaskName": "mig-new", "TargetServerName": "new-server", "CloudVolumeNames": ["fresh"]})
     assert free["ServerNameExisted"] == "" and free["VolumeNameExisted"] == []
     assert migration.state()["tasks"] == {}
 

@@ -8,6 +8,12 @@ import datetime
 import pytest
 from ansible_collections.converge.platforms.plugins.module_utils import migration_info
 from ansible_collections.converge.platforms.plugins.module_utils.migration import MigrationError
+from ansible_collections.converge.platforms.plugins.module_utils.migration_wire import (
+    cloud_facts,
+    task_facts,
+    transport_facts,
+    volume_info,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration import (
     SPECS,
     CloudConnectionSpec,
@@ -17,12 +23,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.migra
     TaskSpec,
     TransportServerSpec,
     VspherePlatformSpec,
-    cloud_facts,
-    expired,
-    task_facts,
-    transport_facts,
-    volume_info,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.license import expired
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     CREATE,
     DELETE,
