@@ -335,3 +335,54 @@ def platform_tags(tags: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack_ownership import RECORD_PREFIX
 
     return [tag for tag in tags.values() if not tag["tag"].startswith(RECORD_PREFIX)]
+
+
+def emulator_fixture(platform: str, doc: str, **options: Any):
+    """A pytest fixture, to assign to the fixture's name: a fresh emulator of `platform` started with `options`
+    for one test (`doc` says which), stopped after it."""
+    import pytest
+
+    def running():
+        import emulators
+
+        handle = emulators.start(platform, port=0, **options)
+        yield handle
+        handle.stop()
+
+    running.__doc__ = doc
+    return pytest.fixture(running)
+
+
+def client_fixture(make, emulator: str = "zstack"):
+    """A pytest fixture, to assign to the fixture's name: the client `make(handle)` builds for the test's
+    `emulator` fixture, closed after the test."""
+    import pytest
+
+    def client(request):
+        made = make(request.getfixturevalue(emulator))
+        yield made
+        made.close()
+
+    return pytest.fixture(client)
+
+
+#: the steps of the OpenDCP expand template `grow` that build_opendcp_pool makes
+GROW_STEPS = [{"name": "create_vm", "param_values": {"vm_type_id": 1}},
+              {"name": "greet", "param_values": {"echo_word": "hi"}}]
+
+
+def build_opendcp_pool(client, echo: dict[str, Any], service_desc: str = "", step_desc: str = "",
+                       deploy_steps: list[dict[str, Any]] | None = None) -> int:
+    """Through an OpenDCP client: the cluster `web`, its service `fe`, the action `echo` implemented by `echo`,
+    the remote step `greet`, the templates `grow` (expand) and `cut` (shrink), `ship` (deploy) when
+    `deploy_steps` are given, and the pool `fe-pool` naming them; the pool's id."""
+    cluster = client.create_cluster("web", "web services", "1")
+    service = client.create_service("fe", service_desc, "java", "registry.example.invalid/fe:1", cluster)
+    action = client.create_action("echo", "print", {"echo_word": "string"})
+    client.create_actimpl(action, "ansible", echo)
+    client.create_remote_step("greet", step_desc, ["echo"])
+    tasks = {"expand": client.create_template("grow", "", GROW_STEPS),
+             "shrink": client.create_template("cut", "", [{"name": "return_vm"}])}
+    if deploy_steps:
+        tasks["deploy"] = client.create_template("ship", "", deploy_steps)
+    return client.create_pool("fe-pool", "", 1, 1, service, tasks)

@@ -10,10 +10,12 @@ from ansible_collections.converge.platforms.plugins.module_utils.opendcp import 
     FLOW_SUCCESS,
     OpenDcpClient,
     OpenDcpError,
+    new_id,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp_flows import wait_flow
 
 import emulators
+from tests.support import build_opendcp_pool
 
 FAILING = "127.0.0.12"
 ECHO = {"action": {"module": "shell", "args": "echo {{echo_word}}"}}
@@ -45,17 +47,8 @@ def records(dcp, collection):
 def pool(client):
     """A cluster, a service, an echo action with its implementation, a remote step, expand/shrink/deploy templates,
     and a pool naming them: (pool id, pool name)."""
-    cluster = client.create_cluster("web", "web services", "1")
-    service = client.create_service("fe", "front", "java", "registry.example.invalid/fe:1", cluster)
-    action = client.create_action("echo", "print", {"echo_word": "string"})
-    client.create_actimpl(action, "ansible", ECHO)
-    client.create_remote_step("greet", "say hello", ["echo"])
-    expand = client.create_template("grow", "", [{"name": "create_vm", "param_values": {"vm_type_id": 1}},
-                                                 {"name": "greet", "param_values": {"echo_word": "hi"}}])
-    shrink = client.create_template("cut", "", [{"name": "return_vm"}])
-    deploy = client.create_template("ship", "", [{"name": "greet", "param_values": {"echo_word": "v2"}}])
-    pool_id = client.create_pool("fe-pool", "", 1, 1, service, {"expand": expand, "shrink": shrink, "deploy": deploy})
-    return pool_id, "fe-pool"
+    deploy = [{"name": "greet", "param_values": {"echo_word": "v2"}}]
+    return build_opendcp_pool(client, ECHO, "front", "say hello", deploy), "fe-pool"
 
 
 # --- clusters -------------------------------------------------------------------------------------
@@ -164,7 +157,8 @@ def test_expand_without_a_template_fails_with_the_servers_reason(client, dcp, po
 def test_shrink_and_deploy(client, dcp, pool):
     pool_id, name = pool
     client.add_pool_nodes(pool_id, ["127.0.0.2", "127.0.0.3"])
-    deploy = client.deploy_pool(pool_id, name, "registry.example.invalid/fe:2", 1)
+    client.post("/pool/deploy/%d" % pool_id, {"max_num": 1, "tag": "registry.example.invalid/fe:2"})
+    deploy = client.newest_flow("deploy_" + name)
     assert deploy["task_name"] == "deploy_fe-pool" and deploy["step_len"] == 1
     wait_flow(client, deploy, 30)
     shrink = client.shrink_pool(pool_id, name, ["127.0.0.3"])
@@ -208,23 +202,22 @@ def test_task_create_pause_start_stop(client, dcp, pool):
 
 def test_scheduled_tasks_are_not_routed(client, pool):
     pool_id, _name = pool
-    for call in (lambda: client.list_expand_schedules(pool_id), lambda: client.list_upload_schedules(pool_id),
-                 lambda: client.save_schedule(pool_id, "expand", "crontab")):
-        with pytest.raises(OpenDcpError, match="this OpenDCP server has no scheduled tasks"):
-            call()
+    for path in ("/task/expandList/%d" % pool_id, "/task/uploadList/%d" % pool_id, "/task/saveTask"):
+        with pytest.raises(OpenDcpError, match="OpenDCP has no such path \\(%s\\)" % path):
+            client.post(path)
 
 
 # --- templates, steps, actions, implementations ---------------------------------------------------
 def test_templates_and_their_aliases(client, dcp):
     ids = [client.create_template("t1", "", [{"name": "create_vm"}]),
-           client.create_task_impl("t2", "", [{"name": "return_vm"}]),
-           client.create_action_impl("t3", "", [])]
-    for listing in (client.list_templates, client.list_task_impls, client.list_action_impls):
-        assert sorted(t["id"] for t in listing()) == ids
+           new_id(client.post("/task/impl/create", {"name": "t2", "desc": "", "steps": [{"name": "return_vm"}]})),
+           new_id(client.post("/action/impl/create", {"name": "t3", "desc": "", "steps": []}))]
+    for path in ("/task_tpl/list", "/task/impl/list", "/action/impl/list"):
+        assert sorted(t["id"] for t in client.list_all(path)) == ids
     client.update_template(ids[0], "t1", "changed", [{"name": "register", "retry": {"retry_times": 2}}])
     assert client.get_template(ids[0])["steps"] == [{"name": "register", "param_values": {},
                                                      "retry": {"retry_times": 2, "ignore_error": False}}]
-    client.delete_task_impl(ids[1])
+    client.delete_template(ids[1])
     client.delete_template(ids[2])
     assert [t["id"] for t in records(dcp, "templates")] == [ids[0]]
     with pytest.raises(OpenDcpError, match="code 404: template in db not found"):

@@ -7,7 +7,7 @@ import requests
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp import OpenDcpClient
 
 import emulators
-from tests.support import run_playbook, writes
+from tests.support import build_opendcp_pool, emulator_fixture, run_playbook, writes
 
 pytestmark = pytest.mark.slow
 
@@ -16,12 +16,7 @@ ESCAPED_ECHO = "echo {{ '{{' }}echo_word{{ '}}' }}"
 ECHO = {"action": {"module": "shell", "args": "echo {{echo_word}}"}}
 
 
-@pytest.fixture
-def dcp():
-    """An OpenDCP emulator whose flows take 1 s per batch."""
-    handle = emulators.start("opendcp", port=0, flow_seconds=1)
-    yield handle
-    handle.stop()
+dcp = emulator_fixture("opendcp", "An OpenDCP emulator whose flows take 1 s per batch.", flow_seconds=1)
 
 
 def play(dcp, tasks, **kwargs):
@@ -53,15 +48,7 @@ FOUNDATION = [
 def build(dcp):
     """The foundation made straight through the API (set-up, not under test)."""
     client = OpenDcpClient(dcp.url)
-    cluster = client.create_cluster("web", "web services", "1")
-    service = client.create_service("fe", "", "java", "registry.example.invalid/fe:1", cluster)
-    action = client.create_action("echo", "print", {"echo_word": "string"})
-    client.create_actimpl(action, "ansible", ECHO)
-    client.create_remote_step("greet", "", ["echo"])
-    grow = client.create_template("grow", "", [{"name": "create_vm", "param_values": {"vm_type_id": 1}},
-                                               {"name": "greet", "param_values": {"echo_word": "hi"}}])
-    cut = client.create_template("cut", "", [{"name": "return_vm"}])
-    client.create_pool("fe-pool", "", 1, 1, service, {"expand": grow, "shrink": cut})
+    build_opendcp_pool(client, ECHO)
     client.close()
     dcp.clear_requests()
 

@@ -9,6 +9,7 @@ import requests
 
 import emulators
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM, BUILTIN_STOPPED_VM, BUILTIN_TENANT
+from tests.support import emulator_fixture
 
 SNAP = "/v1/compute/vsd/snapshot"
 VOLUME_ROLLBACK = "/v1/compute/volume/snapshot/rollback"
@@ -19,12 +20,8 @@ SNAPSHOT_KEYS = {"tenant", "tenant_name", "namespace", "uuid", "compute_uuid", "
                  "vm_detail", "screenshot_url", "domain_remote_url", "disk_snapshot_list", "attr"}
 
 
-@pytest.fixture
-def vsd():
-    """A fresh VSD emulator whose memory snapshots take 0.3 s to save."""
-    handle = emulators.start("vsd", port=0, memory_save_seconds=0.3)
-    yield handle
-    handle.stop()
+vsd = emulator_fixture("vsd", "A fresh VSD emulator whose memory snapshots take 0.3 s to save.",
+                       memory_save_seconds=0.3)
 
 
 def get(vsd, op, **params):

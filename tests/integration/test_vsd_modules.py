@@ -11,7 +11,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.vsd import VsdC
 
 import emulators
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM, BUILTIN_STOPPED_VM, Scope
-from tests.support import ROOT, run_cli, run_playbook, writes
+from tests.support import ROOT, emulator_fixture, run_cli, run_playbook, writes
 
 pytestmark = pytest.mark.slow
 
@@ -20,12 +20,7 @@ RUNNING = {"cluster_uuid": BUILTIN_CLUSTER, "compute_uuid": BUILTIN_RUNNING_VM}
 STOPPED = {"cluster_uuid": BUILTIN_CLUSTER, "compute_uuid": BUILTIN_STOPPED_VM}
 
 
-@pytest.fixture
-def vsd():
-    """A fresh VSD emulator whose memory snapshots take 1 s to save."""
-    handle = emulators.start("vsd", port=0, memory_save_seconds=1.0)
-    yield handle
-    handle.stop()
+vsd = emulator_fixture("vsd", "A fresh VSD emulator whose memory snapshots take 1 s to save.", memory_save_seconds=1.0)
 
 
 def play(vsd, tasks, **kwargs):

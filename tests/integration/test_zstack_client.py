@@ -13,6 +13,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.zstack import (
 )
 
 import emulators
+from tests.support import client_fixture
 
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
 HOST = "c3f8b2dde43b4d5eaa9c4dbe6f7a8b92"
@@ -20,11 +21,7 @@ NODE = "8b1e1b1c5f6d4d2e9b0a7c3d2e1f0a9b"
 GC_JOB = "3c4d5e6f7a8b49c0d1e2f3a4b5c6d7e8"
 
 
-@pytest.fixture
-def client(zstack):
-    c = ZStackClient(zstack.url, "admin", "password")
-    yield c
-    c.close()
+client = client_fixture(lambda zstack: ZStackClient(zstack.url, "admin", "password"))
 
 
 def paths(handle, method=None):

@@ -8,15 +8,13 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import Spe
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackClient
 from ansible_collections.converge.platforms.plugins.module_utils.zstack_info import gather
 
+from tests.support import client_fixture
+
 VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
 HOST = "c3f8b2dde43b4d5eaa9c4dbe6f7a8b92"
 
 
-@pytest.fixture
-def client(zstack):
-    c = ZStackClient(zstack.url, "admin", "password")
-    yield c
-    c.close()
+client = client_fixture(lambda zstack: ZStackClient(zstack.url, "admin", "password"))
 
 
 def test_each_query_subset_takes_its_own_conditions(zstack, client):

@@ -8,7 +8,7 @@ import json
 import pytest
 
 import emulators
-from tests.support import run_playbook, writes
+from tests.support import emulator_fixture, run_playbook, writes
 
 pytestmark = pytest.mark.slow
 
@@ -125,11 +125,7 @@ def test_gc_job_trigger_then_absent(zstack, zstack_env):
     assert GC_JOB not in zstack.state()["gc_jobs"]
 
 
-@pytest.fixture
-def quick_zstack():
-    handle = emulators.start("zstack", port=0, long_job_seconds=0.5)
-    yield handle
-    handle.stop()
+quick_zstack = emulator_fixture("zstack", "A ZStack emulator whose long jobs take 0.5 s.", long_job_seconds=0.5)
 
 
 def test_long_job_submit_waits_and_is_idempotent(quick_zstack):
@@ -144,11 +140,7 @@ def test_long_job_submit_waits_and_is_idempotent(quick_zstack):
     assert len(jobs) == 1 and json.loads(jobs[0]["jobData"]) == {"volumeUuid": VM}
 
 
-@pytest.fixture
-def slow_zstack():
-    handle = emulators.start("zstack", port=0, long_job_seconds=600)
-    yield handle
-    handle.stop()
+slow_zstack = emulator_fixture("zstack", "A ZStack emulator whose long jobs take 600 s.", long_job_seconds=600)
 
 
 def test_long_job_cancel_and_delete_running(slow_zstack):
