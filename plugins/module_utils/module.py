@@ -101,8 +101,9 @@ def _close(client):
 
 
 def _writes(client):
-    """Writes a client has sent so far: a failure after one of them changed something."""
-    return getattr(getattr(client, "http", None), "write_count", 0)
+    """Writes a client (a `Client`, None before one is made) has sent so far: a failure after one of them changed
+    something."""
+    return client.write_count if client is not None else 0
 
 
 def _fail(module, exc, client=None, **extra):
@@ -122,7 +123,7 @@ def _fail(module, exc, client=None, **extra):
 
 def _fail_unexpected(module, exc, client, **extra):
     """Fail with the error's text; the traceback goes to `exception`, which Ansible shows only at -vvv."""
-    redact = getattr(getattr(client, "http", None), "redact", None) or Redactor()
+    redact = client.redact if client is not None else Redactor()
     extra.setdefault("changed", _writes(client) > 0)
     if client is not None:
         _close(client)

@@ -21,6 +21,7 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     ApiError,
     HttpSession,
@@ -38,7 +39,6 @@ FLOW_INIT, FLOW_RUNNING, FLOW_SUCCESS, FLOW_FAILED, FLOW_STOPPED = range(5)
 FLOW_STATES = {FLOW_INIT: "init", FLOW_RUNNING: "running", FLOW_SUCCESS: "success", FLOW_FAILED: "failed",
                FLOW_STOPPED: "stopped"}
 FLOW_ENDED = (FLOW_SUCCESS, FLOW_FAILED, FLOW_STOPPED)
-NO_SCHEDULED_TASKS = "this OpenDCP server has no scheduled tasks (it does not route %s)"
 #: independent reads sent at once (services of several clusters, pools of several services)
 READ_WORKERS = 8
 
@@ -47,19 +47,18 @@ class OpenDcpError(ApiError):
     """An OpenDCP call that failed: `code` holds the envelope's code (400, 404) when there is one."""
 
 
-class OpenDcpClient:
-    """Calls the OpenDCP API; one instance per endpoint."""
+class OpenDcpClient(Client):
+    """Calls the OpenDCP API; one instance per endpoint. OpenDCP has no session: closing releases the pool."""
+
+    error_class = OpenDcpError
 
     def __init__(self, url, operator=None, timeout=30.0, validate_certs=True, page_size=DEFAULT_PAGE_SIZE, http=None,
                  max_answer_bytes=None):
-        self.http = http or HttpSession(url, platform="opendcp", timeout=timeout, validate_certs=validate_certs,
-                                        is_answer=envelope_with("code"), max_answer_bytes=max_answer_bytes)
+        Client.__init__(self, http or HttpSession(url, platform="opendcp", timeout=timeout,
+                                                  validate_certs=validate_certs, is_answer=envelope_with("code"),
+                                                  max_answer_bytes=max_answer_bytes))
         self.operator = operator or None
         self.page_size = int(page_size)
-
-    def close(self):
-        """Release the connection pool."""
-        self.http.close()
 
     # --- envelope ------------------------------------------------------------------------
     def _headers(self):
@@ -83,20 +82,22 @@ class OpenDcpClient:
         return self._envelope(response, "POST", path).get("data")
 
     def _envelope(self, response, method, path):
+        """The envelope of a success; OpenDcpError with the code and `msg` of a failure, or naming the path of an
+        answer that is no envelope (an HTML 404 or 500 page)."""
         try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if isinstance(body, dict) and "code" in body:
-            code = body.get("code")
-            if code == 0 and response.status_code < 400:
-                return body
-            message = self.http.redact(body.get("msg")) or "OpenDCP reported an error"
-            raise OpenDcpError(message, method, path, response.status_code, code=code)
-        raise OpenDcpError(self._not_an_envelope(response, path), method, path, response.status_code)
+            body = self.json_object(response, method, path)
+        except OpenDcpError:
+            body = {}
+        if "code" not in body:
+            raise OpenDcpError(self._not_an_envelope(response, path), method, path, response.status_code)
+        code = body.get("code")
+        if code == 0 and response.status_code < 400:
+            return body
+        message = self.redact(body.get("msg")) or "OpenDCP reported an error"
+        raise OpenDcpError(message, method, path, response.status_code, code=code)
 
     def _not_an_envelope(self, response, path):
-        text = self.http.redact(response_text(response, limit=200)) or response.reason or "empty answer"
+        text = self.redact(response_text(response, limit=200)) or response.reason or "empty answer"
         if response.status_code == 404:
             return "OpenDCP has no such path (%s): %s" % (path, text)
         if response.status_code >= 500:
@@ -223,11 +224,6 @@ class OpenDcpClient:
         """Start a flow taking hosts (by IP) out of a pool and returning them; returns that flow."""
         return self._flow_call("shrink_%s" % pool_name, "/pool/shrink/%d" % pool_id, {"nodes": list(ips)})
 
-    def deploy_pool(self, pool_id, pool_name, tag, max_num):
-        """Start a flow deploying image `tag` on every node of a pool, `max_num` at a time; returns that flow."""
-        return self._flow_call("deploy_%s" % pool_name, "/pool/deploy/%d" % pool_id,
-                               {"max_num": int(max_num), "tag": tag})
-
     # --- flows (tasks) ---------------------------------------------------------------------
     def create_task(self, template_id, task_name, ips, max_ratio=100, max_num=0, timeout=0, auto=0, params=None):
         """Run a task template on pool nodes (`/task/create`); returns the newest flow named `task_name`.
@@ -288,32 +284,6 @@ class OpenDcpClient:
     def stop_task(self, flow_id):
         self.post("/task/stop/%d" % flow_id)
 
-    # --- scheduled (cron and dependency) tasks -----------------------------------------------
-    def list_expand_schedules(self, pool_id):
-        """A pool's scheduled expand tasks (`/task/expandList/{poolId}`)."""
-        return self._scheduled("GET", "/task/expandList/%d" % pool_id)
-
-    def list_upload_schedules(self, pool_id):
-        """A pool's scheduled deploy ("upload") tasks (`/task/uploadList/{poolId}`)."""
-        return self._scheduled("GET", "/task/uploadList/%d" % pool_id)
-
-    def save_schedule(self, pool_id, schedule_type, exec_type, cron_items=(), depend_items=(), schedule_id=0):
-        """Save a scheduled task (`/task/saveTask`); id 0 creates one."""
-        # The document's body spells the lists cron_itmes / depend_itmes; both spellings are sent.
-        body = {"id": int(schedule_id), "pool_id": int(pool_id), "type": schedule_type, "exec_type": exec_type,
-                "cron_items": list(cron_items), "depend_items": list(depend_items),
-                "cron_itmes": list(cron_items), "depend_itmes": list(depend_items)}
-        return self._scheduled("POST", "/task/saveTask", body)
-
-    def _scheduled(self, method, path, body=None):
-        # README: the latest upstream server no longer routes these paths (an HTML 404 page).
-        try:
-            return self.post(path, body) if method == "POST" else self.get(path)
-        except OpenDcpError as exc:
-            if exc.status == 404 and exc.code is None:
-                raise OpenDcpError(NO_SCHEDULED_TASKS % path, method, path, 404)
-            raise
-
     # --- task templates --------------------------------------------------------------------
     def list_templates(self):
         """Every task template: `{id, name, desc, steps}`."""
@@ -334,27 +304,6 @@ class OpenDcpClient:
 
     def delete_template(self, template_id):
         self.post("/task_tpl/delete/%d" % template_id)
-
-    def create_task_impl(self, name, desc, steps):
-        """`/task/impl/create`, the older alias of create_template."""
-        return new_id(self.post("/task/impl/create", {"name": name, "desc": desc, "steps": list(steps)}))
-
-    def list_task_impls(self):
-        """`/task/impl/list`, the older alias of list_templates."""
-        return self.list_all("/task/impl/list")
-
-    def create_action_impl(self, name, desc, steps):
-        """`/action/impl/create`, another older alias of create_template."""
-        return new_id(self.post("/action/impl/create", {"name": name, "desc": desc, "steps": list(steps)}))
-
-    def list_action_impls(self):
-        """`/action/impl/list`, another older alias of list_templates."""
-        return self.list_all("/action/impl/list")
-
-    def delete_task_impl(self, template_id):
-        """Delete a template made through an alias: the alias delete paths never worked upstream
-        (README), so this goes through `/task_tpl/delete/{id}`."""
-        self.delete_template(template_id)
 
     # --- task steps ------------------------------------------------------------------------
     def list_task_steps(self):

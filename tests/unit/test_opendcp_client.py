@@ -75,27 +75,6 @@ def test_an_html_500_page_is_an_error_naming_the_path():
         client.create_pool("p", "", 1, 1, 1)
 
 
-def test_scheduled_task_paths_answering_html_404_say_the_server_has_none():
-    client, _http = client_with(lambda *a: FakeResponse(HTML_404, status=404))
-    for call in (lambda: client.list_expand_schedules(2), lambda: client.list_upload_schedules(2),
-                 lambda: client.save_schedule(2, "expand", "crontab")):
-        with pytest.raises(OpenDcpError, match="this OpenDCP server has no scheduled tasks"):
-            call()
-
-
-def test_a_json_failure_on_a_scheduled_task_path_is_reported_as_is():
-    client, _http = client_with(lambda *a: fail(400, "Bad pool id..."))
-    with pytest.raises(OpenDcpError, match="Bad pool id"):
-        client.list_expand_schedules(2)
-
-
-def test_save_schedule_sends_both_spellings_of_the_item_lists():
-    client, http = client_with(lambda *a: ok(True))
-    assert client.save_schedule(2, "expand", "crontab", cron_items=[{"time": "1"}]) is True
-    body = http.calls[0][3]
-    assert body["cron_items"] == body["cron_itmes"] == [{"time": "1"}] and body["pool_id"] == 2 and body["id"] == 0
-
-
 # --- paging ---------------------------------------------------------------------------------------
 def test_lists_read_pages_from_the_query_string_until_a_short_page():
     items = [{"id": n} for n in range(1, 6)]
@@ -131,8 +110,7 @@ def test_a_list_answer_that_is_not_a_list_is_an_error():
 
 @pytest.mark.parametrize(("method", "path"), [
     ("list_clusters", "/cluster/list"), ("list_pools", "/pool/list"), ("list_tasks", "/task/list"),
-    ("list_templates", "/task_tpl/list"), ("list_task_impls", "/task/impl/list"),
-    ("list_action_impls", "/action/impl/list"), ("list_task_steps", "/task_step/list"),
+    ("list_templates", "/task_tpl/list"), ("list_task_steps", "/task_step/list"),
     ("list_remote_steps", "/remote_step/list"), ("list_actions", "/action/list"), ("list_actimpls", "/actimpl/list"),
 ])
 def test_each_list_reads_its_canonical_path(method, path):
@@ -157,8 +135,6 @@ def test_create_answers_a_bare_id_or_an_id_object():
      {"name": "p", "desc": "d", "vm_type": 1, "sd_id": 2, "service_id": 3, "tasks": {"expand": 4}}),
     (lambda c: c.create_template("t", "", [{"name": "create_vm"}]), "/task_tpl/create",
      {"name": "t", "desc": "", "steps": [{"name": "create_vm"}]}),
-    (lambda c: c.create_task_impl("t", "", []), "/task/impl/create", {"name": "t", "desc": "", "steps": []}),
-    (lambda c: c.create_action_impl("t", "", []), "/action/impl/create", {"name": "t", "desc": "", "steps": []}),
     (lambda c: c.create_remote_step("s", "", ["a"]), "/remote_step/create",
      {"name": "s", "desc": "", "actions": ["a"]}),
     (lambda c: c.create_action("a", "", {"w": "string"}), "/action/create",
@@ -210,7 +186,6 @@ def test_updates_that_answer_success_for_a_missing_object_read_it_first(call, re
     (lambda c: c.delete_cluster(1), "/cluster/delete/1", {}),
     (lambda c: c.delete_service(2), "/service/delete/2", {}),
     (lambda c: c.delete_template(4), "/task_tpl/delete/4", {}),
-    (lambda c: c.delete_task_impl(4), "/task_tpl/delete/4", {}),
     (lambda c: c.delete_remote_step(5), "/remote_step/delete/5", {}),
     (lambda c: c.delete_action(6), "/action/delete/6", {}),
     (lambda c: c.delete_actimpl(6), "/actimpl/delete/6", {}),
@@ -278,16 +253,14 @@ def test_a_call_that_starts_no_flow_is_an_error():
         client.shrink_pool(7, "web", ["127.0.0.5"])
 
 
-def test_deploy_and_task_create_send_their_bodies():
+def test_task_create_sends_its_body():
     flows = []
     client, http = client_with(flows_answer(flows, lambda path, body: flows.append(
-        {"id": len(flows) + 1, "task_name": body.get("task_name") or "deploy_web"})), operator="ops")
-    assert client.deploy_pool(7, "web", "img:2", 3)["task_name"] == "deploy_web"
+        {"id": len(flows) + 1, "task_name": body["task_name"]})), operator="ops")
     assert client.create_task(5, "rerun", ["127.0.0.5"], max_ratio=50)["task_name"] == "rerun"
     posts = [c for c in http.calls if c[0] == "POST"]
-    assert posts[0][1:4] == ("/pool/deploy/7", {}, {"max_num": 3, "tag": "img:2"})
-    assert posts[1][1] == "/task/create"
-    assert posts[1][3] == {"template_id": 5, "task_name": "rerun", "max_ratio": 50, "max_num": 0, "timeout": 0,
+    assert [post[1] for post in posts] == ["/task/create"]
+    assert posts[0][3] == {"template_id": 5, "task_name": "rerun", "max_ratio": 50, "max_num": 0, "timeout": 0,
                            "auto": 0, "opr_user": "ops", "nodes": [{"ip": "127.0.0.5"}], "params": {}}
 
 
