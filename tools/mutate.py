@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -292,6 +293,18 @@ def all_mutants(root: Path = ROOT, kind: str | None = None) -> list[Mutant]:
     return found
 
 
+def interleaved(mutants: list[Mutant]) -> list[Mutant]:
+    """The mutants one kind at a time in turn, so that a run cut short has tried every kind."""
+    groups: dict[tuple[str, ...], list[Mutant]] = {}
+    for mutant in mutants:
+        groups.setdefault(mutant.kinds, []).append(mutant)
+    queues = [list(reversed(group)) for group in groups.values()]
+    ordered = []
+    while any(queues):
+        ordered.extend(queue.pop() for queue in queues if queue)
+    return ordered
+
+
 def killed(scratch: Path, mutant: Mutant, tests: list[str], thorough: bool) -> bool:
     """Whether the tests of the mutant's kinds fail in `scratch` with the mutant in place."""
     selection = f"({' or '.join(mutant.kinds)}) and not {SLOW_KEYWORDS}"
@@ -347,9 +360,11 @@ def table(results: list[tuple[Mutant, bool]]) -> str:
     return "\n".join(lines)
 
 
-def run_all(mutants: list[Mutant], scratch: Path, jobs: int, thorough: bool) -> list[tuple[Mutant, bool]]:
-    """Run every mutant, `jobs` at once (each worker in a copy of the repository of its own); the verdicts of
-    those whose tests pass unmutated, in the mutants' order."""
+def run_all(mutants: list[Mutant], scratch: Path, jobs: int, thorough: bool,
+            time_limit: float | None = None) -> list[tuple[Mutant, bool]]:
+    """Run every mutant, `jobs` at once (each worker in a copy of the repository of its own), none started
+    after `time_limit` seconds; the verdicts of those run whose tests pass unmutated, in the mutants' order."""
+    deadline = time.monotonic() + time_limit if time_limit else None
     copies = []
     for number in range(max(1, jobs)):
         shutil.copytree(ROOT, scratch / f"repo-{number}", ignore=COPY_IGNORED, symlinks=True)
@@ -360,6 +375,8 @@ def run_all(mutants: list[Mutant], scratch: Path, jobs: int, thorough: bool) -> 
 
     def run(numbered: tuple[int, Mutant]) -> tuple[Mutant, bool | None]:
         number, mutant = numbered
+        if deadline is not None and time.monotonic() > deadline:
+            return mutant, None
         with guard:
             copy_root = free.pop()
         try:
@@ -381,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", help="only the mutants of this kind")
     parser.add_argument("--list", action="store_true", help="list the mutants without running the tests")
     parser.add_argument("--thorough", action="store_true", help="run the slow tests too (the modules' plays)")
+    parser.add_argument("--time-limit", type=float, help="seconds after which no mutant is started (the table then "
+                                                         "counts those run: interleaved, every kind is tried early)")
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once, each in a scratch copy of its own")
     options = parser.parse_args(argv)
     mutants = all_mutants(kind=options.kind)
@@ -390,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(mutants)} mutants")
         return 0
     with tempfile.TemporaryDirectory(prefix="converge-mutate-") as scratch:
-        results = run_all(mutants, Path(scratch), options.jobs, options.thorough)
+        results = run_all(interleaved(mutants), Path(scratch), options.jobs, options.thorough, options.time_limit)
+    print(f"{len(results)} of {len(mutants)} mutants run")
     print(table(results))
     survivors = [m for m, dead in results if not dead]
     for mutant in survivors:
