@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Mapping, Protocol
+from abc import ABC, abstractmethod
+from typing import Any, Callable, Generic, Mapping, Protocol, TypeVar
+
+from .ids import IdSource
+
+#: a platform's settings (a frozen dataclass of what the emulator's options decide)
+SettingsT = TypeVar("SettingsT")
 
 
 class SavedModel(Protocol):
@@ -57,6 +63,21 @@ class PersistentModel(Store):
         super().restore(data)
         for store in self.stores():
             store.restore(data)
+
+
+class PlatformModel(PersistentModel, ABC, Generic[SettingsT]):
+    """A platform's model: the emulator's settings, its clock and its identifiers, and the records `load` sets
+    (the built-in ones from the start)."""
+
+    def __init__(self, settings: SettingsT, now: Callable[[], float], ids: IdSource):
+        self.settings = settings
+        self.now = now
+        self.ids = ids
+        self.load({})
+
+    @abstractmethod
+    def load(self, fixtures: Mapping[str, Any]) -> None:
+        """Replace everything with the built-in objects, overridden or extended by fixtures."""
 
 
 def merge_records(platform: str, builtins: list[dict[str, Any]], fixture_items: Any, key: str,

@@ -15,10 +15,9 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
-from ..common.ids import IdSource
-from ..common.model import PersistentModel
+from ..common.model import PlatformModel
 
 STATE_FORMAT = 1
 #: Loopback hosts the emulated cloud hands out on expand (fixtures add more with `free_hosts`).
@@ -75,7 +74,7 @@ class Settings:
     vm_manager_reachable: bool = True
 
 
-class OpenDcpState(PersistentModel):
+class OpenDcpState(PlatformModel[Settings]):
     """The whole model. Collections are dicts keyed by str(id); `sequences` holds the last id of each kind."""
 
     platform = "opendcp"
@@ -93,12 +92,6 @@ class OpenDcpState(PersistentModel):
     actimpls: dict[str, dict[str, Any]]
     flows: dict[str, dict[str, Any]]
     flow_nodes: dict[str, dict[str, Any]]
-
-    def __init__(self, settings: Settings, now: Callable[[], float], ids: IdSource):
-        self.settings = settings
-        self.now = now
-        self.ids = ids
-        self.load({})
 
     # --- built-ins, fixtures, persistence -----------------------------------------------------
     def load(self, fixtures: Mapping[str, Any]) -> None:
@@ -158,10 +151,7 @@ class OpenDcpState(PersistentModel):
         return [s for s in _views(self.services) if s["cluster_id"] == cluster_id]
 
     def _cluster(self, cluster_id: int) -> dict[str, Any]:
-        record = self.clusters.get(str(cluster_id))
-        if record is None:
-            raise missing("cluster in db not found")
-        return record
+        return _existing(self.clusters.get(str(cluster_id)), "cluster")
 
     # --- services -------------------------------------------------------------------------------
     def get_service(self, service_id: int) -> dict[str, Any]:
@@ -200,10 +190,7 @@ class OpenDcpState(PersistentModel):
             raise bad(f"cluster {fields['cluster_id']} not found")
 
     def _service(self, service_id: int) -> dict[str, Any]:
-        record = self.services.get(str(service_id))
-        if record is None:
-            raise missing("service in db not found")
-        return record
+        return _existing(self.services.get(str(service_id)), "service")
 
     # --- pools ----------------------------------------------------------------------------------
     def list_pools(self) -> list[dict[str, Any]]:
@@ -239,10 +226,7 @@ class OpenDcpState(PersistentModel):
         del self.pools[str(pool_id)]
 
     def _pool(self, pool_id: int) -> dict[str, Any]:
-        record = self.pools.get(str(pool_id))
-        if record is None:
-            raise missing("pool in db not found")
-        return record
+        return _existing(self.pools.get(str(pool_id)), "pool")
 
     def _pool_view(self, record: Mapping[str, Any], counted: bool = False) -> dict[str, Any]:
         """A pool as answered. Upstream counts `node_count` only for `/service/{id}/list_pools`: `/pool/list`
@@ -350,10 +334,7 @@ class OpenDcpState(PersistentModel):
         return _views(self.templates, newest_first=True)
 
     def get_template(self, template_id: int) -> dict[str, Any]:
-        record = self.templates.get(str(template_id))
-        if record is None:
-            raise missing("template in db not found")
-        return copy.deepcopy(record)
+        return copy.deepcopy(_existing(self.templates.get(str(template_id)), "template"))
 
     def create_template(self, name: str, desc: str, steps: list[dict[str, Any]]) -> int:
         """A new template; a step name `/task_step/list` does not know makes upstream fail (HTML 500, README)."""
@@ -387,10 +368,7 @@ class OpenDcpState(PersistentModel):
         return _views(self.remote_steps, newest_first=True)
 
     def get_remote_step(self, step_id: int) -> dict[str, Any]:
-        record = self.remote_steps.get(str(step_id))
-        if record is None:
-            raise missing("remote_step in db not found")
-        return copy.deepcopy(record)
+        return copy.deepcopy(_existing(self.remote_steps.get(str(step_id)), "remote_step"))
 
     def create_remote_step(self, name: str, desc: str, actions: list[str]) -> int:
         """A new remote step; its action names are stored unchecked, as upstream does (README)."""
@@ -454,10 +432,7 @@ class OpenDcpState(PersistentModel):
         return next((a for a in _records(self.actions) if a["name"] == name), None)
 
     def _action(self, action_id: int) -> dict[str, Any]:
-        record = self.actions.get(str(action_id))
-        if record is None:
-            raise missing("action in db not found")
-        return record
+        return _existing(self.actions.get(str(action_id)), "action")
 
     # --- remote action implementations (keyed by their action's id) ----------------------------
     def list_actimpls(self) -> list[dict[str, Any]]:
@@ -491,10 +466,7 @@ class OpenDcpState(PersistentModel):
         return impls[0] if impls else None
 
     def _actimpl(self, action_id: int) -> dict[str, Any]:
-        record = self.impl_of(action_id)
-        if record is None:
-            raise missing("actimpl in db not found")
-        return record
+        return _existing(self.impl_of(action_id), "actimpl")
 
     # --- shared rules ---------------------------------------------------------------------------
     def _check_unique(self, collection: Mapping[str, Mapping[str, Any]], name: str, kind: str) -> None:
@@ -561,3 +533,10 @@ def _ip_list(items: Any, key: str) -> list[str]:
     if not isinstance(items, list) or not all(isinstance(ip, str) and ip for ip in items):
         raise ValueError(f"opendcp fixtures: {key!r} must be a list of IP strings")
     return list(items)
+
+
+def _existing(record: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    """The record, else the 404 upstream answers for a `what` (cluster, pool...) that is not in its database."""
+    if record is None:
+        raise missing(f"{what} in db not found")
+    return record

@@ -14,9 +14,9 @@ from __future__ import annotations
 import copy
 import uuid as uuidlib
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-from ..common.ids import IdSource
+from ..common.model import PlatformModel
 
 STATE_FORMAT = 1
 
@@ -66,18 +66,17 @@ class Settings:
     build_seconds: float = 5.0
 
 
-class OsgViewState:
+class OsgViewState(PlatformModel[Settings]):
     """The whole model: templates, groups, servers and which template images are cached."""
 
-    def __init__(self, settings: Settings, now: Callable[[], float], ids: IdSource):
-        self.settings = settings
-        self.now = now
-        self.ids = ids
-        self.templates: dict[str, dict[str, Any]] = {}
-        self.groups: dict[str, dict[str, Any]] = {}
-        self.servers: dict[str, dict[str, Any]] = {}
-        self.cached: list[str] = []
-        self.next_host = FIRST_HOST
+    platform = "osgview"
+    state_format = STATE_FORMAT
+    templates: dict[str, dict[str, Any]]
+    groups: dict[str, dict[str, Any]]
+    servers: dict[str, dict[str, Any]]
+    #: the templates whose image is cached
+    cached: list[str]
+    next_host: int
 
     # --- built-ins, fixtures, persistence ---------------------------------------------------
     def load(self, fixtures: Mapping[str, Any]) -> None:

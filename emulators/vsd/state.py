@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-from ..common.ids import IdSource
-from ..common.model import PersistentModel, merge_records
+from ..common.model import PlatformModel, merge_records
 
 STATE_FORMAT = 1
 ROOT = ""
@@ -109,22 +108,19 @@ class Settings:
     memory_save_seconds: float = 3.0
 
 
-class VsdState(PersistentModel):
+class VsdState(PlatformModel[Settings]):
     """The whole model: clusters, tenants, VMs with their disks, and each VM's snapshot tree."""
 
     platform = "vsd"
     persisted = ("clusters", "tenants", "vms", "snapshots", "sequence")
     state_format = STATE_FORMAT
 
-    def __init__(self, settings: Settings, now: Callable[[], float], ids: IdSource):
-        self.settings = settings
-        self.now = now
-        self.ids = ids
-        self.clusters: dict[str, dict[str, Any]] = {}
-        self.tenants: dict[str, dict[str, Any]] = {}
-        self.vms: dict[str, dict[str, Any]] = {}
-        self.snapshots: dict[str, dict[str, dict[str, Any]]] = {}
-        self.sequence = 0
+    clusters: dict[str, dict[str, Any]]
+    tenants: dict[str, dict[str, Any]]
+    vms: dict[str, dict[str, Any]]
+    #: the snapshots of each VM, by VM uuid then snapshot uuid
+    snapshots: dict[str, dict[str, dict[str, Any]]]
+    sequence: int
 
     # --- built-ins, fixtures, persistence -----------------------------------------------------
     def load(self, fixtures: Mapping[str, Any]) -> None:

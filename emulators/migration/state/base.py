@@ -53,6 +53,14 @@ class Settings:
     task_seconds: float = 5.0
 
 
+def existing(records: Mapping[str, dict[str, Any]], record_id: Any, label: str) -> dict[str, Any]:
+    """The record of an Id (a string), else the failure "<label> '<id>' does not exist."."""
+    record = records.get(record_id) if isinstance(record_id, str) else None
+    if record is None:
+        raise MigrationFailure(f"{label} {record_id!r} does not exist.")
+    return record
+
+
 def is_finished(task: Mapping[str, Any]) -> bool:
     """Whether a task is done for good: its cloud instance exists and it reached ActionState 1009."""
     return task["Instance"] is not None and task["ActionState"] == TASK_COMPLETED

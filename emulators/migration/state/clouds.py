@@ -7,7 +7,7 @@ import re
 import uuid as uuid_module
 from typing import Any, Mapping
 
-from .base import CLOUD_TYPES, MigrationFailure, StateBase
+from .base import CLOUD_TYPES, MigrationFailure, StateBase, existing
 from .values import format_time
 
 _CLOUD_NAME = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]{2,20}$")
@@ -54,10 +54,7 @@ class CloudMixin(StateBase):
 
     def cloud(self, cloud_id: Any) -> dict[str, Any]:
         """A cloud connection by ID, else a failure."""
-        cloud = self.clouds.get(cloud_id) if isinstance(cloud_id, str) else None
-        if cloud is None:
-            raise MigrationFailure(f"Cloud connection {cloud_id!r} does not exist.")
-        return cloud
+        return existing(self.clouds, cloud_id, "Cloud connection")
 
     def cloud_view(self, cloud: Mapping[str, Any]) -> dict[str, Any]:
         """A connection as ListCloudConnection shows it (CloudPass base64-encoded)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Mapping
 
-from .base import MigrationFailure, StateBase, is_finished
+from .base import MigrationFailure, StateBase, existing, is_finished
 from .values import format_time, required_str
 
 
@@ -38,10 +38,7 @@ class SourceHostMixin(StateBase):
 
     def host(self, host_id: Any) -> dict[str, Any]:
         """A source host (Packer host or vSphere VM) by Id, else a failure."""
-        record = self.hosts.get(host_id) if isinstance(host_id, str) else None
-        if record is None:
-            raise MigrationFailure(f"Host {host_id!r} does not exist.")
-        return record
+        return existing(self.hosts, host_id, "Host")
 
     def packer_host(self, host_id: Any) -> dict[str, Any]:
         """A Packer host by Id; vSphere VMs are managed through their platform."""

@@ -16,6 +16,7 @@ from .base import (
     VOLUME_NAME_CLASH,
     MigrationFailure,
     StateBase,
+    existing,
     is_finished,
 )
 from .values import bool_field, format_time, int_field, optional_str, parse_time, required_str
@@ -231,10 +232,7 @@ class TaskMixin(StateBase):
 
     def task(self, task_id: Any) -> dict[str, Any]:
         """A task by Id, else a failure."""
-        task = self.tasks.get(task_id) if isinstance(task_id, str) else None
-        if task is None:
-            raise MigrationFailure(f"Task {task_id!r} does not exist.")
-        return task
+        return existing(self.tasks, task_id, "Task")
 
 
 def _volume_infos(items: Any, host: Mapping[str, Any]) -> list[dict[str, Any]]:

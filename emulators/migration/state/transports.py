@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .base import CLOUD, SERV_TYPES, MigrationFailure, StateBase, is_finished
+from .base import CLOUD, SERV_TYPES, MigrationFailure, StateBase, existing, is_finished
 from .values import format_time, required_str
 
 
@@ -44,10 +44,7 @@ class TransportMixin(StateBase):
 
     def transport(self, transport_id: Any) -> dict[str, Any]:
         """A Transport server by Id, else a failure."""
-        record = self.transports.get(transport_id) if isinstance(transport_id, str) else None
-        if record is None:
-            raise MigrationFailure(f"Transport server {transport_id!r} does not exist.")
-        return record
+        return existing(self.transports, transport_id, "Transport server")
 
     def delete_transport(self, transport_id: Any) -> None:
         """DeleteTransportServer: refused while source hosts or unfinished tasks use it."""

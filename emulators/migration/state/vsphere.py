@@ -6,7 +6,7 @@ import copy
 import uuid as uuid_module
 from typing import Any, Mapping
 
-from .base import MigrationFailure, StateBase
+from .base import MigrationFailure, StateBase, existing
 from .hosts import agent_details
 from .values import format_time, required_str
 
@@ -63,10 +63,7 @@ class VSphereMixin(StateBase):
 
     def vs_platform(self, platform_id: Any) -> dict[str, Any]:
         """A vSphere platform by ID, else a failure."""
-        record = self.platforms.get(platform_id) if isinstance(platform_id, str) else None
-        if record is None:
-            raise MigrationFailure(f"vSphere platform {platform_id!r} does not exist.")
-        return record
+        return existing(self.platforms, platform_id, "vSphere platform")
 
     def platform_hosts(self, platform_id: str) -> list[dict[str, Any]]:
         """The agentless hosts (VMs) of a vSphere platform."""
