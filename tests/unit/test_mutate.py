@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import textwrap
 
-from tools.mutate import RESOURCES, all_mutants, main, mutants_of
+from tools.mutate import RESOURCES, all_mutants, interleaved, main, mutants_of
 
 SPEC = textwrap.dedent('''\
     class BaseSpec(ResourceSpec):
@@ -76,3 +76,11 @@ def test_list_prints_each_mutant_with_its_kinds(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[-1] == f"{len(lines) - 1} mutants"
     assert all("opendcp_cluster" in line.split("\t")[0].split(",") for line in lines[:-1])
+
+
+def test_a_run_takes_the_kinds_in_turn(tmp_path):
+    mutants = demo_mutants(tmp_path)
+    other = [type(m)(m.path, m.method, m.line, m.kind_of_break, m.what, ("other_kind",), m.source) for m in mutants[:2]]
+    ordered = interleaved(mutants + other)
+    assert [m.kinds for m in ordered[:4]] == [("demo_thing",), ("other_kind",)] * 2
+    assert sorted(map(id, ordered)) == sorted(map(id, mutants + other))
