@@ -297,10 +297,8 @@ class OpenDcpClient(Client):
         return new_id(self.post("/task_tpl/create", {"name": name, "desc": desc, "steps": list(steps)}))
 
     def update_template(self, template_id, name, desc, steps):
-        """Replace desc and steps; the template is read first, since a missing one answers success."""
-        self.get_template(template_id)
-        self.post("/task_tpl/update/%d" % template_id, {"id": template_id, "name": name, "desc": desc,
-                                                        "steps": list(steps)})
+        """Replace desc and steps (`_replace`)."""
+        self._replace("/task_tpl", template_id, {"id": template_id, "name": name, "desc": desc, "steps": list(steps)})
 
     def delete_template(self, template_id):
         self.post("/task_tpl/delete/%d" % template_id)
@@ -322,9 +320,8 @@ class OpenDcpClient(Client):
         return new_id(self.post("/remote_step/create", {"name": name, "desc": desc, "actions": list(actions)}))
 
     def update_remote_step(self, step_id, name, desc, actions):
-        """Replace desc and actions; the step is read first, since a missing one answers success."""
-        self.get_remote_step(step_id)
-        self.post("/remote_step/update/%d" % step_id, {"name": name, "desc": desc, "actions": list(actions)})
+        """Replace desc and actions (`_replace`)."""
+        self._replace("/remote_step", step_id, {"name": name, "desc": desc, "actions": list(actions)})
 
     def delete_remote_step(self, step_id):
         """Delete a remote step; refused while a template uses it."""
@@ -342,9 +339,8 @@ class OpenDcpClient(Client):
         return new_id(self.post("/action/create", {"name": name, "desc": desc, "params": dict(params)}))
 
     def update_action(self, action_id, name, desc, params):
-        """Replace desc and params; the action is read first, since a missing one answers success."""
-        self.get_action(action_id)
-        self.post("/action/update/%d" % action_id, {"name": name, "desc": desc, "params": dict(params)})
+        """Replace desc and params (`_replace`)."""
+        self._replace("/action", action_id, {"name": name, "desc": desc, "params": dict(params)})
 
     def delete_action(self, action_id):
         """Delete an action; refused while a remote step uses it."""
@@ -364,10 +360,14 @@ class OpenDcpClient(Client):
                                                     "template": template}))
 
     def update_actimpl(self, action_id, impl_type, template):
-        """Replace type and template of an action's implementation; it is read first."""
-        self.get_actimpl(action_id)
-        self.post("/actimpl/update/%d" % action_id, {"action_id": int(action_id), "type": impl_type,
-                                                     "template": template})
+        """Replace type and template of an action's implementation (`_replace`, by the action's id)."""
+        self._replace("/actimpl", action_id, {"action_id": int(action_id), "type": impl_type, "template": template})
+
+    def _replace(self, prefix, object_id, body):
+        """Update `<prefix>/<id>` with the whole `body`, reading it first: OpenDCP answers success to an update of
+        an action, remote step, template or implementation that does not exist (README)."""
+        self.get("%s/%d" % (prefix, object_id))
+        self.post("%s/update/%d" % (prefix, object_id), body)
 
     def delete_actimpl(self, action_id):
         """Delete the implementation of an action, by the action's id."""

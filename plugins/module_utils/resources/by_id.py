@@ -14,11 +14,18 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
+def crud_calls(noun):
+    """The four call names of a client that names them after the object: `get_<noun>`, `create_<noun>`,
+    `update_<noun>`, `delete_<noun>` (for `get_call, create_call, update_call, delete_call = crud_calls(...)`)."""
+    return tuple("%s_%s" % (verb, noun) for verb in ("get", "create", "update", "delete"))
+
+
 class CrudById:
     """Create, re-read, update and delete through client calls that take the object's id.
 
     A mixin: list it before `ResourceSpec` (or a subclass of it), as in
-    `class ClusterSpec(CrudById, ResourceSpec)`. A kind sets, as class attributes:
+    `class ClusterSpec(CrudById, ResourceSpec)`. A kind sets, as class attributes (`crud_calls(noun)` names
+    the four calls of a client that names them `get_<noun>`, `create_<noun>`, ...):
 
     - `get_call`: name of the client method reading one object by id (`client.get_cluster(id)`); its answer
       is turned into field names by `facts(item)`. None when the platform has no read by id: an object is

@@ -33,6 +33,7 @@ class ActImplSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_actimpl"
+    ownership = None
     # an implementation is named by its action
     reference_key = "action"
     result_key = "actimpl"

@@ -8,11 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import action_facts
-from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
+from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import crud_calls
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import (
     OpenDcpSpec,
-    id_field,
-    name_field,
+    named_fields,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
 from ansible_collections.converge.platforms.plugins.module_utils.templating import check_declared
@@ -27,19 +26,16 @@ class ActionSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_action"
-    ownership = TextMarker("desc")
     result_key = "remote_action"
     label = "remote action"
     description = "Manage OpenDCP remote actions and their declared parameters."
-    get_call, create_call, update_call, delete_call = "get_action", "create_action", "update_action", "delete_action"
+    get_call, create_call, update_call, delete_call = crud_calls("action")
     sent_fields = ("desc", "params")
-    fields = {
-        "name": name_field("remote action", unique=True),
-        "desc": Field("str", "Description of the action."),
-        "params": Field("dict", "Declared parameters: name to type (C(string), C(integer), C(number), C(boolean), "
-                                "C(list), C(map))."),
-        "id": id_field("remote action"),
-    }
+    fields = named_fields(
+        "remote action", unique=True,
+        desc=Field("str", "Description of the action."),
+        params=Field("dict", "Declared parameters: name to type (C(string), C(integer), C(number), C(boolean), "
+                             "C(list), C(map))."))
 
     def check(self, desired):
         OpenDcpSpec.check(self, desired)

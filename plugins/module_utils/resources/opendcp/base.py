@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import by_id
+from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
 from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import CrudById
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec, SpecError
 
@@ -24,6 +25,14 @@ def name_field(kind_label, unique=False):
     if not unique:
         text += " OpenDCP allows two of the same name; converge refuses to guess between them."
     return Field("str", text + " A changed name (with I(id)) is a replacement.", required=True, updatable=False)
+
+
+def named_fields(label, unique=False, **fields):
+    """A kind's fields: its `name`, then `fields` in the order given, then its optional `id`."""
+    result = {"name": name_field(label, unique)}
+    result.update(fields)
+    result["id"] = id_field(label)
+    return result
 
 
 def merged(live, desired, names):
@@ -83,6 +92,8 @@ class OpenDcpSpec(CrudById, ResourceSpec):
     platform = "opendcp"
     identity = ("name",)
     label = "object"
+    #: the reconciler's owner marker lives in the object's description (kinds without one set None)
+    ownership = TextMarker("desc")
     #: the fields (besides the name) every create and update sends
     sent_fields = ()
 

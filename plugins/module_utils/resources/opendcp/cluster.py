@@ -8,11 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import cluster_facts
-from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
+from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import crud_calls
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import (
     OpenDcpSpec,
-    id_field,
-    name_field,
+    named_fields,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field
 
@@ -26,20 +25,16 @@ class ClusterSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_cluster"
-    ownership = TextMarker("desc")
     result_key = "cluster"
     label = "cluster"
     description = "Manage OpenDCP clusters."
-    fields = {
-        "name": name_field("cluster"),
-        "desc": Field("str", "Description of the cluster."),
-        "biz": Field("str", "Product line of the cluster; C(1), the document's usual value, when a cluster is "
-                            "created without one."),
-        "id": id_field("cluster"),
-    }
+    fields = named_fields(
+        "cluster",
+        desc=Field("str", "Description of the cluster."),
+        biz=Field("str", "Product line of the cluster; C(1), the document's usual value, when a cluster is "
+                         "created without one."))
 
-    get_call, create_call = "get_cluster", "create_cluster"
-    update_call, delete_call = "update_cluster", "delete_cluster"
+    get_call, create_call, update_call, delete_call = crud_calls("cluster")
     sent_fields = ("desc", "biz")
 
     def facts(self, item):

@@ -40,6 +40,7 @@ class FlowSpec(OpenDcpSpec):
 
     mutually_exclusive = (("pool", "nodes"),)
     kind = "opendcp_flow"
+    ownership = None
     result_key = "flow"
     label = "flow"
     description = "Run OpenDCP task templates on pool nodes as flows; start, pause and stop flows."

@@ -24,12 +24,11 @@ from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire im
     names_by_id,
     pool_facts,
 )
-from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
+from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import crud_calls
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import (
     OpenDcpSpec,
-    id_field,
     merged,
-    name_field,
+    named_fields,
     require_named,
     require_present,
 )
@@ -76,28 +75,25 @@ class PoolSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_pool"
-    ownership = TextMarker("desc")
     result_key = "pool"
     label = "pool"
     description = "Manage OpenDCP service pools and their size."
-    create_call, update_call, delete_call = "create_pool", "update_pool", "delete_pool"
+    get_call, create_call, update_call, delete_call = crud_calls("pool")
     waits = True
-    fields = {
-        "name": name_field("pool"),
-        "service": Field("str", "Name of the service the pool belongs to; it cannot change. Required with "
-                                "C(state=present).", reference="opendcp_service", updatable=False),
-        "desc": Field("str", "Description of the pool."),
-        "vm_type": Field("int", "Id of the virtual machine template new hosts are created from.", min=0),
-        "sd_id": Field("int", "Id of the service discovery the pool's hosts are registered with.", min=0),
-        "tasks": Field("dict", "Task template of each pool operation: keys C(expand), C(shrink), C(deploy); values "
-                               "template names (or ids).", options=TASK_OPTIONS),
-        "size": Field("int", "Number of working nodes the pool should have, reached through expand and shrink flows. "
-                             "Failed nodes (status 3, such as those a failed expand leaves) do not count, and while "
-                             "the pool holds any, a larger size is refused naming them: remove them (with "
-                             "M(converge.platforms.opendcp_pool_nodes)) once what made the expand fail is fixed, then "
-                             "run again.", min=0),
-        "id": id_field("pool"),
-    }
+    fields = named_fields(
+        "pool",
+        service=Field("str", "Name of the service the pool belongs to; it cannot change. Required with "
+                             "C(state=present).", reference="opendcp_service", updatable=False),
+        desc=Field("str", "Description of the pool."),
+        vm_type=Field("int", "Id of the virtual machine template new hosts are created from.", min=0),
+        sd_id=Field("int", "Id of the service discovery the pool's hosts are registered with.", min=0),
+        tasks=Field("dict", "Task template of each pool operation: keys C(expand), C(shrink), C(deploy); values "
+                            "template names (or ids).", options=TASK_OPTIONS),
+        size=Field("int", "Number of working nodes the pool should have, reached through expand and shrink flows. "
+                          "Failed nodes (status 3, such as those a failed expand leaves) do not count, and while "
+                          "the pool holds any, a larger size is refused naming them: remove them (with "
+                          "M(converge.platforms.opendcp_pool_nodes)) once what made the expand fail is fixed, then "
+                          "run again.", min=0))
 
     def references(self, desired):
         """The service, and each task template named (by name, not id) in `tasks`."""

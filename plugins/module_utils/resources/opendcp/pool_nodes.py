@@ -29,6 +29,7 @@ class PoolNodesSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_pool_nodes"
+    ownership = None
     result_key = "pool_nodes"
     label = "pool"
     description = "Add hosts to, or remove them from, an OpenDCP pool."

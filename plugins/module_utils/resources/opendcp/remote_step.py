@@ -8,11 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import remote_step_facts
-from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
+from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import crud_calls
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import (
     OpenDcpSpec,
-    id_field,
-    name_field,
+    named_fields,
     require_known,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, Reference, SpecError
@@ -28,20 +27,16 @@ class RemoteStepSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_remote_step"
-    ownership = TextMarker("desc")
     result_key = "remote_step"
     label = "remote step"
     description = "Manage OpenDCP remote steps."
-    get_call, create_call = "get_remote_step", "create_remote_step"
-    update_call, delete_call = "update_remote_step", "delete_remote_step"
+    get_call, create_call, update_call, delete_call = crud_calls("remote_step")
     sent_fields = ("desc", "actions")
-    fields = {
-        "name": name_field("remote step", unique=True),
-        "desc": Field("str", "Description of the step."),
-        "actions": Field("list", "Names of the remote actions the step runs, in order.", elements="str",
-                         reference="opendcp_action"),
-        "id": id_field("remote step"),
-    }
+    fields = named_fields(
+        "remote step", unique=True,
+        desc=Field("str", "Description of the step."),
+        actions=Field("list", "Names of the remote actions the step runs, in order.", elements="str",
+                      reference="opendcp_action"))
 
     def references(self, desired):
         """Its actions, and (to order them first when they are desired) their implementations."""

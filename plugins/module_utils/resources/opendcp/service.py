@@ -10,11 +10,10 @@ __metaclass__ = type
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp import concurrently
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp_snapshot import get_or_none, list_services
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import names_by_id, service_facts
-from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
+from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import crud_calls
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import (
     OpenDcpSpec,
-    id_field,
-    name_field,
+    named_fields,
     require_named,
     require_present,
 )
@@ -30,22 +29,19 @@ class ServiceSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_service"
-    ownership = TextMarker("desc")
     result_key = "service"
     label = "service"
     description = "Manage OpenDCP services."
-    create_call, update_call, delete_call = "create_service", "update_service", "delete_service"
+    get_call, create_call, update_call, delete_call = crud_calls("service")
     sent_fields = ("cluster", "desc", "service_type", "docker_image")
-    fields = {
-        "name": name_field("service"),
-        "cluster": Field("str", "Name of the cluster the service belongs to. Required with C(state=present).",
-                         reference="opendcp_cluster"),
-        "desc": Field("str", "Description of the service."),
-        "service_type": Field("str", "Type of the service, such as C(java) or C(php)."),
-        "docker_image": Field("str", "Docker image of the service, such as C(registry.example.invalid/web:1.0). "
-                                     "Required with C(state=present)."),
-        "id": id_field("service"),
-    }
+    fields = named_fields(
+        "service",
+        cluster=Field("str", "Name of the cluster the service belongs to. Required with C(state=present).",
+                      reference="opendcp_cluster"),
+        desc=Field("str", "Description of the service."),
+        service_type=Field("str", "Type of the service, such as C(java) or C(php)."),
+        docker_image=Field("str", "Docker image of the service, such as C(registry.example.invalid/web:1.0). "
+                                  "Required with C(state=present)."))
 
     def check(self, desired):
         OpenDcpSpec.check(self, desired)

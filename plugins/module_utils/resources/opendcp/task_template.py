@@ -8,11 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import normal_steps, template_facts
-from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
+from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import crud_calls
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import (
     OpenDcpSpec,
-    id_field,
-    name_field,
+    named_fields,
     require_known,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, Reference, ResourceSpec
@@ -44,21 +43,17 @@ class TaskTemplateSpec(OpenDcpSpec):
     """
 
     kind = "opendcp_task_template"
-    ownership = TextMarker("desc")
     result_key = "task_template"
     label = "task template"
     description = "Manage OpenDCP task templates."
-    get_call, create_call = "get_template", "create_template"
-    update_call, delete_call = "update_template", "delete_template"
+    get_call, create_call, update_call, delete_call = crud_calls("template")
     sent_fields = ("desc", "steps")
-    fields = {
-        "name": name_field("task template", unique=True),
-        "desc": Field("str", "Description of the template."),
-        "steps": Field("list", "Steps in order, each a mapping with C(name), C(param_values) (a mapping, default "
-                               "empty) and C(retry) (C(retry_times) default 0, C(ignore_error) default false).",
-                       elements="dict", options=STEP_OPTIONS),
-        "id": id_field("task template"),
-    }
+    fields = named_fields(
+        "task template", unique=True,
+        desc=Field("str", "Description of the template."),
+        steps=Field("list", "Steps in order, each a mapping with C(name), C(param_values) (a mapping, default "
+                            "empty) and C(retry) (C(retry_times) default 0, C(ignore_error) default false).",
+                    elements="dict", options=STEP_OPTIONS))
 
     def references(self, desired):
         """The remote step each step names, unless it is one of OpenDCP's built-in steps."""
