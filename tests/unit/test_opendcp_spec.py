@@ -662,3 +662,20 @@ def test_the_newest_flow_of_a_name_is_the_one_managed():
                                                                                "state": 1},
                                {"id": 9, "task_name": "other", "state": 1}])
     assert FlowSpec().read(client, FlowSpec().normalize({"name": "rollout"}))["id"] == 8
+
+
+@pytest.mark.parametrize(("before", "state", "after"), [(4, "started", 1), (1, "paused", 4), (1, "stopped", 4)])
+def test_a_flow_action_whose_answer_was_lost_is_read_back_and_not_sent_again(before, state, after):
+    client = FakeClient(tasks=[{"id": 5, "task_name": "rollout", "state": before, "Stat": [0, 0, 0, 0, 0]}])
+    sent = []
+
+    def lose_the_answer(flow_id):
+        sent.append(flow_id)
+        client.objects["tasks"][0]["state"] = after
+        raise TransportError("opendcp did not answer: connection reset", "POST", "/task/x/%d" % flow_id)
+
+    client.start_task = client.pause_task = client.stop_task = lose_the_answer
+    spec = FlowSpec()
+    change = plan(spec, spec.read(client, {"name": "rollout"}), name="rollout", state=state, wait=False)
+    assert spec.apply(client, change)["state"] == after
+    assert sent == [5]
