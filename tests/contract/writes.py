@@ -231,7 +231,7 @@ NOT_UPDATED = {
     ("migration_task", "security_group_id"): "the emulator's cloud has one security group, so no other value exists",
     ("opendcp_service", "cluster"): "a service is read within its desired cluster: another cluster's name plans a "
                                     "create there, and the service in the old cluster stays (test_writes_land: "
-                                    "test_a_service_given_another_cluster_is_created_there)",
+                                    "test_a_service_given_another_cluster_moves_there)",
 }
 #: what a delete first changes: the platform refuses to delete a pool that has nodes
 BEFORE_DELETE = {"opendcp_pool": {"size": 0}}
