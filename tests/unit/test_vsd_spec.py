@@ -8,6 +8,7 @@ import sys
 import pytest
 import yaml
 from ansible_collections.converge.platforms.plugins.module_utils import vsd_info
+from ansible_collections.converge.platforms.plugins.module_utils.http import TransportError
 from ansible_collections.converge.platforms.plugins.module_utils.resources.vsd import (
     SPECS,
     SnapshotSpec,
@@ -282,6 +283,38 @@ def test_read_many_lists_each_vm_once_and_reads_the_tree_only_for_rollbacks():
     assert [f and f["name"] for f in found] == ["a", "b", None, "a"]
     assert found[1]["head"] == "b" and "head" not in found[3]
     assert client.lists == [("vm1", ""), ("vm2", "a")] and client.trees == 1
+
+
+class LostRollbackClient(RecordingClient):
+    """Rolls the VM back, then loses the answer (the platform did it; the client never heard)."""
+
+    def __init__(self, names, head=""):
+        super().__init__(names, head)
+        self.rollbacks = []
+
+    def rollback_snapshot(self, scope, name, domain_memory=False):
+        self.rollbacks.append(name)
+        self.head = name
+        raise TransportError("connection reset", "POST", "/v1/compute/vsd/snapshot/rollback")
+
+
+def test_a_rollback_whose_answer_is_lost_is_read_back_and_not_sent_again():
+    spec = SnapshotSpec()
+    client = LostRollbackClient(["a", "b"], head="b")
+    wanted = desired(name="a", state="current")
+    change = spec.plan(wanted, spec.read(client, wanted))
+    live = spec.apply(client, change)
+    assert client.rollbacks == ["a"] and live["head"] == "a"
+
+
+def test_a_forced_rollback_onto_the_head_whose_answer_is_lost_is_not_sent_again():
+    spec = SnapshotSpec()
+    client = LostRollbackClient(["a"], head="a")
+    wanted = desired(name="a", state="current", force=True)
+    change = spec.plan(wanted, spec.read(client, wanted))
+    with pytest.raises(TransportError):
+        spec.apply(client, change)
+    assert client.rollbacks == ["a"]
 
 
 def test_memory_status_comes_from_attr():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ansible_collections.converge.platforms.plugins.module_utils.http import TransportError
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack import LongJobSpec
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
@@ -38,3 +39,28 @@ def test_a_predicted_submit_shows_the_job_running():
     spec = LongJobSpec(check_mode=True)
     desired = spec.normalize({"name": "slow", "job_name": "APIMsg", "job_data": "{}"})
     assert spec.predict(spec.plan(desired, None))["state"] == "Running"
+
+
+class LostCancelClient:
+    """A ZStack client stand-in whose cancel takes effect but loses its answer (after the client's own resends)."""
+
+    def __init__(self):
+        self.job = {"uuid": "u", "name": "slow", "state": "Running", "createDate": "1"}
+        self.cancels = []
+
+    def query_long_jobs(self, conditions):
+        return [dict(self.job)]
+
+    def cancel_long_job(self, job_uuid):
+        self.cancels.append(job_uuid)
+        self.job["state"] = "Canceled"
+        raise TransportError("connection reset", "PUT", "/zstack/v1/longjobs/u/actions")
+
+
+def test_a_cancel_whose_answer_is_lost_is_read_back_as_finished_and_not_sent_again():
+    spec = LongJobSpec()
+    client = LostCancelClient()
+    change = spec.plan(cancelled(), spec.read(client, cancelled()))
+    assert change.action == "cancel"
+    live = spec.apply(client, change)
+    assert client.cancels == ["u"] and live["state"] == "Canceled"

@@ -291,6 +291,12 @@ class SnapshotSpec(ResourceSpec):
         client.rollback_snapshot(scope_of(desired), desired["name"], live.get("memory") if memory is None else memory)
         return self._reread(client, desired, with_head=True)
 
+    def action_done(self, change):
+        """A rollback reads back as the VM's head; one forced onto the head already cannot be told from none."""
+        if change.live and change.live.get("head") == change.desired["name"]:
+            return None
+        return lambda live: live is not None and live.get("head") == change.desired["name"]
+
     def settle(self, client, desired, live):
         """With wait, poll (with backoff) until a memory snapshot's memory is saved."""
         if not is_saving(live) or not desired.get("wait") or desired.get("state") == "absent":

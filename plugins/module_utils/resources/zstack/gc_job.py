@@ -52,5 +52,9 @@ class GcJobSpec(ZStackSpec):
         client.trigger_gc_job(change.live["uuid"])
         return self.read(client, {"uuid": change.live["uuid"]})
 
+    def action_done(self, change):
+        """A triggered job reads back Done (and cannot run again)."""
+        return lambda live: live is not None and live.get("status") == "Done"
+
     def delete(self, client, live):
         client.delete_gc_job(live["uuid"])

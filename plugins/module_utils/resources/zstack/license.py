@@ -37,12 +37,12 @@ class LicenseSpec(ZStackSpec):
     management node; the license is unchanged while that tag matches both.
     """
 
-    mutually_exclusive = (("license", "license_file"),)
     kind = "zstack_license"
     result_key = "license"
     description = "Install or reload the license of a ZStack management node."
     identity = ("management_node_uuid",)
     states = ("present", "reloaded")
+    mutually_exclusive = (("license", "license_file"),)
     fields = {
         "management_node_uuid": Field("str", "Management node to license. Defaults to the first management node.",
                                       format="uuid_hex"),

@@ -142,6 +142,12 @@ class LongJobSpec(ZStackSpec):
             live = self.read(client, desired)
         return self.settle(client, desired, live)
 
+    def action_done(self, change):
+        """A submitted job reads back under its name; a cancelled one reads back finished."""
+        if change.action == "submit":
+            return lambda live: live is not None
+        return lambda live: live is not None and live.get("state") in FINISHED_LONG_JOB_STATES
+
     def delete(self, client, live):
         if live.get("state") not in FINISHED_LONG_JOB_STATES:
             client.cancel_long_job(live["uuid"])
