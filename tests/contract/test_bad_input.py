@@ -15,13 +15,12 @@ import pytest
 
 import emulators
 from tests.contract.bad_input import Operation, mutations
-
-PLATFORM_MODULES = ["zstack", "migration", "opendcp", "vsd", "osgview"]
+from tests.contract.platforms import platform_names
 
 
 def _catalogues():
     found = []
-    for name in PLATFORM_MODULES:
+    for name in platform_names():
         try:
             found.append(importlib.import_module(f"tests.contract.bad_input.{name}"))
         except ModuleNotFoundError as error:

@@ -7,13 +7,11 @@ import pytest
 import yaml
 
 from reconciler.platforms import kinds
+from tests.contract.platforms import module_environment
 from tests.contract.test_every_kind import KINDS, entries_for
 from tests.support import run_playbook, writes
 
 pytestmark = pytest.mark.slow
-ENVIRONMENT = {"zstack": ("ZSTACK_URL", {"ZSTACK_PASSWORD": "password"}), "vsd": ("VSD_URL", {}),
-               "osgview": ("OSGVIEW_URL", {}), "opendcp": ("OPENDCP_URL", {"OPENDCP_OPERATOR": "converge"}),
-               "migration": ("MIGRATION_URL", {"MIGRATION_USERNAME": "admin", "MIGRATION_PASSWORD": "password"})}
 
 
 def untemplated(value):
@@ -28,8 +26,8 @@ def untemplated(value):
 
 
 def module_env(platform):
-    variable, extra = ENVIRONMENT[platform.spec.platform]
-    return dict(extra, **{variable: platform.handle.url})
+    """The environment variables giving the modules the endpoint of a contract Platform's emulator."""
+    return module_environment(platform.spec.platform, platform.handle.url)
 
 
 @pytest.mark.parametrize("kind", KINDS)
