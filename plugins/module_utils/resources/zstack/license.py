@@ -99,14 +99,23 @@ class LicenseSpec(ZStackSpec):
                     marker_uuids=[m["uuid"] for m in markers])
         return live
 
+    def differences(self, desired, live):
+        """The license's fingerprint when the one recorded on the node is not the desired license's.
+
+        The update's verified write reads this too: an update whose answer was lost took effect only
+        when the node's recorded fingerprint is the new license's.
+        """
+        want = hashlib.sha256(self.license_text(desired).encode("ascii")).hexdigest()
+        if live.get("license_sha256") == want:
+            return {}
+        before = live.get("license_sha256") and "sha256:" + live["license_sha256"][:12]
+        return {"license_sha256": (before, "sha256:" + want[:12])}
+
     def plan(self, desired, live):
         if desired.get("state") == "reloaded":
             return Change(self, "reload", desired, live, note="the license is reloaded on every run")
-        want = hashlib.sha256(self.license_text(desired).encode("ascii")).hexdigest()
-        if live.get("license_sha256") == want:
-            return Change(self, NOOP, desired, live)
-        before = live.get("license_sha256") and "sha256:" + live["license_sha256"][:12]
-        return Change(self, UPDATE, desired, live, {"license_sha256": (before, "sha256:" + want[:12])})
+        changes = self.differences(desired, live)
+        return Change(self, UPDATE if changes else NOOP, desired, live, changes)
 
     def update(self, client, live, desired, changes):
         text = self.license_text(desired)
