@@ -127,16 +127,63 @@ options:
     type: str
   volumes:
     description:
-    - Disks to migrate, each a mapping with C(name) (such as C(/dev/vda)), C(type) (the cloud volume type), C(size)
-      (GB), C(cloud_volume_name) and C(prealloc); used when the task is created.
+    - Disks to migrate; used when the task is created.
     type: list
     elements: dict
+    suboptions:
+      name:
+        description:
+        - Device of the source disk, such as C(/dev/vda).
+        type: str
+        required: true
+      type:
+        description:
+        - Type of the cloud volume.
+        type: str
+      size:
+        description:
+        - Size of the cloud volume, GB (a number, or a number as text).
+        type: raw
+      cloud_volume_name:
+        description:
+        - Name of the cloud volume.
+        type: str
+      prealloc:
+        description:
+        - Allocate the cloud volume's space at once.
+        type: bool
   net_interfaces:
     description:
-    - Interfaces of the cloud server (agentless vSphere migrations), each with C(NetworkId), C(SecurityGroupId),
-      C(Mac) and C(SubNets) (C(SubnetId), C(Ip)), as the API takes them.
+    - Interfaces of the cloud server (agentless vSphere migrations), under the API's own key names.
     type: list
     elements: dict
+    suboptions:
+      NetworkId:
+        description:
+        - Network of the interface.
+        type: str
+      SecurityGroupId:
+        description:
+        - Security group of the interface.
+        type: str
+      Mac:
+        description:
+        - MAC address of the interface.
+        type: str
+      SubNets:
+        description:
+        - Subnets of the interface.
+        type: list
+        elements: dict
+        suboptions:
+          SubnetId:
+            description:
+            - The subnet.
+            type: str
+          Ip:
+            description:
+            - Address of the interface in the subnet.
+            type: str
   state:
     description:
     - 'Desired state:'

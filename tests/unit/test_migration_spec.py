@@ -272,8 +272,10 @@ def test_deleting_an_unfinished_task_says_its_credit_comes_back():
 @pytest.mark.parametrize(("options", "option"), [
     ({"start_time": "tomorrow"}, "start_time"),
     ({"interval_minutes": 0}, "interval_minutes"),
-    ({"volumes": [{"size": 10}]}, "volumes[0]"),
-    ({"volumes": [{"name": "/dev/vda", "iops": 1}]}, "volumes[0]"),
+    ({"volumes": [{"size": 10}]}, "volumes[0].name"),
+    ({"volumes": [{"name": "/dev/vda", "iops": 1}]}, "volumes[0].iops"),
+    ({"volumes": [{"name": "/dev/vda"}, "/dev/vdb"]}, "volumes[1]"),
+    ({"net_interfaces": [{"NetworkId": "n1", "Subnets": []}]}, "net_interfaces[0].Subnets"),
     ({"wait_timeout": 0}, "wait_timeout"),
     ({"state": "stopped"}, "state"),
 ])
@@ -439,3 +441,15 @@ def test_the_info_module_options():
 ])
 def test_gather_subset_takes_all_and_exclusions(given, chosen):
     assert migration_info.chosen_subsets(given) == chosen
+
+
+def test_a_tasks_volumes_and_interfaces_are_declared_nested_options():
+    spec = TaskSpec().argument_spec()
+    assert spec["volumes"]["options"]["name"] == {"type": "str", "required": True, "no_log": False}
+    assert sorted(spec["volumes"]["options"]) == ["cloud_volume_name", "name", "prealloc", "size", "type"]
+    assert sorted(spec["net_interfaces"]["options"]["SubNets"]["options"]) == ["Ip", "SubnetId"]
+    task = TaskSpec()
+    given = task.validate(task.normalize({"name": "mig", "volumes": [{"name": "/dev/vda", "size": 40,
+                                                                      "prealloc": "yes"}]}))
+    assert given["volumes"] == [{"name": "/dev/vda", "size": 40, "prealloc": True}]
+    assert volume_info(given["volumes"][0]) == {"VolumeName": "/dev/vda", "VolumeSize": "40", "PreAlloc": True}

@@ -10,12 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.converge.platforms.plugins.module_utils.migration_wire import (
-    VOLUME_KEYS,
-    item_id,
-    parse_time,
-    task_facts,
-)
+from ansible_collections.converge.platforms.plugins.module_utils.migration_wire import item_id, parse_time, task_facts
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.base import MigrationSpec
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.common import (
     check_not_empty,
@@ -25,6 +20,25 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.migra
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.task_plan import TaskPlanning
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.task_writes import TaskWrites
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
+
+#: one disk of `volumes`, as PrepareTaskWorkload's VolumeInfos takes it (migration_wire.VOLUME_KEYS)
+VOLUME_OPTIONS = {
+    "name": Field("str", "Device of the source disk, such as C(/dev/vda).", required=True),
+    "type": Field("str", "Type of the cloud volume."),
+    "size": Field("raw", "Size of the cloud volume, GB (a number, or a number as text)."),
+    "cloud_volume_name": Field("str", "Name of the cloud volume."),
+    "prealloc": Field("bool", "Allocate the cloud volume's space at once."),
+}
+#: one interface of `net_interfaces`, under the API's own names
+NET_INTERFACE_OPTIONS = {
+    "NetworkId": Field("str", "Network of the interface."),
+    "SecurityGroupId": Field("str", "Security group of the interface."),
+    "Mac": Field("str", "MAC address of the interface."),
+    "SubNets": Field("list", "Subnets of the interface.", elements="dict", options={
+        "SubnetId": Field("str", "The subnet."),
+        "Ip": Field("str", "Address of the interface in the subnet."),
+    }),
+}
 
 
 class TaskSpec(TaskPlanning, TaskActions, TaskWrites, MigrationSpec):
@@ -88,25 +102,16 @@ class TaskSpec(TaskPlanning, TaskActions, TaskWrites, MigrationSpec):
         "aggregate_id": Field("str", "Host aggregate of the cloud server (set through C(UpdateTask))."),
         "bandwidth": Field("int", "Public bandwidth of the cloud server, Mbit/s (Huayun public cloud).", min=0),
         "target_server_name": Field("str", "Name of the cloud server; it must not exist in the cloud yet."),
-        "volumes": Field("list", "Disks to migrate, each a mapping with C(name) (such as C(/dev/vda)), C(type) (the "
-                                 "cloud volume type), C(size) (GB), C(cloud_volume_name) and C(prealloc); used when "
-                                 "the task is created.", elements="dict", compare=False),
-        "net_interfaces": Field("list", "Interfaces of the cloud server (agentless vSphere migrations), each with "
-                                        "C(NetworkId), C(SecurityGroupId), C(Mac) and C(SubNets) (C(SubnetId), "
-                                        "C(Ip)), as the API takes them.", elements="dict"),
+        "volumes": Field("list", "Disks to migrate; used when the task is created.", elements="dict",
+                         compare=False, options=VOLUME_OPTIONS),
+        "net_interfaces": Field("list", "Interfaces of the cloud server (agentless vSphere migrations), under the "
+                                        "API's own key names.", elements="dict", options=NET_INTERFACE_OPTIONS),
     }
 
     def check(self, desired):
         check_not_empty(desired, ("name", "source_host", "cloud", "target_transport_server", "start_time"))
         if desired.get("start_time") and parse_time(desired["start_time"]) is None:
             raise SpecError("start_time", "must be 'yyyy-mm-dd hh:mm' (or with ':ss'), got %r" % desired["start_time"])
-        for index, volume in enumerate(desired.get("volumes") or []):
-            unknown = sorted(set(volume) - set(VOLUME_KEYS)) if isinstance(volume, dict) else None
-            if unknown is None or not volume.get("name"):
-                raise SpecError("volumes[%d]" % index, "must be a mapping with at least name")
-            if unknown:
-                raise SpecError("volumes[%d]" % index, "unknown keys %s (known: %s)" % (
-                    ", ".join(unknown), ", ".join(VOLUME_KEYS)))
         if desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
             raise SpecError("wait_timeout", "must be positive")
 
