@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.spec import CREATE, DELETE, REPLACE, SpecError
 
@@ -55,9 +56,9 @@ class Report:
                 "outcomes": [o.as_dict() for o in self.outcomes]}
 
 
-def writes_sent(client: Any) -> int:
-    """How many writes this thread has sent through a client's HTTP layer (0 for clients without one)."""
-    return getattr(getattr(client, "http", None), "thread_write_count", 0)
+def writes_sent(client: Client) -> int:
+    """How many writes this thread has sent through a client's HTTP layer."""
+    return client.thread_write_count
 
 
 def apply_one(spec, client: Any, planned: PlannedChange) -> None:

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
 from ansible_collections.converge.platforms.plugins.module_utils.files import write_atomically
 from ansible_collections.converge.platforms.plugins.module_utils.http import Redactor, redact_url
 
@@ -30,7 +31,7 @@ class Session:
     def __init__(self, desired: DesiredState):
         self.desired = desired
         self.redact = Redactor()
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, Client] = {}
         self._emulators: list[Any] = []
         self._lock = threading.Lock()
 
@@ -44,7 +45,7 @@ class Session:
             self._clients[name] = self._build(name)
         return self
 
-    def client(self, name: str) -> Any:
+    def client(self, name: str) -> Client:
         """The platform's client, built on first use for a platform no entry names (prune reads it)."""
         with self._lock:
             if name not in self._clients:
@@ -56,12 +57,13 @@ class Session:
         if not getattr(error, "transport", False):
             return None
         endpoint = self.desired.endpoints[name]
-        url = getattr(getattr(self._clients.get(name), "http", None), "base_url", None) or endpoint.data.get("url")
+        client = self._clients.get(name)
+        url = (client.base_url if client is not None else None) or endpoint.data.get("url")
         attempts = getattr(error, "attempts", 1)
         return self.redact(f"{endpoint.file}:{endpoint.line}: endpoints.{name}: cannot reach {redact_url(url)} after "
                            f"{attempts} attempt{'s' if attempts != 1 else ''}: {error}")
 
-    def _build(self, name: str) -> Any:
+    def _build(self, name: str) -> Client:
         endpoint = self.desired.endpoints[name]
         params = endpoint.resolve()
         if endpoint.embedded:
@@ -98,9 +100,7 @@ class Session:
 
     def close(self) -> None:
         for client in self._clients.values():
-            close = getattr(client, "close", None)
-            if close:
-                close()
+            client.close()
         for handle in self._emulators:
             handle.stop()
         self._clients.clear()

@@ -6,6 +6,7 @@ import threading
 from types import SimpleNamespace
 
 import pytest
+from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec
 
@@ -74,8 +75,13 @@ def entries(*items):
     return [Entry(kind, data, "site.yml", line) for line, (kind, data) in enumerate(items, start=1)]
 
 
+def fake_client():
+    """A platform client whose HTTP layer has written nothing."""
+    return Client(SimpleNamespace(thread_write_count=0))
+
+
 def session():
-    return SimpleNamespace(client=lambda platform: SimpleNamespace(), redact=lambda text: text,
+    return SimpleNamespace(client=lambda platform: fake_client(), redact=lambda text: text,
                            unreachable=lambda platform, error: None)
 
 
@@ -176,7 +182,7 @@ class _Written(FakeSpec):
 
 def test_a_change_that_wrote_before_it_failed_reports_that_it_changed_something(kinds, monkeypatch):
     kinds["tag"] = _Written("tag", "c")
-    client = SimpleNamespace(http=SimpleNamespace(thread_write_count=0))
+    client = fake_client()
     report = executor.apply_plan(plan_of(kinds, entries(("tag", {"name": "t"}))),
                                  SimpleNamespace(client=lambda platform: client, redact=lambda text: text,
                                                  unreachable=lambda platform, error: None), 1)
