@@ -207,20 +207,17 @@ def _load(ref: str):
     return getattr(importlib.import_module(PKG + module_name), attr)
 
 
+#: what DOCUMENTATION repeats of a field's argument_spec entry, in this order
+DOC_KEYS = ("required", "default", "choices", "elements", "aliases")
+
+
 def _field_doc(field) -> dict:
-    """A field as an option of DOCUMENTATION; its nested `options` become `suboptions`, as in its argument_spec."""
+    """A field as an option of DOCUMENTATION: its description and type, what its argument_spec declares of
+    DOC_KEYS, and its nested `options` as `suboptions`."""
+    declared = field.argument_spec()
     doc: dict = {"description": [field.description] if isinstance(field.description, str) else field.description,
                  "type": field.type}
-    if field.required:
-        doc["required"] = True
-    if field.default is not None:
-        doc["default"] = field.default
-    if field.choices:
-        doc["choices"] = list(field.choices)
-    if field.elements:
-        doc["elements"] = field.elements
-    if field.aliases:
-        doc["aliases"] = list(field.aliases)
+    doc.update((key, declared[key]) for key in DOC_KEYS if key in declared)
     if field.options:
         doc["suboptions"] = {name: _field_doc(sub) for name, sub in field.options.items()}
     return doc

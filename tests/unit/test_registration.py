@@ -15,22 +15,14 @@ import pytest
 import yaml
 from ansible_collections.converge.platforms.plugins.module_utils.platforms import DESCRIPTORS, descriptor
 
-from tests.doc_fragments import connection_fragment, fragment_documentation
+from tests.doc_fragments import connection_fragment, file_documentation, fragment_documentation, render_tool
 from tests.support import ROOT, ansible_env
 
 PLATFORMS = [d.name for d in DESCRIPTORS]
 MODULES_DIR = ROOT / "plugins" / "modules"
 
 
-def _tool():
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        return importlib.import_module("render_module_docs")
-    finally:
-        sys.path.remove(str(ROOT / "tools"))
-
-
-render = _tool()
+render = render_tool()
 
 
 def platform_specs(platform):
@@ -145,8 +137,7 @@ def connection_spec(platform):
 
 def test_every_module_extends_the_shared_connection_fragment_and_its_platforms():
     for name, entry in render.MODULES.items():
-        text = (MODULES_DIR / f"{name}.py").read_text(encoding="utf-8")
-        doc = yaml.safe_load(text.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0])
+        doc = file_documentation(MODULES_DIR / f"{name}.py")
         assert doc["extends_documentation_fragment"] == [
             "converge.platforms.connection", f"converge.platforms.{entry['fragment']}",
             "converge.platforms.attributes"], name

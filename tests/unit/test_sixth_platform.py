@@ -9,10 +9,8 @@ generator; once the registration ends, nothing of it is left.
 
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
-import sys
 from typing import Any
 
 import pytest
@@ -36,6 +34,7 @@ from emulators.common.http import HttpError, Request, Response, Router
 from reconciler.cli import main
 from reconciler.platforms import PLATFORM_NAMES, kinds, platform
 from tests.contract.platforms import contract_kinds, endpoint, module_environment, platform_names
+from tests.doc_fragments import file_documentation, render_tool
 from tests.support import INLINE_SECRETS, ROOT, writes
 
 TOKEN = "memo-token-1"
@@ -282,18 +281,6 @@ def test_the_contract_suite_lists_it(memo):
     assert module_environment("memo", "http://127.0.0.1:1") == {"MEMO_TOKEN": TOKEN, "MEMO_URL": "http://127.0.0.1:1"}
 
 
-def render_tool():
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        return importlib.import_module("render_module_docs")
-    finally:
-        sys.path.remove(str(ROOT / "tools"))
-
-
-def documentation(path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8").split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0])
-
-
 def test_the_docs_generator_writes_its_module_docs_fragment_group_and_readme_row(memo, tmp_path):
     render = render_tool()
     shutil.copytree(ROOT / "plugins" / "modules", tmp_path / "plugins" / "modules")
@@ -303,14 +290,14 @@ def test_the_docs_generator_writes_its_module_docs_fragment_group_and_readme_row
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
     (tmp_path / "plugins" / "modules" / "memo_note.py").write_text('DOCUMENTATION = r"""\n"""\n', encoding="utf-8")
     assert render.render(check=False, root=tmp_path) == 0
-    module = documentation(tmp_path / "plugins" / "modules" / "memo_note.py")
+    module = file_documentation(tmp_path / "plugins" / "modules" / "memo_note.py")
     assert set(module["options"]) == {"name", "text", "state"}
     assert module["extends_documentation_fragment"] == [
         "converge.platforms.connection", "converge.platforms.memo", "converge.platforms.attributes"]
-    own = documentation(tmp_path / "plugins" / "doc_fragments" / "memo.py")["options"]
+    own = file_documentation(tmp_path / "plugins" / "doc_fragments" / "memo.py")["options"]
     assert set(own) == {"url", "token"} and own["token"]["required"] is True
     assert "If not set, the environment variable E(MEMO_TOKEN) is used." in own["token"]["description"]
-    shared = documentation(tmp_path / "plugins" / "doc_fragments" / "connection.py")["options"]
+    shared = file_documentation(tmp_path / "plugins" / "doc_fragments" / "connection.py")["options"]
     assert "E(MEMO_CA_PATH) (Memo)" in shared["ca_path"]["description"][-1]
     runtime = yaml.safe_load((tmp_path / "meta" / "runtime.yml").read_text(encoding="utf-8"))["action_groups"]
     assert runtime["memo"] == ["memo_note"] and runtime["all"][0]["metadata"]["extend_group"][-1] == "memo"
