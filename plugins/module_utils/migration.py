@@ -23,7 +23,11 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
+from ansible_collections.converge.platforms.plugins.module_utils.client_base import (
+    Client,
+    client_options,
+    decoded_json,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.http import (
     READ,
     SESSION,
@@ -32,8 +36,6 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     HttpSession,
     connection_options,
     envelope_with,
-    response_text,
-    tls_verify,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.paging import pages
 from ansible_collections.converge.platforms.plugins.module_utils.retry import LoginGate, renewing
@@ -98,10 +100,7 @@ def is_success(code):
 
 def json_body(response):
     """The decoded JSON object of an answer, or None when it is not one (an HTML page, a list, no body)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
+    body = decoded_json(response)
     return body if isinstance(body, dict) else None
 
 
@@ -251,9 +250,8 @@ class MigrationClient(Client):
         """Data of a successful envelope; MigrationError naming URL, Action, Code and Msg otherwise."""
         body = json_body(response)
         if body is None:
-            text = self.redact(response_text(response)) or response.reason or "an empty answer"
-            raise MigrationError("%s: the answer is not a JSON envelope: %s" % (action, text), "POST", path,
-                                 response.status_code, action=action)
+            raise MigrationError("%s: the answer is not a JSON envelope: %s" % (action, self.answer_text(response)),
+                                 "POST", path, response.status_code, action=action)
         if not has_code(body):
             if action in BARE_ANSWERS and response.status_code == 200:
                 return body
@@ -498,11 +496,5 @@ CONNECTION_ARGUMENT_SPEC = connection_options("MIGRATION", credentials=True)
 
 def client_from_params(params):
     """A MigrationClient from module options or a reconciler endpoint (same names)."""
-    return MigrationClient(
-        params.get("url"),
-        params.get("username") or "admin",
-        params.get("password"),
-        timeout=params.get("timeout") or 30,
-        validate_certs=tls_verify(params),
-        max_answer_bytes=params.get("max_answer_bytes"),
-    )
+    return MigrationClient(params.get("url"), params.get("username") or "admin", params.get("password"),
+                           **client_options(params))

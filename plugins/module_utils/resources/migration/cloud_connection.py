@@ -68,9 +68,6 @@ class CloudConnectionSpec(CrudById, MigrationSpec):
         name = desired.get("name") or ""
         if name and not 2 <= len(name) <= 20:
             raise SpecError("name", "must be 2 to 20 characters long, got %d" % len(name))
-        port = desired.get("identity_port")
-        if port is not None and not 0 < port < 65536:
-            raise SpecError("identity_port", "must be a port number (1 to 65535), got %s" % port)
 
     def read_many(self, client, desired_list):
         items = [cloud_facts(item) for item in client.list_cloud_connections()]
