@@ -24,7 +24,12 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     from_env,
     tls_verify,
 )
-from ansible_collections.converge.platforms.plugins.module_utils.platforms import PlatformDescriptor, registered
+from ansible_collections.converge.platforms.plugins.module_utils.platforms import (
+    PlatformDescriptor,
+    register,
+    registered,
+    unregister,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec
 from click.testing import CliRunner
 
@@ -313,3 +318,11 @@ def test_nothing_of_it_is_left_once_unregistered():
     assert "memo" not in emulators.PLATFORMS and "memo" not in render.platform_titles()
     with pytest.raises(ValueError, match="unknown platform 'memo'"):
         platform("memo")
+
+
+def test_a_name_already_known_is_refused_and_the_collections_platforms_stay():
+    with pytest.raises(ValueError, match="platform 'zstack' is already registered"):
+        register(PlatformDescriptor("zstack", "ZStack again", "ZSTACK2", __name__, __name__, {}, "x:Y", 1))
+    with pytest.raises(ValueError, match="platform 'vsd' is one of the collection's and cannot be removed"):
+        unregister("vsd")
+    assert list(PLATFORM_NAMES) == ["zstack", "vsd", "osgview", "migration", "opendcp"]
