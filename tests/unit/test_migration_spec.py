@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from ansible_collections.converge.platforms.plugins.module_utils import migration_info
+from ansible_collections.converge.platforms.plugins.module_utils.http import TransportError
 from ansible_collections.converge.platforms.plugins.module_utils.migration import MigrationError
 from ansible_collections.converge.platforms.plugins.module_utils.migration_wire import (
     cloud_facts,
@@ -333,6 +334,52 @@ def test_license_plans():
     assert spec.plan(desired(spec, **key), old).note == "the installed license has expired"
     assert spec.plan(desired(spec, state="absent"), LIVE_LICENSE).action == DELETE
     assert spec.plan(desired(spec, state="absent"), None).action == NOOP
+
+
+
+class LostAnswerClient:
+    """One task's GetTaskDetail; each action changes the task as the platform does, then its answer is lost."""
+
+    def __init__(self, **detail):
+        self.detail = dict(DETAIL, **detail)
+        self.sent = []
+
+    def list_tasks(self, name=None):
+        return [{"Id": "k1", "Name": "mig"}]
+
+    def get_task_detail(self, task_id):
+        return dict(self.detail)
+
+    def get_instance(self, task_id):
+        return {"ID": "srv-1", "Name": "web-cloud"}
+
+    def lost(self, action, **changes):
+        self.sent.append(action)
+        self.detail.update(changes)
+        raise TransportError("the migration platform did not answer: connection reset", "POST", "/MgmtTask")
+
+    def continue_task(self, task_id):
+        self.lost("ContinueTask", ActionState=1001, Status="copying")
+
+    def complete_task(self, task_id):
+        self.lost("CompleteTask", LastSync=1, ActionState=1006)
+
+    def create_instance(self, task_id, fields):
+        self.lost("CreateInstance", ActionState=1009)
+
+
+@pytest.mark.parametrize(("detail", "options", "action", "state"), [
+    ({"ActionState": 1003, "Status": "agent offline"}, {"state": "running"}, "ContinueTask", 1001),
+    ({"SnapTimes": 2}, {"state": "completed", "wait": False}, "CompleteTask", 1006),
+    ({"ActionState": 1003, "LastSync": 1, "Status": "no quota"}, {"state": "completed"}, "CreateInstance", 1009),
+])
+def test_a_task_action_whose_answer_was_lost_is_read_back_and_not_sent_again(detail, options, action, state):
+    client = LostAnswerClient(**detail)
+    spec = TaskSpec()
+    want = desired(spec, name="mig", **options)
+    change = spec.plan(want, spec.read(client, want))
+    after = spec.apply(client, change)
+    assert client.sent == [action] and after["action_state"] == state
 
 
 class LicenseClient:
