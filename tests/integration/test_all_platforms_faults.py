@@ -17,17 +17,14 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import Spe
 import emulators
 from reconciler.api import Options, reconcile
 from reconciler.desired import DocumentError
+from tests.contract.platforms import endpoint, platform_names
 from tests.support import INLINE_SECRETS, ROOT, platform_tags
 
 pytestmark = pytest.mark.slow
 EXAMPLE = ROOT / "examples" / "all-platforms.yml"
-PLATFORMS = ("zstack", "vsd", "osgview", "migration", "opendcp")
 FAULT_RATE = 0.2
 MAX_APPLIES = 3
 SEEDS = (1, 2, 3, 4, 5)
-CREDENTIALS = {"zstack": {"username": "admin", "password": "password"},
-               "migration": {"username": "admin", "password": "password"},
-               "opendcp": {"operator": "converge"}}
 
 
 def counts(states):
@@ -103,7 +100,7 @@ def five_platforms(osgview_modes=None, **options):
     """
     handles = {}
     try:
-        for name in PLATFORMS:
+        for name in platform_names():
             own = dict(options, fault_modes=osgview_modes) if name == "osgview" and osgview_modes else options
             handles[name] = emulators.start(name, port=0, time_scale=50.0 if name == "osgview" else 1.0, **own)
         yield handles
@@ -115,7 +112,7 @@ def five_platforms(osgview_modes=None, **options):
 def desired_file(path, document, handles, **endpoint_options) -> str:
     """`document` written to `path` with an endpoint for each of `handles` (the emulators' passwords inline, which
     its settings allow); returns the path."""
-    document["endpoints"] = {name: dict(CREDENTIALS.get(name, {}), url=handle.url, **endpoint_options)
+    document["endpoints"] = {name: dict(endpoint(name, handle.url), **endpoint_options)
                              for name, handle in handles.items()}
     document["settings"] = dict(document.get("settings") or {}, **INLINE_SECRETS)
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")

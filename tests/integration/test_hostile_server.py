@@ -15,9 +15,10 @@ import subprocess
 import textwrap
 
 import pytest
-from ansible_collections.converge.platforms.plugins.module_utils import migration, opendcp, osgview, paging, vsd, zstack
+from ansible_collections.converge.platforms.plugins.module_utils import paging
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, TransportError
 from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec
+from ansible_collections.converge.platforms.plugins.module_utils.platforms import DESCRIPTORS
 from ansible_collections.converge.platforms.plugins.module_utils.retry import RetryPolicy
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
@@ -26,8 +27,9 @@ from tests.hostile_server import MIGRATION_TOKEN, ZSTACK_SESSION, HostileServer
 from tests.support import BIN, SteppedClock, ansible_env
 
 pytestmark = pytest.mark.slow
-PLATFORMS = ("zstack", "vsd", "osgview", "migration", "opendcp")
-MODULES = {"zstack": zstack, "vsd": vsd, "osgview": osgview, "migration": migration, "opendcp": opendcp}
+PLATFORMS = tuple(descriptor.name for descriptor in DESCRIPTORS)
+#: each platform's client module
+MODULES = {descriptor.name: descriptor.client_module() for descriptor in DESCRIPTORS}
 PASSWORD = "Planted-Hostile-pw-5531"
 GROUP = "7a2e9d3bac4f4a6b9d8e7f6a5b4c3d2e"
 #: a read each client does: its method, its path and how to make it
