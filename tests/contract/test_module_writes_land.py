@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+import emulators
+from emulators.opendcp.flows import RUNNING, STOPPED
 from reconciler.platforms import kinds
+from tests.contract.test_every_kind import entries_for
 from tests.contract.test_modules import module_env, untemplated
 from tests.contract.test_writes_land import FIRST_STATE, KINDS, applied, site
 from tests.contract.writes import BEFORE_DELETE, UPDATES, stored, wrongly_held
@@ -59,3 +62,54 @@ def test_each_module_write_lands_in_the_emulator(kind, platform_of, tmp_path):
             assert stored(kind, platform.spec, state, options) is None, options
         else:
             assert wrongly_held(kind, platform.spec, state, options) == {}, options
+
+
+# --- the kinds only a module manages -----------------------------------------------------------------------
+def test_a_password_change_lands(platform_of, tmp_path):
+    platform = platform_of("migration_license")
+    task = module_task("migration_password", {"new_password": "N3w-admin-pw"})
+    (done,) = run_playbook([task], env=module_env(platform), workdir=tmp_path).results
+    assert not done.get("failed") and done["changed"] is True, done.get("msg")
+    assert platform.handle.state()["account"]["Password"] == "N3w-admin-pw"
+
+
+def test_a_volume_rollback_lands(platform_of, tmp_path):
+    """A shut-down VM's volume changed since its snapshot is rolled back to the snapshot's content."""
+    platform = site(platform_of, "vsd_snapshot")
+    applied(platform)
+    state = platform.handle.state()
+    stopped = {vm["name"]: vm for vm in state["vms"].values() if vm["power_state"] != "running"}
+    of_vm = [(entry, stored("vsd_snapshot", platform.spec, state, entry)["compute_name"])
+             for entry in platform.resources["vsd_snapshot"]]
+    entry, vm = next((entry, stopped[name]) for entry, name in of_vm if name in stopped)
+    volume = vm["disks"][0]["volume_uuid"]
+    with platform.handle.app.lock:
+        platform.handle.app.state.write_disk(vm["uuid"], volume, "changed")
+    options = {"cluster_uuid": entry["cluster_uuid"], "compute_uuid": vm["uuid"], "snapshot": entry["name"]}
+    (done,) = run_playbook([module_task("vsd_volume_snapshot_rollback", options)], env=module_env(platform),
+                           workdir=tmp_path).results
+    assert not done.get("failed") and done["changed"] is True, done.get("msg")
+    assert platform.handle.state()["vms"][vm["uuid"]]["disks"][0]["content"] == "initial"
+
+
+def test_each_flow_state_lands(platform_of, tmp_path):
+    """A flow created, paused, started and stopped by the module: the emulator's flow after each task."""
+    ship = {"name": "ship", "steps": [{"name": "greet", "param_values": {"echo_word": "v2"}}]}
+    needs = dict(entries_for("opendcp_remote_step"), opendcp_task_template=[ship])
+    platform = site(platform_of, "opendcp_pool_nodes", needs)
+    platform.handle.stop()  # flows of 30 s a batch: each task finds the flow where the one before left it
+    platform.handle = emulators.start("opendcp", port=0, flow_seconds=30)
+    platform.write()
+    applied(platform)
+    flow = {"name": "rollout"}
+    tasks = [module_task("opendcp_flow", dict(flow, template="ship", pool="static-pool", wait=False)),
+             module_task("opendcp_flow", dict(flow, state="paused")),
+             module_task("opendcp_flow", dict(flow, state="started", wait=False)),
+             module_task("opendcp_flow", dict(flow, state="stopped"))]
+    results = run_playbook([t for task in tasks for t in (task, state_task(platform))], env=module_env(platform),
+                           workdir=tmp_path).results
+    assert [r.get("msg") for r in results[::2] if r.get("failed")] == []
+    flows = [list(result["json"]["flows"].values()) for result in results[1::2]]
+    assert [(f["task_name"], f["template_name"], f["pool_name"]) for f in flows[0]] == [("rollout", "ship",
+                                                                                        "static-pool")]
+    assert [f[0]["state"] for f in flows] == [RUNNING, STOPPED, RUNNING, STOPPED]
