@@ -65,7 +65,7 @@ def test_each_module_write_lands_in_the_emulator(kind, platform_of, tmp_path):
 
 
 # --- the kinds only a module manages -----------------------------------------------------------------------
-def test_a_password_change_lands(platform_of, tmp_path):
+def test_migration_password_change_lands(platform_of, tmp_path):
     platform = platform_of("migration_license")
     task = module_task("migration_password", {"new_password": "N3w-admin-pw"})
     (done,) = run_playbook([task], env=module_env(platform), workdir=tmp_path).results
@@ -73,7 +73,7 @@ def test_a_password_change_lands(platform_of, tmp_path):
     assert platform.handle.state()["account"]["Password"] == "N3w-admin-pw"
 
 
-def test_a_volume_rollback_lands(platform_of, tmp_path):
+def test_vsd_volume_snapshot_rollback_lands(platform_of, tmp_path):
     """A shut-down VM's volume changed since its snapshot is rolled back to the snapshot's content."""
     platform = site(platform_of, "vsd_snapshot")
     applied(platform)
@@ -92,7 +92,7 @@ def test_a_volume_rollback_lands(platform_of, tmp_path):
     assert platform.handle.state()["vms"][vm["uuid"]]["disks"][0]["content"] == "initial"
 
 
-def test_each_flow_state_lands(platform_of, tmp_path):
+def test_opendcp_flow_states_land(platform_of, tmp_path):
     """A flow created, paused, started and stopped by the module: the emulator's flow after each task."""
     ship = {"name": "ship", "steps": [{"name": "greet", "param_values": {"echo_word": "v2"}}]}
     needs = dict(entries_for("opendcp_remote_step"), opendcp_task_template=[ship])
