@@ -49,6 +49,3 @@ class ActionSpec(OpenDcpSpec):
 
     def facts(self, item):
         return action_facts(item)
-
-    def write_args(self, client, whole):
-        return whole.get("desc") or "", whole.get("params") or {}

@@ -27,6 +27,11 @@ def name_field(kind_label, unique=False):
     return Field("str", text + " A changed name (with I(id)) is a replacement.", required=True, updatable=False)
 
 
+def empty_of(field_type):
+    """What OpenDCP is sent for an unset field of this type (a new value each time): "", [] or {}."""
+    return {"list": [], "dict": {}}.get(field_type, "")
+
+
 def named_fields(label, unique=False, **fields):
     """A kind's fields: its `name`, then `fields` in the order given, then its optional `id`."""
     result = {"name": name_field(label, unique)}
@@ -98,8 +103,9 @@ class OpenDcpSpec(CrudById, ResourceSpec):
     sent_fields = ()
 
     def write_args(self, client, whole):
-        """What a write sends after the name, from a whole object in field names (override)."""
-        return tuple(whole.get(name) for name in self.sent_fields)
+        """What a write sends after the name, from a whole object in field names: each of `sent_fields`, the empty
+        value of its type when it is unset (override where a value is converted or looked up)."""
+        return tuple(whole.get(name) or empty_of(self.fields[name].type) for name in self.sent_fields)
 
     def create_args(self, client, desired):
         return (desired["name"],) + tuple(self.write_args(client, desired))

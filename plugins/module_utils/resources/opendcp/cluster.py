@@ -43,9 +43,6 @@ class ClusterSpec(OpenDcpSpec):
     def list_live(self, client, desired_list):
         return [cluster_facts(item) for item in client.list_clusters()]
 
-    def write_args(self, client, whole):
-        return whole.get("desc") or "", whole.get("biz") or ""
-
     def create_args(self, client, desired):
         """A new cluster's product line is C(1) unless given; an update keeps the live one."""
         return OpenDcpSpec.create_args(self, client, dict(desired, biz=desired.get("biz") or DEFAULT_BIZ))

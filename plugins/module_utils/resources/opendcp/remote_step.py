@@ -71,6 +71,3 @@ class RemoteStepSpec(OpenDcpSpec):
 
     def facts(self, item):
         return remote_step_facts(item)
-
-    def write_args(self, client, whole):
-        return whole.get("desc") or "", whole.get("actions") or []
