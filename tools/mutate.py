@@ -305,9 +305,30 @@ def interleaved(mutants: list[Mutant]) -> list[Mutant]:
     return ordered
 
 
-def killed(scratch: Path, mutant: Mutant, tests: list[str], thorough: bool) -> bool:
-    """Whether the tests of the mutant's kinds fail in `scratch` with the mutant in place."""
-    selection = f"({' or '.join(mutant.kinds)}) and not {SLOW_KEYWORDS}"
+#: (words in a write method's name, the tests of test_writes_land that its break fails first)
+FOCUS = ((("delete",), "delete or prune"), (("update", "write_args"), "update"), (("create", "api_fields"), "create"),
+         (("act", "refresh"), "state"))
+
+
+def focus(mutant: Mutant) -> str | None:
+    """The tests of the fast pass that a break of the mutant's method fails first, None for all of them."""
+    method = mutant.method.split(".")[-1]
+    for words, tests in FOCUS:
+        if method.startswith(words) or method.lstrip("_").startswith(words):
+            return tests
+    return None
+
+
+def passes(mutant: Mutant) -> list[tuple[list[str], str | None]]:
+    """The test runs of a mutant, each tried when the one before passed: the fast tests its method's break
+    fails first, then tests/contract and tests/unit."""
+    first = focus(mutant)
+    return ([(FAST_TESTS, first)] if first else []) + [(ALL_TESTS, None)]
+
+
+def killed(scratch: Path, mutant: Mutant, tests: list[str], thorough: bool, words: str | None = None) -> bool:
+    """Whether the tests of the mutant's kinds (those matching `words`) fail in `scratch` as it is."""
+    selection = f"({' or '.join(mutant.kinds)}) and not {SLOW_KEYWORDS}" + (f" and ({words})" if words else "")
     command = [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-x", "-q",
                "-k", selection] + tests
     if not thorough:
@@ -319,28 +340,28 @@ def killed(scratch: Path, mutant: Mutant, tests: list[str], thorough: bool) -> b
     return run.returncode not in (0, 5)  # 5: no test selected
 
 
-def passes_unmutated(scratch: Path, mutant: Mutant, tests: list[str], thorough: bool,
+def passes_unmutated(scratch: Path, mutant: Mutant, tests: list[str], words: str | None, thorough: bool,
                      known: dict[tuple[tuple[str, ...], str], bool]) -> bool:
     """Whether the mutant's tests pass in `scratch` unmutated (once per set of kinds and tests): a failing
     baseline would count every mutant as killed."""
-    key = (mutant.kinds, " ".join(tests))
+    key = (mutant.kinds, " ".join(tests) + f" -k {words}")
     if key not in known:
-        known[key] = not killed(scratch, mutant, tests, thorough)
+        known[key] = not killed(scratch, mutant, tests, thorough, words)
     return known[key]
 
 
 def verdict(scratch: Path, mutant: Mutant, thorough: bool,
             known: dict[tuple[tuple[str, ...], str], bool]) -> bool | None:
-    """Run the mutant in the scratch copy (its file restored afterwards): whether the tests killed it, first
-    the fast ones, then all; None when the tests fail unmutated."""
+    """Run the mutant in the scratch copy (its file restored afterwards): whether the tests killed it, the
+    runs of `passes` in turn; None when the tests fail unmutated."""
     target = scratch / mutant.path
     original = target.read_text(encoding="utf-8")
-    for tests in (FAST_TESTS, ALL_TESTS):
-        if not passes_unmutated(scratch, mutant, tests, thorough, known):
+    for tests, words in passes(mutant):
+        if not passes_unmutated(scratch, mutant, tests, words, thorough, known):
             return None
         target.write_text(mutant.source, encoding="utf-8")
         try:
-            if killed(scratch, mutant, tests, thorough):
+            if killed(scratch, mutant, tests, thorough, words):
                 return True
         finally:
             target.write_text(original, encoding="utf-8")
