@@ -4,31 +4,15 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
-import emulators
 from reconciler.api import Options, apply, plan
 from reconciler.errors import LockHeld
+from tests.integration import test_concurrent_applies as concurrent
 from tests.support import platform_tags, writes
 
-TAGS = [{"resource_uuid": "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70", "resource_type": "VmInstanceVO", "tag": f"api::{n}"}
-        for n in range(3)]
-
-
-@pytest.fixture
-def zstack_file(tmp_path, monkeypatch):
-    """A ZStack emulator and a desired-state file of three tags for it, with a lock directory of the test's own."""
-    monkeypatch.setenv("CONVERGE_LOCK_DIR", str(tmp_path / "locks"))
-    monkeypatch.setenv("CONVERGE_ZSTACK_PASSWORD", "password")
-    handle = emulators.start("zstack", port=0)
-    path = tmp_path / "tags.yml"
-    path.write_text(yaml.safe_dump({
-        "version": 1,
-        "endpoints": {"zstack": {"url": handle.url, "username": "admin",
-                                 "password": {"env": "CONVERGE_ZSTACK_PASSWORD"}}},
-        "resources": {"zstack_user_tag": TAGS}}, sort_keys=False), encoding="utf-8")
-    yield handle, str(path)
-    handle.stop()
+#: the ZStack emulator and desired-state file of tags that the concurrent-applies tests use, lock directory included
+zstack_file = concurrent.zstack_file
+TAGS = concurrent.TAGS
 
 
 class Recorder:
