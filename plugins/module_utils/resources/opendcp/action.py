@@ -27,7 +27,6 @@ class ActionSpec(OpenDcpSpec):
 
     kind = "opendcp_action"
     result_key = "remote_action"
-    label = "remote action"
     description = "Manage OpenDCP remote actions and their declared parameters."
     get_call, create_call, update_call, delete_call = crud_calls("action")
     sent_fields = ("desc", "params")

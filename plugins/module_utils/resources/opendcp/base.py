@@ -96,11 +96,15 @@ class OpenDcpSpec(CrudById, ResourceSpec):
 
     platform = "opendcp"
     identity = ("name",)
-    label = "object"
     #: the reconciler's owner marker lives in the object's description (kinds without one set None)
     ownership = TextMarker("desc")
     #: the fields (besides the name) every create and update sends
     sent_fields = ()
+
+    @property
+    def label(self):
+        """The kind in a message's words: its result key (`remote_action`: remote action), unless it sets one."""
+        return self.result_key.replace("_", " ")
 
     def write_args(self, client, whole):
         """What a write sends after the name, from a whole object in field names: each of `sent_fields`, the empty

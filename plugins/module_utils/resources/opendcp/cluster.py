@@ -26,7 +26,6 @@ class ClusterSpec(OpenDcpSpec):
 
     kind = "opendcp_cluster"
     result_key = "cluster"
-    label = "cluster"
     description = "Manage OpenDCP clusters."
     fields = named_fields(
         "cluster",

@@ -42,7 +42,6 @@ class FlowSpec(OpenDcpSpec):
     kind = "opendcp_flow"
     ownership = None
     result_key = "flow"
-    label = "flow"
     description = "Run OpenDCP task templates on pool nodes as flows; start, pause and stop flows."
     states = ("present", "started", "paused", "stopped")
     waits = True

@@ -76,7 +76,6 @@ class PoolSpec(OpenDcpSpec):
 
     kind = "opendcp_pool"
     result_key = "pool"
-    label = "pool"
     description = "Manage OpenDCP service pools and their size."
     get_call, create_call, update_call, delete_call = crud_calls("pool")
     waits = True

@@ -28,7 +28,6 @@ class RemoteStepSpec(OpenDcpSpec):
 
     kind = "opendcp_remote_step"
     result_key = "remote_step"
-    label = "remote step"
     description = "Manage OpenDCP remote steps."
     get_call, create_call, update_call, delete_call = crud_calls("remote_step")
     sent_fields = ("desc", "actions")

@@ -30,7 +30,6 @@ class ServiceSpec(OpenDcpSpec):
 
     kind = "opendcp_service"
     result_key = "service"
-    label = "service"
     description = "Manage OpenDCP services."
     get_call, create_call, update_call, delete_call = crud_calls("service")
     sent_fields = ("cluster", "desc", "service_type", "docker_image")

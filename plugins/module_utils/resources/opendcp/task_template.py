@@ -44,7 +44,6 @@ class TaskTemplateSpec(OpenDcpSpec):
 
     kind = "opendcp_task_template"
     result_key = "task_template"
-    label = "task template"
     description = "Manage OpenDCP task templates."
     get_call, create_call, update_call, delete_call = crud_calls("template")
     sent_fields = ("desc", "steps")
