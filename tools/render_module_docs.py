@@ -70,9 +70,6 @@ def platform_titles() -> dict[str, str]:
     return {d.name: d.title for d in PLATFORM_DESCRIPTORS.descriptors()}
 
 
-#: the platforms when this tool was imported (functions read platform_titles(), which sees a registered one)
-PLATFORMS = platform_titles()
-
 #: the info modules' texts: no spec, options from their INFO_FIELDS; `manages` is their README text;
 #: which platform has each is its descriptor's `info_modules`
 INFO_MODULES = {

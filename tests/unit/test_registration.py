@@ -106,7 +106,7 @@ def test_the_readme_table_lists_exactly_the_modules():
     rows = readme_rows()
     listed = [name for _platform, names in rows for name in names]
     assert sorted(listed) == sorted(module_files())
-    titles = dict(render.PLATFORMS, all="all")
+    titles = dict(render.platform_titles(), all="all")
     for platform, names in rows:
         for name in names:
             entry = render.MODULES.get(name) or {"fragment": render.OTHER_MODULES[name]["platform"]}
