@@ -60,6 +60,21 @@ options:
       with I(snapshot).
     type: list
     elements: dict
+    suboptions:
+      volume_uuid:
+        description:
+        - UUID of the volume (disk) to roll back.
+        type: str
+        required: true
+      snapshot_uuid:
+        description:
+        - UUID of the volume snapshot to roll it back to.
+        type: str
+        required: true
+      disk_drive:
+        description:
+        - Drive of the disk, such as C(sda); sent as given, empty when not given.
+        type: str
   state:
     description:
     - 'Desired state:'

@@ -324,7 +324,7 @@ def test_volume_rollback_check_mode_writes_nothing(vsd):
     ({}, "snapshot"),
     ({"snapshot": "origin", "disk_snapshots": [{"volume_uuid": "v", "snapshot_uuid": "s"}]}, "snapshot"),
     ({"disk_snapshots": [{"volume_uuid": "v"}]}, "disk_snapshots[0].snapshot_uuid"),
-    ({"disk_snapshots": [{"volume_uuid": "v", "snapshot_uuid": "s", "size": 1}]}, "disk_snapshots[0]"),
+    ({"disk_snapshots": [{"volume_uuid": "v", "snapshot_uuid": "s", "size": 1}]}, "disk_snapshots[0].size"),
     ({"snapshot": "origin", "volumes": ["sdq"]}, "volumes"),
     ({"snapshot": "missing"}, "snapshot"),
 ])

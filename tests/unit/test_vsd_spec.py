@@ -344,13 +344,31 @@ def rollback_desired(**options):
     ({"disk_snapshots": [{"volume_uuid": "v", "snapshot_uuid": "x"}], "volumes": ["sda"]}, "volumes"),
     ({"disk_snapshots": ["vol"]}, "disk_snapshots[0]"),
     ({"disk_snapshots": [{"volume_uuid": "v"}]}, "disk_snapshots[0].snapshot_uuid"),
-    ({"disk_snapshots": [{"volume_uuid": "v", "snapshot_uuid": "x", "VolumeUuid": "v"}]}, "disk_snapshots[0]"),
+    ({"disk_snapshots": [{"volume_uuid": "v", "snapshot_uuid": "x", "VolumeUuid": "v"}]},
+     "disk_snapshots[0].VolumeUuid"),
+    ({"disk_snapshots": [{"volume_uuid": "v", "snapshot_uuid": "x"}, {"volume_uuid": ["v"], "snapshot_uuid": "x"}]},
+     "disk_snapshots[1].volume_uuid"),
+    ({"disk_snapshots": [{"volume_uuid": " ", "snapshot_uuid": "x"}]}, "disk_snapshots[0].volume_uuid"),
 ])
 def test_rollback_validation_names_the_option(options, option):
     spec = VolumeSnapshotRollbackSpec()
     with pytest.raises(SpecError) as caught:
         spec.validate(rollback_desired(**options))
     assert caught.value.option == option
+
+
+def test_the_declared_volume_snapshot_options_word_each_refusal_by_its_path():
+    spec = VolumeSnapshotRollbackSpec()
+    refusals = {}
+    for item in ("vol", {"volume_uuid": "v"}, {"volume_uuid": "v", "snapshot_uuid": "x", "size": 1}):
+        with pytest.raises(SpecError) as caught:
+            spec.validate(rollback_desired(disk_snapshots=[item]))
+        refusals[caught.value.option] = caught.value.message
+    assert refusals == {"disk_snapshots[0]": "must be a mapping, got a str 'vol'",
+                        "disk_snapshots[0].snapshot_uuid": "is required",
+                        "disk_snapshots[0].size": "unknown key 'size' (known: disk_drive, snapshot_uuid, volume_uuid)"}
+    assert spec.fields["disk_snapshots"].argument_spec()["options"]["volume_uuid"] == {
+        "type": "str", "required": True, "no_log": False}
 
 
 def test_rollback_targets_come_from_the_snapshot_limited_to_volumes():

@@ -26,6 +26,12 @@ ROLLBACK = "rollback"
 #: the snapshot tree's name for the VM's current state (`vsd-vm-snapshot-api.md`, tree example)
 HEAD_NODE = "head"
 DISK_SNAPSHOT_KEYS = ("volume_uuid", "snapshot_uuid", "disk_drive")
+#: one volume snapshot to roll back to, as a snapshot's C(disk_snapshots) lists it (the API's DiskSnapshotInfo)
+DISK_SNAPSHOT_OPTIONS = {
+    "volume_uuid": Field("str", "UUID of the volume (disk) to roll back.", required=True),
+    "snapshot_uuid": Field("str", "UUID of the volume snapshot to roll it back to.", required=True),
+    "disk_drive": Field("str", "Drive of the disk, such as C(sda); sent as given, empty when not given."),
+}
 
 
 def scope_fields():
@@ -351,7 +357,8 @@ class VolumeSnapshotRollbackSpec(ResourceSpec):
                                             "C(snapshot_uuid) and optionally C(disk_drive), as in the "
                                             "C(disk_snapshots) of a snapshot from "
                                             "M(converge.platforms.vsd_snapshot_info). Mutually exclusive with "
-                                            "I(snapshot).", elements="dict", compare=False),
+                                            "I(snapshot).", elements="dict", options=DISK_SNAPSHOT_OPTIONS,
+                              compare=False),
         })
         return fields
 
@@ -361,22 +368,6 @@ class VolumeSnapshotRollbackSpec(ResourceSpec):
             raise SpecError("snapshot", "give exactly one of snapshot or disk_snapshots")
         if desired.get("volumes") and not desired.get("snapshot"):
             raise SpecError("volumes", "applies only with snapshot")
-        for index, item in enumerate(desired.get("disk_snapshots") or []):
-            self._check_disk_snapshot(index, item)
-
-    @staticmethod
-    def _check_disk_snapshot(index, item):
-        option = "disk_snapshots[%d]" % index
-        if not isinstance(item, dict):
-            raise SpecError(option, "must be a mapping with volume_uuid and snapshot_uuid")
-        unknown = sorted(set(item) - set(DISK_SNAPSHOT_KEYS))
-        if unknown:
-            raise SpecError(option, "unknown keys %s (known: %s)" % (", ".join(unknown), ", ".join(DISK_SNAPSHOT_KEYS)))
-        for key in ("volume_uuid", "snapshot_uuid"):
-            if not isinstance(item.get(key), str) or not item[key].strip():
-                raise SpecError("%s.%s" % (option, key), "is required and must be a string")
-        if item.get("disk_drive") is not None and not isinstance(item["disk_drive"], str):
-            raise SpecError(option + ".disk_drive", "must be a string")
 
     def read(self, client, desired):
         """The volume snapshots the rollback would use (from the named VM snapshot, or as given)."""

@@ -20,9 +20,9 @@ class NotificationSpec(ZStackSpec):
     """A ZStack notification: set its read status, or delete it."""
 
     kind = "zstack_notification"
+    identity = ("uuid",)
     result_key = "notification"
     description = "Mark ZStack notifications read or unread, or delete them."
-    identity = ("uuid",)
     fields = {
         "uuid": Field("str", "UUID of the notification.", required=True, format="uuid_hex"),
         "status": Field("str", "Read status to set.", choices=["Read", "Unread"]),
