@@ -25,13 +25,13 @@ from ansible_collections.converge.platforms.plugins.module_utils.vsd import (
 ROLLBACK = "rollback"
 #: the snapshot tree's name for the VM's current state (`vsd-vm-snapshot-api.md`, tree example)
 HEAD_NODE = "head"
-DISK_SNAPSHOT_KEYS = ("volume_uuid", "snapshot_uuid", "disk_drive")
 #: one volume snapshot to roll back to, as a snapshot's C(disk_snapshots) lists it (the API's DiskSnapshotInfo)
 DISK_SNAPSHOT_OPTIONS = {
     "volume_uuid": Field("str", "UUID of the volume (disk) to roll back.", required=True),
     "snapshot_uuid": Field("str", "UUID of the volume snapshot to roll it back to.", required=True),
     "disk_drive": Field("str", "Drive of the disk, such as C(sda); sent as given, empty when not given."),
 }
+DISK_SNAPSHOT_KEYS = tuple(DISK_SNAPSHOT_OPTIONS)
 
 
 def scope_fields():
