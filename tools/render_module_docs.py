@@ -199,6 +199,11 @@ STATE_DOCS = {
 }
 
 
+def as_yaml(data) -> str:
+    """YAML as the generated docs write it: keys in their order, block style, lines of about 110 characters."""
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=110)
+
+
 def _load(ref: str):
     module_name, attr = ref.split(":")
     return getattr(importlib.import_module(PKG + module_name), attr)
@@ -264,7 +269,7 @@ def documentation(name: str, entry: dict) -> str:
             "diff_mode": {"support": "full" if spec is not None else "none"},
         },
     }
-    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=110)
+    return as_yaml(doc)
 
 
 DOC_RE = re.compile(r'DOCUMENTATION = r"""\n.*?"""', re.S)
@@ -275,7 +280,7 @@ def module_files(root: Path = ROOT) -> set[str]:
 
 
 def unregistered(root: Path = ROOT, found: dict | None = None) -> list[str]:
-    """Problems no rendering can fix: module files that nothing registers, registered modules with no file,
+    """Problems no rendering can fix: module files that nothing registers, info modules with no file,
     README texts for modules that do not exist, info module texts no platform claims, connection options
     the fragments cannot document."""
     found = modules() if found is None else found
@@ -283,7 +288,8 @@ def unregistered(root: Path = ROOT, found: dict | None = None) -> list[str]:
     files = module_files(root)
     problems = ["plugins/modules/%s.py is neither a spec's kind, an info module nor in OTHER_MODULES" % name
                 for name in sorted(files - known)]
-    problems += ["%s has no module file plugins/modules/%s.py" % (name, name) for name in sorted(known - files)]
+    problems += ["%s has no module file plugins/modules/%s.py" % (name, name) for name in sorted(known - files)
+                 if "spec" not in found.get(name, {})]
     problems += ["MANAGES names %s, which is no spec's kind" % name
                  for name in sorted(set(MANAGES) - {n for n, e in found.items() if "spec" in e})]
     problems += ["INFO_MODULES names %s, which no platform descriptor lists in its info_modules" % name
@@ -380,8 +386,7 @@ def connection_problems() -> list[str]:
 
 
 def _fragment(summary: str, documentation: dict) -> str:
-    text = yaml.safe_dump(documentation, sort_keys=False, default_flow_style=False, width=110)
-    return FRAGMENT_FILE % (summary, text)
+    return FRAGMENT_FILE % (summary, as_yaml(documentation))
 
 
 def fragments() -> dict[str, str]:
@@ -463,11 +468,75 @@ def render_readme(text: str, found: dict | None = None) -> str:
     return text[:start] + readme_table(found) + text[end:]
 
 
+# --- a new kind's module file ----------------------------------------------------------------------------------
+MODULE_FILE = '''#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# DOCUMENTATION is written from the resource spec by tools/render_module_docs.py.
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+"""
+
+EXAMPLES = r"""
+%(examples)s"""
+
+RETURN = r"""
+%(returns)s"""
+
+from %(module_utils)smodule import ConnectionSpec, run_spec_module
+from %(client)s import CONNECTION_ARGUMENT_SPEC, client_from_params
+from %(resources)s import %(spec_class)s
+
+
+def main():
+    run_spec_module(%(spec_class)s(), ConnectionSpec("%(platform)s", CONNECTION_ARGUMENT_SPEC, client_from_params))
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+#: what a new module's example gives a required option of each type, to be replaced by a real value
+EXAMPLE_VALUES = {"str": "example", "int": 1, "float": 1.0, "bool": True, "list": [], "dict": {},
+                  "path": "/tmp/example"}
+
+
+def new_module_file(name: str, spec) -> str:
+    """The first text of a spec kind's module file: DOCUMENTATION to be rendered, an example with its
+    required options, and RETURN's action and object; the tool never writes it again but its DOCUMENTATION."""
+    descriptor = PLATFORM_DESCRIPTORS.descriptor(spec.platform)
+    spec_class = type(spec).__name__
+    resources = descriptor.resources
+    if not hasattr(importlib.import_module(resources), spec_class):
+        resources = type(spec).__module__
+    example = {field: EXAMPLE_VALUES.get(declared.type, "example") for field, declared in spec.fields.items()
+               if declared.required}
+    returns = {"action": {"description": "C(noop), C(create), C(update), C(replace) or C(delete).",
+                          "returned": "always", "type": "str"},
+               spec.result_key: {"description": "The object after the run (predicted in check mode); null once "
+                                                "deleted.", "returned": "always", "type": "dict"}}
+    return MODULE_FILE % {
+        "examples": as_yaml([{"name": spec.description.rstrip("."), "converge.platforms." + name: example}]),
+        "returns": as_yaml(returns), "module_utils": PKG, "client": descriptor.client, "resources": resources,
+        "spec_class": spec_class, "platform": spec.platform}
+
+
 # --- writing -------------------------------------------------------------------------------------------------
 def module_doc_rewriter(name: str, entry: dict):
-    """A module file's text with its DOCUMENTATION block written from its spec or info fields."""
+    """A module file's text with its DOCUMENTATION block written from its spec or info fields; a spec kind
+    with no file yet (an empty text) starts from `new_module_file`."""
     block = 'DOCUMENTATION = r"""\n' + documentation(name, entry) + '"""'
-    return lambda text: DOC_RE.sub(lambda _m: block, text, count=1)
+
+    def rewrite(text: str) -> str:
+        if not text and "spec" in entry:
+            text = new_module_file(name, entry["spec"])
+        return DOC_RE.sub(lambda _m: block, text, count=1)
+    return rewrite
 
 
 def generated(found: dict) -> list[tuple[Path, Callable[[str], str], str]]:
@@ -489,8 +558,8 @@ def render(check: bool, root: Path = ROOT) -> int:
     stale = []
     for relative, rewrite, what in generated(found):
         path = root / relative
-        if relative.parent == MODULES_DIR and not path.exists():
-            continue  # reported by unregistered()
+        if relative.parent == MODULES_DIR and not path.exists() and "spec" not in found[relative.stem]:
+            continue  # an info module's file is written by hand; unregistered() reports it
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         new = rewrite(text)
         if new != text:

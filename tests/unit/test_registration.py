@@ -123,10 +123,11 @@ def test_a_module_file_nothing_registers_is_reported(tmp_path):
     (tmp_path / "plugins" / "modules").mkdir(parents=True)
     for name in module_files() | {"opendcp_widget"}:
         (tmp_path / "plugins" / "modules" / f"{name}.py").write_text("", encoding="utf-8")
-    (tmp_path / "plugins" / "modules" / "opendcp_flow.py").unlink()
+    (tmp_path / "plugins" / "modules" / "opendcp_info.py").unlink()
+    (tmp_path / "plugins" / "modules" / "opendcp_flow.py").unlink()  # a spec kind's file the tool writes
     assert render.unregistered(tmp_path) == [
         "plugins/modules/opendcp_widget.py is neither a spec's kind, an info module nor in OTHER_MODULES",
-        "opendcp_flow has no module file plugins/modules/opendcp_flow.py"]
+        "opendcp_info has no module file plugins/modules/opendcp_info.py"]
 
 
 # --- connection doc fragments ---------------------------------------------------------------------------

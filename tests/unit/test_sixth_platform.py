@@ -10,6 +10,7 @@ generator; once the registration ends, nothing of it is left.
 from __future__ import annotations
 
 import json
+import runpy
 import shutil
 from typing import Any
 
@@ -286,16 +287,22 @@ def test_the_contract_suite_lists_it(memo):
     assert module_environment("memo", "http://127.0.0.1:1") == {"MEMO_TOKEN": TOKEN, "MEMO_URL": "http://127.0.0.1:1"}
 
 
-def test_the_docs_generator_writes_its_module_docs_fragment_group_and_readme_row(memo, tmp_path):
+def test_the_docs_generator_writes_its_module_file_docs_fragment_group_and_readme_row(memo, tmp_path):
     render = render_tool()
     shutil.copytree(ROOT / "plugins" / "modules", tmp_path / "plugins" / "modules")
     (tmp_path / "plugins" / "doc_fragments").mkdir()
     (tmp_path / "meta").mkdir()
     shutil.copy(ROOT / "meta" / "runtime.yml", tmp_path / "meta" / "runtime.yml")
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
-    (tmp_path / "plugins" / "modules" / "memo_note.py").write_text('DOCUMENTATION = r"""\n"""\n', encoding="utf-8")
+    assert render.render(check=True, root=tmp_path) == 1  # its module file, fragment, group and row are missing
     assert render.render(check=False, root=tmp_path) == 0
-    module = file_documentation(tmp_path / "plugins" / "modules" / "memo_note.py")
+    module_file = tmp_path / "plugins" / "modules" / "memo_note.py"
+    written = runpy.run_path(str(module_file))
+    assert written["NoteSpec"] is NoteSpec and written["client_from_params"] is client_from_params
+    assert yaml.safe_load(written["EXAMPLES"]) == [
+        {"name": "Memo notes", "converge.platforms.memo_note": {"name": "example"}}]
+    assert set(yaml.safe_load(written["RETURN"])) == {"action", "note"}
+    module = file_documentation(module_file)
     assert set(module["options"]) == {"name", "text", "state"}
     assert module["extends_documentation_fragment"] == [
         "converge.platforms.connection", "converge.platforms.memo", "converge.platforms.attributes"]
