@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.osgview import DEFAULT_METHOD, METHODS
-from ansible_collections.converge.platforms.plugins.module_utils.resources.osgview import read_group
+from ansible_collections.converge.platforms.plugins.module_utils.osgview_group import read_group
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
 
 INFO_FIELDS = {

@@ -7,14 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.converge.platforms.plugins.module_utils.resources.vsd import (
-    check_scope,
-    scope_fields,
-    snapshot_facts,
-    tree_facts,
-)
+from ansible_collections.converge.platforms.plugins.module_utils.resources.vsd.scope import check_scope, scope_fields
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field
 from ansible_collections.converge.platforms.plugins.module_utils.vsd import scope_of
+from ansible_collections.converge.platforms.plugins.module_utils.vsd_facts import snapshot_facts, tree_facts
 
 SUBSETS = ("snapshots", "tree", "head")
 

@@ -1,13 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: converge contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Resource specs of the VSD kinds: VM snapshots, and the batch volume rollback."""
+"""Spec of VSD VM snapshots: create, describe, delete, and roll back to one."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-
+from ansible_collections.converge.platforms.plugins.module_utils.resources.vsd.scope import (
+    ROLLBACK,
+    check_scope,
+    scope_fields,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     NOOP,
     Change,
@@ -15,90 +19,11 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     ResourceSpec,
     SpecError,
 )
-from ansible_collections.converge.platforms.plugins.module_utils.vsd import (
-    VsdError,
-    head_name,
-    scope_of,
-    vm_label,
-)
+from ansible_collections.converge.platforms.plugins.module_utils.vsd import VsdError, scope_of, vm_label
+from ansible_collections.converge.platforms.plugins.module_utils.vsd_facts import snapshot_facts, tree_facts
 
-ROLLBACK = "rollback"
 #: the snapshot tree's name for the VM's current state (`vsd-vm-snapshot-api.md`, tree example)
 HEAD_NODE = "head"
-#: one volume snapshot to roll back to, as a snapshot's C(disk_snapshots) lists it (the API's DiskSnapshotInfo)
-DISK_SNAPSHOT_OPTIONS = {
-    "volume_uuid": Field("str", "UUID of the volume (disk) to roll back.", required=True),
-    "snapshot_uuid": Field("str", "UUID of the volume snapshot to roll it back to.", required=True),
-    "disk_drive": Field("str", "Drive of the disk, such as C(sda); sent as given, empty when not given."),
-}
-DISK_SNAPSHOT_KEYS = tuple(DISK_SNAPSHOT_OPTIONS)
-
-
-def scope_fields():
-    """The options naming a VM: cluster, optional tenant, and the VM's uuid or name."""
-    return {
-        "cluster_uuid": Field("str", "UUID of the cluster the VM runs in.", required=True),
-        "tenant": Field("str", "UUID of the tenant the VM belongs to. When set, the VM must belong to it; when "
-                               "not set, the tenant is not checked.", compare=False),
-        "compute_uuid": Field("str", "UUID of the VM. One of I(compute_uuid) or I(compute_name) is required."),
-        "compute_name": Field("str", "Name of the VM within the cluster (and tenant), when I(compute_uuid) is not "
-                                     "given. The document lists only C(compute_uuid) for reads, so a platform that "
-                                     "does not accept names there needs I(compute_uuid).", compare=False),
-    }
-
-
-def check_scope(desired):
-    """A VM must be named; raise SpecError naming the option otherwise."""
-    if not desired.get("compute_uuid") and not desired.get("compute_name"):
-        raise SpecError("compute_uuid", "one of compute_uuid or compute_name is required")
-    if not (desired.get("cluster_uuid") or "").strip():
-        raise SpecError("cluster_uuid", "must not be empty")
-
-
-def disk_snapshot_facts(info):
-    """A DiskSnapshotInfo (`VolumeUuid`, `SnapshotUuid`, `DiskDrive`) with the option names."""
-    return {"volume_uuid": info.get("VolumeUuid"), "snapshot_uuid": info.get("SnapshotUuid"),
-            "disk_drive": info.get("DiskDrive") or ""}
-
-
-def disk_snapshot_info(facts):
-    """The API's DiskSnapshotInfo from option names."""
-    return {"VolumeUuid": facts["volume_uuid"], "SnapshotUuid": facts["snapshot_uuid"],
-            "DiskDrive": facts.get("disk_drive") or ""}
-
-
-def snapshot_facts(item):
-    """A GetVsdSnapshotResponse in the modules' field names.
-
-    Whether a snapshot holds memory, and how far saving that memory has got, are read from
-    `attr` (the document's "other attributes"): `domain_memory`, `memory_status` (C(saving) or
-    C(ready)), `memory_progress`.
-    """
-    attr = item.get("attr") or {}
-    memory = str(attr.get("domain_memory", "")).lower() == "true"
-    return {
-        "uuid": item.get("uuid"),
-        "name": item.get("name"),
-        "description": item.get("description") or "",
-        "compute_uuid": item.get("compute_uuid"),
-        "tenant": item.get("tenant") or "",
-        "tenant_name": item.get("tenant_name") or "",
-        "namespace": item.get("namespace") or "",
-        "ctime": item.get("ctime"),
-        "memory": memory,
-        "memory_status": attr.get("memory_status") or ("ready" if memory else ""),
-        "vm_detail": item.get("vm_detail"),
-        "disk_snapshots": [disk_snapshot_facts(d) for d in item.get("disk_snapshot_list") or []],
-        "attr": attr,
-    }
-
-
-def tree_facts(tree):
-    """A VirtualMachineSnapshotTree as `compute_uuid`, `head`, `parents` and `children` lists."""
-    children = dict((name, list((node or {}).get("Children") or [])) for name, node in
-                    ((tree or {}).get("Children") or {}).items())
-    return {"compute_uuid": (tree or {}).get("UUID"), "head": head_name(tree) or None,
-            "parents": dict((tree or {}).get("Parents") or {}), "children": children}
 
 
 def is_saving(live):
@@ -322,104 +247,3 @@ class SnapshotSpec(ResourceSpec):
         if change.action == ROLLBACK:
             result["head"] = change.desired["name"]
         return result
-
-
-class VolumeSnapshotRollbackSpec(ResourceSpec):
-    """Roll single disks of a shut-down VSD VM back to volume snapshots, in one batch call.
-
-    Only disk data is rolled back: the VM's configuration and its head snapshot stay as they are. Give either
-    I(snapshot), the VM snapshot whose volume snapshots to use (optionally limited to I(volumes)), or the volume
-    snapshots themselves as I(disk_snapshots). The platform answers for each volume; when any volume fails, the task
-    fails and lists which volumes failed and which were rolled back.
-
-    The API cannot show a volume's data, so the rollback runs, and reports a change, on every call.
-    """
-
-    kind = "vsd_volume_snapshot_rollback"
-    platform = "vsd"
-    result_key = "rollback"
-    description = "Roll disks of a VSD VM back to volume snapshots."
-    identity = ("cluster_uuid", "compute_uuid", "compute_name")
-    states = ("rolled_back",)
-    reconcilable = False
-    idempotent = False
-
-    @property
-    def fields(self):
-        fields = scope_fields()
-        fields.update({
-            "snapshot": Field("str", "Name of the VM snapshot whose volume snapshots to roll back to. Mutually "
-                                     "exclusive with I(disk_snapshots).", compare=False),
-            "volumes": Field("list", "With I(snapshot), roll back only these disks, each given by volume UUID or "
-                                     "drive (such as C(sda)). All of the snapshot's disks by default.",
-                             elements="str", compare=False),
-            "disk_snapshots": Field("list", "Volume snapshots to roll back to, each a mapping with C(volume_uuid), "
-                                            "C(snapshot_uuid) and optionally C(disk_drive), as in the "
-                                            "C(disk_snapshots) of a snapshot from "
-                                            "M(converge.platforms.vsd_snapshot_info). Mutually exclusive with "
-                                            "I(snapshot).", elements="dict", options=DISK_SNAPSHOT_OPTIONS,
-                              compare=False),
-        })
-        return fields
-
-    def check(self, desired):
-        check_scope(desired)
-        if bool(desired.get("snapshot")) == bool(desired.get("disk_snapshots")):
-            raise SpecError("snapshot", "give exactly one of snapshot or disk_snapshots")
-        if desired.get("volumes") and not desired.get("snapshot"):
-            raise SpecError("volumes", "applies only with snapshot")
-
-    def read(self, client, desired):
-        """The volume snapshots the rollback would use (from the named VM snapshot, or as given)."""
-        targets = [dict((k, item.get(k) or "") for k in DISK_SNAPSHOT_KEYS) for item in desired.get("disk_snapshots")
-                   or []]
-        if desired.get("snapshot"):
-            targets = self._snapshot_targets(client, desired)
-        live = dict((key, desired.get(key)) for key in ("cluster_uuid", "compute_uuid", "compute_name"))
-        live.update(snapshot=desired.get("snapshot"), disk_snapshots=targets)
-        return live
-
-    @staticmethod
-    def _snapshot_targets(client, desired):
-        scope = scope_of(desired)
-        item = client.find_snapshot(scope, desired["snapshot"])
-        if item is None:
-            raise SpecError("snapshot", "VM %s has no snapshot named %r" % (vm_label(scope), desired["snapshot"]))
-        disks = snapshot_facts(item)["disk_snapshots"]
-        wanted = desired.get("volumes")
-        if not wanted:
-            return disks
-        known = set(d["volume_uuid"] for d in disks) | set(d["disk_drive"] for d in disks)
-        missing = [v for v in wanted if v not in known]
-        if missing:
-            have = ", ".join("%s (%s)" % (d["disk_drive"], d["volume_uuid"]) for d in disks)
-            raise SpecError("volumes", "snapshot %r has no disk %s; it has %s"
-                            % (desired["snapshot"], ", ".join(missing), have))
-        return [d for d in disks if d["volume_uuid"] in wanted or d["disk_drive"] in wanted]
-
-    def plan(self, desired, live):
-        return Change(self, ROLLBACK, desired, live, {"disk_snapshots": (None, live["disk_snapshots"])},
-                      note="volume data cannot be read through the API, so the rollback runs on every call")
-
-    def act(self, client, change):
-        """One batch call; BatchError (listing failed and rolled-back volumes) when any volume failed."""
-        infos = [disk_snapshot_info(d) for d in change.live["disk_snapshots"]]
-        batch = client.rollback_volumes(scope_of(change.desired), infos)
-        return self._outcome(change.live, batch)
-
-    @staticmethod
-    def _outcome(live, batch):
-        volumes = []
-        for result in batch.get("results") or []:
-            entry = disk_snapshot_facts(result.get("data") or {})
-            entry.update(success=result.get("scode") == 0, message=result.get("message") or "")
-            volumes.append(entry)
-        return {"snapshot": live.get("snapshot"), "success": batch.get("success", len(volumes)),
-                "fail": batch.get("fail", 0), "volumes": volumes}
-
-    def predict(self, change):
-        return {"snapshot": change.live.get("snapshot"), "success": None, "fail": None,
-                "volumes": [dict(d) for d in change.live["disk_snapshots"]]}
-
-
-SPECS = [SnapshotSpec(), VolumeSnapshotRollbackSpec()]
