@@ -81,6 +81,7 @@ def require_present(desired, names):
 
 
 def check_not_blank(desired, names):
+    """SpecError on the first of `names` given as blank text."""
     for name in names:
         value = desired.get(name)
         if isinstance(value, str) and not value.strip():
@@ -112,9 +113,11 @@ class OpenDcpSpec(CrudById, ResourceSpec):
         return tuple(whole.get(name) or empty_of(self.fields[name].type) for name in self.sent_fields)
 
     def create_args(self, client, desired):
+        """The name, then `write_args` of the desired entry."""
         return (desired["name"],) + tuple(self.write_args(client, desired))
 
     def update_args(self, client, live, desired, changes):
+        """The live name (OpenDCP never renames), then `write_args` of the whole object."""
         return (live["name"],) + tuple(self.write_args(client, merged(live, desired, self.sent_fields)))
 
     def read_many(self, client, desired_list):
