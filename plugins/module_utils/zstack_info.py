@@ -9,9 +9,9 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack import snake_keys
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackError, check_condition
+from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import snake_keys
 
 QUERY_SUBSETS = {
     "management_nodes": "/management-nodes",

@@ -7,14 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.base import ZStackSpec
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.gc_job import GcJobSpec
-from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.inventory import (
-    ZStackSpec,
-    chunks,
-    from_inventory,
-    snake,
-    snake_keys,
-)
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.license import LicenseSpec
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.long_job import LongJobSpec
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.notification import NotificationSpec
@@ -22,6 +16,12 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.zstac
     SystemTagSpec,
     TagSpec,
     UserTagSpec,
+)
+from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import (
+    chunks,
+    from_inventory,
+    snake,
+    snake_keys,
 )
 
 __all__ = ["SPECS", "GcJobSpec", "LicenseSpec", "LongJobSpec", "NotificationSpec", "SystemTagSpec", "TagSpec",

@@ -7,12 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.inventory import (
-    ZStackSpec,
-    from_inventory,
-)
+from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.base import ZStackSpec
 from ansible_collections.converge.platforms.plugins.module_utils.spec import NOOP, Change, Field, SpecError
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import condition
+from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import from_inventory
 
 
 class GcJobSpec(ZStackSpec):

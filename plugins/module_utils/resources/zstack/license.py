@@ -12,12 +12,10 @@ import binascii
 import hashlib
 import json
 
-from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.inventory import (
-    ZStackSpec,
-    from_inventory,
-)
+from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.base import ZStackSpec
 from ansible_collections.converge.platforms.plugins.module_utils.spec import NOOP, UPDATE, Change, Field, SpecError
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackError, condition
+from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import from_inventory
 
 LICENSE_MARKER = "converge::license::"
 

@@ -10,10 +10,7 @@ __metaclass__ = type
 import json
 
 from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
-from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.inventory import (
-    ZStackSpec,
-    from_inventory,
-)
+from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.base import ZStackSpec
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     NOOP,
     Change,
@@ -22,6 +19,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     SpecError,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackError, condition
+from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import from_inventory
 
 FINISHED_LONG_JOB_STATES = ("Succeeded", "Failed", "Canceled")
 

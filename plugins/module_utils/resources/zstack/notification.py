@@ -7,13 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.inventory import (
-    ZStackSpec,
-    chunks,
-    from_inventory,
-)
+from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.base import ZStackSpec
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec, SpecError
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import condition
+from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import chunks, from_inventory
 
 
 class NotificationSpec(ZStackSpec):

@@ -1,13 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: converge contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ZStack inventories in field names, and the base of the ZStack kinds."""
+"""ZStack answers in field names (camelCase keys in snake_case), and uuids in groups a query condition takes."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
-
-from ansible_collections.converge.platforms.plugins.module_utils.spec import ResourceSpec
 
 UUID_CHUNK = 40
 
@@ -43,10 +41,3 @@ def chunks(items, size=UUID_CHUNK):
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-class ZStackSpec(ResourceSpec):
-    """The base of the ZStack kinds: every write goes under an X-Job-UUID, which the client resends itself."""
-
-    platform = "zstack"
-    keyed_writes = True
