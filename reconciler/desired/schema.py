@@ -1,7 +1,8 @@
 """The shape of a desired-state document as pydantic models built from the specs, and its JSON schema.
 
-The models check the shape (mappings, lists, unknown and missing keys, nested `Field(options=...)` included);
-the values are checked by the one validator, the modules' own (`checks.validated`). `reconciler schema` prints
+The models check the shape of a document and of its entries (mappings, lists, unknown and missing keys); the
+values, nested `Field(options=...)` included, are checked by the one validator, the modules' own
+(`checks.validated`). The JSON schema describes nested options as objects of their own. `reconciler schema` prints
 `document_schema()`.
 """
 
@@ -91,25 +92,14 @@ def _json_schema(spec_field: Any) -> dict[str, Any]:
     return schema
 
 
-def _field_type(spec_field: Any, name: str) -> Any:
-    """The pydantic type of a field's value: any value (the validator checks it) with its JSON schema; a field
-    declaring nested `options` is a model of them (`options_model`), or a list of such models."""
+def _field_type(spec_field: Any) -> Any:
+    """The pydantic type of a field's value: any value, which the one validator checks (nested `options` too,
+    naming the option), with its JSON schema for editors (nested options as objects, see `_options_schema`)."""
     if spec_field.options:
-        nested: Any = options_model(name, spec_field.options)
-        if spec_field.type == "list":
-            nested = list[nested]
         described = {"description": spec_field.description} if spec_field.description else {}
-        return Optional[Annotated[nested, WithJsonSchema(_options_schema(spec_field.options, spec_field.type,
-                                                                         described))]]
+        return Optional[Annotated[Any, WithJsonSchema(_options_schema(spec_field.options, spec_field.type,
+                                                                      described))]]
     return Optional[Annotated[Any, WithJsonSchema(_json_schema(spec_field))]]
-
-
-def options_model(name: str, options: dict[str, Any]) -> type[BaseModel]:
-    """The pydantic model of a mapping of nested options (`Field(options=...)`): its keys and no other, the
-    required ones required, each value a value of its own field (nested options again a model)."""
-    fields: dict[str, Any] = {option: (_field_type(sub, f"{name}_{option}"), ... if sub.required else None)
-                              for option, sub in options.items()}
-    return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
 
 
 def _options_schema(options: dict[str, Any], field_type: str, extra: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +120,7 @@ def entry_model(spec: Any) -> type[BaseModel]:
     """The pydantic model of one entry of a kind: its fields, `state` and `wait` options, nothing else."""
     fields: dict[str, Any] = {}
     for name, spec_field in spec.fields.items():
-        fields[name] = (_field_type(spec_field, f"{spec.kind}_{name}"), ... if spec_field.required else None)
+        fields[name] = (_field_type(spec_field), ... if spec_field.required else None)
     if spec.states:
         fields["state"] = (Optional[Annotated[Any, WithJsonSchema({"enum": list(spec.states)})]], None)
     if spec.ownership is not None:
