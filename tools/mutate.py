@@ -62,16 +62,18 @@ class Mutant:
     source: str
 
     def label(self) -> str:
-        return f"{self.path.name}:{self.line} {self.method}: {self.kind_of_break}: {self.what}"
+        where = self.path.relative_to(RESOURCES) if self.path.is_relative_to(RESOURCES) else self.path
+        return f"{where}:{self.line} {self.method}: {self.kind_of_break}: {self.what}"
 
 
 @dataclass
 class SpecClass:
-    """A class of a resources file: its node, its bases by name and its kind (empty for a base class)."""
+    """A class of a resources file: its node, its bases by name, its kind (empty for a base class), its file."""
 
     node: ast.ClassDef
     bases: tuple[str, ...]
     kind: str
+    path: Path
 
 
 def class_kind(node: ast.ClassDef) -> str:
@@ -83,17 +85,30 @@ def class_kind(node: ast.ClassDef) -> str:
     return ""
 
 
-def spec_classes(tree: ast.Module) -> dict[str, SpecClass]:
-    """The classes of a module by name."""
-    return {node.name: SpecClass(node, tuple(ast.unparse(b).split(".")[-1] for b in node.bases), class_kind(node))
+def qualified(path: Path, name: str) -> str:
+    """A class's key: its file and its name (two files may hold classes of the same name)."""
+    return f"{path}::{name}"
+
+
+def spec_classes(tree: ast.Module, path: Path) -> dict[str, SpecClass]:
+    """The classes of the module at `path`, by `qualified` name."""
+    return {qualified(path, node.name): SpecClass(node, tuple(ast.unparse(b).split(".")[-1] for b in node.bases),
+                                                  class_kind(node), path)
             for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
-def kinds_of(name: str, classes: dict[str, SpecClass]) -> tuple[str, ...]:
+def is_base(base: str, spec: SpecClass, key: str, classes: dict[str, SpecClass]) -> bool:
+    """Whether `spec`'s base named `base` is the class `key`: the class of that name in `spec`'s own file if
+    there is one, else one of that name in another file (imported)."""
+    own = qualified(spec.path, base)
+    return own == key if own in classes else key.endswith("::" + base)
+
+
+def kinds_of(key: str, classes: dict[str, SpecClass]) -> tuple[str, ...]:
     """The kinds a class's methods serve: its own, and those of every class deriving from it."""
-    found = {classes[name].kind} if classes[name].kind else set()
+    found = {classes[key].kind} if classes[key].kind else set()
     for other, spec in classes.items():
-        if name in spec.bases and other != name:
+        if other != key and any(is_base(base, spec, key, classes) for base in spec.bases):
             found.update(kinds_of(other, classes))
     return tuple(sorted(found))
 
@@ -258,16 +273,17 @@ def spliced(source: str, function: ast.FunctionDef, mutated: ast.FunctionDef) ->
 def mutants_of(path: Path, root: Path = ROOT, classes: dict[str, SpecClass] | None = None) -> Iterator[Mutant]:
     """Every mutant of the write methods of the classes of one file (relative to `root`).
 
-    `classes` are the classes of every resources file, by name, so that a base class in one file (a by-id
+    `classes` are the classes of every resources file (by `qualified` name), so that a base class in one file (a by-id
     create) serves the kinds of its subclasses in the others; by default those of this file only.
     """
     source = (root / path).read_text(encoding="utf-8")
     tree = ast.parse(source)
-    own = spec_classes(tree)
-    every = dict(own, **(classes or {}))
+    own = spec_classes(tree, path)
+    every = dict(classes or {}, **own)
     names = write_method_names(every)
-    for name, spec in own.items():
-        kinds = kinds_of(name, every)
+    for key, spec in own.items():
+        name = spec.node.name
+        kinds = kinds_of(key, every)
         if not kinds:
             continue
         for function in write_methods(spec.node, names):
@@ -286,7 +302,7 @@ def all_mutants(root: Path = ROOT, kind: str | None = None) -> list[Mutant]:
     paths = sorted(path.relative_to(root) for path in (root / RESOURCES).rglob("*.py"))
     classes: dict[str, SpecClass] = {}
     for path in paths:
-        classes.update(spec_classes(ast.parse((root / path).read_text(encoding="utf-8"))))
+        classes.update(spec_classes(ast.parse((root / path).read_text(encoding="utf-8")), path))
     found = []
     for path in paths:
         found.extend(m for m in mutants_of(path, root, classes) if kind is None or kind in m.kinds)

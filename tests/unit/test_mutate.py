@@ -84,3 +84,19 @@ def test_a_run_takes_the_kinds_in_turn(tmp_path):
     ordered = interleaved(mutants + other)
     assert [m.kinds for m in ordered[:4]] == [("demo_thing",), ("other_kind",)] * 2
     assert sorted(map(id, ordered)) == sorted(map(id, mutants + other))
+
+
+def test_classes_of_the_same_name_in_two_files_keep_their_own_kinds(tmp_path):
+    for platform in ("one", "two"):
+        path = tmp_path / RESOURCES / platform / "license.py"
+        path.parent.mkdir(parents=True)
+        path.write_text(textwrap.dedent(f'''\
+            class LicenseSpec(ResourceSpec):
+                kind = "{platform}_license"
+
+                def delete(self, client, live):
+                    client.delete_license(live["id"])
+            '''), encoding="utf-8")
+    mutants = all_mutants(tmp_path)
+    assert sorted((str(m.path.parent.name), m.kinds) for m in mutants) == [("one", ("one_license",)),
+                                                                          ("two", ("two_license",))]
