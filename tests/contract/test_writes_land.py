@@ -101,6 +101,22 @@ def test_an_update_holds_the_new_value_and_keeps_the_others(kind, platform_of):
         assert kept == {}, f"{kind}: changing {list(step)} also changed these fields"
 
 
+def test_a_verified_update_is_checked_with_the_values_it_sends(platform_of):
+    """With verify, the cloud checks the credentials an update would send: a wrong new password is refused
+    before the write, and the platform keeps the old one."""
+    platform = site(platform_of, "migration_cloud_connection")
+    applied(platform)
+    entry = platform.resources["migration_cloud_connection"][0]
+    entry.update(cloud_password="not-the-password", verify=True)
+    platform.write()
+    result = converge(platform)
+    errors = [outcome.as_dict().get("error") or "" for outcome in result.report.failed]
+    # the run redacts the secret "password" wherever it appears, the platform's wording included
+    refusal = "VerifyCloudConnection: Authentication failed on cloud 127.0.0.1: wrong user or "
+    assert len(errors) == 1 and refusal in errors[0], errors
+    assert held(platform, entry)["cloud_password"] == "password"
+
+
 @pytest.mark.xfail(strict=True, reason=NOT_UPDATED[("opendcp_service", "cluster")])
 def test_a_service_given_another_cluster_moves_there(platform_of):
     platform = site(platform_of, "opendcp_service", {"opendcp_cluster": [{"name": "batch", "desc": "batch jobs"}]})
