@@ -55,7 +55,12 @@ QUERY_RESOURCE_TYPES: dict[str, str] = {
 
 
 class ZStackState(PersistentModel):
-    """The whole model: a store per resource family, and what spans them (which resources exist, the fixtures)."""
+    """The whole model: a store per resource family, and what spans them (which resources exist, the fixtures).
+
+    `management` (ManagementStore), `auth` (SessionStore), `api_jobs` (ApiJobStore), `tagging` (TagFamily, whose
+    records are `tags`), `notices` (NotificationStore), `collector` (GcJobStore), `long_running` (LongJobStore)
+    and `licensing` (LicenseStore); the API calls the store of the family an operation belongs to.
+    """
 
     platform = "zstack"
     state_format = STATE_FORMAT
