@@ -41,7 +41,9 @@ def setting_value(text: str) -> Any:
 @click.option("--allow-remote", is_flag=True, default=False,
               help="Listen on a --host other machines reach. The emulators have no real authentication and their "
                    "state holds passwords in clear: only on a network of your own.")
-@click.option("--port", type=int, default=None, help="Port; defaults to the platform's own (zstack 18080).")
+@click.option("--port", type=int, default=None,
+              help="Port; defaults to the platform's own ("
+                   + ", ".join(f"{name} {default_port(name)}" for name in PLATFORMS) + ").")
 @click.option("--latency-ms", type=float, default=0.0, show_default=True, help="Delay added to every response.")
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of requests that fail: before the change (503 or dropped connection) or after it.")
