@@ -233,7 +233,7 @@ def remembering_reads(session: Session, platforms: set[str]) -> Iterator[None]:
     every memo opened is closed again, also when a later platform's client cannot be built."""
     with contextlib.ExitStack() as stack:
         for name in sorted(platforms):
-            stack.enter_context(session.client(name).http.remembering())
+            stack.enter_context(session.client(name).remembering())
         yield
 
 

@@ -82,6 +82,10 @@ class Client:
                                             "have changed something).")
     thread_write_count = _from_http("thread_write_count", "Writes sent by the calling thread on this endpoint.")
 
+    def remembering(self):
+        """A context in which each identical read of this endpoint is sent once and its answer reused (a plan's reads)."""
+        return self.http.remembering()
+
     def answer_text(self, response):
         """What an answer says, for an error: its text (HTML reduced, secrets masked), else its HTTP reason."""
         return self.redact(response_text(response)) or response.reason or "an empty answer"
