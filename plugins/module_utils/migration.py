@@ -172,7 +172,6 @@ class MigrationClient(Client):
         self.redact.add(password)
         self.page_limit = int(page_limit)
         self.token = None
-        self.first_login = None
         self._login_gate = LoginGate()
 
     # --- session -------------------------------------------------------------------------
@@ -183,7 +182,12 @@ class MigrationClient(Client):
         body = {"UserName": self.username, "Password": self.password}
         data = self._decode(self.http.request("POST", LOGIN_PATH, json=body, headers=_json_headers(),
                                               operation=SESSION), LOGIN_PATH, "Login") or {}
-        return self._keep_token(data, LOGIN_PATH, "Login")
+        token = data.get("Token") if isinstance(data, dict) else None
+        if not token:
+            raise MigrationError("Login answered without a token", "POST", LOGIN_PATH, action="Login")
+        self.redact.add(token)
+        self.token = token
+        return data
 
     def end_session(self):
         """POST /Logout, if logged in; the token is forgotten either way."""
@@ -196,15 +200,6 @@ class MigrationClient(Client):
     def forget_session(self):
         """Drop the token without telling the platform (after a failed logout: it expires on its own)."""
         self.token = None
-
-    def _keep_token(self, data, path, action):
-        token = data.get("Token") if isinstance(data, dict) else None
-        if not token:
-            raise MigrationError("%s answered without a token" % action, "POST", path, action=action)
-        self.redact.add(token)
-        self.token = token
-        self.first_login = data.get("IsFirstLogin")
-        return data
 
     def _current_token(self, stale=None):
         """The token to send: logging in first when there is none or the server refused `stale`; one login for
