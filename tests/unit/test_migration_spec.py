@@ -136,6 +136,41 @@ def test_a_source_host_can_move_to_another_transport_server_but_not_to_another_a
     assert error_of(lambda: desired(spec, name="w" * 33)).option == "name"
 
 
+class HostClient:
+    """One Packer host behind transport server edge; moving it to edge-2 takes effect, but its answer is lost."""
+
+    def __init__(self):
+        self.host = {"ID": "h1", "Name": "web", "MgntAddr": "127.0.0.11", "TransName": "edge"}
+        self.sent = []
+
+    def list_hosts(self, name=None):
+        return {"AgentHosts": [dict(self.host)], "VSPlatforms": []}
+
+    def get_packer_host(self, host_id):
+        return dict(self.host)
+
+    def list_transport_servers(self, name=None):
+        return [{"Id": "t2", "Name": "edge-2"}]
+
+    def update_packer_host(self, host_id, name, trans_id):
+        self.sent.append(("UpdatePackerHost", host_id, name, trans_id))
+        self.host["TransName"] = "edge-2"
+        raise TransportError("the migration platform did not answer: connection reset", "POST", "/portal")
+
+    def refresh_packer_host(self, host_id):
+        self.sent.append(("RefreshPackerHost", host_id))
+
+
+def test_a_refresh_moves_the_host_through_the_verified_update_then_refreshes_it():
+    spec = SourceHostSpec()
+    client = HostClient()
+    want = desired(spec, name="web", transport_server="edge-2", state="refreshed")
+    change = spec.plan(want, spec.read(client, want))
+    assert change.action == "refresh" and change.fields == {"transport_server": ("edge", "edge-2")}
+    assert spec.apply(client, change)["transport_server"] == "edge-2"
+    assert client.sent == [("UpdatePackerHost", "h1", "web", "t2"), ("RefreshPackerHost", "h1")]
+
+
 def test_vsphere_credentials_are_sent_on_every_run_only_with_update_password_always():
     spec = VspherePlatformSpec()
     live = {"id": "p1", "name": "vc", "address": "127.0.0.21", "is_vcenter": True}
