@@ -83,7 +83,10 @@ class Client:
     thread_write_count = _from_http("thread_write_count", "Writes sent by the calling thread on this endpoint.")
 
     def remembering(self):
-        """A context in which each identical read of this endpoint is sent once and its answer reused (a plan's reads)."""
+        """A context in which each identical read of this endpoint is sent once and its answer reused.
+
+        A plan reads under it, so two entries that need the same list cost one request.
+        """
         return self.http.remembering()
 
     def answer_text(self, response):
