@@ -10,7 +10,7 @@ Every client operation is declared *retry-safe* or not when it is sent:
   resent call answers the first call's result;
 - every other write is sent again by the HTTP layer only after a 429 or 503 (the server says it did not
   handle it, RFC 9110); when its answer is otherwise lost, the resource spec reads
-  back to learn whether it took effect before it sends it again (`ResourceSpec._verified`); writes no
+  back to learn whether it took effect before it sends it again (`ResourceSpec.verified_write`); writes no
   read can verify (an OSG view clone, a VSD volume rollback) are never sent twice.
 
 A retry-safe call is resent on a connection error, a timeout, or a 429/502/503/504 that is not the
