@@ -19,6 +19,7 @@ from reconciler.platforms import kinds
 from tests.contract.test_every_kind import KINDS
 from tests.contract.writes import (
     BEFORE_DELETE,
+    CREATE_WITH,
     NOT_UPDATED,
     UNSTORED,
     UPDATES,
@@ -75,6 +76,8 @@ def test_every_field_updated_in_place_has_a_new_value(kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_create_holds_every_given_field(kind, platform_of):
     platform = site(platform_of, kind)
+    platform.resources[kind][0].update(CREATE_WITH.get(kind, {}))
+    platform.write()
     entries = [entry for entry in platform.resources[kind] if entry.get("state", "present") == "present"]
     applied(platform)
     state = platform.handle.state()

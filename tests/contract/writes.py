@@ -24,6 +24,7 @@ Getter = Callable[[dict, dict], Any]
 #: the ownership marker the reconciler appends to a free-text field (a description)
 MARKER = re.compile(r"\s*\[converge:[^\]]+\]$")
 SECOND_KEY = "CONVERGE-SECOND-KEY-2031"
+VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
 
 
 def converge(platform, prune: bool = False):
@@ -224,6 +225,15 @@ UPDATES: dict[str, list[dict[str, Any]]] = {
                                           "retry": {"retry_times": 2, "ignore_error": True}}]}],
     "vsd_snapshot": [{"description": "golden image, described again"}],
     "zstack_notification": [{"status": "Unread"}],
+}
+#: fields the catalogue's entries leave out, given to the create test's first entry so that a create sends them too
+CREATE_WITH: dict[str, dict[str, Any]] = {
+    "migration_cloud_connection": {"environment_id": "1", "zone_id": "4c5d6e7f-8091-4a2b-8c3d-4e5f6a7b8c9d",
+                                   "zone_name": "zone-a", "region_id": "cn-suzhou1", "region_name": "zone-a region"},
+    "migration_task": {"compressed": True, "qos_limit": 100, "storage_id": "123423123", "sockets": 1,
+                       "aggregate_id": "aggregate-1", "bandwidth": 50},
+    "opendcp_actimpl": {"type": "shell"},
+    "zstack_long_job": {"description": "move the database volume", "target_resource_uuid": VM},
 }
 #: (kind, field) -> why the update test cannot change it in place
 NOT_UPDATED = {
