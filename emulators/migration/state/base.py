@@ -98,8 +98,8 @@ class StateBase:
     platforms: dict[str, dict[str, Any]]
     tasks: dict[str, dict[str, Any]]
 
-    # --- the rules of one family that others call, each defined in its family's module ------------------
-    # account, license
+    # --- the rules of one family that others call, each defined in the module named ---------------------
+    # license
     take_credit: Callable[[], None]
     # clouds
     cloud: Callable[[Any], dict[str, Any]]
@@ -109,15 +109,15 @@ class StateBase:
     transport: Callable[[Any], dict[str, Any]]
     transport_agent: Callable[[Any], dict[str, Any]]
     transport_tasks: Callable[[str], list[dict[str, Any]]]
-    # source hosts
+    # hosts
     host: Callable[[Any], dict[str, Any]]
     host_task: Callable[[str], dict[str, Any] | None]
     host_offline: Callable[[Mapping[str, Any]], bool]
     host_view: Callable[[Mapping[str, Any]], dict[str, Any]]
-    # vSphere platforms
+    # vsphere
     vsphere_at: Callable[[Any], dict[str, Any] | None]
     platform_summary: Callable[[Mapping[str, Any]], dict[str, Any]]
-    # tasks, their actions, progress and views
+    # tasks
     task: Callable[[Any], dict[str, Any]]
     task_changes: Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
     check_task_target: Callable[[Mapping[str, Any]], None]
@@ -125,7 +125,9 @@ class StateBase:
     server_names: Callable[[str, str | None], set[str]]
     volume_names: Callable[[str, str | None], set[str]]
     used_ips: Callable[[str, str | None], dict[str, set[str]]]
+    # task_progress
     record_event: Callable[[dict[str, Any], float, int, str], None]
-    progress: Callable[[Mapping[str, Any]], float]
     start_copy: Callable[[dict[str, Any], float], None]
     start_recovery: Callable[[dict[str, Any], float], None]
+    # task_views
+    progress: Callable[[Mapping[str, Any]], float]
