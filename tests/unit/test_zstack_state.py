@@ -9,6 +9,7 @@ from itertools import count
 
 import pytest
 
+from emulators.common.clock import Clock
 from emulators.zstack.base import HOST_UUID, NODE_UUID, VM_UUIDS, ZStackFailure
 from emulators.zstack.gc_jobs import builtin_gc_jobs
 from emulators.zstack.state import Settings, ZStackState
@@ -21,24 +22,17 @@ SAVED_KEYS = {"nodes", "hosts", "resources", "sessions", "jobs", "tags", "notifi
               "task_progress", "license", "format"}
 
 
-class FakeClock:
-    def __init__(self):
-        self.value = NOW
-
-    def __call__(self):
-        return self.value
-
-
 @pytest.fixture
 def clock():
-    return FakeClock()
+    """The emulator's clock, frozen at NOW until a test steps it."""
+    return Clock(wall=lambda: NOW, monotonic=lambda: 0.0)
 
 
 def model(clock, long_job_seconds=5.0):
     numbers = count(1)
     settings = Settings(username="admin", password_sha512=hashlib.sha512(b"password").hexdigest(),
                         long_job_seconds=long_job_seconds)
-    state = ZStackState(settings, clock, lambda: "%032x" % next(numbers))
+    state = ZStackState(settings, clock.now, lambda: "%032x" % next(numbers))
     state.load({})
     return state
 
@@ -96,7 +90,7 @@ def test_a_state_file_of_an_earlier_version_restores_into_every_store(clock):
     assert state.management.cpu_memory_capacity([], [], [HOST_UUID])["availableCpu"] == 2
     assert state.licensing.license_info()["user"] == "saved"
     assert [row["state"] for row in state.long_running.long_job_inventories()] == ["Running"]
-    clock.value += 5
+    clock.advance(5)
     assert [row["state"] for row in state.long_running.long_job_inventories()] == ["Succeeded"]
     assert state.long_running.task_progress_entries("api", everything=False)[0]["content"] == "backup succeeded"
     state.notices.update_notifications_status(["n" * 32], "Read")
@@ -129,7 +123,7 @@ def test_deleting_a_gc_job_or_a_long_job_drops_its_tags_in_the_tag_store(clock):
     state.tagging.create_tag("User", "VmInstanceVO", VM_UUIDS[0], "tier::web")
 
     state.collector.delete_gc_job(GC_JOB)
-    clock.value += 1
+    clock.advance(1)
     state.long_running.delete_long_job(job["uuid"])
 
     assert [record["tag"] for record in state.tags.values()] == ["tier::web"]
