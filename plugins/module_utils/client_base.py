@@ -122,4 +122,3 @@ class Client:
     def forget_session(self):
         """Drop the session this client holds without telling the platform (after a failed logout)."""
         return None
-

@@ -101,8 +101,9 @@ class ActImplSpec(OpenDcpSpec):
         check_template(desired["template"], action.get("params") or {}, "template", action["name"])
         return action
 
-    def reread(self, client, action_id, desired=None):
-        return actimpl_facts(client.get_actimpl(action_id), {"name": desired["action"]})
+    def reread(self, client, object_id, desired=None):
+        """The implementation read back by its action's id, named by the desired action."""
+        return actimpl_facts(client.get_actimpl(object_id), {"name": desired["action"]})
 
     def create(self, client, desired):
         """Create the implementation (addressed by its action's id, not its own)."""

@@ -63,7 +63,7 @@ class VolumeSnapshotRollbackSpec(ResourceSpec):
                                             "C(disk_snapshots) of a snapshot from "
                                             "M(converge.platforms.vsd_snapshot_info). Mutually exclusive with "
                                             "I(snapshot).", elements="dict", options=DISK_SNAPSHOT_OPTIONS,
-                              compare=False),
+                                    compare=False),
         })
         return fields
 
