@@ -302,6 +302,11 @@ class ResourceSpec:
     def check(self, desired):
         """Kind-specific rules beyond types (override); raise SpecError."""
 
+    def check_wait(self, desired):
+        """The rule of the options a waiting kind adds (`waits`): a given `wait_timeout` is positive."""
+        if self.waits and desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
+            raise SpecError("wait_timeout", "must be positive")
+
     def warnings(self, desired):
         """What is valid but probably not meant (override): texts the reconciler and the modules show as warnings."""
         return []

@@ -317,4 +317,5 @@ def check_options(spec, params):
         if converted.get(name) is not None:
             _field_value(name, field, converted[name])
     spec.check(converted)
+    spec.check_wait(converted)
     return converted

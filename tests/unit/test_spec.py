@@ -56,6 +56,22 @@ def test_a_field_that_cannot_be_updated_forces_a_replacement():
     assert plan(Widget(), {"name": "w", "colour": "blue"}, {"name": "w", "colour": "red"}).action == "replace"
 
 
+class WaitingWidget(Widget):
+    waits = True
+
+
+@pytest.mark.parametrize("wait_timeout", [0, -5])
+def test_a_waiting_kind_refuses_a_wait_timeout_that_is_not_positive(wait_timeout):
+    with pytest.raises(SpecError) as caught:
+        WaitingWidget().validate(WaitingWidget().normalize({"name": "w", "wait_timeout": wait_timeout}))
+    assert (caught.value.option, str(caught.value)) == ("wait_timeout", "wait_timeout: must be positive")
+
+
+def test_a_waiting_kind_keeps_a_positive_wait_timeout():
+    spec = WaitingWidget()
+    assert spec.validate(spec.normalize({"name": "w", "wait_timeout": 5}))["wait_timeout"] == 5
+
+
 def test_absent_deletes_only_what_exists():
     assert plan(Widget(), {"name": "w", "state": "absent"}, {"name": "w"}).action == "delete"
     assert plan(Widget(), {"name": "w", "state": "absent"}, None).action == "noop"

@@ -174,8 +174,6 @@ class VmGroupSpec(ResourceSpec):
         server_ids = desired.get("server_ids")
         if server_ids and not desired.get("gnuuid"):
             raise SpecError("server_ids", "is only used with gnuuid")
-        if desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
-            raise SpecError("wait_timeout", "must be positive")
 
     # --- reading ----------------------------------------------------------------------------------
     def read(self, client, desired):

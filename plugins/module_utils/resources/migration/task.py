@@ -112,8 +112,6 @@ class TaskSpec(TaskPlanning, TaskActions, TaskWrites, MigrationSpec):
         check_not_empty(desired, ("name", "source_host", "cloud", "target_transport_server", "start_time"))
         if desired.get("start_time") and parse_time(desired["start_time"]) is None:
             raise SpecError("start_time", "must be 'yyyy-mm-dd hh:mm' (or with ':ss'), got %r" % desired["start_time"])
-        if desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
-            raise SpecError("wait_timeout", "must be positive")
 
     def read(self, client, desired):
         return self.read_many(client, [desired])[0]

@@ -62,11 +62,6 @@ class FlowSpec(OpenDcpSpec):
                          compare=False, min=0),
     }
 
-    def check(self, desired):
-        OpenDcpSpec.check(self, desired)
-        if desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
-            raise SpecError("wait_timeout", "must be positive")
-
     def read_many(self, client, desired_list):
         flows = client.list_tasks()
         result = []

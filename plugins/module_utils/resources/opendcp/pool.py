@@ -107,8 +107,6 @@ class PoolSpec(OpenDcpSpec):
         for key, value in (desired.get("tasks") or {}).items():
             if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
                 raise SpecError("tasks.%s" % key, "must be a task template name or id, got %r" % (value,))
-        if desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
-            raise SpecError("wait_timeout", "must be positive")
 
     # --- reading -------------------------------------------------------------------------
     def list_live(self, client, desired_list):

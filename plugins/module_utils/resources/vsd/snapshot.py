@@ -96,8 +96,6 @@ class SnapshotSpec(ResourceSpec):
             raise SpecError("name", "%r is reserved: the snapshot tree uses it for the VM's current state" % HEAD_NODE)
         if desired.get("force") and desired.get("state") not in (None, "current"):
             raise SpecError("force", "applies only to state=current")
-        if desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
-            raise SpecError("wait_timeout", "must be positive")
 
     # --- reading -------------------------------------------------------------------------
     def read_many(self, client, desired_list):

@@ -68,8 +68,6 @@ class LongJobSpec(ZStackSpec):
                 json.loads(data)
             except ValueError as exc:
                 raise SpecError("job_data", "is not valid JSON: %s" % exc)
-        if desired.get("wait_timeout") is not None and desired["wait_timeout"] <= 0:
-            raise SpecError("wait_timeout", "must be positive")
 
     def read(self, client, desired):
         rows = client.query_long_jobs([condition("name", "=", desired["name"])])
