@@ -13,17 +13,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import traceback
 
-try:
-    from deepdiff import DeepDiff
+from ansible_collections.converge.platforms.plugins.module_utils.optional_library import OptionalLibrary
 
-    HAS_DEEPDIFF = True
-    DEEPDIFF_IMPORT_ERROR = None
-except ImportError:  # pragma: no cover - the module base reports it
-    HAS_DEEPDIFF = False
-    DEEPDIFF_IMPORT_ERROR = traceback.format_exc()
-
+#: reported by the module base (module.py) when missing; without it a changed value is named as a whole
+DEEPDIFF = OptionalLibrary("deepdiff")
 _STEP = re.compile(r"\[('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\d+)\]")
 
 
@@ -40,11 +34,11 @@ def changed_paths(want, have, unordered=False, name=""):
     """The nested paths (prefixed by `name`) where `want` and `have` differ; empty when they are equal."""
     if want == have:
         return []
-    if not HAS_DEEPDIFF or not isinstance(want, (dict, list)) or not isinstance(have, (dict, list)):
+    if not DEEPDIFF.available or not isinstance(want, (dict, list)) or not isinstance(have, (dict, list)):
         if unordered and isinstance(want, list) and isinstance(have, list) and _same_items(want, have):
             return []
         return [name]
-    diff = DeepDiff(have, want, ignore_order=unordered, report_repetition=unordered)
+    diff = DEEPDIFF.module.DeepDiff(have, want, ignore_order=unordered, report_repetition=unordered)
     return sorted(_readable(path, name) for path in diff.affected_paths)
 
 

@@ -22,18 +22,9 @@ __metaclass__ = type
 import contextlib
 import re
 import threading
-import traceback
-
-try:
-    import requests
-
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-except ImportError:  # pragma: no cover - reported by the module base
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 from ansible_collections.converge.platforms.plugins.module_utils.deadline import CallDeadline, DeadlineAdapter
+from ansible_collections.converge.platforms.plugins.module_utils.optional_library import OptionalLibrary
 from ansible_collections.converge.platforms.plugins.module_utils.read_memo import ReadMemo, read_key
 from ansible_collections.converge.platforms.plugins.module_utils.retry import RetryPolicy
 
@@ -42,6 +33,9 @@ try:
 except ImportError:  # pragma: no cover
     from urlparse import urljoin, urlsplit  # type: ignore
 
+#: reported by the module base (module.py) when missing; an HttpSession cannot be made without it
+REQUESTS = OptionalLibrary("requests")
+requests = REQUESTS.module
 REDACTED = "********"
 IDEMPOTENT_METHODS = frozenset(["GET", "HEAD", "OPTIONS"])
 #: what a call means, which decides whether it may be sent again (see retry.py)
@@ -294,8 +288,7 @@ class HttpSession:
 
     def __init__(self, base_url, platform="", timeout=30.0, connect_timeout=10.0, validate_certs=True,
                  policy=None, is_answer=None, redactor=None, user_agent="converge", max_answer_bytes=None):
-        if not HAS_REQUESTS:
-            raise ImportError("the Python library 'requests' is required: %s" % REQUESTS_IMPORT_ERROR)
+        REQUESTS.required()
         self.base_url = validate_base_url(base_url)
         self.platform = platform
         #: (seconds to connect, seconds for the whole call)

@@ -14,13 +14,8 @@ __metaclass__ = type
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
-from ansible_collections.converge.platforms.plugins.module_utils.compare import DEEPDIFF_IMPORT_ERROR, HAS_DEEPDIFF
-from ansible_collections.converge.platforms.plugins.module_utils.http import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    ApiError,
-    Redactor,
-)
+from ansible_collections.converge.platforms.plugins.module_utils.compare import DEEPDIFF
+from ansible_collections.converge.platforms.plugins.module_utils.http import REQUESTS, ApiError, Redactor
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 from ansible_collections.converge.platforms.plugins.module_utils.validate import nested_options
 
@@ -87,10 +82,9 @@ def _raw_params():
 
 def _new_module(argument_spec, spec=None, **kwargs):
     module = _SpecModule(spec, argument_spec=argument_spec, supports_check_mode=True, **kwargs)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
-    if not HAS_DEEPDIFF:
-        module.fail_json(msg=missing_required_lib("deepdiff"), exception=DEEPDIFF_IMPORT_ERROR)
+    for library in (REQUESTS, DEEPDIFF):
+        if not library.available:
+            module.fail_json(msg=missing_required_lib(library.name), exception=library.error)
     return module
 
 
