@@ -102,9 +102,9 @@ class ZStackClient(Client):
                                 max_answer_bytes=max_answer_bytes),
             clock)
         self.username = username
-        self.http.redact.add(password)
+        self.redact.add(password)
         self._password_hash = hash_password(password) if password else None
-        self.http.redact.add(self._password_hash)
+        self.redact.add(self._password_hash)
         self.job_timeout = float(job_timeout)
         self.page_size = int(page_size)
         self.session_uuid = None
@@ -121,7 +121,7 @@ class ZStackClient(Client):
         if not inventory.get("uuid"):
             raise ZStackError("login answered without a session uuid", "PUT", API_PREFIX + "/accounts/login")
         self.session_uuid = inventory["uuid"]
-        self.http.redact.add(self.session_uuid)
+        self.redact.add(self.session_uuid)
         return inventory
 
     def end_session(self):
@@ -246,11 +246,11 @@ class ZStackClient(Client):
         error = _error_body(response)
         if error:
             raise self._error(error, method, full_path, response.status_code)
-        raise ZStackError(self.http.redact(response_text(response) or response.reason or "failed"), method, full_path,
+        raise ZStackError(self.redact(response_text(response) or response.reason or "failed"), method, full_path,
                           response.status_code)
 
     def _error(self, error, method, path, status):
-        redact = self.http.redact
+        redact = self.redact
         return ZStackError(redact(error.get("description") or "ZStack reported an error"), method, path, status,
                            code=error.get("code"),
                            details=redact(error.get("details")) if error.get("details") else None)
@@ -368,7 +368,7 @@ class ZStackClient(Client):
 
     def update_license(self, management_node_uuid, license_text):
         """Install a license on a management node; `license_text` is the license, base64-encoded."""
-        self.http.redact.add(license_text)
+        self.redact.add(license_text)
         body = {"updateLicense": {"license": license_text}}
         return self.call("PUT", "/licenses/mn/%s/actions" % management_node_uuid, body).get("inventory") or {}
 
