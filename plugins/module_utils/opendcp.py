@@ -43,12 +43,107 @@ FLOW_ENDED = (FLOW_SUCCESS, FLOW_FAILED, FLOW_STOPPED)
 READ_WORKERS = 8
 
 
+def _same(value):
+    """A value sent as it is given."""
+    return value
+
+
+class ByIdObject:
+    """An object OpenDCP lists under `<prefix>/list`, reads at `<prefix>/<id>`, creates at `<prefix>/create`
+    (answering the new id), updates whole at `<prefix>/update/<id>` and deletes at `<prefix>/delete/<id>`.
+    An update reads the object first: OpenDCP answers success to an update of one that does not exist (README).
+
+    `fields` are the keys a write sends, in the order of a create's values, each with how its value is
+    converted. The client gets `list_<plural>()`, `get_<noun>(id)`, `create_<noun>(*values)`,
+    `update_<noun>(id, *values)` and `delete_<noun>(id)` (`with_by_id_objects`).
+    """
+
+    def __init__(self, noun, plural, prefix, fields, about, id_in_update=False, id_is_first_value=False):
+        self.noun, self.plural, self.prefix, self.fields, self.about = noun, plural, prefix, fields, about
+        #: the update's body names the id as well (a template)
+        self.id_in_update = id_in_update
+        #: the object is addressed by its create's first value, which an update does not repeat after the id
+        #: (an implementation, by its action's id)
+        self.id_is_first_value = id_is_first_value
+
+    def body(self, values):
+        """What a create sends, from its values."""
+        if len(values) != len(self.fields):
+            raise TypeError("a write of a %s takes %s" % (self.noun, ", ".join(key for key, _convert in self.fields)))
+        return dict((key, convert(values[index])) for index, (key, convert) in enumerate(self.fields))
+
+    def update_body(self, object_id, values):
+        """What an update sends, from the object's id and its values."""
+        if self.id_is_first_value:
+            return self.body((object_id,) + tuple(values))
+        body = self.body(values)
+        if self.id_in_update:
+            body["id"] = object_id
+        return body
+
+    def methods(self):
+        """The five client methods, by name."""
+        def list_objects(client):
+            return client.list_all(self.prefix + "/list")
+
+        def get_object(client, object_id):
+            return client.get("%s/%d" % (self.prefix, object_id))
+
+        def create_object(client, *values):
+            return new_id(client.post(self.prefix + "/create", self.body(values)))
+
+        def update_object(client, object_id, *values):
+            get_object(client, object_id)
+            client.post("%s/update/%d" % (self.prefix, object_id), self.update_body(object_id, values))
+
+        def delete_object(client, object_id):
+            client.post("%s/delete/%d" % (self.prefix, object_id))
+
+        methods = (("list_" + self.plural, list_objects, "Every %s."), ("get_" + self.noun, get_object, "One %s."),
+                   ("create_" + self.noun, create_object, "Create a %s; returns its id."),
+                   ("update_" + self.noun, update_object, "Replace a %s whole, read first."),
+                   ("delete_" + self.noun, delete_object, "Delete a %s."))
+        for name, method, doc in methods:
+            method.__name__, method.__qualname__, method.__doc__ = name, "OpenDcpClient." + name, doc % self.about
+        return dict((name, method) for name, method, _doc in methods)
+
+
+_NAME_AND_DESC = (("name", _same), ("desc", _same))
+#: the task templates, remote steps, remote actions and implementations, each written whole by id
+BY_ID_OBJECTS = (
+    ByIdObject("template", "templates", "/task_tpl", _NAME_AND_DESC + (("steps", list),),
+               "task template `{id, name, desc, steps}` (values: name, desc, steps), each step "
+               "`{name, param_values, retry: {retry_times, ignore_error}}`", id_in_update=True),
+    ByIdObject("remote_step", "remote_steps", "/remote_step", _NAME_AND_DESC + (("actions", list),),
+               "remote step `{id, name, desc, actions}` (values: name, desc, actions), the actions by name in "
+               "order; one a template uses cannot be deleted"),
+    ByIdObject("action", "actions", "/action", _NAME_AND_DESC + (("params", dict),),
+               "remote action `{id, name, desc, params}` (values: name, desc, params), the params name -> type; "
+               "one a remote step uses cannot be deleted"),
+    ByIdObject("actimpl", "actimpls", "/actimpl", (("action_id", int), ("type", _same), ("template", _same)),
+               "remote action's implementation `{id, type, action_id, template}` (values: action_id, type, "
+               "template), addressed by its action's id", id_is_first_value=True),
+)
+
+
+def with_by_id_objects(cls):
+    """Class decorator: `cls` with the client methods of every object of BY_ID_OBJECTS."""
+    for by_id_object in BY_ID_OBJECTS:
+        for name, method in by_id_object.methods().items():
+            setattr(cls, name, method)
+    return cls
+
+
 class OpenDcpError(ApiError):
     """An OpenDCP call that failed: `code` holds the envelope's code (400, 404) when there is one."""
 
 
+@with_by_id_objects
 class OpenDcpClient(Client):
-    """Calls the OpenDCP API; one instance per endpoint. OpenDCP has no session: closing releases the pool."""
+    """Calls the OpenDCP API; one instance per endpoint. OpenDCP has no session: closing releases the pool.
+
+    The calls about task templates, remote steps, remote actions and implementations come from BY_ID_OBJECTS.
+    """
 
     error_class = OpenDcpError
 
@@ -284,94 +379,10 @@ class OpenDcpClient(Client):
     def stop_task(self, flow_id):
         self.post("/task/stop/%d" % flow_id)
 
-    # --- task templates --------------------------------------------------------------------
-    def list_templates(self):
-        """Every task template: `{id, name, desc, steps}`."""
-        return self.list_all("/task_tpl/list")
-
-    def get_template(self, template_id):
-        return self.get("/task_tpl/%d" % template_id)
-
-    def create_template(self, name, desc, steps):
-        """Create a task template; steps are `{name, param_values, retry: {retry_times, ignore_error}}`."""
-        return new_id(self.post("/task_tpl/create", {"name": name, "desc": desc, "steps": list(steps)}))
-
-    def update_template(self, template_id, name, desc, steps):
-        """Replace desc and steps (`_replace`)."""
-        self._replace("/task_tpl", template_id, {"id": template_id, "name": name, "desc": desc, "steps": list(steps)})
-
-    def delete_template(self, template_id):
-        self.post("/task_tpl/delete/%d" % template_id)
-
     # --- task steps ------------------------------------------------------------------------
     def list_task_steps(self):
         """The steps templates can use: built-in ones and every remote step (`{id, name, desc, type, params}`)."""
         return self.list_all("/task_step/list")
-
-    # --- remote steps ----------------------------------------------------------------------
-    def list_remote_steps(self):
-        """Every remote step: `{id, name, desc, actions}` (actions by name, in order)."""
-        return self.list_all("/remote_step/list")
-
-    def get_remote_step(self, step_id):
-        return self.get("/remote_step/%d" % step_id)
-
-    def create_remote_step(self, name, desc, actions):
-        return new_id(self.post("/remote_step/create", {"name": name, "desc": desc, "actions": list(actions)}))
-
-    def update_remote_step(self, step_id, name, desc, actions):
-        """Replace desc and actions (`_replace`)."""
-        self._replace("/remote_step", step_id, {"name": name, "desc": desc, "actions": list(actions)})
-
-    def delete_remote_step(self, step_id):
-        """Delete a remote step; refused while a template uses it."""
-        self.post("/remote_step/delete/%d" % step_id)
-
-    # --- remote actions --------------------------------------------------------------------
-    def list_actions(self):
-        """Every remote action: `{id, name, desc, params}` (params: name -> type)."""
-        return self.list_all("/action/list")
-
-    def get_action(self, action_id):
-        return self.get("/action/%d" % action_id)
-
-    def create_action(self, name, desc, params):
-        return new_id(self.post("/action/create", {"name": name, "desc": desc, "params": dict(params)}))
-
-    def update_action(self, action_id, name, desc, params):
-        """Replace desc and params (`_replace`)."""
-        self._replace("/action", action_id, {"name": name, "desc": desc, "params": dict(params)})
-
-    def delete_action(self, action_id):
-        """Delete an action; refused while a remote step uses it."""
-        self.post("/action/delete/%d" % action_id)
-
-    # --- remote action implementations (get, update and delete by the action's id) ---------------
-    def list_actimpls(self):
-        """Every implementation: `{id, type, action_id, template}`."""
-        return self.list_all("/actimpl/list")
-
-    def get_actimpl(self, action_id):
-        """The implementation of an action, by the action's id."""
-        return self.get("/actimpl/%d" % action_id)
-
-    def create_actimpl(self, action_id, impl_type, template):
-        return new_id(self.post("/actimpl/create", {"action_id": int(action_id), "type": impl_type,
-                                                    "template": template}))
-
-    def update_actimpl(self, action_id, impl_type, template):
-        """Replace type and template of an action's implementation (`_replace`, by the action's id)."""
-        self._replace("/actimpl", action_id, {"action_id": int(action_id), "type": impl_type, "template": template})
-
-    def _replace(self, prefix, object_id, body):
-        """Update `<prefix>/<id>` with the whole `body`, reading it first: OpenDCP answers success to an update of
-        an action, remote step, template or implementation that does not exist (README)."""
-        self.get("%s/%d" % (prefix, object_id))
-        self.post("%s/update/%d" % (prefix, object_id), body)
-
-    def delete_actimpl(self, action_id):
-        """Delete the implementation of an action, by the action's id."""
-        self.post("/actimpl/delete/%d" % action_id)
 
 
 def concurrently(function, items, workers=READ_WORKERS):

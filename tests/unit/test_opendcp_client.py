@@ -177,6 +177,13 @@ def test_updates_that_answer_success_for_a_missing_object_read_it_first(call, re
     assert [c[0] for c in http.calls] == ["GET"]
 
 
+def test_a_write_given_the_wrong_values_sends_nothing_and_names_what_it_takes():
+    client, http = client_with(lambda *a: ok(11))
+    with pytest.raises(TypeError, match="^a write of a remote_step takes name, desc, actions$"):
+        client.create_remote_step("s", ["a"])
+    assert http.calls == []
+
+
 @pytest.mark.parametrize(("call", "path", "body"), [
     (lambda c: c.update_cluster(1, "web", "d", "1"), "/cluster/update/1", {"name": "web", "desc": "d", "biz": "1"}),
     (lambda c: c.update_service(2, "fe", "d", "java", "img", 1), "/service/update/2",
