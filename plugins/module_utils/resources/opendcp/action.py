@@ -8,15 +8,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import action_facts
-from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import crud_calls
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import (
     OpenDcpSpec,
-    named_fields,
+    described_object,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
 from ansible_collections.converge.platforms.plugins.module_utils.templating import check_declared
 
 
+@described_object("action", "remote action",
+                  params=Field("dict", "Declared parameters: name to type (C(string), C(integer), C(number), "
+                                       "C(boolean), C(list), C(map))."))
 class ActionSpec(OpenDcpSpec):
     """An OpenDCP remote action: a named command with declared parameters.
 
@@ -28,13 +30,6 @@ class ActionSpec(OpenDcpSpec):
     kind = "opendcp_action"
     result_key = "remote_action"
     description = "Manage OpenDCP remote actions and their declared parameters."
-    get_call, create_call, update_call, delete_call = crud_calls("action")
-    sent_fields = ("desc", "params")
-    fields = named_fields(
-        "remote action", unique=True,
-        desc=Field("str", "Description of the action."),
-        params=Field("dict", "Declared parameters: name to type (C(string), C(integer), C(number), C(boolean), "
-                             "C(list), C(map))."))
 
     def check(self, desired):
         OpenDcpSpec.check(self, desired)

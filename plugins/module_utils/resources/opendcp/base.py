@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import by_id
 from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
-from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import CrudById
+from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import CrudById, crud_calls
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec, SpecError
 
 
@@ -38,6 +38,23 @@ def named_fields(label, unique=False, **fields):
     result.update(fields)
     result["id"] = id_field(label)
     return result
+
+
+def described_object(noun, label, **payload):
+    """Class decorator of a kind OpenDCP keeps as `{id, name, desc, <payload>}` under a unique name (task templates,
+    remote steps, remote actions): sets its `fields` (the name, `desc`, the one payload field given, `id`), its
+    `sent_fields` (the description and the payload) and its client calls, `crud_calls(noun)`
+    (opendcp.BY_ID_OBJECTS). `label` names the kind in the docs; its last word, the description."""
+    (payload_name,) = payload
+
+    def declare(cls):
+        cls.get_call, cls.create_call, cls.update_call, cls.delete_call = crud_calls(noun)
+        cls.sent_fields = ("desc", payload_name)
+        cls.fields = named_fields(label, unique=True,
+                                  desc=Field("str", "Description of the %s." % label.split()[-1]), **payload)
+        return cls
+
+    return declare
 
 
 def merged(live, desired, names):
@@ -69,6 +86,19 @@ def require_known(option, names, known, kind_label, owner, listing):
         raise SpecError(option, "%s names %s OpenDCP does not have: %s (known names come from %s)" % (
             owner, "a %s" % kind_label if len(unknown) == 1 else "%ss" % kind_label,
             ", ".join(repr(name) for name in unknown), listing))
+
+
+def require_listed(desired_list, option, names_of, listed, kind_label, owner_label, listing):
+    """`require_known` for each entry to be present whose `option` names anything: its `names_of(value)` are among
+    `listed()`, the names on OpenDCP's `listing` and those the same run creates (called once, and only when an
+    entry names anything). `owner_label` is the entry's kind in words."""
+    wanted = [desired for desired in desired_list if desired.get("state") != "absent" and desired.get(option)]
+    if not wanted:
+        return
+    known = set(listed())
+    for desired in wanted:
+        require_known(option, names_of(desired[option]), known, kind_label,
+                      "%s %r" % (owner_label, desired.get("name")), listing)
 
 
 def require_present(desired, names):

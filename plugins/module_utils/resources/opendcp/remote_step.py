@@ -8,15 +8,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import remote_step_facts
-from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import crud_calls
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import (
     OpenDcpSpec,
-    named_fields,
-    require_known,
+    described_object,
+    require_listed,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, Reference, SpecError
 
 
+@described_object("remote_step", "remote step",
+                  actions=Field("list", "Names of the remote actions the step runs, in order.", elements="str",
+                                reference="opendcp_action"))
 class RemoteStepSpec(OpenDcpSpec):
     """An OpenDCP remote step: remote actions run in order on each node of a flow.
 
@@ -29,13 +31,6 @@ class RemoteStepSpec(OpenDcpSpec):
     kind = "opendcp_remote_step"
     result_key = "remote_step"
     description = "Manage OpenDCP remote steps."
-    get_call, create_call, update_call, delete_call = crud_calls("remote_step")
-    sent_fields = ("desc", "actions")
-    fields = named_fields(
-        "remote step", unique=True,
-        desc=Field("str", "Description of the step."),
-        actions=Field("list", "Names of the remote actions the step runs, in order.", elements="str",
-                      reference="opendcp_action"))
 
     def references(self, desired):
         """Its actions, and (to order them first when they are desired) their implementations."""
@@ -56,14 +51,10 @@ class RemoteStepSpec(OpenDcpSpec):
         OpenDCP stores a remote step naming an unknown action without a word (README), and its flows then
         fail on every node; the names are checked before any write, in check mode too.
         """
-        wanted = [desired for desired in desired_list if desired.get("state") != "absent" and desired.get("actions")]
-        if not wanted:
-            return
-        known = set(action.get("name") for action in client.list_actions())
-        known.update(provided.get("opendcp_action") or ())
-        for desired in wanted:
-            require_known("actions", desired["actions"], known, "remote action",
-                          "remote step %r" % desired.get("name"), "/action/list")
+        def listed():
+            return [action.get("name") for action in client.list_actions()] + list(provided.get("opendcp_action") or ())
+
+        require_listed(desired_list, "actions", list, listed, "remote action", "remote step", "/action/list")
 
     def list_live(self, client, desired_list):
         return [remote_step_facts(item) for item in client.list_remote_steps()]

@@ -8,11 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire import normal_steps, template_facts
-from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import crud_calls
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import (
     OpenDcpSpec,
-    named_fields,
-    require_known,
+    described_object,
+    require_listed,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, Reference, ResourceSpec
 from ansible_collections.converge.platforms.plugins.module_utils.templating import check_values
@@ -32,6 +31,10 @@ STEP_OPTIONS = {
 }
 
 
+@described_object("template", "task template",
+                  steps=Field("list", "Steps in order, each a mapping with C(name), C(param_values) (a mapping, "
+                                      "default empty) and C(retry) (C(retry_times) default 0, C(ignore_error) default "
+                                      "false).", elements="dict", options=STEP_OPTIONS))
 class TaskTemplateSpec(OpenDcpSpec):
     """An OpenDCP task template: the steps a flow runs on each node, in order.
 
@@ -45,14 +48,6 @@ class TaskTemplateSpec(OpenDcpSpec):
     kind = "opendcp_task_template"
     result_key = "task_template"
     description = "Manage OpenDCP task templates."
-    get_call, create_call, update_call, delete_call = crud_calls("template")
-    sent_fields = ("desc", "steps")
-    fields = named_fields(
-        "task template", unique=True,
-        desc=Field("str", "Description of the template."),
-        steps=Field("list", "Steps in order, each a mapping with C(name), C(param_values) (a mapping, default "
-                            "empty) and C(retry) (C(retry_times) default 0, C(ignore_error) default false).",
-                    elements="dict", options=STEP_OPTIONS))
 
     def references(self, desired):
         """The remote step each step names, unless it is one of OpenDCP's built-in steps."""
@@ -84,14 +79,12 @@ class TaskTemplateSpec(OpenDcpSpec):
         OpenDCP answers a template naming an unknown step with an HTML 500 page (README), so the names
         are checked before any write, in check mode too.
         """
-        wanted = [desired for desired in desired_list if desired.get("state") != "absent" and desired.get("steps")]
-        if not wanted:
-            return
-        known = set(step.get("name") for step in client.list_task_steps())
-        known.update(provided.get("opendcp_remote_step") or ())
-        for desired in wanted:
-            require_known("steps", [step.get("name") for step in desired["steps"]], known, "task step",
-                          "task template %r" % desired.get("name"), "/task_step/list: a built-in or a remote step")
+        def listed():
+            return ([step.get("name") for step in client.list_task_steps()]
+                    + list(provided.get("opendcp_remote_step") or ()))
+
+        require_listed(desired_list, "steps", lambda steps: [step.get("name") for step in steps], listed, "task step",
+                       "task template", "/task_step/list: a built-in or a remote step")
 
     def list_live(self, client, desired_list):
         return [template_facts(item) for item in client.list_templates()]
