@@ -243,13 +243,15 @@ def _constraints(name, field, value):
             raise SpecError(name, "must not be empty")
 
 
+#: how a message names the type of a value given, by the first of these types it is (else its type's name)
+_KIND_NAMES = ((dict, "a mapping"), (list, "a list"), (bool, "a boolean"))
+
+
 def _kind_of(value):
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, bool):
-        return "a boolean"
+    """The type of a value given, in a message's words."""
+    for kind, text in _KIND_NAMES:
+        if isinstance(value, kind):
+            return text
     return "a %s" % type(value).__name__
 
 

@@ -11,6 +11,7 @@ import hashlib
 from typing import Any
 
 import requests
+from ansible_collections.converge.platforms.plugins.module_utils.client_base import decoded_json
 
 from emulators.zstack.state import HOST_UUID, NODE_UUID
 from tests.contract.bad_input import Operation
@@ -126,12 +127,7 @@ def prepare(session: requests.Session, url: str) -> dict[str, str]:
 
 def refusal(response: requests.Response) -> str | None:
     """ZStack's `{"error": {code, description, details}}` on a 4xx: its description and details."""
-    if response.status_code < 400:
-        return None
-    try:
-        body = response.json()
-    except ValueError:
-        return None
+    body = decoded_json(response) if response.status_code >= 400 else None
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict) or not error.get("code"):
         return None
