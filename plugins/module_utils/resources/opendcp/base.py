@@ -45,7 +45,7 @@ def described_object(noun, label, **payload):
     remote steps, remote actions): sets its `fields` (the name, `desc`, the one payload field given, `id`), its
     `sent_fields` (the description and the payload) and its client calls, `crud_calls(noun)`
     (opendcp.BY_ID_OBJECTS). `label` names the kind in the docs; its last word, the description."""
-    (payload_name,) = payload
+    (payload_name,) = tuple(payload)
 
     def declare(cls):
         cls.get_call, cls.create_call, cls.update_call, cls.delete_call = crud_calls(noun)
