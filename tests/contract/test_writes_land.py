@@ -104,7 +104,7 @@ def test_an_update_holds_the_new_value_and_keeps_the_others(kind, platform_of):
         assert kept == {}, f"{kind}: changing {list(step)} also changed these fields"
 
 
-def test_a_verified_update_is_checked_with_the_values_it_sends(platform_of):
+def test_migration_cloud_connection_verify_checks_the_values_an_update_sends(platform_of):
     """With verify, the cloud checks the credentials an update would send: a wrong new password is refused
     before the write, and the platform keeps the old one."""
     platform = site(platform_of, "migration_cloud_connection")
