@@ -73,12 +73,9 @@ class ApiError(Exception):
     """An API call that failed: names the method, the path, the status and the platform's own text."""
 
     def __init__(self, message, method=None, path=None, status=None, code=None, details=None):
-        self.method = method
-        self.path = path
-        self.status = status
-        self.code = code
-        self.details = details
-        self.reason = message
+        #: the call (method and path), the HTTP status, the platform's own code, and its text
+        self.method, self.path, self.status = method, path, status
+        self.code, self.details, self.reason = code, details, message
         super(ApiError, self).__init__(self._format())
 
     def _format(self):
