@@ -12,6 +12,9 @@ from ansible_collections.converge.platforms.plugins.module_utils.templating impo
 
 DOCUMENTATION = r"""
 name: render_action
+author:
+  - converge contributors (@converge)
+positional: _input, params, declared
 short_description: Render an OpenDCP remote action template with checked parameters
 version_added: 0.1.0
 description:
@@ -26,9 +29,6 @@ description:
     run a command no one quoting protects, a value may be placed only with C(| verbatim).
   - Every value the template makes is at most 64 KiB; a larger one is an error naming the template's place.
   - The same renderer checks templates in M(converge.platforms.opendcp_actimpl) and in the reconciler.
-author:
-  - converge contributors (@converge)
-positional: _input, params, declared
 options:
   _input:
     description: 'The template, such as C({"action": {"module": "shell", "args": "echo {{echo_word}}"}}).'
