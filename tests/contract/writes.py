@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ansible_collections.converge.platforms.plugins.module_utils.migration_wire import VOLUME_KEYS
+
 from emulators.migration.state.license import license_id
 from reconciler.api import Options, reconcile
 
@@ -78,6 +80,11 @@ def pool_tasks(item: dict, state: dict) -> dict[str, str]:
     return {job: state["templates"][str(number)]["name"] for job, number in (item.get("tasks") or {}).items()}
 
 
+def task_volumes(item: dict, state: dict) -> list[dict]:
+    """A task's VolumeInfos under the module's names (`volumes`): the platform adds each disk's UseType."""
+    return [{name: volume[wire] for name, wire in VOLUME_KEYS.items()} for volume in item["Config"]["VolumeInfos"]]
+
+
 def pools_with_nodes(state: dict) -> list[dict]:
     """The OpenDCP pools that have nodes: what a pool_nodes entry is, its pool aside."""
     return [pool for pool in state["pools"].values() if pool_ips(pool, state)]
@@ -134,7 +141,7 @@ WIRE: dict[str, Wire] = {
         source_host=named("Config.HostId", "hosts", "Name"), cloud=named("Config.CloudId", "clouds", "Name"),
         target_transport_server=named("Config.TargetTransId", "transports", "Name"),
         source_transport_server=named("Config.SrcTransId", "transports", "Name"),
-        start_time=minutes("Config.StartTime"), volumes=at("Config.VolumeInfos"))),
+        start_time=minutes("Config.StartTime"), volumes=task_volumes)),
     "migration_transport_server": Wire(values_of("transports"), {
         "name": at("Name"), "server_type": at("ServType"), "cloud": named("CloudId", "clouds", "Name"),
         "address": at("MgntAddr")}),
@@ -204,7 +211,7 @@ UPDATES: dict[str, list[dict[str, Any]]] = {
     "migration_task": [{"priority": 9}, {"interval_minutes": 90}, {"max_snapshots": 4},
                        {"start_time": "2030-02-01 23:30"}, {"flavor_id": "8a4f3e2d-1c0b-4a98-8765-43210fedcba9"},
                        {"cpu": 8}, {"sockets": 2}, {"memory": 16},
-                       {"subnet_id": "fe7a1873-f41b-4125-9ccf-798dd8a678a3"},
+                       {"subnet_id": "fe7a1873-f41b-4125-9ccf-798dd8a678a3", "route_id": "router-2"},
                        {"aggregate_id": "aggregate-2"}, {"bandwidth": 100}, {"target_server_name": "web-01-moved"},
                        {"net_interfaces": [{"NetworkId": "3a90ae79-9b69-4b79-b7b9-5ad5f105bfd5",
                                             "SecurityGroupId": "6b1c2d3e-4f50-4a61-8b72-9c0d1e2f3a4b",
@@ -231,7 +238,9 @@ CREATE_WITH: dict[str, dict[str, Any]] = {
     "migration_cloud_connection": {"environment_id": "1", "zone_id": "4c5d6e7f-8091-4a2b-8c3d-4e5f6a7b8c9d",
                                    "zone_name": "zone-a", "region_id": "cn-suzhou1", "region_name": "zone-a region"},
     "migration_task": {"compressed": True, "qos_limit": 100, "storage_id": "123423123", "sockets": 1,
-                       "aggregate_id": "aggregate-1", "bandwidth": 50},
+                       "aggregate_id": "aggregate-1", "bandwidth": 50, "route_id": "router-1",
+                       "volumes": [{"name": "/dev/vda", "type": "ssd", "size": 50, "cloud_volume_name": "web-01-boot",
+                                    "prealloc": True}]},
     "opendcp_actimpl": {"type": "shell"},
     "zstack_long_job": {"description": "move the database volume", "target_resource_uuid": VM},
 }
