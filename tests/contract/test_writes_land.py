@@ -305,3 +305,55 @@ def test_every_state_of_every_kind_has_its_effect_checked():
 @pytest.mark.parametrize("kind, state", sorted(STATE_EFFECTS), ids=[f"{k}-{s}" for k, s in sorted(STATE_EFFECTS)])
 def test_a_state_leaves_its_effect_on_the_platform(kind, state, platform_of):
     STATE_EFFECTS[(kind, state)](site(platform_of, kind))
+
+
+def test_opendcp_pool_tasks_given_by_id_land(platform_of):
+    """Task templates given by id instead of name: a new pool and an updated one hold the templates of those ids."""
+    platform = site(platform_of, "opendcp_pool")
+    applied(platform)
+    template_ids = {item["name"]: int(key) for key, item in platform.handle.state()["templates"].items()}
+    pools = platform.resources["opendcp_pool"]
+    pools[0]["tasks"] = {"expand": template_ids["shrink-frontend"], "shrink": template_ids["expand-frontend"]}
+    pools.append({"name": "by-id-pool", "service": "frontend", "desc": "task templates given by id", "vm_type": 1,
+                  "sd_id": 1, "tasks": {"expand": template_ids["expand-frontend"],
+                                        "deploy": template_ids["shrink-frontend"]}})
+    platform.write()
+    applied(platform)
+    assert held(platform, pools[0])["tasks"] == {"expand": "shrink-frontend", "shrink": "expand-frontend"}
+    assert held(platform, pools[1])["tasks"] == {"expand": "expand-frontend", "deploy": "shrink-frontend"}
+
+
+def test_vsd_snapshot_rollback_restores_the_memory_a_snapshot_holds(platform_of):
+    """state=current on a memory snapshot, memory left out: the rollback restores the memory (the snapshot's own
+    default), so the VM comes back running; a rollback to a snapshot without memory leaves it shut down."""
+    platform = site(platform_of, "vsd_snapshot")
+    applied(platform)
+    platform.handle.advance_clock(60)  # the memory snapshot's memory is saved
+    entries = platform.resources["vsd_snapshot"]
+    disk_only, with_memory = 0, 1  # the catalogue's two snapshots of test-templ
+    vm_uuid = held(platform, entries[with_memory])["compute_uuid"]
+    assert held(platform, entries[disk_only])["compute_uuid"] == vm_uuid
+    write_state(platform, "current", disk_only)
+    assert platform.handle.state()["vms"][vm_uuid]["power_state"] == "stopped"
+    entries[disk_only]["state"] = "present"
+    write_state(platform, "current", with_memory)
+    vm = platform.handle.state()["vms"][vm_uuid]
+    assert (vm["head"], vm["power_state"]) == (entries[with_memory]["name"], "running")
+
+
+def test_migration_task_whose_server_failed_gets_it_created_again(platform_of):
+    """A task whose cloud server could not be created (the cloud's quota exceeded) and state=completed again with
+    a smaller server: CreateInstance (not CompleteTask) with the new CPU, and the server exists."""
+    platform = site(platform_of, "migration_task")
+    entry = platform.resources["migration_task"][1]
+    entry.update(start_time=emulated_time(platform, 120), cpu=40)
+    platform.write()
+    applied(platform)
+    moved_on(platform, 7200)
+    write_state(platform, "completed", 1, wait=False)
+    moved_on(platform, 7200)
+    assert migration_task_by_name(platform, entry["name"])["FailedStep"] == "recovery"
+    write_state(platform, "completed", 1, wait=False, cpu=4)
+    assert (sent(platform, "CreateInstance"), sent(platform, "CompleteTask")) == (1, 0)
+    moved_on(platform, 7200)
+    assert migration_task_by_name(platform, entry["name"])["Instance"]["Uses"]["CPU"] == 4
