@@ -14,7 +14,8 @@ import yaml
 
 import emulators
 from reconciler.api import Options, reconcile
-from tests.integration.test_all_platforms_faults import CREDENTIALS, EXAMPLE
+from tests.contract.platforms import endpoint
+from tests.integration.test_all_platforms_faults import EXAMPLE
 from tests.support import INLINE_SECRETS, writes
 
 pytestmark = pytest.mark.slow
@@ -33,7 +34,7 @@ def test_an_answer_that_is_not_the_platforms_is_a_clear_error(platform, mode, tm
     with emulators.start(platform, port=0, fault_rate=1.0, fault_modes=[mode], fault_delay_s=1.2) as handle:
         path = tmp_path / "desired.yml"
         path.write_text(yaml.safe_dump({
-            "version": 1, "endpoints": {platform: dict(CREDENTIALS.get(platform, {}), url=handle.url, timeout=1)},
+            "version": 1, "endpoints": {platform: dict(endpoint(platform, handle.url), timeout=1)},
             "settings": INLINE_SECRETS,
             "resources": {k: v for k, v in document["resources"].items() if k.startswith(platform)}}),
             encoding="utf-8")
