@@ -325,7 +325,8 @@ def test_opendcp_pool_tasks_given_by_id_land(platform_of):
 
 def test_vsd_snapshot_rollback_restores_the_memory_a_snapshot_holds(platform_of):
     """state=current on a memory snapshot, memory left out: the rollback restores the memory (the snapshot's own
-    default), so the VM comes back running; a rollback to a snapshot without memory leaves it shut down."""
+    default), so the VM comes back running; a rollback to a snapshot without memory, or with memory=false, leaves
+    it shut down."""
     platform = site(platform_of, "vsd_snapshot")
     applied(platform)
     platform.handle.advance_clock(60)  # the memory snapshot's memory is saved
@@ -339,6 +340,8 @@ def test_vsd_snapshot_rollback_restores_the_memory_a_snapshot_holds(platform_of)
     write_state(platform, "current", with_memory)
     vm = platform.handle.state()["vms"][vm_uuid]
     assert (vm["head"], vm["power_state"]) == (entries[with_memory]["name"], "running")
+    write_state(platform, "current", with_memory, memory=False, force=True)  # the disks only: the VM shut down
+    assert platform.handle.state()["vms"][vm_uuid]["power_state"] == "stopped"
 
 
 def test_migration_task_whose_server_failed_gets_it_created_again(platform_of):
