@@ -71,7 +71,7 @@ class EditableWheel(editable_wheel):
 
 emulator_packages = find_packages(include=["emulators", "emulators.*"])
 setup(
-    packages=["reconciler"] + emulator_packages + [COLLECTION]
+    packages=find_packages(include=["reconciler", "reconciler.*"]) + emulator_packages + [COLLECTION]
     + [f"{COLLECTION}.{name}" for name in find_packages(include=["plugins", "plugins.*"])],
     package_dir={COLLECTION: "."},
     package_data={COLLECTION: COLLECTION_FILES, **{name: ["*.yml"] for name in emulator_packages}},

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import zipfile
 
 import pytest
 
@@ -129,3 +130,19 @@ def test_emulator_cli_all_starts_every_platform_on_its_default_port(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_wheel_holds_every_package_of_the_checkout(tmp_path):
+    """`pip install .` installs every package the code imports: a new subpackage is found, not listed."""
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                            "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("converge_platforms-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        packaged = {name.rsplit("/", 1)[0] for name in archive.namelist() if name.endswith("/__init__.py")}
+    expected = {path.parent.relative_to(ROOT).as_posix() for top in ("reconciler", "emulators")
+                for path in (ROOT / top).rglob("__init__.py")}
+    expected |= {"ansible_collections/converge/platforms/" + path.parent.relative_to(ROOT).as_posix()
+                 for path in (ROOT / "plugins").rglob("__init__.py")}
+    assert "reconciler/desired" in expected
+    assert sorted(expected - packaged) == []
