@@ -56,12 +56,12 @@ class CrudById:
         return item
 
     def create_args(self, client, desired):
-        """The arguments of `create_call` for a desired entry (override)."""
-        raise NotImplementedError("%s does not say what its create sends" % type(self).__name__)
+        """The arguments of `create_call` for a desired entry: the entry itself, unless the kind maps it."""
+        return (desired,)
 
     def update_args(self, client, live, desired, changes):
-        """The arguments of `update_call` after the live object's id (override)."""
-        raise NotImplementedError("%s does not say what its update sends" % type(self).__name__)
+        """The arguments of `update_call` after the live object's id: the desired entry, unless the kind maps it."""
+        return (desired,)
 
     def call_by_id(self, client, call, live, *args):
         """`client.<call>(live[id_key], *args)`: one call about an existing object."""
