@@ -72,6 +72,11 @@ class TextMarker(Ownership):
         found = _TRAILING_MARKER.search((live or {}).get(self.field) or "")
         return found.group(1) if found else None
 
+    @staticmethod
+    def without_marker(text):
+        """`text` without the owner's marker at its end."""
+        return _TRAILING_MARKER.sub("", text or "")
+
     def claim(self, desired, live, owner, adopt):
         """Create and adopt write `owner`; an update keeps the live object's marker, whoever it names.
 

@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import re
 
 from ansible_collections.converge.platforms.plugins.module_utils.compare import changed_paths, same
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError, TransportError
@@ -52,6 +53,17 @@ def wait_for_value(client, timeout, initial, read, done, timeout_message):
         return wait_until(read, done, float(timeout or DEFAULT_WAIT_TIMEOUT), clock=clock_of(client), initial=initial)
     except WaitTimeout as exc:
         raise SpecError("wait_timeout", timeout_message(exc.last if exc.last is not None else initial))
+
+
+def secret_variable(spec, live, name):
+    """`CONVERGE_<KIND>_<OBJECT>_<FIELD>`: the environment variable an imported entry reads a secret from; the
+    object is named by its `reference_key` (or its identity), upper-cased, other characters as `_`."""
+    label = live.get(spec.reference_key)
+    if label is None:
+        label = "_".join(str(value) for value in spec.identity_of(live) if value is not None)
+    parts = [spec.kind, str(label) if label not in (None, "") else "", name]
+    text = "_".join(part for part in parts if part)
+    return "CONVERGE_" + re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").upper()
 
 
 class AnswerLost(ApiError):
@@ -241,6 +253,10 @@ class ResourceSpec:
     #: A kind whose marker lives in its own objects (`TextMarker`) also defines `read_all(client)`: every live
     #: object of the kind, in field names as `read_many` gives them.
     ownership = None
+    #: why `reconciler import` cannot list this kind's objects (None: `read_all` lists them)
+    import_refusal = None
+    #: the platform makes this kind's objects itself (GC jobs, notifications): imported only when asked for by kind
+    made_by_platform = False
 
     # --- schema --------------------------------------------------------------------------
     def argument_spec(self):
@@ -358,6 +374,39 @@ class ResourceSpec:
         keeps: the reconciler's desired state, empty for a module. A reference to one of them counts as
         existing. Raise SpecError naming the option and the unknown names.
         """
+
+    def read_all(self, client, within=None):
+        """Every live object of the kind, in field names as `read_many` gives them (kinds that can be listed
+        override this). `within` lists the scopes of a kind listed only within one (VSD's VMs: a list of
+        `{cluster_uuid, compute_uuid}`); other kinds ignore it."""
+        raise SpecError(None, self.import_refusal or "%s objects cannot be listed" % self.kind)
+
+    # --- import --------------------------------------------------------------------------
+    def entry_of(self, live):
+        """The desired-state entry that keeps `live` as it is, as `reconciler import` writes it (and the
+        `*_info` modules' `as_entries`): its identity and compared fields in the fields' order, the values at
+        their default left out, the owner's marker taken off, each secret a `{env: NAME}` placeholder
+        (`secret_variable`). Kinds refine it (references by name, fields read under another shape)."""
+        entry = {}
+        for name, field in self.fields.items():
+            if field.secret:
+                entry[name] = {"env": secret_variable(self, live, name)}
+                continue
+            value = live.get(name)
+            if value is None or not (field.compare or name in self.identity):
+                continue
+            if value == field.default and name not in self.identity:
+                continue
+            entry[name] = value
+        carrier = self.ownership
+        marked = getattr(carrier, "field", None)
+        if marked and isinstance(entry.get(marked), str):
+            text = carrier.without_marker(entry[marked])
+            if text:
+                entry[marked] = text
+            else:
+                entry.pop(marked)
+        return entry
 
     # --- planning ------------------------------------------------------------------------
     def differences(self, desired, live):

@@ -155,7 +155,7 @@ class OpenDcpSpec(CrudById, ResourceSpec):
         lives = self.list_live(client, desired_list)
         return [self.match(lives, desired) for desired in desired_list]
 
-    def read_all(self, client):
+    def read_all(self, client, within=None):
         """Every live object of the kind (kinds whose listing depends on the entries override this)."""
         return self.list_live(client, [])
 

@@ -122,7 +122,7 @@ class PoolSpec(OpenDcpSpec):
             failed = failed_nodes_by_pool(client, pools, owners)
         return [self._facts(item, owners, templates, flows, failed) for item in pools]
 
-    def read_all(self, client):
+    def read_all(self, client, within=None):
         """Every pool, each counted through its service's `list_pools` (its failed nodes are not read: the pools
         are listed to be pruned, not resized)."""
         pools = client.list_pools()

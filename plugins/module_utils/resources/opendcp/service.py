@@ -65,7 +65,7 @@ class ServiceSpec(OpenDcpSpec):
                 lives.append(service_facts(item, names))
         return lives
 
-    def read_all(self, client):
+    def read_all(self, client, within=None):
         """Every service of every cluster."""
         names = names_by_id(client.list_clusters())
         return [service_facts(item, names) for item in list_services(client)]

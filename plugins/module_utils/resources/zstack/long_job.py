@@ -76,7 +76,7 @@ class LongJobSpec(ZStackSpec):
         rows.sort(key=lambda row: (row.get("createDate") or "", row.get("uuid")))
         return self._live(rows[-1])
 
-    def read_all(self, client):
+    def read_all(self, client, within=None):
         """Every long job, in field names."""
         return [self._live(row) for row in client.query_long_jobs([])]
 
