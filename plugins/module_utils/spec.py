@@ -382,6 +382,11 @@ class ResourceSpec:
         raise SpecError(None, self.import_refusal or "%s objects cannot be listed" % self.kind)
 
     # --- import --------------------------------------------------------------------------
+    def platform_made(self, live):
+        """Whether the platform made `live` itself (`made_by_platform`; a kind refines it per object, as ZStack's
+        inherent system tags): `reconciler import` takes such objects only when `--kind` names the kind."""
+        return self.made_by_platform
+
     def entry_of(self, live):
         """The desired-state entry that keeps `live` as it is, as `reconciler import` writes it (and the
         `*_info` modules' `as_entries`): its identity and compared fields in the fields' order, the values at
