@@ -7,6 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.converge.platforms.plugins.module_utils.info_entries import (
+    as_entries_field,
+    gathered_entries,
+    kinds_text,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.migration_wire import (
     cloud_facts,
     host_facts,
@@ -60,6 +65,15 @@ GATHERERS = {
     "tasks": _tasks,
 }
 DEFAULT_SUBSETS = sorted(GATHERERS)
+#: the kinds whose entries each subset gives with as_entries
+SUBSET_KINDS = {
+    "license": ("migration_license",),
+    "cloud_connections": ("migration_cloud_connection",),
+    "transport_servers": ("migration_transport_server",),
+    "source_hosts": ("migration_source_host",),
+    "vsphere_platforms": ("migration_vsphere_platform",),
+    "tasks": ("migration_task",),
+}
 ALL = "all"
 #: what gather_subset takes: all, each subset, and each (all too) negated with "!", as Ansible's facts modules do
 SUBSET_CHOICES = [ALL] + DEFAULT_SUBSETS + ["!" + name for name in [ALL] + DEFAULT_SUBSETS]
@@ -115,6 +129,11 @@ INFO_FIELDS = {
                           "types and storages, returned as C(cloud)."),
     "source_host": Field("str", "Also read this Packer host's details (disks, network, OS), returned as "
                                 "C(source_host)."),
+    "as_entries": as_entries_field(
+        "The kinds are those of the subsets gathered: " + kinds_text(SUBSET_KINDS) + ". Every object of each kind "
+        "is taken, whatever I(task_free) selects. Objects the platform made itself are taken only for a subset "
+        "I(gather_subset) names (not through C(all)), as C(reconciler import) takes them only for a kind "
+        "C(--kind) names. C(migration_password) is never read back, so it has no entries."),
 }
 
 
@@ -125,11 +144,15 @@ def argument_spec():
 
 def gather(client, params):
     """Read the chosen subsets and the named objects; returns {name: value}."""
-    facts = dict((name, GATHERERS[name](client, params)) for name in chosen_subsets(params.get("gather_subset")))
+    subsets = chosen_subsets(params.get("gather_subset"))
+    facts = dict((name, GATHERERS[name](client, params)) for name in subsets)
     if params.get("task"):
         facts["task"] = _task_details(client, params["task"])
     if params.get("cloud"):
         facts["cloud"] = _cloud_catalogue(client, params["cloud"])
     if params.get("source_host"):
         facts["source_host"] = _host_details(client, params["source_host"])
+    if params.get("as_entries"):
+        facts["entries"] = gathered_entries("migration", client, SUBSET_KINDS, subsets,
+                                            named=params.get("gather_subset") or ())
     return facts

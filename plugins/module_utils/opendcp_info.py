@@ -7,6 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.converge.platforms.plugins.module_utils.info_entries import (
+    as_entries_field,
+    gathered_entries,
+    kinds_text,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp_snapshot import (
     list_services,
     pools_with_counts,
@@ -40,6 +45,17 @@ GATHERERS = {
     "actimpls": lambda client: client.list_actimpls(),
     "flows": _flows,
 }
+#: the kinds whose entries each subset gives with as_entries
+SUBSET_KINDS = {
+    "clusters": ("opendcp_cluster",),
+    "services": ("opendcp_service",),
+    "pools": ("opendcp_pool", "opendcp_pool_nodes"),
+    "task_templates": ("opendcp_task_template",),
+    "remote_steps": ("opendcp_remote_step",),
+    "actions": ("opendcp_action",),
+    "actimpls": ("opendcp_actimpl",),
+    "flows": ("opendcp_flow",),
+}
 
 INFO_FIELDS = {
     "gather_subset": Field("list", "Which lists to read, every page of each: C(clusters), C(services) (of every "
@@ -53,6 +69,11 @@ INFO_FIELDS = {
     "flow_id": Field("int", "Also read this flow, its nodes by state and its log, returned as C(flow)."),
     "flow_node_id": Field("int", "Also read the log of this flow node (an C(id) from C(flow.detail)), returned as "
                                  "C(node_log)."),
+    "as_entries": as_entries_field(
+        "The kinds are those of the subsets gathered: " + kinds_text(SUBSET_KINDS) + " (C(task_steps) gives "
+        "none: they are the steps templates can use, not objects of their own). Objects the platform made "
+        "itself are taken for every subset named, as C(reconciler import) takes them for a kind C(--kind) "
+        "names."),
 }
 
 
@@ -63,7 +84,8 @@ def argument_spec():
 
 def gather(client, params):
     """Read the chosen subsets and the pool, IPs, flow and flow node asked for; returns the facts."""
-    facts = dict((name, GATHERERS[name](client)) for name in params.get("gather_subset") or [])
+    subsets = params.get("gather_subset") or []
+    facts = dict((name, GATHERERS[name](client)) for name in subsets)
     if params.get("pool"):
         pool = find_named(client.list_pools(), params["pool"], "pool", "pool")
         if pool is None:
@@ -78,4 +100,6 @@ def gather(client, params):
         facts["flow"] = flow
     if params.get("flow_node_id") is not None:
         facts["node_log"] = client.node_log(params["flow_node_id"])
+    if params.get("as_entries"):
+        facts["entries"] = gathered_entries("opendcp", client, SUBSET_KINDS, subsets, named=subsets)
     return facts

@@ -7,8 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.converge.platforms.plugins.module_utils.entries import entries_of
+from ansible_collections.converge.platforms.plugins.module_utils.info_entries import as_entries_field, spec_of
 from ansible_collections.converge.platforms.plugins.module_utils.osgview import DEFAULT_METHOD, METHODS
-from ansible_collections.converge.platforms.plugins.module_utils.osgview_group import read_group
+from ansible_collections.converge.platforms.plugins.module_utils.osgview_group import read_group, with_identity
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
 
 INFO_FIELDS = {
@@ -20,6 +22,13 @@ INFO_FIELDS = {
     "method": Field("str", "Console to return connection details for: C(vnc) and C(rdp) give an address and a "
                            "port, C(url) a web console address. Asked for only once every VM is active.",
                     choices=METHODS, default=DEFAULT_METHOD),
+    "marker": Field("str", "Course scenario the group was cloned for (its I(marker) in a desired state): with "
+                           "I(gtuuid), the identity of the group's entry in C(entries). OSG view does not report "
+                           "it, so it is required with I(as_entries)."),
+    "as_entries": as_entries_field(
+        "Its kind is C(osgview_vm_group): the one group read, with its I(gnuuid) and I(server_ids), by which a "
+        "run finds it. OSG view lists no groups, so C(reconciler import) cannot take them; this is how a group "
+        "is brought under a desired state."),
 }
 
 
@@ -29,13 +38,21 @@ def argument_spec():
 
 
 def gather(client, params):
-    """Read the group; returns `{"vm_group": ...}`."""
+    """Read the group; returns `{"vm_group": ...}`, and `entries` with as_entries."""
     for name in ("gtuuid", "gnuuid"):
         if not params[name].strip():
             raise SpecError(name, "must not be empty")
     if not params["server_ids"] or not all(s.strip() for s in params["server_ids"]):
         raise SpecError("server_ids", "must be a non-empty list of VM ids")
+    if params.get("as_entries") and not (params.get("marker") or "").strip():
+        raise SpecError("marker", "is required with as_entries: OSG view does not report the marker a group was "
+                                  "cloned for, and with gtuuid it names the group in a desired state")
+    view = read_group(client, params["gtuuid"], params["gnuuid"], params["server_ids"],
+                      params.get("method") or DEFAULT_METHOD)
     group = {"gtuuid": params["gtuuid"]}
-    group.update(read_group(client, params["gtuuid"], params["gnuuid"], params["server_ids"],
-                            params.get("method") or DEFAULT_METHOD))
-    return {"vm_group": group}
+    group.update(view)
+    facts = {"vm_group": group}
+    if params.get("as_entries"):
+        live = with_identity(params["gtuuid"], params["marker"], None, view)
+        facts["entries"] = {"osgview_vm_group": entries_of(spec_of("osgview", "osgview_vm_group"), [live])}
+    return facts

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.converge.platforms.plugins.module_utils.info_entries import as_entries_field, gathered_entries
 from ansible_collections.converge.platforms.plugins.module_utils.resources.vsd.scope import check_scope, scope_fields
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field
 from ansible_collections.converge.platforms.plugins.module_utils.vsd import scope_of
@@ -29,6 +30,8 @@ def _head(client, params):
 
 
 GATHERERS = {"snapshots": _snapshots, "tree": _tree, "head": _head}
+#: the kinds whose entries each subset gives with as_entries
+SUBSET_KINDS = {"snapshots": ("vsd_snapshot",)}
 
 
 def _info_fields():
@@ -41,6 +44,9 @@ def _info_fields():
                                     "(subset C(snapshots))."),
         "name": Field("str", "Also read the snapshot of this name, returned as C(snapshot) (null when there is "
                              "none)."),
+        "as_entries": as_entries_field(
+            "Its kind is C(vsd_snapshot), with subset C(snapshots): every snapshot of the VM the module is "
+            "pointed at, whatever I(filter_name) selects (VSD lists snapshots only VM by VM)."),
     })
     return fields
 
@@ -60,4 +66,7 @@ def gather(client, params):
     if params.get("name"):
         item = client.get_snapshot_or_none(scope_of(params), params["name"])
         facts["snapshot"] = snapshot_facts(item) if item else None
+    if params.get("as_entries"):
+        facts["entries"] = gathered_entries("vsd", client, SUBSET_KINDS, params.get("gather_subset") or SUBSETS,
+                                            within=[scope_of(params)])
     return facts

@@ -9,6 +9,11 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.converge.platforms.plugins.module_utils.info_entries import (
+    as_entries_field,
+    gathered_entries,
+    kinds_text,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackError, check_condition
 from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import snake_keys
@@ -53,11 +58,21 @@ GATHERERS = {
 GATHERERS.update((name, _query(name)) for name in QUERY_SUBSETS)
 DEFAULT_SUBSETS = sorted(name for name in GATHERERS if name != "task_progress")
 _QUERY_SUBSET_LIST = ", ".join(sorted(QUERY_SUBSETS))
+#: the kinds whose entries each subset gives with as_entries
+SUBSET_KINDS = {
+    "license": ("zstack_license",),
+    "system_tags": ("zstack_system_tag",),
+    "user_tags": ("zstack_user_tag",),
+    "gc_jobs": ("zstack_gc_job",),
+    "long_jobs": ("zstack_long_job",),
+    "notifications": ("zstack_notification",),
+}
 
 INFO_FIELDS = {
     "gather_subset": Field("list", "What to read. C(task_progress) needs I(task_api_id). Query subsets ("
-                                   + ", ".join("C(%s)" % s for s in sorted(QUERY_SUBSETS)) + ") read every page.",
-                           elements="str", choices=sorted(GATHERERS), default=DEFAULT_SUBSETS),
+                                   + ", ".join("C(%s)" % s for s in sorted(QUERY_SUBSETS)) + ") read every page. "
+                                   "When not given, every subset but C(task_progress).",
+                           elements="str", choices=sorted(GATHERERS)),
     "conditions": Field("dict", "ZStack query conditions of each query subset: a mapping from a query subset of "
                                 "I(gather_subset) to its list of conditions, such as C(" + CONDITIONS_EXAMPLE + "). "
                                 "A condition is written as ZStack takes it, with no spaces around its operator "
@@ -69,6 +84,11 @@ INFO_FIELDS = {
                         elements="str"),
     "cluster_uuids": Field("list", "Clusters whose capacity to sum (subset C(capacity)).", elements="str"),
     "host_uuids": Field("list", "Hosts whose capacity to sum (subset C(capacity)).", elements="str"),
+    "as_entries": as_entries_field(
+        "The kinds are those of the subsets gathered: " + kinds_text(SUBSET_KINDS) + ". Every object of each "
+        "kind is taken, whatever I(conditions) select. The objects ZStack made itself (GC jobs, notifications, "
+        "the system tags it writes) are taken only when I(gather_subset) is given and names their subset, as "
+        "C(reconciler import) takes them only for a kind C(--kind) names."),
 }
 
 
@@ -118,4 +138,8 @@ def gather(client, params):
     client.login()  # one session for all the concurrent reads
     with ThreadPoolExecutor(max_workers=min(8, len(subsets))) as pool:
         futures = dict((name, pool.submit(GATHERERS[name], client, params)) for name in subsets)
-        return dict((name, snake_keys(future.result())) for name, future in futures.items())
+        facts = dict((name, snake_keys(future.result())) for name, future in futures.items())
+    if params.get("as_entries"):
+        facts["entries"] = gathered_entries("zstack", client, SUBSET_KINDS, subsets,
+                                            named=params.get("gather_subset") or ())
+    return facts

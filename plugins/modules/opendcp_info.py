@@ -53,6 +53,19 @@ options:
     description:
     - Also read the log of this flow node (an C(id) from C(flow.detail)), returned as C(node_log).
     type: int
+  as_entries:
+    description:
+    - 'Also return C(entries): what was read as desired-state entries, a mapping of each kind to its list of entries,
+      exactly the C(resources:) section C(reconciler import) writes (each entry with C(adopt: true), each secret
+      the platform never returns as a C({env: CONVERGE_...}) placeholder, references by name), in import''s order;
+      a kind with no object is left out. The kinds are those of the subsets gathered: C(clusters) gives C(opendcp_cluster),
+      C(services) gives C(opendcp_service), C(pools) gives C(opendcp_pool) and C(opendcp_pool_nodes), C(task_templates)
+      gives C(opendcp_task_template), C(remote_steps) gives C(opendcp_remote_step), C(actions) gives C(opendcp_action),
+      C(actimpls) gives C(opendcp_actimpl), C(flows) gives C(opendcp_flow) (C(task_steps) gives none: they are the
+      steps templates can use, not objects of their own). Objects the platform made itself are taken for every subset
+      named, as C(reconciler import) takes them for a kind C(--kind) names.'
+    type: bool
+    default: false
 extends_documentation_fragment:
 - converge.platforms.connection
 - converge.platforms.opendcp
@@ -79,6 +92,18 @@ EXAMPLES = r"""
 - name: One flow, its nodes by state and its log
   converge.platforms.opendcp_info:
     flow_id: 3
+
+- name: Clusters, services and pools, as the entries reconciler import writes
+  converge.platforms.opendcp_info:
+    gather_subset: [clusters, services, pools, task_templates, remote_steps, actions, actimpls]
+    as_entries: true
+  register: opendcp_now
+
+- name: Write them as a desired-state file, every entry adopted
+  ansible.builtin.copy:
+    dest: desired/opendcp.yml
+    content: "{{ {'version': 1, 'resources': opendcp_now.entries} | to_nice_yaml(sort_keys=false) }}"
+    mode: "0600"
 """
 
 RETURN = r"""
@@ -146,6 +171,11 @@ node_log:
   returned: when I(flow_node_id) is given
   type: list
   elements: dict
+entries:
+  description: What was read as desired-state entries, kind by kind, as C(reconciler import) writes its
+    C(resources:) section (see I(as_entries)).
+  returned: when I(as_entries) is true
+  type: dict
 """
 
 from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec, run_info_module

@@ -44,6 +44,21 @@ options:
     - vnc
     - rdp
     - url
+  marker:
+    description:
+    - 'Course scenario the group was cloned for (its I(marker) in a desired state): with I(gtuuid), the identity
+      of the group''s entry in C(entries). OSG view does not report it, so it is required with I(as_entries).'
+    type: str
+  as_entries:
+    description:
+    - 'Also return C(entries): what was read as desired-state entries, a mapping of each kind to its list of entries,
+      exactly the C(resources:) section C(reconciler import) writes (each entry with C(adopt: true), each secret
+      the platform never returns as a C({env: CONVERGE_...}) placeholder, references by name), in import''s order;
+      a kind with no object is left out. Its kind is C(osgview_vm_group): the one group read, with its I(gnuuid)
+      and I(server_ids), by which a run finds it. OSG view lists no groups, so C(reconciler import) cannot take
+      them; this is how a group is brought under a desired state.'
+    type: bool
+    default: false
 extends_documentation_fragment:
 - converge.platforms.connection
 - converge.platforms.osgview
@@ -68,6 +83,21 @@ EXAMPLES = r"""
 - name: List the VMs still building
   ansible.builtin.debug:
     msg: "{{ group.vm_group.vms | selectattr('state', 'equalto', 'building') | map(attribute='server_id') | list }}"
+
+- name: A group cloned by hand, as the entry that brings it under a desired state
+  converge.platforms.osgview_vm_group_info:
+    gtuuid: 8b3fae4cbd5a4b7cae9f8a7b6c5d4e3f
+    gnuuid: e13c89d817134ea720df5044a992fb67
+    server_ids: [0d032181-0600-452d-a8e2-cf96a3b3f892]
+    marker: course-101-alice
+    as_entries: true
+  register: lab_now
+
+- name: Write it as a desired-state file, the entry adopted
+  ansible.builtin.copy:
+    dest: desired/osgview.yml
+    content: "{{ {'version': 1, 'resources': lab_now.entries} | to_nice_yaml(sort_keys=false) }}"
+    mode: "0600"
 """
 
 RETURN = r"""
@@ -113,6 +143,18 @@ vm_group:
       - {server_id: 0d032181-0600-452d-a8e2-cf96a3b3f892, state: active, status: 200, msg: "", vm_status: ACTIVE}
     method: rdp
     connection: {method: rdp, sysname: Windows Server 2012 R2, ip: 127.0.0.2, port: "3389", url: null}
+entries:
+  description: What was read as desired-state entries, kind by kind, as C(reconciler import) writes its
+    C(resources:) section (see I(as_entries)).
+  returned: when I(as_entries) is true
+  type: dict
+  sample:
+    osgview_vm_group:
+      - gtuuid: 8b3fae4cbd5a4b7cae9f8a7b6c5d4e3f
+        marker: course-101-alice
+        gnuuid: e13c89d817134ea720df5044a992fb67
+        server_ids: [0d032181-0600-452d-a8e2-cf96a3b3f892]
+        adopt: true
 """
 
 from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec, run_info_module

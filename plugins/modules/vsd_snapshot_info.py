@@ -59,6 +59,15 @@ options:
     description:
     - Also read the snapshot of this name, returned as C(snapshot) (null when there is none).
     type: str
+  as_entries:
+    description:
+    - 'Also return C(entries): what was read as desired-state entries, a mapping of each kind to its list of entries,
+      exactly the C(resources:) section C(reconciler import) writes (each entry with C(adopt: true), each secret
+      the platform never returns as a C({env: CONVERGE_...}) placeholder, references by name), in import''s order;
+      a kind with no object is left out. Its kind is C(vsd_snapshot), with subset C(snapshots): every snapshot of
+      the VM the module is pointed at, whatever I(filter_name) selects (VSD lists snapshots only VM by VM).'
+    type: bool
+    default: false
 extends_documentation_fragment:
 - converge.platforms.connection
 - converge.platforms.vsd
@@ -85,6 +94,20 @@ EXAMPLES = r"""
     gather_subset: [snapshots]
     filter_name: nightly
     name: before-upgrade
+
+- name: The snapshots of a VM as the entries reconciler import writes
+  converge.platforms.vsd_snapshot_info:
+    cluster_uuid: 650ea11b-b7fb-4269-8232-aa53865aab3b
+    compute_uuid: b6b0e5b9-dacd-432b-9b83-c3e89799009d
+    gather_subset: [snapshots]
+    as_entries: true
+  register: vm_now
+
+- name: Write them as a desired-state file, every entry adopted
+  ansible.builtin.copy:
+    dest: desired/vsd.yml
+    content: "{{ {'version': 1, 'resources': vm_now.entries} | to_nice_yaml(sort_keys=false) }}"
+    mode: "0600"
 """
 
 RETURN = r"""
@@ -112,6 +135,11 @@ head:
 snapshot:
   description: The snapshot named I(name); null when there is none.
   returned: when I(name) is given
+  type: dict
+entries:
+  description: What was read as desired-state entries, kind by kind, as C(reconciler import) writes its
+    C(resources:) section (see I(as_entries)).
+  returned: when I(as_entries) is true
   type: dict
 """
 

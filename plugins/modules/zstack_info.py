@@ -21,21 +21,8 @@ options:
   gather_subset:
     description:
     - What to read. C(task_progress) needs I(task_api_id). Query subsets (C(gc_jobs), C(long_jobs), C(management_nodes),
-      C(notifications), C(system_tags), C(user_tags)) read every page.
+      C(notifications), C(system_tags), C(user_tags)) read every page. When not given, every subset but C(task_progress).
     type: list
-    default:
-    - capacity
-    - current_time
-    - gc_jobs
-    - license
-    - license_capabilities
-    - long_jobs
-    - management_nodes
-    - notifications
-    - ready
-    - system_tags
-    - user_tags
-    - version
     choices:
     - capacity
     - current_time
@@ -78,6 +65,19 @@ options:
     - Hosts whose capacity to sum (subset C(capacity)).
     type: list
     elements: str
+  as_entries:
+    description:
+    - 'Also return C(entries): what was read as desired-state entries, a mapping of each kind to its list of entries,
+      exactly the C(resources:) section C(reconciler import) writes (each entry with C(adopt: true), each secret
+      the platform never returns as a C({env: CONVERGE_...}) placeholder, references by name), in import''s order;
+      a kind with no object is left out. The kinds are those of the subsets gathered: C(license) gives C(zstack_license),
+      C(system_tags) gives C(zstack_system_tag), C(user_tags) gives C(zstack_user_tag), C(gc_jobs) gives C(zstack_gc_job),
+      C(long_jobs) gives C(zstack_long_job), C(notifications) gives C(zstack_notification). Every object of each
+      kind is taken, whatever I(conditions) select. The objects ZStack made itself (GC jobs, notifications, the
+      system tags it writes) are taken only when I(gather_subset) is given and names their subset, as C(reconciler
+      import) takes them only for a kind C(--kind) names.'
+    type: bool
+    default: false
 extends_documentation_fragment:
 - converge.platforms.connection
 - converge.platforms.zstack
@@ -122,6 +122,18 @@ EXAMPLES = r"""
 
 - ansible.builtin.debug:
     var: zstack_license.license.license_request
+
+- name: What ZStack holds, as the entries reconciler import writes
+  converge.platforms.zstack_info:
+    gather_subset: [system_tags, user_tags, long_jobs]
+    as_entries: true
+  register: zstack_now
+
+- name: Write them as a desired-state file, every entry adopted
+  ansible.builtin.copy:
+    dest: desired/zstack.yml
+    content: "{{ {'version': 1, 'resources': zstack_now.entries} | to_nice_yaml(sort_keys=false) }}"
+    mode: "0600"
 """
 
 RETURN = r"""
@@ -192,6 +204,14 @@ long_jobs:
   returned: when gathered
   type: list
   elements: dict
+entries:
+  description: What was read as desired-state entries, kind by kind, as C(reconciler import) writes its
+    C(resources:) section (see I(as_entries)).
+  returned: when I(as_entries) is true
+  type: dict
+  sample:
+    zstack_user_tag:
+      - {resource_uuid: a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70, resource_type: VmInstanceVO, tag: "tier::web", adopt: true}
 """
 
 from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec, run_info_module

@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: converge contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The `as_entries` option of the `*_info` modules: what they read, as the entries `reconciler import` writes.
+
+The entries come from the one export (`entries.listed_objects` and `entries.entries_of`), kind by kind in the
+platform's `SPECS` order, so a playbook writing `resources: "{{ info.entries }}"` writes what import would.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.converge.platforms.plugins.module_utils.entries import entries_of, listed_objects
+from ansible_collections.converge.platforms.plugins.module_utils.platforms import descriptor
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field
+
+AS_ENTRIES_TEXT = ("Also return C(entries): what was read as desired-state entries, a mapping of each kind to its "
+                   "list of entries, exactly the C(resources:) section C(reconciler import) writes (each entry "
+                   "with C(adopt: true), each secret the platform never returns as a C({env: CONVERGE_...}) "
+                   "placeholder, references by name), in import's order; a kind with no object is left out.")
+
+
+def as_entries_field(which):
+    """The module's `as_entries` option; `which` says which kinds it returns and what it leaves out."""
+    return Field("bool", AS_ENTRIES_TEXT + " " + which, default=False)
+
+
+def kinds_text(subset_kinds):
+    """`C(subset) gives C(kind)` for each subset of a module that has kinds, for the option's description."""
+    return ", ".join("C(%s) gives %s" % (subset, " and ".join("C(%s)" % kind for kind in subset_kinds[subset]))
+                     for subset in subset_kinds)
+
+
+def spec_of(platform, kind):
+    """The resource spec of `kind` among the platform's specs."""
+    return dict((spec.kind, spec) for spec in descriptor(platform).specs())[kind]
+
+
+def gathered_entries(platform, client, subset_kinds, subsets, named=(), within=None):
+    """{kind: entries} of the kinds of the gathered `subsets` (`subset_kinds` maps a subset to its kinds), in
+    the platform's `SPECS` order, each kind's objects as `reconciler import` lists them (`within` the scopes
+    of a kind listed only within one). Objects the platform made itself are taken only for the kinds of the
+    subsets the user `named`, as import takes them only for a kind `--kind` names."""
+    wanted = set(kind for subset in subsets for kind in subset_kinds.get(subset, ()))
+    asked = set(kind for subset in named for kind in subset_kinds.get(subset, ()))
+    entries = {}
+    for spec in descriptor(platform).specs():
+        if spec.kind not in wanted:
+            continue
+        listed = entries_of(spec, listed_objects(spec, client, within, platform_made=spec.kind in asked))
+        if listed:
+            entries[spec.kind] = listed
+    return entries
