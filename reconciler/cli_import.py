@@ -30,24 +30,31 @@ class ImportCommand(click.Command):
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Kinds not imported"):
             formatter.write_dl(not_importable() or [("(none)", "every kind can be listed")])
-        with formatter.section("Kinds the platform makes itself (imported only when --kind names them)"):
+        with formatter.section("Kinds whose objects the platform makes, all or some (imported only when --kind "
+                               "names the kind)"):
             formatter.write_text(", ".join(platform_made_kinds()) or "(none)")
 
 
-@click.command("import", cls=ImportCommand)
-@click.option("--endpoints", "endpoints_files", multiple=True, metavar="FILE", type=click.Path(dir_okay=False),
-              help="The platforms to read, and how to reach them (repeatable; default: the files CONVERGE_ENDPOINTS "
-                   "lists, colon-separated).")
-@click.option("--out", required=True, type=click.Path(file_okay=False), metavar="DIR",
-              help="Write DIR/<platform>.yml, one file per platform (DIR is made if missing).")
-@click.option("--kind", "kinds_named", multiple=True, metavar="KIND",
-              help="Only this kind (repeatable); the only way to import a kind the platform makes itself.")
-@click.option("--match", "matches", multiple=True, metavar="KIND/GLOB",
-              help="Of KIND, only the objects whose name (or an identity value) matches GLOB (repeatable).")
-@click.option("--vsd-vm", "vsd_vms", multiple=True, metavar="CLUSTER_UUID/COMPUTE_UUID",
-              help="A VSD VM whose snapshots to import (repeatable): VSD lists snapshots only per VM.")
-def import_command(endpoints_files: tuple[str, ...], out: str, kinds_named: tuple[str, ...],
-                   matches: tuple[str, ...], vsd_vms: tuple[str, ...]) -> None:
+OUT = click.option("--out", required=True, type=click.Path(file_okay=False), metavar="DIR",
+                   help="Write DIR/<platform>.yml, one file per platform (DIR is made if missing).")
+KIND = click.option("--kind", "kinds_named", multiple=True, metavar="KIND",
+                    help="Only this kind (repeatable); the only way to import a kind the platform makes itself.")
+MATCH = click.option("--match", "matches", multiple=True, metavar="KIND/GLOB",
+                     help="Of KIND, only the objects whose name (or an identity value) matches GLOB (repeatable).")
+VSD_VM = click.option("--vsd-vm", "vsd_vms", multiple=True, metavar="CLUSTER_UUID/COMPUTE_UUID",
+                      help="A VSD VM whose snapshots to import (repeatable): VSD lists snapshots only per VM.")
+
+
+def import_command() -> click.Command:
+    """The `import` command, with the command group's --endpoints and handling of expected errors: reconciler/cli.py
+    registers it once those are defined (so this module never imports cli before cli imports it)."""
+    from .cli import ENDPOINTS, _guard
+
+    return click.command("import", cls=ImportCommand)(ENDPOINTS(OUT(KIND(MATCH(VSD_VM(_guard(import_files)))))))
+
+
+def import_files(endpoints_files: tuple[str, ...], out: str, kinds_named: tuple[str, ...], matches: tuple[str, ...],
+                 vsd_vms: tuple[str, ...]) -> None:
     """Write what the platforms already hold as desired-state files whose entries adopt it, then plan them.
 
     Every importable kind of every platform the endpoints files name is read and written into
@@ -57,10 +64,7 @@ def import_command(endpoints_files: tuple[str, ...], out: str, kinds_named: tupl
     planned: `plan: no changes` means an apply only writes the owner's marker. Exit 0 when the written
     files validate, 1 otherwise.
     """
-    from .cli import _guard  # the command group's own handling of expected errors (cli imports this module)
-
-    options = ImportOptions(list(endpoints_files), out, list(kinds_named), list(matches), list(vsd_vms))
-    _guard(run_import)(options)
+    run_import(ImportOptions(list(endpoints_files), out, list(kinds_named), list(matches), list(vsd_vms)))
 
 
 def run_import(options: ImportOptions) -> None:
