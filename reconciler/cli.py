@@ -22,6 +22,7 @@ from . import report as reports
 from .api import Options, Result
 from .api import apply as apply_run
 from .api import plan as plan_run
+from .cli_unmanaged import unmanaged_command
 from .desired import MAX_CONCURRENCY, document_schema, entry_title, load
 from .errors import ReconcilerError
 from .executor import Outcome
@@ -338,6 +339,7 @@ def schema() -> None:
     """Print the JSON schema of a desired-state document."""
     click.echo(json.dumps(document_schema(), indent=2, sort_keys=True))
 
+main.add_command(unmanaged_command())
 
 if __name__ == "__main__":
     main()
