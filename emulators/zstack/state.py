@@ -97,6 +97,7 @@ class ZStackState(PersistentModel):
         self.auth.sessions, self.api_jobs.jobs, self.tagging.tags = {}, {}, TagStore()
         self.long_running.clear()
         self.management.load(fixtures)
+        self.tagging.write_inherent_tags(fixtures.get("hosts"))
         self.notices.load(fixtures)
         self.collector.load(fixtures)
         self.licensing.load(fixtures)

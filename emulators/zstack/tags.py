@@ -43,6 +43,20 @@ class TagFamily(ZStackStore):
         self.tags[record["uuid"]] = record
         return tag_inventory(record)
 
+    def write_inherent_tags(self, hosts: Iterable[Mapping[str, Any]] | None) -> None:
+        """The system tags ZStack writes itself on a host when it connects (`os::distribution::CentOS`, say), for
+        each host of the fixtures (items checked already) that lists them in `systemTags`: `inherent`, unlike the
+        tags CreateSystemTag makes."""
+        for host in hosts or []:
+            texts = host.get("systemTags") or []
+            if not isinstance(texts, list) or not all(isinstance(text, str) for text in texts):
+                raise ValueError(f"zstack fixtures: host {host.get('uuid')}: systemTags must be a list of strings")
+            now = self.now()
+            for text in texts:
+                record = {"uuid": self.context.new_uuid(), "kind": "System", "inherent": True, "resourceType": "HostVO",
+                          "resourceUuid": host["uuid"], "tag": text, "createdAt": now, "updatedAt": now}
+                self.tags[record["uuid"]] = record
+
     def update_system_tag(self, uuid: str, tag: str) -> dict[str, Any]:
         """UpdateSystemTag: change a system tag's text."""
         record = self.tags.get(uuid)
@@ -88,7 +102,7 @@ class TagFamily(ZStackStore):
 
 def tag_inventory(record: Mapping[str, Any]) -> dict[str, Any]:
     """A system tag (with `inherent`) or a user tag."""
-    inventory: dict[str, Any] = {"inherent": False} if record["kind"] == "System" else {}
+    inventory: dict[str, Any] = {"inherent": bool(record.get("inherent"))} if record["kind"] == "System" else {}
     inventory.update({"uuid": record["uuid"], "resourceUuid": record["resourceUuid"],
                       "resourceType": record["resourceType"], "tag": record["tag"], "type": record["kind"],
                       "createDate": format_date(record["createdAt"]), "lastOpDate": format_date(record["updatedAt"])})

@@ -14,6 +14,8 @@ short_description: Trigger or delete ZStack garbage-collection jobs
 version_added: 0.1.0
 description:
 - 'A ZStack garbage-collection job: trigger it, or delete it.'
+- 'C(state=present) leaves the job as it is (it must exist): what C(reconciler import) writes for a job, so that
+  importing one triggers nothing.'
 - Idempotent; supports check mode and diff mode (diff shows only what changes). Also usable as the reconciler kind
   C(zstack_gc_job).
 author:
@@ -31,11 +33,13 @@ options:
     description:
     - 'Desired state:'
     - 'C(triggered): the GC job has run (a job whose status is C(Done) is left alone).'
+    - 'C(present): the resource exists as described.'
     - 'C(absent): the resource does not exist.'
     type: str
     default: triggered
     choices:
     - triggered
+    - present
     - absent
 extends_documentation_fragment:
 - converge.platforms.connection

@@ -146,6 +146,12 @@ class VmGroupSpec(ResourceSpec):
     identity = ("gtuuid", "marker")
     states = ("present",)
     waits = True
+    #: osgview-vm-group-api.md: the calls in use are gclone, gperpare, gstart and gconnent; gclone answers the new
+    #: group's id (`gnuuid`, "克隆出来的虚拟机组的id") and the others take it as "第一个接口返回的"
+    import_refusal = ("OSG view lists no groups: of its calls (gclone, gperpare, gstart, gconnent) only gclone "
+                      "gives a group's id, which the others take as the gnuuid \"第一个接口返回的\" (returned by "
+                      "the first call); write osgview_vm_group entries by hand, with gnuuid and server_ids from "
+                      "the clone's result, or with the record_file that recorded it")
     fields = {
         "gtuuid": Field("str", "Id of the VM group template to clone, as the OSG view UI shows it.", required=True,
                         updatable=False),

@@ -16,6 +16,14 @@ from ansible_collections.converge.platforms.plugins.module_utils.ownership impor
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import condition
 
 RECORD_PREFIX = "converge::owner::"
+#: the user tag on a management node holding the fingerprint of the license converge installed (license.py)
+LICENSE_RECORD_PREFIX = "converge::license::"
+
+
+def converge_record(text):
+    """Whether a user tag's text is one of converge's own records (an owner record, a license fingerprint): a
+    record is never an object to import or to report as unmanaged."""
+    return (text or "").startswith((RECORD_PREFIX, LICENSE_RECORD_PREFIX))
 
 
 def _like_literal(text):

@@ -24,6 +24,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.vsd_facts impor
 
 #: the snapshot tree's name for the VM's current state (`vsd-vm-snapshot-api.md`, tree example)
 HEAD_NODE = "head"
+#: the option of `reconciler import` naming the VMs whose snapshots it reads
+VM_OPTION = "--vsd-vm CLUSTER_UUID/COMPUTE_UUID"
 
 
 def is_saving(live):
@@ -63,6 +65,7 @@ class SnapshotSpec(ResourceSpec):
     identity = ("cluster_uuid", "compute_uuid", "compute_name", "name")
     states = ("present", "absent", "current")
     waits = True
+    import_refusal = "VSD lists snapshots only per VM: give the VMs with %s (repeatable)" % VM_OPTION
 
     def __init__(self, check_mode=False):
         #: planning for check mode: a rollback to a snapshot an earlier task would have created is predicted
@@ -122,6 +125,31 @@ class SnapshotSpec(ResourceSpec):
             tree = tree_facts(client.tree(scope))
         return [self._live(by_name[entry["name"]], entry, tree) if entry["name"] in by_name else None
                 for entry in entries]
+
+    def read_all(self, client, within=None):
+        """The snapshots of each VM of `within` (`{cluster_uuid, compute_uuid}` each), one listing per VM as
+        `read_many` reads it; the VSD API lists snapshots only per VM, so without VMs nothing can be listed."""
+        if not within:
+            raise SpecError(None, self.import_refusal)
+        lives = []
+        for vm in within:
+            scope = dict((key, vm.get(key)) for key in ("cluster_uuid", "compute_uuid"))
+            if not all(scope.values()):
+                raise SpecError(None, "a VM to read snapshots of needs a cluster_uuid and a compute_uuid, got %r; %s"
+                                % (vm, self.import_refusal))
+            lives.extend(self._live(item, scope) for item in client.list_snapshots(scope, filter_name="")
+                         if item.get("uuid") and item.get("name") not in (None, HEAD_NODE))
+        return lives
+
+    def entry_of(self, live):
+        """The snapshot by VM and name, its description when it has one, and whether it holds memory (a snapshot
+        cannot gain or lose memory later, so the entry says which it is)."""
+        entry = ResourceSpec.entry_of(self, live)
+        if not entry.get("description"):
+            entry.pop("description", None)
+        if live.get("memory"):
+            entry["memory"] = True
+        return entry
 
     @staticmethod
     def _live(item, desired, tree=None):

@@ -13,11 +13,19 @@ import hashlib
 import json
 
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.base import ZStackSpec
+from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack_ownership import (
+    LICENSE_RECORD_PREFIX,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.spec import NOOP, UPDATE, Change, Field, SpecError
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackError, condition
 from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import from_inventory
 
-LICENSE_MARKER = "converge::license::"
+LICENSE_MARKER = LICENSE_RECORD_PREFIX
+#: the license a management node runs on before one is installed (a fresh node's trial; the document's example
+#: answers a free one): made by the platform, imported only when asked for by kind
+PLATFORM_LICENSE_TYPES = ("Trial", "Free")
+NOT_RECORDED_NOTE = ("ZStack cannot show the installed license and converge recorded no fingerprint of it on this "
+                     "node: the license is installed again, and its fingerprint recorded")
 
 
 def default_management_node(client):
@@ -97,12 +105,24 @@ class LicenseSpec(ZStackSpec):
                     marker_uuids=[m["uuid"] for m in markers])
         return live
 
+    def read_all(self, client, within=None):
+        """The license of each management node (GetLicenseInfo, the same answer for every node)."""
+        return [self.read(client, {"management_node_uuid": node["uuid"]}) for node in client.query_management_nodes()]
+
+    def platform_made(self, live):
+        """A node's trial or free license is the one it runs on before anyone installs one."""
+        return live.get("license_type") in PLATFORM_LICENSE_TYPES
+
     def differences(self, desired, live):
         """The license's fingerprint when the one recorded on the node is not the desired license's.
 
         The update's verified write reads this too: an update whose answer was lost took effect only
-        when the node's recorded fingerprint is the new license's.
+        when the node's recorded fingerprint is the new license's. A license given as a `{env: NAME}`
+        reference not read yet (an imported entry planned before its variable is set) cannot be compared:
+        nothing is planned for it.
         """
+        if isinstance(desired.get("license"), dict):
+            return {}
         want = hashlib.sha256(self.license_text(desired).encode("ascii")).hexdigest()
         if live.get("license_sha256") == want:
             return {}
@@ -113,7 +133,8 @@ class LicenseSpec(ZStackSpec):
         if desired.get("state") == "reloaded":
             return Change(self, "reload", desired, live, note="the license is reloaded on every run")
         changes = self.differences(desired, live)
-        return Change(self, UPDATE if changes else NOOP, desired, live, changes)
+        note = NOT_RECORDED_NOTE if changes and live and not live.get("license_sha256") else None
+        return Change(self, UPDATE if changes else NOOP, desired, live, changes, note=note)
 
     def update(self, client, live, desired, changes):
         text = self.license_text(desired)

@@ -24,6 +24,15 @@ from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventor
 FINISHED_LONG_JOB_STATES = ("Succeeded", "Failed", "Canceled")
 
 
+def _json_object(text):
+    """A job's data as a mapping when it is the JSON text of one (as an entry is easier to read), else as it is."""
+    try:
+        value = json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        return text
+    return value if isinstance(value, dict) else text
+
+
 class LongJobSpec(ZStackSpec):
     """A ZStack long job, identified by its name.
 
@@ -79,6 +88,20 @@ class LongJobSpec(ZStackSpec):
     def read_all(self, client, within=None):
         """Every long job, in field names."""
         return [self._live(row) for row in client.query_long_jobs([])]
+
+    def entry_of(self, live):
+        """The job by name with what submits it again as it was: its message, its data (a mapping when it is a
+        JSON object), its description without the owner's marker and its target."""
+        entry = ResourceSpec.entry_of(self, live)
+        data = live.get("job_data")
+        if data is not None:
+            entry["job_data"] = _json_object(data)
+        description = self.ownership.without_marker(live.get("description"))
+        if description:
+            entry["description"] = description
+        if live.get("target_resource_uuid"):
+            entry["target_resource_uuid"] = live["target_resource_uuid"]
+        return entry
 
     @staticmethod
     def _live(row):

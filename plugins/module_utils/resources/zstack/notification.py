@@ -20,6 +20,8 @@ class NotificationSpec(ZStackSpec):
     identity = ("uuid",)
     result_key = "notification"
     description = "Mark ZStack notifications read or unread, or delete them."
+    #: the management node sends its notifications itself: `reconciler import` takes them only when asked for by kind
+    made_by_platform = True
     fields = {
         "uuid": Field("str", "UUID of the notification.", required=True, format="uuid_hex"),
         "status": Field("str", "Read status to set.", choices=["Read", "Unread"]),
@@ -31,6 +33,10 @@ class NotificationSpec(ZStackSpec):
             for row in client.query_notifications([condition("uuid", "?=", group)]):
                 found[row["uuid"]] = from_inventory(row)
         return [found.get(d["uuid"]) for d in desired_list]
+
+    def read_all(self, client, within=None):
+        """Every notification, page by page."""
+        return [from_inventory(row) for row in client.query_notifications([])]
 
     def plan(self, desired, live):
         if desired.get("state") == "present" and not live:

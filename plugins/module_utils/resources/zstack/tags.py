@@ -8,7 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.base import ZStackSpec
-from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack_ownership import TagRecord
+from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack_ownership import (
+    TagRecord,
+    converge_record,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import condition
 from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import chunks, from_inventory
@@ -73,6 +76,13 @@ class TagSpec(ZStackSpec):
             result.append(live)
         return result
 
+    def read_all(self, client, within=None):
+        """Every tag of the kind, page by page, but the user tags that are converge's own records (owner records,
+        license fingerprints), which are never objects of their own."""
+        records = self.tag_kind == "user"
+        return [from_inventory(row) for row in client.query_tags(self.tag_kind, [])
+                if not (records and converge_record(row.get("tag")))]
+
     def create(self, client, desired):
         inventory = client.create_tag(self.tag_kind, desired["resource_type"], desired["resource_uuid"], desired["tag"])
         return from_inventory(inventory)
@@ -88,6 +98,11 @@ class SystemTagSpec(TagSpec):
     kind = "zstack_system_tag"
     tag_kind = "system"
     description = "Manage ZStack system tags."
+
+    def platform_made(self, live):
+        """A system tag ZStack wrote itself (such as a host's `os::distribution::...` when it connects) is
+        `inherent` (the document: "内部系统标签", an internal system tag)."""
+        return bool(live.get("inherent"))
 
 
 class UserTagSpec(TagSpec):
