@@ -41,6 +41,14 @@ def same_text(want, have):
     return str(want).strip().lower() == str(have if have is not None else "").strip().lower()
 
 
+def canonical(value, choices):
+    """The choice `value` spells in another case (the document's `openstack` for `Openstack`), else `value`."""
+    for known in choices:
+        if same_text(known, value):
+            return known
+    return value
+
+
 def parse_time(text):
     """A naive datetime of the platform's "yyyy-mm-dd hh:mm[:ss]" (its local time), or None."""
     for fmt in TIME_FORMATS:
@@ -110,11 +118,7 @@ def cloud_fields(values, names):
 # --- transport servers, source hosts, vSphere platforms ----------------------------------------------
 def transport_facts(item):
     """A ListTransportServer item in option names."""
-    server_type = item.get("ServType")
-    for known in SERVER_TYPES:
-        if same_text(known, server_type):
-            server_type = known
-    return {"id": item_id(item), "name": item.get("Name"), "server_type": server_type,
+    return {"id": item_id(item), "name": item.get("Name"), "server_type": canonical(item.get("ServType"), SERVER_TYPES),
             "cloud": item.get("CloudName") or None, "address": item.get("MgntAddr"),
             "created_time": item.get("CreatedTime"), "max_supported_tasks": item.get("MaxSupportedTasks"),
             "current_tasks": item.get("CurrentTasks"), "storage_id": item.get("StorageId"),
@@ -194,6 +198,32 @@ def volume_info(volume):
     if isinstance(info.get("VolumeSize"), (int, float)) and not isinstance(info["VolumeSize"], bool):
         info["VolumeSize"] = ("%f" % info["VolumeSize"]).rstrip("0").rstrip(".")
     return info
+
+
+def volume_option(info):
+    """One disk of GetTaskDetail's `SourceHost.VolumeInfos` as an item of the `volumes` option (`volume_info` the
+    other way): its size `"40GB"` as the number 40, the flags the platform shows as text as booleans, the empty
+    texts of settings never made left out."""
+    option = {"name": info.get("Path")}
+    size = str(info.get("Size") or "").strip()
+    number = size[:-2].strip() if size.upper().endswith("GB") else size
+    if number:
+        option["size"] = _number(number)
+    for name, key in (("type", "VolumeType"), ("cloud_volume_name", "CloudVolumeName")):
+        if info.get(key):
+            option[name] = info[key]
+    if str(info.get("PreAlloc")).lower() == "true":
+        option["prealloc"] = True
+    return option
+
+
+def _number(text):
+    """A number as the platform writes it in text ("40", "0.5"), as an int or a float; other text as it is."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return int(value) if value.is_integer() else value
 
 
 def progress_percent(text):

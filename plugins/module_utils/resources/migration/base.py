@@ -4,8 +4,9 @@
 """The bases of the migration kinds: the rules every named object follows, and re-reading on request.
 
 `MigrationSpec` says which options an object needs to be added, and refuses a change the platform
-cannot make naming the option. `RefreshableSpec` adds state C(refreshed): transport servers, source
-hosts and vSphere platforms are added, changed, deleted and refreshed by id (`CrudById`).
+cannot make naming the option, and imports an object without the values the platform shows for
+settings never made. `RefreshableSpec` adds state C(refreshed): transport servers, source hosts and
+vSphere platforms are added, changed, deleted and refreshed by id (`CrudById`).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +26,21 @@ class MigrationSpec(ResourceSpec):
     identity = ("name",)
     #: how plans and errors name an object of the kind ("transport server")
     label = ""
+
+    def entry_of(self, live):
+        """The entry that keeps `live` as it is (ResourceSpec.entry_of), without the values the platform shows for a
+        setting never made: an empty text or list, and 0 for a number that starts at 1 (a task's CPU, say)."""
+        entry = ResourceSpec.entry_of(self, live)
+        return dict((name, value) for name, value in entry.items() if not self.never_set(name, value))
+
+    def never_set(self, name, value):
+        """Whether the platform shows `value` of field `name` for a setting nobody made."""
+        field = self.fields[name]
+        if name in self.identity or isinstance(value, bool):
+            return False
+        if value == "" or value == []:
+            return True
+        return field.type == "int" and value == 0 and (field.min or 0) > 0
 
     def require_to_add(self, desired, names, verb="add"):
         """Options needed to add an object must be given; raise SpecError naming the first that is not."""

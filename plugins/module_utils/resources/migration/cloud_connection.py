@@ -12,6 +12,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.migration_wire 
     CLOUD_TYPES,
     CLOUD_UPDATE_FIELDS,
     CLOUD_VERIFY_FIELDS,
+    canonical,
     cloud_facts,
     cloud_fields,
     same_text,
@@ -70,8 +71,20 @@ class CloudConnectionSpec(CrudById, MigrationSpec):
             raise SpecError("name", "must be 2 to 20 characters long, got %d" % len(name))
 
     def read_many(self, client, desired_list):
-        items = [cloud_facts(item) for item in client.list_cloud_connections()]
+        items = self.read_all(client)
         return [find_named(items, desired["name"], "name") for desired in desired_list]
+
+    def read_all(self, client, within=None):
+        """Every connection, from one ListCloudConnection (the platform does not page it)."""
+        return [cloud_facts(item) for item in client.list_cloud_connections()]
+
+    def entry_of(self, live):
+        """The connection's entry, its type spelled as the option's choices spell it (the document's list answers
+        `openstack`), its password an environment variable's placeholder though the platform returns it."""
+        entry = MigrationSpec.entry_of(self, live)
+        if entry.get("cloud_type"):
+            entry["cloud_type"] = canonical(entry["cloud_type"], CLOUD_TYPES)
+        return entry
 
     def read(self, client, desired):
         item = find_named(client.list_cloud_connections(desired["name"]), desired["name"])

@@ -91,6 +91,18 @@ class LicenseSpec(MigrationSpec):
         data = client.get_license()
         return license_facts(data) if data else None
 
+    def read_all(self, client, within=None):
+        """The installed license, when there is one."""
+        live = self.read(client, {})
+        return [live] if live else []
+
+    def entry_of(self, live):
+        """The license's entry: the placeholder of its activation key (the platform never shows the key) and the
+        `license_id` of the installed license, so that the key is not sent while that license stays installed."""
+        entry = MigrationSpec.entry_of(self, live)
+        entry["license_id"] = live["id"]
+        return entry
+
     def plan(self, desired, live):
         if desired.get("state") == "absent":
             return Change(self, "delete" if live else NOOP, desired, live)

@@ -26,6 +26,7 @@ class PasswordSpec(MigrationSpec):
     identity = ()
     states = ()
     reconcilable = False
+    import_refusal = "the platform never shows an account's password"
     fields = {
         "new_password": Field("str", "The password to set.", required=True, secret=True, compare=False),
     }

@@ -56,6 +56,11 @@ class SourceHostSpec(RefreshableSpec):
             result.append(host_facts(client.get_packer_host(item_id(item))) if item else None)
         return result
 
+    def read_all(self, client, within=None):
+        """Every Packer host of ListHosts (not paged), each read with GetPackerHost as `read_many` reads it: only
+        the details name its transport server."""
+        return [host_facts(client.get_packer_host(item_id(item))) for item in client.list_hosts()["AgentHosts"]]
+
     def plan(self, desired, live):
         if not live and desired.get("state", "present") in ("present", "refreshed"):
             self.require_to_add(desired, ("transport_server", "address"))

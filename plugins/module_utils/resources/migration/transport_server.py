@@ -55,8 +55,12 @@ class TransportServerSpec(RefreshableSpec):
             raise SpecError("cloud", "applies only to server_type=Cloud")
 
     def read_many(self, client, desired_list):
-        items = [transport_facts(item) for item in client.list_transport_servers()]
+        items = self.read_all(client)
         return [find_named(items, desired["name"], "name") for desired in desired_list]
+
+    def read_all(self, client, within=None):
+        """Every server, from one ListTransportServer (the platform does not page it); each names its cloud."""
+        return [transport_facts(item) for item in client.list_transport_servers()]
 
     def read(self, client, desired):
         item = find_named(client.list_transport_servers(name=desired["name"]), desired["name"])

@@ -64,6 +64,12 @@ class VspherePlatformSpec(RefreshableSpec):
         platforms = self._platforms(client)
         return [find_named(platforms, desired["name"], "name") for desired in desired_list]
 
+    def read_all(self, client, within=None):
+        """Every vSphere platform of ListHosts (not paged). The platform never shows one's user, password or
+        transport server: its entry has the password's placeholder, and the user and the transport server are
+        for a person to add before the entry can add the platform again."""
+        return self._platforms(client)
+
     def plan(self, desired, live):
         state = desired.get("state", "present")
         if not live and state in ("present", "refreshed"):

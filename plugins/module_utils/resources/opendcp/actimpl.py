@@ -80,14 +80,18 @@ class ActImplSpec(OpenDcpSpec):
         impls = client.list_actimpls()
         return [self._match(actions, impls, desired) for desired in desired_list]
 
+    def read_all(self, client, within=None):
+        """The implementation of every action that has one (of several, the one `read_many` reads for an entry
+        of the default type)."""
+        impls = client.list_actimpls()
+        lives = [implementation_of(action, impls, DEFAULT_IMPL_TYPE) for action in client.list_actions()]
+        return [live for live in lives if live is not None]
+
     def _match(self, actions, impls, desired):
         action = find_named(actions, desired["action"], "action", "remote action")
         if action is None:
             return None
-        mine = [impl for impl in impls if impl.get("action_id") == action["id"]]
-        mine.sort(key=lambda impl: (impl.get("type") != (desired.get("type") or DEFAULT_IMPL_TYPE),
-                                    impl.get("type") != DEFAULT_IMPL_TYPE))
-        return actimpl_facts(mine[0], action) if mine else None
+        return implementation_of(action, impls, desired.get("type") or DEFAULT_IMPL_TYPE)
 
     def _action(self, client, name):
         action = find_named(client.list_actions(), name, "action", "remote action")
@@ -116,3 +120,11 @@ class ActImplSpec(OpenDcpSpec):
         desired = dict(desired, template=desired.get("template") or live["template"])
         self._validated(client, desired)
         return desired.get("type") or live["type"], desired["template"]
+
+
+def implementation_of(action, impls, impl_type):
+    """The implementation of `action` among `impls`, in field names: the one of `impl_type`, else of the default
+    type, else the first; None when the action has none."""
+    mine = [impl for impl in impls if impl.get("action_id") == action["id"]]
+    mine.sort(key=lambda impl: (impl.get("type") != impl_type, impl.get("type") != DEFAULT_IMPL_TYPE))
+    return actimpl_facts(mine[0], action) if mine else None

@@ -157,7 +157,16 @@ class OpenDcpSpec(CrudById, ResourceSpec):
 
     def read_all(self, client, within=None):
         """Every live object of the kind (kinds whose listing depends on the entries override this)."""
+        if self.import_refusal:
+            return ResourceSpec.read_all(self, client, within)
         return self.list_live(client, [])
+
+    def entry_of(self, live):
+        """The entry that keeps `live` as it is (ResourceSpec.entry_of), without the empty values OpenDCP shows for
+        a field never set (a blank description, no tasks, no parameters): left out, they are not compared."""
+        entry = ResourceSpec.entry_of(self, live)
+        return dict((name, value) for name, value in entry.items()
+                    if name in self.identity or value not in ("", [], {}))
 
     def match(self, lives, desired):
         """The live object a desired entry describes: by id when given, else by name (narrowed by `narrow`)."""

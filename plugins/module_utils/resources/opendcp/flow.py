@@ -46,6 +46,7 @@ class FlowSpec(OpenDcpSpec):
     states = ("present", "started", "paused", "stopped")
     waits = True
     reconcilable = False
+    import_refusal = "flows are operations, not configuration: the reconciler does not manage them"
     fields = {
         "name": Field("str", "Name of the flow (its C(task_name)); the newest flow of this name is the one managed.",
                       required=True),

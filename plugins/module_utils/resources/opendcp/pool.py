@@ -114,21 +114,23 @@ class PoolSpec(OpenDcpSpec):
         names = set(desired.get("name") for desired in desired_list)
         ids = set(desired.get("id") for desired in desired_list if desired.get("id") is not None)
         pools = [item for item in client.list_pools() if item.get("name") in names or item.get("id") in ids]
+        return self._lives(client, pools, any(d.get("size") is not None for d in desired_list))
+
+    def read_all(self, client, within=None):
+        """Every pool at the size `read_many` reads for an entry with a size (its working nodes and those of its
+        running flows), so that the entry import writes from it plans no resize."""
+        return self._lives(client, client.list_pools(), sized=True)
+
+    def _lives(self, client, pools, sized):
+        """`pools` of `/pool/list` in field names, each counted through its service's `list_pools`; `sized`: with
+        the expand and shrink flows under way, read as one snapshot with the counts (`counts_and_flows`)."""
         templates = names_by_id(client.list_templates())
-        if any(d.get("size") is not None for d in desired_list):
+        if sized:
             owners, failed, flows = counts_and_flows(client, pools)
         else:
             owners, flows = pool_owners(client, [item.get("service_id") for item in pools]), []
             failed = failed_nodes_by_pool(client, pools, owners)
         return [self._facts(item, owners, templates, flows, failed) for item in pools]
-
-    def read_all(self, client, within=None):
-        """Every pool, each counted through its service's `list_pools` (its failed nodes are not read: the pools
-        are listed to be pruned, not resized)."""
-        pools = client.list_pools()
-        owners = pool_owners(client, [item.get("service_id") for item in pools])
-        templates = names_by_id(client.list_templates())
-        return [self._facts(item, owners, templates, [], {}) for item in pools]
 
     @staticmethod
     def _facts(item, owners, templates, flows, failed):

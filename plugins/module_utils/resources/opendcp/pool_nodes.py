@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.converge.platforms.plugins.module_utils.opendcp import concurrently
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import OpenDcpSpec, find_named
 from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     CREATE,
@@ -62,13 +63,27 @@ class PoolNodesSpec(OpenDcpSpec):
         result = []
         for desired in desired_list:
             pool = find_named(pools, desired["pool"], "pool", "pool")
-            if pool is None:
-                result.append(None)
-                continue
-            nodes = client.list_pool_nodes(pool["id"])
-            result.append({"pool": pool["name"], "pool_id": pool["id"], "nodes": [n["ip"] for n in nodes],
-                           "node_ids": dict((n["ip"], n["id"]) for n in nodes)})
+            result.append(self._pool_nodes(client, pool) if pool is not None else None)
         return result
+
+    def read_all(self, client, within=None):
+        """The nodes of every pool that holds a host (a pool's `list_nodes` each, read concurrently)."""
+        lives = concurrently(lambda pool: self._pool_nodes(client, pool), client.list_pools())
+        return [live for live in lives if hosts_of(live)]
+
+    def entry_of(self, live):
+        """The pool's hosts by IP; a failed node an expand left with no machine (its ip is its node id) is no
+        host to keep, and an entry could not name it."""
+        entry = OpenDcpSpec.entry_of(self, live)
+        entry["nodes"] = hosts_of(live)
+        return entry
+
+    @staticmethod
+    def _pool_nodes(client, pool):
+        """A pool's nodes as the kind reads them: the pool's name and id, its nodes' ips and their node ids."""
+        nodes = client.list_pool_nodes(pool["id"])
+        return {"pool": pool["name"], "pool_id": pool["id"], "nodes": [n["ip"] for n in nodes],
+                "node_ids": dict((n["ip"], n["id"]) for n in nodes)}
 
     def _target(self, desired, live):
         have = list((live or {}).get("nodes") or [])
@@ -116,3 +131,17 @@ class PoolNodesSpec(OpenDcpSpec):
 
     def predict(self, change):
         return {"pool": change.desired["pool"], "nodes": sorted(self._target(change.desired, change.live))}
+
+
+def hosts_of(live):
+    """The ips of a pool's nodes that are IP addresses: all but the failed nodes an expand left with no machine."""
+    return [ip for ip in live["nodes"] if is_ip(ip)]
+
+
+def is_ip(text):
+    """Whether `text` is an IP address (the `ip` format of the options)."""
+    try:
+        FORMATS["ip"](text)
+    except ConstraintError:
+        return False
+    return True

@@ -89,8 +89,28 @@ class TaskTemplateSpec(OpenDcpSpec):
     def list_live(self, client, desired_list):
         return [template_facts(item) for item in client.list_templates()]
 
+    def entry_of(self, live):
+        """The template's entry, each step as a person writes it: its `param_values` and `retry` only when they
+        are not OpenDCP's defaults (`normal_steps` fills them back in when it compares)."""
+        entry = OpenDcpSpec.entry_of(self, live)
+        if entry.get("steps"):
+            entry["steps"] = [written_step(step) for step in entry["steps"]]
+        return entry
+
     def facts(self, item):
         return template_facts(item)
 
     def write_args(self, client, whole):
         return whole.get("desc") or "", normal_steps(whole.get("steps"))
+
+
+def written_step(step):
+    """A step (`normal_steps` shape) without the values OpenDCP fills in: empty `param_values`, and a `retry` of
+    0 times that does not ignore errors (or only the part of it that is not so)."""
+    written = {"name": step.get("name")}
+    if step.get("param_values"):
+        written["param_values"] = dict(step["param_values"])
+    retry = dict((key, value) for key, value in (step.get("retry") or {}).items() if value)
+    if retry:
+        written["retry"] = retry
+    return written
