@@ -12,6 +12,7 @@ import click
 
 from .desired import load
 from .desired.schema import did_you_mean
+from .importer import _vm_scope as vm_scope
 from .platforms import kinds
 from .session import Session
 from .unmanaged import Unmanaged, UnmanagedObject, find_unmanaged
@@ -32,6 +33,9 @@ KIND = click.option("--kind", "asked", multiple=True, metavar="KIND", callback=k
                     help="Only this kind (repeatable); the objects a platform makes itself (GC jobs, notifications, "
                          "the system tags ZStack writes) are listed only for a kind named here or one the files have "
                          "entries of.")
+VSD_VM = click.option("--vsd-vm", "vsd_vms", multiple=True, metavar="CLUSTER_UUID/COMPUTE_UUID",
+                      help="A VSD VM whose snapshots to list too (repeatable): VSD lists snapshots only per VM, so "
+                           "only the VMs named here or by a vsd_snapshot entry are listed.")
 
 
 def unmanaged_command() -> click.Command:
@@ -40,10 +44,11 @@ def unmanaged_command() -> click.Command:
     """
     from .cli import ENDPOINTS, FILES, _guard
 
-    return click.command("unmanaged")(FILES(FORMAT(KIND(ENDPOINTS(_guard(list_unmanaged))))))
+    return click.command("unmanaged")(FILES(FORMAT(KIND(VSD_VM(ENDPOINTS(_guard(list_unmanaged)))))))
 
 
-def list_unmanaged(files: tuple[str, ...], fmt: str, asked: tuple[str, ...], endpoints_files: tuple[str, ...]) -> None:
+def list_unmanaged(files: tuple[str, ...], fmt: str, asked: tuple[str, ...], vsd_vms: tuple[str, ...],
+                   endpoints_files: tuple[str, ...]) -> None:
     """List, per kind, the objects on the platforms that no entry of FILES names, with the owner each one's
     marker names (another desired state's, this one's for an owned object whose entry is gone, or none).
 
@@ -51,9 +56,10 @@ def list_unmanaged(files: tuple[str, ...], fmt: str, asked: tuple[str, ...], end
     named with the reason. FILES may hold no entry at all (`version: 1` and endpoints, or endpoints from
     --endpoints): everything is then listed, as before an import. Nothing is written; exit 0.
     """
+    scopes = [vm_scope(text) for text in vsd_vms]
     desired = load(list(files), list(endpoints_files))
     with Session(desired) as session:
-        found = find_unmanaged(desired, session, asked)
+        found = find_unmanaged(desired, session, asked, scopes=scopes)
         if fmt == "json":
             click.echo(session.redact(json.dumps(found.as_dict(), indent=2, sort_keys=False)))
         else:

@@ -92,12 +92,13 @@ KindFound = Union[list[UnmanagedObject], str]
 
 
 def find_unmanaged(desired: DesiredState, session: Session, asked: Iterable[str] = (),
-                   named: Optional[Named] = None) -> Unmanaged:
+                   named: Optional[Named] = None, scopes: Iterable[dict[str, Any]] = ()) -> Unmanaged:
     """The live objects no entry of `desired` names, on every platform it has an endpoint for.
 
     `asked` (`--kind`) narrows the listing to those kinds, and is how the objects of a kind the platform makes
     itself are asked for. `named` (`named_by_plan`) gives the objects a plan already read for the entries of
-    some kinds; the entries of the others are read here. ListingFailed when a platform does not answer.
+    some kinds; the entries of the others are read here. `scopes` (`--vsd-vm`) are listed too, beside those
+    the entries name, for the kinds listed within a scope. ListingFailed when a platform does not answer.
     """
     asked = list(asked)
     grouped = desired.by_kind()
@@ -106,7 +107,8 @@ def find_unmanaged(desired: DesiredState, session: Session, asked: Iterable[str]
     with remembering_reads(session, {spec.platform for spec in chosen}):
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(chosen)))) as pool:
             futures = {spec.kind: pool.submit(_list_kind, spec, session, grouped.get(spec.kind, []),
-                                              spec.kind in asked or spec.kind in grouped, (named or {}).get(spec.kind))
+                                              spec.kind in asked or spec.kind in grouped, (named or {}).get(spec.kind),
+                                              list(scopes))
                        for spec in chosen}
             results = {kind: future.result() for kind, future in futures.items()}
     for kind, result in results.items():
@@ -153,13 +155,13 @@ def _chosen_kinds(desired: DesiredState, asked: list[str]) -> tuple[list[Any], U
 
 
 def _list_kind(spec, session: Session, entries: list[Entry], platform_made: bool,
-               named: Optional[list[Optional[dict[str, Any]]]]) -> KindFound:
+               named: Optional[list[Optional[dict[str, Any]]]], scopes: list[dict[str, Any]]) -> KindFound:
     """One kind's unmanaged objects, or why the kind is not listed."""
     client = session.client(spec.platform)
     try:
         if named is None:
             named = spec.read_many(client, [entry.normalized for entry in entries]) if entries else []
-        within = _within(spec, entries, named)
+        within = _within(spec, entries, named, scopes)
         if within is None and spec.import_refusal:
             return str(spec.import_refusal)
         lives = listed_objects(spec, client, within, platform_made)
@@ -174,15 +176,17 @@ def _list_kind(spec, session: Session, entries: list[Entry], platform_made: bool
             for live, owner in zip(unnamed, owners, strict=True)]
 
 
-def _within(spec, entries: list[Entry], named: list[Optional[dict[str, Any]]]) -> Optional[list[dict[str, Any]]]:
-    """The scopes to list a kind listed only within one (`WITHIN_FIELDS`): those its entries name (from the
-    entry, else from the object it read), in order; None for any other kind, and when no entry names one."""
+def _within(spec, entries: list[Entry], named: list[Optional[dict[str, Any]]],
+            given: list[dict[str, Any]]) -> Optional[list[dict[str, Any]]]:
+    """The scopes to list a kind listed only within one (`WITHIN_FIELDS`): those `given`, and those its entries
+    name (from the entry, else from the object it read), in order; None for any other kind, and when none is."""
     keys = WITHIN_FIELDS.get(spec.kind)
     if keys is None:
         return None
     scopes: list[dict[str, Any]] = []
-    for entry, live in zip(entries, named, strict=True):
-        scope = {key: entry.normalized.get(key) or (live or {}).get(key) for key in keys}
+    named_scopes = [{key: entry.normalized.get(key) or (live or {}).get(key) for key in keys}
+                    for entry, live in zip(entries, named, strict=True)]
+    for scope in [{key: scope.get(key) for key in keys} for scope in given] + named_scopes:
         if all(scope.values()) and scope not in scopes:
             scopes.append(scope)
     return sorted(scopes, key=lambda scope: [scope[key] for key in keys]) or None
