@@ -22,6 +22,7 @@ from . import report as reports
 from .api import Options, Result
 from .api import apply as apply_run
 from .api import plan as plan_run
+from .cli_import import import_command
 from .cli_unmanaged import unmanaged_command
 from .desired import MAX_CONCURRENCY, document_schema, entry_title, load
 from .errors import ReconcilerError
@@ -200,7 +201,7 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
         show_blocked(run.plan, fmt, run.redact)
     if run.plan.blocked:
         sys.exit(1)
-    if detailed_exitcode and run.plan.pending:
+    if detailed_exitcode and run.plan.changing:
         sys.exit(2)
 
 
@@ -339,6 +340,8 @@ def schema() -> None:
     """Print the JSON schema of a desired-state document."""
     click.echo(json.dumps(document_schema(), indent=2, sort_keys=True))
 
+
+main.add_command(import_command())
 main.add_command(unmanaged_command())
 
 if __name__ == "__main__":

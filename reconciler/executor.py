@@ -8,7 +8,14 @@ from typing import Any, Callable
 
 from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
-from ansible_collections.converge.platforms.plugins.module_utils.spec import CREATE, DELETE, REPLACE, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.spec import (
+    CREATE,
+    DELETE,
+    REPLACE,
+    UPDATE,
+    Change,
+    SpecError,
+)
 
 from .graph import walk
 from .ownership import ADOPT
@@ -64,7 +71,12 @@ def writes_sent(client: Client) -> int:
 def apply_one(spec, client: Any, planned: PlannedChange) -> None:
     """Carry out one change, and keep what records its owner outside the object (record carriers) in step."""
     change = planned.change
-    after = change.live if change.action == ADOPT else spec.apply(client, change)
+    if change.action == ADOPT:
+        # the owner's marker inside the object is an update of the marked field; a record carrier writes beside it
+        after = spec.apply(client, Change(spec, UPDATE, change.desired, change.live, change.fields)) \
+            if change.fields else change.live
+    else:
+        after = spec.apply(client, change)
     carrier = spec.ownership
     if carrier is None or planned.owner is None:
         return

@@ -11,7 +11,7 @@ from typing import Any, Iterator, Optional
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.retry import RETRY_STATUSES
-from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, NOOP, Change, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, NOOP, UPDATE, Change, SpecError
 
 from .desired import DesiredState, Entry, resource_title
 from .graph import Graph, entry_graph
@@ -44,6 +44,10 @@ class PlannedChange:
     owner: str | None = None
     #: why the entry could not be planned; its change is then a placeholder whose action is BLOCKED
     blocked: Blocked | None = None
+    #: the entry is `observe: true`: its change is drift to show, never a write
+    observed: bool = False
+    #: the fields whose differences `ignore:` / `settings.ignore` kept out of the change
+    ignored: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -60,6 +64,8 @@ class PlannedChange:
         data["source"] = self.entry.where
         if self.prune:
             data["prune"] = True
+        if self.ignored:
+            data["ignored"] = list(self.ignored)
         return data
 
 
@@ -154,15 +160,32 @@ class Plan:
         return change.action == DELETE
 
     def _pending(self, index: int) -> bool:
-        return self.changes[index].change.action not in (NOOP, BLOCKED) and index not in self.blocked_by
+        planned = self.changes[index]
+        return planned.change.action not in (NOOP, BLOCKED) and not planned.observed and index not in self.blocked_by
+
+    @property
+    def changing(self) -> list[PlannedChange]:
+        """The pending changes that change what the files manage: all but the adoptions (which write only the
+        owner's marker or record). What `plan --detailed-exitcode` exits 2 for."""
+        return [planned for planned in self.pending if planned.change.action != ADOPT]
+
+    @property
+    def drift(self) -> list[PlannedChange]:
+        """The observed entries whose object differs from their entry (never written), in file order."""
+        return [c for c in self.changes if c.observed and c.change.action not in (NOOP, BLOCKED)]
 
     def summary(self) -> dict[str, int]:
-        """Counts of create / update / replace / delete and of other actions, then of blocked and skipped entries."""
+        """Counts of create / update / replace / delete and of other actions, then of blocked and skipped entries,
+        then (each only when there is one) of adoptions, of observed entries that drifted and of the differences
+        ignored."""
         counts = Counter(c.change.action for c in self.pending)
         result = {action: counts.pop(action, 0) for action in ACTION_ORDER}
+        adopt = counts.pop(ADOPT, 0)
         result["action"] = sum(counts.values())
         result["blocked"] = len(self.blocked)
         result["skipped"] = len(self.blocked_by)
+        asides = {"adopt": adopt, "drift": len(self.drift), "ignored": sum(len(c.ignored) for c in self.changes)}
+        result.update((key, count) for key, count in asides.items() if count)
         return result
 
     def as_dict(self) -> dict[str, Any]:
@@ -181,9 +204,15 @@ class Plan:
             data = self.changes[index].as_dict()
             data["blocked_by"] = self.changes[self.blocked_by[index]].title
             skipped.append(data)
-        return {"format_version": 1, "summary": self.summary(), "changes": changes,
+        data = {"format_version": 1, "summary": self.summary(), "changes": changes,
                 "blocked": [c.as_dict() for c in self.blocked], "skipped": skipped,
                 "unchanged": sum(1 for c in self.changes if c.change.action == NOOP)}
+        # beside the changes, only when there are some (a plan without them reads as it always has)
+        drift = [c.as_dict() for c in self.drift]
+        ignored = [{"kind": c.change.kind, "identity": c.change.spec.public(c.change.identity()),
+                    "fields": list(c.ignored), "source": c.entry.where} for c in self.changes if c.ignored]
+        data.update((key, value) for key, value in (("drift", drift), ("ignored", ignored)) if value)
+        return data
 
 
 def plan_graph(changes: list[PlannedChange]) -> Graph:
@@ -248,7 +277,8 @@ def _plan_read(desired: DesiredState, session: Session, known: dict, grouped: di
         for kind, future in futures.items():
             reads.update(zip((id(e) for e in grouped[kind]), future.result(), strict=True))
         owned = {kind: future.result() for kind, future in owned_futures.items()}
-    changes = [_planned_or_blocked(known[entry.kind], entry, reads[id(entry)], owner, session)
+    ignore = desired.settings.get("ignore") or {}
+    changes = [_planned_or_blocked(known[entry.kind], entry, reads[id(entry)], owner, session, ignore)
                for entry in desired.entries]
     for kind, objects in owned.items():
         changes.extend(_pruned(desired, session, known[kind], objects, grouped.get(kind, []), reads, owner))
@@ -336,12 +366,17 @@ def read_failure(session: Session, platform_name: str, error: Exception) -> str:
 
 
 def _planned_or_blocked(spec, entry: Entry, read: dict | Blocked | None, owner: str,
-                        session: Session) -> PlannedChange:
+                        session: Session, ignore: dict) -> PlannedChange:
     """An entry's change; blocked when its read failed or its kind refuses to plan it (a SpecError, a failed call)."""
     if isinstance(read, Blocked):
         return blocked_change(spec, entry, read)
     try:
-        return _planned(spec, entry, read, owner, session)
+        planned = _planned(spec, entry, read, owner, session, ignore)
+        if entry.unset_secrets and planned.change.action != NOOP and not planned.observed:
+            return blocked_change(spec, entry, Blocked(
+                "; ".join(entry.unset_secrets.values()) + f": the {planned.change.action} would send it",
+                "set the variable (the secret's value), then run again"), live=read)
+        return planned
     except (SpecError, ApiError) as exc:
         return blocked_change(spec, entry, blocked_for(session, spec.platform, exc), live=read)
 
@@ -372,14 +407,37 @@ def _pruned(desired: DesiredState, session: Session, spec, objects: list | Block
     return changes
 
 
-def _planned(spec, entry: Entry, live: dict | None, owner: str, session: Session) -> PlannedChange:
-    """One entry's change, its values holding the owner's marker where its kind carries one."""
-    desired = spec.normalize(entry.data)
+def _planned(spec, entry: Entry, live: dict | None, owner: str, session: Session, ignore: dict) -> PlannedChange:
+    """One entry's change, its values holding the owner's marker where its kind carries one.
+
+    The fields `ignore` (`settings.ignore` of the kind, with the entry's own `ignore:`) names are planned at
+    their live value, so no write changes them; their differences are counted. An observed entry is planned
+    without taking the object over (its change is drift to show). Adopting an object that matches but for the
+    owner's marker is an ADOPT: the marker is all that apply writes.
+    """
+    desired, ignored = _ignoring(spec, spec.normalize(entry.data), live,
+                                 set(ignore.get(entry.kind, ())) | set(entry.data.get("ignore") or ()))
     carrier = spec.ownership
-    adopt = bool(entry.data.get("adopt"))
+    observed = bool(entry.data.get("observe"))
+    adopt = bool(entry.data.get("adopt")) and not observed
     if carrier is None:
-        return PlannedChange(entry, spec.plan(desired, live))
+        return PlannedChange(entry, spec.plan(desired, live), observed=observed, ignored=ignored)
     change = spec.plan(carrier.claim(desired, live, owner, adopt), live)
-    if adopt and change.action == NOOP and carrier.needs_record(session.client(spec.platform), spec, live, owner):
+    if adopt and change.action == UPDATE and spec.plan(carrier.claim(desired, live, owner, False), live).action == NOOP:
+        change = Change(spec, ADOPT, change.desired, live, change.fields, note=f"writes {owner} as the owner")
+    elif adopt and change.action == NOOP and carrier.needs_record(session.client(spec.platform), spec, live, owner):
         change = Change(spec, ADOPT, change.desired, live, note=f"records {owner} as the owner")
-    return PlannedChange(entry, change, owner=owner)
+    return PlannedChange(entry, change, owner=None if observed else owner, observed=observed, ignored=ignored)
+
+
+def _ignoring(spec, desired: dict, live: dict | None, names: set) -> tuple[dict, tuple[str, ...]]:
+    """`desired` with each ignored field at its live value (a create sends the desired one), and the ignored
+    fields whose values differ."""
+    if live is None or not names:
+        return desired, ()
+    differing = tuple(name for name in spec.fields if name in names and desired.get(name) is not None
+                      and not spec.same(name, desired[name], live.get(name)))
+    kept = dict(desired)
+    for name in names:
+        kept[name] = live.get(name)
+    return kept, differing

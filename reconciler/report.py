@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections import Counter
 from typing import Any, Callable
 
 from .desired import resource_title
 from .executor import Outcome, Report
+from .ownership import ADOPT
 from .pictures import edges_of, mermaid
 from .planner import Plan
 
@@ -70,12 +72,32 @@ def _field_lines(change: dict[str, Any]) -> list[str]:
 
 def summary_line(summary: dict[str, int]) -> str:
     """`Plan: 3 to create, 1 to update, 1 to replace, 2 to delete, 4 actions.`, as Terraform sums a plan up, with
-    `; 1 blocked, 2 skipped` before the full stop when entries are blocked."""
+    `; 1 blocked, 2 skipped` before the full stop when entries are blocked, and the adoptions, the observed
+    entries that drifted and the differences ignored after it (`aside_line`)."""
     blocked = ""
     if summary.get("blocked"):
         blocked = f"; {summary['blocked']} blocked" + (f", {summary['skipped']} skipped" if summary["skipped"] else "")
-    return (f"Plan: {summary['create']} to create, {summary['update']} to update, {summary['replace']} to replace, "
+    line = (f"Plan: {summary['create']} to create, {summary['update']} to update, {summary['replace']} to replace, "
             f"{summary['delete']} to delete, {summary['action']} actions{blocked}.")
+    aside = aside_line(summary)
+    return f"{line} {aside}" if aside else line
+
+
+def aside_line(summary: dict[str, int]) -> str:
+    """What a plan counts beside its changes, so nothing is hidden: `2 to adopt (the owner's marker only), 1
+    observed entry drifted, 3 differences ignored.` (empty when there is none)."""
+    parts = []
+    if summary.get("adopt"):
+        parts.append(f"{summary['adopt']} to adopt (the owner's marker only)")
+    if summary.get("drift"):
+        parts.append(f"{summary['drift']} observed {_plural(summary['drift'], 'entry', 'entries')} drifted")
+    if summary.get("ignored"):
+        parts.append(f"{summary['ignored']} {_plural(summary['ignored'], 'difference', 'differences')} ignored")
+    return (", ".join(parts) + ".") if parts else ""
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
 
 
 def _blocked_title(item: dict[str, Any]) -> str:
@@ -136,22 +158,51 @@ def _sections(*sections: list[str]) -> list[str]:
     return lines
 
 
+def _changing(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan's changes but the adoptions, which are counted by kind (`adopt_lines`)."""
+    return [change for change in data["changes"] if change["action"] != ADOPT]
+
+
+def adopt_lines(data: dict[str, Any]) -> list[str]:
+    """How many objects of each kind apply adopts: it writes only the owner's marker (or record) into them."""
+    counts = Counter(change["kind"] for change in data["changes"] if change["action"] == ADOPT)
+    if not counts:
+        return []
+    return ["To adopt (apply writes only the owner's marker or record):"] + [
+        f"  {kind}: {count}" for kind, count in sorted(counts.items())]
+
+
+def drift_lines(data: dict[str, Any], style: Callable[[str, str], str]) -> list[str]:
+    """`Drift on observed entries`: what differs on the objects that `observe: true` entries watch, never written."""
+    if not data.get("drift"):
+        return []
+    lines = ["Drift on observed entries (never written):"]
+    for change in data.get("drift", []):
+        lines.extend(_change_lines(change, style))
+    return lines
+
+
 def plan_text(plan: Plan, style: Callable[[str, str], str] = lambda text, action: text) -> str:
     """The plan in the Terraform habit; `style(text, action)` may colour each change's heading. Entries that
-    could not be planned follow under `Blocked:`, after the changes skipped because they wait for them."""
+    could not be planned follow under `Blocked:`, after the changes skipped because they wait for them; then
+    the adoptions by kind and the drift of observed entries."""
     data = plan.as_dict()
-    if not data["changes"] and not data["blocked"]:
-        return f"No changes. {data['unchanged']} resources match the desired state."
-    changes = [line for change in data["changes"] for line in _change_lines(change, style)]
+    extra = _sections(adopt_lines(data), drift_lines(data, style))
+    if not _changing(data) and not data["blocked"]:
+        aside = aside_line(data["summary"])
+        return "\n".join(_sections([f"No changes. {data['unchanged']} resources match the desired state."
+                                    + (f" {aside}" if aside else "")], extra))
+    changes = [line for change in _changing(data) for line in _change_lines(change, style)]
     total = [summary_line(data["summary"]) + f" {data['unchanged']} unchanged."]
-    return "\n".join(_sections(changes, skipped_lines(data), blocked_lines(data), total))
+    return "\n".join(_sections(changes, skipped_lines(data), blocked_lines(data), extra, total))
 
 
 def quiet_plan_text(plan: Plan) -> str:
     """What `plan --quiet` prints: the blocked entries, if any, and the summary line (or `No changes.`)."""
     data = plan.as_dict()
-    if not data["changes"] and not data["blocked"]:
-        return "No changes."
+    if not _changing(data) and not data["blocked"]:
+        aside = aside_line(data["summary"])
+        return f"No changes. {aside}" if aside else "No changes."
     return "\n".join(_sections(blocked_lines(data), [summary_line(data["summary"])]))
 
 
@@ -191,10 +242,15 @@ def plan_markdown(plan: Plan) -> str:
     Every value from the files or a platform goes through `markdown_text`: a pull request or a platform must
     not be able to put HTML, links or mentions in the comment a reviewer reads."""
     data = plan.as_dict()
-    if not data["changes"] and not data["blocked"]:
-        return f"**No changes.** {data['unchanged']} resources match the desired state."
-    lines = ["| action | resource | changes | after | source |", "|---|---|---|---|---|"] if data["changes"] else []
-    for change in data["changes"]:
+    aside = aside_line(data["summary"])
+    if not _changing(data) and not data["blocked"] and not data.get("drift"):
+        matching = f"**No changes.** {data['unchanged']} resources match the desired state."
+        return f"{matching} {aside}" if aside else matching
+    # observed entries' drift is a row of its own action, never written
+    rows = _changing(data) + [dict(change, prune=False, action=f"drift ({change['action']})")
+                              for change in data.get("drift", [])]
+    lines = ["| action | resource | changes | after | source |", "|---|---|---|---|---|"] if rows else []
+    for change in rows:
         fields = "<br>".join(markdown_text(line.strip()) for line in _field_lines(change))
         after = "<br>".join(_markdown_code(title) for title in change.get("depends_on") or [])
         lines.append(f"| {markdown_text(_action(change))} | {_markdown_code(_title(change))} | {fields} | {after} | "

@@ -228,15 +228,18 @@ def build_artifact(output: Path, env: dict[str, str] | None = None, ansible_gala
 
 AUTH_PATH = re.compile(r"(?i)(/login|/logout|/reauth|/accounts/sessions/)")
 READ_ACTION = re.compile(r"^(List|Get|Verify|Check|Display)")
+#: OpenDCP reads by POST too: its lists, searches, logs and objects by id
+READ_PATH = re.compile(r"/(list\w*|search_by_ip/[^/]*|log|detail)$|^/\w+/\d+$")
 
 
 def writes(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The requests of an emulator log that could change state (logging in and out aside).
 
-    Action-RPC platforms send reads by POST too: their log entries name the `action`.
+    Action-RPC platforms send reads by POST too: their log entries name the `action`; OpenDCP's reads are POSTs
+    to the paths READ_PATH matches.
     """
     return [r for r in requests if r["method"] not in ("GET", "HEAD", "OPTIONS") and not AUTH_PATH.search(r["path"])
-            and not READ_ACTION.match(r.get("action") or "")]
+            and not READ_ACTION.match(r.get("action") or "") and not READ_PATH.search(r["path"])]
 
 
 class SteppedClock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 from ..errors import DocumentError
@@ -75,6 +76,11 @@ def _resolve_entry(entry: Entry, root: Optional[str], values: list[str], check: 
     resolved = dict(entry.data)
     problems: list[str] = []
     for key, (line, ref) in entry.secret_refs.items():
+        if _waits_for_a_write(entry, ref):
+            resolved.pop(key, None)
+            entry.unset_secrets[key] = (f"{entry.file}:{line}: {entry.kind}.{key}: environment variable {ref['env']} "
+                                        f"is not set")
+            continue
         try:
             resolved[key] = read_secret(ref, f"{entry.file}:{line}", f"{entry.kind}.{key}", entry.file, root=root)
             values.append(resolved[key])
@@ -88,3 +94,12 @@ def _resolve_entry(entry: Entry, root: Optional[str], values: list[str], check: 
     if not refused:
         entry.data, entry.secret_refs = converted, {}
     return refused
+
+
+def _waits_for_a_write(entry: Entry, ref: dict[str, str]) -> bool:
+    """Whether an unset variable may wait until a write needs it: the entry adopts (or observes) an object that
+    exists, so its secret is sent only if the plan creates or changes the object (`reconcile import` writes its
+    secrets so). Anywhere else an unset variable is refused before any request."""
+    adopting = bool(entry.data.get("adopt") or entry.data.get("observe"))
+    return adopting and "env" in ref and os.environ.get(ref["env"]) is None
+

@@ -25,6 +25,9 @@ class Entry:
     line: int
     #: secret field -> (its line, its `{env: ...}` / `{file: ...}` reference), resolved by `resolve_secrets`
     secret_refs: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict)
+    #: secret field -> why it has no value (an adopted entry's variable unset): planned without it, and blocked
+    #: if its change would send it
+    unset_secrets: dict[str, str] = field(default_factory=dict)
     #: (the data it was made from, `normalized`): made once, again only when `data` is replaced
     _normal: tuple[Any, Any] = field(default=(None, None), repr=False, compare=False)
 

@@ -66,6 +66,8 @@ class Settings(BaseModel):
     #: true: a secret (endpoint passwords, resource passwords and keys) may be written inline, as the emulators'
     #: demos do; false (the default): each must be `{env: ...}`, `{file: ...}`, or the endpoint from --endpoints
     inline_secrets: StrictBool = False
+    #: kind -> fields whose differences are never planned, for every entry of the kind (see `ignore:` on an entry)
+    ignore: dict[StrictStr, list[StrictStr]] = {}
 
 
 _JSON_TYPES = {"str": "string", "path": "string", "int": "integer", "float": "number", "bool": "boolean",
@@ -116,6 +118,16 @@ def _options_schema(options: dict[str, Any], field_type: str, extra: dict[str, A
     return dict(schema, **extra)
 
 
+#: what the keys every entry may carry, beside its kind's fields, mean (the JSON schema's descriptions)
+ADOPT = ("Take over the object that exists on the platform: apply writes this desired state's owner into it (its "
+         "marker, or the record beside it) so that prune may delete it later; a kind with no place for a marker "
+         "keeps nothing.")
+OBSERVE = ("Watch the object and never write it: not created, changed nor deleted (prune included); plan shows its "
+           "differences under 'Drift on observed entries'.")
+IGNORE = ("Fields whose differences are never planned (the platform's or people's to change); a create still sends "
+          "them. The plan's summary counts the differences ignored.")
+
+
 def entry_model(spec: Any) -> type[BaseModel]:
     """The pydantic model of one entry of a kind: its fields, `state` and `wait` options, nothing else."""
     fields: dict[str, Any] = {}
@@ -123,8 +135,12 @@ def entry_model(spec: Any) -> type[BaseModel]:
         fields[name] = (_field_type(spec_field), ... if spec_field.required else None)
     if spec.states:
         fields["state"] = (Optional[Annotated[Any, WithJsonSchema({"enum": list(spec.states)})]], None)
-    if spec.ownership is not None:
-        fields["adopt"] = (Optional[StrictBool], None)
+    fields["adopt"] = (Optional[Annotated[StrictBool, WithJsonSchema({"type": "boolean", "description": ADOPT})]],
+                       None)
+    fields["observe"] = (Optional[Annotated[StrictBool, WithJsonSchema({"type": "boolean", "description": OBSERVE})]],
+                         None)
+    fields["ignore"] = (Optional[Annotated[list[StrictStr], WithJsonSchema(
+        {"type": "array", "items": {"enum": sorted(spec.fields)}, "description": IGNORE})]], None)
     if spec.waits:
         fields["wait"] = (Optional[Annotated[Any, WithJsonSchema({"type": "boolean"})]], None)
         fields["wait_timeout"] = (Optional[Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 1})]], None)

@@ -264,7 +264,36 @@ def _load_settings(path: str, node: Any, settings: dict, root: Any) -> list[str]
         return pydantic_problems(exc, path, node, "settings", Settings)
     if not 1 <= settings["concurrency"] <= MAX_CONCURRENCY:
         return [f"{path}:{line_of(node, 'concurrency')}: settings.concurrency: must be from 1 to {MAX_CONCURRENCY}"]
-    return []
+    return _ignore_settings_problems(path, node.get("ignore"))
+
+
+def _ignore_settings_problems(path: str, node: Any) -> list[str]:
+    """`settings.ignore`: each key a known kind, each of its names one of the kind's fields."""
+    if not node:
+        return []
+    known = kinds()
+    problems = []
+    for kind, names in node.items():
+        if kind not in known:
+            problems.append(f"{path}:{line_of(node, kind)}: settings.ignore: unknown kind '{kind}'"
+                            + (did_you_mean(kind, known) or " (reconciler schema lists the kinds)"))
+            continue
+        problems.extend(ignore_problems(known[kind], names, f"settings.ignore.{kind}", path))
+    return problems
+
+
+def ignore_problems(spec: Any, names: list[str], label: str, path: str) -> list[str]:
+    """Each name of an `ignore` list (a node of `path`) that is not a compared field of the kind, at its line."""
+    problems = []
+    for index, name in enumerate(names):
+        where = f"{path}:{line_of(names, index)}"
+        if name not in spec.fields:
+            problems.append(f"{where}: {label}: unknown field '{name}' of {spec.kind}"
+                            + (did_you_mean(name, spec.fields) or f" (its fields: {', '.join(spec.fields)})"))
+        elif not spec.fields[name].compare:
+            problems.append(f"{where}: {label}: {spec.kind}.{name} is never compared, so there is no "
+                            f"difference to ignore")
+    return problems
 
 
 def _load_resources(path: str, node: Any, root: Any, sections: Sections) -> list[str]:
@@ -295,6 +324,9 @@ def _load_entry(path: str, spec: Any, model: Any, items: list[Any], index: int, 
     except ValidationError as exc:
         return pydantic_problems(exc, path, item, where, model)
     assert sections.rules is not None  # entries are read from desired-state files only
+    own = _entry_key_problems(path, spec, item, where)
+    if own:
+        return own
     refs, problems = secret_refs(spec, data, path, item, where, sections.rules.root)
     sections.inline.extend((f"{path}:{line_of(item, key)}", f"{where}.{key}") for key in spec.secret_fields()
                            if isinstance(data.get(key), str))
@@ -306,3 +338,17 @@ def _load_entry(path: str, spec: Any, model: Any, items: list[Any], index: int, 
         sections.entries.append(Entry(spec.kind, converted, path, line_of(item) if line_of(item) > 1 else item_line,
                                       refs))
     return problems + spec_problems
+
+
+def _entry_key_problems(path: str, spec: Any, item: Any, where: str) -> list[str]:
+    """The entry-level keys beside the kind's fields: `observe` never writes, so it cannot `adopt`; each `ignore`
+    name a compared field of the kind."""
+    problems = []
+    if item.get("observe") and item.get("adopt"):
+        problems.append(f"{path}:{line_of(item, 'observe')}: {where}: observe and adopt are mutually exclusive (an "
+                        f"observed entry never writes, so it cannot take the object over)")
+    names = item.get("ignore")
+    if names:
+        problems.extend(ignore_problems(spec, names, f"{where}.ignore", path))
+    return problems
+
