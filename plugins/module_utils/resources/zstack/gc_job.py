@@ -8,13 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack.base import ZStackSpec
-from ansible_collections.converge.platforms.plugins.module_utils.spec import (
-    NOOP,
-    Change,
-    Field,
-    ResourceSpec,
-    SpecError,
-)
+from ansible_collections.converge.platforms.plugins.module_utils.spec import NOOP, Change, Field, SpecError
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import condition
 from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import from_inventory
 
@@ -31,12 +25,12 @@ class GcJobSpec(ZStackSpec):
     description = "Trigger or delete ZStack garbage-collection jobs."
     identity = ("uuid",)
     states = ("triggered", "present", "absent")
-    #: ZStack makes its GC jobs itself: `reconciler import` takes them only when asked for by kind
-    made_by_platform = True
     fields = {
         "uuid": Field("str", "UUID of the GC job. One of I(uuid) or I(name) is required.", format="uuid_hex"),
         "name": Field("str", "Name of the GC job, when I(uuid) is not given.", compare=False),
     }
+    #: ZStack makes its GC jobs itself: `reconciler import` takes them only when asked for by kind
+    made_by_platform = True
 
     def check(self, desired):
         if not desired.get("uuid") and not desired.get("name"):
@@ -57,7 +51,7 @@ class GcJobSpec(ZStackSpec):
 
     def entry_of(self, live):
         """The job by uuid (and its name, for the reader), left as it is: C(state=present)."""
-        entry = ResourceSpec.entry_of(self, live)
+        entry = super(GcJobSpec, self).entry_of(live)
         if live.get("name"):
             entry["name"] = live["name"]
         entry["state"] = "present"
@@ -66,7 +60,7 @@ class GcJobSpec(ZStackSpec):
     def plan(self, desired, live):
         if desired.get("state") == "present" and not live:
             raise self._missing(desired, " (GC jobs cannot be created)")
-        return ResourceSpec.plan(self, desired, live)
+        return super(GcJobSpec, self).plan(desired, live)
 
     @staticmethod
     def _missing(desired, why=""):
