@@ -167,7 +167,8 @@ def refusal(spec: Any, within: Any = None) -> Optional[str]:
 
 
 def _read_platforms(request: _Request, session: Session) -> tuple[list[ImportedPlatform], list[str]]:
-    """Each platform the endpoints name (that a wanted kind belongs to), read kind by kind; and the notes."""
+    """Each platform the endpoints name that has a kind to read (wanted, not refused), read kind by kind; and the
+    notes."""
     imported, notes = [], []
     for name in PLATFORM_NAMES:
         if name not in request.endpoints:
@@ -185,7 +186,8 @@ def _read_platforms(request: _Request, session: Session) -> tuple[list[ImportedP
             lives = listed_objects(spec, session.client(name), within, platform_made=spec.kind in request.wanted)
             lives = [live for live in lives if _kept(spec, live, request.globs.get(spec.kind))]
             platform_read.kinds.append(ImportedKind(spec, entries_of(spec, lives)))
-        imported.append(platform_read)
+        if platform_read.kinds:
+            imported.append(platform_read)
     return imported, notes
 
 
