@@ -31,6 +31,18 @@ def find_named(items, name, key="Name"):
     return None
 
 
+def details_by_name(items, names, detail):
+    """For each of `names`, `detail(id)` of the listed item of that name, None where no item has it: the objects
+    a list shows only in part (a Packer host's transport server, a task's settings) read one call each."""
+    found = [find_named(items, name) for name in names]
+    return [detail(item_id(item)) if item else None for item in found]
+
+
+def details(items, detail):
+    """`detail(id)` of every listed item."""
+    return [detail(item_id(item)) for item in items]
+
+
 def cloud_by_name(client, name, option="cloud"):
     """The cloud connection named `name`; SpecError naming `option` when there is none."""
     item = find_named(client.list_cloud_connections(name), name)

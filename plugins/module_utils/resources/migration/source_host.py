@@ -11,7 +11,8 @@ from ansible_collections.converge.platforms.plugins.module_utils.migration_wire 
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.base import RefreshableSpec
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.common import (
     check_not_empty,
-    find_named,
+    details,
+    details_by_name,
     transport_by_name,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, ResourceSpec, SpecError
@@ -45,21 +46,18 @@ class SourceHostSpec(RefreshableSpec):
             raise SpecError("name", "must be at most 32 characters long")
 
     def read(self, client, desired):
-        item = find_named(client.list_hosts(name=desired["name"])["AgentHosts"], desired["name"])
-        return host_facts(client.get_packer_host(item_id(item))) if item else None
+        (live,) = details_by_name(client.list_hosts(name=desired["name"])["AgentHosts"], [desired["name"]],
+                                  lambda host_id: packer_host(client, host_id))
+        return live
 
     def read_many(self, client, desired_list):
-        hosts = client.list_hosts()["AgentHosts"]
-        result = []
-        for desired in desired_list:
-            item = find_named(hosts, desired["name"])
-            result.append(host_facts(client.get_packer_host(item_id(item))) if item else None)
-        return result
+        return details_by_name(client.list_hosts()["AgentHosts"], [desired["name"] for desired in desired_list],
+                               lambda host_id: packer_host(client, host_id))
 
     def read_all(self, client, within=None):
         """Every Packer host of ListHosts (not paged), each read with GetPackerHost as `read_many` reads it: only
         the details name its transport server."""
-        return [host_facts(client.get_packer_host(item_id(item))) for item in client.list_hosts()["AgentHosts"]]
+        return details(client.list_hosts()["AgentHosts"], lambda host_id: packer_host(client, host_id))
 
     def plan(self, desired, live):
         if not live and desired.get("state", "present") in ("present", "refreshed"):
@@ -75,3 +73,8 @@ class SourceHostSpec(RefreshableSpec):
     def update_args(self, client, live, desired, changes):
         name = desired.get("transport_server") or live.get("transport_server")
         return desired["name"], item_id(transport_by_name(client, name))
+
+
+def packer_host(client, host_id):
+    """A Packer host read with GetPackerHost, in option names."""
+    return host_facts(client.get_packer_host(host_id))

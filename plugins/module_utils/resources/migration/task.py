@@ -10,16 +10,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.converge.platforms.plugins.module_utils.migration_wire import (
-    item_id,
-    parse_time,
-    task_facts,
-    volume_option,
-)
+from ansible_collections.converge.platforms.plugins.module_utils.migration_wire import parse_time, task_facts
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.base import MigrationSpec
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.common import (
     check_not_empty,
-    find_named,
+    details,
+    details_by_name,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.task_actions import TaskActions
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.task_plan import TaskPlanning
@@ -124,23 +120,10 @@ class TaskSpec(TaskPlanning, TaskActions, TaskWrites, MigrationSpec):
     def read_many(self, client, desired_list):
         names = set(d["name"] for d in desired_list)
         name = next(iter(names)) if len(names) == 1 else None
-        tasks = client.list_tasks(name=name)
-        result = []
-        for desired in desired_list:
-            item = find_named(tasks, desired["name"])
-            result.append(task_facts(client.get_task_detail(item_id(item))) if item else None)
-        return result
+        return details_by_name(client.list_tasks(name=name), [desired["name"] for desired in desired_list],
+                               lambda task_id: task_facts(client.get_task_detail(task_id)))
 
     def read_all(self, client, within=None):
         """Every task, ListTasks read page by page (agent tasks and those of vSphere platforms), each read with
         GetTaskDetail as `read_many` reads it."""
-        return [task_facts(client.get_task_detail(item_id(item))) for item in client.list_tasks()]
-
-    def entry_of(self, live):
-        """The task's entry: its references by name (source host, cloud, transport servers, as GetTaskDetail names
-        them), its settings, and the disks it copies as `volumes` (used only to create the task again)."""
-        entry = MigrationSpec.entry_of(self, live)
-        volumes = [volume_option(info) for info in live.get("volumes") or []]
-        if volumes:
-            entry["volumes"] = volumes
-        return dict((name, entry[name]) for name in self.fields if name in entry)
+        return details(client.list_tasks(), lambda task_id: task_facts(client.get_task_detail(task_id)))

@@ -22,6 +22,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.migration_wire 
     item_id,
     parse_time,
     volume_info,
+    volume_option,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.resources.by_id import CrudById
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.common import (
@@ -67,6 +68,16 @@ class TaskWrites(CrudById):
         if live is None:
             raise MigrationError("task %r is missing after the change" % desired["name"])
         return live
+
+    def entry_of(self, live):
+        """The task's entry, as `create_fields` would write the task again: its references by name (source host,
+        cloud, transport servers, as GetTaskDetail names them), its settings, and the disks it copies as
+        `volumes`."""
+        entry = super(TaskWrites, self).entry_of(live)
+        volumes = [volume_option(info) for info in live.get("volumes") or []]
+        if volumes:
+            entry["volumes"] = volumes
+        return dict((name, entry[name]) for name in self.fields if name in entry)
 
     def create(self, client, desired):
         fields = self.create_fields(client, desired)
