@@ -5,6 +5,8 @@
 
 The entries come from the one export (`entries.listed_objects` and `entries.entries_of`), kind by kind in the
 platform's `SPECS` order, so a playbook writing `resources: "{{ info.entries }}"` writes what import would.
+Each module imports its platform's `SPECS` by name and hands them here: a module's code is shipped with the
+module_utils it imports by name only, so none is found through the platform descriptors.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -12,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.entries import entries_of, listed_objects
-from ansible_collections.converge.platforms.plugins.module_utils.platforms import descriptor
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field
 
 AS_ENTRIES_TEXT = ("Also return C(entries): what was read as desired-state entries, a mapping of each kind to its "
@@ -32,20 +33,15 @@ def kinds_text(subset_kinds):
                      for subset in subset_kinds)
 
 
-def spec_of(platform, kind):
-    """The resource spec of `kind` among the platform's specs."""
-    return dict((spec.kind, spec) for spec in descriptor(platform).specs())[kind]
-
-
-def gathered_entries(platform, client, subset_kinds, subsets, named=(), within=None):
+def gathered_entries(specs, client, subset_kinds, subsets, named=(), within=None):
     """{kind: entries} of the kinds of the gathered `subsets` (`subset_kinds` maps a subset to its kinds), in
-    the platform's `SPECS` order, each kind's objects as `reconciler import` lists them (`within` the scopes
-    of a kind listed only within one). Objects the platform made itself are taken only for the kinds of the
-    subsets the user `named`, as import takes them only for a kind `--kind` names."""
+    the order of the platform's `specs`, each kind's objects as `reconciler import` lists them (`within` the
+    scopes of a kind listed only within one). Objects the platform made itself are taken only for the kinds
+    of the subsets the user `named`, as import takes them only for a kind `--kind` names."""
     wanted = set(kind for subset in subsets for kind in subset_kinds.get(subset, ()))
     asked = set(kind for subset in named for kind in subset_kinds.get(subset, ()))
     entries = {}
-    for spec in descriptor(platform).specs():
+    for spec in specs:
         if spec.kind not in wanted:
             continue
         listed = entries_of(spec, listed_objects(spec, client, within, platform_made=spec.kind in asked))

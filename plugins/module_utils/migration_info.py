@@ -23,6 +23,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.migration_wire 
     transport_facts,
     vsphere_facts,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.resources.migration import SPECS
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration.common import (
     cloud_by_name,
     find_named,
@@ -153,6 +154,6 @@ def gather(client, params):
     if params.get("source_host"):
         facts["source_host"] = _host_details(client, params["source_host"])
     if params.get("as_entries"):
-        facts["entries"] = gathered_entries("migration", client, SUBSET_KINDS, subsets,
+        facts["entries"] = gathered_entries(SPECS, client, SUBSET_KINDS, subsets,
                                             named=params.get("gather_subset") or ())
     return facts

@@ -23,6 +23,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire im
     remote_step_facts,
     template_facts,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp import SPECS
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import find_named
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
 
@@ -101,5 +102,5 @@ def gather(client, params):
     if params.get("flow_node_id") is not None:
         facts["node_log"] = client.node_log(params["flow_node_id"])
     if params.get("as_entries"):
-        facts["entries"] = gathered_entries("opendcp", client, SUBSET_KINDS, subsets, named=subsets)
+        facts["entries"] = gathered_entries(SPECS, client, SUBSET_KINDS, subsets, named=subsets)
     return facts

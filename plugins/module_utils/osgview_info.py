@@ -8,9 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.entries import entries_of
-from ansible_collections.converge.platforms.plugins.module_utils.info_entries import as_entries_field, spec_of
+from ansible_collections.converge.platforms.plugins.module_utils.info_entries import as_entries_field
 from ansible_collections.converge.platforms.plugins.module_utils.osgview import DEFAULT_METHOD, METHODS
 from ansible_collections.converge.platforms.plugins.module_utils.osgview_group import read_group, with_identity
+from ansible_collections.converge.platforms.plugins.module_utils.resources.osgview import VmGroupSpec
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
 
 INFO_FIELDS = {
@@ -54,5 +55,5 @@ def gather(client, params):
     facts = {"vm_group": group}
     if params.get("as_entries"):
         live = with_identity(params["gtuuid"], params["marker"], None, view)
-        facts["entries"] = {"osgview_vm_group": entries_of(spec_of("osgview", "osgview_vm_group"), [live])}
+        facts["entries"] = {"osgview_vm_group": entries_of(VmGroupSpec(), [live])}
     return facts

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.converge.platforms.plugins.module_utils.info_entries import as_entries_field, gathered_entries
+from ansible_collections.converge.platforms.plugins.module_utils.resources.vsd import SPECS
 from ansible_collections.converge.platforms.plugins.module_utils.resources.vsd.scope import check_scope, scope_fields
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field
 from ansible_collections.converge.platforms.plugins.module_utils.vsd import scope_of
@@ -67,6 +68,6 @@ def gather(client, params):
         item = client.get_snapshot_or_none(scope_of(params), params["name"])
         facts["snapshot"] = snapshot_facts(item) if item else None
     if params.get("as_entries"):
-        facts["entries"] = gathered_entries("vsd", client, SUBSET_KINDS, params.get("gather_subset") or SUBSETS,
+        facts["entries"] = gathered_entries(SPECS, client, SUBSET_KINDS, params.get("gather_subset") or SUBSETS,
                                             within=[scope_of(params)])
     return facts

@@ -14,6 +14,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.info_entries im
     gathered_entries,
     kinds_text,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack import SPECS
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackError, check_condition
 from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import snake_keys
@@ -140,6 +141,6 @@ def gather(client, params):
         futures = dict((name, pool.submit(GATHERERS[name], client, params)) for name in subsets)
         facts = dict((name, snake_keys(future.result())) for name, future in futures.items())
     if params.get("as_entries"):
-        facts["entries"] = gathered_entries("zstack", client, SUBSET_KINDS, subsets,
+        facts["entries"] = gathered_entries(SPECS, client, SUBSET_KINDS, subsets,
                                             named=params.get("gather_subset") or ())
     return facts

@@ -245,6 +245,12 @@ class VmGroupSpec(ResourceSpec):
                                   "clone a new group" % (live["gnuuid"], name, change.fields[name][0]))
         return change
 
+    def entry_of(self, live):
+        """The group's identity and its I(gnuuid) and I(server_ids), by which a run finds it (none lists groups)."""
+        entry = ResourceSpec.entry_of(self, live)
+        entry.update(gnuuid=live["gnuuid"], server_ids=list(live["server_ids"]))
+        return entry
+
     def predict(self, change):
         if change.action != CREATE:
             return self.public(change.live)
