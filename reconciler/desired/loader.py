@@ -11,7 +11,7 @@ from ..platforms import kinds
 from ..sources import SourceError, expand
 from .checks import check_cycles, check_endpoints, check_entries, validated, warnings_of
 from .model import DesiredState, Entry
-from .secrets import read_secret
+from .secrets import REFERENCED, read_secret
 from .sections import SecretRules, Sections, desired_root, endpoints_files_given, load_document, load_endpoints_files
 from .yaml_reader import readable
 
@@ -77,7 +77,7 @@ def _resolve_entry(entry: Entry, root: Optional[str], values: list[str], check: 
     problems: list[str] = []
     for key, (line, ref) in entry.secret_refs.items():
         if _waits_for_a_write(entry, ref):
-            resolved.pop(key, None)
+            resolved[key] = REFERENCED  # checked as the string it stands for, as at load; left out once checked
             entry.unset_secrets[key] = (f"{entry.file}:{line}: {entry.kind}.{key}: environment variable {ref['env']} "
                                         f"is not set")
             continue
@@ -92,7 +92,7 @@ def _resolve_entry(entry: Entry, root: Optional[str], values: list[str], check: 
     converted, refused = validated(kinds()[entry.kind], resolved, entry.file, entry.kind,
                                    lambda key: refs[key][0] if key in refs else entry.line)
     if not refused:
-        entry.data, entry.secret_refs = converted, {}
+        entry.data, entry.secret_refs = {k: v for k, v in converted.items() if k not in entry.unset_secrets}, {}
     return refused
 
 
