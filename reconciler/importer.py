@@ -28,7 +28,7 @@ from .desired.schema import did_you_mean
 from .desired.sections import ENDPOINTS_FILES, endpoints_files_given, load_endpoints_files
 from .import_writer import ImportedKind, ImportedPlatform, document, referenced_elsewhere
 from .ownership import ADOPT
-from .planner import Plan, PlannedChange
+from .planner import Plan, PlannedChange, remembering_reads
 from .platforms import PLATFORM_NAMES, kinds, platform
 from .session import Session
 
@@ -95,7 +95,8 @@ class _Request:
 def import_platforms(options: ImportOptions) -> ImportResult:
     """Read the platforms, write one file per platform into `options.out`, then validate and plan them."""
     request = _checked(options)
-    with Session(DesiredState([], request.endpoints, {}, [])) as session:
+    reading = Session(DesiredState([], request.endpoints, {}, []))
+    with reading as session, remembering_reads(session, set(request.endpoints)):  # each identical read sent once
         imported, notes = _read_platforms(request, session)
     os.makedirs(options.out, exist_ok=True)
     existing = referenced_elsewhere(imported)
