@@ -39,7 +39,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def collect(args: argparse.Namespace) -> list:
     """Every figure, smallest sizes first."""
-    from . import figures, mixed
+    from . import figures, importing, mixed
 
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     runs = 1 if args.smoke else args.runs
@@ -53,6 +53,7 @@ def collect(args: argparse.Namespace) -> list:
     rows += figures.job_latency((0.05, 0.2, 0.5) if args.smoke else (0.05, 0.2, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0))
     rows += figures.rendering(200 if args.smoke else 5000)
     rows += mixed.mixed_plan(10 if args.smoke else args.clusters, args.latency_ms, runs)
+    rows += importing.import_figures(max(sizes), 10 if args.smoke else args.clusters, args.latency_ms, runs)
     rows += mixed.action_vs_module_loop(5 if args.smoke else args.loop_size,
                                         lambda: figures.zstack_url(args.latency_ms))
     rows += figures.emulator_costs((1000, 10000) if args.smoke else (1000, 100000), 100 if args.smoke else 1000)
