@@ -7,7 +7,10 @@ never return (a cloud's and a vSphere platform's passwords, the activation key).
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,10 @@ import emulators
 from emulators.migration.state import BUILTIN_FLAVOR, BUILTIN_NETWORK, BUILTIN_SECURITY_GROUP, BUILTIN_SUBNET
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM
 from emulators.zstack.base import HOST_UUID, VM_UUIDS
+from reconciler import fast_yaml
+from reconciler.import_writer import ImportedKind, ImportedPlatform, document
+from reconciler.importer import ImportOptions, ImportResult, import_platforms, summary_lines
+from reconciler.platforms import kinds
 from tests.integration.test_migration_emulator_http import CLOUD, HOSTS, SETTING, TASK, TRANSPORT, VCENTER, Api
 from tests.integration.test_opendcp_emulator_http import ok as dcp_ok
 from tests.integration.test_opendcp_emulator_http import step
@@ -122,21 +129,44 @@ class Estate:
         return {name: writes(handle.requests) for name, handle in self.handles.items()}
 
 
-@pytest.fixture
-def estate(tmp_path):
+def zstack_fixtures(directory: Path) -> str:
+    """The ZStack emulator's own fixtures, its first host carrying system tags ZStack writes itself (`inherent`)."""
+    fixtures = yaml.safe_load((Path(emulators.__file__).parent / "zstack" / "fixtures.yml").read_text(encoding="utf-8"))
+    fixtures["hosts"][0]["systemTags"] = ["os::distribution::CentOS", "capability::liveSnapshot"]
+    path = directory / "zstack-fixtures.yml"
+    path.write_text(yaml.safe_dump(fixtures), encoding="utf-8")
+    return str(path)
+
+
+@contextmanager
+def started_estate(root: Path, zstack_options: dict[str, Any]) -> Iterator[Estate]:
+    """The five emulators started and populated, their request logs cleared; stopped on leaving."""
     handles: dict[str, Any] = {}
     try:
+        options = {"migration": {"time_scale": 1e-6, "task_seconds": 5}, "zstack": zstack_options}
         for name in PLATFORMS:
-            options = {"time_scale": 1e-6, "task_seconds": 5} if name == "migration" else {}
-            handles[name] = emulators.start(name, port=0, **options)
+            handles[name] = emulators.start(name, port=0, **options.get(name, {}))
         for name, populate in POPULATE.items():
             populate(handles[name])
-        made = Estate(tmp_path, handles)
+        made = Estate(root, handles)
         made.clear_requests()
         yield made
     finally:
         for handle in handles.values():
             handle.stop()
+
+
+@pytest.fixture
+def estate(tmp_path):
+    with started_estate(tmp_path, {}) as made:
+        yield made
+
+
+@pytest.fixture
+def estate_with_inherent_tags(tmp_path):
+    """The estate, a ZStack host carrying the system tags ZStack writes itself."""
+    with started_estate(tmp_path, {"fixtures_file": zstack_fixtures(tmp_path)}) as made:
+        yield made
 
 
 def resources(data: bytes) -> dict[str, list[dict[str, Any]]]:
@@ -195,3 +225,122 @@ def test_import_takes_over_five_populated_platforms(estate):
     tags = [tag["tag"] for tag in estate.handles["zstack"].state()["tags"].values()]
     assert "rack::a1" not in tags and {"tier::web", "tier::db", "ha::NeverStop"} <= set(tags)
     assert estate.import_into("after-prune", "--vsd-vm", VM)[1] == dict(files, **{"zstack.yml": kept.encode()})
+
+
+def import_files(estate: Estate, out: str = "desired", **options: Any) -> tuple[ImportResult, dict[str, Any]]:
+    """`import_platforms` in-process; the result and each file written, by platform, as YAML data."""
+    result = import_platforms(ImportOptions([str(estate.endpoints)], str(estate.root / out), **options))
+    return result, {Path(path).stem: yaml.safe_load(Path(path).read_text(encoding="utf-8")) for path in result.files}
+
+
+def test_kind_narrows_the_import_and_existing_names_what_its_entries_reference(estate):
+    result, files = import_files(estate, kinds=["opendcp_pool", "migration_task"])
+    assert files == {
+        "migration": {"version": 1, "existing": {
+            "migration_cloud_connection": ["cloud1"], "migration_transport_server": ["trans-cloud", "trans-local"],
+            "migration_source_host": ["web01"]}, "resources": {"migration_task": [files["migration"]["resources"][
+                "migration_task"][0]]}},
+        "opendcp": {"version": 1, "existing": {"opendcp_service": ["frontend"],
+                                               "opendcp_task_template": ["expand_web", "shrink_web"]},
+                    "resources": {"opendcp_pool": [{"name": "web-pool", "service": "frontend", "desc": "pool",
+                                                    "vm_type": 3, "sd_id": 7, "size": 2, "adopt": True,
+                                                    "tasks": {"expand": "expand_web", "shrink": "shrink_web"}}]}}}
+    assert (result.entries, result.kinds, result.problems, result.changes) == (2, 2, [], [])
+    assert summary_lines(result)[0] == "imported 2 entries of 2 kinds; plan: no changes"
+    assert estate.writes() == {name: [] for name in PLATFORMS}
+
+
+def test_match_keeps_the_objects_of_a_kind_whose_name_matches(estate):
+    _, files = import_files(estate, kinds=["zstack_user_tag", "opendcp_task_template"],
+                            matches=["zstack_user_tag/tier::*", "opendcp_task_template/shrink*"])
+    assert [tag["tag"] for tag in files["zstack"]["resources"]["zstack_user_tag"]] == ["tier::web", "tier::db"]
+    assert [template["name"] for template in files["opendcp"]["resources"]["opendcp_task_template"]] == ["shrink_web"]
+
+
+def test_secrets_are_placeholders_listed_at_the_top_of_their_file_and_the_plan_runs_without_them(estate):
+    result, files = import_files(estate, kinds=["migration_cloud_connection", "migration_vsphere_platform"])
+    text = Path(result.files[0]).read_text(encoding="utf-8")
+    cloud = "CONVERGE_MIGRATION_CLOUD_CONNECTION_CLOUD1_CLOUD_PASSWORD"
+    vsphere = "CONVERGE_MIGRATION_VSPHERE_PLATFORM_VCENTER_VSPHERE_PASSWORD"
+    assert text.splitlines()[:7] == [
+        "# The objects of the migration endpoint, written by `reconciler import`: every entry adopts its",
+        "# object (apply writes this desired state's owner on it). The endpoint comes from --endpoints.",
+        "#",
+        "# Secrets the platform never returns are read from these variables; set each one before an",
+        "# apply that creates or changes its object:",
+        f"#   {cloud}: migration_cloud_connection[name=cloud1] cloud_password",
+        f"#   {vsphere}: migration_vsphere_platform[name=vcenter] vsphere_password"]
+    assert f"    cloud_password: {{env: {cloud}}}\n" in text
+    assert files["migration"]["resources"]["migration_vsphere_platform"][0]["vsphere_password"] == {"env": vsphere}
+    assert cloud not in os.environ and (result.problems, result.changes) == ([], [])
+
+
+def test_objects_the_platform_made_are_imported_only_when_their_kind_is_named(estate_with_inherent_tags):
+    estate = estate_with_inherent_tags
+    _, default = import_files(estate, "default")
+    zstack = default["zstack"]["resources"]
+    assert [tag["tag"] for tag in zstack["zstack_system_tag"]] == ["ha::NeverStop"]
+    assert not {"zstack_gc_job", "zstack_notification"} & set(zstack)
+    result, named = import_files(estate, "named", kinds=["zstack_system_tag", "zstack_gc_job", "zstack_notification"])
+    state = estate.handles["zstack"].state()
+    assert len(named["zstack"]["resources"]["zstack_gc_job"]) == len(state["gc_jobs"])
+    assert len(named["zstack"]["resources"]["zstack_notification"]) == len(state["notifications"])
+    inherent = sorted(tag["tag"] for tag in state["tags"].values() if tag.get("inherent"))
+    assert inherent and sorted(tag["tag"] for tag in named["zstack"]["resources"]["zstack_system_tag"]) == sorted(
+        inherent + ["ha::NeverStop"])
+    assert result.problems == []
+
+
+def test_kinds_that_cannot_be_imported_are_noted_and_said_in_help(estate):
+    result, files = import_files(estate)
+    refused = {kind: spec.import_refusal for kind, spec in kinds().items() if spec.import_refusal}
+    assert sorted(refused) == ["osgview_vm_group", "vsd_snapshot"]
+    assert result.notes == [f"note: {kind} not imported: {reason}" for kind, reason in refused.items()]
+    assert sorted(files) == ["migration", "opendcp", "zstack"]
+    shown = run_cli(["reconciler", "import", "--help"])
+    assert shown.returncode == 0
+    flat = "".join(shown.stdout.split())  # as click wraps it, a word may be cut at its hyphen
+    assert all("".join(f"{kind} {reason}".split()) in flat for kind, reason in refused.items()), shown.stdout
+
+
+def test_a_file_that_does_not_validate_is_reported_and_not_planned(estate, monkeypatch):
+    spec = kinds()["opendcp_cluster"]
+    monkeypatch.setattr(type(spec), "entry_of", lambda self, live: {"name": live["name"], "biz": ["not", "text"]})
+    result, _ = import_files(estate, kinds=["opendcp_cluster"])
+    assert result.plan is None and result.files == [str(estate.root / "desired" / "opendcp.yml")]
+    assert result.problems == [f"{result.files[0]}:7: resources.opendcp_cluster[0].biz: must be a string, got a list "
+                               f"['not', 'text']"]
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["--kind", "opendcp_services"], "--kind opendcp_services: unknown kind 'opendcp_services' (did you mean "
+                                     "'opendcp_service'?)"),
+    (["--kind", "vsd_snapshot"], "--kind vsd_snapshot: the endpoints file(s) name no vsd endpoint"),
+    (["--match", "opendcp_service"], "--match opendcp_service: give KIND/GLOB, such as opendcp_service/web-*"),
+    (["--match", "opendcp_servise/web"], "--match opendcp_servise/web: unknown kind 'opendcp_servise' (did you mean "
+                                         "'opendcp_service'?)"),
+    (["--vsd-vm", "only-a-cluster"], "--vsd-vm only-a-cluster: give CLUSTER_UUID/COMPUTE_UUID, the VM whose "
+                                     "snapshots to import"),
+])
+def test_bad_options_are_one_line_errors_and_nothing_is_written(tmp_path, args, error):
+    (tmp_path / "endpoints.yml").write_text("opendcp: {url: 'http://127.0.0.1:9'}\n", encoding="utf-8")
+    shown = run_cli(["reconciler", "import", "--endpoints", "endpoints.yml", "--out", "desired", *args], cwd=tmp_path)
+    assert (shown.returncode, shown.stderr, shown.stdout) == (1, error + "\n", "")
+    assert not (tmp_path / "desired").exists()
+
+
+def test_no_endpoints_file_is_an_error(tmp_path):
+    shown = run_cli(["reconciler", "import", "--out", "desired"], cwd=tmp_path, env={"CONVERGE_ENDPOINTS": ""})
+    assert (shown.returncode, shown.stderr) == (1, "no endpoints file: give --endpoints FILE (or list the files in "
+                                                   "CONVERGE_ENDPOINTS)\n")
+    assert not (tmp_path / "desired").exists()
+
+
+@pytest.mark.parametrize("value", ["0o17", "1_000", "1e3", ".inf", "true", "null", "~", "", "2026-01-01", "yes",
+                                   "0x1F", "12:30", "- item", "a: b", "#hash", "né"])
+def test_the_files_read_back_every_string_as_written(value):
+    """YAML 1.2's core schema (the reconciler's reader) reads each value back as the string it was."""
+    spec = kinds()["opendcp_cluster"]
+    imported = ImportedPlatform("opendcp", [ImportedKind(spec, [{"name": value, "desc": value, "adopt": True}])])
+    read = fast_yaml.load(document(imported, {}))
+    assert read["resources"]["opendcp_cluster"] == [{"name": value, "desc": value, "adopt": True}]
