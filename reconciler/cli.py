@@ -32,6 +32,7 @@ from .planner import Plan, PlannedChange
 from .progress import LiveProgress, PlainProgress
 from .remote import run_step
 from .targets import select
+from .unmanaged import count_unmanaged, named_by_plan
 from .version import version_text
 
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path())
@@ -181,10 +182,13 @@ def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str,
 @QUIET
 @NO_COLOR
 @ENDPOINTS
+@click.option("--unmanaged", is_flag=True,
+              help="End with the count of objects on the platforms that no entry names (reconciler unmanaged lists "
+                   "them); it lists every kind, so it costs their listings beyond the plan's own reads.")
 @_guard
 def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, concurrency: int | None,
          targets: tuple[str, ...], prune: bool | None, quiet: bool, no_color: bool,
-         endpoints_files: tuple[str, ...]) -> None:
+         endpoints_files: tuple[str, ...], unmanaged: bool) -> None:
     """Read live state and show what apply would create, change or delete, in the order apply runs it.
 
     An entry that cannot be planned (a refusal that needs a person, a read that failed after its retries)
@@ -198,11 +202,26 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
             click.echo(run.redact(reports.quiet_plan_text(run.plan)))
         else:
             click.echo(run.redact(reports.render_plan(run.plan, fmt, _styler(colour_wanted(no_color)))))
+        if unmanaged and fmt != "json":
+            click.echo(run.redact(unmanaged_line(run)))
         show_blocked(run.plan, fmt, run.redact)
     if run.plan.blocked:
         sys.exit(1)
     if detailed_exitcode and run.plan.changing:
         sys.exit(2)
+
+
+def unmanaged_line(run) -> str:
+    """The plan's closing line: how many objects on the platforms no entry names (`reconciler unmanaged`)."""
+    try:
+        count = count_unmanaged(run.desired, run.session, named_by_plan(run.plan))
+    except (ReconcilerError, ApiError, SpecError) as exc:
+        reason = "; ".join(exc.problems) if isinstance(exc, ReconcilerError) else str(exc)
+        return f"Unmanaged objects not counted: {reason}"
+    if not count:
+        return "Unmanaged: every object on the platforms is named by an entry."
+    return (f"Unmanaged: {count} {'object' if count == 1 else 'objects'} on the platforms named by no entry "
+            f"(reconciler unmanaged lists them).")
 
 
 def show_blocked(plan, fmt: str, redact) -> None:

@@ -179,3 +179,17 @@ def test_an_adopted_entry_needs_its_unset_secret_only_for_a_write(tmp_path, monk
             f"{seed}:8: migration_cloud_connection.cloud_password: environment variable CONVERGE_CLOUD_PASSWORD is "
             f"not set: the update would send it"]
         assert writes(migration.requests) == []
+
+
+def test_plan_unmanaged_ends_with_the_count_of_objects_no_entry_names(opendcp, tmp_path):
+    made_by_hand(opendcp, "/cluster/create", {"name": "web", "desc": "", "biz": "1"})
+    made_by_hand(opendcp, "/cluster/create", {"name": "legacy", "desc": "by hand", "biz": "1"})
+    path = desired(tmp_path, opendcp.url, """\
+        opendcp_cluster:
+          - {name: web, observe: true}
+        """)
+    counted = run_cli(["reconciler", "plan", "--unmanaged", path])
+    assert counted.returncode == 0, counted.stderr
+    assert counted.stdout.splitlines()[-1] == ("Unmanaged: 1 object on the platforms named by no entry "
+                                               "(reconciler unmanaged lists them).")
+    assert "Unmanaged" not in run_cli(["reconciler", "plan", path]).stdout
