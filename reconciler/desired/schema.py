@@ -140,7 +140,8 @@ def entry_model(spec: Any) -> type[BaseModel]:
     fields["observe"] = (Optional[Annotated[StrictBool, WithJsonSchema({"type": "boolean", "description": OBSERVE})]],
                          None)
     fields["ignore"] = (Optional[Annotated[list[StrictStr], WithJsonSchema(
-        {"type": "array", "items": {"enum": sorted(spec.fields)}, "description": IGNORE})]], None)
+        {"type": "array", "items": {"enum": sorted(name for name, field in spec.fields.items() if field.compare)},
+         "description": IGNORE})]], None)
     if spec.waits:
         fields["wait"] = (Optional[Annotated[Any, WithJsonSchema({"type": "boolean"})]], None)
         fields["wait_timeout"] = (Optional[Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 1})]], None)
