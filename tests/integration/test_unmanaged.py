@@ -179,3 +179,36 @@ def test_bad_input_and_an_endpoint_that_does_not_answer(tmp_path, monkeypatch):
     assert down.stderr.startswith(f"{endpoints}:1: endpoints.opendcp: cannot reach http://127.0.0.1:9 after 5 "
                                   "attempts: GET /cluster/list: "), down.stderr
     assert stepped.sleeps and "Traceback" not in down.output
+
+
+VSD_CLUSTER = "650ea11b-b7fb-4269-8232-aa53865aab3b"
+VSD_RUNNING_VM = "b6b0e5b9-dacd-432b-9b83-c3e89799009d"
+VSD_STOPPED_VM = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+
+
+def test_vsd_snapshots_are_listed_for_the_vms_named(tmp_path):
+    with emulators.start("vsd", port=0) as vsd:
+        for vm, name in [(VSD_RUNNING_VM, "origin"), (VSD_RUNNING_VM, "after"), (VSD_STOPPED_VM, "db-base")]:
+            answer = requests.post(vsd.url + "/v1/compute/vsd/snapshot/create", timeout=10, json={
+                "cluster_uuid": VSD_CLUSTER, "compute_uuid": vm, "name": name, "description": "",
+                "domain_memory": False})
+            assert answer.status_code == 200, answer.text
+        vsd.clear_requests()
+        endpoints = tmp_path / "endpoints.yml"
+        endpoints.write_text(f"vsd: {{url: {vsd.url}}}\n", encoding="utf-8")
+        desired = desired_file(tmp_path, f"""\
+            resources:
+              vsd_snapshot:
+                - {{cluster_uuid: {VSD_CLUSTER}, compute_uuid: {VSD_RUNNING_VM}, name: origin}}
+            """)
+        named = reconciler("unmanaged", "--kind", "vsd_snapshot", "--endpoints", str(endpoints), desired)
+        given = reconciler("unmanaged", "--kind", "vsd_snapshot", "--vsd-vm", f"{VSD_CLUSTER}/{VSD_STOPPED_VM}",
+                           "--endpoints", str(endpoints), desired)
+        assert writes(vsd.requests) == []
+    assert named.exit_code == 0 and given.exit_code == 0, named.output + given.output
+    after = f"vsd_snapshot[cluster_uuid={VSD_CLUSTER}, compute_uuid={VSD_RUNNING_VM}, name=after]"
+    base = f"vsd_snapshot[cluster_uuid={VSD_CLUSTER}, compute_uuid={VSD_STOPPED_VM}, name=db-base]"
+    assert named.stdout == (f"vsd_snapshot (1):\n  {after}   owner: none\n"
+                            "1 object on the platforms is named by no entry.\n")
+    assert given.stdout == (f"vsd_snapshot (2):\n  {base}   owner: none\n  {after}     owner: none\n"
+                            "2 objects on the platforms are named by no entry.\n")
