@@ -61,9 +61,9 @@ options:
       a kind with no object is left out. The kinds are those of the subsets gathered: C(clusters) gives C(opendcp_cluster),
       C(services) gives C(opendcp_service), C(pools) gives C(opendcp_pool) and C(opendcp_pool_nodes), C(task_templates)
       gives C(opendcp_task_template), C(remote_steps) gives C(opendcp_remote_step), C(actions) gives C(opendcp_action),
-      C(actimpls) gives C(opendcp_actimpl), C(flows) gives C(opendcp_flow) (C(task_steps) gives none: they are the
-      steps templates can use, not objects of their own). Objects the platform made itself are taken for every subset
-      named, as C(reconciler import) takes them for a kind C(--kind) names.'
+      C(actimpls) gives C(opendcp_actimpl). C(flows) and C(task_steps) give none: flows are operations, not configuration,
+      and the steps are those templates can use, not objects of their own. Objects the platform made itself are
+      taken for every subset named, as C(reconciler import) takes them for a kind C(--kind) names.'
     type: bool
     default: false
 extends_documentation_fragment:

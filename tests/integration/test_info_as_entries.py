@@ -11,8 +11,16 @@ import requests
 import yaml
 from ansible_collections.converge.platforms.plugins.module_utils.migration import MigrationClient
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp import OpenDcpClient
+from ansible_collections.converge.platforms.plugins.module_utils.resources.migration import SPECS as MIGRATION_SPECS
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackClient
 
+from emulators.migration.state import (
+    BUILTIN_FLAVOR,
+    BUILTIN_NETWORK,
+    BUILTIN_SECURITY_GROUP,
+    BUILTIN_SUBNET,
+    license_id,
+)
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM
 from tests.support import build_opendcp_pool, emulator_fixture, run_cli, run_playbook, writes
 
@@ -22,6 +30,10 @@ VM = "a1d6f0bbd21f4b3c8e7a2b9c4d5e6f70"
 ECHO = {"action": {"module": "shell", "args": "echo {{echo_word}}"}}
 ADMIN_PASSWORD = "Adm1n-secret-77"
 CLOUD_PASSWORD = "Cl0ud-secret-91"
+VSPHERE_PASSWORD = "Vsph3re-secret-55"
+MIGRATION_TASK = {"name": "mig-web", "source_host": "web-01", "cloud": "prod", "target_transport_server": "edge",
+                  "interval_minutes": 60, "max_snapshots": 2, "start_time": "2030-01-01 00:00:00",
+                  "target_server_name": "web-cloud"}
 WINDOWS = "8b3fae4cbd5a4b7cae9f8a7b6c5d4e3f"  # an OSG view built-in template: one VM, image cached
 
 vsd = emulator_fixture("vsd", "A fresh VSD emulator.")
@@ -133,47 +145,74 @@ def test_osgview_entry_of_the_group_read_names_it_by_marker_and_id(osgview, tmp_
 
 
 # --- migration ------------------------------------------------------------------------------------------------------
-def test_migration_entries_name_references_and_hide_every_password(migration):
-    client = MigrationClient(migration.url, "admin", ADMIN_PASSWORD)
+def secret_world(handle):
+    """The emulator's cloud and vCenter reached with passwords of their own, so the output can be searched for them;
+    a cloud, its transport server, a Packer host, a vSphere platform and a task made through the API (set-up)."""
+    with handle.app.lock:
+        next(iter(handle.app.state.endpoints.values()))["credentials"]["admin"] = CLOUD_PASSWORD
+        next(iter(handle.app.state.vsphere_endpoints.values()))["password"] = VSPHERE_PASSWORD
+    client = MigrationClient(handle.url, "admin", ADMIN_PASSWORD)
     cloud_id = client.add_cloud_connection({"CloudName": "prod", "CloudType": "Openstack", "ProjectName": "admin",
                                             "CloudUser": "admin", "CloudPass": CLOUD_PASSWORD,
                                             "CloudAddr": "127.0.0.1"})
     trans_id = client.add_transport_server("edge", "Cloud", "127.0.0.2", cloud_id)
     client.add_packer_host("web-01", trans_id, "127.0.0.11")
-    client.add_vsphere_platform("vc", "127.0.0.21", "administrator@vsphere.local", "password", trans_id)
+    client.add_vsphere_platform("vc", "127.0.0.21", "administrator@vsphere.local", VSPHERE_PASSWORD, trans_id)
+    task = [spec for spec in MIGRATION_SPECS if spec.kind == "migration_task"][0]
+    task.create(client, task.normalize(dict(MIGRATION_TASK, flavor_id=BUILTIN_FLAVOR, network_id=BUILTIN_NETWORK,
+                                            subnet_id=BUILTIN_SUBNET, security_group_id=BUILTIN_SECURITY_GROUP)))
     client.close()
-    migration.clear_requests()
+    handle.clear_requests()
+
+
+def test_migration_entries_name_references_and_hide_every_password(migration, tmp_path):
+    secret_world(migration)
     env = {"MIGRATION_URL": migration.url, "MIGRATION_USERNAME": "admin", "MIGRATION_PASSWORD": ADMIN_PASSWORD}
-    run = run_playbook([info("migration", gather_subset=["!license"], as_entries=True), info("migration")],
-                       env=env, verbosity=3)
+    run = run_playbook([info("migration", as_entries=True), info("migration")], env=env, verbosity=3)
     asked, plain = run.results
     assert asked["changed"] is False, run.output
-    assert asked["entries"] == {
-        "migration_cloud_connection": [{
-            "name": "prod", "cloud_type": "Openstack", "project_name": "admin", "cloud_user": "admin",
-            "cloud_password": {"env": "CONVERGE_MIGRATION_CLOUD_CONNECTION_PROD_CLOUD_PASSWORD"},
-            "identity_port": 5000, "address": "127.0.0.1", "adopt": True}],
-        "migration_transport_server": [{"name": "edge", "server_type": "Cloud", "cloud": "prod",
-                                        "address": "127.0.0.2", "adopt": True}],
-        "migration_source_host": [{"name": "web-01", "transport_server": "edge", "address": "127.0.0.11",
-                                   "adopt": True}],
-        "migration_vsphere_platform": [{
-            "name": "vc", "address": "127.0.0.21",
-            "vsphere_password": {"env": "CONVERGE_MIGRATION_VSPHERE_PLATFORM_VC_VSPHERE_PASSWORD"}, "adopt": True}],
-    }
-    assert "license" in plain and "entries" not in plain
-    for secret in (CLOUD_PASSWORD, ADMIN_PASSWORD):
+    entries = asked["entries"]
+    assert list(entries) == ["migration_cloud_connection", "migration_transport_server", "migration_source_host",
+                             "migration_vsphere_platform", "migration_task", "migration_license"]
+    assert entries["migration_cloud_connection"] == [{
+        "name": "prod", "cloud_type": "Openstack", "project_name": "admin", "cloud_user": "admin",
+        "cloud_password": {"env": "CONVERGE_MIGRATION_CLOUD_CONNECTION_PROD_CLOUD_PASSWORD"},
+        "identity_port": 5000, "address": "127.0.0.1", "adopt": True}]
+    assert entries["migration_transport_server"] == [{"name": "edge", "server_type": "Cloud", "cloud": "prod",
+                                                      "address": "127.0.0.2", "adopt": True}]
+    assert entries["migration_source_host"] == [{"name": "web-01", "transport_server": "edge",
+                                                 "address": "127.0.0.11", "adopt": True}]
+    assert entries["migration_vsphere_platform"] == [{
+        "name": "vc", "address": "127.0.0.21",
+        "vsphere_password": {"env": "CONVERGE_MIGRATION_VSPHERE_PLATFORM_VC_VSPHERE_PASSWORD"}, "adopt": True}]
+    assert entries["migration_task"] == [dict(
+        MIGRATION_TASK, priority=0, compressed=False, qos_limit=0, storage_id="123423123", bandwidth=0,
+        flavor_id=BUILTIN_FLAVOR, network_id=BUILTIN_NETWORK, subnet_id=BUILTIN_SUBNET,
+        security_group_id=BUILTIN_SECURITY_GROUP,
+        volumes=[{"name": "/dev/vda", "size": 40}, {"name": "/dev/vdb", "size": 100}], adopt=True)]
+    assert entries["migration_license"] == [{"activation_key": {"env": "CONVERGE_MIGRATION_LICENSE_ACTIVATION_KEY"},
+                                             "license_id": license_id("built-in"), "adopt": True}]
+    assert "entries" not in plain and entries_and_rest(asked)[1].keys() == entries_and_rest(plain)[1].keys()
+    for secret in (CLOUD_PASSWORD, VSPHERE_PASSWORD, ADMIN_PASSWORD):
         assert secret not in run.output and secret not in json.dumps(run.results)
+    assert writes(migration.requests) == []
+    variables = {"CONVERGE_MIGRATION_PASSWORD": ADMIN_PASSWORD,
+                 "CONVERGE_MIGRATION_CLOUD_CONNECTION_PROD_CLOUD_PASSWORD": CLOUD_PASSWORD,
+                 "CONVERGE_MIGRATION_VSPHERE_PLATFORM_VC_VSPHERE_PASSWORD": VSPHERE_PASSWORD,
+                 "CONVERGE_MIGRATION_LICENSE_ACTIVATION_KEY": "CONVERGE-TEST-KEY-0001"}
+    endpoint = {"migration": {"url": migration.url, "username": "admin",
+                              "password": {"env": "CONVERGE_MIGRATION_PASSWORD"}}}
+    assert_plans_no_change(tmp_path, endpoint, entries, env=variables)
     assert writes(migration.requests) == []
 
 
 # --- OpenDCP --------------------------------------------------------------------------------------------------------
 def test_opendcp_entries_of_the_subsets_gathered_with_references_by_name(dcp, tmp_path):
     client = OpenDcpClient(dcp.url)
-    build_opendcp_pool(client, ECHO, service_desc="front end")
+    client.add_pool_nodes(build_opendcp_pool(client, ECHO, service_desc="front end"), ["127.0.0.22", "127.0.0.21"])
     client.close()
     dcp.clear_requests()
-    subsets = ["clusters", "services", "task_templates", "remote_steps", "actions"]
+    subsets = ["clusters", "services", "pools", "task_templates", "remote_steps", "actions", "actimpls", "flows"]
     run = run_playbook([info("opendcp", gather_subset=subsets, as_entries=True),
                         info("opendcp", gather_subset=subsets)], env={"OPENDCP_URL": dcp.url})
     asked, plain = run.results
@@ -182,12 +221,16 @@ def test_opendcp_entries_of_the_subsets_gathered_with_references_by_name(dcp, tm
         "opendcp_cluster": [{"name": "web", "desc": "web services", "biz": "1", "adopt": True}],
         "opendcp_service": [{"name": "fe", "desc": "front end", "cluster": "web", "service_type": "java",
                              "docker_image": "registry.example.invalid/fe:1", "adopt": True}],
+        "opendcp_pool": [{"name": "fe-pool", "service": "fe", "vm_type": 1, "sd_id": 1,
+                          "tasks": {"expand": "grow", "shrink": "cut"}, "size": 2, "adopt": True}],
+        "opendcp_pool_nodes": [{"pool": "fe-pool", "nodes": ["127.0.0.22", "127.0.0.21"], "adopt": True}],
         "opendcp_task_template": [
             {"name": "cut", "steps": [{"name": "return_vm"}], "adopt": True},
             {"name": "grow", "steps": [{"name": "create_vm", "param_values": {"vm_type_id": 1}},
                                        {"name": "greet", "param_values": {"echo_word": "hi"}}], "adopt": True}],
         "opendcp_remote_step": [{"name": "greet", "actions": ["echo"], "adopt": True}],
         "opendcp_action": [{"name": "echo", "desc": "print", "params": {"echo_word": "string"}, "adopt": True}],
+        "opendcp_actimpl": [{"action": "echo", "template": ECHO, "adopt": True}],
     }
     assert "entries" not in plain and entries_and_rest(asked)[1] == entries_and_rest(plain)[1]
     assert writes(dcp.requests) == []
