@@ -19,6 +19,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.vsd import VsdC
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackClient
 
 import emulators
+from emulators.zstack.base import format_date
 from reconciler.platforms import kinds
 from tests.support import writes
 
@@ -169,6 +170,21 @@ def test_long_jobs_are_entries_that_submit_them_again_as_they_were(zstack, zclie
         {"name": "migrate-db", "job_name": "APIPrimaryStorageMigrateVolumeMsg", "job_data": {"volumeUuid": VM},
          "description": "move the db volume", "target_resource_uuid": VM},
     ]
+
+
+def test_long_jobs_are_the_newest_of_each_name_and_named_ones_only(zstack, zclient):
+    spec = kinds()["zstack_long_job"]
+    data = json.dumps({"volumeUuid": VM})
+    older = zclient.submit_long_job("APIPrimaryStorageMigrateVolumeMsg", data, name="move")["uuid"]
+    # a later job whose date, as text, sorts before the first one's ("10:00:00 PM" < "8:00:00 PM")
+    hours = next(hours for hours in range(1, 49)
+                 if format_date(zstack.now() + hours * 3600) < format_date(zstack.now()))
+    zstack.advance_clock(hours * 3600)
+    newer = zclient.submit_long_job("APIPrimaryStorageMigrateVolumeMsg", data, name="move")["uuid"]
+    zclient.submit_long_job("APIPrimaryStorageMigrateVolumeMsg", data)
+    lives = listed(zstack, spec, zclient)
+    assert [(live["name"], live["uuid"]) for live in lives] == [("move", newer)]
+    assert spec.read(zclient, {"name": "move"})["uuid"] == newer != older
 
 
 def test_a_license_is_its_placeholder_and_a_trial_is_platform_made(zstack, zclient):

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import json
 
 from ansible_collections.converge.platforms.plugins.module_utils.ownership import TextMarker
@@ -22,6 +23,17 @@ from ansible_collections.converge.platforms.plugins.module_utils.zstack import Z
 from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import from_inventory
 
 FINISHED_LONG_JOB_STATES = ("Succeeded", "Failed", "Canceled")
+
+
+def _submitted(row):
+    """When a job was submitted, to find the newest of a name: its `createDate` (`Apr 24, 2017 7:10:55 PM`) read
+    as a time, then its uuid; a date that does not read so sorts first, as its text."""
+    text = row.get("createDate") or ""
+    try:
+        moment = datetime.datetime.strptime(text, "%b %d, %Y %I:%M:%S %p").isoformat()
+    except ValueError:
+        moment = ""
+    return moment, text, row.get("uuid") or ""
 
 
 def _json_object(text):
@@ -82,12 +94,16 @@ class LongJobSpec(ZStackSpec):
         rows = client.query_long_jobs([condition("name", "=", desired["name"])])
         if not rows:
             return None
-        rows.sort(key=lambda row: (row.get("createDate") or "", row.get("uuid")))
-        return self._live(rows[-1])
+        return self._live(max(rows, key=_submitted))
 
     def read_all(self, client, within=None):
-        """Every long job, in field names."""
-        return [self._live(row) for row in client.query_long_jobs([])]
+        """Every long job an entry can name, in field names: of each name the job `read` finds, the newest (a job
+        submitted without a name cannot be named by an entry, and an older job of a name is never read)."""
+        newest = {}
+        for row in sorted(client.query_long_jobs([]), key=_submitted):
+            if row.get("name"):
+                newest[row["name"]] = row
+        return [self._live(row) for row in newest.values()]
 
     def entry_of(self, live):
         """The job by name with what submits it again as it was: its message, its data (a mapping when it is a
