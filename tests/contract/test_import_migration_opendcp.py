@@ -39,11 +39,16 @@ VM_NICS = [{"NetworkId": BUILTIN_NETWORK, "SecurityGroupId": BUILTIN_SECURITY_GR
 
 
 def populate_migration(client: MigrationClient) -> None:
-    """A cloud, a Cloud and an On-Premises transport server, a Packer host, a vCenter, a task copying the host
-    (through both servers, with a disk), one copying a vCenter VM (with its interfaces), a license from a key."""
+    """Two clouds (OpenStack, CloudUltra 4), a Cloud and an On-Premises transport server, a Packer host, a vCenter,
+    a task copying the host (through both servers, with a disk), one copying a vCenter VM (with its interfaces),
+    a license from a key."""
     cloud = client.add_cloud_connection({"CloudName": "prod", "CloudType": "Openstack", "ProjectName": "admin",
                                          "CloudUser": "admin", "CloudPass": CLOUD_PASSWORD, "IdentityPort": "5000",
                                          "CloudAddr": "127.0.0.1"})
+    client.add_cloud_connection({"CloudName": "cu4", "CloudType": "CloudUltra 4", "ProjectName": "lab",
+                                 "CloudUser": "admin", "CloudPass": CLOUD_PASSWORD, "CloudAddr": "127.0.0.1",
+                                 "OwnerId": "project-7", "EnvironmentId": "env-1", "ZoneId": "zone-1",
+                                 "ZoneName": "zone one"})
     edge = client.add_transport_server("edge", "Cloud", "127.0.0.2", cloud)
     onprem = client.add_transport_server("onprem", "On-Premises", "127.0.0.3")
     host = client.add_packer_host("web-01", onprem, "127.0.0.11")
@@ -105,6 +110,10 @@ def expected_migration(handle) -> dict[str, list[dict[str, Any]]]:
     network = {"network_id": BUILTIN_NETWORK, "subnet_id": BUILTIN_SUBNET, "security_group_id": BUILTIN_SECURITY_GROUP}
     return {
         "migration_cloud_connection": [{
+            "name": "cu4", "cloud_type": "CloudUltra 4", "project_name": "lab", "cloud_user": "admin",
+            "cloud_password": {"env": "CONVERGE_MIGRATION_CLOUD_CONNECTION_CU4_CLOUD_PASSWORD"},
+            "identity_port": 5000, "address": "127.0.0.1", "owner_id": "project-7", "environment_id": "env-1",
+            "zone_id": "zone-1", "zone_name": "zone one"}, {
             "name": "prod", "cloud_type": "Openstack", "project_name": "admin", "cloud_user": "admin",
             "cloud_password": {"env": "CONVERGE_MIGRATION_CLOUD_CONNECTION_PROD_CLOUD_PASSWORD"},
             "identity_port": 5000, "address": "127.0.0.1"}],

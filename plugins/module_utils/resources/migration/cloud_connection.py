@@ -80,11 +80,14 @@ class CloudConnectionSpec(CrudById, MigrationSpec):
 
     def entry_of(self, live):
         """The connection's entry, its type spelled as the option's choices spell it (the document's list answers
-        `openstack`), its password an environment variable's placeholder though the platform returns it."""
+        `openstack`), its password an environment variable's placeholder though the platform returns it, and the
+        project id of a CloudUltra 4 connection (not compared, but needed to add the connection again)."""
         entry = MigrationSpec.entry_of(self, live)
         if entry.get("cloud_type"):
             entry["cloud_type"] = canonical(entry["cloud_type"], CLOUD_TYPES)
-        return entry
+        if live.get("owner_id"):
+            entry["owner_id"] = live["owner_id"]
+        return dict((name, entry[name]) for name in self.fields if name in entry)
 
     def read(self, client, desired):
         item = find_named(client.list_cloud_connections(desired["name"]), desired["name"])
