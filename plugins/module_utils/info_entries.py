@@ -16,10 +16,8 @@ __metaclass__ = type
 from ansible_collections.converge.platforms.plugins.module_utils.entries import entries_of, listed_objects
 from ansible_collections.converge.platforms.plugins.module_utils.spec import Field
 
-AS_ENTRIES_TEXT = ("Also return C(entries): what was read as desired-state entries, a mapping of each kind to its "
-                   "list of entries, exactly the C(resources:) section C(reconciler import) writes (each entry "
-                   "with C(adopt: true), each secret the platform never returns as a C({env: CONVERGE_...}) "
-                   "placeholder, references by name), in import's order; a kind with no object is left out.")
+AS_ENTRIES_TEXT = ("Also return C(entries): what was read, as the C(resources:) section C(reconciler import) writes "
+                   "(C(adopt: true), secrets as C({env: CONVERGE_...}), references by name).")
 
 
 def as_entries_field(which):

@@ -131,10 +131,10 @@ INFO_FIELDS = {
     "source_host": Field("str", "Also read this Packer host's details (disks, network, OS), returned as "
                                 "C(source_host)."),
     "as_entries": as_entries_field(
-        "The kinds are those of the subsets gathered: " + kinds_text(SUBSET_KINDS) + ". Every object of each kind "
-        "is taken, whatever I(task_free) selects. Objects the platform made itself are taken only for a subset "
-        "I(gather_subset) names (not through C(all)), as C(reconciler import) takes them only for a kind "
-        "C(--kind) names. C(migration_password) is never read back, so it has no entries."),
+        "The kinds of the subsets gathered (in import's order, those with objects): " + kinds_text(SUBSET_KINDS)
+        + ". Every object of each kind is taken, whatever I(task_free) selects. Objects the platform made itself "
+        "are taken only for a subset I(gather_subset) names (not through C(all)), as C(reconciler import) takes "
+        "them only for a kind C(--kind) names. C(migration_password) is never read back, so it has no entries."),
 }
 
 

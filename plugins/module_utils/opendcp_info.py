@@ -70,10 +70,10 @@ INFO_FIELDS = {
     "flow_node_id": Field("int", "Also read the log of this flow node (an C(id) from C(flow.detail)), returned as "
                                  "C(node_log)."),
     "as_entries": as_entries_field(
-        "The kinds are those of the subsets gathered: " + kinds_text(SUBSET_KINDS) + ". C(flows) and "
-        "C(task_steps) give none: flows are operations, not configuration, and the steps are those templates "
-        "can use, not objects of their own. Objects the platform made itself are taken for every subset named, "
-        "as C(reconciler import) takes them for a kind C(--kind) names."),
+        "For each subset named, its kinds with objects, in import's order: " + kinds_text(SUBSET_KINDS)
+        + ". C(flows) and C(task_steps) give none: flows are operations, not configuration, and the steps are "
+        "those templates can use, not objects of their own. Objects the platform made itself are taken for every "
+        "subset named, as C(reconciler import) takes them for a kind C(--kind) names."),
 }
 
 

@@ -86,10 +86,10 @@ INFO_FIELDS = {
     "cluster_uuids": Field("list", "Clusters whose capacity to sum (subset C(capacity)).", elements="str"),
     "host_uuids": Field("list", "Hosts whose capacity to sum (subset C(capacity)).", elements="str"),
     "as_entries": as_entries_field(
-        "The kinds are those of the subsets gathered: " + kinds_text(SUBSET_KINDS) + ". Every object of each "
-        "kind is taken, whatever I(conditions) select. The objects ZStack made itself (GC jobs, notifications, "
-        "the system tags it writes) are taken only when I(gather_subset) is given and names their subset, as "
-        "C(reconciler import) takes them only for a kind C(--kind) names."),
+        "A kind per subset gathered, in import's order, left out when it has no object: " + kinds_text(SUBSET_KINDS)
+        + ". Every object of each kind is taken, whatever I(conditions) select. The objects ZStack made itself "
+        "(GC jobs, notifications, the system tags it writes) are taken only when I(gather_subset) is given and "
+        "names their subset, as C(reconciler import) takes them only for a kind C(--kind) names."),
 }
 
 

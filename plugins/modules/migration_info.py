@@ -67,16 +67,14 @@ options:
     type: str
   as_entries:
     description:
-    - 'Also return C(entries): what was read as desired-state entries, a mapping of each kind to its list of entries,
-      exactly the C(resources:) section C(reconciler import) writes (each entry with C(adopt: true), each secret
-      the platform never returns as a C({env: CONVERGE_...}) placeholder, references by name), in import''s order;
-      a kind with no object is left out. The kinds are those of the subsets gathered: C(license) gives C(migration_license),
-      C(cloud_connections) gives C(migration_cloud_connection), C(transport_servers) gives C(migration_transport_server),
-      C(source_hosts) gives C(migration_source_host), C(vsphere_platforms) gives C(migration_vsphere_platform),
-      C(tasks) gives C(migration_task). Every object of each kind is taken, whatever I(task_free) selects. Objects
-      the platform made itself are taken only for a subset I(gather_subset) names (not through C(all)), as C(reconciler
-      import) takes them only for a kind C(--kind) names. C(migration_password) is never read back, so it has no
-      entries.'
+    - 'Also return C(entries): what was read, as the C(resources:) section C(reconciler import) writes (C(adopt:
+      true), secrets as C({env: CONVERGE_...}), references by name). The kinds of the subsets gathered (in import''s
+      order, those with objects): C(license) gives C(migration_license), C(cloud_connections) gives C(migration_cloud_connection),
+      C(transport_servers) gives C(migration_transport_server), C(source_hosts) gives C(migration_source_host),
+      C(vsphere_platforms) gives C(migration_vsphere_platform), C(tasks) gives C(migration_task). Every object of
+      each kind is taken, whatever I(task_free) selects. Objects the platform made itself are taken only for a subset
+      I(gather_subset) names (not through C(all)), as C(reconciler import) takes them only for a kind C(--kind)
+      names. C(migration_password) is never read back, so it has no entries.'
     type: bool
     default: false
 extends_documentation_fragment:
@@ -108,12 +106,6 @@ EXAMPLES = r"""
     gather_subset: [cloud_connections, transport_servers, source_hosts, vsphere_platforms, tasks]
     as_entries: true
   register: migration_now
-
-- name: Write them as a desired-state file, every entry adopted (each password a CONVERGE_... variable)
-  ansible.builtin.copy:
-    dest: desired/migration.yml
-    content: "{{ {'version': 1, 'resources': migration_now.entries} | to_nice_yaml(sort_keys=false) }}"
-    mode: "0600"
 """
 
 RETURN = r"""
@@ -170,9 +162,8 @@ source_host:
   returned: when I(source_host) is given
   type: dict
 entries:
-  description: What was read as desired-state entries, kind by kind, as C(reconciler import) writes its
-    C(resources:) section (see I(as_entries)).
-  returned: when I(as_entries) is true
+  description: For each kind of the lists read, its entries in a desired state, each password a C(CONVERGE_) variable.
+  returned: if I(as_entries)
   type: dict
 """
 

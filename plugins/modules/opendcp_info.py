@@ -55,15 +55,14 @@ options:
     type: int
   as_entries:
     description:
-    - 'Also return C(entries): what was read as desired-state entries, a mapping of each kind to its list of entries,
-      exactly the C(resources:) section C(reconciler import) writes (each entry with C(adopt: true), each secret
-      the platform never returns as a C({env: CONVERGE_...}) placeholder, references by name), in import''s order;
-      a kind with no object is left out. The kinds are those of the subsets gathered: C(clusters) gives C(opendcp_cluster),
-      C(services) gives C(opendcp_service), C(pools) gives C(opendcp_pool) and C(opendcp_pool_nodes), C(task_templates)
-      gives C(opendcp_task_template), C(remote_steps) gives C(opendcp_remote_step), C(actions) gives C(opendcp_action),
-      C(actimpls) gives C(opendcp_actimpl). C(flows) and C(task_steps) give none: flows are operations, not configuration,
-      and the steps are those templates can use, not objects of their own. Objects the platform made itself are
-      taken for every subset named, as C(reconciler import) takes them for a kind C(--kind) names.'
+    - 'Also return C(entries): what was read, as the C(resources:) section C(reconciler import) writes (C(adopt:
+      true), secrets as C({env: CONVERGE_...}), references by name). For each subset named, its kinds with objects,
+      in import''s order: C(clusters) gives C(opendcp_cluster), C(services) gives C(opendcp_service), C(pools) gives
+      C(opendcp_pool) and C(opendcp_pool_nodes), C(task_templates) gives C(opendcp_task_template), C(remote_steps)
+      gives C(opendcp_remote_step), C(actions) gives C(opendcp_action), C(actimpls) gives C(opendcp_actimpl). C(flows)
+      and C(task_steps) give none: flows are operations, not configuration, and the steps are those templates can
+      use, not objects of their own. Objects the platform made itself are taken for every subset named, as C(reconciler
+      import) takes them for a kind C(--kind) names.'
     type: bool
     default: false
 extends_documentation_fragment:
@@ -98,12 +97,6 @@ EXAMPLES = r"""
     gather_subset: [clusters, services, pools, task_templates, remote_steps, actions, actimpls]
     as_entries: true
   register: opendcp_now
-
-- name: Write them as a desired-state file, every entry adopted
-  ansible.builtin.copy:
-    dest: desired/opendcp.yml
-    content: "{{ {'version': 1, 'resources': opendcp_now.entries} | to_nice_yaml(sort_keys=false) }}"
-    mode: "0600"
 """
 
 RETURN = r"""
@@ -172,9 +165,8 @@ node_log:
   type: list
   elements: dict
 entries:
-  description: What was read as desired-state entries, kind by kind, as C(reconciler import) writes its
-    C(resources:) section (see I(as_entries)).
-  returned: when I(as_entries) is true
+  description: Clusters, services, pools and the rest, keyed by kind, in the shape of a desired state's resources.
+  returned: as_entries
   type: dict
 """
 

@@ -51,12 +51,10 @@ options:
     type: str
   as_entries:
     description:
-    - 'Also return C(entries): what was read as desired-state entries, a mapping of each kind to its list of entries,
-      exactly the C(resources:) section C(reconciler import) writes (each entry with C(adopt: true), each secret
-      the platform never returns as a C({env: CONVERGE_...}) placeholder, references by name), in import''s order;
-      a kind with no object is left out. Its kind is C(osgview_vm_group): the one group read, with its I(gnuuid)
-      and I(server_ids), by which a run finds it. OSG view lists no groups, so C(reconciler import) cannot take
-      them; this is how a group is brought under a desired state.'
+    - 'Also return C(entries): what was read, as the C(resources:) section C(reconciler import) writes (C(adopt:
+      true), secrets as C({env: CONVERGE_...}), references by name). Its kind is C(osgview_vm_group): the one group
+      read, with its I(gnuuid) and I(server_ids), by which a run finds it. OSG view lists no groups, so C(reconciler
+      import) cannot take them; this is how a group is brought under a desired state.'
     type: bool
     default: false
 extends_documentation_fragment:
@@ -92,12 +90,6 @@ EXAMPLES = r"""
     marker: course-101-alice
     as_entries: true
   register: lab_now
-
-- name: Write it as a desired-state file, the entry adopted
-  ansible.builtin.copy:
-    dest: desired/osgview.yml
-    content: "{{ {'version': 1, 'resources': lab_now.entries} | to_nice_yaml(sort_keys=false) }}"
-    mode: "0600"
 """
 
 RETURN = r"""
@@ -144,9 +136,8 @@ vm_group:
     method: rdp
     connection: {method: rdp, sysname: Windows Server 2012 R2, ip: 127.0.0.2, port: "3389", url: null}
 entries:
-  description: What was read as desired-state entries, kind by kind, as C(reconciler import) writes its
-    C(resources:) section (see I(as_entries)).
-  returned: when I(as_entries) is true
+  description: The group under C(osgview_vm_group), as an entry of a desired state.
+  returned: when I(as_entries) is true (and I(marker) given)
   type: dict
   sample:
     osgview_vm_group:

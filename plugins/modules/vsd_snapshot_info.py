@@ -61,11 +61,10 @@ options:
     type: str
   as_entries:
     description:
-    - 'Also return C(entries): what was read as desired-state entries, a mapping of each kind to its list of entries,
-      exactly the C(resources:) section C(reconciler import) writes (each entry with C(adopt: true), each secret
-      the platform never returns as a C({env: CONVERGE_...}) placeholder, references by name), in import''s order;
-      a kind with no object is left out. Its kind is C(vsd_snapshot), with subset C(snapshots): every snapshot of
-      the VM the module is pointed at, whatever I(filter_name) selects (VSD lists snapshots only VM by VM).'
+    - 'Also return C(entries): what was read, as the C(resources:) section C(reconciler import) writes (C(adopt:
+      true), secrets as C({env: CONVERGE_...}), references by name). Its kind is C(vsd_snapshot), with subset C(snapshots):
+      every snapshot of the VM the module is pointed at, whatever I(filter_name) selects (VSD lists snapshots only
+      VM by VM).'
     type: bool
     default: false
 extends_documentation_fragment:
@@ -102,12 +101,6 @@ EXAMPLES = r"""
     gather_subset: [snapshots]
     as_entries: true
   register: vm_now
-
-- name: Write them as a desired-state file, every entry adopted
-  ansible.builtin.copy:
-    dest: desired/vsd.yml
-    content: "{{ {'version': 1, 'resources': vm_now.entries} | to_nice_yaml(sort_keys=false) }}"
-    mode: "0600"
 """
 
 RETURN = r"""
@@ -137,10 +130,13 @@ snapshot:
   returned: when I(name) is given
   type: dict
 entries:
-  description: What was read as desired-state entries, kind by kind, as C(reconciler import) writes its
-    C(resources:) section (see I(as_entries)).
-  returned: when I(as_entries) is true
+  description: Every snapshot of the VM under C(vsd_snapshot), as C(reconciler import --vsd-vm) writes it.
+  returned: with I(as_entries)
   type: dict
+  sample:
+    vsd_snapshot:
+      - {cluster_uuid: 650ea11b-b7fb-4269-8232-aa53865aab3b, compute_uuid: b6b0e5b9-dacd-432b-9b83-c3e89799009d,
+         name: before-upgrade, adopt: true}
 """
 
 from ansible_collections.converge.platforms.plugins.module_utils.module import ConnectionSpec, run_info_module

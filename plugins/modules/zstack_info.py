@@ -67,15 +67,14 @@ options:
     elements: str
   as_entries:
     description:
-    - 'Also return C(entries): what was read as desired-state entries, a mapping of each kind to its list of entries,
-      exactly the C(resources:) section C(reconciler import) writes (each entry with C(adopt: true), each secret
-      the platform never returns as a C({env: CONVERGE_...}) placeholder, references by name), in import''s order;
-      a kind with no object is left out. The kinds are those of the subsets gathered: C(license) gives C(zstack_license),
-      C(system_tags) gives C(zstack_system_tag), C(user_tags) gives C(zstack_user_tag), C(gc_jobs) gives C(zstack_gc_job),
-      C(long_jobs) gives C(zstack_long_job), C(notifications) gives C(zstack_notification). Every object of each
-      kind is taken, whatever I(conditions) select. The objects ZStack made itself (GC jobs, notifications, the
-      system tags it writes) are taken only when I(gather_subset) is given and names their subset, as C(reconciler
-      import) takes them only for a kind C(--kind) names.'
+    - 'Also return C(entries): what was read, as the C(resources:) section C(reconciler import) writes (C(adopt:
+      true), secrets as C({env: CONVERGE_...}), references by name). A kind per subset gathered, in import''s order,
+      left out when it has no object: C(license) gives C(zstack_license), C(system_tags) gives C(zstack_system_tag),
+      C(user_tags) gives C(zstack_user_tag), C(gc_jobs) gives C(zstack_gc_job), C(long_jobs) gives C(zstack_long_job),
+      C(notifications) gives C(zstack_notification). Every object of each kind is taken, whatever I(conditions)
+      select. The objects ZStack made itself (GC jobs, notifications, the system tags it writes) are taken only
+      when I(gather_subset) is given and names their subset, as C(reconciler import) takes them only for a kind
+      C(--kind) names.'
     type: bool
     default: false
 extends_documentation_fragment:
@@ -205,8 +204,8 @@ long_jobs:
   type: list
   elements: dict
 entries:
-  description: What was read as desired-state entries, kind by kind, as C(reconciler import) writes its
-    C(resources:) section (see I(as_entries)).
+  description: The tags, jobs, notifications and licenses read, each kind's list of entries as C(reconciler import)
+    writes them (see I(as_entries)).
   returned: when I(as_entries) is true
   type: dict
   sample:
