@@ -205,6 +205,18 @@ def test_each_entry_validates_and_plans_no_change(imported):
         spec.validate(spec.normalize(with_secrets(spec, entry)))
 
 
+def test_reading_the_entries_sends_only_calls_read_all_sent(imported):
+    """What a plan of the imported entries reads (`read_many`) is among what `read_all` read, call for call (the
+    same path, query and body), so the reconciler's read memo sends nothing twice."""
+    spec, client, handle, _lives, entries = imported
+    handle.clear_requests()
+    spec.read_all(client)
+    listed = calls(handle.requests)
+    handle.clear_requests()
+    spec.read_many(client, [spec.normalize(entry) for entry in entries])
+    assert listed and calls(handle.requests) <= listed
+
+
 def test_a_failed_node_counts_neither_in_the_size_nor_among_the_hosts(opendcp_platform):
     handle, client = opendcp_platform
     assert sorted((node["ip"], node["status"]) for node in handle.state()["nodes"].values()) == [
@@ -276,6 +288,12 @@ def test_kinds_that_cannot_be_imported_say_why(kind, reason, migration_platform,
         SPECS[kind].read_all(client)
     assert str(caught.value) == reason
     assert handle.requests == []
+
+
+def calls(requests: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
+    """The distinct calls of a request log: method, path, query, action and body."""
+    return set((r["method"], r["path"], repr(sorted(r["query"].items())), r.get("action"), r.get("body_digest"))
+               for r in requests)
 
 
 def planned(spec, desired: dict[str, Any], live: dict[str, Any]) -> str:
