@@ -18,14 +18,13 @@ import pytest
 import yaml
 
 import emulators
-from emulators.migration.state import BUILTIN_FLAVOR, BUILTIN_NETWORK, BUILTIN_SECURITY_GROUP, BUILTIN_SUBNET
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM
 from emulators.zstack.base import HOST_UUID, VM_UUIDS
 from reconciler import fast_yaml
 from reconciler.import_writer import ImportedKind, ImportedPlatform, document
 from reconciler.importer import ImportOptions, ImportResult, import_platforms, summary_lines
 from reconciler.platforms import kinds
-from tests.integration.test_migration_emulator_http import CLOUD, HOSTS, SETTING, TASK, TRANSPORT, VCENTER, Api
+from tests.integration.test_migration_emulator_http import HOSTS, SETTING, VCENTER, Api, build_world, new_task
 from tests.integration.test_opendcp_emulator_http import ok as dcp_ok
 from tests.integration.test_opendcp_emulator_http import step
 from tests.integration.test_vsd_emulator_http import create as vsd_snapshot
@@ -61,17 +60,9 @@ def populate_migration(handle) -> None:
     """A cloud, its transport servers, a Packer host, a vSphere platform, a task and the license."""
     api = Api(handle)
     api.ok(SETTING, "UpdateLicense", ActivationKey="ABCD-EFGH-IJKL-MNOP")
-    cloud = api.ok(CLOUD, "AddCloudConnection", CloudName="cloud1", CloudType="Openstack", ProjectName="cmigrate",
-                   CloudUser="admin", CloudPass="password", CloudAddr="127.0.0.1", IdentityPort="5000")["ID"]
-    target = api.ok(TRANSPORT, "AddTransportServer", ServType="Cloud", Name="trans-cloud", CloudId=cloud,
-                    MgntAddr="127.0.0.2")["ID"]
-    source = api.ok(TRANSPORT, "AddTransportServer", ServType="On-Premises", Name="trans-local", CloudId=None,
-                    MgntAddr="127.0.0.3")["ID"]
-    host = api.ok(HOSTS, "AddPackerHost", Name="web01", TransId=source, MgntAddr="127.0.0.11")["ID"]
-    api.ok(HOSTS, "AddVSPlatform", Name="vcenter", TransId=source, **VCENTER)
-    api.ok(TASK, "PrepareTaskWorkload", Name="task-web01", HostId=host, CloudId=cloud, SrcTransId=source,
-           TargetTransId=target, IntervalMinutes=10, MaxSnapsNum=2, FlavorId=BUILTIN_FLAVOR,
-           NetworkId=BUILTIN_NETWORK, SubnetId=BUILTIN_SUBNET, SecurityGroupId=BUILTIN_SECURITY_GROUP)
+    world = build_world(api)
+    api.ok(HOSTS, "AddVSPlatform", Name="vcenter", TransId=world["source"], **VCENTER)
+    new_task(api, world)
 
 
 def populate_opendcp(handle) -> None:

@@ -92,6 +92,11 @@ def api(mig):
 @pytest.fixture
 def world(api):
     """A cloud, a cloud-side and an on-premises Transport, and the Linux Packer host."""
+    return build_world(api)
+
+
+def build_world(api):
+    """`world`, made through `api`: the ids of the cloud, the two Transports and the host."""
     cloud = api.ok(CLOUD, "AddCloudConnection", CloudName="cloud1", CloudType="Openstack", ProjectName="cmigrate",
                    CloudUser="admin", CloudPass="password", CloudAddr="127.0.0.1", IdentityPort="5000")["ID"]
     target = api.ok(TRANSPORT, "AddTransportServer", ServType="Cloud", Name="trans-cloud", CloudId=cloud,
