@@ -14,7 +14,12 @@ from typing import Any
 import pytest
 from ansible_collections.converge.platforms.plugins.module_utils.entries import entries_of, listed_objects
 from ansible_collections.converge.platforms.plugins.module_utils.migration import MigrationClient
-from ansible_collections.converge.platforms.plugins.module_utils.migration_wire import vm_sources
+from ansible_collections.converge.platforms.plugins.module_utils.migration_wire import (
+    cloud_facts,
+    transport_facts,
+    vm_sources,
+    volume_option,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.opendcp import OpenDcpClient
 from ansible_collections.converge.platforms.plugins.module_utils.resources import migration, opendcp
 from ansible_collections.converge.platforms.plugins.module_utils.spec import NOOP, SpecError
@@ -275,6 +280,36 @@ def test_no_secret_value_is_in_any_entry(migration_platform):
     assert texts and not [text for text in texts if any(secret in text for secret in secrets)]
     # the license's id is no secret: the entry keeps the license installed by it, not by its key
     assert license_id(handle) in texts
+
+
+def test_the_documents_list_answers_give_entries_that_validate_and_plan_no_change():
+    """The document's own ListCloudConnection and ListTransportServer items (lower-case types, the port as text)
+    and a GetTaskDetail disk in its shape ("80GB", flags as text)."""
+    cloud = cloud_facts({"ID": "ad106d0c2be84a33be3c27fe504c2c86", "Name": "huayun", "CloudType": "openstack",
+                         "ProjectName": "admin", "Domain": "Default", "CloudUser": "admin", "CloudPass": "cGFzc3cwcmQ=",
+                         "CloudAddr": "127.0.0.50", "IdentityPort": "5000", "RegionName": "苏州",
+                         "RegionId": "cn-suzhou1"})
+    server = transport_facts({"Id": "t1", "Name": "local", "CloudName": None, "ServType": "on-premises",
+                              "MgntAddr": "127.0.0.7", "StorageId": "", "StorageType": "LOCAL"})
+    for kind, live, entry in [
+        ("migration_cloud_connection", cloud, {
+            "name": "huayun", "cloud_type": "Openstack", "project_name": "admin", "cloud_user": "admin",
+            "cloud_password": {"env": "CONVERGE_MIGRATION_CLOUD_CONNECTION_HUAYUN_CLOUD_PASSWORD"},
+            "identity_port": 5000, "address": "127.0.0.50", "region_id": "cn-suzhou1", "region_name": "苏州"}),
+        ("migration_transport_server", server, {"name": "local", "server_type": "On-Premises",
+                                                "address": "127.0.0.7"})]:
+        spec = SPECS[kind]
+        assert spec.entry_of(live) == entry
+        assert planned(spec, spec.normalize(without_placeholders(spec, entry)), live) == NOOP
+        spec.validate(spec.normalize(with_secrets(spec, entry)))
+    assert [volume_option(info) for info in [
+        {"Path": "/dev/vda1", "Size": "80GB", "UseType": "root", "VolumeType": "ssd", "CloudVolumeName": "",
+         "PreAlloc": "false"},
+        {"Path": "/dev/vdb", "Size": "0.5GB", "CloudVolumeName": "data-1", "PreAlloc": "true"},
+        {"Path": "/dev/vdc", "Size": ""}]] == [
+        {"name": "/dev/vda1", "size": 80, "type": "ssd"},
+        {"name": "/dev/vdb", "size": 0.5, "cloud_volume_name": "data-1", "prealloc": True},
+        {"name": "/dev/vdc"}]
 
 
 @pytest.mark.parametrize("kind, reason", [
