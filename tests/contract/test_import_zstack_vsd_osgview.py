@@ -20,6 +20,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.zstack import Z
 
 import emulators
 from emulators.zstack.base import format_date
+from reconciler.desired.secrets import REFERENCED
 from reconciler.platforms import kinds
 from tests.support import writes
 
@@ -196,6 +197,9 @@ def test_a_license_is_its_placeholder_and_a_trial_is_platform_made(zstack, zclie
     assert [(live["license_type"], spec.platform_made(live)) for live in lives] == [("Paid", False)]
     variable = "CONVERGE_ZSTACK_LICENSE_%s_LICENSE" % NODE.upper()
     assert entries_kept(spec, lives) == [{"management_node_uuid": NODE, "license": {"env": variable}}]
+    # as the reconciler checks the placeholder before reading it, and plans it while its variable is unset
+    assert spec.validate(spec.normalize({"management_node_uuid": NODE, "license": REFERENCED}))["license"] == REFERENCED
+    assert spec.plan(spec.normalize({"management_node_uuid": NODE}), lives[0]).action == "noop"
     # the license installed by hand left no fingerprint: the license the variable gives is installed again
     change = spec.plan(spec.normalize({"management_node_uuid": NODE, "license": LICENSE}), lives[0])
     assert (change.action, change.note) == ("update", NOT_RECORDED_NOTE)

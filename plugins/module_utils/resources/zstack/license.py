@@ -24,6 +24,9 @@ LICENSE_MARKER = LICENSE_RECORD_PREFIX
 #: the license a management node runs on before one is installed (a fresh node's trial; the document's example
 #: answers a free one): made by the platform, imported only when asked for by kind
 PLATFORM_LICENSE_TYPES = ("Trial", "Free")
+#: what the reconciler checks a secret given by reference as, until it reads it (its `REFERENCED`): a stand-in
+#: for the license, never a license to decode
+SECRET_REFERENCE = "(secret reference)"
 NOT_RECORDED_NOTE = ("ZStack cannot show the installed license and converge recorded no fingerprint of it on this "
                      "node: the license is installed again, and its fingerprint recorded")
 
@@ -61,7 +64,7 @@ class LicenseSpec(ZStackSpec):
     def check(self, desired):
         if desired.get("state", "present") == "present" and not (desired.get("license") or desired.get("license_file")):
             raise SpecError("license", "one of license or license_file is required with state=present")
-        if desired.get("license"):
+        if desired.get("license") and desired["license"] != SECRET_REFERENCE:
             try:
                 base64.b64decode(desired["license"].strip(), validate=True)
             except (binascii.Error, ValueError):
@@ -78,8 +81,13 @@ class LicenseSpec(ZStackSpec):
 
     @staticmethod
     def license_text(desired):
-        if desired.get("license"):
+        """The license to install, as base64 text; None while it is not known: a `{env: NAME}` reference not read
+        (an imported entry planned before its variable is set), or one the reconciler leaves out until a write
+        needs it."""
+        if isinstance(desired.get("license"), str) and desired["license"] != SECRET_REFERENCE:
             return desired["license"].strip()
+        if not desired.get("license_file"):
+            return None
         with open(desired["license_file"], "rb") as handle:
             return base64.b64encode(handle.read()).decode("ascii")
 
@@ -117,13 +125,13 @@ class LicenseSpec(ZStackSpec):
         """The license's fingerprint when the one recorded on the node is not the desired license's.
 
         The update's verified write reads this too: an update whose answer was lost took effect only
-        when the node's recorded fingerprint is the new license's. A license given as a `{env: NAME}`
-        reference not read yet (an imported entry planned before its variable is set) cannot be compared:
-        nothing is planned for it.
+        when the node's recorded fingerprint is the new license's. A license not known yet (`license_text`)
+        cannot be compared: nothing is planned for it.
         """
-        if isinstance(desired.get("license"), dict):
+        text = self.license_text(desired)
+        if text is None:
             return {}
-        want = hashlib.sha256(self.license_text(desired).encode("ascii")).hexdigest()
+        want = hashlib.sha256(text.encode("ascii")).hexdigest()
         if live.get("license_sha256") == want:
             return {}
         before = live.get("license_sha256") and "sha256:" + live["license_sha256"][:12]
