@@ -30,6 +30,14 @@ def _head(client, params):
     return snapshot_facts(head) if head else None
 
 
+def _vm_of(client, params):
+    """The VM whose snapshots become entries, as `reconciler import --vsd-vm` names one: its cluster and uuid (the
+    snapshot tree's when the module names the VM by I(compute_name))."""
+    scope = scope_of(params)
+    return {"cluster_uuid": scope["cluster_uuid"],
+            "compute_uuid": scope.get("compute_uuid") or client.tree(scope).get("UUID")}
+
+
 GATHERERS = {"snapshots": _snapshots, "tree": _tree, "head": _head}
 #: the kinds whose entries each subset gives with as_entries
 SUBSET_KINDS = {"snapshots": ("vsd_snapshot",)}
@@ -69,5 +77,5 @@ def gather(client, params):
         facts["snapshot"] = snapshot_facts(item) if item else None
     if params.get("as_entries"):
         facts["entries"] = gathered_entries(SPECS, client, SUBSET_KINDS, params.get("gather_subset") or SUBSETS,
-                                            within=[scope_of(params)])
+                                            within=[_vm_of(client, params)])
     return facts

@@ -104,22 +104,26 @@ def test_zstack_entries_of_what_users_made_and_what_zstack_made_only_when_named(
 
 
 # --- VSD ------------------------------------------------------------------------------------------------------------
-def test_vsd_entries_are_every_snapshot_of_the_vm_whatever_the_filter(vsd):
+def test_vsd_entries_are_every_snapshot_of_the_vm_whatever_the_filter(vsd, tmp_path):
     scope = {"cluster_uuid": BUILTIN_CLUSTER, "compute_uuid": BUILTIN_RUNNING_VM}
     for name, description in (("nightly-1", ""), ("weekly-1", "the week's")):
         body = dict(scope, name=name, description=description, domain_memory=False)
         assert requests.post(vsd.url + "/v1/compute/vsd/snapshot/create", json=body, timeout=10).json()["scode"] == 0
     vsd.clear_requests()
+    by_name = {"cluster_uuid": BUILTIN_CLUSTER, "compute_name": "test-templ"}
     run = run_playbook([info("vsd_snapshot", filter_name="nightly", as_entries=True, **scope),
-                        info("vsd_snapshot", **scope)], env={"VSD_URL": vsd.url})
-    asked, plain = run.results
+                        info("vsd_snapshot", **scope), info("vsd_snapshot", as_entries=True, **by_name)],
+                       env={"VSD_URL": vsd.url})
+    asked, plain, named = run.results
     assert asked["changed"] is False, run.output
-    assert asked["entries"] == {"vsd_snapshot": [
+    assert named["entries"] == asked["entries"] == {"vsd_snapshot": [
         dict(scope, name="nightly-1", adopt=True),
         dict(scope, name="weekly-1", description="the week's", adopt=True),
     ]}
     assert [snapshot["name"] for snapshot in asked["snapshots"]] == ["nightly-1"]
     assert "entries" not in plain and entries_and_rest(asked)[1].keys() == entries_and_rest(plain)[1].keys()
+    assert writes(vsd.requests) == []
+    assert_plans_no_change(tmp_path, {"vsd": {"url": vsd.url}}, asked["entries"])
     assert writes(vsd.requests) == []
 
 
