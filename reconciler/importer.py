@@ -134,6 +134,8 @@ def _checked(options: ImportOptions) -> _Request:
         if not glob:
             raise DocumentError([f"--match {text}: give KIND/GLOB, such as opendcp_service/web-*"])
         _known_kind(kind, known, f"--match {text}", endpoints)
+        if options.kinds and kind not in options.kinds:
+            raise DocumentError([f"--match {text}: {kind} is not imported (--kind names {', '.join(options.kinds)})"])
         globs.setdefault(kind, []).append(glob)
     scopes = {VM_SCOPED_PLATFORM: [_vm_scope(text) for text in options.vsd_vms]} if options.vsd_vms else {}
     if scopes and VM_SCOPED_PLATFORM not in endpoints:
@@ -206,18 +208,25 @@ def change_line(change: PlannedChange) -> str:
     """One difference the import could not avoid: the object, what the plan would do, and why."""
     if change.blocked:
         return f"  {change.title}: blocked: {change.blocked.reason}"
-    fields = ", ".join(sorted(change.change.fields or ())) if change.change.fields else ""
-    why = change.change.note or (f"its {fields} would be written" if fields else "")
+    fields = ", ".join(sorted(change.change.fields))
+    why = change.change.note or (f"the entry's {fields} differs from the platform's, which it cannot hold"
+                                 if fields else "")
     return f"  {change.title}: {change.change.action}" + (f" ({why})" if why else "")
 
 
 def summary_lines(result: ImportResult) -> list[str]:
     """What the command prints after writing: the count, the plan's verdict, each difference kept."""
     changes = result.changes
-    verdict = "no changes" if not changes else f"{len(changes)} change{'s' if len(changes) != 1 else ''}"
-    lines = [f"imported {result.entries} entries of {result.kinds} kinds; plan: {verdict}"]
+    verdict = counted(len(changes), "change", "changes") if changes else "no changes"
+    lines = [f"imported {counted(result.entries, 'entry', 'entries')} of {counted(result.kinds, 'kind', 'kinds')}; "
+             f"plan: {verdict}"]
     lines += [change_line(change) for change in changes]
     if result.adoptions:
-        lines.append(f"apply adopts {result.adoptions} object{'s' if result.adoptions != 1 else ''}: it writes "
-                     f"this desired state's owner on them and changes nothing else")
+        lines.append(f"apply adopts {counted(result.adoptions, 'object', 'objects')}: it writes this desired "
+                     f"state's owner on {'it' if result.adoptions == 1 else 'them'} and changes nothing else")
     return lines
+
+
+def counted(number: int, one: str, many: str) -> str:
+    """`1 entry`, `2 entries`."""
+    return f"{number} {one if number == 1 else many}"

@@ -21,6 +21,7 @@ import emulators
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM
 from emulators.zstack.base import HOST_UUID, VM_UUIDS
 from reconciler import fast_yaml
+from reconciler.errors import DocumentError
 from reconciler.import_writer import ImportedKind, ImportedPlatform, document
 from reconciler.importer import ImportOptions, ImportResult, import_platforms, summary_lines
 from reconciler.platforms import kinds
@@ -335,3 +336,23 @@ def test_the_files_read_back_every_string_as_written(value):
     imported = ImportedPlatform("opendcp", [ImportedKind(spec, [{"name": value, "desc": value, "adopt": True}])])
     read = fast_yaml.load(document(imported, {}))
     assert read["resources"]["opendcp_cluster"] == [{"name": value, "desc": value, "adopt": True}]
+
+
+def test_a_difference_the_import_could_not_avoid_is_printed_with_its_reason(estate, monkeypatch):
+    spec = kinds()["opendcp_cluster"]
+    monkeypatch.setattr(type(spec), "entry_of", lambda self, live: {"name": live["name"], "desc": "not as it is"})
+    result, _ = import_files(estate, kinds=["opendcp_cluster"])
+    assert summary_lines(result) == [
+        "imported 1 entry of 1 kind; plan: 1 change",
+        "  opendcp_cluster[name=web]: update (the entry's desc differs from the platform's, which it cannot hold)"]
+    assert estate.writes() == {name: [] for name in PLATFORMS}
+
+
+def test_a_match_of_a_kind_that_kind_leaves_out_is_an_error(tmp_path):
+    (tmp_path / "endpoints.yml").write_text("opendcp: {url: 'http://127.0.0.1:9'}\n", encoding="utf-8")
+    with pytest.raises(DocumentError) as raised:
+        import_platforms(ImportOptions([str(tmp_path / "endpoints.yml")], str(tmp_path / "desired"),
+                                       kinds=["opendcp_pool"], matches=["opendcp_service/web-*"]))
+    assert raised.value.problems == ["--match opendcp_service/web-*: opendcp_service is not imported (--kind names "
+                                     "opendcp_pool)"]
+    assert not (tmp_path / "desired").exists()
