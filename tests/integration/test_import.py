@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 import emulators
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM
 from emulators.zstack.base import HOST_UUID, VM_UUIDS
 from reconciler import fast_yaml
+from reconciler.cli import main
 from reconciler.errors import DocumentError
 from reconciler.import_writer import ImportedKind, ImportedPlatform, document
 from reconciler.importer import ImportOptions, ImportResult, import_platforms, summary_lines
@@ -356,3 +358,14 @@ def test_a_match_of_a_kind_that_kind_leaves_out_is_an_error(tmp_path):
     assert raised.value.problems == ["--match opendcp_service/web-*: opendcp_service is not imported (--kind names "
                                      "opendcp_pool)"]
     assert not (tmp_path / "desired").exists()
+
+
+def test_the_command_exits_1_naming_each_problem_when_its_files_do_not_validate(estate, monkeypatch):
+    spec = kinds()["opendcp_cluster"]
+    monkeypatch.setattr(type(spec), "entry_of", lambda self, live: {"name": live["name"], "biz": ["not", "text"]})
+    monkeypatch.chdir(estate.root)
+    shown = CliRunner().invoke(main, ["import", "--endpoints", "endpoints.yml", "--out", "desired", "--kind",
+                                      "opendcp_cluster"])
+    assert shown.exit_code == 1
+    assert shown.output == ("desired/opendcp.yml:7: resources.opendcp_cluster[0].biz: must be a string, got a list "
+                            "['not', 'text']\nimport: the files written into desired do not validate\n")
