@@ -128,9 +128,19 @@ def test_system_tags_the_platform_wrote_are_inherent_and_platform_made(zstack, z
     assert made == {"os::distribution::CentOS": True, "capability::liveSnapshot": True, "reservedMemory::1G": False}
     assert [live["inherent"] for live in lives if live["tag"] == "reservedMemory::1G"] == [False]
     assert pages_read(zstack, "/zstack/v1/system-tags") == ["0", "2"]
+    assert sorted(row["tag"] for row in zclient.query_tags("system", ["inherent=true"])) == sorted(HOST_TAGS)
     assert sorted(entries_kept(spec, lives), key=lambda entry: entry["tag"]) == [
         {"resource_uuid": HOST, "resource_type": "HostVO", "tag": text}
         for text in ("capability::liveSnapshot", "os::distribution::CentOS", "reservedMemory::1G")]
+
+
+def test_a_fixture_host_lists_its_inherent_tags_as_strings(tmp_path):
+    fixtures = tmp_path / "zstack.yml"
+    fixtures.write_text(yaml.safe_dump({"hosts": [{"uuid": HOST, "systemTags": "os::distribution::CentOS"}]}),
+                        encoding="utf-8")
+    with pytest.raises(ValueError) as err:
+        emulators.start("zstack", port=0, fixtures_file=str(fixtures))
+    assert str(err.value) == "zstack fixtures: host %s: systemTags must be a list of strings" % HOST
 
 
 def test_gc_jobs_are_platform_made_and_kept_as_they_are(zstack, zclient):
