@@ -7,6 +7,8 @@ never return (a cloud's and a vSphere platform's passwords, the activation key).
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from click.testing import CliRunner
 
 import emulators
 from emulators.vsd.state import BUILTIN_CLUSTER, BUILTIN_RUNNING_VM
-from emulators.zstack.base import HOST_UUID, VM_UUIDS
+from emulators.zstack.base import HOST_UUID, NODE_UUID, VM_UUIDS
 from reconciler import fast_yaml
 from reconciler.cli import main
 from reconciler.errors import DocumentError
@@ -41,7 +43,7 @@ OPENDCP_MARKED = ("cluster", "service", "pool", "task_tpl", "task_tpl", "remote_
 
 
 def populate_zstack(handle) -> None:
-    """Tags a person put on two VMs and a host, and a long job with a description."""
+    """Tags a person put on two VMs and a host, a long job with a description, and a paid license."""
     zs = ZStack(handle.url)
     zs.login()
     for kind, resource, tag, resource_type in (("user", VM_UUIDS[0], "tier::web", "VmInstanceVO"),
@@ -50,6 +52,10 @@ def populate_zstack(handle) -> None:
                                                ("system", VM_UUIDS[0], "ha::NeverStop", "VmInstanceVO")):
         assert zs.create_tag(kind, resource, tag, resource_type).status_code == 200
     assert zs.submit_long_job(name="move-volume", description="moves the web volume").status_code == 200
+    paid = base64.b64encode(json.dumps({"user": "acme", "hostNum": 50, "expiredDate": "2999-01-01 00:00:00"})
+                            .encode()).decode()
+    assert zs.submit("PUT", f"/licenses/mn/{NODE_UUID}/actions",
+                     json={"updateLicense": {"license": paid}}).status_code == 200
 
 
 def populate_vsd(handle) -> None:
