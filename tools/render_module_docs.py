@@ -117,7 +117,8 @@ MANAGES = {
     "zstack_system_tag": "system tags on any resource; `replaces:` changes an existing tag in place",
     "zstack_user_tag": "user tags on any resource; `replaces:` changes an existing tag (deleted and created again)",
     "zstack_license": "the management node's license (base64 text or a file); `state: reloaded`",
-    "zstack_gc_job": "`state: triggered` runs a GC job, `absent` deletes it",
+    "zstack_gc_job": "`state: triggered` runs a GC job, `present` leaves it as it is (what import writes), "
+                     "`absent` deletes it",
     "zstack_long_job": "`submitted` (with `wait`), `cancelled`, `absent`",
     "zstack_notification": "read/unread status, `absent`",
     "vsd_snapshot": "VM snapshots: `present` (description through modify), `absent`, `current` (roll the VM back "
