@@ -65,20 +65,13 @@ class ImportResult:
 
     @property
     def changes(self) -> list[PlannedChange]:
-        """The plan's pending changes other than adoptions, and its blocked entries: what import could not avoid."""
-        if self.plan is None:
-            return []
-        return [c for c in self.plan.pending if c.change.action != ADOPT] + self.plan.blocked
+        """The plan's changes other than adoptions, and its blocked entries: what the import could not avoid."""
+        return self.plan.changing + self.plan.blocked if self.plan is not None else []
 
     @property
     def adoptions(self) -> int:
         """How many objects the next apply adopts (writes this owner's marker on, and nothing else)."""
-        if self.plan is None:
-            return 0
-        counted = self.plan.summary()
-        if ADOPT in counted:
-            return counted[ADOPT]
-        return sum(1 for change in self.plan.pending if change.change.action == ADOPT)
+        return self.plan.summary().get(ADOPT, 0) if self.plan is not None else 0
 
 
 @dataclass
