@@ -5,6 +5,7 @@ written on the platform."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import requests
@@ -14,6 +15,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.opendcp import 
 from ansible_collections.converge.platforms.plugins.module_utils.resources.migration import SPECS as MIGRATION_SPECS
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackClient
 
+import emulators
 from emulators.migration.state import (
     BUILTIN_FLAVOR,
     BUILTIN_NETWORK,
@@ -100,6 +102,32 @@ def test_zstack_entries_of_what_users_made_and_what_zstack_made_only_when_named(
     assert [r for r in writes(zstack.requests) if r["path"] != "/zstack/v1/management-nodes/actions"] == []
     endpoint = {"zstack": {"url": zstack.url, "username": "admin", "password": {"env": "CONVERGE_ZSTACK_PASSWORD"}}}
     assert_plans_no_change(tmp_path, endpoint, every["entries"], env={"CONVERGE_ZSTACK_PASSWORD": "password"})
+    assert [r for r in writes(zstack.requests) if r["path"] != "/zstack/v1/management-nodes/actions"] == []
+
+
+@pytest.fixture
+def zstack_with_host_tags(tmp_path):
+    """A ZStack emulator whose first host carries two system tags ZStack wrote itself (`inherent`)."""
+    fixtures = yaml.safe_load((Path(emulators.__file__).parent / "zstack" / "fixtures.yml").read_text(encoding="utf-8"))
+    fixtures["hosts"][0]["systemTags"] = ["os::distribution::CentOS", "capability::liveSnapshot"]
+    path = tmp_path / "zstack-fixtures.yml"
+    path.write_text(yaml.safe_dump(fixtures), encoding="utf-8")
+    handle = emulators.start("zstack", port=0, fixtures_file=str(path))
+    handle.host = fixtures["hosts"][0]["uuid"]
+    yield handle
+    handle.stop()
+
+
+def test_zstack_inherent_system_tags_only_when_system_tags_are_named(zstack_with_host_tags):
+    zstack = zstack_with_host_tags
+    env = {"ZSTACK_URL": zstack.url, "ZSTACK_USERNAME": "admin", "ZSTACK_PASSWORD": "password"}
+    run = run_playbook([info("zstack", as_entries=True), info("zstack", gather_subset=["system_tags"],
+                                                             as_entries=True)], env=env)
+    every, named = run.results
+    assert "zstack_system_tag" not in every["entries"], run.output
+    assert named["entries"] == {"zstack_system_tag": [
+        {"resource_uuid": zstack.host, "resource_type": "HostVO", "tag": tag, "adopt": True}
+        for tag in ("capability::liveSnapshot", "os::distribution::CentOS")]}
     assert [r for r in writes(zstack.requests) if r["path"] != "/zstack/v1/management-nodes/actions"] == []
 
 
