@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 from ansible_collections.converge.platforms.plugins.module_utils.entries import entries_of, listed_objects
 from ansible_collections.converge.platforms.plugins.module_utils.files import write_atomically
+from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.spec import ResourceSpec
 
 from .api import Options
@@ -26,6 +27,7 @@ from .api import plan as plan_run
 from .desired import DesiredState, DocumentError, Endpoint, load, resource_title
 from .desired.schema import did_you_mean
 from .desired.sections import ENDPOINTS_FILES, endpoints_files_given, load_endpoints_files
+from .errors import ConnectionProblem
 from .import_writer import ImportedKind, ImportedPlatform, document, referenced_elsewhere
 from .ownership import ADOPT
 from .planner import Plan, PlannedChange, remembering_reads
@@ -179,12 +181,24 @@ def _read_platforms(request: _Request, session: Session) -> tuple[list[ImportedP
             if refused:
                 notes.append(f"note: {spec.kind} not imported: {refused}")
                 continue
-            lives = listed_objects(spec, session.client(name), within, platform_made=spec.kind in request.wanted)
-            lives = [live for live in lives if _kept(spec, live, request.globs.get(spec.kind))]
+            lives = [live for live in _listed(spec, session, within, spec.kind in request.wanted)
+                     if _kept(spec, live, request.globs.get(spec.kind))]
             platform_read.kinds.append(ImportedKind(spec, entries_of(spec, lives)))
         if platform_read.kinds:
             imported.append(platform_read)
     return imported, notes
+
+
+def _listed(spec: Any, session: Session, within: Any, platform_made: bool) -> list[dict[str, Any]]:
+    """`listed_objects` of the kind; an endpoint that cannot be reached is a ConnectionProblem naming its url and
+    the `file:line` that declares it."""
+    try:
+        return listed_objects(spec, session.client(spec.platform), within, platform_made=platform_made)
+    except ApiError as exc:
+        unreachable = session.unreachable(spec.platform, exc)
+        if unreachable:
+            raise ConnectionProblem([unreachable]) from None
+        raise
 
 
 def _kept(spec: Any, live: dict[str, Any], globs: Optional[list[str]]) -> bool:

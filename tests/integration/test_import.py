@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK
 from click.testing import CliRunner
 
 import emulators
@@ -34,7 +35,7 @@ from tests.integration.test_opendcp_emulator_http import ok as dcp_ok
 from tests.integration.test_opendcp_emulator_http import step
 from tests.integration.test_vsd_emulator_http import create as vsd_snapshot
 from tests.integration.test_zstack_emulator_http import ZStack
-from tests.support import run_cli, writes
+from tests.support import SteppedClock, run_cli, writes
 
 PLATFORMS = ("zstack", "vsd", "osgview", "migration", "opendcp")
 VM = f"{BUILTIN_CLUSTER}/{BUILTIN_RUNNING_VM}"
@@ -375,3 +376,16 @@ def test_the_command_exits_1_naming_each_problem_when_its_files_do_not_validate(
     assert shown.exit_code == 1
     assert shown.output == ("desired/opendcp.yml:7: resources.opendcp_cluster[0].biz: must be a string, got a list "
                             "['not', 'text']\nimport: the files written into desired do not validate\n")
+
+
+def test_an_endpoint_that_does_not_answer_is_named_with_its_line_and_nothing_is_written(tmp_path, monkeypatch):
+    stepped = SteppedClock()
+    monkeypatch.setattr(SYSTEM_CLOCK, "monotonic", stepped.monotonic)
+    monkeypatch.setattr(SYSTEM_CLOCK, "sleep", stepped.sleep)
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("opendcp: {url: 'http://127.0.0.1:9', operator: converge, timeout: 1}\n", encoding="utf-8")
+    shown = CliRunner().invoke(main, ["import", "--endpoints", str(endpoints), "--out", str(tmp_path / "desired")])
+    assert shown.exit_code == 1 and stepped.sleeps
+    assert shown.output.startswith(f"{endpoints}:1: endpoints.opendcp: cannot reach http://127.0.0.1:9 after 5 "
+                                   "attempts: GET /cluster/list: "), shown.output
+    assert not (tmp_path / "desired").exists()
