@@ -389,3 +389,13 @@ def test_an_endpoint_that_does_not_answer_is_named_with_its_line_and_nothing_is_
     assert shown.output.startswith(f"{endpoints}:1: endpoints.opendcp: cannot reach http://127.0.0.1:9 after 5 "
                                    "attempts: GET /cluster/list: "), shown.output
     assert not (tmp_path / "desired").exists()
+
+
+def test_the_endpoints_may_come_from_converge_endpoints(estate):
+    shown = run_cli(["reconciler", "import", "--out", "desired", "--kind", "opendcp_cluster"], cwd=estate.root,
+                    env={"CONVERGE_ENDPOINTS": str(estate.endpoints)})
+    assert (shown.returncode, shown.stdout.splitlines()) == (0, [
+        "imported 1 entry of 1 kind; plan: no changes",
+        "apply adopts 1 object: it writes this desired state's owner on it and changes nothing else"])
+    assert resources((estate.root / "desired" / "opendcp.yml").read_bytes()) == {
+        "opendcp_cluster": [{"name": "web", "desc": "web tier", "biz": "1", "adopt": True}]}
