@@ -60,6 +60,17 @@ def assert_plans_no_change(tmp_path, endpoint, entries, env=None):
     assert plan.returncode == 0, plan.stdout + plan.stderr
 
 
+def imported(tmp_path, endpoint, *options):
+    """The `resources:` section `reconciler import` writes for the one platform of `endpoint` (a trusted endpoints
+    file's mapping)."""
+    (tmp_path / "endpoints.yml").write_text(yaml.safe_dump(endpoint), encoding="utf-8")
+    done = run_cli(["reconciler", "import", "--endpoints", "endpoints.yml", "--out", "imported", *options],
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    written = (tmp_path / "imported" / ("%s.yml" % next(iter(endpoint)))).read_text(encoding="utf-8")
+    return yaml.safe_load(written)["resources"]
+
+
 def entries_and_rest(result):
     """The registered result's `entries`, and the rest of it without Ansible's own keys."""
     rest = dict((key, value) for key, value in result.items() if key not in ("changed", "failed", "entries"))
@@ -102,6 +113,8 @@ def test_zstack_entries_of_what_users_made_and_what_zstack_made_only_when_named(
     assert [r for r in writes(zstack.requests) if r["path"] != "/zstack/v1/management-nodes/actions"] == []
     endpoint = {"zstack": {"url": zstack.url, "username": "admin", "password": {"env": "CONVERGE_ZSTACK_PASSWORD"}}}
     assert_plans_no_change(tmp_path, endpoint, every["entries"], env={"CONVERGE_ZSTACK_PASSWORD": "password"})
+    endpoint["zstack"]["password"] = "password"
+    assert imported(tmp_path, endpoint) == every["entries"]
     assert [r for r in writes(zstack.requests) if r["path"] != "/zstack/v1/management-nodes/actions"] == []
 
 
@@ -152,6 +165,8 @@ def test_vsd_entries_are_every_snapshot_of_the_vm_whatever_the_filter(vsd, tmp_p
     assert "entries" not in plain and entries_and_rest(asked)[1].keys() == entries_and_rest(plain)[1].keys()
     assert writes(vsd.requests) == []
     assert_plans_no_change(tmp_path, {"vsd": {"url": vsd.url}}, asked["entries"])
+    vm = "%s/%s" % (BUILTIN_CLUSTER, BUILTIN_RUNNING_VM)
+    assert imported(tmp_path, {"vsd": {"url": vsd.url}}, "--vsd-vm", vm) == asked["entries"]
     assert writes(vsd.requests) == []
 
 
@@ -235,6 +250,8 @@ def test_migration_entries_name_references_and_hide_every_password(migration, tm
     endpoint = {"migration": {"url": migration.url, "username": "admin",
                               "password": {"env": "CONVERGE_MIGRATION_PASSWORD"}}}
     assert_plans_no_change(tmp_path, endpoint, entries, env=variables)
+    endpoint["migration"]["password"] = ADMIN_PASSWORD
+    assert imported(tmp_path, endpoint) == entries
     assert writes(migration.requests) == []
 
 
@@ -267,5 +284,6 @@ def test_opendcp_entries_of_the_subsets_gathered_with_references_by_name(dcp, tm
     assert "entries" not in plain and entries_and_rest(asked)[1] == entries_and_rest(plain)[1]
     assert writes(dcp.requests) == []
     assert_plans_no_change(tmp_path, {"opendcp": {"url": dcp.url}}, asked["entries"])
+    assert imported(tmp_path, {"opendcp": {"url": dcp.url}}) == asked["entries"]
     assert writes(dcp.requests) == []
 
