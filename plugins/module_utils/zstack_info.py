@@ -88,8 +88,9 @@ INFO_FIELDS = {
     "as_entries": as_entries_field(
         "A kind per subset gathered, in import's order, left out when it has no object: " + kinds_text(SUBSET_KINDS)
         + ". Every object of each kind is taken, whatever I(conditions) select. The objects ZStack made itself "
-        "(GC jobs, notifications, the system tags it writes) are taken only when I(gather_subset) is given and "
-        "names their subset, as C(reconciler import) takes them only for a kind C(--kind) names."),
+        "(GC jobs, notifications, the system tags it writes, a node's trial or free license) are taken only when "
+        "I(gather_subset) is given and names their subset, as C(reconciler import) takes them only for a kind "
+        "C(--kind) names."),
 }
 
 

@@ -72,9 +72,9 @@ options:
       left out when it has no object: C(license) gives C(zstack_license), C(system_tags) gives C(zstack_system_tag),
       C(user_tags) gives C(zstack_user_tag), C(gc_jobs) gives C(zstack_gc_job), C(long_jobs) gives C(zstack_long_job),
       C(notifications) gives C(zstack_notification). Every object of each kind is taken, whatever I(conditions)
-      select. The objects ZStack made itself (GC jobs, notifications, the system tags it writes) are taken only
-      when I(gather_subset) is given and names their subset, as C(reconciler import) takes them only for a kind
-      C(--kind) names.'
+      select. The objects ZStack made itself (GC jobs, notifications, the system tags it writes, a node''s trial
+      or free license) are taken only when I(gather_subset) is given and names their subset, as C(reconciler import)
+      takes them only for a kind C(--kind) names.'
     type: bool
     default: false
 extends_documentation_fragment:
