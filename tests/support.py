@@ -256,6 +256,16 @@ class SteppedClock:
         self.sleeps.append(seconds)
         self.now += max(0.0, seconds)
 
+    @classmethod
+    def instead_of_the_system_clock(cls, monkeypatch: Any) -> "SteppedClock":
+        """A stepped clock put in place of the retry policy's system clock for the test (`monkeypatch`)."""
+        from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK
+
+        stepped = cls()
+        monkeypatch.setattr(SYSTEM_CLOCK, "monotonic", stepped.monotonic)
+        monkeypatch.setattr(SYSTEM_CLOCK, "sleep", stepped.sleep)
+        return stepped
+
 
 class FakeHttp:
     """Stands in for HttpSession in client tests: records each request and answers it with `answer`.

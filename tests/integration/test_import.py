@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 import yaml
-from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK
 from click.testing import CliRunner
 
 import emulators
@@ -379,9 +378,7 @@ def test_the_command_exits_1_naming_each_problem_when_its_files_do_not_validate(
 
 
 def test_an_endpoint_that_does_not_answer_is_named_with_its_line_and_nothing_is_written(tmp_path, monkeypatch):
-    stepped = SteppedClock()
-    monkeypatch.setattr(SYSTEM_CLOCK, "monotonic", stepped.monotonic)
-    monkeypatch.setattr(SYSTEM_CLOCK, "sleep", stepped.sleep)
+    stepped = SteppedClock.instead_of_the_system_clock(monkeypatch)
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text("opendcp: {url: 'http://127.0.0.1:9', operator: converge, timeout: 1}\n", encoding="utf-8")
     shown = CliRunner().invoke(main, ["import", "--endpoints", str(endpoints), "--out", str(tmp_path / "desired")])

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from ansible_collections.converge.platforms.plugins.module_utils.retry import SYSTEM_CLOCK
 from click.testing import CliRunner
 
 import emulators
@@ -165,9 +164,7 @@ def test_the_plan_count_reads_nothing_the_plan_read(populated, tmp_path):
 
 
 def test_bad_input_and_an_endpoint_that_does_not_answer(tmp_path, monkeypatch):
-    stepped = SteppedClock()
-    monkeypatch.setattr(SYSTEM_CLOCK, "monotonic", stepped.monotonic)
-    monkeypatch.setattr(SYSTEM_CLOCK, "sleep", stepped.sleep)
+    stepped = SteppedClock.instead_of_the_system_clock(monkeypatch)
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text("opendcp: {url: http://127.0.0.1:9, operator: converge, timeout: 1}\n", encoding="utf-8")
     unknown = reconciler("unmanaged", "--kind", "opendcp_clusters", "--endpoints", str(endpoints),
