@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from ansible_collections.converge.platforms.plugins.module_utils.spec import ResourceSpec
 
 from .importer import ImportOptions, import_platforms, refusal, summary_lines
 from .platforms import kinds
@@ -12,8 +13,6 @@ from .platforms import kinds
 
 def platform_made_kinds() -> list[str]:
     """The kinds whose objects (some or all) the platform makes itself: imported only when `--kind` names them."""
-    from ansible_collections.converge.platforms.plugins.module_utils.spec import ResourceSpec
-
     return [kind for kind, spec in kinds().items()
             if spec.made_by_platform or type(spec).platform_made is not ResourceSpec.platform_made]
 
