@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 from unittest import mock
@@ -36,26 +38,41 @@ def chdir(directory: str) -> Iterator[None]:
         os.chdir(before)
 
 
-def import_in_process(endpoints: str, out: str, handles: dict[str, Any], kinds: list[str]) -> tuple[list, list, Any]:
-    """`import_platforms` once: the requests of its reading and of its plan, apart (platform, request), and its
-    result. The reading ends where the import starts planning what it wrote."""
+@dataclass
+class ImportRun:
+    """One in-process import: the requests (platform, request) of its reading and of its plan, apart; the
+    seconds before its plan (reading, writing and validating the files) and of its plan; its result."""
+
+    reading: list = field(default_factory=list)
+    planning: list = field(default_factory=list)
+    writing_s: float = 0.0
+    plan_s: float = 0.0
+    result: Any = None
+
+
+def import_in_process(endpoints: str, out: str, handles: dict[str, Any], kinds: list[str]) -> ImportRun:
+    """`import_platforms` once, its reading and its plan measured apart: the reading ends where the import starts
+    planning what it wrote."""
     from reconciler import importer
 
     for handle in handles.values():
         handle.clear_requests()
-    read_phase: list = []
+    run = ImportRun()
     plan = importer.plan_run
+    started = time.perf_counter()
 
     def planned(*args: Any, **kwargs: Any) -> Any:
-        read_phase.extend((name, r) for name, handle in handles.items() for r in handle.requests)
+        run.writing_s = time.perf_counter() - started
+        run.reading.extend((name, r) for name, handle in handles.items() for r in handle.requests)
         for handle in handles.values():
             handle.clear_requests()
         return plan(*args, **kwargs)
 
     with mock.patch.object(importer, "plan_run", planned):
-        result = importer.import_platforms(importer.ImportOptions([endpoints], out, kinds))
-    plan_phase = [(name, r) for name, handle in handles.items() for r in handle.requests]
-    return read_phase, plan_phase, result
+        run.result = importer.import_platforms(importer.ImportOptions([endpoints], out, kinds))
+    run.plan_s = time.perf_counter() - started - run.writing_s
+    run.planning = [(name, r) for name, handle in handles.items() for r in handle.requests]
+    return run
 
 
 def cli_figures(label: str, size: int, endpoints: str, out: str, kinds: list[str], runs: int) -> list[Figure]:
@@ -76,11 +93,12 @@ def cli_figures(label: str, size: int, endpoints: str, out: str, kinds: list[str
     ]
 
 
-def request_figures(label: str, size: int, phases: tuple[list, list], floors: tuple[float, float],
-                    floor_names: tuple[str, str], result: Any) -> list[Figure]:
-    """The requests of the reading and of the plan of an import, each against its floor."""
+def request_figures(label: str, size: int, run: ImportRun, floors: tuple[float, float],
+                    floor_names: tuple[str, str]) -> list[Figure]:
+    """The requests of the reading and of the plan of an import, each against its floor; the time it takes before
+    its plan against the plan's."""
     rows = []
-    for (phase, requests), floor, floor_name in zip((("reading", phases[0]), ("its plan", phases[1])), floors,
+    for (phase, requests), floor, floor_name in zip((("reading", run.reading), ("its plan", run.planning)), floors,
                                                     floor_names, strict=True):
         distinct = Counter(_read_key(name, r) for name, r in requests)
         extra = {"requests_per_platform": dict(Counter(name for name, _r in requests)),
@@ -88,8 +106,11 @@ def request_figures(label: str, size: int, phases: tuple[list, list], floors: tu
                                       for key, count in distinct.items() if count > 1}}
         rows.append(Figure(f"{label}: import, HTTP requests of {phase}", size, float(len(requests)), "requests", floor,
                            floor_name, "lower", 1.0, extra))
+    result = run.result
     rows[0].extra.update(entries=result.entries, kinds=result.kinds, problems=len(result.problems),
                          failed=bool(result.problems) or result.plan is None or bool(result.changes))
+    rows.append(Figure(f"{label}: import in-process, reading, writing and validating the files", size, run.writing_s,
+                       "s", run.plan_s, "its plan of the files it wrote", "lower"))
     return rows
 
 
@@ -118,12 +139,11 @@ def import_tags(size: int, latency_ms: float, runs: int) -> list[Figure]:
             "url": handle.url, "username": "admin", "password": {"env": PASSWORD_VARIABLE}}})
         out = str(Path(tmp) / "imported")
         handles = {"zstack": handle}
-        phases = import_in_process(endpoints, out, handles, [TAGS_KIND])
+        run = import_in_process(endpoints, out, handles, [TAGS_KIND])
         pages = size // PAGE_SIZE + 1  # a page that comes back full is followed by one more, which may be empty
-        rows = request_figures(label, size, phases[:2], (2.0 + pages, 3.0 + pages),
+        rows = request_figures(label, size, run, (2.0 + pages, 3.0 + pages),
                                ("floor: login + pages of the tags + logout",
-                                "floor: login + pages of the tags + a page of the owner's records + logout"),
-                               phases[2])
+                                "floor: login + pages of the tags + a page of the owner's records + logout"))
         rows += cli_figures(label, size, endpoints, out, [TAGS_KIND], runs)
     return rows
 
@@ -145,10 +165,10 @@ def import_mixed(clusters: int, latency_ms: float, runs: int) -> list[Figure]:
         endpoints = write_endpoints(Path(tmp) / "endpoints.yml",
                                     {name: endpoint(name, handle.url) for name, handle in handles.items()})
         out = str(Path(tmp) / "imported")
-        phases = import_in_process(endpoints, out, handles, [])
+        run = import_in_process(endpoints, out, handles, [])
         floor_name = "floor: each distinct read once, log-ins and log-outs"
-        rows = request_figures(label, clusters, phases[:2], (distinct_reads(phases[0]), distinct_reads(phases[1])),
-                               (floor_name, floor_name), phases[2])
+        rows = request_figures(label, clusters, run, (distinct_reads(run.reading), distinct_reads(run.planning)),
+                               (floor_name, floor_name))
         rows += cli_figures(label, clusters, endpoints, out, [], runs)
     return rows
 
