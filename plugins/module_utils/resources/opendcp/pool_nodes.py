@@ -31,6 +31,9 @@ class PoolNodesSpec(OpenDcpSpec):
 
     kind = "opendcp_pool_nodes"
     ownership = None
+    # a pool's nodes follow its size (the pool's expand and shrink flows make and remove them), and the pool's
+    # entry carries that size: import and unmanaged take them apart only when asked for by kind
+    made_by_platform = True
     result_key = "pool_nodes"
     label = "pool"
     description = "Add hosts to, or remove them from, an OpenDCP pool."
