@@ -25,3 +25,5 @@ def test_the_benchmark_runs_and_writes_every_figure(tmp_path):
     assert mixed["extra"]["reads_sent_again"] == {}
     assert set(mixed["extra"]["requests_per_platform"]) == set(platform_names())
     assert not any(figure["extra"].get("failed") for name, figure in figures.items() if name.startswith("reconcile"))
+    assert figures["import of ZStack user tags: import, HTTP requests of reading"]["ratio"] == 1.0
+    assert figures["import of the mixed estate: import, HTTP requests of reading"]["extra"]["reads_sent_again"] == {}
