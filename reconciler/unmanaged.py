@@ -103,7 +103,7 @@ def find_unmanaged(desired: DesiredState, session: Session, asked: Iterable[str]
     asked = list(asked)
     grouped = desired.by_kind()
     chosen, found = _chosen_kinds(desired, asked)
-    workers = desired.settings.get("concurrency", DEFAULT_CONCURRENCY)
+    workers = desired.settings.get("concurrency") or DEFAULT_CONCURRENCY
     with remembering_reads(session, {spec.platform for spec in chosen}):
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(chosen)))) as pool:
             futures = {spec.kind: pool.submit(_list_kind, spec, session, grouped.get(spec.kind, []),

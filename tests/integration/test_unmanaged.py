@@ -171,6 +171,10 @@ def test_bad_input_and_an_endpoint_that_does_not_answer(tmp_path, monkeypatch):
                          desired_file(tmp_path))
     assert unknown.exit_code == 1
     assert "unknown kind 'opendcp_clusters' (did you mean 'opendcp_cluster'?)" in unknown.stderr
+    bad = desired_file(tmp_path, "resources:\n  opendcp_cluster:\n    - {name: web, colour: blue}\n")
+    refused = reconciler("unmanaged", "--endpoints", str(endpoints), bad)
+    assert refused.exit_code == 1 and refused.stdout == ""
+    assert refused.stderr == f"{bad}:5: resources.opendcp_cluster[0].colour: unknown key 'colour'\n"
     down = reconciler("unmanaged", "--kind", "opendcp_cluster", "--endpoints", str(endpoints), desired_file(tmp_path))
     assert down.exit_code == 1 and down.stdout == ""
     assert down.stderr.startswith(f"{endpoints}:1: endpoints.opendcp: cannot reach http://127.0.0.1:9 after 5 "
