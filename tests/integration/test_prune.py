@@ -151,3 +151,18 @@ def test_an_owner_is_a_name_and_the_default_depends_on_the_place(tmp_path):
     (tmp_path / "b").mkdir()
     first, second = default_owner([str(tmp_path / "a" / "x.yml")]), default_owner([str(tmp_path / "b" / "x.yml")])
     assert first != second and first.startswith("a-") and second.startswith("b-")
+
+
+def test_adopting_many_tags_reads_the_owners_records_once(zstack, tmp_path):
+    tags = [f"legacy::{n}" for n in range(12)]
+    assert not reconcile(Options([tag_file(tmp_path / "hand.yml", zstack.url, "hand", tags)], apply=True)).failed
+    for uuid in [u for u, t in zstack.state()["tags"].items() if t["tag"].startswith("converge::owner::")]:
+        zstack.app.state.tags.pop(uuid)
+    entries = "".join(f'\n    - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "{tag}", adopt: true}}'
+                      for tag in tags)
+    adopt = tag_file(tmp_path / "ours.yml", zstack.url, "team-a", [], entries.lstrip("\n") + "\n")
+    zstack.clear_requests()
+    planned = reconcile(Options([adopt])).plan
+    assert planned.summary()["adopt"] == 12 and planned.changing == []
+    record_reads = [r for r in zstack.requests if r["method"] == "GET" and "converge::owner::" in str(r["query"])]
+    assert len(record_reads) == 1, record_reads

@@ -54,7 +54,13 @@ class TagRecord(Ownership):
         return [row for row in rows if (row.get("tag") or "").startswith(prefix)]
 
     def needs_record(self, client, spec, live, owner):
-        return live is not None and not self._records(client, spec, owner, live)
+        """Whether no record of `owner` names `live`, read from the one listing of the owner's records of the kind
+        (the query prune sends), which the plan's read memo answers once for every adopted tag."""
+        if live is None:
+            return False
+        text = self.record_text(spec, owner, live["tag"])
+        return not any(row.get("tag") == text and row.get("resourceUuid") == live["resource_uuid"]
+                       for row in self._records(client, spec, owner))
 
     def record(self, client, spec, live, owner):
         """Create the record of `live` unless it is there already (a create whose answer was lost)."""
