@@ -195,6 +195,8 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
     is shown blocked with its reason and remedy, and what waits for it skipped; the rest is planned, and
     the command exits 1.
     """
+    if unmanaged and targets:
+        raise click.UsageError("--unmanaged counts what the whole desired state names: it cannot go with --target")
     options = Options(list(files), out=out, concurrency=concurrency, targets=list(targets), prune=prune,
                       endpoints_files=list(endpoints_files))
     with plan_run(options) as run:

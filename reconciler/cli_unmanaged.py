@@ -31,8 +31,8 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
                       help="Output format.")
 KIND = click.option("--kind", "asked", multiple=True, metavar="KIND", callback=known_kinds,
                     help="Only this kind (repeatable); the objects a platform makes itself (GC jobs, notifications, "
-                         "the system tags ZStack writes) are listed only for a kind named here or one the files have "
-                         "entries of.")
+                         "the system tags ZStack writes, a pool's nodes) are listed only for a kind named here, as "
+                         "import takes them.")
 VSD_VM = click.option("--vsd-vm", "vsd_vms", multiple=True, metavar="CLUSTER_UUID/COMPUTE_UUID",
                       help="A VSD VM whose snapshots to list too (repeatable): VSD lists snapshots only per VM, so "
                            "only the VMs named here or by a vsd_snapshot entry are listed.")

@@ -4,7 +4,7 @@ For every platform the desired state has an endpoint for, every kind that can be
 (`entries.listed_objects`, over the kind's `read_all`), and each live object that no entry reads as its own
 (`ownership.live_key`) is unmanaged. A kind that cannot be listed (`import_refusal`, a `read_all` refusing)
 is reported once, with the reason. Objects the platform makes itself (`spec.platform_made`) count only for a
-kind asked for by name or one the desired state has entries of. Each object comes with the owner its marker
+kind asked for by name, as `reconciler import` takes them. Each object comes with the owner its marker
 names, if any: another desired state's, or this one's when an owned object lost its entry.
 
     with Session(desired) as session:
@@ -107,7 +107,7 @@ def find_unmanaged(desired: DesiredState, session: Session, asked: Iterable[str]
     with remembering_reads(session, {spec.platform for spec in chosen}):
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(chosen)))) as pool:
             futures = {spec.kind: pool.submit(_list_kind, spec, session, grouped.get(spec.kind, []),
-                                              spec.kind in asked or spec.kind in grouped, (named or {}).get(spec.kind),
+                                              spec.kind in asked, (named or {}).get(spec.kind),
                                               list(scopes))
                        for spec in chosen}
             results = {kind: future.result() for kind, future in futures.items()}

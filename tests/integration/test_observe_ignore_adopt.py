@@ -193,3 +193,11 @@ def test_plan_unmanaged_ends_with_the_count_of_objects_no_entry_names(opendcp, t
     assert counted.stdout.splitlines()[-1] == ("Unmanaged: 1 object on the platforms named by no entry "
                                                "(reconciler unmanaged lists them).")
     assert "Unmanaged" not in run_cli(["reconciler", "plan", path]).stdout
+
+
+def test_plan_unmanaged_refuses_a_target(tmp_path):
+    path = desired(tmp_path, "http://127.0.0.1:9", "opendcp_cluster:\n  - {name: web}\n")
+    refused = run_cli(["reconciler", "plan", "--unmanaged", "--target", "opendcp_cluster", path])
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr.strip().splitlines()[-1] == ("Error: --unmanaged counts what the whole desired state "
+                                                       "names: it cannot go with --target")

@@ -213,3 +213,24 @@ def test_vsd_snapshots_are_listed_for_the_vms_named(tmp_path):
                             "1 object on the platforms is named by no entry.\n")
     assert given.stdout == (f"vsd_snapshot (2):\n  {base}   owner: none\n  {after}     owner: none\n"
                             "2 objects on the platforms are named by no entry.\n")
+
+
+def test_the_system_tags_zstack_wrote_stay_out_beside_entries_of_the_kind(tmp_path):
+    """Entries of zstack_system_tag do not make the tags ZStack wrote itself unmanaged: only --kind asks for them."""
+    host = "fcf1965050b44058867a81dd96438975"
+    fixtures = tmp_path / "zstack.yml"
+    fixtures.write_text(f"hosts: [{{uuid: {host}, systemTags: ['os::distribution::CentOS']}}]\n", encoding="utf-8")
+    with emulators.start("zstack", port=0, fixtures_file=str(fixtures)) as zstack:
+        endpoints = tmp_path / "endpoints.yml"
+        endpoints.write_text(f"zstack: {{url: {zstack.url}, username: admin, password: password}}\n",
+                             encoding="utf-8")
+        desired = load([desired_file(tmp_path, f"""\
+            resources:
+              zstack_system_tag:
+                - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: "ha::NeverStop", state: absent}}
+            """)], [str(endpoints)])
+        with Session(desired) as session:
+            beside = find_unmanaged(desired, session)
+            asked = find_unmanaged(desired, session, ["zstack_system_tag"])
+    assert beside.kinds["zstack_system_tag"] == []
+    assert [item.identity["tag"] for item in asked.kinds["zstack_system_tag"]] == ["os::distribution::CentOS"]

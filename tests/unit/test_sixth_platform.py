@@ -276,7 +276,9 @@ def test_the_schema_has_its_kind_and_endpoint(memo):
     schema = json.loads(result.output)
     resources = resolve(schema, schema["properties"]["resources"])["properties"]
     note = resolve(schema, resolve(schema, resources["memo_note"])["items"])
-    assert set(note["properties"]) == {"name", "text", "state"} and note["required"] == ["name"]
+    # its fields and state, and the keys every entry may carry
+    assert set(note["properties"]) == {"name", "text", "state", "adopt", "observe", "ignore"}
+    assert note["required"] == ["name"]
     endpoints = resolve(schema, schema["properties"]["endpoints"])["properties"]
     assert {"url", "token", "validate_certs"} <= set(resolve(schema, endpoints["memo"])["properties"])
 
