@@ -28,7 +28,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.migra
     cloud_by_name,
     find_named,
 )
-from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError, options_argument_spec
 
 
 def _license(client, params):
@@ -140,7 +140,7 @@ INFO_FIELDS = {
 
 def argument_spec():
     """The module's own options (the connection options come from the module base)."""
-    return dict((name, field.argument_spec()) for name, field in INFO_FIELDS.items())
+    return options_argument_spec(INFO_FIELDS)
 
 
 def gather(client, params):

@@ -25,7 +25,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.opendcp_wire im
 )
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp import SPECS
 from ansible_collections.converge.platforms.plugins.module_utils.resources.opendcp.base import find_named
-from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError, options_argument_spec
 
 SUBSETS = ("clusters", "services", "pools", "task_templates", "task_steps", "remote_steps", "actions", "actimpls",
            "flows")
@@ -79,7 +79,7 @@ INFO_FIELDS = {
 
 def argument_spec():
     """The info module's own options (no connection options)."""
-    return dict((name, field.argument_spec()) for name, field in INFO_FIELDS.items())
+    return options_argument_spec(INFO_FIELDS)
 
 
 def gather(client, params):

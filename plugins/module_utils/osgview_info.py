@@ -12,7 +12,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.info_entries im
 from ansible_collections.converge.platforms.plugins.module_utils.osgview import DEFAULT_METHOD, METHODS
 from ansible_collections.converge.platforms.plugins.module_utils.osgview_group import read_group, with_identity
 from ansible_collections.converge.platforms.plugins.module_utils.resources.osgview import VmGroupSpec
-from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError, options_argument_spec
 
 INFO_FIELDS = {
     "gtuuid": Field("str", "Id of the VM group template the group was cloned from.", required=True),
@@ -35,7 +35,7 @@ INFO_FIELDS = {
 
 def argument_spec():
     """The info module's own options (no connection options)."""
-    return dict((name, field.argument_spec()) for name, field in INFO_FIELDS.items())
+    return options_argument_spec(INFO_FIELDS)
 
 
 def gather(client, params):

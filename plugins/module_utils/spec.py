@@ -143,6 +143,11 @@ class Field:
         return entry
 
 
+def options_argument_spec(fields):
+    """AnsibleModule's argument_spec of a mapping of option name to Field (an info module's own options)."""
+    return dict((name, field.argument_spec()) for name, field in fields.items())
+
+
 class Reference:
     """One desired entry naming another: `option` (a path such as `steps[0].name`) names `name` of `kind`.
 
@@ -261,7 +266,7 @@ class ResourceSpec:
     # --- schema --------------------------------------------------------------------------
     def argument_spec(self):
         """The AnsibleModule argument_spec of this kind's own options (no connection options)."""
-        spec = dict((name, field.argument_spec()) for name, field in self.fields.items())
+        spec = options_argument_spec(self.fields)
         if self.states:
             spec["state"] = {"type": "str", "default": self.states[0], "choices": list(self.states)}
         if self.waits:

@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible_collections.converge.platforms.plugins.module_utils.info_entries import as_entries_field, gathered_entries
 from ansible_collections.converge.platforms.plugins.module_utils.resources.vsd import SPECS
 from ansible_collections.converge.platforms.plugins.module_utils.resources.vsd.scope import check_scope, scope_fields
-from ansible_collections.converge.platforms.plugins.module_utils.spec import Field
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, options_argument_spec
 from ansible_collections.converge.platforms.plugins.module_utils.vsd import scope_of
 from ansible_collections.converge.platforms.plugins.module_utils.vsd_facts import snapshot_facts, tree_facts
 
@@ -65,7 +65,7 @@ INFO_FIELDS = _info_fields()
 
 def argument_spec():
     """The module's own options (the connection options come from the module base)."""
-    return dict((name, field.argument_spec()) for name, field in INFO_FIELDS.items())
+    return options_argument_spec(INFO_FIELDS)
 
 
 def gather(client, params):

@@ -15,7 +15,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.info_entries im
     kinds_text,
 )
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack import SPECS
-from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.spec import Field, SpecError, options_argument_spec
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackError, check_condition
 from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import snake_keys
 
@@ -95,7 +95,7 @@ INFO_FIELDS = {
 
 
 def argument_spec():
-    return dict((name, field.argument_spec()) for name, field in INFO_FIELDS.items())
+    return options_argument_spec(INFO_FIELDS)
 
 
 def check_conditions(conditions, subsets):
