@@ -43,6 +43,12 @@ def desired(tmp_path, url: str, body: str, settings: str = "", existing: str = "
     return str(path)
 
 
+def clusters_by_hand(handle, descs: dict[str, str]) -> None:
+    """OpenDCP clusters made by raw HTTP, name -> description."""
+    for name, desc in descs.items():
+        made_by_hand(handle, "/cluster/create", {"name": name, "desc": desc, "biz": "1"})
+
+
 def clusters(handle) -> dict[str, dict]:
     return {c["name"]: c for c in handle.state()["clusters"].values()}
 
@@ -52,7 +58,7 @@ def services(handle) -> dict[str, dict]:
 
 
 def test_an_observed_entry_shows_its_drift_and_is_never_written(opendcp, tmp_path):
-    made_by_hand(opendcp, "/cluster/create", {"name": "web", "desc": "by hand", "biz": "1"})
+    clusters_by_hand(opendcp, {"web": "by hand"})
     path = desired(tmp_path, opendcp.url, """\
         opendcp_cluster:
           - {name: web, desc: wanted, observe: true}
@@ -117,8 +123,7 @@ def test_an_ignored_field_is_never_planned_and_an_update_keeps_its_live_value(op
 
 
 def test_settings_ignore_holds_for_every_entry_of_the_kind(opendcp, tmp_path):
-    made_by_hand(opendcp, "/cluster/create", {"name": "web", "desc": "resized in an incident", "biz": "1"})
-    made_by_hand(opendcp, "/cluster/create", {"name": "api", "desc": "also by hand", "biz": "1"})
+    clusters_by_hand(opendcp, {"web": "resized in an incident", "api": "also by hand"})
     path = desired(tmp_path, opendcp.url, """\
         opendcp_cluster:
           - {name: web, desc: web}
@@ -132,7 +137,7 @@ def test_settings_ignore_holds_for_every_entry_of_the_kind(opendcp, tmp_path):
 
 
 def test_adopting_a_matching_object_writes_only_its_marker_and_is_not_a_change(opendcp, tmp_path):
-    made_by_hand(opendcp, "/cluster/create", {"name": "web", "desc": "the shop", "biz": "1"})
+    clusters_by_hand(opendcp, {"web": "the shop"})
     path = desired(tmp_path, opendcp.url, """\
         opendcp_cluster:
           - {name: web, desc: the shop, adopt: true}
@@ -182,8 +187,7 @@ def test_an_adopted_entry_needs_its_unset_secret_only_for_a_write(tmp_path, monk
 
 
 def test_plan_unmanaged_ends_with_the_count_of_objects_no_entry_names(opendcp, tmp_path):
-    made_by_hand(opendcp, "/cluster/create", {"name": "web", "desc": "", "biz": "1"})
-    made_by_hand(opendcp, "/cluster/create", {"name": "legacy", "desc": "by hand", "biz": "1"})
+    clusters_by_hand(opendcp, {"web": "", "legacy": "by hand"})
     path = desired(tmp_path, opendcp.url, """\
         opendcp_cluster:
           - {name: web, observe: true}
