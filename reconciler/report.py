@@ -237,41 +237,10 @@ def _markdown_code(text: Any) -> str:
 
 
 def plan_markdown(plan: Plan) -> str:
-    """The plan as a Markdown table for a pull-request comment, with the order of work as a Mermaid graph.
+    """The plan as Markdown for a pull-request comment, sized for one (see `markdown_plan`)."""
+    from .markdown_plan import plan_markdown as sized  # it builds on this module's lines
 
-    Every value from the files or a platform goes through `markdown_text`: a pull request or a platform must
-    not be able to put HTML, links or mentions in the comment a reviewer reads."""
-    data = plan.as_dict()
-    aside = aside_line(data["summary"])
-    if not _changing(data) and not data["blocked"] and not data.get("drift"):
-        matching = f"**No changes.** {data['unchanged']} resources match the desired state."
-        return f"{matching} {aside}" if aside else matching
-    # observed entries' drift is a row of its own action, never written
-    rows = _changing(data) + [dict(change, prune=False, action=f"drift ({change['action']})")
-                              for change in data.get("drift", [])]
-    lines = ["| action | resource | changes | after | source |", "|---|---|---|---|---|"] if rows else []
-    for change in rows:
-        fields = "<br>".join(markdown_text(line.strip()) for line in _field_lines(change))
-        after = "<br>".join(_markdown_code(title) for title in change.get("depends_on") or [])
-        lines.append(f"| {markdown_text(_action(change))} | {_markdown_code(_title(change))} | {fields} | {after} | "
-                     f"{markdown_text(change['source'])} |")
-    lines = _sections(lines, _markdown_blocked(data), [f"**{summary_line(data['summary'])}** {data['unchanged']} "
-                                                      "unchanged."])
-    picture = order_of_work(plan)
-    if picture:
-        lines.extend(["", "Order of work (an arrow points to what waits for it):", "", "```mermaid", picture, "```"])
-    return "\n".join(lines)
-
-
-def _markdown_blocked(data: dict[str, Any]) -> list[str]:
-    """The skipped changes and the blocked entries as Markdown lists (none when nothing is blocked)."""
-    skipped = [f"- {markdown_text(_action(change))} {_markdown_code(_title(change))} "
-               f"({markdown_text(change['source'])}): waits for {_markdown_code(change['blocked_by'])}"
-               for change in data["skipped"]]
-    blocked = [f"- {markdown_text(_blocked_problem(item))}<br>remedy: {markdown_text(item['remedy'])}"
-               for item in data["blocked"]]
-    return _sections(["**Skipped** (they wait for a blocked entry):", ""] + skipped if skipped else [],
-                     ["**Blocked:**", ""] + blocked if blocked else [])
+    return sized(plan)
 
 
 def render_plan(plan: Plan, fmt: str, style: Callable[[str, str], str] | None = None) -> str:

@@ -109,8 +109,10 @@ def test_plan_json_and_out_file_show_only_changed_fields(zstack, tmp_path):
 def test_markdown_plan_for_pull_requests(zstack, tmp_path):
     path = desired_file(tmp_path, zstack.url, TAGS)
     plan = run_cli(["reconciler", "plan", "--format", "markdown", path], env=ENV)
-    assert plan.stdout.startswith("| action | resource | changes | after | source |")
-    assert "**Plan: 5 to create" in plan.stdout
+    assert plan.stdout.startswith("**Plan: 5 to create")  # the summary first, then the counts per kind
+    assert "\n| zstack\\_system\\_tag | 3 |\n| zstack\\_user\\_tag | 2 |\n" in plan.stdout
+    assert "<details><summary><code>zstack_system_tag</code>: 3 to create</summary>" in plan.stdout
+    assert "<details><summary><code>zstack_user_tag</code>: 2 to create</summary>" in plan.stdout
 
 
 def test_the_markdown_plan_shows_values_as_text_never_as_html_or_markup(zstack, tmp_path):
@@ -122,11 +124,11 @@ def test_the_markdown_plan_shows_values_as_text_never_as_html_or_markup(zstack, 
           - {{resource_uuid: {VM}, resource_type: VmInstanceVO, tag: {json.dumps(hostile)}}}
         """)
     plan = run_cli(["reconciler", "plan", "--format", "markdown", path], env=ENV)
-    (row,) = [line for line in plan.stdout.splitlines() if line.startswith("| create |")]
+    (row,) = [line for line in plan.stdout.splitlines() if line.startswith("| <code>zstack\\_user\\_tag")]
     assert "<img" not in plan.stdout and "`" not in row.replace("\\`", "")
     assert "&lt;img src=x onerror=alert(1)&gt;" in row and "\\[click\\](http://127.0.0.1:9/)" in row
     assert "&#64;ops-team" in row and "\\*\\*bold\\*\\*" in row
-    assert row.count(" | ") == 4  # five cells: the value's own | is escaped
+    assert row.count(" | ") == 3  # four cells (a create's row in its kind's block): the value's own | is escaped
 
 
 def test_validate_reports_file_line_reason_and_touches_nothing(zstack, tmp_path):

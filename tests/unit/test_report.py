@@ -104,7 +104,7 @@ def test_a_field_that_forces_the_replace_is_marked_in_the_text_json_and_markdown
     ]
     (data,) = plan.as_dict()["changes"]
     assert data["action"] == "replace" and data["forces_replacement"] == ["type"]
-    (row,) = [line for line in plan_markdown(plan).splitlines() if "demo\\_disk" in line]
+    (row,) = [line for line in plan_markdown(plan).splitlines() if "<code>demo\\_disk" in line]  # not the counts
     assert '| size: 10 -&gt; 20<br>type: "hdd" -&gt; "ssd"   # forces replacement |' in row
 
 
