@@ -21,7 +21,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional, Protocol
 
-from . import saved_plan
+from . import guardrails, saved_plan
 from .desired import DEFAULT_CONCURRENCY, DesiredState, load, resolve_secrets
 from .errors import DocumentError, StalePlan
 from .executor import Outcome, Report, apply_plan
@@ -42,7 +42,8 @@ class Options:
     `targets`, as in Terraform. `concurrency` (changes and reads at once) overrides `settings.concurrency`.
     `saved`: a plan saved by `out`, refused when a file or the live state moved since (its targets and prune
     apply). `lock_timeout`: seconds to wait for another apply's lock. `endpoints_files` (`--endpoints`,
-    default: the files `CONVERGE_ENDPOINTS` lists) are the trusted files the endpoints come from.
+    default: the files `CONVERGE_ENDPOINTS` lists) are the trusted files the endpoints come from. `max_deletes`
+    (default `settings.max_deletes`) is the most objects the plan may delete (see `guardrails`).
     """
 
     files: list[str]
@@ -55,6 +56,8 @@ class Options:
     lock: bool = True
     lock_timeout: float = 0.0
     endpoints_files: Optional[list[str]] = None
+    #: the most objects the plan may delete (replaces and prunes included); default `settings.max_deletes`
+    max_deletes: Optional[int] = None
 
 
 class Observer(Protocol):
@@ -179,7 +182,9 @@ def plan(options: Options) -> PlannedRun:
 
     An entry that cannot be planned (a refusal that needs a person, a read that failed after its retries) is
     blocked in the plan, and what waits for it skipped. With `options.saved`, StalePlan when a file or the live
-    state moved since it was made; with `options.out`, the plan is saved there. The run is open: close it.
+    state moved since it was made; with `options.out`, the plan is saved there. `guardrails.Refused`, before
+    anything is saved or written, when the plan deletes or replaces a protected object or deletes more than the
+    delete budget (a saved plan is checked again as it is applied). The run is open: close it.
     """
     options, saved_data = _with_saved_plan(options)
     if not options.files:
@@ -199,6 +204,7 @@ def plan(options: Options) -> PlannedRun:
         made = make_plan(desired, session, workers, prune=pruning)
         if saved_data is not None and options.saved:
             _refuse_stale(saved_data, made, options.saved, session.redact)
+        guardrails.check(made, desired.settings, options.max_deletes)
         if options.out:
             saved_plan.save(made, desired.files, options.out, session.redact, list(options.targets), pruning)
     except BaseException:

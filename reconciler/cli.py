@@ -52,6 +52,9 @@ ENDPOINTS = click.option("--endpoints", "endpoints_files", multiple=True, metava
                          help="Take the endpoints (url, credentials, TLS) from this trusted file, never from the "
                               "desired state (repeatable; default: the files CONVERGE_ENDPOINTS lists, "
                               "colon-separated).")
+MAX_DELETES = click.option("--max-deletes", type=click.IntRange(min=0), default=None, metavar="N",
+                           help="Refuse a plan that deletes more than N objects, prunes and replaces included "
+                                "(default: settings.max_deletes; no limit without either).")
 
 
 class Failure(click.ClickException):
@@ -79,7 +82,7 @@ def _guard(func):
         except click.ClickException:
             raise
         except Exception as exc:  # noqa: BLE001 - last line of defence: a traceback shown to a user is a bug
-            if _debugging():
+            if "--debug" in sys.argv:
                 traceback.print_exc()
             raise Failure(f"internal error: {redact(exc.__class__.__name__ + ': ' + str(exc))} (run with --debug "
                           f"for the traceback)")
@@ -89,27 +92,8 @@ def _guard(func):
     return wrapper
 
 
-def _debugging() -> bool:
-    """Whether `--debug` was given (anywhere on the command line, see `debug_first`)."""
-    context = click.get_current_context(silent=True)
-    return bool(context and context.find_root().params.get("debug"))
-
-
-def debug_first(args: list[str]) -> list[str]:
-    """`args` with each `--debug` given after the subcommand (before a `--`) moved in front of it, where the
-    group reads it: `reconciler plan --debug x.yml` is `reconciler --debug plan x.yml`."""
-    end = args.index("--") if "--" in args else len(args)
-    if "--debug" not in args[:end]:
-        return args
-    return ["--debug"] + [arg for arg in args[:end] if arg != "--debug"] + args[end:]
-
-
 class ReconcilerCommands(click.Group):
-    """The command group; a usage error exits 1, since 2 is what `plan --detailed-exitcode` says for changes.
-    `--debug` is read anywhere on the command line."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, debug_first(list(args)))
+    """The command group; a usage error exits 1, since 2 is what `plan --detailed-exitcode` says for changes."""
 
     def main(self, *args, **kwargs):
         kwargs["standalone_mode"] = False
@@ -204,10 +188,11 @@ def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str,
 @click.option("--unmanaged", is_flag=True,
               help="End with the count of objects on the platforms that no entry names (reconciler unmanaged lists "
                    "them); it lists every kind, so it costs their listings beyond the plan's own reads.")
+@MAX_DELETES
 @_guard
 def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, concurrency: int | None,
          targets: tuple[str, ...], prune: bool | None, quiet: bool, no_color: bool,
-         endpoints_files: tuple[str, ...], unmanaged: bool) -> None:
+         endpoints_files: tuple[str, ...], unmanaged: bool, max_deletes: int | None) -> None:
     """Read live state and show what apply would create, change or delete, in the order apply runs it.
 
     An entry that cannot be planned (a refusal that needs a person, a read that failed after its retries)
@@ -217,7 +202,7 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
     if unmanaged and targets:
         raise click.UsageError("--unmanaged counts what the whole desired state names: it cannot go with --target")
     options = Options(list(files), out=out, concurrency=concurrency, targets=list(targets), prune=prune,
-                      endpoints_files=list(endpoints_files))
+                      endpoints_files=list(endpoints_files), max_deletes=max_deletes)
     with plan_run(options) as run:
         if quiet and fmt == "text":
             click.echo(run.redact(reports.quiet_plan_text(run.plan)))
@@ -269,10 +254,11 @@ def show_blocked(plan, fmt: str, redact) -> None:
 @click.option("--lock-timeout", type=click.FloatRange(min=0), default=0.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another apply's lock before giving up.")
 @ENDPOINTS
+@MAX_DELETES
 @_guard
 def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int | None, targets: tuple[str, ...],
           prune: bool | None, quiet: bool, no_color: bool, lock: bool, lock_timeout: float,
-          endpoints_files: tuple[str, ...]) -> None:
+          endpoints_files: tuple[str, ...], max_deletes: int | None) -> None:
     """Plan, then apply every change as soon as what it depends on is done, independent changes concurrently.
 
     On a terminal a live display shows the progress; elsewhere each outcome is one timestamped line. The
@@ -282,7 +268,8 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
     if not files:
         raise click.UsageError("give the desired-state files (with --plan, the files the saved plan was made from)")
     options = Options(list(files), apply=True, saved=saved, concurrency=concurrency, targets=list(targets),
-                      prune=prune, lock=lock, lock_timeout=lock_timeout, endpoints_files=list(endpoints_files))
+                      prune=prune, lock=lock, lock_timeout=lock_timeout, endpoints_files=list(endpoints_files),
+                      max_deletes=max_deletes)
     with ApplyView(fmt, quiet, colour_wanted(no_color)) as view, plan_run(options) as run:
         report = apply_run(run, view)
     result = Result(run.plan, report, run.redact)

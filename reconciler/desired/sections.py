@@ -264,7 +264,7 @@ def _load_settings(path: str, node: Any, settings: dict, root: Any) -> list[str]
         return pydantic_problems(exc, path, node, "settings", Settings)
     if not 1 <= settings["concurrency"] <= MAX_CONCURRENCY:
         return [f"{path}:{line_of(node, 'concurrency')}: settings.concurrency: must be from 1 to {MAX_CONCURRENCY}"]
-    return _ignore_settings_problems(path, node.get("ignore"))
+    return _ignore_settings_problems(path, node.get("ignore")) + _guardrail_settings_problems(path, node, settings)
 
 
 def _ignore_settings_problems(path: str, node: Any) -> list[str]:
@@ -279,6 +279,28 @@ def _ignore_settings_problems(path: str, node: Any) -> list[str]:
                             + (did_you_mean(kind, known) or " (reconciler schema lists the kinds)"))
             continue
         problems.extend(ignore_problems(known[kind], names, f"settings.ignore.{kind}", path))
+    return problems
+
+
+def _guardrail_settings_problems(path: str, node: Any, settings: dict[str, Any]) -> list[str]:
+    """`settings.protect` (each pattern's kind a known one, its `file:line` kept for the refusals that name it) and
+    `settings.max_deletes` (0 or more, its `file:line` kept)."""
+    problems = []
+    if node.get("max_deletes") is not None:
+        settings["_max_deletes_at"] = f"{path}:{line_of(node, 'max_deletes')}"
+        if node["max_deletes"] < 0:
+            problems.append(f"{settings['_max_deletes_at']}: settings.max_deletes: must be 0 or more")
+    patterns = node.get("protect") or []
+    settings["_protect_at"] = [f"{path}:{line_of(patterns, index)}" for index in range(len(patterns))]
+    known = kinds()
+    for index, pattern in enumerate(patterns):
+        kind, _, glob = pattern.partition("/")
+        where = f"{settings['_protect_at'][index]}: settings.protect[{index}]"
+        if kind not in known:
+            problems.append(f"{where}: unknown kind '{kind}'"
+                            + (did_you_mean(kind, known) or " (reconciler schema lists the kinds)"))
+        elif "/" in pattern and not glob:
+            problems.append(f"{where}: '{pattern}' names no object: give KIND, or KIND/NAME-GLOB")
     return problems
 
 
