@@ -82,7 +82,7 @@ def _guard(func):
         except click.ClickException:
             raise
         except Exception as exc:  # noqa: BLE001 - last line of defence: a traceback shown to a user is a bug
-            if "--debug" in sys.argv:
+            if _debugging():
                 traceback.print_exc()
             raise Failure(f"internal error: {redact(exc.__class__.__name__ + ': ' + str(exc))} (run with --debug "
                           f"for the traceback)")
@@ -92,8 +92,27 @@ def _guard(func):
     return wrapper
 
 
+def _debugging() -> bool:
+    """Whether `--debug` was given (anywhere on the command line, see `debug_first`)."""
+    context = click.get_current_context(silent=True)
+    return bool(context and context.find_root().params.get("debug"))
+
+
+def debug_first(args: list[str]) -> list[str]:
+    """`args` with each `--debug` given after the subcommand (before a `--`) moved in front of it, where the
+    group reads it: `reconciler plan --debug x.yml` is `reconciler --debug plan x.yml`."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return args
+    return ["--debug"] + [arg for arg in args[:end] if arg != "--debug"] + args[end:]
+
+
 class ReconcilerCommands(click.Group):
-    """The command group; a usage error exits 1, since 2 is what `plan --detailed-exitcode` says for changes."""
+    """The command group; a usage error exits 1, since 2 is what `plan --detailed-exitcode` says for changes.
+    `--debug` is read anywhere on the command line."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, debug_first(list(args)))
 
     def main(self, *args, **kwargs):
         kwargs["standalone_mode"] = False

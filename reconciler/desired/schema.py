@@ -16,6 +16,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Field,
     StrictBool,
     StrictFloat,
     StrictInt,
@@ -28,6 +29,18 @@ from pydantic import (
 
 from ..platforms import PLATFORM_NAMES, kinds, platform
 from .model import DEFAULT_CONCURRENCY, SUPPORTED_VERSIONS
+from .schema_text import (
+    DIALECT,
+    SCHEMA_ID,
+    SECTIONS,
+    WAIT,
+    WAIT_TIMEOUT,
+    describe_by_comments,
+    endpoint_texts,
+    plain_descriptions,
+    platform_text,
+    state_text,
+)
 from .secrets import secret_value
 from .yaml_reader import line_of
 
@@ -44,8 +57,9 @@ _TYPES: dict[str, Any] = {
 
 class SecretRef(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    env: Optional[StrictStr] = None
-    file: Optional[StrictStr] = None
+    env: Optional[StrictStr] = Field(None, description="The environment variable that holds the secret.")
+    file: Optional[StrictStr] = Field(None, description="The file that holds the secret, relative to the desired "
+                                                        "state's directory and inside it.")
 
 
 
@@ -55,9 +69,10 @@ SecretValue = Annotated[Any, AfterValidator(secret_value), WithJsonSchema({"anyO
 
 
 class Settings(BaseModel):
-    """`settings:` of a document."""
+    """`settings:` of a document (each field's `#:` comment is its description in the JSON schema)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=describe_by_comments)
+    #: how many changes and reads run at once (also `--concurrency`, which wins)
     concurrency: StrictInt = DEFAULT_CONCURRENCY
     #: the name written into the objects this desired state creates (default: derived from where the files are)
     owner: Optional[Annotated[StrictStr, StringConstraints(pattern=f"^{OWNER_PATTERN}$")]] = None
@@ -82,8 +97,9 @@ _JSON_TYPES = {"str": "string", "path": "string", "int": "integer", "float": "nu
 
 def _json_schema(spec_field: Any) -> dict[str, Any]:
     """The JSON schema of a field's value, for editors (nested `options` as objects, see `_options_schema`)."""
+    described = {"description": spec_field.description} if spec_field.description else {}
     if spec_field.choices:
-        return {"enum": list(spec_field.choices)}
+        return {"enum": list(spec_field.choices), **described}
     schema: dict[str, Any] = {}
     if spec_field.type in _JSON_TYPES:
         schema["type"] = _JSON_TYPES[spec_field.type]
@@ -94,9 +110,10 @@ def _json_schema(spec_field: Any) -> dict[str, Any]:
             schema[key] = value
     if spec_field.format:
         schema["format"] = spec_field.format
-    if spec_field.description:
-        schema["description"] = spec_field.description
-    return schema
+    if spec_field.secret:
+        # a secret is written inline or as a reference, `{env: ...}` or `{file: ...}`
+        schema = {"anyOf": [schema, SecretRef.model_json_schema()]}
+    return dict(schema, **described)
 
 
 def _field_type(spec_field: Any) -> Any:
@@ -114,7 +131,8 @@ def _options_schema(options: dict[str, Any], field_type: str, extra: dict[str, A
     with their types, the required ones listed, and no other key."""
     properties = {}
     for option, sub in options.items():
-        properties[option] = (_options_schema(sub.options, sub.type, {}) if sub.options else _json_schema(sub))
+        described = {"description": sub.description} if sub.description else {}
+        properties[option] = (_options_schema(sub.options, sub.type, described) if sub.options else _json_schema(sub))
     item: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     required = [option for option, sub in options.items() if sub.required]
     if required:
@@ -141,7 +159,8 @@ def entry_model(spec: Any) -> type[BaseModel]:
     for name, spec_field in spec.fields.items():
         fields[name] = (_field_type(spec_field), ... if spec_field.required else None)
     if spec.states:
-        fields["state"] = (Optional[Annotated[Any, WithJsonSchema({"enum": list(spec.states)})]], None)
+        fields["state"] = (Optional[Annotated[Any, WithJsonSchema(
+            {"enum": list(spec.states), "description": state_text(spec.states)})]], None)
     fields["adopt"] = (Optional[Annotated[StrictBool, WithJsonSchema({"type": "boolean", "description": ADOPT})]],
                        None)
     fields["observe"] = (Optional[Annotated[StrictBool, WithJsonSchema({"type": "boolean", "description": OBSERVE})]],
@@ -152,19 +171,22 @@ def entry_model(spec: Any) -> type[BaseModel]:
         {"type": "array", "items": {"enum": sorted(name for name, field in spec.fields.items() if field.compare)},
          "description": IGNORE})]], None)
     if spec.waits:
-        fields["wait"] = (Optional[Annotated[Any, WithJsonSchema({"type": "boolean"})]], None)
-        fields["wait_timeout"] = (Optional[Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 1})]], None)
+        fields["wait"] = (Optional[Annotated[Any, WithJsonSchema({"type": "boolean", "description": WAIT})]], None)
+        fields["wait_timeout"] = (Optional[Annotated[Any, WithJsonSchema(
+            {"type": "integer", "minimum": 1, "description": WAIT_TIMEOUT})]], None)
     return create_model(f"{spec.kind}_entry", __config__=ConfigDict(extra="forbid"), **fields)
 
 
 def endpoint_model(name: str) -> type[BaseModel]:
     """The pydantic model of `endpoints.<platform>`: the connection options, plus `embedded`."""
-    fields: dict[str, Any] = {"embedded": (Optional[StrictBool], None), "state_file": (Optional[StrictStr], None)}
+    texts = endpoint_texts(name)
+    fields: dict[str, Any] = {"embedded": (Optional[StrictBool], Field(None, description=texts["embedded"])),
+                              "state_file": (Optional[StrictStr], Field(None, description=texts["state_file"]))}
     for option, spec in platform(name).connection_argument_spec.items():
         base = _TYPES.get(spec.get("type", "str"), Any)
         if spec.get("no_log"):
             base = SecretValue
-        fields[option] = (Optional[base], None)
+        fields[option] = (Optional[base], Field(None, description=texts[option]))
     return create_model(f"{name}_endpoint", __config__=ConfigDict(extra="forbid"), **fields)
 
 
@@ -174,19 +196,33 @@ def _optional_list(model: Any) -> Any:
 
 
 def document_schema() -> dict[str, Any]:
-    """JSON schema of a whole desired-state document."""
+    """JSON schema of a whole desired-state document, for editors: draft 2020-12, the project's `$id`, and a
+    plain-text description on every field."""
     strict = ConfigDict(extra="forbid")
-    resources: dict[str, Any] = {kind: (_optional_list(entry_model(spec)), None) for kind, spec in kinds().items()}
-    endpoints: dict[str, Any] = {name: (Optional[endpoint_model(name)], None) for name in PLATFORM_NAMES}
-    existing: dict[str, Any] = {kind: (Optional[list[StrictStr]], None) for kind in kinds()}
+    resources: dict[str, Any] = {kind: (_optional_list(entry_model(spec)), _described(
+        f"The {kind} entries: {spec.description}")) for kind, spec in kinds().items()}
+    endpoints: dict[str, Any] = {name: (Optional[endpoint_model(name)], _described(platform_text(name)))
+                                 for name in PLATFORM_NAMES}
+    existing: dict[str, Any] = {kind: (Optional[list[StrictStr]], _described(
+        f"Names of {kind} objects on the platform, not managed here, that entries may refer to."))
+        for kind in kinds()}
     sections: dict[str, Any] = {
-        "version": (Literal[SUPPORTED_VERSIONS], ...),
-        "endpoints": (Optional[create_model("Endpoints", __config__=strict, **endpoints)], None),
-        "settings": (Optional[Settings], None),
-        "existing": (Optional[create_model("Existing", __config__=strict, **existing)], None),
-        "resources": (Optional[create_model("Resources", __config__=strict, **resources)], None),
+        "version": (Literal[SUPPORTED_VERSIONS], Field(..., description=SECTIONS["version"])),
+        "endpoints": (Optional[create_model("Endpoints", __config__=strict, **endpoints)],
+                      _described(SECTIONS["endpoints"])),
+        "settings": (Optional[Settings], _described(SECTIONS["settings"])),
+        "existing": (Optional[create_model("Existing", __config__=strict, **existing)],
+                     _described(SECTIONS["existing"])),
+        "resources": (Optional[create_model("Resources", __config__=strict, **resources)],
+                      _described(SECTIONS["resources"])),
     }
-    return create_model("DesiredState", __config__=strict, **sections).model_json_schema()
+    schema = create_model("DesiredState", __config__=strict, **sections).model_json_schema()
+    return plain_descriptions({"$schema": DIALECT, "$id": SCHEMA_ID, **schema})
+
+
+def _described(text: str) -> Any:
+    """An optional field's default (None) with its description."""
+    return Field(None, description=text)
 
 
 def did_you_mean(name: Any, choices: Any) -> str:
