@@ -91,6 +91,12 @@ def test_protect_true_refuses_a_replace_and_state_absent(zstack, tmp_path):
     stderr = refused(["reconciler", "apply", ours])
     assert stderr.splitlines()[0] == (f"{tag('tier::api')} ({ours}:7): replace: refused, the object is protected "
                                       f"(protect: true at {ours}:7)")
+    # without the protection, the replace is still a delete to the budget
+    tag_file(path, zstack.url, ["tier::api"], extra=', replaces: "tier::web"')
+    assert refused(["reconciler", "plan", "--max-deletes", "0", ours]).splitlines() == [
+        "the plan deletes 1 object (a replace deletes the one it makes again), more than the delete budget allows "
+        "(--max-deletes 0): nothing is written",
+        f"  {tag('tier::api')} ({ours}:7): replace"]
     tag_file(path, zstack.url, ["tier::web"], extra=", state: absent, protect: true")
     assert refused(["reconciler", "plan", ours]).splitlines()[0] == (
         f"{tag('tier::web')} ({ours}:7): delete: refused, the object is protected (protect: true at {ours}:7)")
