@@ -277,7 +277,7 @@ def test_the_schema_has_its_kind_and_endpoint(memo):
     resources = resolve(schema, schema["properties"]["resources"])["properties"]
     note = resolve(schema, resolve(schema, resources["memo_note"])["items"])
     # its fields and state, and the keys every entry may carry
-    assert set(note["properties"]) == {"name", "text", "state", "adopt", "observe", "ignore"}
+    assert set(note["properties"]) == {"name", "text", "state", "adopt", "observe", "ignore", "protect"}
     assert note["required"] == ["name"]
     endpoints = resolve(schema, schema["properties"]["endpoints"])["properties"]
     assert {"url", "token", "validate_certs"} <= set(resolve(schema, endpoints["memo"])["properties"])
