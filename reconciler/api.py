@@ -29,7 +29,7 @@ from .lock import apply_lock
 from .planner import Plan, PlannedChange, make_plan
 from .session import Session
 from .sources import SourceError, expand
-from .targets import select
+from .targets import exclude, replaced, select
 
 
 @dataclass
@@ -56,6 +56,13 @@ class Options:
     lock: bool = True
     lock_timeout: float = 0.0
     endpoints_files: Optional[list[str]] = None
+    #: `--exclude KIND[/NAME]`: entries left out, with every entry that depends on one (prune is off under them)
+    excludes: list[str] = field(default_factory=list)
+    #: `--replace KIND/NAME`: the entries whose objects are deleted and made again though nothing differs
+    replaces: list[str] = field(default_factory=list)
+    #: with prune off, list the owned objects no entry names in `Plan.unnamed` (`plan` ends with them); it reads
+    #: the owned objects of the prunable kinds the entries have, as prune would
+    unnamed: bool = False
     #: the most objects the plan may delete (replaces and prunes included); default `settings.max_deletes`
     max_deletes: Optional[int] = None
 
@@ -94,6 +101,8 @@ class PlannedRun:
     workers: int
     _resources: ExitStack
     applied: bool = False
+    #: one line per entry `--exclude` left out because it depends on an excluded one
+    excluded: list[str] = field(default_factory=list)
 
     @property
     def redact(self) -> Callable[[str], str]:
@@ -174,7 +183,13 @@ def _with_saved_plan(options: Options) -> tuple[Options, Optional[dict[str, Any]
     if options.targets and list(options.targets) != planned_targets:
         raise StalePlan([f"{options.saved}: the plan was made for targets {planned_targets or 'none'}, "
                          f"not {list(options.targets)}"])
-    return replace(options, files=files, targets=planned_targets, prune=saved_plan.saved_prune(data)), data
+    chosen = {key: saved_plan.saved_choice(data, key) for key in ("excludes", "replaces")}
+    for key, planned in chosen.items():
+        if getattr(options, key) and list(getattr(options, key)) != planned:
+            raise StalePlan([f"{options.saved}: the plan was made for --{key[:-1]} {planned or 'none'}, "
+                             f"not {list(getattr(options, key))}"])
+    return replace(options, files=files, targets=planned_targets, prune=saved_plan.saved_prune(data),
+                   excludes=chosen["excludes"], replaces=chosen["replaces"]), data
 
 
 def plan(options: Options) -> PlannedRun:
@@ -189,9 +204,11 @@ def plan(options: Options) -> PlannedRun:
     options, saved_data = _with_saved_plan(options)
     if not options.files:
         raise DocumentError(["no desired-state file given"])
-    desired = select(load(list(options.files), options.endpoints_files), list(options.targets))
+    desired, excluded = exclude(select(load(list(options.files), options.endpoints_files), list(options.targets)),
+                                list(options.excludes))
+    replacing = frozenset(replaced(desired, list(options.replaces)))
     pruning = bool(desired.settings.get("prune", False) if options.prune is None else options.prune)
-    pruning = pruning and not options.targets
+    pruning = pruning and not options.targets and not options.excludes
     secrets = resolve_secrets(desired)
     resources = ExitStack()
     try:
@@ -201,16 +218,18 @@ def plan(options: Options) -> PlannedRun:
         for value in secrets:
             session.redact.add(value)
         workers = options.concurrency or desired.settings.get("concurrency", DEFAULT_CONCURRENCY)
-        made = make_plan(desired, session, workers, prune=pruning)
+        made = make_plan(desired, session, workers, prune=pruning, replacing=replacing,
+                         hint=options.unnamed and not options.targets and not options.excludes)
         if saved_data is not None and options.saved:
             _refuse_stale(saved_data, made, options.saved, session.redact)
         guardrails.check(made, desired.settings, options.max_deletes)
         if options.out:
-            saved_plan.save(made, desired.files, options.out, session.redact, list(options.targets), pruning)
+            saved_plan.save(made, desired.files, options.out, session.redact, list(options.targets), pruning,
+                            {"excludes": list(options.excludes), "replaces": list(options.replaces)})
     except BaseException:
         resources.close()
         raise
-    return PlannedRun(options, desired, made, session, workers, resources)
+    return PlannedRun(options, desired, made, session, workers, resources, excluded=excluded)
 
 
 def _refuse_stale(saved_data: dict[str, Any], made: Plan, saved: str, redact: Callable[[str], str]) -> None:

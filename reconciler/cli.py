@@ -31,17 +31,22 @@ from .pictures import edges_of, render
 from .planner import Plan, PlannedChange
 from .progress import LiveProgress, PlainProgress
 from .remote import run_step
-from .targets import select
+from .targets import exclude, select
 from .unmanaged import count_unmanaged, named_by_plan
 from .version import version_text
 
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path())
 TARGET = click.option("--target", "targets", multiple=True, metavar="KIND[/NAME]",
                       help="Only this kind, or this one entry, and what it depends on (repeatable).")
+EXCLUDE = click.option("--exclude", "excludes", multiple=True, metavar="KIND[/NAME]",
+                       help="Leave out this kind, or this one entry, and every entry that depends on it (repeatable; "
+                            "prune is off).")
+REPLACE = click.option("--replace", "replaces", multiple=True, metavar="KIND/NAME",
+                       help="Delete this entry's object and make it again, even when nothing differs (repeatable).")
 QUIET = click.option("--quiet", "-q", is_flag=True, help="Print only failures and the final summary.")
 PRUNE = click.option("--prune/--no-prune", default=None,
                      help="Also delete owned objects that no entry names (default: settings.prune; off under "
-                          "--target).")
+                          "--target and --exclude).")
 NO_COLOR = click.option("--no-color", is_flag=True, help="No colours (also when NO_COLOR is set).")
 CONCURRENCY = click.option("--concurrency", type=click.IntRange(1, MAX_CONCURRENCY), default=None,
                            help="Changes and reads at once (overrides settings.concurrency).")
@@ -55,6 +60,11 @@ ENDPOINTS = click.option("--endpoints", "endpoints_files", multiple=True, metava
 MAX_DELETES = click.option("--max-deletes", type=click.IntRange(min=0), default=None, metavar="N",
                            help="Refuse a plan that deletes more than N objects, prunes and replaces included "
                                 "(default: settings.max_deletes; no limit without either).")
+
+
+def choosing(command):
+    """`--target`, `--exclude` and `--replace`: which entries a plan takes, and which it makes again."""
+    return TARGET(EXCLUDE(REPLACE(command)))
 
 
 class Failure(click.ClickException):
@@ -175,18 +185,26 @@ def validate(files: tuple[str, ...], endpoints_files: tuple[str, ...]) -> None:
               help="DOT for Graphviz (dot -Tsvg), or Mermaid for Markdown.")
 @click.option("--plan", "with_plan", is_flag=True, help="Read live state and mark each entry with its planned action.")
 @TARGET
+@EXCLUDE
+@click.option("--prune/--no-prune", default=None,
+              help="With --plan: also mark the owned objects no entry names, which prune deletes (default: "
+                   "settings.prune).")
 @ENDPOINTS
 @_guard
-def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str, ...],
-          endpoints_files: tuple[str, ...]) -> None:
+def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str, ...], excludes: tuple[str, ...],
+          prune: bool | None, endpoints_files: tuple[str, ...]) -> None:
     """Print the dependency graph of the entries; an arrow points from an entry to what waits for it."""
     if with_plan:
-        with plan_run(Options(list(files), targets=list(targets), endpoints_files=list(endpoints_files))) as run:
+        options = Options(list(files), targets=list(targets), excludes=list(excludes), prune=prune,
+                          endpoints_files=list(endpoints_files))
+        with plan_run(options) as run:
+            show_excluded(run.excluded)
             titles = {index: change.title for index, change in enumerate(run.plan.changes)}
             actions = {index: change.change.action for index, change in enumerate(run.plan.changes)}
             click.echo(render(fmt, titles, edges_of(run.plan.graph), actions))
         return
-    desired = select(load(list(files), list(endpoints_files)), list(targets))
+    desired, excluded = exclude(select(load(list(files), list(endpoints_files)), list(targets)), list(excludes))
+    show_excluded(excluded)
     titles = {index: entry_title(entry) for index, entry in enumerate(desired.entries)}
     click.echo(render(fmt, titles, edges_of(desired.graph)))
 
@@ -199,7 +217,7 @@ def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str,
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Also save the plan as JSON, for `apply --plan` (which refuses it if live state moved since).")
 @CONCURRENCY
-@TARGET
+@choosing
 @PRUNE
 @QUIET
 @NO_COLOR
@@ -211,7 +229,8 @@ def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str,
 @_guard
 def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, concurrency: int | None,
          targets: tuple[str, ...], prune: bool | None, quiet: bool, no_color: bool,
-         endpoints_files: tuple[str, ...], unmanaged: bool, max_deletes: int | None) -> None:
+         endpoints_files: tuple[str, ...], unmanaged: bool, max_deletes: int | None,
+         excludes: tuple[str, ...] = (), replaces: tuple[str, ...] = ()) -> None:
     """Read live state and show what apply would create, change or delete, in the order apply runs it.
 
     An entry that cannot be planned (a refusal that needs a person, a read that failed after its retries)
@@ -222,7 +241,9 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
         raise click.UsageError("--unmanaged counts what the whole desired state names: it cannot go with --target")
     options = Options(list(files), out=out, concurrency=concurrency, targets=list(targets), prune=prune,
                       endpoints_files=list(endpoints_files), max_deletes=max_deletes)
+    options.excludes, options.replaces, options.unnamed = list(excludes), list(replaces), True
     with plan_run(options) as run:
+        show_excluded(run.excluded)
         if quiet and fmt == "text":
             click.echo(run.redact(reports.quiet_plan_text(run.plan)))
         else:
@@ -249,6 +270,12 @@ def unmanaged_line(run) -> str:
             f"(reconciler unmanaged lists them).")
 
 
+def show_excluded(notes: list[str]) -> None:
+    """On stderr, each entry `--exclude` left out because it depends on an excluded entry (stdout may be JSON)."""
+    for note in notes:
+        click.echo(note, err=True)
+
+
 def show_blocked(plan, fmt: str, redact) -> None:
     """Blocked entries on stderr too when the plan goes out as JSON or Markdown (a file, a comment), so the log
     of a run that exits 1 says why; the text plan already lists them under `Blocked:`."""
@@ -264,7 +291,7 @@ def show_blocked(plan, fmt: str, redact) -> None:
               help="Apply this saved plan (from plan --out) to FILES, the files it was made from; refused if a file or "
                    "the live state changed since.")
 @CONCURRENCY
-@TARGET
+@choosing
 @PRUNE
 @QUIET
 @NO_COLOR
@@ -277,7 +304,8 @@ def show_blocked(plan, fmt: str, redact) -> None:
 @_guard
 def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int | None, targets: tuple[str, ...],
           prune: bool | None, quiet: bool, no_color: bool, lock: bool, lock_timeout: float,
-          endpoints_files: tuple[str, ...], max_deletes: int | None) -> None:
+          endpoints_files: tuple[str, ...], max_deletes: int | None,
+          excludes: tuple[str, ...] = (), replaces: tuple[str, ...] = ()) -> None:
     """Plan, then apply every change as soon as what it depends on is done, independent changes concurrently.
 
     On a terminal a live display shows the progress; elsewhere each outcome is one timestamped line. The
@@ -289,7 +317,9 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
     options = Options(list(files), apply=True, saved=saved, concurrency=concurrency, targets=list(targets),
                       prune=prune, lock=lock, lock_timeout=lock_timeout, endpoints_files=list(endpoints_files),
                       max_deletes=max_deletes)
+    options.excludes, options.replaces = list(excludes), list(replaces)
     with ApplyView(fmt, quiet, colour_wanted(no_color)) as view, plan_run(options) as run:
+        show_excluded(run.excluded)
         report = apply_run(run, view)
     result = Result(run.plan, report, run.redact)
     if fmt == "json":

@@ -9,6 +9,7 @@ from dataclasses import InitVar, dataclass, field, replace
 from functools import cached_property
 from typing import Any, Iterator, Optional
 
+from ansible_collections.converge.platforms.plugins.module_utils import spec as specs
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.retry import RETRY_STATUSES
 from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, NOOP, UPDATE, Change, SpecError
@@ -22,6 +23,8 @@ from .session import Session
 ACTION_ORDER = ("create", "update", "replace", "delete")
 #: the action of an entry that could not be planned (see Blocked): nothing is done for it
 BLOCKED = "blocked"
+#: the note of a replace that `--replace` asked for
+REPLACE_ASKED = "replace asked for with --replace"
 
 
 @dataclass
@@ -83,6 +86,8 @@ class Plan:
     #: the graph of the changes' entries when it is already known (the desired state's); built otherwise
     known_graph: InitVar[Optional[Graph]] = None
     graph: Graph = field(init=False, repr=False)
+    #: with prune off, `kind[identity]` of each owned object that no entry names (what `--prune` would delete)
+    unnamed: list[str] = field(default_factory=list)
 
     def __post_init__(self, known_graph: Optional[Graph]) -> None:
         self.graph = known_graph if known_graph is not None else plan_graph(self.changes)
@@ -240,20 +245,29 @@ def read_kind(spec, client, wanted: list[dict], provided: dict[str, set]) -> lis
     return lives
 
 
-def make_plan(desired: DesiredState, session: Session, concurrency: int | None = None, prune: bool = False) -> Plan:
+def make_plan(desired: DesiredState, session: Session, concurrency: int | None = None, prune: bool = False,
+              replacing: frozenset[int] = frozenset(), hint: bool = False) -> Plan:
     """Read every kind's live objects (concurrently, through list endpoints) and plan each entry.
 
     Entries of kinds that carry an owner send the owner's marker on create (and on `adopt: true`). With
-    `prune`, owned objects that no entry names are planned as deletions, marked `prune`.
+    `prune`, owned objects that no entry names are planned as deletions, marked `prune`; without it and with
+    `hint`, those of the kinds the entries have are listed in `Plan.unnamed` (what `--prune` would delete).
+    The entries at the indexes `replacing` holds are planned as replaces (`forced_replace`).
     """
     known = kinds()
     grouped = desired.by_kind()
     workers = concurrency or desired.settings.get("concurrency", 8)
     provided = provided_names(desired)
     owner = owner_of(desired)
-    pruning = prunable_kinds(desired) if prune else []
+    hinting = hint and not prune
+    pruning = [spec for spec in prunable_kinds(desired) if prune or (hinting and spec.kind in grouped)]
     with remembering_reads(session, {known[kind].platform for kind in grouped} | {spec.platform for spec in pruning}):
-        return _plan_read(desired, session, known, grouped, workers, provided, owner, pruning)
+        made = _plan_read(desired, session, known, grouped, workers, provided, owner, pruning, replacing)
+    if hinting:
+        made.unnamed = [change.title for change in made.changes[len(desired.entries):] if not change.blocked]
+        made.changes = made.changes[:len(desired.entries)]
+        made.graph = desired.graph
+    return made
 
 
 @contextlib.contextmanager
@@ -267,7 +281,7 @@ def remembering_reads(session: Session, platforms: set[str]) -> Iterator[None]:
 
 
 def _plan_read(desired: DesiredState, session: Session, known: dict, grouped: dict, workers: int, provided: dict,
-               owner: str, pruning: list) -> Plan:
+               owner: str, pruning: list, replacing: frozenset[int]) -> Plan:
     """make_plan's reads and the planning of each entry; an entry that cannot be planned is blocked, alone."""
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(grouped) + len(pruning) or 1))) as pool:
         futures = {kind: pool.submit(read_entries, known[kind], session, entries, provided)
@@ -278,8 +292,8 @@ def _plan_read(desired: DesiredState, session: Session, known: dict, grouped: di
             reads.update(zip((id(e) for e in grouped[kind]), future.result(), strict=True))
         owned = {kind: future.result() for kind, future in owned_futures.items()}
     ignore = desired.settings.get("ignore") or {}
-    changes = [_planned_or_blocked(known[entry.kind], entry, reads[id(entry)], owner, session, ignore)
-               for entry in desired.entries]
+    changes = [_planned_or_blocked(known[entry.kind], entry, reads[id(entry)], owner, session, ignore,
+                                   index in replacing) for index, entry in enumerate(desired.entries)]
     for kind, objects in owned.items():
         changes.extend(_pruned(desired, session, known[kind], objects, grouped.get(kind, []), reads, owner))
     pruned = [change.entry for change in changes[len(desired.entries):]]
@@ -366,12 +380,14 @@ def read_failure(session: Session, platform_name: str, error: Exception) -> str:
 
 
 def _planned_or_blocked(spec, entry: Entry, read: dict | Blocked | None, owner: str,
-                        session: Session, ignore: dict) -> PlannedChange:
-    """An entry's change; blocked when its read failed or its kind refuses to plan it (a SpecError, a failed call)."""
+                        session: Session, ignore: dict, forced: bool = False) -> PlannedChange:
+    """An entry's change (a replace when `forced`); blocked when its read failed or its kind refuses to plan it (a
+    SpecError, a failed call)."""
     if isinstance(read, Blocked):
         return blocked_change(spec, entry, read)
     try:
         planned = _planned(spec, entry, read, owner, session, ignore)
+        planned = forced_replace(planned) if forced else planned
         if entry.unset_secrets and planned.change.action != NOOP and not planned.observed:
             return blocked_change(spec, entry, Blocked(
                 "; ".join(entry.unset_secrets.values()) + f": the {planned.change.action} would send it",
@@ -379,6 +395,19 @@ def _planned_or_blocked(spec, entry: Entry, read: dict | Blocked | None, owner: 
         return planned
     except (SpecError, ApiError) as exc:
         return blocked_change(spec, entry, blocked_for(session, spec.platform, exc), live=read)
+
+
+def forced_replace(planned: PlannedChange) -> PlannedChange:
+    """`planned` as a replace that `--replace` asked for: the object deleted and made again even when nothing
+    differs, its differing fields (and those that would force a replace anyway) kept. An object that is missing
+    is still a create; an observed entry is never written."""
+    change = planned.change
+    if planned.observed or change.live is None or change.action == BLOCKED:
+        return planned
+    note = "; ".join(filter(None, (change.note if change.action == specs.REPLACE else None, REPLACE_ASKED)))
+    forced = Change(change.spec, specs.REPLACE, change.desired, change.live, change.fields, note=note,
+                    forces_replacement=change.forces_replacement)
+    return replace(planned, change=forced)
 
 
 def _pruned(desired: DesiredState, session: Session, spec, objects: list | Blocked, entries: list[Entry], reads: dict,

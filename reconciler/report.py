@@ -182,6 +182,15 @@ def drift_lines(data: dict[str, Any], style: Callable[[str, str], str]) -> list[
     return lines
 
 
+def unnamed_lines(plan: Plan) -> list[str]:
+    """With prune off, the owned objects that no entry names, which `--prune` would delete (none when none is)."""
+    if not plan.unnamed:
+        return []
+    count = len(plan.unnamed)
+    return ([f"{count} owned {_plural(count, 'object is', 'objects are')} in no file; `--prune` would delete "
+             f"{_plural(count, 'it', 'them')}:"] + [f"  {title}" for title in plan.unnamed])
+
+
 def plan_text(plan: Plan, style: Callable[[str, str], str] = lambda text, action: text) -> str:
     """The plan in the Terraform habit; `style(text, action)` may colour each change's heading. Entries that
     could not be planned follow under `Blocked:`, after the changes skipped because they wait for them; then
@@ -191,10 +200,10 @@ def plan_text(plan: Plan, style: Callable[[str, str], str] = lambda text, action
     if not _changing(data) and not data["blocked"]:
         aside = aside_line(data["summary"])
         return "\n".join(_sections([f"No changes. {data['unchanged']} resources match the desired state."
-                                    + (f" {aside}" if aside else "")], extra))
+                                    + (f" {aside}" if aside else "")], extra, unnamed_lines(plan)))
     changes = [line for change in _changing(data) for line in _change_lines(change, style)]
     total = [summary_line(data["summary"]) + f" {data['unchanged']} unchanged."]
-    return "\n".join(_sections(changes, skipped_lines(data), blocked_lines(data), extra, total))
+    return "\n".join(_sections(changes, skipped_lines(data), blocked_lines(data), extra, total, unnamed_lines(plan)))
 
 
 def quiet_plan_text(plan: Plan) -> str:

@@ -49,9 +49,11 @@ def fingerprint(planned: PlannedChange) -> str:
 
 
 def save(plan: Plan, files: list[str], path: str, redact, targets: list[str] | None = None,
-         prune: bool = False) -> None:
-    """Write the plan with file digests, per-entry fingerprints, and the targets and prune it was made with."""
+         prune: bool = False, chosen: dict[str, list[str]] | None = None) -> None:
+    """Write the plan with file digests, per-entry fingerprints, and the targets and prune it was made with (and
+    `chosen`: its `excludes` and `replaces`)."""
     data = plan.as_dict()
+    data.update(chosen or {})
     data.update(saved_format=SAVED_FORMAT, targets=list(targets or []), prune=bool(prune),
                 files=[{"path": name, "sha256": file_digest(name)} for name in files],
                 fingerprints={entry_key(c): fingerprint(c) for c in plan.changes})
@@ -84,6 +86,11 @@ def saved_prune(saved: dict[str, Any]) -> bool:
 def saved_targets(saved: dict[str, Any]) -> list[str]:
     """The `--target`s a saved plan was made for (none: the whole desired state)."""
     return list(saved.get("targets") or [])
+
+
+def saved_choice(saved: dict[str, Any], key: str) -> list[str]:
+    """The `--exclude`s (`excludes`) or `--replace`s (`replaces`) a saved plan was made with (none: none)."""
+    return list(saved.get(key) or [])
 
 
 def stale_reasons(saved: dict[str, Any], plan: Plan, path: str) -> list[str]:
