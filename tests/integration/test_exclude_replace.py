@@ -11,7 +11,7 @@ import yaml
 
 import emulators
 from reconciler.api import Options, reconcile
-from tests.support import run_cli, writes
+from tests.support import ROOT, run_cli, writes
 
 pytestmark = pytest.mark.slow
 
@@ -178,3 +178,14 @@ def test_a_saved_plan_keeps_its_replace_and_exclude(opendcp, tmp_path):
     assert done.returncode == 0, done.stderr
     assert [r["path"] for r in writes(opendcp.requests)] == [f"/cluster/delete/{before['batch']}", "/cluster/create"]
     assert cluster_ids(opendcp)["web"] == before["web"]
+
+
+def test_what_depends_on_an_excluded_entry_through_others_is_excluded_too():
+    example = "examples/opendcp.yml"
+    picture = run_cli(["reconciler", "graph", "--format", "mermaid", "--exclude", "opendcp_cluster/web", example],
+                      cwd=ROOT)
+    assert picture.returncode == 0, picture.stderr
+    assert picture.stderr.splitlines() == [
+        f"{FRONTEND} ({example}:15) excluded: it depends on {WEB}",
+        f"opendcp_pool[name=frontend-pool] ({example}:43) excluded: it depends on {FRONTEND}"]
+    assert "opendcp_pool" not in picture.stdout and "opendcp_task_template[name=expand-frontend]" in picture.stdout
