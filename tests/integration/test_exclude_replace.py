@@ -189,3 +189,25 @@ def test_what_depends_on_an_excluded_entry_through_others_is_excluded_too():
         f"{FRONTEND} ({example}:15) excluded: it depends on {WEB}",
         f"opendcp_pool[name=frontend-pool] ({example}:43) excluded: it depends on {FRONTEND}"]
     assert "opendcp_pool" not in picture.stdout and "opendcp_task_template[name=expand-frontend]" in picture.stdout
+
+
+def test_a_replace_names_the_field_that_forces_it_in_text_and_json(opendcp, tmp_path):
+    path = tmp_path / "dcp.yml"
+    path.write_text((ROOT / "examples/opendcp.yml").read_text(encoding="utf-8").replace(
+        "opendcp: {embedded: true, operator: converge}", f"opendcp: {{url: {opendcp.url}, operator: converge}}"),
+        encoding="utf-8")
+    assert run_cli(["reconciler", "apply", str(path)]).returncode == 0
+    backend = "    - {name: backend, cluster: web, service_type: java, docker_image: registry.example.invalid/b:1}\n"
+    moved = path.read_text(encoding="utf-8").replace("      service: frontend\n", "      service: backend\n")
+    path.write_text(moved.replace("  opendcp_action:", backend + "  opendcp_action:"), encoding="utf-8")
+    opendcp.clear_requests()
+    shown = run_cli(["reconciler", "plan", str(path)])
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    pool = lines.index(f"  -/+ opendcp_pool[name=frontend-pool]: replace   ({path}:44)")
+    assert lines[pool + 2] == '      service: "frontend" -> "backend"   # forces replacement'
+    asked = run_cli(["reconciler", "plan", "--format", "json", "--replace", "opendcp_pool/frontend-pool", str(path)])
+    (replacing,) = [c for c in json.loads(asked.stdout)["changes"] if c["action"] == "replace"]
+    assert replacing["forces_replacement"] == ["service"]
+    assert replacing["note"] == "replace asked for with --replace"
+    assert writes(opendcp.requests) == []
