@@ -225,11 +225,14 @@ def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str,
 @click.option("--unmanaged", is_flag=True,
               help="End with the count of objects on the platforms that no entry names (reconciler unmanaged lists "
                    "them); it lists every kind, so it costs their listings beyond the plan's own reads.")
+@click.option("--owned-hint", is_flag=True,
+              help="With prune off, end with the owned objects that no file names (what --prune would delete); it "
+                   "reads what prune reads, beyond the plan's own reads.")
 @MAX_DELETES
 @_guard
 def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, concurrency: int | None,
          targets: tuple[str, ...], prune: bool | None, quiet: bool, no_color: bool,
-         endpoints_files: tuple[str, ...], unmanaged: bool, max_deletes: int | None,
+         endpoints_files: tuple[str, ...], unmanaged: bool, owned_hint: bool, max_deletes: int | None,
          excludes: tuple[str, ...] = (), replaces: tuple[str, ...] = ()) -> None:
     """Read live state and show what apply would create, change or delete, in the order apply runs it.
 
@@ -241,7 +244,7 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
         raise click.UsageError("--unmanaged counts what the whole desired state names: it cannot go with --target")
     options = Options(list(files), out=out, concurrency=concurrency, targets=list(targets), prune=prune,
                       endpoints_files=list(endpoints_files), max_deletes=max_deletes)
-    options.excludes, options.replaces, options.unnamed = list(excludes), list(replaces), True
+    options.excludes, options.replaces, options.unnamed = list(excludes), list(replaces), owned_hint
     with plan_run(options) as run:
         show_excluded(run.excluded)
         if quiet and fmt == "text":

@@ -147,7 +147,8 @@ def test_a_plan_without_prune_names_the_owned_objects_in_no_file(opendcp, tmp_pa
     assert not reconcile(Options([path], apply=True, lock=False)).failed
     desired(tmp_path, opendcp.url, ["web"], service=False)
     opendcp.clear_requests()
-    shown = run_cli(["reconciler", "plan", path])
+    assert "would delete" not in run_cli(["reconciler", "plan", path]).stdout  # asked for, not on every plan
+    shown = run_cli(["reconciler", "plan", "--owned-hint", path])
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.splitlines()[-3:] == ["2 owned objects are in no file; `--prune` would delete them:",
                                               f"  {BATCH}", "  opendcp_cluster[name=old]"]

@@ -72,9 +72,13 @@ def test_plan_reads_through_list_endpoints_in_pages(zstack, tmp_path):
     zstack.clear_requests()
     run_cli(["reconciler", "plan", path], env=ENV)
     reads = [r for r in zstack.requests if r["method"] == "GET"]
+    # one query per kind: system tags and user tags, whatever the number of entries
+    assert sorted(r["path"] for r in reads) == ["/zstack/v1/system-tags", "/zstack/v1/user-tags"]
+    zstack.clear_requests()
+    run_cli(["reconciler", "plan", "--owned-hint", path], env=ENV)
+    reads = [r for r in zstack.requests if r["method"] == "GET"]
     records = [r for r in reads if r["query"]["q"][0].startswith("tag~=converge::owner::")]
-    # one query per kind: system tags and user tags, whatever the number of entries; and, for the closing list
-    # of owned objects in no file, one of the owner's records per kind (user tags, and none is owned yet)
+    # asked for, the closing list of owned objects in no file adds one query of the owner's records per tag kind
     assert sorted(r["path"] for r in reads if r not in records) == ["/zstack/v1/system-tags", "/zstack/v1/user-tags"]
     assert sorted(r["query"]["q"][0].rsplit("::", 2)[-2] for r in records) == ["system", "user"]
 
