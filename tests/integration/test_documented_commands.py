@@ -46,7 +46,10 @@ def test_the_ci_sequence_of_docs_ci_passes_as_written(tmp_path):
     assert first.stdout.splitlines()[:2] == ["valid: 3 resources in 3 file(s)",
                                              "changes pending: post plan.md as a comment, keep plan.json"]
     assert "in sync" in first.stdout
-    assert "| create | <code>zstack\\_user\\_tag\\[" in (tmp_path / "plan.md").read_text(encoding="utf-8")
+    comment = (tmp_path / "plan.md").read_text(encoding="utf-8")
+    assert comment.startswith("**Plan: 3 to create, 0 to update")
+    assert "<details><summary><code>zstack_user_tag</code>: 3 to create</summary>" in comment
+    assert comment.count("| <code>zstack\\_user\\_tag\\[") == 3
     assert embedded_tags(tmp_path) == ["backup::nightly", "team::db", "team::web"]
     again = run_script(script, tmp_path, pipeline)
     assert again.returncode == 0, again.stdout + again.stderr
