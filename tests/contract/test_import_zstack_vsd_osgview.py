@@ -186,11 +186,12 @@ def test_long_jobs_are_entries_that_submit_them_again_as_they_were(zstack, zclie
 def test_long_jobs_are_the_newest_of_each_name_and_named_ones_only(zstack, zclient):
     spec = kinds()["zstack_long_job"]
     data = json.dumps({"volumeUuid": VM})
+    # the emulator's clock stepped to the next 8:00 PM (UTC), whatever the time the test runs at
+    zstack.advance_clock((20 * 3600 - zstack.now() % 86400) % 86400 or 86400)
     older = zclient.submit_long_job("APIPrimaryStorageMigrateVolumeMsg", data, name="move")["uuid"]
-    # a later job whose date, as text, sorts before the first one's ("10:00:00 PM" < "8:00:00 PM")
-    hours = next(hours for hours in range(1, 49)
-                 if format_date(zstack.now() + hours * 3600) < format_date(zstack.now()))
-    zstack.advance_clock(hours * 3600)
+    # a later job of the same day whose date, as text, sorts before the first one's ("10:... PM" < "8:... PM")
+    zstack.advance_clock(2 * 3600)
+    assert format_date(zstack.now()) < format_date(zstack.now() - 2 * 3600)
     newer = zclient.submit_long_job("APIPrimaryStorageMigrateVolumeMsg", data, name="move")["uuid"]
     zclient.submit_long_job("APIPrimaryStorageMigrateVolumeMsg", data)
     lives = listed(zstack, spec, zclient)
