@@ -12,7 +12,7 @@ import click
 
 from .desired import load
 from .desired.schema import did_you_mean
-from .importer import _vm_scope as vm_scope
+from .importer import vm_scope
 from .platforms import kinds
 from .session import Session
 from .unmanaged import Unmanaged, UnmanagedObject, find_unmanaged

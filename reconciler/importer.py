@@ -36,8 +36,6 @@ from .session import Session
 
 #: the platform whose kinds are listed within the VMs `--vsd-vm` names
 VM_SCOPED_PLATFORM = "vsd"
-#: the actions a plan counts as changes (adoptions, which only write the owner's marker, are counted apart)
-CHANGE_ACTIONS = ("create", "update", "replace", "delete", "action")
 
 
 @dataclass
@@ -132,7 +130,7 @@ def _checked(options: ImportOptions) -> _Request:
         if options.kinds and kind not in options.kinds:
             raise DocumentError([f"--match {text}: {kind} is not imported (--kind names {', '.join(options.kinds)})"])
         globs.setdefault(kind, []).append(glob)
-    scopes = {VM_SCOPED_PLATFORM: [_vm_scope(text) for text in options.vsd_vms]} if options.vsd_vms else {}
+    scopes = {VM_SCOPED_PLATFORM: [vm_scope(text) for text in options.vsd_vms]} if options.vsd_vms else {}
     if scopes and VM_SCOPED_PLATFORM not in endpoints:
         raise DocumentError([f"--vsd-vm: the endpoints file(s) name no {VM_SCOPED_PLATFORM} endpoint"])
     return _Request(files, endpoints, list(options.kinds), globs, scopes)
@@ -147,7 +145,7 @@ def _known_kind(kind: str, known: dict[str, Any], option: str, endpoints: dict[s
         raise DocumentError([f"{option}: the endpoints file(s) name no {known[kind].platform} endpoint"])
 
 
-def _vm_scope(text: str) -> dict[str, str]:
+def vm_scope(text: str) -> dict[str, str]:
     """`CLUSTER_UUID/COMPUTE_UUID` as the scope VSD lists snapshots in, or a DocumentError."""
     cluster, _, compute = text.partition("/")
     if not cluster.strip() or not compute.strip() or "/" in compute:

@@ -27,6 +27,8 @@ UPDATE = "update"
 REPLACE = "replace"
 DELETE = "delete"
 SECRET_MASK = "(sensitive value)"
+#: what a secret given by reference is checked as until it is read (a kind's own checks let it through)
+SECRET_REFERENCE = "(secret reference)"
 LOST_ANSWER_STATUSES = (502, 503, 504)
 DEFAULT_WAIT_TIMEOUT = 600
 

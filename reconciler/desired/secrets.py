@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ansible_collections.converge.platforms.plugins.module_utils.spec import SECRET_REFERENCE
+
 from ..errors import DocumentError
 from .yaml_reader import line_of
 
@@ -100,8 +102,8 @@ def secret_value(value: Any) -> Any:
 
 
 
-#: what the validator sees for a secret given by reference, until the reference is read
-REFERENCED = "(secret reference)"
+#: what the validator sees for a secret given by reference, until the reference is read (the specs' own stand-in)
+REFERENCED = SECRET_REFERENCE
 
 
 def secret_refs(spec, plain: dict, path: str, node: Any, where: str, root: str) -> tuple[dict, list[str]]:

@@ -16,7 +16,14 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.zstac
 from ansible_collections.converge.platforms.plugins.module_utils.resources.zstack_ownership import (
     LICENSE_RECORD_PREFIX,
 )
-from ansible_collections.converge.platforms.plugins.module_utils.spec import NOOP, UPDATE, Change, Field, SpecError
+from ansible_collections.converge.platforms.plugins.module_utils.spec import (
+    NOOP,
+    SECRET_REFERENCE,
+    UPDATE,
+    Change,
+    Field,
+    SpecError,
+)
 from ansible_collections.converge.platforms.plugins.module_utils.zstack import ZStackError, condition
 from ansible_collections.converge.platforms.plugins.module_utils.zstack_inventory import from_inventory
 
@@ -24,9 +31,6 @@ LICENSE_MARKER = LICENSE_RECORD_PREFIX
 #: the license a management node runs on before one is installed (a fresh node's trial; the document's example
 #: answers a free one): made by the platform, imported only when asked for by kind
 PLATFORM_LICENSE_TYPES = ("Trial", "Free")
-#: what the reconciler checks a secret given by reference as, until it reads it (its `REFERENCED`): a stand-in
-#: for the license, never a license to decode
-SECRET_REFERENCE = "(secret reference)"
 NOT_RECORDED_NOTE = ("ZStack cannot show the installed license and converge recorded no fingerprint of it on this "
                      "node: the license is installed again, and its fingerprint recorded")
 
