@@ -74,15 +74,17 @@ def test_create_writes_the_build_context_without_a_container_engine(tmp_path):
     # the build collects the installed collections' own requirements (below) with the definition's
     assert "introspect.py introspect --user-pip=requirements.txt" in containerfile
     collections = yaml.safe_load((context / "_build" / "requirements.yml").read_text(encoding="utf-8"))
-    assert collections == {"collections": [{"name": "converge.platforms", "version": "0.1.0"}]}
-    assert requirement_lines(context / "_build" / "requirements.txt") == ["converge-platforms==0.1.0"]
+    version = pyproject()["project"]["version"]
+    assert collections == {"collections": [{"name": "converge.platforms", "version": version}]}
+    assert requirement_lines(context / "_build" / "requirements.txt") == [f"converge-platforms=={version}"]
     assert (context / "_build" / "scripts" / "introspect.py").is_file()
 
 
 def test_introspect_finds_the_requirements_of_the_installed_collection(tmp_path):
     env = clean_env(tmp_path)
     artifact = build_artifact(tmp_path, env)
-    assert artifact.name == "converge-platforms-0.1.0.tar.gz"
+    galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))
+    assert artifact.name == f"converge-platforms-{galaxy['version']}.tar.gz"
     collections = tmp_path / "collections"
     install = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "-p", str(collections),
                               str(artifact)],

@@ -9,6 +9,7 @@ import tarfile
 import zipfile
 
 import pytest
+import yaml
 
 from tests.support import BIN, ROOT, build_artifact
 
@@ -56,7 +57,8 @@ def test_installed_collection_runs_a_playbook_with_module_defaults(tmp_path, zst
 
 def test_galaxy_build_holds_the_collection_only(tmp_path):
     artifact = build_artifact(tmp_path, installed_env(tmp_path))
-    assert artifact.name == "converge-platforms-0.1.0.tar.gz"
+    galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))
+    assert artifact.name == f"converge-platforms-{galaxy['version']}.tar.gz"
     with tarfile.open(artifact) as tar:
         names = set(tar.getnames())
     assert {"MANIFEST.json", "meta/runtime.yml", "plugins/modules/zstack_system_tag.py",

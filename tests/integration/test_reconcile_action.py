@@ -95,7 +95,7 @@ def test_a_reconciler_of_another_version_is_refused(tmp_path, monkeypatch):
 
     (tmp_path / "galaxy.yml").write_text("namespace: converge\nname: platforms\nversion: 9.9.9\n", encoding="utf-8")
     monkeypatch.setattr(action, "COLLECTION_ROOT", str(tmp_path))
-    assert action.version_mismatch() == ("the installed reconciler is version 0.1.0 but this collection is 9.9.9: "
+    assert action.version_mismatch() == ("the installed reconciler is version 0.2.0 but this collection is 9.9.9: "
                                          "install the matching one (python -m pip install converge-platforms==9.9.9)")
     monkeypatch.setattr(action, "COLLECTION_ROOT", str(ROOT))
     assert action.version_mismatch() is None
