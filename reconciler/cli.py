@@ -225,9 +225,9 @@ def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str,
 @click.option("--unmanaged", is_flag=True,
               help="End with the count of objects on the platforms that no entry names (reconciler unmanaged lists "
                    "them); it lists every kind, so it costs their listings beyond the plan's own reads.")
-@click.option("--owned-hint", is_flag=True,
-              help="With prune off, end with the owned objects that no file names (what --prune would delete); it "
-                   "reads what prune reads, beyond the plan's own reads.")
+@click.option("--owned-hint/--no-owned-hint", default=True, show_default=True,
+              help="With prune off, end with the owned objects that no file names (what --prune would delete, a "
+                   "renamed entry's old object among them); it reads what prune reads, beyond the plan's own reads.")
 @MAX_DELETES
 @_guard
 def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, concurrency: int | None,
@@ -304,16 +304,20 @@ def show_blocked(plan, fmt: str, redact) -> None:
               help="How long to wait for another apply's lock before giving up.")
 @ENDPOINTS
 @MAX_DELETES
+@click.option("--auto-approve", is_flag=True,
+              help="Apply without asking: on a terminal, apply shows the plan and asks for 'yes' first (never with "
+                   "--plan, whose plan was reviewed, nor without a terminal).")
 @_guard
 def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int | None, targets: tuple[str, ...],
           prune: bool | None, quiet: bool, no_color: bool, lock: bool, lock_timeout: float,
-          endpoints_files: tuple[str, ...], max_deletes: int | None,
+          endpoints_files: tuple[str, ...], max_deletes: int | None, auto_approve: bool,
           excludes: tuple[str, ...] = (), replaces: tuple[str, ...] = ()) -> None:
     """Plan, then apply every change as soon as what it depends on is done, independent changes concurrently.
 
     On a terminal a live display shows the progress; elsewhere each outcome is one timestamped line. The
     apply holds a lock per endpoint from its plan to its end: another apply on this machine that shares
-    an endpoint is refused (or waits --lock-timeout seconds).
+    an endpoint is refused (or waits --lock-timeout seconds). On a terminal, the plan is applied only once
+    'yes' is typed (--auto-approve: at once); a saved plan (--plan) is applied without asking.
     """
     if not files:
         raise click.UsageError("give the desired-state files (with --plan, the files the saved plan was made from)")
@@ -321,7 +325,8 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
                       prune=prune, lock=lock, lock_timeout=lock_timeout, endpoints_files=list(endpoints_files),
                       max_deletes=max_deletes)
     options.excludes, options.replaces = list(excludes), list(replaces)
-    with ApplyView(fmt, quiet, colour_wanted(no_color)) as view, plan_run(options) as run:
+    confirm = not auto_approve and not saved and sys.stdin.isatty()
+    with ApplyView(fmt, quiet, colour_wanted(no_color), confirm) as view, plan_run(options) as run:
         show_excluded(run.excluded)
         report = apply_run(run, view)
     result = Result(run.plan, report, run.redact)
@@ -343,22 +348,25 @@ class ApplyView:
     outcomes) and closes as the view's `with` block ends.
     """
 
-    def __init__(self, fmt: str, quiet: bool, colour: bool) -> None:
+    def __init__(self, fmt: str, quiet: bool, colour: bool, confirm: bool = False) -> None:
         self.fmt = fmt
         self.text = fmt != "json"
         self.quiet = quiet
         self.colour = colour
+        self.confirm = confirm
         self.display: LiveProgress | PlainProgress | None = None
         self._open = ExitStack()
 
     def on_plan(self, plan: Plan, redact: Callable[[str], str]) -> None:
         if self.text and not self.quiet:
             click.echo(redact(reports.render_plan(plan, self.fmt, _styler(self.colour))))
-            if plan.pending:
-                click.echo("\nApplying:")
         elif self.text and plan.blocked:
             click.echo(redact("\n".join(reports.blocked_lines(plan.as_dict()))))
         show_blocked(plan, self.fmt, redact)
+        if self.confirm and plan.pending:
+            confirmed(plan, redact, quiet=self.quiet or not self.text)
+        if self.text and not self.quiet and plan.pending:
+            click.echo("\nApplying:")
         outcomes = len(plan.pending) + len(plan.skipped)
         if self.text and outcomes:
             if sys.stdout.isatty() and not self.quiet:
@@ -380,6 +388,18 @@ class ApplyView:
 
     def __exit__(self, *exc: object) -> None:
         self._open.close()
+
+
+def confirmed(plan: Plan, redact: Callable[[str], str], quiet: bool) -> None:
+    """Ask on the terminal whether to apply the plan shown; anything but `yes` ends the run with nothing written
+    (exit 1), as Terraform's apply does without -auto-approve. Where the plan was not shown (--quiet, JSON), its
+    summary is shown first, on stderr beside JSON."""
+    if quiet:
+        click.echo(redact(reports.quiet_plan_text(plan)), err=True)
+    click.echo("\nApply these changes? Only 'yes' will be accepted (--auto-approve skips this question).", err=True)
+    answer = click.prompt("Enter a value", default="", show_default=False, err=True)
+    if answer.strip() != "yes":
+        raise Failure("Apply cancelled: nothing was changed.")
 
 
 @main.command("run-step")

@@ -1,11 +1,11 @@
 """The plan as Markdown for a pull-request comment, sized for one.
 
 The summary and a table of counts per kind and action come first; then the deletes and replaces in full, the
-updates, the creates folded per kind in `<details>` blocks; then the skipped and blocked entries and the drift
-of observed entries; last the order of work as a Mermaid graph. GitHub refuses a comment over 65,536
-characters: when the plan would pass `LIMIT`, the picture goes first, then the longest sections lose rows
-(creates first, then updates, then drift; never a delete or a replace), each saying how many more plan.json
-holds.
+updates, the creates folded per kind in `<details>` blocks; then the skipped and blocked entries, the drift
+of observed entries and the owned objects in no file (with prune off); last the order of work as a Mermaid
+graph. GitHub refuses a comment over 65,536 characters: when the plan would pass `LIMIT`, the picture goes
+first, then the longest sections lose rows (creates first, then updates, then drift and the owned objects in
+no file; never a delete or a replace), each saying how many more plan.json holds.
 
 Every value from the files or a platform goes through `markdown_text` (or `_html_text` inside HTML): a pull
 request or a platform must not be able to put HTML, links or mentions in the comment a reviewer reads.
@@ -34,6 +34,7 @@ from .report import (
     markdown_text,
     order_of_work,
     summary_line,
+    unnamed_heading,
 )
 
 #: the most characters of a plan comment; GitHub refuses a comment over 65,536
@@ -163,7 +164,17 @@ def plan_sections(data: dict[str, Any]) -> list[Section]:
             *create_sections([change for change in changing if change["action"] == "create"]),
             *blocked_sections(data),
             _table("Drift on observed entries, never written", drift, DRIFT,
-                   lambda change: f"drift ({change['action']})")]
+                   lambda change: f"drift ({change['action']})"),
+            unnamed_section(data)]
+
+
+def unnamed_section(data: dict[str, Any]) -> Section:
+    """With prune off, the owned objects that no file names (what `--prune` would delete), a list that may be cut."""
+    unnamed = data.get("unnamed") or []
+    if not unnamed:
+        return Section([], [])
+    return Section([unnamed_heading(len(unnamed)), ""],
+                   [f"- {_markdown_code(title)}" for title in unnamed], rank=DRIFT)
 
 
 def _text(sections: list[Section]) -> str:
@@ -194,7 +205,7 @@ def plan_markdown(plan: Plan, limit: int = LIMIT) -> str:
     aside = aside_line(data["summary"])
     if not _changing(data) and not data["blocked"] and not data.get("drift"):
         matching = f"**No changes.** {data['unchanged']} resources match the desired state."
-        return f"{matching} {aside}" if aside else matching
+        return _text([Section([f"{matching} {aside}" if aside else matching], []), unnamed_section(data)])
     sections = plan_sections(data)
     picture = order_of_work(plan)
     if picture:

@@ -216,7 +216,8 @@ class Plan:
         drift = [c.as_dict() for c in self.drift]
         ignored = [{"kind": c.change.kind, "identity": c.change.spec.public(c.change.identity()),
                     "fields": list(c.ignored), "source": c.entry.where} for c in self.changes if c.ignored]
-        data.update((key, value) for key, value in (("drift", drift), ("ignored", ignored)) if value)
+        asides = (("drift", drift), ("ignored", ignored), ("unnamed", list(self.unnamed)))
+        data.update((key, value) for key, value in asides if value)
         return data
 
 

@@ -186,9 +186,24 @@ def unnamed_lines(plan: Plan) -> list[str]:
     """With prune off, the owned objects that no entry names, which `--prune` would delete (none when none is)."""
     if not plan.unnamed:
         return []
-    count = len(plan.unnamed)
-    return ([f"{count} owned {_plural(count, 'object is', 'objects are')} in no file; `--prune` would delete "
-             f"{_plural(count, 'it', 'them')}:"] + [f"  {title}" for title in plan.unnamed])
+    return [unnamed_heading(len(plan.unnamed))] + [f"  {title}" for title in plan.unnamed] + renamed_lines(plan)
+
+
+def unnamed_heading(count: int) -> str:
+    """`N owned objects are in no file; `--prune` would delete them:`."""
+    return (f"{count} owned {_plural(count, 'object is', 'objects are')} in no file; `--prune` would delete "
+            f"{_plural(count, 'it', 'them')}:")
+
+
+def renamed_lines(plan: Plan) -> list[str]:
+    """A note when the plan creates objects of a kind that also has owned objects in no file: a renamed entry
+    plans a create, and the object under its old name stays behind until prune deletes it."""
+    created = {planned.change.kind for planned in plan.pending if planned.change.action == "create"}
+    both = sorted(created & {title.split("[", 1)[0] for title in plan.unnamed})
+    if not both:
+        return []
+    return [f"Renamed an entry? The plan creates {', '.join(both)} objects while owned ones are in no file: the "
+            f"object under the old name stays until `--prune` deletes it."]
 
 
 def plan_text(plan: Plan, style: Callable[[str, str], str] = lambda text, action: text) -> str:

@@ -147,11 +147,18 @@ def test_a_plan_without_prune_names_the_owned_objects_in_no_file(opendcp, tmp_pa
     assert not reconcile(Options([path], apply=True, lock=False)).failed
     desired(tmp_path, opendcp.url, ["web"], service=False)
     opendcp.clear_requests()
-    assert "would delete" not in run_cli(["reconciler", "plan", path]).stdout  # asked for, not on every plan
-    shown = run_cli(["reconciler", "plan", "--owned-hint", path])
-    assert shown.returncode == 0, shown.stderr
+    shown = run_cli(["reconciler", "plan", "--detailed-exitcode", path])
+    assert shown.returncode == 0, shown.stderr  # a hint, not a change
     assert shown.stdout.splitlines()[-3:] == ["2 owned objects are in no file; `--prune` would delete them:",
                                               f"  {BATCH}", "  opendcp_cluster[name=old]"]
+    assert "would delete" not in run_cli(["reconciler", "plan", "--no-owned-hint", path]).stdout
+    as_json = json.loads(run_cli(["reconciler", "plan", "--format", "json", path]).stdout)
+    assert as_json["unnamed"] == [BATCH, "opendcp_cluster[name=old]"]
+    markdown = run_cli(["reconciler", "plan", "--format", "markdown", path]).stdout
+    assert markdown == ("**No changes.** 1 resources match the desired state.\n\n"
+                        "2 owned objects are in no file; `--prune` would delete them:\n\n"
+                        "- <code>opendcp\\_cluster\\[name=batch\\]</code>\n"
+                        "- <code>opendcp\\_cluster\\[name=old\\]</code>\n")
     pruning = run_cli(["reconciler", "plan", "--prune", path])
     assert "`--prune` would delete" not in pruning.stdout and "2 to delete" in pruning.stdout
     picture = run_cli(["reconciler", "graph", "--plan", "--prune", "--format", "mermaid", path])

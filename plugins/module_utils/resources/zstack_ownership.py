@@ -4,8 +4,8 @@
 """The ownership record of ZStack tags: a tag has no field to hold a marker, so a user tag beside it does.
 
 For each tag the reconciler creates, it also creates, on the same resource, the user tag
-`converge::owner::<owner>::<system|user>::<tag text>`. Prune lists the records of its owner with one
-query, and deletes a recorded tag together with its record.
+`converge::owner::<owner>::<system|user>::<tag text>`. Prune lists the records of its owner, of both kinds,
+with one query, and deletes a recorded tag together with its record.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -50,7 +50,9 @@ class TagRecord(Ownership):
             # what is deleted on the strength of this answer must be exactly the record
             return [row for row in rows if row.get("tag") == text
                     and row.get("resourceUuid") == live["resource_uuid"]]
-        rows = client.query_tags("user", [condition("tag", "~=", _like_literal(prefix) + "%")])
+        # one query for the owner's records of both tag kinds: the read memo answers the second kind from it
+        every_kind = "%s%s::" % (RECORD_PREFIX, owner)
+        rows = client.query_tags("user", [condition("tag", "~=", _like_literal(every_kind) + "%")])
         return [row for row in rows if (row.get("tag") or "").startswith(prefix)]
 
     def needs_record(self, client, spec, live, owner):
