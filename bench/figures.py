@@ -112,8 +112,8 @@ def plan_and_apply(size: int, latency_ms: float, runs: int) -> list[Figure]:
                               "per-resource refresh, 10 at once", "faster", 8.0))
 
         startup = best_of(runs, lambda: run_child(reconciler_command("plan", str(empty)))[0])
-        cli, _code, rss = min((run_child(reconciler_command("plan", str(path))) for _ in range(max(1, runs))),
-                              key=lambda row: row[0])
+        plan_cli = reconciler_command("plan", "--no-owned-hint", str(path))
+        cli, _code, rss = min((run_child(plan_cli) for _ in range(max(1, runs))), key=lambda row: row[0])
         figures.append(Figure("plan CLI, no changes", size, cli, "s", startup + requests * latency,
                               "floor: CLI start-up (empty file) + requests x latency", "lower", 1.5,
                               {"startup_s": round(startup, 3), "peak_rss_mib": rss}))
@@ -297,7 +297,7 @@ def peak_rss_plan(size: int, latency_ms: float) -> list[Figure]:
     os.environ[PASSWORD_VARIABLE] = "password"
     with _emulator(latency_ms) as handle, tempfile.TemporaryDirectory() as tmp:
         path = tags_file(Path(tmp), handle.url, size)
-        seconds, code, rss = run_child(reconciler_command("plan", str(path)), child_env())
+        seconds, code, rss = run_child(reconciler_command("plan", "--no-owned-hint", str(path)), child_env())
         loading, desired = timed(lambda: load([str(path)]))
         reads = ReadClock(planner.read_kind)
         with Session(desired) as session, mock.patch.object(planner, "read_kind", reads):
