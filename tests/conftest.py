@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
@@ -12,6 +13,15 @@ from tests.support import collections_dir
 sys.path.insert(0, str(collections_dir()))
 
 import emulators  # noqa: E402  (needs the path above)
+
+
+def pytest_configure(config):
+    """The commands the tests start never read the terminal the suite was started from: `reconciler apply` asks
+    for `yes` on a terminal (tests that mean to answer give it a pseudo-terminal of their own)."""
+    if os.isatty(0):
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
 
 
 @pytest.fixture

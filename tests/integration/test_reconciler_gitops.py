@@ -256,6 +256,6 @@ def test_colour_on_a_terminal_unless_no_color_or_the_flag_says_otherwise(tmp_pat
         assert "\x1b[32m" in coloured and "  + zstack_user_tag[" in coloured
         assert "\x1b[" not in run_on_a_terminal(["reconciler", "plan", "--no-color", path])
         assert "\x1b[" not in run_on_a_terminal(["reconciler", "plan", path], {"NO_COLOR": "1"})
-        applied = run_on_a_terminal(["reconciler", "apply", "--no-color", path])
+        applied = run_on_a_terminal(["reconciler", "apply", "--auto-approve", "--no-color", path])
         assert "done    create   zstack_user_tag[" in applied
         assert "Apply complete: 1 applied, 0 failed, 0 skipped." in applied
