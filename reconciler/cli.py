@@ -396,8 +396,9 @@ def confirmed(plan: Plan, redact: Callable[[str], str], quiet: bool) -> None:
     summary is shown first, on stderr beside JSON."""
     if quiet:
         click.echo(redact(reports.quiet_plan_text(plan)), err=True)
-    click.echo("\nApply these changes? Only 'yes' will be accepted (--auto-approve skips this question).", err=True)
-    answer = click.prompt("Enter a value", default="", show_default=False, err=True)
+    click.echo("\nDo you want to perform these actions?\n  The reconciler will perform the actions described above."
+               "\n  Only 'yes' will be accepted to approve (--auto-approve skips this question).\n", err=True)
+    answer = click.prompt("  Enter a value", default="", show_default=False, err=True)
     if answer.strip() != "yes":
         raise Failure("Apply cancelled: nothing was changed.")
 
