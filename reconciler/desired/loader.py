@@ -8,18 +8,27 @@ from typing import Optional
 from ..errors import DocumentError
 from ..graph import entry_graph
 from ..platforms import kinds
-from ..sources import SourceError, expand
+from ..sources import SourceError, sources
 from .checks import check_cycles, check_endpoints, check_entries, validated, warnings_of
 from .model import DesiredState, Entry
 from .secrets import REFERENCED, read_secret
-from .sections import SecretRules, Sections, desired_root, endpoints_files_given, load_document, load_endpoints_files
+from .sections import (
+    SecretRules,
+    Sections,
+    desired_root,
+    endpoints_files_given,
+    load_document,
+    load_endpoints_files,
+    not_a_document,
+)
 from .yaml_reader import readable
 
 
 def load(paths: list[str], endpoints_files: Optional[list[str]] = None) -> DesiredState:
     """Load and validate desired-state files and directories; raise DocumentError listing every problem.
 
-    A directory stands for every `*.yml` / `*.yaml` below it (sorted, hidden ones left out); entries merge
+    A directory stands for every `*.yml` / `*.yaml` below it (sorted, hidden ones and those its `.convergeignore`
+    names left out), each of which must be a desired-state document (`not_a_document`); entries merge
     across files, and endpoints and settings declared in one file serve the entries of every other. With
     `endpoints_files` (`--endpoints`; default: the files `CONVERGE_ENDPOINTS` lists) the endpoints come from
     those trusted files alone (`load_endpoints_files`), and a desired-state file may name an endpoint only by
@@ -29,9 +38,11 @@ def load(paths: list[str], endpoints_files: Optional[list[str]] = None) -> Desir
     """
     rules = SecretRules(desired_root(paths))
     try:
-        paths = expand(paths)
+        found = sources(paths)
     except SourceError as exc:
         raise DocumentError(exc.problems) from None
+    paths = [source.path for source in found]
+    found_in = {source.path: source.directory for source in found}
     problems: list[str] = []
     trusted_files = endpoints_files_given(endpoints_files)
     if trusted_files:
@@ -39,7 +50,7 @@ def load(paths: list[str], endpoints_files: Optional[list[str]] = None) -> Desir
         problems.extend(trusted_problems)
     sections = Sections(rules)
     for path, root in readable(paths, problems):
-        problems.extend(load_document(path, root, sections))
+        problems.extend(not_a_document(path, root, found_in[path]) or load_document(path, root, sections))
     problems.extend(sections.inline_problems())
     endpoints = rules.trusted if rules.trusted is not None else sections.endpoints
     entries = sections.entries

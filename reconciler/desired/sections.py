@@ -13,6 +13,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import ans
 from pydantic import ValidationError
 
 from ..platforms import PLATFORM_NAMES, kinds, platform
+from ..sources import IGNORE_FILE
 from .checks import validated
 from .model import MAX_CONCURRENCY, SUPPORTED_VERSIONS, Endpoint, Entry
 from .schema import Settings, did_you_mean, endpoint_model, entry_model, pydantic_problems
@@ -105,6 +106,26 @@ def load_document(path: str, root: Any, sections: Sections) -> list[str]:
     problems.extend(_load_existing(path, root.get("existing"), sections.existing, root))
     problems.extend(_load_resources(path, root.get("resources"), root, sections))
     return problems
+
+
+def is_desired_document(root: Any) -> bool:
+    """Whether a file's document is meant as desired state: a mapping with a section beside `version` (or a key
+    that misspells one), or whose keys are all sections. Another tool's YAML (an Ansible playbook, a list; an
+    execution environment or a Compose file, whose `version` comes with keys of their own) is not."""
+    if not isinstance(root, dict):
+        return False
+    named = [key for key in root if key in SECTION_NAMES or did_you_mean(key, SECTION_NAMES)]
+    return any(key != "version" for key in named) or len(named) == len(root)
+
+
+def not_a_document(path: str, root: Any, directory: Optional[str]) -> list[str]:
+    """The refusal of a file that a directory given (`directory`) holds but that is no desired-state document;
+    empty for a document, or for a file given by name (`load_document` says what is wrong with it)."""
+    if directory is None or is_desired_document(root):
+        return []
+    relative = Path(path).relative_to(directory).as_posix()
+    return [f"{path}:1: not a desired-state document (it has no endpoints, settings, existing or resources): list "
+            f"{relative} in {Path(directory) / IGNORE_FILE} to leave it out"]
 
 
 def _known_kinds(path: str, node: Any, root: Any, section: str, shape: str,
