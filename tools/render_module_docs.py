@@ -243,6 +243,16 @@ def options_of(entry: dict) -> tuple[dict, object | None]:
     return {name: _field_doc(field) for name, field in _load(entry["fields"]).items()}, None
 
 
+#: 0.1.0 held the ZStack modules alone; the other platforms' modules came with 0.2.0
+FIRST_RELEASE_PREFIX = "zstack_"
+
+
+def version_added(module: str) -> str:
+    """The release that brought the module: 0.1.0 for ZStack's, 0.2.0 for the other platforms'."""
+    return "0.1.0" if module.startswith(FIRST_RELEASE_PREFIX) else "0.2.0"
+
+
+
 def documentation(name: str, entry: dict) -> str:
     options, spec = options_of(entry)
     short = entry.get("short") or spec.description.rstrip(".")
@@ -259,7 +269,7 @@ def documentation(name: str, entry: dict) -> str:
     doc = {
         "module": name,
         "short_description": short,
-        "version_added": "0.1.0",
+        "version_added": version_added(name),
         "description": description,
         "author": ["converge contributors (@converge)"],
         "options": options,

@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 name: step_results
 type: aggregate
 short_description: Write each host's task results of a run to a JSON file
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Records, for every host, each task's status (C(ok), C(changed), C(failed), C(unreachable), C(skipped)) and
     message, and writes them to I(results_file) when the run ends.

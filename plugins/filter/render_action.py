@@ -16,7 +16,7 @@ author:
   - converge contributors (@converge)
 positional: _input, params, declared
 short_description: Render an OpenDCP remote action template with checked parameters
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Renders the template of an OpenDCP remote action implementation (an Ansible task in JSON whose strings use the
     action's parameters as Jinja2 variables) in a sandboxed Jinja2 environment where an undefined name is an error.

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: opendcp
 short_description: OpenDCP pool nodes as Ansible hosts
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads every pool of an OpenDCP server (or the pools named in I(pools)) and their nodes, and makes each node a
     host named by its IP, in the groups C(opendcp_pool_<pool>), C(opendcp_service_<service>) and

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: migration_cloud_connection
 short_description: Manage the cloud connections of the migration platform
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - A connection to the target cloud (OpenStack, Huayun, CloudUltra 4, ArcherOS 2020), identified by its name.
 - The platform adds the connection without contacting the cloud; I(verify=true) checks the credentials with C(VerifyCloudConnection)

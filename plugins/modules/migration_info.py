@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: migration_info
 short_description: Read the migration platform's clouds, servers, hosts, tasks and license
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - Reads what the migration platform lists, and the details of one task, cloud connection or source host; never changes
   anything.

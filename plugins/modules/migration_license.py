@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: migration_license
 short_description: Install or delete the license of the migration platform
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - 'The license of the migration platform: how long it may be used and how many migrations (credits) it allows.'
 - 'Each new task takes a credit; deleting a task that has not finished gives it back. The platform cannot show which

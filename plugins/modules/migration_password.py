@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: migration_password
 short_description: Change the password of a migration platform account
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - The password of the account the module logs in with (I(username)).
 - 'The module first tries to log in with I(new_password): when that works, the password is already set and nothing

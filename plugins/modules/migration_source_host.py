@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: migration_source_host
 short_description: Manage the Packer source hosts of the migration platform
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - A source host with the Packer agent, reached through a transport server, identified by its name.
 - The platform contacts the agent at I(address) when the host is added and records its disks, network and OS. The

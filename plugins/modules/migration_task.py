@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: migration_task
 short_description: Create, change, resume, complete and delete migration tasks
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - A migration task copying one source host into a cloud, identified by its name.
 - A new task takes one license credit; deleting a task that has not finished gives it back. The task copies the

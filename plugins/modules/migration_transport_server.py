@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: migration_transport_server
 short_description: Manage the Transport servers of the migration platform
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - A Transport server of the migration platform, identified by its name.
 - A C(Cloud) server runs in the target cloud (I(cloud) names its cloud connection) and every migration needs one;

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: migration_vsphere_platform
 short_description: Manage the vSphere platforms of the migration platform
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - A vSphere platform (vCenter or ESXi) whose VMs migrate without an agent, identified by its name.
 - The platform logs in to vSphere at I(address) when it is added and reads its VMs through the transport server.

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: opendcp_actimpl
 short_description: Manage the implementations (Ansible task templates) of OpenDCP remote actions
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - 'The implementation of an OpenDCP remote action: an Ansible task in JSON with Jinja2 placeholders.'
 - 'I(template) is such as C({"action": {"module": "shell", "args": "echo {{echo_word}}"}}). Every variable it uses

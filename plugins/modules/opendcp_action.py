@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: opendcp_action
 short_description: Manage OpenDCP remote actions and their declared parameters
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - 'An OpenDCP remote action: a named command with declared parameters.'
 - 'I(params) declares each parameter''s type, such as C({"echo_word": "string", "times": "integer"}); names must

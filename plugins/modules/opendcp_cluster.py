@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: opendcp_cluster
 short_description: Manage OpenDCP clusters
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - 'An OpenDCP cluster: a product line''s group of services.'
 - A cluster with services cannot be deleted.

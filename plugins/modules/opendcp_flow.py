@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: opendcp_flow
 short_description: Run OpenDCP task templates on pool nodes as flows; start, pause and stop flows
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - 'An OpenDCP flow (task): a task template run on pool nodes, a batch of nodes at a time.'
 - 'A flow is found by its name: the newest flow of that name. With C(state=present) or C(state=started) a flow is

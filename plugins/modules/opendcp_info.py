@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: opendcp_info
 short_description: Read OpenDCP clusters, services, pools, nodes, templates, actions and flows
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - Reads what OpenDCP lists, every page, and a pool's nodes, the pools of IPs, or one flow with its nodes and log;
   never changes anything.

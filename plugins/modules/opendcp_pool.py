@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: opendcp_pool
 short_description: Manage OpenDCP service pools and their size
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - 'An OpenDCP service pool: the hosts one service runs on.'
 - I(tasks) names the task template of each pool operation (C(expand), C(shrink), C(deploy)); OpenDCP runs a pool

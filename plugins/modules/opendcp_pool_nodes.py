@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: opendcp_pool_nodes
 short_description: Add hosts to, or remove them from, an OpenDCP pool
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - Hosts recorded in an OpenDCP pool by IP, without creating or returning machines.
 - 'With C(state=present) the listed IPs are added to the pool (with I(exclusive), nodes not listed are removed);

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: opendcp_remote_step
 short_description: Manage OpenDCP remote steps
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - 'An OpenDCP remote step: remote actions run in order on each node of a flow.'
 - 'I(actions) names the actions; each must exist (be on OpenDCP''s action list, or, in the reconciler, be an action

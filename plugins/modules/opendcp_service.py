@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: opendcp_service
 short_description: Manage OpenDCP services
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - 'An OpenDCP service: a Docker image run in the pools of one cluster.'
 - 'I(cluster) names the cluster, and the service is looked for in that cluster only (OpenDCP lists services per

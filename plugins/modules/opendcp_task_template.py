@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: opendcp_task_template
 short_description: Manage OpenDCP task templates
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - 'An OpenDCP task template: the steps a flow runs on each node, in order.'
 - 'Each step names a built-in step (C(create_vm), C(return_vm), C(register), C(unregister)) or a remote step, with

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: osgview_vm_group
 short_description: Clone an OSG view lab VM group and wait until its VMs are active
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - A course-lab VM group on OSG view, cloned from a group template (I(gtuuid)) for a course scenario (I(marker)).
   The module waits until every VM of the group is active, then returns the group id, the VM ids, whether the template's

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: osgview_vm_group_info
 short_description: Read the VMs and the console of an OSG view lab VM group
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - Reports each VM's readiness (C(gperpare)) and start status (C(gstart)), and the group's connection details (C(gconnent))
   once every VM is active; never changes anything.

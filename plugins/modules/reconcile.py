@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: reconcile
 short_description: Plan and apply converge desired-state files from a playbook
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - "Runs the converge reconciler on the controller, as C(reconciler apply) does from a shell: validates the
     files (every problem as C(file:line: reason)), reads live state, plans, and applies the plan."

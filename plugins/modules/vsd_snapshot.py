@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vsd_snapshot
 short_description: Create, describe, delete and roll back to VSD VM snapshots
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - A snapshot of a VSD virtual machine, identified by the VM and the snapshot's name.
 - The snapshots of a VM form a tree. A new snapshot becomes a child of the snapshot the VM runs from (its head)

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vsd_snapshot_info
 short_description: Read the snapshots of a VSD VM, its snapshot tree and its head
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - Reads the snapshots of one VSD virtual machine; never changes anything.
 - The snapshot list is read page by page, every page.

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: vsd_volume_snapshot_rollback
 short_description: Roll disks of a VSD VM back to volume snapshots
-version_added: 0.1.0
+version_added: 0.2.0
 description:
 - Roll single disks of a shut-down VSD VM back to volume snapshots, in one batch call.
 - 'Only disk data is rolled back: the VM''s configuration and its head snapshot stay as they are. Give either I(snapshot),
