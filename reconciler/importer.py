@@ -88,7 +88,8 @@ class _Request:
 def import_platforms(options: ImportOptions) -> ImportResult:
     """Read the platforms, write one file per platform into `options.out`, then validate and plan them."""
     request = _checked(options)
-    reading = Session(DesiredState([], request.endpoints, {}, []))
+    # an embedded emulator is read where the plan of the files written meets it: under `out`
+    reading = Session(DesiredState([], request.endpoints, {}, [], secret_root=os.path.realpath(options.out)))
     with reading as session, remembering_reads(session, set(request.endpoints)):  # each identical read sent once
         imported, notes = _read_platforms(request, session)
     os.makedirs(options.out, exist_ok=True)

@@ -14,6 +14,7 @@ from .desired import DesiredState
 from .errors import ConnectionProblem
 from .platforms import kinds, platform
 
+#: where an embedded emulator keeps its state, under the desired state's directory (`DesiredState.secret_root`)
 EMBEDDED_STATE_DIR = Path(".converge") / "embedded"
 EMBEDDED_CREDENTIALS = {"username": "admin", "password": "password"}
 
@@ -84,11 +85,17 @@ class Session:
         except ValueError as exc:
             raise ConnectionProblem([f"{endpoint.file}:{endpoint.line}: endpoints.{name}: {exc}"])
 
+    def embedded_state_file(self, name: str) -> Path:
+        """Where the platform's embedded emulator keeps its state unless its endpoint names a `state_file`:
+        `.converge/embedded/<platform>.json` under the desired state's directory, so the same files meet the same
+        platform from any working directory (under the working directory when the state has no directory)."""
+        return Path(self.desired.secret_root or ".") / EMBEDDED_STATE_DIR / f"{name}.json"
+
     def _embedded(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
         """Start the platform's emulator in this process, keeping its state between runs."""
         import emulators
 
-        state_file = Path(params.pop("state_file", None) or EMBEDDED_STATE_DIR / f"{name}.json")
+        state_file = Path(params.pop("state_file", None) or self.embedded_state_file(name))
         state_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         keep_out_of_git(state_file.parent)
         handle = emulators.start(name, port=0, state_file=str(state_file))

@@ -69,8 +69,9 @@ SECTIONS = {
 #: the endpoint options that are the reconciler's, not a module's
 EMBEDDED = ("true: start the platform's emulator inside the reconciler instead of reaching a url (demos and "
             "tests); its state is kept between runs. Mutually exclusive with url.")
-STATE_FILE = ("With embedded: the file the embedded emulator keeps its state in, relative to the desired state's "
-              "directory and inside it (default: .converge/embedded/PLATFORM.json).")
+STATE_FILE = ("With embedded: the file the embedded emulator keeps its state in, relative to the working directory "
+              "and inside the desired state's directory (default: .converge/embedded/PLATFORM.json under that "
+              "directory).")
 
 WAIT = "Wait until the object has finished its work (default: true)."
 WAIT_TIMEOUT = "How long to wait, in seconds (default: 600)."

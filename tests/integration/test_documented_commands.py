@@ -28,10 +28,11 @@ def run_script(script: str, cwd, extra_env: dict[str, str] | None = None) -> sub
                           capture_output=True, text=True, timeout=600)
 
 
-def embedded_tags(cwd) -> list[str]:
+def embedded_tags(root) -> list[str]:
+    """The tags of the embedded ZStack of the desired state in directory `root`."""
     import json
 
-    state = json.loads((cwd / ".converge" / "embedded" / "zstack.json").read_text(encoding="utf-8"))
+    state = json.loads((root / ".converge" / "embedded" / "zstack.json").read_text(encoding="utf-8"))
     return sorted(tag["tag"] for tag in platform_tags(state["tags"]))
 
 
@@ -50,7 +51,7 @@ def test_the_ci_sequence_of_docs_ci_passes_as_written(tmp_path):
     assert comment.startswith("**Plan: 3 to create, 0 to update")
     assert "<details><summary><code>zstack_user_tag</code>: 3 to create</summary>" in comment
     assert comment.count("| <code>zstack\\_user\\_tag\\[") == 3
-    assert embedded_tags(tmp_path) == ["backup::nightly", "team::db", "team::web"]
+    assert embedded_tags(tmp_path / "desired") == ["backup::nightly", "team::db", "team::web"]
     again = run_script(script, tmp_path, pipeline)
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.splitlines()[1] == "no changes"
@@ -64,5 +65,5 @@ def test_the_readme_prune_and_directory_walkthrough(tmp_path):
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "tag=backup::nightly]: delete (prune)   (owned by teams-example, in no file)" in shown.stdout
     # the team's tag is gone; the quickstart's tags, of another owner, are all still there
-    assert embedded_tags(tmp_path) == sorted(["team::db", "team::web", "ha::NeverStop", "reservedMemory::2G",
-                                              "tier::web", "tier::db"])
+    assert embedded_tags(tmp_path / "examples") == sorted(["team::db", "team::web", "ha::NeverStop",
+                                                           "reservedMemory::2G", "tier::web", "tier::db"])
