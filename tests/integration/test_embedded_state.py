@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import shutil
 import textwrap
@@ -9,7 +10,7 @@ import textwrap
 import pytest
 import yaml
 
-from tests.support import run_cli
+from tests.support import ROOT, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -80,3 +81,10 @@ def test_import_reads_an_embedded_platform_where_the_plan_of_its_files_meets_it(
     written = yaml.safe_load((tmp_path / "taken" / "opendcp.yml").read_text(encoding="utf-8"))
     assert [entry["name"] for entry in written["resources"]["opendcp_cluster"]] == ["web"]
     assert not (elsewhere / ".converge").exists()
+
+
+def test_the_collection_artifact_leaves_out_embedded_state_beside_any_desired_state():
+    """The state holds the platforms' passwords in clear; the quickstart leaves one in examples/.converge/."""
+    ignored = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))["build_ignore"]
+    for directory in (".converge", "examples/.converge", "examples/teams/.converge"):
+        assert any(fnmatch.fnmatch(directory, pattern) for pattern in ignored), directory
