@@ -21,8 +21,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional, Protocol
 
-from . import guardrails, saved_plan
+from . import guardrails, prune_scope, saved_plan
 from .desired import DEFAULT_CONCURRENCY, DesiredState, load, resolve_secrets
+from .desired.sections import endpoints_files_given
 from .errors import DocumentError, StalePlan
 from .executor import Outcome, Report, apply_plan
 from .lock import apply_lock
@@ -199,7 +200,8 @@ def plan(options: Options) -> PlannedRun:
     blocked in the plan, and what waits for it skipped. With `options.saved`, StalePlan when a file or the live
     state moved since it was made; with `options.out`, the plan is saved there. `guardrails.Refused`, before
     anything is saved or written, when the plan deletes or replaces a protected object or deletes more than the
-    delete budget (a saved plan is checked again as it is applied). The run is open: close it.
+    delete budget (a saved plan is checked again as it is applied); `prune_scope.PartialState`, before any request,
+    when prune is on and files of the owner's desired state were not given. The run is open: close it.
     """
     options, saved_data = _with_saved_plan(options)
     if not options.files:
@@ -209,6 +211,7 @@ def plan(options: Options) -> PlannedRun:
     replacing = frozenset(replaced(desired, list(options.replaces)))
     pruning = bool(desired.settings.get("prune", False) if options.prune is None else options.prune)
     pruning = pruning and not options.targets and not options.excludes
+    scope = prune_scope.check(desired, endpoints_files_given(options.endpoints_files)) if pruning else None
     secrets = resolve_secrets(desired)
     resources = ExitStack()
     try:
@@ -225,7 +228,8 @@ def plan(options: Options) -> PlannedRun:
         guardrails.check(made, desired.settings, options.max_deletes)
         if options.out:
             saved_plan.save(made, desired.files, options.out, session.redact, list(options.targets), pruning,
-                            {"excludes": list(options.excludes), "replaces": list(options.replaces)})
+                            {"excludes": list(options.excludes), "replaces": list(options.replaces),
+                             "prune_scope": scope})
     except BaseException:
         resources.close()
         raise

@@ -49,9 +49,9 @@ def fingerprint(planned: PlannedChange) -> str:
 
 
 def save(plan: Plan, files: list[str], path: str, redact, targets: list[str] | None = None,
-         prune: bool = False, chosen: dict[str, list[str]] | None = None) -> None:
+         prune: bool = False, chosen: dict[str, Any] | None = None) -> None:
     """Write the plan with file digests, per-entry fingerprints, and the targets and prune it was made with (and
-    `chosen`: its `excludes` and `replaces`)."""
+    `chosen`: its `excludes` and `replaces`, and the files a prune was checked against, `prune_scope`)."""
     data = plan.as_dict()
     data.update(chosen or {})
     data.update(saved_format=SAVED_FORMAT, targets=list(targets or []), prune=bool(prune),
