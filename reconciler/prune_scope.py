@@ -40,8 +40,11 @@ def _declared_owner(path: Path) -> tuple[bool, Optional[str]]:
     return True, owner if isinstance(owner, str) else None
 
 
-def _shown(path: Path) -> str:
-    """A path as the user would write it: relative to the working directory when it is below it."""
+def _shown(path: Path, relative: bool) -> str:
+    """A path as the user wrote theirs: relative to the working directory when the files were given so (and it
+    is below it), else absolute."""
+    if not relative:
+        return str(path)
     try:
         return os.path.relpath(path)
     except ValueError:
@@ -73,9 +76,10 @@ def check(desired: DesiredState, trusted: Optional[list[str]] = None) -> list[st
     owner below the desired state's directory that is missing, before any request."""
     missing = files_left_out(desired, trusted)
     if missing:
-        root = _shown(Path(desired.secret_root or os.getcwd()))
+        relative = not any(os.path.isabs(name) for name in desired.files)
+        root = _shown(Path(desired.secret_root or os.getcwd()), relative)
         raise PartialState([
-            f"{_shown(path)}:1: prune needs the whole desired state of owner {owner_of(desired)} under {root}/, and "
-            f"this file was not given: give the directory ({root}) or every file in it, or leave this one out "
-            f"with .convergeignore" for path in missing])
-    return [_shown(Path(name)) for name in desired.files]
+            f"{_shown(path, relative)}:1: prune needs the whole desired state of owner {owner_of(desired)} under "
+            f"{root}/, and this file was not given: give the directory ({root}) or every file in it, or leave this "
+            f"one out with .convergeignore" for path in missing])
+    return list(desired.files)
