@@ -47,6 +47,9 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
 
 LEDGER_COLUMNS = "owner, kind, platform, identity, applied, revision, applied_at, status"
 APPLY_COLUMNS = "id, owner, revision, user_name, host, files, started_at, ended_at, outcome, counts"
+SUSPENSION_COLUMNS = "owner, kind, name, reason, since"
+#: what moving a state to another backend copies, table by table (who holds a lock is not copied: no apply runs)
+KEPT_TABLES = {"ledger": LEDGER_COLUMNS, "applies": APPLY_COLUMNS, "suspensions": SUSPENSION_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class Dialect:
 
     parameter: str
     serial: str
+    #: what brings the generator of `applies.id` past the ids copied into it, where it needs telling
+    after_copy: str | None = None
 
     def sql(self, text: str) -> str:
         """A query written with `?` marks and `{serial}`, in this dialect."""
@@ -62,7 +67,8 @@ class Dialect:
 
 
 SQLITE = Dialect(parameter="?", serial="INTEGER PRIMARY KEY AUTOINCREMENT")
-POSTGRESQL = Dialect(parameter="%s", serial="BIGSERIAL PRIMARY KEY")
+POSTGRESQL = Dialect(parameter="%s", serial="BIGSERIAL PRIMARY KEY",
+                     after_copy="SELECT setval(pg_get_serial_sequence('applies', 'id'), (SELECT MAX(id) FROM applies))")
 
 
 def current_user() -> str:
@@ -218,7 +224,7 @@ class SqlStore(Backend):
         return count > 0
 
     def suspensions(self, owner: str) -> list[Suspension]:
-        rows, _ = self._run("SELECT owner, kind, name, reason, since FROM suspensions WHERE owner = ? "
+        rows, _ = self._run(f"SELECT {SUSPENSION_COLUMNS} FROM suspensions WHERE owner = ? "
                             "ORDER BY kind, name", (owner,))
         return [Suspension(*row) for row in rows]
 
@@ -239,3 +245,23 @@ class SqlStore(Backend):
         """Take `holder`'s name off `key` (another's name, written since, stays)."""
         self._run("DELETE FROM lock_holders WHERE lock_key = ? AND host = ? AND pid = ?",
                   (key, holder.host, holder.pid))
+
+    # --- moving a state to another backend -----------------------------------------------------------------
+    def kept_rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of the tables a move copies, by table, as stored."""
+        return {table: self._run(f"SELECT {columns} FROM {table}")[0] for table, columns in KEPT_TABLES.items()}
+
+    def load(self, tables: Mapping[str, list[tuple[Any, ...]]]) -> None:
+        """Write the rows `kept_rows` gave into this backend, which must hold no state yet: all or nothing."""
+        with self._transaction() as cursor:
+            for table in KEPT_TABLES:
+                cursor.execute(f"SELECT COUNT(*) FROM {table}")
+                if cursor.fetchone()[0]:
+                    raise StateError([f"state backend {self.shown_url}: it holds a state already (its {table} is "
+                                      f"not empty): move a state only into a backend that holds none"])
+            for table, columns in KEPT_TABLES.items():
+                marks = ", ".join("?" for _ in columns.split(","))
+                cursor.executemany(self.dialect.sql(f"INSERT INTO {table} ({columns}) VALUES ({marks})"),
+                                   tables.get(table, []))
+            if self.dialect.after_copy:
+                cursor.execute(self.dialect.after_copy)

@@ -13,9 +13,10 @@ import pytest
 from ansible_collections.converge.platforms.plugins.module_utils.http import redact_url
 
 from reconciler.errors import LockHeld, StateError
-from reconciler.state import Backend, LockHolder, open_backend, state_url
+from reconciler.state import Backend, LockHolder, open_backend, state_url, transfer
 from reconciler.state.locking import POLL_SECONDS, wait_for
 from reconciler.state.sql import MIGRATIONS
+from reconciler.state.transfer import move_state
 from tests.postgres import free_port
 from tests.support import ROOT, collections_dir
 
@@ -300,3 +301,48 @@ def test_two_processes_never_hold_one_postgresql_lock_at_once(postgresql_databas
     finally:
         child.kill()
         child.wait()
+
+
+def fill(backend: Backend) -> None:
+    """A state of two owners: ledger entries, applies and a suspension."""
+    backend.record_intent(OWNER, "zstack_vm", "zstack", VM, {"name": "web"}, "r1")
+    backend.confirm(OWNER, "zstack_vm", VM, {"name": "web"})
+    backend.record_intent("team-b", "vsd_snapshot", "vsd", {"id": 9}, {"name": "nightly"}, None)
+    backend.end_apply(backend.begin_apply(OWNER, "r1", ["site.yml"]), "ok", {"create": 1})
+    backend.begin_apply("team-b", None, ["b.yml"])
+    backend.suspend(OWNER, "zstack_vm", "web", "handed over")
+
+
+def state_of(backend: Backend) -> list:
+    return [(backend.ledger(owner), backend.history(owner), backend.suspensions(owner)) for owner in (OWNER, "team-b")]
+
+
+def test_a_state_moves_from_file_to_postgresql_and_back_whole(postgresql_database, tmp_path, capsys):
+    source = f"file://{tmp_path / 'file-state'}"
+    with open_backend(source, tmp_path) as backend:
+        fill(backend)
+        before = state_of(backend)
+    assert transfer.main([source, postgresql_database]) == 0
+    assert capsys.readouterr().out == "moved 2 ledger entries, 2 applies of the history and 1 suspensions\n"
+    with open_backend(postgresql_database, tmp_path) as moved:
+        assert state_of(moved) == before
+        assert moved.begin_apply(OWNER, "r2", []) == 3  # ids go on after the copied ones
+    assert move_state(postgresql_database, f"file://{tmp_path / 'back'}", tmp_path) == \
+        {"ledger": 2, "applies": 3, "suspensions": 1}
+    with open_backend(f"file://{tmp_path / 'back'}", tmp_path) as back:
+        assert state_of(back)[1] == before[1]
+        assert back.begin_apply(OWNER, "r3", []) == 4
+
+
+def test_a_state_is_never_moved_into_a_backend_that_holds_one(postgresql_database, tmp_path, capsys):
+    source = f"file://{tmp_path / 'file-state'}"
+    with open_backend(source, tmp_path) as backend:
+        fill(backend)
+    with open_backend(postgresql_database, tmp_path) as target:
+        target.suspend("team-c", "zstack_vm", "db", "theirs")
+    assert transfer.main([source, postgresql_database]) == 1
+    assert capsys.readouterr().err == (f"state backend {redact_url(postgresql_database)}: it holds a state already "
+                                       f"(its suspensions is not empty): move a state only into a backend that "
+                                       f"holds none\n")
+    with open_backend(postgresql_database, tmp_path) as target:
+        assert target.ledger(OWNER) == [] and target.history(OWNER) == []
