@@ -19,7 +19,7 @@ from psycopg.conninfo import make_conninfo
 
 from ..errors import StateError
 from .locking import key_number
-from .sql import POSTGRESQL, SqlStore
+from .sql import POSTGRESQL, SqlStore, driver_reason
 
 #: seconds to wait for the database to answer a connection, unless the URL says (connect_timeout=...)
 CONNECT_SECONDS = 10
@@ -42,7 +42,7 @@ class PostgresBackend(SqlStore):
         try:
             return psycopg.connect(make_conninfo(self._url, **extra), autocommit=True)
         except psycopg.Error as exc:
-            reason = str(exc).strip()
+            reason = driver_reason(exc)
             password = urlsplit(self._url).password
             if password:
                 reason = reason.replace(password, "********")

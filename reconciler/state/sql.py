@@ -71,6 +71,12 @@ POSTGRESQL = Dialect(parameter="%s", serial="BIGSERIAL PRIMARY KEY",
                      after_copy="SELECT setval(pg_get_serial_sequence('applies', 'id'), (SELECT MAX(id) FROM applies))")
 
 
+def driver_reason(exc: BaseException) -> str:
+    """What a driver's error says, on one line: its first (psycopg adds hints and details below it)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
 def current_user() -> str:
     """The name of the user running this process (its uid when it has no name)."""
     try:
@@ -114,7 +120,7 @@ class SqlStore(Backend):
             try:
                 yield
             except self.driver_errors as exc:
-                raise StateError([f"state backend {self.shown_url}: {str(exc).strip()}"]) from None
+                raise StateError([f"state backend {self.shown_url}: {driver_reason(exc)}"]) from None
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Any]:

@@ -248,7 +248,8 @@ def test_an_unreachable_postgresql_fails_first_naming_the_url_without_its_passwo
     with pytest.raises(StateError) as caught:
         open_backend(f"postgresql://converge:hunter2@127.0.0.1:{port}/state", tmp_path)
     (problem,) = caught.value.problems
-    assert problem.startswith(f"state backend postgresql://********@127.0.0.1:{port}/state: cannot connect: ")
+    assert problem == (f'state backend postgresql://********@127.0.0.1:{port}/state: cannot connect: connection '
+                       f'failed: connection to server at "127.0.0.1", port {port} failed: Connection refused')
     assert "hunter2" not in problem
     assert list(tmp_path.iterdir()) == []
 
