@@ -34,13 +34,17 @@ def pg_bin(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                        key=lambda path: int(Path(path).parent.parent.name) if Path(path).parent.parent.name.isdigit()
-                        else 0)
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=debian_version)
     if not candidates:
         pytest.fail(f"PostgreSQL's {name} is not installed: install Debian's postgresql (.ci/run does: "
                     f"apt-get install -y --no-install-recommends postgresql)")
     return candidates[-1]
+
+
+def debian_version(path: str) -> int:
+    """The major version of a command under /usr/lib/postgresql/<version>/bin/ (0 when it is no number)."""
+    version = Path(path).parent.parent.name
+    return int(version) if version.isdigit() else 0
 
 
 def as_owner() -> list[str]:
