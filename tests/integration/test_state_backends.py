@@ -191,6 +191,41 @@ def test_the_wait_tries_once_even_without_a_timeout_and_once_more_at_the_deadlin
     assert tries == pytest.approx([0.0, 0.2, 0.3])
 
 
+def lock_process(mode: str, url: str, key: str) -> subprocess.Popen:
+    """Another process holding or trying the lock of `key` (tests/state_lock_holder.py)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(collections_dir()), str(ROOT)]))
+    return subprocess.Popen([sys.executable, "-m", "tests.state_lock_holder", mode, url, key], cwd=ROOT, env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_processes_never_hold_one_lock_at_once(url, tmp_path):
+    key = "https://zstack.example"
+    child = lock_process("hold", url, key)
+    try:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline() == "holding\n"
+        with open_backend(url, tmp_path) as backend:
+            with pytest.raises(LockHeld) as caught:
+                with backend.lock([key], HOLDER):
+                    pytest.fail("two processes held one lock")
+            (problem,) = caught.value.problems
+            assert f"(pid {child.pid} on {os.uname().nodename} since " in problem
+            assert problem.endswith(", files child.yml); wait for it to end, or give --lock-timeout SECONDS to "
+                                    "wait for it")
+            child.stdin.write("\n")
+            child.stdin.flush()
+            assert child.stdout.readline() == "released\n"
+            with backend.lock([key], HOLDER):
+                other = lock_process("try", url, key)
+                out, err = other.communicate(timeout=60)
+                assert (other.returncode, out) == (1, f"refused: {REFUSED_B.replace('b.example', 'zstack.example')}\n")
+        other = lock_process("try", url, key)
+        assert other.communicate(timeout=60)[0] == "took\n"
+    finally:
+        child.kill()
+        child.wait()
+
+
 def test_suspensions_are_kept_per_owner_with_their_reason(backend):
     backend.suspend(OWNER, "zstack_vm", "web", "drifts every night")
     backend.suspend(OWNER, "zstack_vm", "web", "handed to the DBAs")
@@ -269,41 +304,6 @@ def test_a_postgresql_connection_lost_is_a_state_error_naming_the_url(postgresql
     shown = url.replace("converge:hunter2@", "********@")
     assert caught.value.problems == [f"state backend {shown}: terminating connection due to administrator command"]
     assert again.value.problems == [f"state backend {shown}: the connection is lost"]
-
-
-def lock_process(mode: str, url: str, key: str) -> subprocess.Popen:
-    """Another process holding or trying the lock of `key` (tests/state_lock_holder.py)."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(collections_dir()), str(ROOT)]))
-    return subprocess.Popen([sys.executable, "-m", "tests.state_lock_holder", mode, url, key], cwd=ROOT, env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def test_two_processes_never_hold_one_postgresql_lock_at_once(postgresql_database, tmp_path):
-    key = "https://zstack.example"
-    child = lock_process("hold", postgresql_database, key)
-    try:
-        assert child.stdout is not None and child.stdin is not None
-        assert child.stdout.readline() == "holding\n"
-        with open_backend(postgresql_database, tmp_path) as backend:
-            with pytest.raises(LockHeld) as caught:
-                with backend.lock([key], HOLDER):
-                    pytest.fail("two processes held one lock")
-            (problem,) = caught.value.problems
-            assert f"(pid {child.pid} on {os.uname().nodename} since " in problem
-            assert problem.endswith(", files child.yml); wait for it to end, or give --lock-timeout SECONDS to "
-                                    "wait for it")
-            child.stdin.write("\n")
-            child.stdin.flush()
-            assert child.stdout.readline() == "released\n"
-            with backend.lock([key], HOLDER):
-                other = lock_process("try", postgresql_database, key)
-                out, err = other.communicate(timeout=60)
-                assert (other.returncode, out) == (1, f"refused: {REFUSED_B.replace('b.example', 'zstack.example')}\n")
-        other = lock_process("try", postgresql_database, key)
-        assert other.communicate(timeout=60)[0] == "took\n"
-    finally:
-        child.kill()
-        child.wait()
 
 
 def fill(backend: Backend) -> None:
