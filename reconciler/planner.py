@@ -14,6 +14,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import Api
 from ansible_collections.converge.platforms.plugins.module_utils.retry import RETRY_STATUSES
 from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, NOOP, UPDATE, Change, SpecError
 
+from .causes import CAUSED_ACTIONS, NOT_KNOWN, Cause, Ledger, cause_of
 from .desired import DesiredState, Entry, resource_title
 from .graph import Graph, entry_graph
 from .ownership import ADOPT, live_key, owner_of, prunable_kinds, prune_change, pruned_entry
@@ -51,6 +52,8 @@ class PlannedChange:
     observed: bool = False
     #: the fields whose differences `ignore:` / `settings.ignore` kept out of the change
     ignored: tuple[str, ...] = ()
+    #: why an update's (or a replace's) fields differ, from the ledger's values last applied (reconciler/causes.py)
+    cause: Optional[Cause] = None
 
     @property
     def title(self) -> str:
@@ -69,6 +72,8 @@ class PlannedChange:
             data["prune"] = True
         if self.ignored:
             data["ignored"] = list(self.ignored)
+        if not self.blocked and self.change.action in CAUSED_ACTIONS:
+            data.update((self.cause or NOT_KNOWN).as_dict())
         return data
 
 
@@ -247,13 +252,14 @@ def read_kind(spec, client, wanted: list[dict], provided: dict[str, set]) -> lis
 
 
 def make_plan(desired: DesiredState, session: Session, concurrency: int | None = None, prune: bool = False,
-              replacing: frozenset[int] = frozenset(), hint: bool = False) -> Plan:
+              replacing: frozenset[int] = frozenset(), hint: bool = False, ledger: Optional[Ledger] = None) -> Plan:
     """Read every kind's live objects (concurrently, through list endpoints) and plan each entry.
 
     Entries of kinds that carry an owner send the owner's marker on create (and on `adopt: true`). With
     `prune`, owned objects that no entry names are planned as deletions, marked `prune`; without it and with
     `hint`, those of the kinds the entries have are listed in `Plan.unnamed` (what `--prune` would delete).
-    The entries at the indexes `replacing` holds are planned as replaces (`forced_replace`).
+    The entries at the indexes `replacing` holds are planned as replaces (`forced_replace`). `ledger` (the state
+    backend's, see reconciler/causes.py) tells each update and replace why its fields differ.
     """
     known = kinds()
     grouped = desired.by_kind()
@@ -264,6 +270,8 @@ def make_plan(desired: DesiredState, session: Session, concurrency: int | None =
     pruning = [spec for spec in prunable_kinds(desired) if prune or (hinting and spec.kind in grouped)]
     with remembering_reads(session, {known[kind].platform for kind in grouped} | {spec.platform for spec in pruning}):
         made = _plan_read(desired, session, known, grouped, workers, provided, owner, pruning, replacing)
+    for planned in made.changes:
+        planned.cause = cause_of(planned.change, ledger)
     if hinting:
         made.unnamed = [change.title for change in made.changes[len(desired.entries):] if not change.blocked]
         made.changes = made.changes[:len(desired.entries)]
