@@ -159,6 +159,19 @@ def test_an_apply_refused_before_its_writes_is_cancelled_in_the_history(migratio
     assert record.outcome == "cancelled" and record.counts["create"] == 0 and record.ended_at
 
 
+def test_an_apply_whose_change_fails_is_failed_in_the_history_and_its_intent_stays(migration, tmp_path):
+    path = site(tmp_path / "site.yml", migration.url)
+    with plan(Options([path], apply=True)) as run:
+        migration.set_faults(fault_rate=1.0, modes=["html"], seed=1)
+        report = apply(run)
+    assert [outcome.status for outcome in report.outcomes] == ["failed"]
+    with open_backend(None, tmp_path) as backend:
+        (record,) = backend.history(OWNER)
+        (entry,) = backend.ledger(OWNER)
+    assert (record.outcome, record.counts["failed"], record.counts["create"]) == ("failed", 1, 0)
+    assert entry.status == "intent"  # the write was tried: the next plan reads the platform to settle it
+
+
 def terminate_after_first_write(handle, cluster, database: str) -> list[int]:
     """Make the emulator cut every connection to `database` right after the first write it answers; the writes
     it saw, counted."""
