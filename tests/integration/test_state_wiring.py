@@ -220,6 +220,45 @@ def test_a_state_lost_mid_apply_stops_before_the_next_write(migration, postgresq
     assert len(migration.state()["clouds"]) == 1
 
 
+class CuttingAfterFirst:
+    """An observer that cuts every connection to the state's database as the first change ends."""
+
+    def __init__(self, cluster, database: str) -> None:
+        self.cluster, self.database, self.ended = cluster, database, 0
+
+    def on_plan(self, plan, redact):
+        """Nothing to show."""
+
+    def on_start(self, planned):
+        """Nothing to show."""
+
+    def on_outcome(self, outcome, redact):
+        import psycopg
+
+        self.ended += 1
+        if self.ended == 1:
+            with psycopg.connect(self.cluster.url(), autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                              (self.database,))
+
+
+def test_a_state_lost_before_an_intent_fails_that_change_without_writing(migration, postgresql,
+                                                                        postgresql_database, tmp_path):
+    path = site(tmp_path / "site.yml", migration.url, servers=SERVERS[1:])
+    with plan(Options([path], apply=True, concurrency=1, state=postgresql_database)) as run:
+        migration.clear_requests()
+        report = apply(run, CuttingAfterFirst(postgresql, postgresql_database.rsplit("/", 1)[1]))
+    assert [(o.status, o.wrote) for o in report.outcomes] == [("done", False), ("failed", False)]
+    shown = redact_url(postgresql_database)
+    assert report.outcomes[1].error.startswith(f"state backend {shown}: ")
+    assert report.problems[0] == f"{report.outcomes[1].error}: the apply stopped before its next write"
+    # nor can the end of the apply be recorded: the report says so
+    assert report.problems[1:] == [f"state backend {shown}: the connection is lost: the end of the apply is not "
+                                   f"in its history"]
+    assert len(writes(migration.requests)) == 1  # the first change's create; none for the second
+    assert len(migration.state()["clouds"]) + len(migration.state()["transports"]) == 1
+
+
 def holding_writes(handle) -> tuple[threading.Event, threading.Event]:
     """Make the emulator hold its first write until the test lets it go: (reached, release)."""
     reached, release = threading.Event(), threading.Event()
