@@ -15,7 +15,8 @@ from tests.support import BIN, ansible_env, run_cli, writes
 
 pytestmark = pytest.mark.slow
 
-QUESTION = "Do you want to perform these actions?\n  The reconciler will perform the actions described above.\n  Only 'yes' will be accepted to approve"
+QUESTION = ("Do you want to perform these actions?\n  The reconciler will perform the actions described above.\n"
+            "  Only 'yes' will be accepted to approve")
 #: the most seconds a terminal read may wait before the test gives up (a hung run, never a pause of the test)
 PATIENCE = 120
 
