@@ -275,6 +275,7 @@ def apply(run: PlannedRun, observer: Optional[Observer] = None) -> Report:
         heard.on_plan(run.plan, run.redact)
         end.outcome = "failed"  # from here on, writes are made
         run.recorder.settle(run.plan.changes)
+        run.recorder.forget_gone(run.plan.gone)  # ledger entries whose objects are gone from their platforms
         return end.reported(apply_plan(run.plan, run.session, run.workers,
                                        lambda outcome: heard.on_outcome(outcome, run.redact), heard.on_start,
                                        run.recorder))

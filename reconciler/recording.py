@@ -150,6 +150,12 @@ class Recorder:
             if (change.kind, canonical(ledger_identity(change.spec, change.desired or change.live or {}))) in intents:
                 self.after(planned)
 
+    def forget_gone(self, entries: list[Any]) -> None:
+        """Forget the ledger entries whose objects the plan found gone from their platforms (`Plan.gone`, see
+        reconciler/ledger_owned.py): nothing is left to own. Run as an apply starts, before its first write."""
+        for entry in entries:
+            self._kept(lambda entry=entry: self.backend.forget(self.owner, entry.kind, entry.identity))
+
     def begin_apply(self, files: list[str]) -> int:
         """Record the start of an apply in the history; its id."""
         return self.backend.begin_apply(self.owner, self.revision, list(files))
