@@ -15,7 +15,9 @@ from the ledger's identity and the values last applied (so pool nodes remove onl
 An entry whose object is gone from the platform (or whose pool nodes were all removed since) is `gone`: the apply
 forgets it from the ledger before its first write (`Plan.gone`, reconciler/api.py), and the plan says nothing else.
 
-A kind with a marker carrier keeps it: markers on the platform stay the source of truth where they exist.
+`adopt: true` on an entry of such a kind takes its existing object over: the plan shows an `adopt` that writes only
+the ledger (`adopted_into_ledger`). A kind with a marker carrier keeps it: markers on the platform stay the source
+of truth where they exist.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from typing import Any, Optional
 from ansible_collections.converge.platforms.plugins.module_utils.ownership import Ownership
 from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, NOOP, Change
 
+from .causes import identity_key
 from .desired import DesiredState
-from .ownership import live_key, prunable_kinds, prune_change
+from .ownership import ADOPT, live_key, prunable_kinds, prune_change
 from .platforms import kinds
 from .state.backend import LedgerEntry
 
@@ -113,6 +116,24 @@ def pruned_change(carrier: Any, spec: Any, live: dict[str, Any]) -> Optional[Cha
     if isinstance(carrier, LedgerOwned):
         return carrier.prune_change(spec, live)
     return prune_change(spec, live)
+
+
+def adopted_into_ledger(changes: list[Any], ledger: Optional[Any], owner: str) -> None:
+    """Turn each `adopt: true` entry of a `ledger_owned` kind whose object already matches, and that no confirmed
+    entry of the ledger names yet, into an ADOPT: the apply writes nothing to the platform and records the object in
+    the ledger, from then on this owner's (and pruned once no entry names it). Without a ledger, nothing changes."""
+    if ledger is None:
+        return
+    for planned in changes:
+        change, data = planned.change, planned.entry.data
+        if not (data.get("adopt") and ledger_owned(change.spec) and change.spec.ownership is None) or \
+                planned.observed or change.action != NOOP or change.live is None:
+            continue
+        known = ledger.get(identity_key(change.kind, change.identity()))
+        if known is None or known.status != "confirmed":
+            planned.change = Change(change.spec, ADOPT, change.desired, change.live,
+                                    note=f"records {owner} as the owner in converge's ledger")
+            planned.owner = owner
 
 
 def gone_entries(carriers: dict[str, Any]) -> list[LedgerEntry]:

@@ -17,7 +17,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import DEL
 from .causes import CAUSED_ACTIONS, NOT_KNOWN, Cause, Ledger, cause_of
 from .desired import DesiredState, Entry, resource_title
 from .graph import Graph, entry_graph
-from .ledger_owned import gone_entries, prune_carriers, pruned_change
+from .ledger_owned import adopted_into_ledger, gone_entries, prune_carriers, pruned_change
 from .ownership import ADOPT, live_key, owner_of, pruned_entry
 from .platforms import kinds
 from .session import Session
@@ -276,6 +276,7 @@ def make_plan(desired: DesiredState, session: Session, concurrency: int | None =
     with remembering_reads(session, {known[kind].platform for kind in set(grouped) | set(pruning)}):
         made = _plan_read(desired, session, known, grouped, workers, provided, owner, pruning, replacing)
     made.gone = gone_entries(pruning)
+    adopted_into_ledger(made.changes[:len(desired.entries)], ledger, owner)  # `adopt: true` of a ledger_owned kind
     for planned in made.changes:
         planned.cause = cause_of(planned.change, ledger)
     if hinting:

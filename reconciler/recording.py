@@ -10,6 +10,10 @@ writes, for each planned change the executor makes:
 - after it succeeded, `confirm` with the values now applied; a deletion `forget`s the object once it succeeded
   (no intent is recorded first: until the platform confirmed the delete the object stays in the ledger as it was).
 
+An adoption (`adopt: true` of a kind owned through the ledger, reconciler/ledger_owned.py) is recorded the same
+way, with no platform write between; the entries whose objects a prune found gone are forgotten as the apply starts
+(`forget_gone`).
+
 An intent left by a write cut short (a kill, the backend lost) is settled by the next apply, which reads the
 platform: an object found as its entry wants it is confirmed (`settle`), one still to be written is written again.
 

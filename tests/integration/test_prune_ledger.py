@@ -231,3 +231,25 @@ def test_an_intent_owns_nothing(migration, tmp_path):  # noqa: F811
     assert reconcile(Options([str(path)], apply=True, prune=True)).report.outcomes == []
     assert writes(migration.requests) == []
     assert named(migration, "clouds") == ["openstack-prod"]
+
+
+def test_adopt_takes_a_ledger_kinds_object_over_and_prune_then_deletes_it(migration, tmp_path):  # noqa: F811
+    handles = {"migration": migration}
+    assert not reconcile(Options([by_hand(tmp_path, handles, {"migration_cloud_connection": [CONNECTION]})],
+                                 apply=True)).failed
+    path = tmp_path / "site.yml"
+    site(path, handles, {"migration_cloud_connection": [dict(CONNECTION, adopt=True)]})
+    migration.clear_requests()
+    planned = reconcile(Options([str(path)])).plan
+    assert [(c.title, c.change.action, c.change.note) for c in planned.pending] == [
+        ("migration_cloud_connection[name=openstack-prod]", "adopt", f"records {OWNER} as the owner in converge's "
+                                                                     f"ledger")]
+    assert not reconcile(Options([str(path)], apply=True)).failed
+    assert writes(migration.requests) == []  # the ledger is all an adopt writes
+    assert ledger_kinds(None, tmp_path) == ["migration_cloud_connection"]
+    assert reconcile(Options([str(path)])).plan.pending == []
+    # once adopted, leaving the files prunes it
+    site(path, handles, {})
+    assert not reconcile(Options([str(path)], apply=True, prune=True)).failed
+    assert named(migration, "clouds") == []
+    assert ledger_kinds(None, tmp_path) == []
