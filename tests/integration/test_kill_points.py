@@ -264,6 +264,17 @@ def row_lock(kind: str) -> tuple[str, tuple[Any, ...]]:
     return "SELECT 1 FROM ledger WHERE owner = %s AND kind = %s FOR UPDATE", (OWNER, kind)
 
 
+def killed_after_the_first_create(site: Site, rows: tuple[str, tuple[Any, ...]], statement: str) -> None:
+    """Hold the first cluster create once the platform made it, hold `rows` from then on, let the create go and
+    kill the apply once it waits to run `statement`."""
+    hold = Hold(site.handles, "POST /cluster/create", 1, after=True)
+    process = site.apply()
+    assert hold.reached.wait(120), "the apply never created a cluster"
+    with holding_rows(site.state, rows):
+        hold.release.set()
+        kill_when_waiting(site, process, statement)
+
+
 @pytest.mark.parametrize("site", ["postgresql"], indirect=True)
 def test_an_apply_killed_before_an_intent_is_recorded_is_converged_by_the_next(site):
     # an uncommitted entry of the same identity: the apply's intent waits for it
@@ -278,12 +289,7 @@ def test_an_apply_killed_before_an_intent_is_recorded_is_converged_by_the_next(s
 
 @pytest.mark.parametrize("site", ["postgresql"], indirect=True)
 def test_an_apply_killed_before_a_write_is_confirmed_is_converged_by_the_next(site):
-    hold = Hold(site.handles, "POST /cluster/create", 1, after=True)
-    process = site.apply()
-    assert hold.reached.wait(120), "the apply never created a cluster"
-    with holding_rows(site.state, row_lock("opendcp_cluster")):
-        hold.release.set()
-        kill_when_waiting(site, process, "UPDATE ledger")
+    killed_after_the_first_create(site, row_lock("opendcp_cluster"), "UPDATE ledger")
     assert "intent" in {status for _, _, status in site.ledger()}
     assert_converges(site)
 
@@ -299,12 +305,7 @@ def test_an_apply_killed_before_a_pruned_object_is_forgotten_is_converged_by_the
 
 @pytest.mark.parametrize("site", ["postgresql"], indirect=True)
 def test_an_apply_killed_as_its_end_is_recorded_in_the_history_is_converged_by_the_next(site):
-    hold = Hold(site.handles, "POST /cluster/create", 1, after=True)
-    process = site.apply()
-    assert hold.reached.wait(120), "the apply never created a cluster"
-    with holding_rows(site.state, ("SELECT 1 FROM applies FOR UPDATE", ())):
-        hold.release.set()
-        kill_when_waiting(site, process, "UPDATE applies")
+    killed_after_the_first_create(site, ("SELECT 1 FROM applies FOR UPDATE", ()), "UPDATE applies")
     # every change was made and recorded; only the end of the apply is missing from its history
     assert site.platforms() == {"clusters": sorted(AFTER["clusters"]), "servers": sorted(AFTER["servers"])}
     with open_backend(site.state, site.path.parent) as backend:
