@@ -14,11 +14,10 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
-
 from .desired import DesiredState
 from .desired.sections import is_desired_document
-from .errors import ReconcilerError
+from .desired.yaml_reader import read_yaml
+from .errors import DocumentError, ReconcilerError
 from .ownership import owner_of
 from .sources import SourceError, desired_files_under
 
@@ -30,8 +29,8 @@ class PartialState(ReconcilerError):
 def _declared_owner(path: Path) -> tuple[bool, Optional[str]]:
     """Whether the file is a desired-state document, and the `settings.owner` it declares (None: none)."""
     try:
-        document: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        document: Any = read_yaml(str(path))  # the loader's reader, with its bounds on size, depth and aliases
+    except DocumentError:
         return False, None
     if not is_desired_document(document):
         return False, None
