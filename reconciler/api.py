@@ -222,7 +222,7 @@ def plan(options: Options) -> PlannedRun:
     secrets = resolve_secrets(desired)
     resources = ExitStack()
     try:
-        recorder = open_state(options.state, desired)  # before any platform request: an unusable state fails first
+        recorder = open_state(options.state, desired, create=options.apply)  # before any request: fails first
         resources.callback(recorder.close)
         if options.apply and options.lock:
             resources.enter_context(apply_lock(desired.endpoints, desired.files, options.lock_timeout))

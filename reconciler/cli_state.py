@@ -52,9 +52,10 @@ def state_command() -> click.Group:
 @contextmanager
 def opened(files: tuple[str, ...], endpoints_files: tuple[str, ...], state: str | None
            ) -> Iterator[tuple[DesiredState, str, Backend]]:
-    """The desired state of `files`, its owner, and its state backend (open for the block)."""
+    """The desired state of `files`, its owner, and its state backend (open for the block; a file state not yet
+    made reads as empty)."""
     desired = load(list(files), list(endpoints_files))
-    with open_backend(state_url(state), state_root(desired)) as backend:
+    with open_backend(state_url(state), state_root(desired), create=False) as backend:  # made by an apply only
         yield desired, owner_of(desired), backend
 
 

@@ -80,13 +80,14 @@ def applied_values(spec: Any, desired: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in compared.items() if name in spec.fields and name not in spec.identity}
 
 
-def open_state(option: Optional[str], desired: DesiredState) -> Recorder:
-    """The state backend of a run (see the module), opened and migrated, with what records into it.
+def open_state(option: Optional[str], desired: DesiredState, create: bool = True) -> Recorder:
+    """The state backend of a run (see the module), opened and migrated, with what records into it; `create` false
+    for a run that only reads (`plan`): a file state not yet made is then read as empty and not made.
 
     Raises StateError naming the URL (password masked) when it cannot be reached or used.
     """
     root = state_root(desired)
-    return Recorder(open_backend(state_url(option), root), owner_of(desired), root)
+    return Recorder(open_backend(state_url(option), root, create), owner_of(desired), root)
 
 
 class Recorder:

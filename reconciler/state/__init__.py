@@ -43,8 +43,9 @@ def file_directory(url: str | None, root: Path) -> Path:
     return path if path.is_absolute() else root / path
 
 
-def open_backend(url: str | None, root: Path) -> Backend:
-    """The backend `url` names (None: the file backend under `root`), opened and migrated.
+def open_backend(url: str | None, root: Path, create: bool = True) -> Backend:
+    """The backend `url` names (None: the file backend under `root`), opened and migrated. With `create` false
+    (a run that only reads) a file state not yet made is read as empty, and nothing is made on disk.
 
     Raises StateError, naming the URL with its password masked, when the URL is of no known kind or the backend
     cannot be reached or used.
@@ -52,7 +53,7 @@ def open_backend(url: str | None, root: Path) -> Backend:
     backend: Backend
     if url is None or url.startswith(FILE_SCHEME):
         directory = file_directory(url, root)
-        backend = FileBackend(directory, url or f"{FILE_SCHEME}{directory}")
+        backend = FileBackend(directory, url or f"{FILE_SCHEME}{directory}", create)
     elif url.startswith(POSTGRESQL_SCHEMES):
         from .postgres_backend import PostgresBackend  # psycopg is imported only by those who use it
 

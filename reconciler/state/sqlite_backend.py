@@ -43,17 +43,22 @@ def prepare(directory: Path) -> None:
 class FileBackend(SqlStore):
     """The state in a SQLite database of a local directory."""
 
-    def __init__(self, directory: Path, shown_url: str):
+    def __init__(self, directory: Path, shown_url: str, create: bool = True):
+        """Open the state in `directory`; with `create` false (a run that only reads, as `plan`) a state not yet made
+        is read as an empty one in memory, and nothing is made on disk (the checkout may be read-only)."""
         super().__init__(shown_url, SQLITE, (sqlite3.Error,))
         self.directory = directory
         self._lock_files: dict[str, IO[str]] = {}
+        database = directory / DATABASE
         try:
-            prepare(directory)
-            self._connection = sqlite3.connect(str(directory / DATABASE), timeout=BUSY_SECONDS, isolation_level=None,
+            if create:
+                prepare(directory)
+            location = str(database) if create or database.exists() else ":memory:"
+            self._connection = sqlite3.connect(location, timeout=BUSY_SECONDS, isolation_level=None,
                                                check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise StateError([f"state backend {shown_url}: cannot open {directory / DATABASE}: {reason}"]) from None
+            raise StateError([f"state backend {shown_url}: cannot open {database}: {reason}"]) from None
 
     @contextlib.contextmanager
     def _connection_transaction(self) -> Iterator[Any]:

@@ -304,7 +304,10 @@ def test_two_applies_from_two_directories_never_run_at_once_with_postgresql(migr
 
 def test_the_file_default_lives_under_the_desired_state_and_stays_out_of_git(migration, tmp_path):
     path = site(tmp_path / "site.yml", migration.url)
-    assert not reconcile(Options([path])).failed
     directory = tmp_path / ".converge" / "state"
+    planned = run_cli(["reconciler", "plan", path])  # a plan only reads: a state not yet made stays unmade
+    assert planned.returncode == 0, planned.stderr
+    assert not directory.exists()
+    assert not reconcile(Options([path], apply=True)).failed
     assert (directory / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
-    assert sqlite3.connect(directory / "state.db").execute("SELECT COUNT(*) FROM ledger").fetchone() == (0,)
+    assert sqlite3.connect(directory / "state.db").execute("SELECT COUNT(*) FROM ledger").fetchone() == (1,)
