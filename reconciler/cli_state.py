@@ -28,9 +28,6 @@ from .targets import matches
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
                       help="Output format.")
-STATE = click.option("--state", "state", metavar="URL", default=None,
-                     help="The state backend: file://PATH or postgresql://USER@HOST/DB (default: CONVERGE_STATE, "
-                          "else file:// under the desired state's .converge/state/).")
 OBJECT = click.argument("target", metavar="KIND/NAME")
 
 
@@ -38,7 +35,7 @@ def state_command() -> click.Group:
     """The `state` group, with the command group's FILES, --endpoints and handling of expected errors:
     reconciler/cli.py registers it once those are defined (so this module never imports cli before cli imports it).
     """
-    from .cli import ENDPOINTS, FILES, _guard
+    from .cli import ENDPOINTS, FILES, STATE, _guard
 
     group = click.Group("state", help="converge's own state of FILES' owner: the ledger of the objects it created or "
                                       "adopted, and the history of its applies. Nothing is sent to a platform.")

@@ -253,3 +253,24 @@ def test_adopt_takes_a_ledger_kinds_object_over_and_prune_then_deletes_it(migrat
     assert not reconcile(Options([str(path)], apply=True, prune=True)).failed
     assert named(migration, "clouds") == []
     assert ledger_kinds(None, tmp_path) == []
+
+
+def test_unmanaged_names_this_owner_for_a_ledger_object_whose_entry_left_the_files(migration, tmp_path):  # noqa: F811
+    handles = {"migration": migration}
+    path = tmp_path / "site.yml"
+    both = {"migration_cloud_connection": [CONNECTION], "migration_transport_server": [SERVER]}
+    assert not reconcile(Options([site(path, handles, both)], apply=True)).failed
+    other = dict(SERVER, name="by-hand", address="127.0.0.3")
+    hand = by_hand(tmp_path, handles, {"migration_cloud_connection": [CONNECTION],  # already there: no write
+                                       "migration_transport_server": [other]})
+    assert not reconcile(Options([hand], apply=True)).failed
+    site(path, handles, {"migration_cloud_connection": [CONNECTION]})
+    migration.clear_requests()
+    listed = run_cli(["reconciler", "unmanaged", "--format", "json", "--kind", "migration_transport_server",
+                      str(path)])
+    assert listed.returncode == 0, listed.stderr
+    found = json.loads(listed.stdout)["kinds"]["migration_transport_server"]
+    # the one team-a's ledger names is team-a's; the other's ledger is not team-a's to read
+    assert sorted((item["identity"]["name"], item["owner"]) for item in found) == [("by-hand", None),
+                                                                                  ("transport-cloud", OWNER)]
+    assert writes(migration.requests) == []
