@@ -265,7 +265,9 @@ def test_a_file_that_is_no_database_is_refused_naming_the_url(tmp_path):
     (tmp_path / "state" / "state.db").write_bytes(b"not a database at all, " * 100)
     with pytest.raises(StateError) as caught:
         open_backend(f"file://{tmp_path / 'state'}", tmp_path)
-    assert caught.value.problems == [f"state backend file://{tmp_path / 'state'}: file is not a database"]
+    database = tmp_path / "state" / "state.db"
+    assert caught.value.problems == [f"state backend file://{tmp_path / 'state'}: cannot open {database}: "
+                                     f"file is not a database"]
 
 
 def test_an_unknown_url_is_refused_with_its_password_masked(tmp_path):
