@@ -22,12 +22,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional, Protocol
 
 from . import guardrails, prune_scope, saved_plan
+from .causes import plan_ledger
 from .desired import DEFAULT_CONCURRENCY, DesiredState, load, resolve_secrets
 from .desired.sections import endpoints_files_given
 from .errors import DocumentError, StalePlan
 from .executor import Outcome, Report, apply_plan
 from .lock import apply_lock
 from .planner import Plan, PlannedChange, make_plan
+from .recording import Recorder, open_state
 from .session import Session
 from .sources import SourceError, expand
 from .targets import exclude, replaced, select
@@ -66,6 +68,9 @@ class Options:
     unnamed: bool = False
     #: the most objects the plan may delete (replaces and prunes included); default `settings.max_deletes`
     max_deletes: Optional[int] = None
+    #: `--state URL`: the state backend (file://PATH or postgresql://...); default `CONVERGE_STATE`, else the file
+    #: backend under the desired state's `.converge/state/` (see reconciler/recording.py)
+    state: Optional[str] = None
 
 
 class Observer(Protocol):
@@ -104,6 +109,8 @@ class PlannedRun:
     applied: bool = False
     #: one line per entry `--exclude` left out because it depends on an excluded one
     excluded: list[str] = field(default_factory=list)
+    #: the run's state backend and what records into it (the ledger, the history), open until the run is closed
+    recorder: Optional[Recorder] = None
 
     @property
     def redact(self) -> Callable[[str], str]:
@@ -132,7 +139,7 @@ class Result:
     @property
     def failed(self) -> bool:
         """A change failed or was skipped, or the plan left an entry blocked (an error, though the rest applied)."""
-        return bool(self.report and self.report.failed) or bool(self.plan.blocked)
+        return bool(self.report and (self.report.failed or self.report.problems)) or bool(self.plan.blocked)
 
     def as_dict(self) -> dict[str, Any]:
         return {"plan": self.plan.as_dict(), "report": self.report.as_dict() if self.report else None}
@@ -215,14 +222,18 @@ def plan(options: Options) -> PlannedRun:
     secrets = resolve_secrets(desired)
     resources = ExitStack()
     try:
+        recorder = open_state(options.state, desired, create=options.apply)  # before any request: fails first
+        resources.callback(recorder.close)
         if options.apply and options.lock:
             resources.enter_context(apply_lock(desired.endpoints, desired.files, options.lock_timeout))
+            resources.enter_context(recorder.lock(desired, options.lock_timeout))
         session = resources.enter_context(Session(desired))
         for value in secrets:
             session.redact.add(value)
         workers = options.concurrency or desired.settings.get("concurrency", DEFAULT_CONCURRENCY)
         made = make_plan(desired, session, workers, prune=pruning, replacing=replacing,
-                         hint=options.unnamed and not options.targets and not options.excludes)
+                         hint=options.unnamed and not options.targets and not options.excludes,
+                         ledger=plan_ledger(recorder.backend, recorder.owner))  # why each update differs
         if saved_data is not None and options.saved:
             _refuse_stale(saved_data, made, options.saved, session.redact)
         guardrails.check(made, desired.settings, options.max_deletes)
@@ -233,7 +244,7 @@ def plan(options: Options) -> PlannedRun:
     except BaseException:
         resources.close()
         raise
-    return PlannedRun(options, desired, made, session, workers, resources, excluded=excluded)
+    return PlannedRun(options, desired, made, session, workers, resources, excluded=excluded, recorder=recorder)
 
 
 def _refuse_stale(saved_data: dict[str, Any], made: Plan, saved: str, redact: Callable[[str], str]) -> None:
@@ -256,9 +267,18 @@ def apply(run: PlannedRun, observer: Optional[Observer] = None) -> Report:
         raise ValueError("this run's plan has been applied already: plan again")
     run.applied = True
     heard = observer or Unobserved()
-    heard.on_plan(run.plan, run.redact)
-    return apply_plan(run.plan, run.session, run.workers, lambda outcome: heard.on_outcome(outcome, run.redact),
-                      heard.on_start)
+    if run.recorder is None:
+        heard.on_plan(run.plan, run.redact)
+        return apply_plan(run.plan, run.session, run.workers, lambda outcome: heard.on_outcome(outcome, run.redact),
+                          heard.on_start)
+    with run.recorder.applying(run.desired.files) as end:  # the history: begun, then ended with its outcome
+        heard.on_plan(run.plan, run.redact)
+        end.outcome = "failed"  # from here on, writes are made
+        run.recorder.settle(run.plan.changes)
+        run.recorder.forget_gone(run.plan.gone)  # ledger entries whose objects are gone from their platforms
+        return end.reported(apply_plan(run.plan, run.session, run.workers,
+                                       lambda outcome: heard.on_outcome(outcome, run.redact), heard.on_start,
+                                       run.recorder))
 
 
 def reconcile(options: Options, observer: Optional[Observer] = None) -> Result:

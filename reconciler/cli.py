@@ -1,4 +1,4 @@
-"""`reconciler validate|plan|apply|graph|run-step|schema|version`: desired state in YAML, brought about.
+"""`reconciler validate|plan|apply|graph|run-step|schema|version|state`: desired state in YAML, brought about.
 
 Exit codes: 0 success (and, with `plan --detailed-exitcode`, no changes), 1 error (a usage error too, and an
 entry the plan left blocked), 2 changes pending.
@@ -23,6 +23,7 @@ from .api import Options, Result
 from .api import apply as apply_run
 from .api import plan as plan_run
 from .cli_import import import_command
+from .cli_state import state_command
 from .cli_unmanaged import unmanaged_command
 from .desired import MAX_CONCURRENCY, document_schema, entry_title, load
 from .errors import ReconcilerError
@@ -60,6 +61,9 @@ ENDPOINTS = click.option("--endpoints", "endpoints_files", multiple=True, metava
 MAX_DELETES = click.option("--max-deletes", type=click.IntRange(min=0), default=None, metavar="N",
                            help="Refuse a plan that deletes more than N objects, prunes and replaces included "
                                 "(default: settings.max_deletes; no limit without either).")
+STATE = click.option("--state", "state", metavar="URL", default=None,
+                     help="converge's own state (ledger, history, lock): file://PATH or postgresql://USER@HOST/DB "
+                          "(default: CONVERGE_STATE, else file:// under the desired state's .converge/state/).")
 
 
 def choosing(command):
@@ -190,13 +194,14 @@ def validate(files: tuple[str, ...], endpoints_files: tuple[str, ...]) -> None:
               help="With --plan: also mark the owned objects no entry names, which prune deletes (default: "
                    "settings.prune).")
 @ENDPOINTS
+@STATE
 @_guard
 def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str, ...], excludes: tuple[str, ...],
-          prune: bool | None, endpoints_files: tuple[str, ...]) -> None:
+          prune: bool | None, endpoints_files: tuple[str, ...], state: str | None = None) -> None:
     """Print the dependency graph of the entries; an arrow points from an entry to what waits for it."""
     if with_plan:
         options = Options(list(files), targets=list(targets), excludes=list(excludes), prune=prune,
-                          endpoints_files=list(endpoints_files))
+                          endpoints_files=list(endpoints_files), state=state)
         with plan_run(options) as run:
             show_excluded(run.excluded)
             titles = {index: change.title for index, change in enumerate(run.plan.changes)}
@@ -229,11 +234,12 @@ def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str,
               help="With prune off, end with the owned objects that no file names (what --prune would delete, a "
                    "renamed entry's old object among them); it reads what prune reads, beyond the plan's own reads.")
 @MAX_DELETES
+@STATE
 @_guard
 def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, concurrency: int | None,
          targets: tuple[str, ...], prune: bool | None, quiet: bool, no_color: bool,
          endpoints_files: tuple[str, ...], unmanaged: bool, owned_hint: bool, max_deletes: int | None,
-         excludes: tuple[str, ...] = (), replaces: tuple[str, ...] = ()) -> None:
+         excludes: tuple[str, ...] = (), replaces: tuple[str, ...] = (), state: str | None = None) -> None:
     """Read live state and show what apply would create, change or delete, in the order apply runs it.
 
     An entry that cannot be planned (a refusal that needs a person, a read that failed after its retries)
@@ -245,6 +251,7 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
     options = Options(list(files), out=out, concurrency=concurrency, targets=list(targets), prune=prune,
                       endpoints_files=list(endpoints_files), max_deletes=max_deletes)
     options.excludes, options.replaces, options.unnamed = list(excludes), list(replaces), owned_hint
+    options.state = state
     with plan_run(options) as run:
         show_excluded(run.excluded)
         if quiet and fmt == "text":
@@ -299,7 +306,8 @@ def show_blocked(plan, fmt: str, redact) -> None:
 @QUIET
 @NO_COLOR
 @click.option("--lock/--no-lock", default=True, show_default=True,
-              help="Hold a lock per endpoint while applying, so a second apply on this machine cannot run at once.")
+              help="Hold a lock per endpoint while applying, so a second apply on this machine (or, with a "
+                   "postgresql:// --state, on any machine) cannot run at once.")
 @click.option("--lock-timeout", type=click.FloatRange(min=0), default=0.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another apply's lock before giving up.")
 @ENDPOINTS
@@ -307,11 +315,12 @@ def show_blocked(plan, fmt: str, redact) -> None:
 @click.option("--auto-approve", is_flag=True,
               help="Apply without asking: on a terminal, apply shows the plan and asks for 'yes' first (never with "
                    "--plan, whose plan was reviewed, nor without a terminal).")
+@STATE
 @_guard
 def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int | None, targets: tuple[str, ...],
           prune: bool | None, quiet: bool, no_color: bool, lock: bool, lock_timeout: float,
           endpoints_files: tuple[str, ...], max_deletes: int | None, auto_approve: bool,
-          excludes: tuple[str, ...] = (), replaces: tuple[str, ...] = ()) -> None:
+          excludes: tuple[str, ...] = (), replaces: tuple[str, ...] = (), state: str | None = None) -> None:
     """Plan, then apply every change as soon as what it depends on is done, independent changes concurrently.
 
     On a terminal a live display shows the progress; elsewhere each outcome is one timestamped line. The
@@ -324,7 +333,7 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
     options = Options(list(files), apply=True, saved=saved, concurrency=concurrency, targets=list(targets),
                       prune=prune, lock=lock, lock_timeout=lock_timeout, endpoints_files=list(endpoints_files),
                       max_deletes=max_deletes)
-    options.excludes, options.replaces = list(excludes), list(replaces)
+    options.excludes, options.replaces, options.state = list(excludes), list(replaces), state
     confirm = not auto_approve and not saved and sys.stdin.isatty()
     with ApplyView(fmt, quiet, colour_wanted(no_color), confirm) as view, plan_run(options) as run:
         show_excluded(run.excluded)
@@ -336,6 +345,8 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
         click.echo(result.redact(reports.report_text(report)))
     elif quiet:
         click.echo("No changes.")
+    for problem in report.problems:
+        click.echo(result.redact(problem), err=True)
     if result.failed:
         sys.exit(1)
 
@@ -443,6 +454,7 @@ def schema() -> None:
 
 main.add_command(import_command())
 main.add_command(unmanaged_command())
+main.add_command(state_command())
 
 if __name__ == "__main__":
     main()

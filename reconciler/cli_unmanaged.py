@@ -10,7 +10,8 @@ import json
 
 import click
 
-from .desired import load
+from .causes import plan_ledger
+from .cli_state import opened
 from .desired.schema import did_you_mean
 from .importer import vm_scope
 from .platforms import kinds
@@ -42,24 +43,24 @@ def unmanaged_command() -> click.Command:
     """The `unmanaged` command, with the command group's FILES, --endpoints and handling of expected errors:
     reconciler/cli.py registers it once those are defined (so this module never imports cli before cli imports it).
     """
-    from .cli import ENDPOINTS, FILES, _guard
+    from .cli import ENDPOINTS, FILES, STATE, _guard
 
-    return click.command("unmanaged")(FILES(FORMAT(KIND(VSD_VM(ENDPOINTS(_guard(list_unmanaged)))))))
+    return click.command("unmanaged")(FILES(FORMAT(KIND(VSD_VM(STATE(ENDPOINTS(_guard(list_unmanaged))))))))
 
 
 def list_unmanaged(files: tuple[str, ...], fmt: str, asked: tuple[str, ...], vsd_vms: tuple[str, ...],
-                   endpoints_files: tuple[str, ...]) -> None:
+                   state: str | None, endpoints_files: tuple[str, ...]) -> None:
     """List, per kind, the objects on the platforms that no entry of FILES names, with the owner each one's
-    marker names (another desired state's, this one's for an owned object whose entry is gone, or none).
+    marker names (another desired state's, this one's for an owned object whose entry is gone, or none). For a
+    kind owned through converge's ledger, the owner is this one's when its ledger (`--state`) names the object.
 
     Every platform with an endpoint is read, through each kind's listing; kinds that cannot be listed are
     named with the reason. FILES may hold no entry at all (`version: 1` and endpoints, or endpoints from
     --endpoints): everything is then listed, as before an import. Nothing is written; exit 0.
     """
     scopes = [vm_scope(text) for text in vsd_vms]
-    desired = load(list(files), list(endpoints_files))
-    with Session(desired) as session:
-        found = find_unmanaged(desired, session, asked, scopes=scopes)
+    with opened(files, endpoints_files, state) as (desired, owner, backend), Session(desired) as session:
+        found = find_unmanaged(desired, session, asked, scopes=scopes, ledger=plan_ledger(backend, owner))
         if fmt == "json":
             click.echo(session.redact(json.dumps(found.as_dict(), indent=2, sort_keys=False)))
         else:

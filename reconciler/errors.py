@@ -7,6 +7,7 @@ file is to blame.
 - `ConnectionProblem`: an endpoint's client cannot be built, or its embedded emulator cannot start.
 - `LockProblem`: the lock directory or a lock file cannot be used; `LockHeld`: another apply holds the lock.
 - `StalePlan`: a saved plan no longer matches the files or the live state it was made from.
+- `StateError`: the state backend (`--state`) cannot be reached or used.
 """
 
 from __future__ import annotations
@@ -38,3 +39,7 @@ class LockHeld(LockProblem):
 
 class StalePlan(ReconcilerError):
     """A saved plan that no longer says what applying would do: a file or the live state moved since."""
+
+
+class StateError(ReconcilerError):
+    """The state backend cannot be reached or used: each problem names its URL, the password masked."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
@@ -17,11 +17,15 @@ from ansible_collections.converge.platforms.plugins.module_utils.spec import (
     SpecError,
 )
 
+from .errors import StateError
 from .graph import walk
 from .ownership import ADOPT
 from .planner import Plan, PlannedChange
 from .platforms import kinds
 from .session import Session
+
+if TYPE_CHECKING:
+    from .recording import Recorder
 
 
 @dataclass
@@ -50,6 +54,8 @@ class Report:
 
     outcomes: list[Outcome] = field(default_factory=list)
     blocked: list[PlannedChange] = field(default_factory=list)
+    #: what went wrong beside the changes (the state backend lost): each a line for the user; the apply failed
+    problems: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Outcome]:
@@ -60,7 +66,8 @@ class Report:
         return {"applied": len(done), "failed": len([o for o in self.outcomes if o.status == "failed"]),
                 "skipped": len([o for o in self.outcomes if o.status == "skipped"]),
                 "blocked": [c.as_dict() for c in self.blocked],
-                "outcomes": [o.as_dict() for o in self.outcomes]}
+                "outcomes": [o.as_dict() for o in self.outcomes],
+                **({"problems": list(self.problems)} if self.problems else {})}
 
 
 def writes_sent(client: Client) -> int:
@@ -86,37 +93,67 @@ def apply_one(spec, client: Any, planned: PlannedChange) -> None:
         carrier.record(client, spec, after, planned.owner)
 
 
+def run_change(planned: PlannedChange, session: Session, recorder: Recorder | None = None) -> Outcome:
+    """Make one change, and record it in the state around the write when a `recorder` is given.
+
+    Once the state backend is lost (`recorder.lost`), no write is made: the change is skipped naming it. A backend
+    lost as the intent is recorded fails the change before its write; lost as it is confirmed, after it (`wrote`).
+    """
+    if recorder is not None and recorder.lost is not None:
+        return Outcome(planned, "skipped", f"skipped because the state backend was lost: {lost_reason(recorder)}")
+    spec = kinds()[planned.change.kind]
+    client = session.client(spec.platform)
+    before = writes_sent(client)
+    started = time.monotonic()
+    try:
+        if recorder is not None:
+            recorder.before(planned)
+        apply_one(spec, client, planned)
+    except StateError as exc:
+        return Outcome(planned, "failed", "; ".join(exc.problems), time.monotonic() - started)
+    except (ApiError, SpecError) as exc:
+        error = session.unreachable(spec.platform, exc) or session.redact(str(exc))
+    except Exception as exc:  # noqa: BLE001 - one change's surprise must not hide the others' outcomes
+        error = session.redact(f"unexpected error: {exc.__class__.__name__}: {exc}")
+    else:
+        return _recorded(planned, recorder, time.monotonic() - started)
+    wrote = writes_sent(client) > before
+    return Outcome(planned, "failed", error, time.monotonic() - started, wrote)
+
+
+def _recorded(planned: PlannedChange, recorder: Recorder | None, seconds: float) -> Outcome:
+    """The outcome of a change written: done once the state recorded it, failed (having written) when it could not."""
+    if recorder is not None:
+        try:
+            recorder.after(planned)
+        except StateError as exc:
+            return Outcome(planned, "failed", f"written, but not recorded: {'; '.join(exc.problems)}", seconds, True)
+    return Outcome(planned, "done", None, seconds)
+
+
+def lost_reason(recorder: Recorder) -> str:
+    """What the lost state backend said."""
+    return "; ".join(recorder.lost.problems) if recorder.lost else ""
+
+
 def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
                progress: Callable[[Outcome], None] | None = None,
-               on_start: Callable[[PlannedChange], None] | None = None) -> Report:
+               on_start: Callable[[PlannedChange], None] | None = None,
+               recorder: Recorder | None = None) -> Report:
     """Apply every pending change, up to `concurrency` at once, each as soon as its dependencies are done.
 
     A failure skips only the changes that depend on it (directly or not), each naming that failure; a change
     that waits for an entry the plan left blocked is skipped first, naming that entry. `on_start` hears of
-    each change as it starts, `progress` of each outcome as it is known.
+    each change as it starts, `progress` of each outcome as it is known. With a `recorder`, each write is recorded
+    in the state backend around it (reconciler/recording.py); once the backend is lost no further write is made.
     """
-    known = kinds()
     changes = plan.changes
     outcomes: dict[int, Outcome] = {}
 
     def run(index: int) -> Outcome:
-        planned = changes[index]
-        spec = known[planned.change.kind]
-        client = session.client(spec.platform)
-        before = writes_sent(client)
         if on_start:
-            on_start(planned)
-        started = time.monotonic()
-        try:
-            apply_one(spec, client, planned)
-        except (ApiError, SpecError) as exc:
-            error = session.unreachable(spec.platform, exc) or session.redact(str(exc))
-        except Exception as exc:  # noqa: BLE001 - one change's surprise must not hide the others' outcomes
-            error = session.redact(f"unexpected error: {exc.__class__.__name__}: {exc}")
-        else:
-            return Outcome(planned, "done", None, time.monotonic() - started)
-        wrote = writes_sent(client) > before
-        return Outcome(planned, "failed", error, time.monotonic() - started, wrote)
+            on_start(changes[index])
+        return run_change(changes[index], session, recorder)
 
     def done(index: int, outcome: Outcome) -> None:
         outcomes[index] = outcome
@@ -142,4 +179,7 @@ def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
     walk(plan.execution_graph(), plan.pending_order, run, lambda outcome: outcome.status == "done",
          concurrency, on_done=done, on_skip=skipped)
     order = plan.pending_order + sorted(plan.blocked_by)
-    return Report([outcomes[i] for i in order if i in outcomes], plan.blocked)
+    report = Report([outcomes[i] for i in order if i in outcomes], plan.blocked)
+    if recorder is not None and recorder.lost is not None:
+        report.problems.append(f"{lost_reason(recorder)}: the apply stopped before its next write")
+    return report

@@ -134,6 +134,11 @@ def _holder(handle: Any) -> str:
         info = json.loads(handle.read() or "{}")
     except (OSError, ValueError):
         info = {}
+    return holder_text(info)
+
+
+def holder_text(info: Any) -> str:
+    """A lock's holder as a refused apply names it, from its `pid`, `host`, `since` and `files`."""
     if not isinstance(info, dict) or "pid" not in info:
         return "holder unknown"
     return f"pid {info['pid']} on {info.get('host', '?')} since {info.get('since', '?')}, " \

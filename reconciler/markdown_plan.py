@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any, Callable
 
+from .causes import cause_lines
 from .ownership import ADOPT
 from .planner import ACTION_ORDER, BLOCKED, Plan
 from .report import (
@@ -92,9 +93,9 @@ def _html_text(text: Any) -> str:
 
 
 def _row(change: dict[str, Any], action: str | None) -> str:
-    """One change as a table row: its action (unless the table is of one action), resource, field changes,
-    what it waits for and its source."""
-    fields = "<br>".join(markdown_text(line.strip()) for line in _field_lines(change))
+    """One change as a table row: its action (unless the table is of one action), resource, field changes and why
+    they differ (when the ledger tells), what it waits for and its source."""
+    fields = "<br>".join(markdown_text(line.strip()) for line in _field_lines(change) + cause_lines(change))
     after = "<br>".join(_markdown_code(title) for title in change.get("depends_on") or [])
     cells = ([markdown_text(action)] if action is not None else []) + [
         _markdown_code(_title(change)), fields, after, markdown_text(change["source"])]

@@ -14,9 +14,11 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import Api
 from ansible_collections.converge.platforms.plugins.module_utils.retry import RETRY_STATUSES
 from ansible_collections.converge.platforms.plugins.module_utils.spec import DELETE, NOOP, UPDATE, Change, SpecError
 
+from .causes import CAUSED_ACTIONS, NOT_KNOWN, Cause, Ledger, cause_of
 from .desired import DesiredState, Entry, resource_title
 from .graph import Graph, entry_graph
-from .ownership import ADOPT, live_key, owner_of, prunable_kinds, prune_change, pruned_entry
+from .ledger_owned import adopted_into_ledger, gone_entries, prune_carriers, pruned_change
+from .ownership import ADOPT, live_key, owner_of, pruned_entry
 from .platforms import kinds
 from .session import Session
 
@@ -51,6 +53,8 @@ class PlannedChange:
     observed: bool = False
     #: the fields whose differences `ignore:` / `settings.ignore` kept out of the change
     ignored: tuple[str, ...] = ()
+    #: why an update's (or a replace's) fields differ, from the ledger's values last applied (reconciler/causes.py)
+    cause: Optional[Cause] = None
 
     @property
     def title(self) -> str:
@@ -69,6 +73,8 @@ class PlannedChange:
             data["prune"] = True
         if self.ignored:
             data["ignored"] = list(self.ignored)
+        if not self.blocked and self.change.action in CAUSED_ACTIONS:
+            data.update((self.cause or NOT_KNOWN).as_dict())
         return data
 
 
@@ -88,6 +94,9 @@ class Plan:
     graph: Graph = field(init=False, repr=False)
     #: with prune off, `kind[identity]` of each owned object that no entry names (what `--prune` would delete)
     unnamed: list[str] = field(default_factory=list)
+    #: the ledger entries whose objects the platforms no longer hold (reconciler/ledger_owned.py): the apply
+    #: forgets them before its first write
+    gone: list[Any] = field(default_factory=list)
 
     def __post_init__(self, known_graph: Optional[Graph]) -> None:
         self.graph = known_graph if known_graph is not None else plan_graph(self.changes)
@@ -247,13 +256,14 @@ def read_kind(spec, client, wanted: list[dict], provided: dict[str, set]) -> lis
 
 
 def make_plan(desired: DesiredState, session: Session, concurrency: int | None = None, prune: bool = False,
-              replacing: frozenset[int] = frozenset(), hint: bool = False) -> Plan:
+              replacing: frozenset[int] = frozenset(), hint: bool = False, ledger: Optional[Ledger] = None) -> Plan:
     """Read every kind's live objects (concurrently, through list endpoints) and plan each entry.
 
     Entries of kinds that carry an owner send the owner's marker on create (and on `adopt: true`). With
     `prune`, owned objects that no entry names are planned as deletions, marked `prune`; without it and with
     `hint`, those of the kinds the entries have are listed in `Plan.unnamed` (what `--prune` would delete).
-    The entries at the indexes `replacing` holds are planned as replaces (`forced_replace`).
+    The entries at the indexes `replacing` holds are planned as replaces (`forced_replace`). `ledger` (the state
+    backend's, see reconciler/causes.py) tells each update and replace why its fields differ.
     """
     known = kinds()
     grouped = desired.by_kind()
@@ -261,9 +271,14 @@ def make_plan(desired: DesiredState, session: Session, concurrency: int | None =
     provided = provided_names(desired)
     owner = owner_of(desired)
     hinting = hint and not prune
-    pruning = [spec for spec in prunable_kinds(desired) if prune or (hinting and spec.kind in grouped)]
-    with remembering_reads(session, {known[kind].platform for kind in grouped} | {spec.platform for spec in pruning}):
+    pruning = {kind: carrier for kind, carrier in prune_carriers(desired, ledger).items()
+               if prune or (hinting and kind in grouped)}
+    with remembering_reads(session, {known[kind].platform for kind in set(grouped) | set(pruning)}):
         made = _plan_read(desired, session, known, grouped, workers, provided, owner, pruning, replacing)
+    made.gone = gone_entries(pruning)
+    adopted_into_ledger(made.changes[:len(desired.entries)], ledger, owner)  # `adopt: true` of a ledger_owned kind
+    for planned in made.changes:
+        planned.cause = cause_of(planned.change, ledger)
     if hinting:
         made.unnamed = [change.title for change in made.changes[len(desired.entries):] if not change.blocked]
         made.changes = made.changes[:len(desired.entries)]
@@ -282,12 +297,14 @@ def remembering_reads(session: Session, platforms: set[str]) -> Iterator[None]:
 
 
 def _plan_read(desired: DesiredState, session: Session, known: dict, grouped: dict, workers: int, provided: dict,
-               owner: str, pruning: list, replacing: frozenset[int]) -> Plan:
-    """make_plan's reads and the planning of each entry; an entry that cannot be planned is blocked, alone."""
+               owner: str, pruning: dict[str, Any], replacing: frozenset[int]) -> Plan:
+    """make_plan's reads and the planning of each entry; an entry that cannot be planned is blocked, alone.
+    `pruning` holds the carrier of each kind whose owned objects are listed (reconciler/ledger_owned.py)."""
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(grouped) + len(pruning) or 1))) as pool:
         futures = {kind: pool.submit(read_entries, known[kind], session, entries, provided)
                    for kind, entries in grouped.items()}
-        owned_futures = {spec.kind: pool.submit(read_owned, spec, session, owner) for spec in pruning}
+        owned_futures = {kind: pool.submit(read_owned, known[kind], carrier, session, owner)
+                         for kind, carrier in pruning.items()}
         reads: dict[int, Any] = {}
         for kind, future in futures.items():
             reads.update(zip((id(e) for e in grouped[kind]), future.result(), strict=True))
@@ -296,7 +313,8 @@ def _plan_read(desired: DesiredState, session: Session, known: dict, grouped: di
     changes = [_planned_or_blocked(known[entry.kind], entry, reads[id(entry)], owner, session, ignore,
                                    index in replacing) for index, entry in enumerate(desired.entries)]
     for kind, objects in owned.items():
-        changes.extend(_pruned(desired, session, known[kind], objects, grouped.get(kind, []), reads, owner))
+        changes.extend(_pruned(desired, session, (known[kind], pruning[kind]), objects, grouped.get(kind, []), reads,
+                               owner))
     pruned = [change.entry for change in changes[len(desired.entries):]]
     return Plan(changes, desired.graph.extended(pruned, known))
 
@@ -343,10 +361,11 @@ def gave_up(error: Exception) -> bool:
     return bool(getattr(error, "transport", False)) or getattr(error, "status", None) in RETRY_STATUSES
 
 
-def read_owned(spec, session: Session, owner: str) -> list | Blocked:
-    """The owned objects of a kind that prune may delete, or the Blocked that says why they cannot be listed."""
+def read_owned(spec, carrier, session: Session, owner: str) -> list | Blocked:
+    """The owned objects of a kind that prune may delete, as its carrier lists them, or the Blocked that says why
+    they cannot be listed."""
     try:
-        return spec.ownership.owned(session.client(spec.platform), spec, owner)
+        return carrier.owned(session.client(spec.platform), spec, owner)
     except (SpecError, ApiError) as exc:
         blocked = blocked_for(session, spec.platform, exc)
         return replace(blocked, reason=f"its owned objects cannot be listed, so none is pruned: {blocked.reason}")
@@ -411,13 +430,14 @@ def forced_replace(planned: PlannedChange) -> PlannedChange:
     return replace(planned, change=forced)
 
 
-def _pruned(desired: DesiredState, session: Session, spec, objects: list | Blocked, entries: list[Entry], reads: dict,
-            owner: str) -> list[PlannedChange]:
+def _pruned(desired: DesiredState, session: Session, kind: tuple, objects: list | Blocked, entries: list[Entry],
+            reads: dict, owner: str) -> list[PlannedChange]:
     """The deletions of a kind's owned objects that no entry read as its own.
 
     None while an entry of the kind could not be read (its object may be among them, unrecognised); the
-    listing itself failing is a blocked stand-in at the kind's endpoint.
+    listing itself failing is a blocked stand-in at the kind's endpoint. `kind` is the kind's spec and carrier.
     """
+    spec, carrier = kind
     if isinstance(objects, Blocked):
         endpoint = desired.endpoints[spec.platform]
         return [blocked_change(spec, Entry(spec.kind, {"state": "absent"}, endpoint.file, endpoint.line), objects,
@@ -431,7 +451,9 @@ def _pruned(desired: DesiredState, session: Session, spec, objects: list | Block
             continue
         entry = pruned_entry(spec, live, owner)
         try:
-            changes.append(PlannedChange(entry, prune_change(spec, live), prune=True, owner=owner))
+            change = pruned_change(carrier, spec, live)
+            if change is not None:
+                changes.append(PlannedChange(entry, change, prune=True, owner=owner))
         except SpecError as exc:
             changes.append(blocked_change(spec, entry, blocked_for(session, spec.platform, exc), live=live, prune=True))
     return changes

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from typing import Any, Callable
 
+from .causes import cause_lines
 from .desired import resource_title
 from .executor import Outcome, Report
 from .ownership import ADOPT
@@ -138,12 +139,14 @@ def skipped_lines(data: dict[str, Any]) -> list[str]:
 
 
 def _change_lines(change: dict[str, Any], style: Callable[[str, str], str]) -> list[str]:
-    """One pending change: its heading, what it waits for, its fields and its note."""
+    """One pending change: its heading, what it waits for, its fields, why they differ (`# changed in the files`,
+    `# changed on the platform since ...`, when the ledger tells) and its note."""
     symbol = SYMBOLS.get(change["action"], "!")
     lines = [style(f"  {symbol} {_title(change)}: {_action(change)}", change["action"]) + f"   ({change['source']})"]
     if change.get("depends_on"):
         lines.append(f"      after: {', '.join(change['depends_on'])}")
     lines.extend(_field_lines(change))
+    lines.extend(f"      # {line}" for line in cause_lines(change))
     if change.get("note"):
         lines.append(f"      note: {change['note']}")
     return lines

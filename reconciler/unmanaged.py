@@ -30,8 +30,10 @@ from ansible_collections.converge.platforms.plugins.module_utils.resources.zstac
 )
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
 
+from .causes import Ledger, identity_key
 from .desired import DEFAULT_CONCURRENCY, DesiredState, Entry, resource_title
 from .errors import ReconcilerError
+from .ledger_owned import ledger_owned
 from .ownership import live_key, owner_of
 from .planner import Plan, read_failure, remembering_reads
 from .platforms import kinds
@@ -92,13 +94,15 @@ KindFound = Union[list[UnmanagedObject], str]
 
 
 def find_unmanaged(desired: DesiredState, session: Session, asked: Iterable[str] = (),
-                   named: Optional[Named] = None, scopes: Iterable[dict[str, Any]] = ()) -> Unmanaged:
+                   named: Optional[Named] = None, scopes: Iterable[dict[str, Any]] = (),
+                   ledger: Optional[Ledger] = None) -> Unmanaged:
     """The live objects no entry of `desired` names, on every platform it has an endpoint for.
 
     `asked` (`--kind`) narrows the listing to those kinds, and is how the objects of a kind the platform makes
     itself are asked for. `named` (`named_by_plan`) gives the objects a plan already read for the entries of
     some kinds; the entries of the others are read here. `scopes` (`--vsd-vm`) are listed too, beside those
-    the entries name, for the kinds listed within a scope. ListingFailed when a platform does not answer.
+    the entries name, for the kinds listed within a scope. `ledger` (`causes.plan_ledger`) names the owner's
+    objects of the kinds owned through it. ListingFailed when a platform does not answer.
     """
     asked = list(asked)
     grouped = desired.by_kind()
@@ -108,7 +112,7 @@ def find_unmanaged(desired: DesiredState, session: Session, asked: Iterable[str]
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(chosen)))) as pool:
             futures = {spec.kind: pool.submit(_list_kind, spec, session, grouped.get(spec.kind, []),
                                               spec.kind in asked, (named or {}).get(spec.kind),
-                                              list(scopes))
+                                              list(scopes), LedgerOwners(found.owner, ledger))
                        for spec in chosen}
             results = {kind: future.result() for kind, future in futures.items()}
     for kind, result in results.items():
@@ -155,7 +159,8 @@ def _chosen_kinds(desired: DesiredState, asked: list[str]) -> tuple[list[Any], U
 
 
 def _list_kind(spec, session: Session, entries: list[Entry], platform_made: bool,
-               named: Optional[list[Optional[dict[str, Any]]]], scopes: list[dict[str, Any]]) -> KindFound:
+               named: Optional[list[Optional[dict[str, Any]]]], scopes: list[dict[str, Any]],
+               ledger: LedgerOwners) -> KindFound:
     """One kind's unmanaged objects, or why the kind is not listed."""
     client = session.client(spec.platform)
     try:
@@ -167,7 +172,7 @@ def _list_kind(spec, session: Session, entries: list[Entry], platform_made: bool
         lives = listed_objects(spec, client, within, platform_made)
         kept = {live_key(spec, live) for live in named if live is not None}
         unnamed = [live for live in lives if live_key(spec, live) not in kept]
-        owners = owners_of(spec, client, unnamed)
+        owners = ledger.owners(spec, unnamed) if ledger_owned(spec) else owners_of(spec, client, unnamed)
     except SpecError as exc:
         return session.redact(exc.reason)
     except ApiError as exc:
@@ -190,6 +195,22 @@ def _within(spec, entries: list[Entry], named: list[Optional[dict[str, Any]]],
         if all(scope.values()) and scope not in scopes:
             scopes.append(scope)
     return sorted(scopes, key=lambda scope: [scope[key] for key in keys]) or None
+
+
+@dataclass(frozen=True)
+class LedgerOwners:
+    """The owner of the objects of a kind owned through converge's ledger: this owner's for an object its ledger
+    names as confirmed, else none (the ledger read is this owner's only)."""
+
+    owner: str
+    ledger: Optional[Ledger]
+
+    def owners(self, spec, lives: list[dict[str, Any]]) -> list[Optional[str]]:
+        """The owner of each live object, in order."""
+        def known(live: dict[str, Any]) -> bool:
+            entry = (self.ledger or {}).get(identity_key(spec.kind, {name: live.get(name) for name in spec.identity}))
+            return entry is not None and entry.status == "confirmed"
+        return [self.owner if known(live) else None for live in lives]
 
 
 def owners_of(spec, client, lives: list[dict[str, Any]]) -> list[Optional[str]]:

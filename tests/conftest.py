@@ -13,6 +13,7 @@ from tests.support import collections_dir
 sys.path.insert(0, str(collections_dir()))
 
 import emulators  # noqa: E402  (needs the path above)
+from tests.postgres import postgresql, postgresql_database  # noqa: E402,F401  (a real PostgreSQL: tests/postgres.py)
 
 
 def pytest_configure(config):

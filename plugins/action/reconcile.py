@@ -32,6 +32,7 @@ ARGUMENT_SPEC = {
     "concurrency": {"type": "int"},
     "prune": {"type": "bool"},
     "lock_timeout": {"type": "float", "default": 0},
+    "state_url": {"type": "str", "no_log": True},
     "endpoints_files": {"type": "list", "elements": "path"},
 }
 
@@ -106,7 +107,8 @@ class ActionModule(ActionBase):
         try:
             outcome = reconcile(Options(files, apply=apply, saved=saved, out=out, targets=args["target"],
                                         concurrency=args["concurrency"], prune=args["prune"],
-                                        lock_timeout=args["lock_timeout"], endpoints_files=endpoints_files))
+                                        lock_timeout=args["lock_timeout"], endpoints_files=endpoints_files,
+                                        state=args["state_url"]))
         except ReconcilerError as exc:
             problems = redacted(exc.problems, Redactor())
             return dict(result, failed=True, msg="\n".join(problems), problems=problems)

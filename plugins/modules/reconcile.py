@@ -63,15 +63,24 @@ options:
     description:
       - Also delete the objects this desired state's owner created that no entry names any more, as
         C(reconciler apply --prune) does. By default C(settings.prune) of the files (off). Off under I(target).
-      - Only objects carrying the owner's marker are ever deleted; see the README for the carrier of each kind.
+      - Only objects this owner's marker or converge's ledger names are ever deleted; see the README for the
+        carrier of each kind.
     type: bool
   lock_timeout:
     description:
       - An apply holds a lock per endpoint on the controller from its plan to its end, as
-        C(reconciler apply) does; another apply sharing an endpoint fails at once, or waits up to this
-        many seconds for the lock.
+        C(reconciler apply) does (with a PostgreSQL I(state_url), across machines too); another apply sharing
+        an endpoint fails at once, or waits up to this many seconds for the lock.
     type: float
     default: 0
+  state_url:
+    description:
+      - converge's own state (the ledger of the objects this owner created or adopted, the history of applies,
+        the lock), as C(reconciler apply --state URL) takes it; C(file://PATH) or C(postgresql://USER@HOST/DB).
+      - By default the controller's environment variable C(CONVERGE_STATE); without it, C(file://) under the
+        desired state's C(.converge/state/).
+      - A password in the URL is never shown; prefer a C(~/.pgpass) or C(PGPASSWORD) on the controller.
+    type: str
   endpoints_files:
     description:
       - Trusted files the endpoints (URL, credentials, TLS) come from, as C(reconciler plan --endpoints FILE)

@@ -27,3 +27,7 @@ def test_the_benchmark_runs_and_writes_every_figure(tmp_path):
     assert not any(figure["extra"].get("failed") for name, figure in figures.items() if name.startswith("reconcile"))
     assert figures["import of ZStack user tags: import, HTTP requests of reading"]["ratio"] == 1.0
     assert figures["import of the mixed estate: import, HTTP requests of reading"]["extra"]["reads_sent_again"] == {}
+    # the record tags double the writes of an apply of tags; ledger-only ownership would not
+    ownership = figures["ownership: apply of N tags, record tags + ledger (today) vs ledger only: POSTs"]
+    assert (ownership["ratio"], ownership["extra"]["failed"]) == (2.0, 0)
+    assert figures["ownership: the ledger's intent + confirm of N objects, file backend"]["value"] > 0

@@ -15,10 +15,10 @@ def test_the_readme_import_walkthrough_takes_a_platform_over(tmp_path):
     assert shown.returncode == 0, shown.stdout + shown.stderr
     lines = shown.stdout.splitlines()
     assert lines[1:3] == ["imported 8 entries of 7 kinds; plan: no changes",
-                          "apply adopts 7 objects: it writes this desired state's owner on them and changes nothing "
+                          "apply adopts 8 objects: it writes this desired state's owner on them and changes nothing "
                           "else"]
-    assert "No changes. 1 resources match the desired state. 7 to adopt (the owner's marker only)." in lines
-    assert "Apply complete: 7 applied, 0 failed, 0 skipped." in lines
+    assert "No changes. 0 resources match the desired state. 8 to adopt (the owner's marker only)." in lines
+    assert "Apply complete: 8 applied, 0 failed, 0 skipped." in lines
     assert lines[-1] == "0 objects on the platforms are named by no entry."
     written = yaml.safe_load((tmp_path / "desired" / "opendcp.yml").read_text(encoding="utf-8"))
     assert {kind: [entry.get("name", entry.get("pool", entry.get("action"))) for entry in entries]

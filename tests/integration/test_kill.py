@@ -8,6 +8,7 @@ clone whose answer was lost is by design never sent again without a person's wor
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,9 @@ import pytest
 import yaml
 
 from reconciler.api import Options, reconcile
+from reconciler.desired import load
+from reconciler.ownership import owner_of
+from reconciler.state import open_backend
 from tests.integration.test_all_platforms_faults import EXAMPLE, counts, desired_file, five_platforms, wanted
 from tests.support import AUTH_PATH, BIN, READ_ACTION, ansible_env
 
@@ -79,3 +83,8 @@ def test_apply_killed_after_a_committed_write_is_finished_by_the_next_apply(k, t
         assert reconcile(Options([str(path)])).plan.pending == []
         expected = dict(wanted(), **{"osgview groups": 0})
         assert counts({name: handle.state() for name, handle in handles.items()}) == expected
+        # converge's own state caught up too: the intent the kill left was settled, every object confirmed once
+        with open_backend(None, tmp_path) as backend:
+            ledger = backend.ledger(owner_of(load([str(path)])))
+        assert ledger and {entry.status for entry in ledger} == {"confirmed"}
+        assert len({(entry.kind, json.dumps(entry.identity)) for entry in ledger}) == len(ledger)

@@ -135,3 +135,21 @@ def test_endpoints_files_through_the_action(zstack, tmp_path):
                        env={"DEPLOY_ZSTACK_PASSWORD": "password"})
     assert run.results[0]["changed"] is True and run.results[0]["report"]["applied"] == 1, run.output
     assert [t["tag"] for t in platform_tags(zstack.state()["tags"])] == ["tier::web"]
+
+
+def test_state_url_keeps_the_ledger_and_history_in_postgresql_and_never_shows_its_password(
+        zstack, postgresql, postgresql_database, tmp_path):
+    from reconciler.ownership import default_owner
+    from reconciler.state import open_backend
+
+    path = desired(tmp_path, zstack.url)
+    secret = "Sentinel-PG-pass-3318"  # the private cluster trusts any password: it only has to stay hidden
+    url = postgresql_database.replace("postgresql://postgres@", f"postgresql://postgres:{secret}@")
+    run = run_playbook([{"converge.platforms.reconcile": {"files": [path], "state_url": url}}], verbosity=3, env=ENV)
+    assert run.results[0]["report"]["applied"] == 1
+    assert secret not in run.output
+    owner = default_owner([path])
+    with open_backend(postgresql_database, tmp_path) as backend:
+        assert [(entry.kind, entry.status) for entry in backend.ledger(owner)] == [("zstack_user_tag", "confirmed")]
+        assert [record.outcome for record in backend.history(owner)] == ["success"]
+    assert not (tmp_path / ".converge" / "state").exists()  # nothing kept beside the files

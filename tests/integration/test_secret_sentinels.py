@@ -83,10 +83,13 @@ def test_no_sentinel_in_any_reconciler_output_or_file(platforms, tmp_path):
     assert leaks(*outputs) == []
     clouds = migration.state()["clouds"].values()
     assert [c["CloudPass"] for c in clouds] == [CLOUD_SECRET]  # the secret read from its file reached the platform
-    # the desired state holds references only; the one secret file is the user's own
+    # the desired state holds references only; the one secret file is the user's own, and the state
+    # database (.converge/state/) holds the ledger without a secret
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != "cloud-password.txt"]
-    assert sorted(p.name for p in written) == ["desired.yml", "plan.json"]
-    assert [p.name for p in written if leaks(p.read_text(encoding="utf-8", errors="replace"))] == []
+    state = [p.relative_to(tmp_path).as_posix() for p in written if ".converge" in p.parts]
+    assert "state.db" in {p.name for p in written}, state  # the state was kept, and is scanned below
+    assert sorted(p.name for p in written if ".converge" not in p.parts) == ["desired.yml", "plan.json"]
+    assert [p.name for p in written if leaks(p.read_bytes().decode("utf-8", errors="replace"))] == []
 
 
 def test_no_sentinel_in_module_output_at_the_highest_verbosity(platforms, tmp_path):

@@ -24,6 +24,8 @@ class MigrationSpec(ResourceSpec):
 
     platform = "migration"
     identity = ("name",)
+    #: no object holds a free-text field for a marker; every kind has its Delete action: owned through the ledger
+    ledger_owned = True
     #: how plans and errors name an object of the kind ("transport server")
     label = ""
 

@@ -34,6 +34,9 @@ class ActImplSpec(OpenDcpSpec):
 
     kind = "opendcp_actimpl"
     ownership = None
+    #: an implementation has no field for a marker, and `/actimpl/delete/{actionId}` deletes it: owned through the
+    #: ledger
+    ledger_owned = True
     # an implementation is named by its action
     reference_key = "action"
     result_key = "actimpl"

@@ -31,6 +31,9 @@ class PoolNodesSpec(OpenDcpSpec):
 
     kind = "opendcp_pool_nodes"
     ownership = None
+    #: a node has no field for a marker, and `/pool/{id}/remove_nodes` removes it: owned through the ledger (prune
+    #: removes the nodes this owner added, as the ledger holds them)
+    ledger_owned = True
     # a pool's nodes follow its size (the pool's expand and shrink flows make and remove them), and the pool's
     # entry carries that size: import and unmanaged take them apart only when asked for by kind
     made_by_platform = True

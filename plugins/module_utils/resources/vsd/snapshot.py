@@ -65,6 +65,8 @@ class SnapshotSpec(ResourceSpec):
     identity = ("cluster_uuid", "compute_uuid", "compute_name", "name")
     states = ("present", "absent", "current")
     waits = True
+    #: a snapshot has no field for a marker, and `/v1/compute/vsd/snapshot/delete` deletes it: owned through the ledger
+    ledger_owned = True
     import_refusal = "VSD lists snapshots only per VM: give the VMs with %s (repeatable)" % VM_OPTION
 
     def __init__(self, check_mode=False):
