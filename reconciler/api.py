@@ -71,6 +71,8 @@ class Options:
     #: `--state URL`: the state backend (file://PATH or postgresql://...); default `CONVERGE_STATE`, else the file
     #: backend under the desired state's `.converge/state/` (see reconciler/recording.py)
     state: Optional[str] = None
+    #: the revision the files are (a watch's commit); default: the git commit of the desired state's directory
+    revision: Optional[str] = None
 
 
 class Observer(Protocol):
@@ -222,7 +224,8 @@ def plan(options: Options) -> PlannedRun:
     secrets = resolve_secrets(desired)
     resources = ExitStack()
     try:
-        recorder = open_state(options.state, desired, create=options.apply)  # before any request: fails first
+        # before any platform request: a state that cannot be used fails first
+        recorder = open_state(options.state, desired, create=options.apply, revision=options.revision)
         resources.callback(recorder.close)
         if options.apply and options.lock:
             resources.enter_context(apply_lock(desired.endpoints, desired.files, options.lock_timeout))
@@ -255,11 +258,13 @@ def _refuse_stale(saved_data: dict[str, Any], made: Plan, saved: str, redact: Ca
                         + ["the saved plan is stale: run plan again and review it"])
 
 
-def apply(run: PlannedRun, observer: Optional[Observer] = None) -> Report:
+def apply(run: PlannedRun, observer: Optional[Observer] = None, halt: Optional[Callable[[], Optional[str]]] = None
+          ) -> Report:
     """Apply the plan of `run` (planned with `Options(apply=True)`), each change as soon as what it needs is done.
 
     `observer` hears of the plan first, then of each change as it starts and as it ends. A failed change skips
-    only what depends on it; the report says what was done, what failed and what was skipped.
+    only what depends on it; the report says what was done, what failed and what was skipped. `halt` (a watch
+    told to stop) is asked before each change: once it names a reason, what has not started is skipped with it.
     """
     if not run.options.apply:
         raise ValueError("this run was planned without Options(apply=True): plan it again to apply it")
@@ -270,7 +275,7 @@ def apply(run: PlannedRun, observer: Optional[Observer] = None) -> Report:
     if run.recorder is None:
         heard.on_plan(run.plan, run.redact)
         return apply_plan(run.plan, run.session, run.workers, lambda outcome: heard.on_outcome(outcome, run.redact),
-                          heard.on_start)
+                          heard.on_start, halt=halt)
     with run.recorder.applying(run.desired.files) as end:  # the history: begun, then ended with its outcome
         heard.on_plan(run.plan, run.redact)
         end.outcome = "failed"  # from here on, writes are made
@@ -278,7 +283,7 @@ def apply(run: PlannedRun, observer: Optional[Observer] = None) -> Report:
         run.recorder.forget_gone(run.plan.gone)  # ledger entries whose objects are gone from their platforms
         return end.reported(apply_plan(run.plan, run.session, run.workers,
                                        lambda outcome: heard.on_outcome(outcome, run.redact), heard.on_start,
-                                       run.recorder))
+                                       run.recorder, halt))
 
 
 def reconcile(options: Options, observer: Optional[Observer] = None) -> Result:

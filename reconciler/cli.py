@@ -25,6 +25,7 @@ from .api import plan as plan_run
 from .cli_import import import_command
 from .cli_state import state_command
 from .cli_unmanaged import unmanaged_command
+from .cli_watch import watch_commands
 from .desired import MAX_CONCURRENCY, document_schema, entry_title, load
 from .errors import ReconcilerError
 from .executor import Outcome
@@ -455,6 +456,8 @@ def schema() -> None:
 main.add_command(import_command())
 main.add_command(unmanaged_command())
 main.add_command(state_command())
+for command in watch_commands():
+    main.add_command(command)
 
 if __name__ == "__main__":
     main()

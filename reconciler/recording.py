@@ -80,14 +80,18 @@ def applied_values(spec: Any, desired: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in compared.items() if name in spec.fields and name not in spec.identity}
 
 
-def open_state(option: Optional[str], desired: DesiredState, create: bool = True) -> Recorder:
+def open_state(option: Optional[str], desired: DesiredState, create: bool = True,
+               revision: Optional[str] = None) -> Recorder:
     """The state backend of a run (see the module), opened and migrated, with what records into it; `create` false
     for a run that only reads (`plan`): a file state not yet made is then read as empty and not made.
 
     Raises StateError naming the URL (password masked) when it cannot be reached or used.
     """
     root = state_root(desired)
-    return Recorder(open_backend(state_url(option), root, create), owner_of(desired), root)
+    recorder = Recorder(open_backend(state_url(option), root, create), owner_of(desired), root)
+    if revision is not None:
+        recorder.revision = revision  # given (a watch's commit): git is not asked
+    return recorder
 
 
 class Recorder:
