@@ -7,8 +7,10 @@ import pytest
 import requests
 
 import emulators
+from reconciler.state import open_backend
 from reconciler.watch.policy import DRIFT, REPORT_ONLY, Policy
-from tests.support import writes
+from reconciler.watch.suspensions import iso
+from tests.support import run_cli, writes
 from tests.watch_support import Repository, clusters_file, watcher_of
 
 pytestmark = pytest.mark.slow
@@ -99,3 +101,60 @@ def test_an_invalid_commit_is_skipped_and_reported_and_the_last_good_stays(opend
     assert clusters(opendcp) == {"web": "shop [converge:team-a]"}  # the last good revision self-healed
     status = watcher.status.as_dict()
     assert status["revision"] == good and status["rejected"][0]["revision"] == bad
+
+
+def test_a_suspension_holds_its_entry_and_lifts_itself_at_expiry(opendcp, repository, tmp_path):
+    state = f"file://{tmp_path / 'state'}"
+    repository.push({"dcp.yml": clusters_file(opendcp.url, {"web": {"desc": "shop"}})})
+    watcher, clock = watcher_of(repository, tmp_path / "cache", Policy(apply=True), state)
+    watcher.run(cycles=1)
+    with open_backend(state, tmp_path) as backend:
+        backend.suspend("team-a", "opendcp_cluster", "web", "handed to the DBAs", expires_at=iso(clock.now() + 90),
+                        user="ops")
+    repository.push({"dcp.yml": clusters_file(opendcp.url, {"web": {"desc": "new shop"}, "db": {"desc": "data"}})})
+    opendcp.clear_requests()
+    held = watcher.run(cycles=1)
+    assert clusters(opendcp) == {"web": "shop [converge:team-a]", "db": "data [converge:team-a]"}
+    assert len(writes(opendcp.requests)) == 1  # the db cluster only
+    web = next(e for e in held.entries if e.title == "opendcp_cluster[name=web]")
+    assert web.status == "suspended"
+    assert web.reason.startswith("suspended by ops since ")
+    assert web.reason.endswith(f" until {iso(1_800_000_000.0 + 90)}: handed to the DBAs")
+    assert held.suspensions[0]["target"] == "opendcp_cluster/web"
+    clock.step(120)
+    lifted = watcher.run(cycles=1)
+    assert lifted.lifted == [f"the suspension of opendcp_cluster/web (handed to the DBAs) expired at "
+                             f"{iso(1_800_000_000.0 + 90)}: lifted"]
+    assert clusters(opendcp)["web"] == "new shop [converge:team-a]"
+    with open_backend(state, tmp_path) as backend:
+        assert backend.suspensions("team-a") == []
+
+
+def test_a_suspension_of_the_whole_owner_holds_every_change_until_resumed(opendcp, repository, tmp_path):
+    state = f"file://{tmp_path / 'state'}"
+    path = tmp_path / "local.yml"
+    path.write_text(clusters_file(opendcp.url, {"web": {"desc": "shop"}}), encoding="utf-8")
+    suspended = run_cli(["reconciler", "suspend", "--reason", "incident 42", "--state", state, str(path)])
+    assert suspended.returncode == 0, suspended.stderr
+    assert suspended.stdout.strip() == "suspended every entry of team-a until resumed: incident 42"
+    repository.push({"dcp.yml": clusters_file(opendcp.url, {"web": {"desc": "shop"}})})
+    watcher, _ = watcher_of(repository, tmp_path / "cache", Policy(self_heal=True), state)
+    report = watcher.run(cycles=1)
+    assert writes(opendcp.requests) == [] and clusters(opendcp) == {}
+    assert [e.status for e in report.entries] == ["suspended"]
+    resumed = run_cli(["reconciler", "resume", "--state", state, str(path)])
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.strip() == "resumed every entry of team-a (incident 42)"
+    assert watcher.run(cycles=1).outcome == "applied"
+    assert clusters(opendcp) == {"web": "shop [converge:team-a]"}
+    again = run_cli(["reconciler", "resume", "--state", state, str(path)])
+    assert (again.returncode, again.stderr.strip()) == (1, "nothing of team-a is suspended")
+
+
+def test_suspend_refuses_a_duration_it_cannot_read(tmp_path):
+    path = tmp_path / "local.yml"
+    path.write_text(clusters_file("http://127.0.0.1:9", {"web": {"desc": "shop"}}), encoding="utf-8")
+    refused = run_cli(["reconciler", "suspend", "--for", "soon", "--reason", "x", str(path)])
+    assert refused.returncode == 1
+    assert "'soon' is not a duration: give a number and a unit, as 90s, 30m, 2h or 1h30m" in refused.stderr
+    assert not (tmp_path / ".converge").exists()
