@@ -132,8 +132,9 @@ class Watcher:
             for sink in self.sinks:
                 sink.emit(event)
         self.log(cycle_line(report))
-        for problem in report.problems:
-            self.log(f"  {problem}")
+        for line in [*report.problems, *(f"{e.status}: {e.title} ({e.source}): {e.reason}" for e in report.entries
+                                          if e.status != "synced" and e.reason)]:
+            self.log(f"  {line}")
         return report
 
 
@@ -141,5 +142,6 @@ def cycle_line(report: CycleReport) -> str:
     """The line a cycle logs: its number, revision, outcome and counts."""
     counts = ", ".join(f"{count} {status}" for status, count in report.counts().items() if count)
     revision = (report.revision or "no revision")[:12]
-    applied = f", {len(report.applied)} applied" if report.applied else ""
+    done = sum(1 for item in report.applied if item.get("status") == "done")
+    applied = f", {done} applied" if report.applied else ""
     return f"cycle {report.number} at {revision}: {report.outcome}{applied}" + (f" ({counts})" if counts else "")
