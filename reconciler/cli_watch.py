@@ -13,9 +13,10 @@ import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import click
+from click.core import ParameterSource
 
 from .desired import load
 from .errors import ReconcilerError
@@ -23,6 +24,7 @@ from .ownership import owner_of
 from .recording import state_root
 from .state import Backend, open_backend, state_url
 from .watch.clock import WallClock
+from .watch.config import read_config
 from .watch.cycle import WatchOptions
 from .watch.loop import Watcher
 from .watch.policy import Policy
@@ -62,10 +64,11 @@ def default_state(state: Optional[str], cache: Optional[Path]) -> Optional[str]:
 
 
 def install_signals(watcher: Watcher) -> None:
-    """SIGTERM and SIGINT stop the watch once the change in flight ends; SIGHUP starts a cycle now."""
+    """SIGTERM and SIGINT stop the watch once the change in flight ends; SIGHUP reads the settings again and
+    starts a cycle now."""
     for number, name in ((signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")):
         signal.signal(number, lambda *_, name=name: watcher.request_stop(f"the watch received {name}"))
-    signal.signal(signal.SIGHUP, lambda *_: watcher.request_cycle())
+    signal.signal(signal.SIGHUP, lambda *_: watcher.request_reload())
 
 
 WATCH_OPTIONS = [
@@ -85,6 +88,9 @@ WATCH_OPTIONS = [
                  help="Stop after this many cycles (default: until SIGTERM or SIGINT)."),
     click.option("--lock-timeout", type=click.FloatRange(min=0), default=0.0,
                  help="Seconds a cycle waits for another apply's lock."),
+    click.option("--config", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+                 help="Settings (interval, apply, self_heal, prune, max_deletes, lock_timeout) read from FILE as the "
+                      "watch starts and again on SIGHUP; the options given on the command line win."),
 ]
 
 
@@ -106,7 +112,7 @@ def watch_commands() -> list[click.Command]:
 
 def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath: str, cache: Optional[str],
                   interval: float, apply_files: bool, self_heal: bool, cycles: Optional[int], lock_timeout: float,
-                  prune: Optional[bool], state: Optional[str], max_deletes: Optional[int],
+                  config: Optional[str], prune: Optional[bool], state: Optional[str], max_deletes: Optional[int],
                   endpoints_files: tuple[str, ...]) -> None:
     """Follow a directory (PATH) or a git branch (--repo URL --branch NAME) and reconcile it every --interval.
 
@@ -114,16 +120,31 @@ def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath
     good one stays in force), plans it against the platforms and, with --apply, applies what the files
     changed; --self-heal also puts back what was changed on the platforms; without either it only reports.
     Suspensions (`reconciler suspend`) hold their entries back. The same validation, protection, delete
-    budget, lock and state as `apply`. SIGTERM or SIGINT ends the change in flight and exits 0; SIGHUP starts
-    a cycle at once. Exit 1 when the last of --cycles failed.
+    budget, lock and state as `apply`. SIGTERM or SIGINT ends the change in flight and exits 0; SIGHUP reads
+    --config again and starts a cycle at once. Exit 1 when the last of --cycles failed.
     """
     source, cache_dir = make_source(path, repo, branch, subpath, cache)
-    options = WatchOptions(policy=Policy(apply=apply_files, self_heal=self_heal), prune=prune,
-                           state=default_state(state, cache_dir), lock_timeout=lock_timeout, max_deletes=max_deletes,
-                           endpoints_files=list(endpoints_files) or None)
-    watcher = Watcher(source, options, interval=interval, clock=WallClock(), log=click.echo)
+    given: dict[str, Any] = {"interval": interval, "apply": apply_files, "self_heal": self_heal, "prune": prune,
+             "max_deletes": max_deletes, "lock_timeout": lock_timeout}
+    context = click.get_current_context()
+    on_command_line = {key for key, name in PARAMETERS.items()
+                       if context.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+
+    def settings() -> tuple[WatchOptions, float]:
+        chosen = dict(given)
+        if config:
+            chosen.update({key: value for key, value in read_config(config).items() if key not in on_command_line})
+        options = WatchOptions(policy=Policy(apply=chosen["apply"], self_heal=chosen["self_heal"]),
+                               prune=chosen["prune"], state=default_state(state, cache_dir),
+                               lock_timeout=chosen["lock_timeout"], max_deletes=chosen["max_deletes"],
+                               endpoints_files=list(endpoints_files) or None)
+        return options, float(chosen["interval"])
+
+    options, every = settings()
+    watcher = Watcher(source, options, interval=every, clock=WallClock(), log=click.echo)
+    watcher.reloader = settings
     install_signals(watcher)
-    click.echo(f"watching {source.describe()} every {interval:g} s ({mode_of(options.policy)})")
+    click.echo(f"watching {source.describe()} every {every:g} s ({options.policy.mode})")
     last = watcher.run(cycles)
     if watcher.stopping:
         click.echo(f"stopped: {watcher.halt()}")
@@ -132,11 +153,9 @@ def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath
         sys.exit(1)
 
 
-def mode_of(policy: Policy) -> str:
-    """The watch's mode in words."""
-    if policy.self_heal:
-        return "applying the files' changes and putting back the platforms'"
-    return "applying the files' changes, reporting drift" if policy.apply else "reporting only"
+#: a --config key -> the command's parameter it stands for
+PARAMETERS = {"interval": "interval", "apply": "apply_files", "self_heal": "self_heal", "prune": "prune",
+              "max_deletes": "max_deletes", "lock_timeout": "lock_timeout"}
 
 
 @contextmanager

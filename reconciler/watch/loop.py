@@ -18,6 +18,7 @@ import random
 import threading
 from typing import Any, Callable, Optional, Protocol
 
+from ..errors import ReconcilerError
 from .clock import Clock, WallClock
 from .cycle import WatchOptions, run_cycle, validation_problems
 from .events import events_of
@@ -54,6 +55,9 @@ class Watcher:
         self._stop = threading.Event()
         self._stop_reason: Optional[str] = None
         self._last_drift: frozenset[str] = frozenset()
+        self._reload = threading.Event()
+        #: what SIGHUP calls for the settings to run with from the next cycle (`--config`): (options, interval)
+        self.reloader: Optional[Callable[[], tuple[WatchOptions, float]]] = None
 
     def request_stop(self, why: str) -> None:
         """End the loop once the cycle under way is over; its apply skips what has not started, naming `why`."""
@@ -64,6 +68,25 @@ class Watcher:
     def request_cycle(self) -> None:
         """Start the next cycle now rather than at the end of the interval."""
         self._wake.set()
+
+    def request_reload(self) -> None:
+        """Read the settings again (`reloader`) and start the next cycle now (SIGHUP)."""
+        self._reload.set()
+        self._wake.set()
+
+    def _reload_settings(self) -> None:
+        """Take the settings `reloader` reads; a problem keeps those in force and is logged."""
+        self._reload.clear()
+        if self.reloader is None:
+            return
+        try:
+            self.options, self.interval = self.reloader()
+        except ReconcilerError as exc:
+            self.log("the settings could not be read again; those in force stay:")
+            for problem in exc.problems:
+                self.log(f"  {problem}")
+            return
+        self.log(f"settings read again: every {self.interval:g} s, {self.options.policy.mode}")
 
     def halt(self) -> Optional[str]:
         """Why the apply under way must stop before its next change (None: it goes on)."""
@@ -82,6 +105,8 @@ class Watcher:
         last = None
         number = 0
         while not self.stopping and (cycles is None or number < cycles):
+            if self._reload.is_set():
+                self._reload_settings()
             number += 1
             last = self.cycle(number)
             if self.stopping or (cycles is not None and number >= cycles):

@@ -39,6 +39,13 @@ class Policy:
     self_heal: bool = False
 
     @property
+    def mode(self) -> str:
+        """The policy in words, as the watch says it."""
+        if self.self_heal:
+            return "applying the files' changes and putting back the platforms'"
+        return "applying the files' changes, reporting drift" if self.apply else "reporting only"
+
+    @property
     def applies(self) -> bool:
         """Whether the watch writes at all."""
         return self.apply or self.self_heal

@@ -7,6 +7,7 @@ import pytest
 import requests
 
 import emulators
+from reconciler.errors import DocumentError
 from reconciler.state import open_backend
 from reconciler.watch.policy import DRIFT, REPORT_ONLY, Policy
 from reconciler.watch.suspensions import iso
@@ -158,3 +159,20 @@ def test_suspend_refuses_a_duration_it_cannot_read(tmp_path):
     assert refused.returncode == 1
     assert "'soon' is not a duration: give a number and a unit, as 90s, 30m, 2h or 1h30m" in refused.stderr
     assert not (tmp_path / ".converge").exists()
+
+
+def test_settings_that_no_longer_read_keep_those_in_force(opendcp, repository, tmp_path):
+    repository.push({"dcp.yml": clusters_file(opendcp.url, {"web": {"desc": "shop"}})})
+    watcher, _ = watcher_of(repository, tmp_path / "cache", Policy(), f"file://{tmp_path / 'state'}")
+    logged: list[str] = []
+    watcher.log = logged.append
+
+    def unreadable():
+        raise DocumentError(["watch.yml:2: apply: true or false, not 'yes please'"])
+
+    watcher.reloader = unreadable
+    watcher.request_reload()
+    watcher.run(cycles=1)
+    assert logged[:2] == ["the settings could not be read again; those in force stay:",
+                          "  watch.yml:2: apply: true or false, not 'yes please'"]
+    assert watcher.options.policy == Policy() and clusters(opendcp) == {}

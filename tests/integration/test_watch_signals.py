@@ -60,3 +60,38 @@ def test_sigterm_mid_apply_finishes_the_change_in_flight_and_leaves_nothing_half
         assert after.returncode == 0, after.stderr
         assert len(json.loads(after.stdout)["report"]["outcomes"]) == len(NAMES) - len(made)
         assert sorted(c["name"] for c in opendcp.state()["clusters"].values()) == NAMES  # each once
+
+
+def test_sighup_reads_the_configuration_again_and_runs_a_cycle_at_once(tmp_path):
+    with emulators.start("opendcp", port=0) as opendcp:
+        desired = tmp_path / "desired"
+        desired.mkdir()
+        (desired / "dcp.yml").write_text(clusters_file(opendcp.url, {"web": {"desc": "shop"}}), encoding="utf-8")
+        config = tmp_path / "watch.yml"
+        config.write_text("interval: 3600\napply: false\n", encoding="utf-8")
+        watch = subprocess.Popen([str(BIN / "reconciler"), "watch", str(desired), "--config", str(config)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ansible_env())
+        try:
+            wait_until(lambda: len(opendcp.requests) > 0)  # the first cycle planned: report only
+            config.write_text("interval: 3600\napply: true\n", encoding="utf-8")
+            watch.send_signal(signal.SIGHUP)
+            wait_until(lambda: len(opendcp.state()["clusters"]) == 1)
+            watch.send_signal(signal.SIGTERM)
+            out, err = watch.communicate(timeout=120)
+        finally:
+            watch.kill()
+        assert watch.returncode == 0, out + err
+        lines = out.splitlines()
+        assert lines[0].endswith("every 3600 s (reporting only)")
+        assert "settings read again: every 3600 s, applying the files' changes, reporting drift" in lines
+        assert [c["name"] for c in opendcp.state()["clusters"].values()] == ["web"]
+
+
+def test_a_configuration_that_does_not_read_ends_the_watch_before_any_request(tmp_path):
+    config = tmp_path / "watch.yml"
+    config.write_text("interval: soon\napply: yes please\nself_heal: true\n", encoding="utf-8")
+    (tmp_path / "desired").mkdir()
+    refused = run_cli(["reconciler", "watch", str(tmp_path / "desired"), "--config", str(config), "--cycles", "1"])
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines() == [f"{config}:1: interval: seconds, 0 or more, not 'soon'",
+                                           f"{config}:2: apply: true or false, not 'yes please'"]
