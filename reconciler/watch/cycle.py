@@ -50,7 +50,7 @@ def validation_problems(checkout: Checkout, options: WatchOptions) -> list[str]:
     try:
         load([str(checkout.root)], list(options.endpoints_files or []))
     except DocumentError as exc:
-        return list(exc.problems)
+        return [checkout.relative(problem) for problem in exc.problems]
     return []
 
 
@@ -63,9 +63,9 @@ def run_cycle(number: int, checkout: Checkout, options: WatchOptions, clock: Clo
     try:
         _plan_and_apply(report, checkout, options, clock, halt)
     except ReconcilerError as exc:
-        report.problems = list(exc.problems)
+        report.problems = [checkout.relative(problem) for problem in exc.problems]
     except (ApiError, SpecError) as exc:  # a platform's answer the plan could not go on with: redacted by it
-        report.problems = [str(exc)]
+        report.problems = [checkout.relative(str(exc))]
     report.ended_at, report.seconds = iso(clock.now()), clock.monotonic() - begun
     return report
 
@@ -80,19 +80,21 @@ def _plan_and_apply(report: CycleReport, checkout: Checkout, options: WatchOptio
         outcome = None
         if run.plan.pending:
             outcome = apply(run, halt=halt)
-        report.entries = entry_statuses(run.plan, outcome, suspended)
-        report.held = [run_redacted(run, planned.as_dict()) for planned in run.plan.changes if planned.held]
-        report.applied = [run_redacted(run, item.as_dict()) for item in (outcome.outcomes if outcome else [])]
+        report.entries = entry_statuses(run.plan, outcome, suspended, checkout.relative)
+        shown = [planned.as_dict() for planned in run.plan.changes if planned.held]
+        report.held = [published(run, checkout, data) for data in shown]
+        report.applied = [published(run, checkout, item.as_dict()) for item in (outcome.outcomes if outcome else [])]
         report.suspensions = suspension_rows(suspended)
         report.lifted = lifted_lines(lifted)
         report.graph = graph_of(run.plan)
-        report.problems = [run.redact(problem) for problem in (outcome.problems if outcome else [])]
+        report.problems = [checkout.relative(run.redact(problem)) for problem in (outcome.problems if outcome else [])]
         report.outcome = _outcome(report, outcome)
 
 
-def run_redacted(run: Any, data: dict[str, Any]) -> dict[str, Any]:
-    """A change's or an outcome's document with the run's secrets masked."""
-    return json.loads(run.redact(json.dumps(data, default=str)))
+def published(run: Any, checkout: Checkout, data: dict[str, Any]) -> dict[str, Any]:
+    """A change's or an outcome's document as the status and the events show it: the run's secrets masked, its
+    paths relative to the revision's directory."""
+    return json.loads(checkout.relative(run.redact(json.dumps(data, default=str))))
 
 
 def graph_of(made: Any) -> dict[str, Any]:

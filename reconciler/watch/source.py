@@ -37,6 +37,10 @@ class Checkout:
     root: Path
     revision: str
 
+    def relative(self, text: str) -> str:
+        """`text` with the revision's directory taken off its paths: `dcp.yml:7`, as the repository names it."""
+        return text.replace(f"{self.root}/", "")
+
     @property
     def short(self) -> str:
         """The revision as people read it: a commit's first 12 characters."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ..executor import Report
 from ..planner import Plan, PlannedChange
@@ -44,16 +44,18 @@ class EntryStatus:
         return data
 
 
-def entry_statuses(plan: Plan, report: Optional[Report], suspended: Active) -> list[EntryStatus]:
+def entry_statuses(plan: Plan, report: Optional[Report], suspended: Active,
+                   relative: Callable[[str], str] = str) -> list[EntryStatus]:
     """Each change's entry with its status after the cycle: `synced` (nothing differs, or applied), `drifted`
-    (differs, held back or only observed), `failed` (blocked, failed or skipped) or `suspended`."""
+    (differs, held back or only observed), `failed` (blocked, failed or skipped) or `suspended`; `relative`
+    makes its `file:line` the repository's."""
     outcomes = {id(outcome.planned): outcome for outcome in (report.outcomes if report else [])}
     skipped = set(plan.blocked_by)
     found = []
     for index, planned in enumerate(plan.changes):
         status, reason = _status(planned, outcomes.get(id(planned)), index in skipped, suspended)
-        found.append(EntryStatus(planned.change.kind, planned.title, planned.entry.where, status,
-                                 planned.change.action, reason))
+        found.append(EntryStatus(planned.change.kind, planned.title, relative(planned.entry.where), status,
+                                 planned.change.action, relative(reason) if reason else None))
     return found
 
 
