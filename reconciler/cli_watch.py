@@ -161,7 +161,10 @@ PARAMETERS = {"interval": "interval", "apply": "apply_files", "self_heal": "self
 @contextmanager
 def owner_state(files: tuple[str, ...], owner: Optional[str], state: Optional[str],
                 endpoints_files: tuple[str, ...]) -> Iterator[tuple[str, Backend]]:
-    """The owner (of the files, else --owner) and its state backend, open for the block."""
+    """The owner (of the files, else --owner) and its state backend, open for the block. Without files or
+    --owner, the working directory is the desired state, as a watch of it (`reconciler watch .`) reads it."""
+    if not files and not owner:
+        files = (".",)
     if files:
         desired = load(list(files), list(endpoints_files))
         name, root = owner or owner_of(desired), state_root(desired)

@@ -177,3 +177,15 @@ def test_settings_that_no_longer_read_keep_those_in_force(opendcp, repository, t
     assert logged[:2] == ["the settings could not be read again; those in force stay:",
                           "  watch.yml:2: apply: true or false, not 'yes please'"]
     assert watcher.options.policy == Policy() and clusters(opendcp) == {}
+
+
+def test_suspend_and_resume_take_the_working_directory_as_the_desired_state(tmp_path):
+    (tmp_path / "dcp.yml").write_text(clusters_file("http://127.0.0.1:9", {"web": {"desc": "shop"}}),
+                                      encoding="utf-8")
+    suspended = run_cli(["reconciler", "suspend", "--for", "90s", "--reason", "release freeze"], cwd=tmp_path)
+    assert suspended.returncode == 0, suspended.stderr
+    assert suspended.stdout.startswith("suspended every entry of team-a until ")
+    with open_backend(None, tmp_path) as backend:  # the file state of the directory's desired state
+        assert [(s.kind, s.name, s.reason) for s in backend.suspensions("team-a")] == [("*", "*", "release freeze")]
+    resumed = run_cli(["reconciler", "resume"], cwd=tmp_path)
+    assert (resumed.returncode, resumed.stdout.strip()) == (0, "resumed every entry of team-a (release freeze)")
