@@ -29,6 +29,7 @@ from .desired.sections import endpoints_files_given
 from .errors import DocumentError, ReconcilerError, StalePlan
 from .executor import Outcome, Report, apply_plan
 from .lock import apply_lock
+from .ownership import default_owner
 from .planner import Plan, PlannedChange, make_plan
 from .recording import Recorder, open_state, state_root
 from .rollback import AtRevision
@@ -266,19 +267,21 @@ def plan(options: Options) -> PlannedRun:
             raise DocumentError(["no desired-state file given"])
         desired, excluded = exclude(select(load(list(options.files), options.endpoints_files),
                                            list(options.targets)), list(options.excludes))
+        if at is not None:  # what the work tree's files own, wherever the revision's are unpacked
+            desired.settings.setdefault("owner", default_owner(names_of(desired.files, at)))
         replacing = frozenset(replaced(desired, list(options.replaces)))
         pruning = bool(desired.settings.get("prune", False) if options.prune is None else options.prune)
         pruning = pruning and not options.targets and not options.excludes
         scope = prune_scope.check(desired, endpoints_files_given(options.endpoints_files)) if pruning else None
         secrets = resolve_secrets(desired)
         # before any platform request: a state that cannot be used fails first
-        recorder = open_state(options.state, desired, create=options.apply, revision=options.revision,
-                              root=Path(at.real(str(state_root(desired)))) if at else None)
+        root = Path(at.real(str(state_root(desired)))).absolute() if at else None  # the work tree's, not the copy's
+        recorder = open_state(options.state, desired, create=options.apply, revision=options.revision, root=root)
         resources.callback(recorder.close)
         if options.apply and options.lock:
             resources.enter_context(apply_lock(desired.endpoints, names_of(desired.files, at), options.lock_timeout))
             resources.enter_context(recorder.lock(desired, options.lock_timeout))
-        session = resources.enter_context(Session(desired))
+        session = resources.enter_context(Session(desired, root))
         for value in secrets:
             session.redact.add(value)
         workers = options.concurrency or desired.settings.get("concurrency", DEFAULT_CONCURRENCY)

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 import pytest
 
 import emulators
+from reconciler.rollback import branch_head
 from reconciler.watch.policy import Policy
 from tests.integration.test_confirmation import QUESTION, Terminal
 from tests.integration.test_watch import by_hand, clusters
 from tests.support import run_cli, writes
-from tests.watch_support import Repository, clusters_file, watcher_of
+from tests.watch_support import Repository, clusters_file, git, watcher_of
 
 pytestmark = pytest.mark.slow
 
@@ -161,3 +162,34 @@ def test_a_watch_holds_everything_after_a_rollback_until_a_newer_commit(opendcp,
     assert report.lifted == [f"the suspension of everything (rolled back to {history.old} by apply --revision) "
                              f"ended: the branch moved from {history.new[:12]} to {newer[:12]}: lifted"]
     assert clusters(opendcp) == {"web": "shop v3 [converge:team-a]", "db": "data [converge:team-a]"}
+
+
+def embedded_file(desc: str) -> str:
+    """A desired state of one cluster on OpenDCP's embedded emulator (kept under the desired state's directory)."""
+    return ("version: 1\nendpoints:\n  opendcp: {embedded: true, operator: converge}\nresources:\n"
+            f"  opendcp_cluster:\n    - {{name: web, desc: {desc}, biz: \"1\"}}\n")
+
+
+def test_a_rollback_keeps_to_the_work_trees_state_and_embedded_platform(tmp_path):
+    repository = Repository(tmp_path / "git")
+    old = repository.push({"desired/site.yml": embedded_file("web services")})
+    repository.push({"desired/site.yml": embedded_file("web v2")})
+    assert run_cli(["reconciler", "apply", "desired"], cwd=repository.work).returncode == 0
+    rolled = run_cli(["reconciler", "apply", "--revision", old, "--auto-approve", "desired"], cwd=repository.work)
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert changes(rolled.stdout) == [("opendcp_cluster[name=web]", "update")]  # the same platform: no create
+    again = run_cli(["reconciler", "plan", "desired"], cwd=repository.work)
+    assert changes(again.stdout) == [("opendcp_cluster[name=web]", "update")]
+    shown = run_cli(["reconciler", "state", "history", "--format", "json", "desired"], cwd=repository.work)
+    assert [item["revision"] for item in json.loads(shown.stdout)["history"]][0] == old  # the work tree's state
+
+
+def test_the_branch_head_is_the_upstreams_when_the_work_tree_has_one(tmp_path):
+    repository = Repository(tmp_path / "git")
+    pushed = repository.push({"desired/site.yml": embedded_file("web services")})
+    git("commit", "--quiet", "--allow-empty", "-m", "not pushed", cwd=repository.work)
+    local = git("rev-parse", "HEAD", cwd=repository.work)
+    assert branch_head(repository.work) == local  # no upstream: HEAD
+    git("fetch", "--quiet", "origin", cwd=repository.work)
+    git("branch", "--quiet", "--set-upstream-to=origin/main", cwd=repository.work)
+    assert branch_head(repository.work) == pushed  # what a watch of the branch sees
