@@ -109,7 +109,12 @@ def test_a_saved_plan_at_a_revision_is_applied_at_that_revision(opendcp, history
     assert planned.returncode == 0, planned.stderr
     data = json.loads(open(saved, encoding="utf-8").read())
     assert data["revision"] == history.old and [item["path"] for item in data["files"]] == [FILE]
-    applied = history.run("apply", "--plan", saved, "desired")
+    opendcp.clear_requests()
+    other = history.run("apply", "--plan", saved, "--revision", history.new, "desired")
+    assert (other.returncode, other.stderr) == (1, f"{saved}: the plan was made at revision {history.old[:12]}, "
+                                                   f"not at {history.new}\n")
+    assert opendcp.requests == []
+    applied = history.run("apply", "--plan", saved, "--revision", "HEAD~1", "desired")
     assert applied.returncode == 0, applied.stderr
     assert clusters(opendcp) == {"web": "shop [converge:team-a]", "db": "data [converge:team-a]"}  # no prune asked
 
