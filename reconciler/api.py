@@ -279,8 +279,9 @@ def plan(options: Options) -> PlannedRun:
         recorder = open_state(options.state, desired, create=options.apply, revision=options.revision, root=root)
         resources.callback(recorder.close)
         if options.apply and options.lock:
-            resources.enter_context(apply_lock(desired.endpoints, names_of(desired.files, at), options.lock_timeout))
-            resources.enter_context(recorder.lock(desired, options.lock_timeout))
+            names = names_of(desired.files, at)
+            resources.enter_context(apply_lock(desired.endpoints, names, options.lock_timeout))
+            resources.enter_context(recorder.lock(desired, options.lock_timeout, names))
         session = resources.enter_context(Session(desired, root))
         for value in secrets:
             session.redact.add(value)

@@ -111,10 +111,11 @@ class Recorder:
         return revision_of(self.root)
 
     @contextlib.contextmanager
-    def lock(self, desired: DesiredState, timeout: float) -> Iterator[None]:
-        """Hold the backend's lock of every endpoint of `desired` (across machines with PostgreSQL) for the block."""
+    def lock(self, desired: DesiredState, timeout: float, files: Optional[list[str]] = None) -> Iterator[None]:
+        """Hold the backend's lock of every endpoint of `desired` (across machines with PostgreSQL) for the block;
+        `files`: the files as its holder names them (default the desired state's)."""
         keys = [endpoint_key(endpoint) for endpoint in desired.endpoints.values()]
-        holder = LockHolder(socket.gethostname(), os.getpid(), list(desired.files), utc_now())
+        holder = LockHolder(socket.gethostname(), os.getpid(), list(files or desired.files), utc_now())
         with self.backend.lock(keys, holder, timeout):
             yield
 

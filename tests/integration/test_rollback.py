@@ -187,6 +187,9 @@ def test_a_rollback_keeps_to_the_work_trees_state_and_embedded_platform(tmp_path
     assert changes(again.stdout) == [("opendcp_cluster[name=web]", "update")]
     shown = run_cli(["reconciler", "state", "history", "--format", "json", "desired"], cwd=repository.work)
     assert [item["revision"] for item in json.loads(shown.stdout)["history"]][0] == old  # the work tree's state
+    at_head = run_cli(["reconciler", "apply", "--revision", "HEAD", "--auto-approve", "desired"], cwd=repository.work)
+    assert changes(at_head.stdout) == [("opendcp_cluster[name=web]", "update")]
+    assert "suspended" not in at_head.stdout  # the branch's own head: nothing for a watch to hold
 
 
 def test_the_branch_head_is_the_upstreams_when_the_work_tree_has_one(tmp_path):
