@@ -76,6 +76,18 @@ def git(*arguments: str, cwd: Optional[Path] = None, binary: bool = False) -> su
     return done
 
 
+def unpack(repository: Path, commit: str, target: Path) -> None:
+    """The files of `commit` of the git repository at `repository` (bare or a work tree) in `target` (`git
+    archive`), whole or not at all: what a watch plans, and what `plan --revision` plans."""
+    archive = git("archive", "--format=tar", commit, cwd=repository, binary=True).stdout
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(partial, filter="data")
+    partial.rename(target)
+
+
 class LocalSource:
     """A directory of this machine, planned as it is."""
 
@@ -132,21 +144,11 @@ class GitSource:
         commit = git("rev-parse", "--verify", f"refs/heads/{self.branch}^{{commit}}", cwd=self.mirror).stdout.strip()
         unpacked = self.revisions / commit
         if not unpacked.is_dir():
-            self._unpack(commit, unpacked)
+            unpack(self.mirror, commit, unpacked)
         root = unpacked / self.path if self.path else unpacked
         if not root.is_dir():
             raise SourceFailed([f"{self.describe()}: commit {commit[:12]} has no directory {self.path}"])
         return Checkout(root, commit)
-
-    def _unpack(self, commit: str, target: Path) -> None:
-        """The commit's files in `target`, whole or not at all."""
-        archive = git("archive", "--format=tar", commit, cwd=self.mirror, binary=True).stdout
-        partial = target.with_name(target.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(partial, filter="data")
-        partial.rename(target)
 
     def keep_only(self, kept: list[Checkout]) -> None:
         wanted = {checkout.revision for checkout in kept}
