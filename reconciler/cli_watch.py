@@ -26,6 +26,7 @@ from .watch.clock import WallClock
 from .watch.cycle import WatchOptions
 from .watch.loop import Watcher
 from .watch.policy import Policy
+from .watch.server import serving
 from .watch.source import GitSource, LocalSource, Source
 from .watch.suspensions import iso, key_of, parse_duration, target_of
 
@@ -85,6 +86,9 @@ WATCH_OPTIONS = [
                  help="Stop after this many cycles (default: until SIGTERM or SIGINT)."),
     click.option("--lock-timeout", type=click.FloatRange(min=0), default=0.0,
                  help="Seconds a cycle waits for another apply's lock."),
+    click.option("--listen", default=None, metavar="HOST:PORT",
+                 help="Serve /metrics, /healthz, /readyz, /api/status and the status page (/) there, as "
+                      "127.0.0.1:9100 (port 0: any free port; the address is printed)."),
 ]
 
 
@@ -106,7 +110,7 @@ def watch_commands() -> list[click.Command]:
 
 def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath: str, cache: Optional[str],
                   interval: float, apply_files: bool, self_heal: bool, cycles: Optional[int], lock_timeout: float,
-                  prune: Optional[bool], state: Optional[str], max_deletes: Optional[int],
+                  listen: Optional[str], prune: Optional[bool], state: Optional[str], max_deletes: Optional[int],
                   endpoints_files: tuple[str, ...]) -> None:
     """Follow a directory (PATH) or a git branch (--repo URL --branch NAME) and reconcile it every --interval.
 
@@ -115,7 +119,8 @@ def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath
     changed; --self-heal also puts back what was changed on the platforms; without either it only reports.
     Suspensions (`reconciler suspend`) hold their entries back. The same validation, protection, delete
     budget, lock and state as `apply`. SIGTERM or SIGINT ends the change in flight and exits 0; SIGHUP starts
-    a cycle at once. Exit 1 when the last of --cycles failed.
+    a cycle at once. Exit 1 when the last of --cycles failed. --listen serves the watch's metrics, health,
+    status and status page over HTTP while it runs (docs/watch.md).
     """
     source, cache_dir = make_source(path, repo, branch, subpath, cache)
     options = WatchOptions(policy=Policy(apply=apply_files, self_heal=self_heal), prune=prune,
@@ -123,8 +128,9 @@ def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath
                            endpoints_files=list(endpoints_files) or None)
     watcher = Watcher(source, options, interval=interval, clock=WallClock(), log=click.echo)
     install_signals(watcher)
-    click.echo(f"watching {source.describe()} every {interval:g} s ({mode_of(options.policy)})")
-    last = watcher.run(cycles)
+    with serving(watcher, listen, click.echo):
+        click.echo(f"watching {source.describe()} every {interval:g} s ({mode_of(options.policy)})")
+        last = watcher.run(cycles)
     if watcher.stopping:
         click.echo(f"stopped: {watcher.halt()}")
         return

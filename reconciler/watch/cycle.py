@@ -9,8 +9,9 @@ ones are lifted then. Nothing is applied when nothing is left pending, so an idl
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterator, Optional
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
@@ -50,8 +51,26 @@ def validation_problems(checkout: Checkout, options: WatchOptions) -> list[str]:
     try:
         load([str(checkout.root)], list(options.endpoints_files or []))
     except DocumentError as exc:
-        return list(exc.problems)
+        return [from_root(checkout, problem) for problem in exc.problems]
     return []
+
+
+def from_root(checkout: Checkout, text: str) -> str:
+    """`text` with the paths within the checkout written from its root (`dcp.yml:7`, as the repository has it,
+    not the revision's directory in the cache)."""
+    return text.replace(str(checkout.root).rstrip("/") + "/", "")
+
+
+def _written_from_root(report: CycleReport, checkout: Checkout) -> None:
+    """Every `file:line` of a report written from the checkout's root (`from_root`)."""
+    def cut(data: Any) -> Any:
+        return json.loads(from_root(checkout, json.dumps(data, ensure_ascii=False, default=str)))
+
+    report.entries = [replace(entry, source=from_root(checkout, entry.source),
+                              reason=from_root(checkout, entry.reason) if entry.reason else entry.reason)
+                      for entry in report.entries]
+    report.held, report.applied = cut(report.held), cut(report.applied)
+    report.problems = [from_root(checkout, problem) for problem in report.problems]
 
 
 def run_cycle(number: int, checkout: Checkout, options: WatchOptions, clock: Clock,
@@ -66,13 +85,14 @@ def run_cycle(number: int, checkout: Checkout, options: WatchOptions, clock: Clo
         report.problems = list(exc.problems)
     except (ApiError, SpecError) as exc:  # a platform's answer the plan could not go on with: redacted by it
         report.problems = [str(exc)]
+    _written_from_root(report, checkout)
     report.ended_at, report.seconds = iso(clock.now()), clock.monotonic() - begun
     return report
 
 
 def _plan_and_apply(report: CycleReport, checkout: Checkout, options: WatchOptions, clock: Clock,
                     halt: Callable[[], Optional[str]]) -> None:
-    with plan(options.run_options(checkout)) as run:
+    with plan(options.run_options(checkout)) as run, _planned(report, run):
         suspended, lifted = Active([]), list[Lifted]()
         if run.recorder is not None:
             suspended, lifted = sweep(run.recorder.backend, run.recorder.owner, clock.now(), checkout.revision)
@@ -88,6 +108,17 @@ def _plan_and_apply(report: CycleReport, checkout: Checkout, options: WatchOptio
         report.graph = graph_of(run.plan)
         report.problems = [run.redact(problem) for problem in (outcome.problems if outcome else [])]
         report.outcome = _outcome(report, outcome)
+
+
+@contextmanager
+def _planned(report: CycleReport, run: Any) -> Iterator[None]:
+    """Mark the report planned, and copy into it the requests the plan and the apply sent, whatever became of
+    them, before the run's session closes."""
+    report.planned = True
+    try:
+        yield
+    finally:
+        report.requests = run.session.requests_by_status()
 
 
 def run_redacted(run: Any, data: dict[str, Any]) -> dict[str, Any]:

@@ -39,13 +39,16 @@ class Watcher:
 
     def __init__(self, source: Source, options: WatchOptions, interval: float = 60.0, jitter: float = 0.1,
                  clock: Optional[Clock] = None, sinks: tuple[EventSink, ...] = (),
-                 log: Callable[[str], None] = lambda line: None, seed: Optional[int] = None) -> None:
+                 log: Callable[[str], None] = lambda line: None, seed: Optional[int] = None,
+                 observers: tuple[Callable[[CycleReport], None], ...] = ()) -> None:
         self.source = source
         self.options = options
         self.interval = interval
         self.jitter = jitter
         self.clock: Clock = clock or WallClock()
         self.sinks = sinks
+        #: called with each cycle's report once it is kept in `status` (the metrics of `--listen`)
+        self.observers = observers
         self.log = log
         self.status = WatchStatus(source.describe())
         self.last_good: Optional[Checkout] = None
@@ -127,6 +130,8 @@ class Watcher:
 
     def _finish(self, report: CycleReport, good_revision: Optional[str]) -> CycleReport:
         self.status.record(report, good_revision)
+        for observe in self.observers:
+            observe(report)
         events, self._last_drift = events_of(report, self.status.source, self._last_drift)
         for event in events:
             for sink in self.sinks:
