@@ -83,11 +83,11 @@ class Watcher:
     def run(self, cycles: Optional[int] = None) -> Optional[CycleReport]:
         """Run cycles, one after the other, until stopped (or `cycles` have run); the last cycle's report."""
         last = None
-        number = 0
-        while not self.stopping and (cycles is None or number < cycles):
-            number += 1
-            last = self.cycle(number)
-            if self.stopping or (cycles is not None and number >= cycles):
+        ran = 0
+        while not self.stopping and (cycles is None or ran < cycles):
+            ran += 1
+            last = self.cycle(self.status.cycles + 1)  # numbered across runs: a cycle's number is never reused
+            if self.stopping or (cycles is not None and ran >= cycles):
                 break
             self._wake.clear()
             self.clock.wait(self.next_wait(), self._wake)

@@ -85,7 +85,7 @@ def _header(status: dict[str, Any]) -> str:
 def _last_cycle(last: dict[str, Any] | None) -> str:
     if last is None:
         return '<section id="last-cycle"><h2>Last cycle</h2><p class="muted">no cycle has ended yet</p></section>'
-    counts = "".join(f"{badge(status)} {int(last.get('counts', {}).get(status, 0))} " for status in STATUSES)
+    counts = "".join(f"{int(last.get('counts', {}).get(status, 0))} {badge(status)} " for status in STATUSES)
     return (f'<section id="last-cycle"><h2>Last cycle</h2><p>cycle {int(last["number"])} at '
             f'<code>{escape(str(last.get("revision") or "no revision"))}</code>: {badge(str(last["outcome"]))} '
             f'ended {escape(str(last["ended_at"]))}, took {float(last["seconds"]):.3f} s</p>'

@@ -5,8 +5,10 @@ watcher that follows a bare git repository against the OpenDCP emulator (in-proc
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import requests
@@ -56,9 +58,10 @@ def cycle(scene_watcher: Watcher, opendcp, answered: Counter) -> None:
     answered.update(str(request["status"]) for request in opendcp.requests)
 
 
-def three_clusters(opendcp, tmp_path, before_first_cycle=lambda scene: None):
+@contextmanager
+def three_clusters(opendcp, tmp_path, before_first_cycle=lambda scene: None) -> Iterator[Scene]:
     """web, db and cache applied by a first cycle; then db changed by hand and cache suspended, and a second
-    cycle: web synced, db drifted (no --self-heal), cache suspended. Yields the scene, serving."""
+    cycle: web synced, db drifted (no --self-heal), cache suspended. The scene, serving for the block."""
     repository = Repository(tmp_path / "git")
     revision = repository.push({"dcp.yml": clusters_file(opendcp.url, {"web": {"desc": "shop"}, "db": {"desc": "data"},
                                                                        "cache": {"desc": "fast"}})})
@@ -77,7 +80,8 @@ def three_clusters(opendcp, tmp_path, before_first_cycle=lambda scene: None):
 @pytest.fixture
 def scene(opendcp, tmp_path):
     not_ready = []
-    yield from three_clusters(opendcp, tmp_path, lambda scene: not_ready.append(scene.get("/readyz")))
+    with three_clusters(opendcp, tmp_path, lambda scene: not_ready.append(scene.get("/readyz"))) as serving_scene:
+        yield serving_scene
     assert not_ready[0].status_code == 503 and not_ready[0].text == "not ready: no revision planned yet\n"
 
 
@@ -121,7 +125,7 @@ def test_api_status_lists_each_entry_with_its_source_the_pending_plan_and_the_ap
     status = answer.json()
     assert status["revision"] == scene.revision and status["cycles"] == 2
     last = status["last_cycle"]
-    assert last["outcome"] == "drifted"
+    assert (last["number"], last["outcome"]) == (2, "drifted")
     assert [(e["title"], e["status"], e["source"]) for e in last["entries"]] == [
         ("opendcp_cluster[name=web]", "synced", "dcp.yml:7"),
         ("opendcp_cluster[name=db]", "drifted", "dcp.yml:8"),
