@@ -4,6 +4,10 @@ watcher that follows a bare git repository against the OpenDCP emulator (in-proc
 
 from __future__ import annotations
 
+import select
+import signal
+import subprocess
+import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ from reconciler.watch.loop import Watcher
 from reconciler.watch.policy import DRIFT, Policy
 from reconciler.watch.server import ListenProblem, WatchServer, serving
 from tests.integration.test_watch import by_hand
+from tests.support import BIN, ansible_env, run_cli
 from tests.watch_support import OWNER, Repository, clusters_file, watcher_of
 
 pytestmark = pytest.mark.slow
@@ -163,3 +168,49 @@ def test_the_bound_port_is_printed_and_a_busy_one_refused(tmp_path):
             lines.append("served twice")
         assert str(refused.value).startswith(f"--listen {busy}: cannot serve there: ")
         assert len(lines) == 1
+
+
+def lines_until(process: subprocess.Popen, wanted: str, seen: list[str], patience: float = 120) -> str:
+    """Read the process's output, line by line, up to the first line that starts with `wanted`; that line."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        line = process.stdout.readline() if ready else ""
+        if ready and not line:
+            break  # the process ended
+        seen.append(line.rstrip("\n"))
+        if line.startswith(wanted):
+            return line.rstrip("\n")
+    raise AssertionError(f"no line starting {wanted!r} in {seen}")
+
+
+def test_the_command_serves_while_it_watches_and_stops_serving_when_it_ends(opendcp, tmp_path):
+    desired = tmp_path / "desired"
+    desired.mkdir()
+    (desired / "dcp.yml").write_text(clusters_file(opendcp.url, {"web": {"desc": "shop"}}), encoding="utf-8")
+    command = [str(BIN / "reconciler"), "watch", str(desired), "--listen", "127.0.0.1:0", "--interval", "3600",
+               "--state", f"file://{tmp_path / 'state'}"]
+    seen: list[str] = []
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=ansible_env()) as process:
+        try:
+            url = lines_until(process, "serving http://127.0.0.1:", seen).removeprefix("serving ")
+            lines_until(process, "cycle 1 at ", seen)
+            assert requests.get(url + "readyz", timeout=30).status_code == 200
+            entries = requests.get(url + "api/status", timeout=30).json()["last_cycle"]["entries"]
+            assert [(e["source"], e["status"]) for e in entries] == [("dcp.yml:7", "drifted")]  # reporting only
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == 0, err
+    assert "stopped: the watch received SIGTERM" in out and "Traceback" not in err
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url + "healthz", timeout=30)
+
+
+def test_a_listen_address_that_is_no_host_and_port_is_refused_by_name(tmp_path):
+    done = run_cli(["reconciler", "watch", str(tmp_path), "--listen", "nowhere", "--cycles", "1"])
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "--listen 'nowhere': give HOST:PORT, as 127.0.0.1:9100 (port 0: any free port)" in done.stderr
