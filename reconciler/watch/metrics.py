@@ -22,7 +22,6 @@ import time
 from typing import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from .status import STATUSES, CycleReport
 
@@ -34,8 +33,9 @@ APPLY_OUTCOMES = ("succeeded", "failed")
 CHANGE_OUTCOMES = ("done", "failed", "skipped")
 #: the buckets of the cycle duration, in seconds: from an idle plan to a long apply
 DURATION_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
-#: what the answer to /metrics is
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+#: what the answer to /metrics is: the text format every Prometheus reads (generate_latest writes the metric
+#: names of the watch, plain ASCII names, as that format has them)
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def epoch_of(stamp: str) -> float:

@@ -93,7 +93,7 @@ def scene(opendcp, tmp_path):
 def samples(scene: Scene) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """(sample name, sorted labels) -> value of every sample /metrics serves, parsed by prometheus_client."""
     answer = scene.get("/metrics")
-    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/plain; version=")
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
             for family in text_string_to_metric_families(answer.text) for sample in family.samples}
 
