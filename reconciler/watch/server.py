@@ -58,6 +58,7 @@ class Answer:
 
 
 def text(status: int, words: str) -> Answer:
+    """A plain-text answer of one line."""
     return Answer(status, TEXT, (words + "\n").encode())
 
 
@@ -86,6 +87,7 @@ class WatchServer:
         return f"http://{shown}:{self._httpd.server_port}/"
 
     def start(self) -> WatchServer:
+        """Serve from the daemon thread."""
         self._thread.start()
         return self
 

@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 
 from reconciler.pictures import levels, svg
 from reconciler.watch.page import file_of, status_page
+from reconciler.watch.source import GitSource, masked
 from reconciler.watch.status import CycleReport, EntryStatus, WatchStatus
 
 HOSTILE = '<script>alert("x")</script>&'
@@ -61,3 +62,13 @@ def test_the_page_escapes_every_text_and_has_every_section():
 def test_the_page_before_any_cycle_says_so():
     page = status_page(WatchStatus("/srv/desired").as_dict())
     assert "no cycle has ended yet" in page and "none planned yet" in page and "no plan yet" in page
+
+
+def test_a_token_in_the_repository_url_is_never_shown(tmp_path):
+    source = GitSource("https://bob:s3cret-token@git.example.invalid/infra.git", "main", "", tmp_path)
+    assert source.describe() == "https://********@git.example.invalid/infra.git main"
+    page = status_page(WatchStatus(source.describe()).as_dict())
+    assert "s3cret" not in page and "https://********@git.example.invalid/infra.git main" in page
+    said = ("Command '['git', 'fetch', 'https://bob:s3cret@x@git.example.invalid/infra.git']' timed out; "
+            "fatal: unable to access 'https://s3cret@git.example.invalid/': refused")
+    assert "s3cret" not in masked(said) and masked(said).count("https://********@git.example.invalid/") == 2
