@@ -45,6 +45,8 @@ class Scene:
     server: WatchServer
     revision: str
     answered: Counter
+    #: what /readyz answered before the first cycle
+    readyz_before: requests.Response | None = None
 
     def get(self, path: str, method: str = "GET") -> requests.Response:
         return requests.request(method, self.server.url + path.lstrip("/"), timeout=30)
@@ -64,7 +66,7 @@ def cycle(scene_watcher: Watcher, opendcp, answered: Counter) -> None:
 
 
 @contextmanager
-def three_clusters(opendcp, tmp_path, before_first_cycle=lambda scene: None) -> Iterator[Scene]:
+def three_clusters(opendcp, tmp_path) -> Iterator[Scene]:
     """web, db and cache applied by a first cycle; then db changed by hand and cache suspended, and a second
     cycle: web synced, db drifted (no --self-heal), cache suspended. The scene, serving for the block."""
     repository = Repository(tmp_path / "git")
@@ -74,7 +76,7 @@ def three_clusters(opendcp, tmp_path, before_first_cycle=lambda scene: None) -> 
     with serving(watcher, "127.0.0.1:0", lambda line: None) as server:
         assert server is not None
         scene = Scene(watcher, server, revision, Counter())
-        before_first_cycle(scene)
+        scene.readyz_before = scene.get("/readyz")
         cycle(watcher, opendcp, scene.answered)
         by_hand(opendcp, "db", "moved [converge:team-a]")
         suspend(tmp_path / "state", "opendcp_cluster", "cache")
@@ -84,10 +86,8 @@ def three_clusters(opendcp, tmp_path, before_first_cycle=lambda scene: None) -> 
 
 @pytest.fixture
 def scene(opendcp, tmp_path):
-    not_ready = []
-    with three_clusters(opendcp, tmp_path, lambda scene: not_ready.append(scene.get("/readyz"))) as serving_scene:
+    with three_clusters(opendcp, tmp_path) as serving_scene:
         yield serving_scene
-    assert not_ready[0].status_code == 503 and not_ready[0].text == "not ready: no revision planned yet\n"
 
 
 def samples(scene: Scene) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -118,6 +118,8 @@ def test_metrics_count_the_cycles_entries_applies_and_requests(scene):
 
 
 def test_health_and_readiness(scene):
+    assert scene.readyz_before is not None
+    assert (scene.readyz_before.status_code, scene.readyz_before.text) == (503, "not ready: no revision planned yet\n")
     assert (scene.get("/healthz").status_code, scene.get("/healthz").text) == (200, "ok\n")
     assert (scene.get("/readyz").status_code, scene.get("/readyz").text) == (200, "ready\n")
     scene.watcher.request_stop("the test is over")
