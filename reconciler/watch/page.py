@@ -28,6 +28,7 @@ OUTCOME_STATUS = {"synced": "synced", "applied": "synced", "done": "synced", "su
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #24292f; background: #f6f8fa; }
+header { margin-bottom: 1rem; line-height: 1.6; }
 h1 { font-size: 1.4rem; margin: 0 0 .3rem; } h2 { font-size: 1.1rem; margin: 1.6rem 0 .5rem; }
 h3 { font-size: 1rem; margin: 1rem 0 .3rem; font-family: monospace; }
 section { background: #ffffff; border: 1px solid #d0d7de; border-radius: 6px; padding: .6rem 1rem 1rem;
@@ -79,7 +80,11 @@ def _header(status: dict[str, Any]) -> str:
     owner = f' &middot; owner <code>{escape(str(status["owner"]))}</code>' if status.get("owner") else ""
     return (f"<header><h1>reconciler watch</h1><div>source <code>{escape(str(status.get('source', '')))}</code>"
             f"{owner}</div><div>revision in force <code class=\"revision\">{escape(str(revision))}</code> &middot; "
-            f"{int(status.get('cycles', 0))} cycles</div></header>")
+            f"{_cycles(int(status.get('cycles', 0)))}</div></header>")
+
+
+def _cycles(count: int) -> str:
+    return f"{count} cycle" + ("" if count == 1 else "s")
 
 
 def _last_cycle(last: dict[str, Any] | None) -> str:

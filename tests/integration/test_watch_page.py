@@ -6,6 +6,7 @@ chromium-driver, installed by .ci/chromium), driven through selenium: every entr
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,10 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 import emulators
+from reconciler.watch.policy import Policy
+from reconciler.watch.server import serving
 from tests.integration.test_watch_server import SUSPENDED, three_clusters
+from tests.watch_support import OWNER, Repository, watcher_of
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,3 +87,48 @@ def test_the_page_shows_every_entry_with_its_status_and_the_graph(opendcp, tmp_p
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         assert browser.save_screenshot(str(SCREENSHOT))
         assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and SCREENSHOT.stat().st_size > 10_000
+
+
+def blocked_step_state(url: str) -> str:
+    """A cluster, a service of it, and a remote step naming an action OpenDCP does not have (declared as
+    existing, so the files validate and the plan blocks the step), in a file under site/."""
+    return textwrap.dedent(f"""\
+        version: 1
+        endpoints:
+          opendcp: {{url: {url}, operator: converge}}
+        settings: {{owner: {OWNER}}}
+        existing:
+          opendcp_action: [ghost]
+        resources:
+          opendcp_cluster:
+            - {{name: web, desc: web services, biz: "1"}}
+          opendcp_service:
+            - {{name: frontend, cluster: web, desc: the site, service_type: java, docker_image: "frontend:1.0"}}
+          opendcp_remote_step:
+            - {{name: greet, desc: say hello, actions: [ghost]}}
+        """)
+
+
+def test_a_failed_entry_shows_its_reason_and_the_graph_draws_each_dependency(opendcp, tmp_path, browser):
+    repository = Repository(tmp_path / "git")
+    repository.push({"site/dcp.yml": blocked_step_state(opendcp.url)})
+    watcher, _ = watcher_of(repository, tmp_path / "cache", Policy(apply=True), f"file://{tmp_path / 'state'}")
+    with serving(watcher, "127.0.0.1:0", lambda line: None) as server:
+        assert server is not None
+        watcher.run(cycles=1)
+        browser.get(server.url)
+        assert rows_of(browser) == [("synced", "opendcp_cluster[name=web]", "site/dcp.yml:9"),
+                                    ("synced", "opendcp_service[name=frontend]", "site/dcp.yml:11"),
+                                    ("failed", "opendcp_remote_step[name=greet]", "site/dcp.yml:13")]
+        failed = browser.find_element(By.CSS_SELECTOR, "table.entries tbody tr:nth-child(3)")
+        assert "names a remote action OpenDCP does not have: 'ghost'" in failed.text
+        assert failed.find_element(By.CLASS_NAME, "badge").value_of_css_property("background-color") == \
+            "rgba(207, 34, 46, 1)"
+        assert browser.find_element(By.CSS_SELECTOR, "#last-cycle .badge").text == "failed"
+        boxes = {node.find_element(By.TAG_NAME, "title").get_attribute("textContent"): node.rect
+                 for node in browser.find_elements(By.CSS_SELECTOR, "#graph svg g.node")}
+        assert len(boxes) == 3 and len(browser.find_elements(By.CSS_SELECTOR, "#graph svg line.edge")) == 1
+        # the service waits for its cluster: drawn in the next layer, to its right
+        assert boxes["opendcp_service[name=frontend]"]["x"] > boxes["opendcp_cluster[name=web]"]["x"]
+        assert "! opendcp_remote_step[name=greet] (blocked)" in browser.find_element(By.ID, "graph").text
+        assert browser.save_screenshot(str(SCREENSHOT.with_name("watch-page-failed.png")))
