@@ -28,6 +28,7 @@ from .watch.config import read_config
 from .watch.cycle import WatchOptions
 from .watch.loop import Watcher
 from .watch.policy import Policy
+from .watch.server import serving
 from .watch.source import GitSource, LocalSource, Source
 from .watch.suspensions import iso, key_of, parse_duration, target_of
 
@@ -91,6 +92,9 @@ WATCH_OPTIONS = [
     click.option("--config", default=None, type=click.Path(dir_okay=False), metavar="FILE",
                  help="Settings (interval, apply, self_heal, prune, max_deletes, lock_timeout) read from FILE as the "
                       "watch starts and again on SIGHUP; the options given on the command line win."),
+    click.option("--listen", default=None, metavar="HOST:PORT",
+                 help="Serve /metrics, /healthz, /readyz, /api/status and the status page (/) there, as "
+                      "127.0.0.1:9100 (port 0: any free port; the address is printed)."),
 ]
 
 
@@ -112,7 +116,8 @@ def watch_commands() -> list[click.Command]:
 
 def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath: str, cache: Optional[str],
                   interval: float, apply_files: bool, self_heal: bool, cycles: Optional[int], lock_timeout: float,
-                  config: Optional[str], prune: Optional[bool], state: Optional[str], max_deletes: Optional[int],
+                  config: Optional[str], listen: Optional[str], prune: Optional[bool], state: Optional[str],
+                  max_deletes: Optional[int],
                   endpoints_files: tuple[str, ...]) -> None:
     """Follow a directory (PATH) or a git branch (--repo URL --branch NAME) and reconcile it every --interval.
 
@@ -121,7 +126,8 @@ def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath
     changed; --self-heal also puts back what was changed on the platforms; without either it only reports.
     Suspensions (`reconciler suspend`) hold their entries back. The same validation, protection, delete
     budget, lock and state as `apply`. SIGTERM or SIGINT ends the change in flight and exits 0; SIGHUP reads
-    --config again and starts a cycle at once. Exit 1 when the last of --cycles failed.
+    --config again and starts a cycle at once. Exit 1 when the last of --cycles failed. --listen serves the
+    watch's metrics, health, status and status page over HTTP while it runs (docs/watch.md).
     """
     source, cache_dir = make_source(path, repo, branch, subpath, cache)
     given: dict[str, Any] = {"interval": interval, "apply": apply_files, "self_heal": self_heal, "prune": prune,
@@ -144,8 +150,9 @@ def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath
     watcher = Watcher(source, options, interval=every, clock=WallClock(), log=click.echo)
     watcher.reloader = settings
     install_signals(watcher)
-    click.echo(f"watching {source.describe()} every {every:g} s ({options.policy.mode})")
-    last = watcher.run(cycles)
+    with serving(watcher, listen, click.echo):
+        click.echo(f"watching {source.describe()} every {every:g} s ({options.policy.mode})")
+        last = watcher.run(cycles)
     if watcher.stopping:
         click.echo(f"stopped: {watcher.halt()}")
         return

@@ -55,6 +55,12 @@ class Session:
                 self._clients[name] = self._build(name)
             return self._clients[name]
 
+    def requests_by_status(self) -> dict[str, dict[str, int]]:
+        """Requests sent so far to each platform, by the HTTP status of their answer ("none": no answer)."""
+        with self._lock:
+            clients = dict(self._clients)
+        return {name: client.status_counts() for name, client in sorted(clients.items())}
+
     def unreachable(self, name: str, error: Exception) -> str | None:
         """`file:line: endpoints.<name>: cannot reach <url> after N attempts: ...` for a transport error, else None."""
         if not getattr(error, "transport", False):

@@ -9,8 +9,9 @@ ones are lifted then. Nothing is applied when nothing is left pending, so an idl
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from ansible_collections.converge.platforms.plugins.module_utils.http import ApiError
 from ansible_collections.converge.platforms.plugins.module_utils.spec import SpecError
@@ -72,7 +73,7 @@ def run_cycle(number: int, checkout: Checkout, options: WatchOptions, clock: Clo
 
 def _plan_and_apply(report: CycleReport, checkout: Checkout, options: WatchOptions, clock: Clock,
                     halt: Callable[[], Optional[str]]) -> None:
-    with plan(options.run_options(checkout)) as run:
+    with plan(options.run_options(checkout)) as run, _planned(report, run):
         suspended, lifted = Active([]), list[Lifted]()
         if run.recorder is not None:
             suspended, lifted = sweep(run.recorder.backend, run.recorder.owner, clock.now(), checkout.revision)
@@ -95,6 +96,17 @@ def published(run: Any, checkout: Checkout, data: dict[str, Any]) -> dict[str, A
     """A change's or an outcome's document as the status and the events show it: the run's secrets masked, its
     paths relative to the revision's directory."""
     return json.loads(checkout.relative(run.redact(json.dumps(data, default=str))))
+
+
+@contextmanager
+def _planned(report: CycleReport, run: Any) -> Iterator[None]:
+    """Mark the report planned, and copy into it the requests the plan and the apply sent, whatever became of
+    them, before the run's session closes."""
+    report.planned = True
+    try:
+        yield
+    finally:
+        report.requests = run.session.requests_by_status()
 
 
 def graph_of(made: Any) -> dict[str, Any]:

@@ -40,13 +40,16 @@ class Watcher:
 
     def __init__(self, source: Source, options: WatchOptions, interval: float = 60.0, jitter: float = 0.1,
                  clock: Optional[Clock] = None, sinks: tuple[EventSink, ...] = (),
-                 log: Callable[[str], None] = lambda line: None, seed: Optional[int] = None) -> None:
+                 log: Callable[[str], None] = lambda line: None, seed: Optional[int] = None,
+                 observers: tuple[Callable[[CycleReport], None], ...] = ()) -> None:
         self.source = source
         self.options = options
         self.interval = interval
         self.jitter = jitter
         self.clock: Clock = clock or WallClock()
         self.sinks = sinks
+        #: called with each cycle's report once it is kept in `status` (the metrics of `--listen`)
+        self.observers = observers
         self.log = log
         self.status = WatchStatus(source.describe())
         self.last_good: Optional[Checkout] = None
@@ -103,13 +106,13 @@ class Watcher:
     def run(self, cycles: Optional[int] = None) -> Optional[CycleReport]:
         """Run cycles, one after the other, until stopped (or `cycles` have run); the last cycle's report."""
         last = None
-        number = 0
-        while not self.stopping and (cycles is None or number < cycles):
+        ran = 0
+        while not self.stopping and (cycles is None or ran < cycles):
             if self._reload.is_set():
                 self._reload_settings()
-            number += 1
-            last = self.cycle(number)
-            if self.stopping or (cycles is not None and number >= cycles):
+            ran += 1
+            last = self.cycle(self.status.cycles + 1)  # numbered across runs: a cycle's number is never reused
+            if self.stopping or (cycles is not None and ran >= cycles):
                 break
             self._wake.clear()
             self.clock.wait(self.next_wait(), self._wake)
@@ -152,6 +155,8 @@ class Watcher:
 
     def _finish(self, report: CycleReport, good_revision: Optional[str]) -> CycleReport:
         self.status.record(report, good_revision)
+        for observe in self.observers:
+            observe(report)
         events, self._last_drift = events_of(report, self.status.source, self._last_drift)
         for event in events:
             for sink in self.sinks:

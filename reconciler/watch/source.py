@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import shutil
 import subprocess
 import tarfile
@@ -19,9 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Protocol
 
+from ansible_collections.converge.platforms.plugins.module_utils.http import REDACTED, redact_url
+
 from ..errors import ReconcilerError
 from ..sources import desired_files_under
 
+#: the user and password of a URL: `scheme://` then anything up to an `@` within the authority
+CREDENTIALS = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#\s'\"]+@")
 #: seconds a git command may take (a clone of a large repository over a slow link included)
 GIT_SECONDS = 300
 
@@ -63,16 +68,21 @@ class Source(Protocol):
         ...
 
 
+def masked(text: str) -> str:
+    """`text` with the credentials of every URL in it masked (a token in a repository's URL is never shown)."""
+    return CREDENTIALS.sub(lambda found: found.group(1) + REDACTED + "@", text)
+
+
 def git(*arguments: str, cwd: Optional[Path] = None, binary: bool = False) -> subprocess.CompletedProcess:
     """Run git; SourceFailed with its own message when it fails."""
     try:
         done = subprocess.run(["git", *arguments], cwd=str(cwd) if cwd else None, capture_output=True,
                               text=not binary, timeout=GIT_SECONDS, check=False)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise SourceFailed([f"git {arguments[0]}: {exc}"]) from None
+    except (OSError, subprocess.SubprocessError) as exc:  # a timeout names the command, the repository's URL in it
+        raise SourceFailed([f"git {arguments[0]}: {masked(str(exc))}"]) from None
     if done.returncode != 0:
         error = done.stderr.decode("utf-8", "replace") if binary else done.stderr
-        raise SourceFailed([f"git {arguments[0]} failed: {error.strip() or done.returncode}"])
+        raise SourceFailed([f"git {arguments[0]} failed: {masked(error.strip()) or done.returncode}"])
     return done
 
 
@@ -133,7 +143,7 @@ class GitSource:
 
     def describe(self) -> str:
         where = f" ({self.path})" if self.path else ""
-        return f"{self.repo} {self.branch}{where}"
+        return f"{redact_url(self.repo)} {self.branch}{where}"  # a token in the URL is never shown
 
     def fetch(self) -> Checkout:
         self.cache.mkdir(mode=0o700, parents=True, exist_ok=True)

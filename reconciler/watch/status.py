@@ -96,6 +96,10 @@ class CycleReport:
     lifted: list[str] = field(default_factory=list)
     #: the plan's graph for the page: titles and (dependency, dependant) edges
     graph: dict[str, Any] = field(default_factory=dict)
+    #: whether the cycle planned a revision (a cycle that could not fetch or plan did not)
+    planned: bool = False
+    #: the requests the cycle sent, by platform and HTTP status of the answer ("none": no answer)
+    requests: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """How many entries have each status (every status present)."""
@@ -109,7 +113,8 @@ class CycleReport:
                 "seconds": round(self.seconds, 3), "revision": self.revision, "outcome": self.outcome,
                 "problems": list(self.problems), "counts": self.counts(),
                 "entries": [entry.as_dict() for entry in self.entries], "pending": list(self.held),
-                "applied": list(self.applied), "suspensions": list(self.suspensions), "lifted": list(self.lifted)}
+                "applied": list(self.applied), "suspensions": list(self.suspensions), "lifted": list(self.lifted),
+                "graph": self.graph, "requests": self.requests}
 
 
 def suspension_rows(active: Active) -> list[dict[str, Any]]:
@@ -159,6 +164,12 @@ class WatchStatus:
         """Whether a cycle has planned a revision (what `/readyz` answers)."""
         with self._lock:
             return self.last_good_revision is not None
+
+    @property
+    def revision(self) -> Optional[str]:
+        """The revision in force: the last one a cycle planned."""
+        with self._lock:
+            return self.last_good_revision
 
     def as_dict(self) -> dict[str, Any]:
         """The document `/api/status` serves."""
