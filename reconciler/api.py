@@ -79,6 +79,9 @@ class Options:
     #: `--revision REV`: plan the files as they were at this commit of the git work tree holding them, against live
     #: state (reconciler/rollback.py); `revision` is then that commit
     at_revision: Optional[str] = None
+    #: the owner when the files name none (`settings.owner`): a watch's of its repository, whichever commit of it
+    #: is unpacked where
+    owner: Optional[str] = None
 
 
 class Observer(Protocol):
@@ -269,6 +272,8 @@ def plan(options: Options) -> PlannedRun:
                                            list(options.targets)), list(options.excludes))
         if at is not None:  # what the work tree's files own, wherever the revision's are unpacked
             desired.settings.setdefault("owner", default_owner(names_of(desired.files, at)))
+        if options.owner:
+            desired.settings.setdefault("owner", options.owner)
         replacing = frozenset(replaced(desired, list(options.replaces)))
         pruning = bool(desired.settings.get("prune", False) if options.prune is None else options.prune)
         pruning = pruning and not options.targets and not options.excludes

@@ -37,12 +37,14 @@ class WatchOptions:
     max_deletes: Optional[int] = None
     concurrency: Optional[int] = None
     endpoints_files: Optional[list[str]] = None
+    #: the owner when the files name none (the source's `default_owner`)
+    owner: Optional[str] = None
 
     def run_options(self, checkout: Checkout) -> Options:
         """The plan's options for a revision."""
         return Options([str(checkout.root)], apply=self.policy.applies, prune=self.prune, state=self.state,
                        lock_timeout=self.lock_timeout, max_deletes=self.max_deletes, concurrency=self.concurrency,
-                       endpoints_files=self.endpoints_files, revision=checkout.revision)
+                       endpoints_files=self.endpoints_files, revision=checkout.revision, owner=self.owner)
 
 
 def validation_problems(checkout: Checkout, options: WatchOptions) -> list[str]:

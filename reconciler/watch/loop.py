@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import threading
+from dataclasses import replace
 from typing import Any, Callable, Optional, Protocol
 
 from ..errors import ReconcilerError
@@ -127,7 +128,8 @@ class Watcher:
         chosen, rejected = self._choose(checkout)
         if chosen is None:
             return self._finish(self._failed(number, checkout.revision, rejected, "rejected"), None)
-        report = run_cycle(number, chosen, self.options, self.clock, self.halt)
+        options = replace(self.options, owner=self.options.owner or self.source.default_owner())
+        report = run_cycle(number, chosen, options, self.clock, self.halt)
         if rejected:
             report.outcome = "rejected"
             report.problems = rejected + report.problems

@@ -23,6 +23,7 @@ from typing import Optional, Protocol
 from ansible_collections.converge.platforms.plugins.module_utils.http import REDACTED, redact_url
 
 from ..errors import ReconcilerError
+from ..ownership import repository_owner
 from ..sources import desired_files_under
 
 #: the user and password of a URL: `scheme://` then anything up to an `@` within the authority
@@ -61,6 +62,10 @@ class Source(Protocol):
 
     def describe(self) -> str:
         """The source as the status page and the logs name it."""
+        ...
+
+    def default_owner(self) -> Optional[str]:
+        """The owner of the desired state when its files name none; None: the files' own default."""
         ...
 
     def keep_only(self, kept: list[Checkout]) -> None:
@@ -107,6 +112,10 @@ class LocalSource:
     def describe(self) -> str:
         return str(self.path)
 
+    def default_owner(self) -> Optional[str]:
+        """The directory's own default (its repository's origin, or its path), as every other command takes it."""
+        return None
+
     def fetch(self) -> Checkout:
         if not self.path.is_dir():
             raise SourceFailed([f"{self.path}: no such directory"])
@@ -134,6 +143,7 @@ class GitSource:
     """A branch of a git repository (any URL git takes, `file://` included), fetched into `cache`."""
 
     def __init__(self, repo: str, branch: str, path: str, cache: Path) -> None:
+        self.given = repo
         local = "://" not in repo and ":" not in repo.split("/")[0]
         self.repo = str(Path(repo).resolve()) if local else repo  # git runs in the cache: a relative path moves
         self.branch, self.path = branch, path.strip("/")
@@ -144,6 +154,11 @@ class GitSource:
     def describe(self) -> str:
         where = f" ({self.path})" if self.path else ""
         return f"{redact_url(self.repo)} {self.branch}{where}"  # a token in the URL is never shown
+
+    def default_owner(self) -> Optional[str]:
+        """What a clone of the repository (`origin` the URL given) takes for the same directory, whichever
+        commit is unpacked where: the owner stays the same from one commit to the next."""
+        return repository_owner(self.given, self.path or ".")
 
     def fetch(self) -> Checkout:
         self.cache.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -8,11 +8,12 @@ import requests
 
 import emulators
 from reconciler.errors import DocumentError
+from reconciler.ownership import default_owner, repository_owner
 from reconciler.state import open_backend
 from reconciler.watch.policy import DRIFT, REPORT_ONLY, Policy
 from reconciler.watch.suspensions import iso
 from tests.support import run_cli, writes
-from tests.watch_support import Repository, clusters_file, watcher_of
+from tests.watch_support import Repository, clusters_file, git, watcher_of
 
 pytestmark = pytest.mark.slow
 
@@ -189,3 +190,25 @@ def test_suspend_and_resume_take_the_working_directory_as_the_desired_state(tmp_
         assert [(s.kind, s.name, s.reason) for s in backend.suspensions("team-a")] == [("*", "*", "release freeze")]
     resumed = run_cli(["reconciler", "resume"], cwd=tmp_path)
     assert (resumed.returncode, resumed.stdout.strip()) == (0, "resumed every entry of team-a (release freeze)")
+
+
+def test_without_settings_owner_the_owner_is_the_repositorys_at_every_commit(opendcp, repository, tmp_path):
+    def unowned(clusters: dict) -> dict:
+        return {"dcp.yml": clusters_file(opendcp.url, clusters).replace("settings: {owner: team-a}\n", "")}
+
+    state = f"file://{tmp_path / 'state'}"
+    repository.push(unowned({"web": {"desc": "shop"}, "db": {"desc": "data"}}))
+    watcher, _ = watcher_of(repository, tmp_path / "cache", Policy(apply=True), state)
+    watcher.options.prune = True
+    watcher.run(cycles=1)
+    clone = tmp_path / "clone"
+    git("clone", "--quiet", repository.url, str(clone), cwd=tmp_path)
+    owner = default_owner([str(clone / "dcp.yml")])  # what every command run in a clone takes
+    assert owner == repository_owner(repository.url, ".")
+    assert clusters(opendcp) == {"web": f"shop [converge:{owner}]", "db": f"data [converge:{owner}]"}
+    repository.push(unowned({"web": {"desc": "shop"}}))  # another commit, unpacked elsewhere: the same owner
+    report = watcher.run(cycles=1)
+    assert [(item["action"], item["status"]) for item in report.applied] == [("delete", "done")]
+    assert clusters(opendcp) == {"web": f"shop [converge:{owner}]"}
+    with open_backend(state, tmp_path) as backend:
+        assert [entry.identity for entry in backend.ledger(owner)] == [["web"]]
