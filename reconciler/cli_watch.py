@@ -24,7 +24,9 @@ from .recording import state_root
 from .state import Backend, open_backend, state_url
 from .watch.clock import WallClock
 from .watch.cycle import WatchOptions
+from .watch.events import LatestRedaction
 from .watch.loop import Watcher
+from .watch.notify import notifier_of
 from .watch.policy import Policy
 from .watch.source import GitSource, LocalSource, Source
 from .watch.suspensions import iso, key_of, parse_duration, target_of
@@ -85,7 +87,12 @@ WATCH_OPTIONS = [
                  help="Stop after this many cycles (default: until SIGTERM or SIGINT)."),
     click.option("--lock-timeout", type=click.FloatRange(min=0), default=0.0,
                  help="Seconds a cycle waits for another apply's lock."),
+    click.option("--notify", "notify_urls", multiple=True, metavar="URL",
+                 help="POST each apply, failure, drift found and suspension lifted as JSON to this http(s) URL "
+                      "(repeatable; docs/watch.md)."),
 ]
+#: seconds the end of a watch waits for the events still queued for --notify
+NOTIFY_DRAIN_SECONDS = 30.0
 
 
 def decorated(function, decorators):
@@ -106,7 +113,7 @@ def watch_commands() -> list[click.Command]:
 
 def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath: str, cache: Optional[str],
                   interval: float, apply_files: bool, self_heal: bool, cycles: Optional[int], lock_timeout: float,
-                  prune: Optional[bool], state: Optional[str], max_deletes: Optional[int],
+                  notify_urls: tuple[str, ...], prune: Optional[bool], state: Optional[str], max_deletes: Optional[int],
                   endpoints_files: tuple[str, ...]) -> None:
     """Follow a directory (PATH) or a git branch (--repo URL --branch NAME) and reconcile it every --interval.
 
@@ -114,17 +121,27 @@ def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath
     good one stays in force), plans it against the platforms and, with --apply, applies what the files
     changed; --self-heal also puts back what was changed on the platforms; without either it only reports.
     Suspensions (`reconciler suspend`) hold their entries back. The same validation, protection, delete
-    budget, lock and state as `apply`. SIGTERM or SIGINT ends the change in flight and exits 0; SIGHUP starts
-    a cycle at once. Exit 1 when the last of --cycles failed.
+    budget, lock and state as `apply`. --notify posts each event as JSON. SIGTERM or SIGINT ends the change in
+    flight and exits 0; SIGHUP starts a cycle at once. Exit 1 when the last of --cycles failed.
     """
     source, cache_dir = make_source(path, repo, branch, subpath, cache)
     options = WatchOptions(policy=Policy(apply=apply_files, self_heal=self_heal), prune=prune,
                            state=default_state(state, cache_dir), lock_timeout=lock_timeout, max_deletes=max_deletes,
                            endpoints_files=list(endpoints_files) or None)
-    watcher = Watcher(source, options, interval=interval, clock=WallClock(), log=click.echo)
+    redaction = LatestRedaction()
+    try:
+        notifier = notifier_of(list(notify_urls), redaction, click.echo)
+    except ValueError as exc:
+        raise UsageProblem([str(exc)]) from None
+    watcher = Watcher(source, options, interval=interval, clock=WallClock(), log=click.echo,
+                      sinks=(notifier,) if notifier else (), redaction=redaction)
     install_signals(watcher)
     click.echo(f"watching {source.describe()} every {interval:g} s ({mode_of(options.policy)})")
-    last = watcher.run(cycles)
+    try:
+        last = watcher.run(cycles)
+    finally:
+        if notifier is not None:
+            notifier.close(NOTIFY_DRAIN_SECONDS)
     if watcher.stopping:
         click.echo(f"stopped: {watcher.halt()}")
         return

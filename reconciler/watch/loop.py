@@ -20,7 +20,7 @@ from typing import Any, Callable, Optional, Protocol
 
 from .clock import Clock, WallClock
 from .cycle import WatchOptions, run_cycle, validation_problems
-from .events import events_of
+from .events import LatestRedaction, events_of
 from .source import Checkout, Source, SourceFailed
 from .status import CycleReport, WatchStatus
 from .suspensions import iso
@@ -39,7 +39,8 @@ class Watcher:
 
     def __init__(self, source: Source, options: WatchOptions, interval: float = 60.0, jitter: float = 0.1,
                  clock: Optional[Clock] = None, sinks: tuple[EventSink, ...] = (),
-                 log: Callable[[str], None] = lambda line: None, seed: Optional[int] = None) -> None:
+                 log: Callable[[str], None] = lambda line: None, seed: Optional[int] = None,
+                 redaction: Optional[LatestRedaction] = None) -> None:
         self.source = source
         self.options = options
         self.interval = interval
@@ -47,6 +48,8 @@ class Watcher:
         self.clock: Clock = clock or WallClock()
         self.sinks = sinks
         self.log = log
+        #: the latest run's redaction, shared with the sinks (notify.Notifier) that pass their documents through it
+        self.redaction = redaction or LatestRedaction()
         self.status = WatchStatus(source.describe())
         self.last_good: Optional[Checkout] = None
         self._random = random.Random(seed)
@@ -127,6 +130,7 @@ class Watcher:
 
     def _finish(self, report: CycleReport, good_revision: Optional[str]) -> CycleReport:
         self.status.record(report, good_revision)
+        self.redaction.use(report.redact)
         events, self._last_drift = events_of(report, self.status.source, self._last_drift)
         for event in events:
             for sink in self.sinks:

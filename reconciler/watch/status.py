@@ -11,10 +11,11 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ..executor import Report
 from ..planner import Plan, PlannedChange
+from ..platforms import kinds
 from ..targets import matches
 from .suspensions import Active, Lifted, describe, target_of
 
@@ -35,13 +36,30 @@ class EntryStatus:
     status: str
     action: str
     reason: Optional[str] = None
+    #: what `--target` takes to name the entry (`KIND/NAME`); None for an owned object no file names
+    target: Optional[str] = None
 
     def as_dict(self) -> dict[str, Any]:
         data = {"kind": self.kind, "title": self.title, "source": self.source, "status": self.status,
                 "action": self.action}
         if self.reason:
             data["reason"] = self.reason
+        if self.target:
+            data["target"] = self.target
         return data
+
+
+def entry_target(planned: PlannedChange) -> Optional[str]:
+    """`KIND/NAME` for `--target`: NAME is the entry's name (its kind's reference key), else its first identity
+    value; None for the deletion of an owned object that no file names (no `--target` reaches it)."""
+    spec = kinds().get(planned.entry.kind)
+    if planned.prune or spec is None:
+        return None
+    for key in (spec.reference_key, *spec.identity):
+        value = planned.entry.data.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+            return f"{planned.entry.kind}/{value}"
+    return None
 
 
 def entry_statuses(plan: Plan, report: Optional[Report], suspended: Active) -> list[EntryStatus]:
@@ -53,7 +71,7 @@ def entry_statuses(plan: Plan, report: Optional[Report], suspended: Active) -> l
     for index, planned in enumerate(plan.changes):
         status, reason = _status(planned, outcomes.get(id(planned)), index in skipped, suspended)
         found.append(EntryStatus(planned.change.kind, planned.title, planned.entry.where, status,
-                                 planned.change.action, reason))
+                                 planned.change.action, reason, entry_target(planned)))
     return found
 
 
@@ -94,6 +112,8 @@ class CycleReport:
     lifted: list[str] = field(default_factory=list)
     #: the plan's graph for the page: titles and (dependency, dependant) edges
     graph: dict[str, Any] = field(default_factory=dict)
+    #: the run's redaction (every secret the cycle read, masked), for what the watch sends elsewhere
+    redact: Optional[Callable[[str], str]] = field(default=None, repr=False, compare=False)
 
     def counts(self) -> dict[str, int]:
         """How many entries have each status (every status present)."""
