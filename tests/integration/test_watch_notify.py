@@ -17,6 +17,7 @@ from reconciler.watch.events import LatestRedaction
 from reconciler.watch.notify import Notifier
 from reconciler.watch.policy import Policy
 from tests.integration.test_watch import by_hand
+from tests.support import run_cli
 from tests.watch_support import Repository, clusters_file, watcher_of
 
 pytestmark = pytest.mark.slow
@@ -238,3 +239,23 @@ def test_no_secret_in_any_body_or_log_line(opendcp, repository, receiver, tmp_pa
 def test_notify_takes_only_http_urls(tmp_path):
     with pytest.raises(ValueError, match="'ftp://127.0.0.1/hook' is not an http:// or https:// URL"):
         Notifier(["ftp://127.0.0.1/hook"], lambda text: text)
+
+
+def test_the_watch_command_posts_its_events_and_sends_what_is_queued_before_it_exits(opendcp, receiver, tmp_path):
+    (tmp_path / "desired").mkdir()
+    (tmp_path / "desired" / "dcp.yml").write_text(clusters_file(opendcp.url, {"web": {"desc": "shop"}}))
+    run = run_cli(["reconciler", "watch", str(tmp_path / "desired"), "--apply", "--cycles", "1",
+                   "--state", f"file://{tmp_path / 'state'}", "--notify", receiver.url(),
+                   "--notify", receiver.url().replace("channel=ops", "channel=audit")])
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert [(request["path"], request["body"]["event"]) for request in receiver.requests] == [
+        ("/hook?channel=ops", "apply"), ("/hook?channel=audit", "apply")]
+
+
+def test_the_watch_command_refuses_a_notify_url_that_is_not_http_before_any_cycle(tmp_path):
+    (tmp_path / "desired").mkdir()
+    run = run_cli(["reconciler", "watch", str(tmp_path / "desired"), "--cycles", "1",
+                   "--notify", "ftp://user:Sentinel-ftp-pw@127.0.0.1/hook"])
+    assert run.returncode == 1
+    assert (run.stdout, run.stderr) == ("", "--notify: 'ftp://********@127.0.0.1/hook' is not an http:// or "
+                                            "https:// URL with a host\n")
