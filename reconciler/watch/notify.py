@@ -36,6 +36,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import (
     Redactor,
     redact_url,
 )
+from ansible_collections.converge.platforms.plugins.module_utils.retry import RetryPolicy
 
 from ..api import redacted
 
@@ -58,7 +59,8 @@ class Receiver:
     session: HttpSession
 
 
-def receiver_of(url: str, redactor: Redactor, timeout: float = TIMEOUT) -> Receiver:
+def receiver_of(url: str, redactor: Redactor, timeout: float = TIMEOUT, policy: Optional[RetryPolicy] = None
+                ) -> Receiver:
     """The receiver of a `--notify` URL; ValueError naming the URL (its password masked) when it is not an
     http:// or https:// URL with a host. Credentials in it are sent as basic authentication, the password
     remembered by `redactor`."""
@@ -77,7 +79,7 @@ def receiver_of(url: str, redactor: Redactor, timeout: float = TIMEOUT) -> Recei
     base = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     session = HttpSession(base, platform=f"the receiver {shown}", timeout=timeout, redactor=redactor,
-                          user_agent="converge-watch")
+                          policy=policy, user_agent="converge-watch")
     return Receiver(shown, path, headers, session)
 
 
@@ -85,11 +87,12 @@ class Notifier:
     """An EventSink (watch/loop.py) that POSTs each event to every URL from a thread of its own."""
 
     def __init__(self, urls: list[str], redact: Callable[[str], str], log: Callable[[str], None] = LOGGER.warning,
-                 max_queued: int = MAX_QUEUED, timeout: float = TIMEOUT) -> None:
+                 max_queued: int = MAX_QUEUED, timeout: float = TIMEOUT, policy: Optional[RetryPolicy] = None) -> None:
         self._own = Redactor()
         self.redact = redact
         self.log = log
-        self.receivers = [receiver_of(url, self._own, timeout) for url in urls]
+        #: one session per URL, each with the one retry policy (RetryPolicy() unless one is given)
+        self.receivers = [receiver_of(url, self._own, timeout, policy) for url in urls]
         self.max_queued = max_queued
         self.sent = 0
         self.failed = 0

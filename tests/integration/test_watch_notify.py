@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import textwrap
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from ansible_collections.converge.platforms.plugins.module_utils.retry import RetryPolicy
 
 import emulators
 from reconciler.watch.events import LatestRedaction
 from reconciler.watch.notify import Notifier
 from reconciler.watch.policy import Policy
 from tests.integration.test_watch import by_hand
-from tests.support import run_cli
+from tests.support import SteppedClock, run_cli
 from tests.watch_support import Repository, clusters_file, watcher_of
 
 pytestmark = pytest.mark.slow
@@ -259,3 +261,21 @@ def test_the_watch_command_refuses_a_notify_url_that_is_not_http_before_any_cycl
     assert run.returncode == 1
     assert (run.stdout, run.stderr) == ("", "--notify: 'ftp://********@127.0.0.1/hook' is not an http:// or "
                                             "https:// URL with a host\n")
+
+
+def test_a_receiver_that_cannot_be_reached_is_logged_after_the_retries_and_the_next_event_is_sent(receiver):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    clock = SteppedClock()  # the retry policy's waits, stepped
+    lines: list[str] = []
+    notifier = Notifier([f"http://hook:{URL_SECRET}@127.0.0.1:{port}/hook", receiver.url()], lambda text: text,
+                        log=lines.append, policy=RetryPolicy(clock=clock))
+    for number in (1, 2):
+        notifier.emit({"event": "drift", "cycle": number, "revision": "r", "changes": []})
+    assert notifier.close(timeout=60) == 0
+    assert [event["cycle"] for event in receiver.events] == [1, 2]
+    assert len(clock.sleeps) == 8  # 5 sends of each event to the unreachable URL
+    shown = f"http://********@127.0.0.1:{port}/hook"
+    assert lines == [f"notify: the drift event of cycle {number} to {shown} was not sent: POST /hook: the receiver "
+                     f"{shown} did not answer: [Errno 111] Connection refused" for number in (1, 2)]
