@@ -26,7 +26,9 @@ from .state import Backend, open_backend, state_url
 from .watch.clock import WallClock
 from .watch.config import read_config
 from .watch.cycle import WatchOptions
+from .watch.events import LatestRedaction
 from .watch.loop import Watcher
+from .watch.notify import notifier_of
 from .watch.policy import Policy
 from .watch.server import serving
 from .watch.source import GitSource, LocalSource, Source
@@ -95,7 +97,12 @@ WATCH_OPTIONS = [
     click.option("--listen", default=None, metavar="HOST:PORT",
                  help="Serve /metrics, /healthz, /readyz, /api/status and the status page (/) there, as "
                       "127.0.0.1:9100 (port 0: any free port; the address is printed)."),
+    click.option("--notify", "notify_urls", multiple=True, metavar="URL",
+                 help="POST each apply, failure, drift found and suspension lifted as JSON to this http(s) URL "
+                      "(repeatable; docs/watch.md)."),
 ]
+#: seconds the end of a watch waits for the events still queued for --notify
+NOTIFY_DRAIN_SECONDS = 30.0
 
 
 def decorated(function, decorators):
@@ -116,8 +123,8 @@ def watch_commands() -> list[click.Command]:
 
 def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath: str, cache: Optional[str],
                   interval: float, apply_files: bool, self_heal: bool, cycles: Optional[int], lock_timeout: float,
-                  config: Optional[str], listen: Optional[str], prune: Optional[bool], state: Optional[str],
-                  max_deletes: Optional[int],
+                  config: Optional[str], listen: Optional[str], notify_urls: tuple[str, ...], prune: Optional[bool],
+                  state: Optional[str], max_deletes: Optional[int],
                   endpoints_files: tuple[str, ...]) -> None:
     """Follow a directory (PATH) or a git branch (--repo URL --branch NAME) and reconcile it every --interval.
 
@@ -127,32 +134,30 @@ def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath
     Suspensions (`reconciler suspend`) hold their entries back. The same validation, protection, delete
     budget, lock and state as `apply`. SIGTERM or SIGINT ends the change in flight and exits 0; SIGHUP reads
     --config again and starts a cycle at once. Exit 1 when the last of --cycles failed. --listen serves the
-    watch's metrics, health, status and status page over HTTP while it runs (docs/watch.md).
+    watch's metrics, health, status and status page over HTTP while it runs; --notify posts each event as JSON
+    (docs/watch.md).
     """
     source, cache_dir = make_source(path, repo, branch, subpath, cache)
     given: dict[str, Any] = {"interval": interval, "apply": apply_files, "self_heal": self_heal, "prune": prune,
-             "max_deletes": max_deletes, "lock_timeout": lock_timeout}
-    context = click.get_current_context()
-    on_command_line = {key for key, name in PARAMETERS.items()
-                       if context.get_parameter_source(name) == ParameterSource.COMMANDLINE}
-
-    def settings() -> tuple[WatchOptions, float]:
-        chosen = dict(given)
-        if config:
-            chosen.update({key: value for key, value in read_config(config).items() if key not in on_command_line})
-        options = WatchOptions(policy=Policy(apply=chosen["apply"], self_heal=chosen["self_heal"]),
-                               prune=chosen["prune"], state=default_state(state, cache_dir),
-                               lock_timeout=chosen["lock_timeout"], max_deletes=chosen["max_deletes"],
-                               endpoints_files=list(endpoints_files) or None)
-        return options, float(chosen["interval"])
-
+                             "max_deletes": max_deletes, "lock_timeout": lock_timeout}
+    settings = Settings(given, config, on_command_line(), default_state(state, cache_dir), endpoints_files)
     options, every = settings()
-    watcher = Watcher(source, options, interval=every, clock=WallClock(), log=click.echo)
+    redaction = LatestRedaction()
+    try:
+        notifier = notifier_of(list(notify_urls), redaction, click.echo)
+    except ValueError as exc:
+        raise UsageProblem([str(exc)]) from None
+    watcher = Watcher(source, options, interval=every, clock=WallClock(), log=click.echo,
+                      sinks=(notifier,) if notifier else (), redaction=redaction)
     watcher.reloader = settings
     install_signals(watcher)
-    with serving(watcher, listen, click.echo):
-        click.echo(f"watching {source.describe()} every {every:g} s ({options.policy.mode})")
-        last = watcher.run(cycles)
+    try:
+        with serving(watcher, listen, click.echo):
+            click.echo(f"watching {source.describe()} every {every:g} s ({options.policy.mode})")
+            last = watcher.run(cycles)
+    finally:
+        if notifier is not None:
+            notifier.close(NOTIFY_DRAIN_SECONDS)
     if watcher.stopping:
         click.echo(f"stopped: {watcher.halt()}")
         return
@@ -163,6 +168,32 @@ def watch_command(path: Optional[str], repo: Optional[str], branch: str, subpath
 #: a --config key -> the command's parameter it stands for
 PARAMETERS = {"interval": "interval", "apply": "apply_files", "self_heal": "self_heal", "prune": "prune",
               "max_deletes": "max_deletes", "lock_timeout": "lock_timeout"}
+
+
+def on_command_line() -> set[str]:
+    """The --config keys whose option was given on the command line (they win over the file)."""
+    context = click.get_current_context()
+    return {key for key, name in PARAMETERS.items()
+            if context.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+
+
+class Settings:
+    """The watch's settings: the options, with --config's values where no option was given on the command line;
+    called again on SIGHUP (`Watcher.reloader`) to read the file anew."""
+
+    def __init__(self, given: dict[str, Any], config: Optional[str], fixed: set[str], state: Optional[str],
+                 endpoints_files: tuple[str, ...]) -> None:
+        self.given, self.config, self.fixed = given, config, fixed
+        self.state, self.endpoints_files = state, list(endpoints_files) or None
+
+    def __call__(self) -> tuple[WatchOptions, float]:
+        chosen = dict(self.given)
+        if self.config:
+            chosen.update({key: value for key, value in read_config(self.config).items() if key not in self.fixed})
+        options = WatchOptions(policy=Policy(apply=chosen["apply"], self_heal=chosen["self_heal"]),
+                               prune=chosen["prune"], state=self.state, lock_timeout=chosen["lock_timeout"],
+                               max_deletes=chosen["max_deletes"], endpoints_files=self.endpoints_files)
+        return options, float(chosen["interval"])
 
 
 @contextmanager

@@ -90,6 +90,7 @@ def _plan_and_apply(report: CycleReport, checkout: Checkout, options: WatchOptio
         report.suspensions = suspension_rows(suspended)
         report.lifted = lifted_lines(lifted)
         report.graph = graph_of(run.plan)
+        report.redact = run.redact
         report.problems = [checkout.relative(run.redact(problem)) for problem in (outcome.problems if outcome else [])]
         report.outcome = _outcome(report, outcome)
 

@@ -8,14 +8,32 @@
 - `suspension`: a suspension ended and was lifted.
 
 Each carries the source, the revision, the cycle's number and when it ended. The documents are made from the
-cycle's report, whose changes are already redacted.
+cycle's report, whose changes are already redacted; `LatestRedaction` hands the sinks the redaction of the
+watch's latest run, to pass every document through again.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Optional
 
 from .status import CycleReport
+
+
+class LatestRedaction:
+    """The redaction of the watch's latest run that read its secrets (each cycle resolves them anew): the
+    Watcher hands each cycle's over, the sinks call it on their text."""
+
+    def __init__(self) -> None:
+        self._redact: Optional[Callable[[str], str]] = None
+
+    def use(self, redact: Optional[Callable[[str], str]]) -> None:
+        """Redact with this run's redaction from now on (None: a cycle that read no secret; the last one stays)."""
+        if redact is not None:
+            self._redact = redact
+
+    def __call__(self, text: str) -> str:
+        redact = self._redact
+        return redact(text) if redact is not None else text
 
 
 def _base(kind: str, report: CycleReport, source: str) -> dict[str, Any]:

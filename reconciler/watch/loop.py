@@ -22,7 +22,7 @@ from typing import Any, Callable, Optional, Protocol
 from ..errors import ReconcilerError
 from .clock import Clock, WallClock
 from .cycle import WatchOptions, run_cycle, validation_problems
-from .events import events_of
+from .events import LatestRedaction, events_of
 from .source import Checkout, Source, SourceFailed
 from .status import CycleReport, WatchStatus
 from .suspensions import iso
@@ -42,7 +42,8 @@ class Watcher:
     def __init__(self, source: Source, options: WatchOptions, interval: float = 60.0, jitter: float = 0.1,
                  clock: Optional[Clock] = None, sinks: tuple[EventSink, ...] = (),
                  log: Callable[[str], None] = lambda line: None, seed: Optional[int] = None,
-                 observers: tuple[Callable[[CycleReport], None], ...] = ()) -> None:
+                 observers: tuple[Callable[[CycleReport], None], ...] = (),
+                 redaction: Optional[LatestRedaction] = None) -> None:
         self.source = source
         self.options = options
         self.interval = interval
@@ -52,6 +53,8 @@ class Watcher:
         #: called with each cycle's report once it is kept in `status` (the metrics of `--listen`)
         self.observers = observers
         self.log = log
+        #: the latest run's redaction, shared with the sinks (notify.Notifier) that pass their documents through it
+        self.redaction = redaction or LatestRedaction()
         self.status = WatchStatus(source.describe())
         self.last_good: Optional[Checkout] = None
         self._random = random.Random(seed)
@@ -159,6 +162,7 @@ class Watcher:
         self.status.record(report, good_revision)
         for observe in self.observers:
             observe(report)
+        self.redaction.use(report.redact)
         events, self._last_drift = events_of(report, self.status.source, self._last_drift)
         for event in events:
             for sink in self.sinks:

@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional
 
 from ..executor import Report
 from ..planner import Plan, PlannedChange
+from ..platforms import kinds
 from ..targets import matches
 from .suspensions import Active, Lifted, describe, target_of
 
@@ -35,13 +36,30 @@ class EntryStatus:
     status: str
     action: str
     reason: Optional[str] = None
+    #: what `--target` takes to name the entry (`KIND/NAME`); None for an owned object no file names
+    target: Optional[str] = None
 
     def as_dict(self) -> dict[str, Any]:
         data = {"kind": self.kind, "title": self.title, "source": self.source, "status": self.status,
                 "action": self.action}
         if self.reason:
             data["reason"] = self.reason
+        if self.target:
+            data["target"] = self.target
         return data
+
+
+def entry_target(planned: PlannedChange) -> Optional[str]:
+    """`KIND/NAME` for `--target`: NAME is the entry's name (its kind's reference key), else its first identity
+    value; None for the deletion of an owned object that no file names (no `--target` reaches it)."""
+    spec = kinds().get(planned.entry.kind)
+    if planned.prune or spec is None:
+        return None
+    for key in (spec.reference_key, *spec.identity):
+        value = planned.entry.data.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+            return f"{planned.entry.kind}/{value}"
+    return None
 
 
 def entry_statuses(plan: Plan, report: Optional[Report], suspended: Active,
@@ -55,7 +73,8 @@ def entry_statuses(plan: Plan, report: Optional[Report], suspended: Active,
     for index, planned in enumerate(plan.changes):
         status, reason = _status(planned, outcomes.get(id(planned)), index in skipped, suspended)
         found.append(EntryStatus(planned.change.kind, planned.title, relative(planned.entry.where), status,
-                                 planned.change.action, relative(reason) if reason else None))
+                                 planned.change.action, relative(reason) if reason else None,
+                                 entry_target(planned)))
     return found
 
 
@@ -100,6 +119,8 @@ class CycleReport:
     planned: bool = False
     #: the requests the cycle sent, by platform and HTTP status of the answer ("none": no answer)
     requests: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: the run's redaction (every secret the cycle read, masked), for what the watch sends elsewhere
+    redact: Optional[Callable[[str], str]] = field(default=None, repr=False, compare=False)
 
     def counts(self) -> dict[str, int]:
         """How many entries have each status (every status present)."""
