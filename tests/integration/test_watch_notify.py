@@ -124,7 +124,7 @@ def test_an_apply_posts_the_revision_and_each_change_with_its_outcome(opendcp, r
     assert {key: event[key] for key in ("event", "format_version", "revision", "cycle", "outcome")} == {
         "event": "apply", "format_version": 1, "revision": revision, "cycle": 1, "outcome": "applied"}
     assert event["changes"] == [{"kind": "opendcp_cluster", "identity": {"name": "web"}, "action": "create",
-                                 "source": f"{tmp_path}/cache/revisions/{revision}/dcp.yml:7", "status": "done"}]
+                                 "source": "dcp.yml:7", "status": "done"}]
     [request] = receiver.requests
     assert request["path"] == "/hook?channel=ops"
     assert request["headers"]["Content-Type"] == "application/json"
@@ -139,7 +139,7 @@ def test_drift_is_posted_once_and_not_again_while_it_is_the_same(opendcp, reposi
     watcher.run(cycles=2)
     assert notifier.close(timeout=60) == 0
     # the hand change is found by the first of the next two cycles; the second finds the same drift: no event
-    assert [(event["event"], event["cycle"]) for event in receiver.events] == [("apply", 1), ("drift", 1)]
+    assert [(event["event"], event["cycle"]) for event in receiver.events] == [("apply", 1), ("drift", 2)]
     drift = receiver.events[1]
     assert drift["outcome"] == "drifted"
     assert [(change["identity"], change["action"], change["held"]) for change in drift["changes"]] == [
@@ -157,7 +157,7 @@ def test_a_rejected_revision_posts_a_failure_with_its_problems(opendcp, reposito
     failure = receiver.events[1]
     assert (failure["outcome"], failure["entries"]) == ("rejected", [])
     assert failure["problems"][0].startswith(f"revision {bad[:12]} does not validate")
-    assert any("dcp.yml:7" in problem and "colour" in problem for problem in failure["problems"])
+    assert any(problem.startswith("dcp.yml:7: ") and "colour" in problem for problem in failure["problems"])
 
 
 def test_a_receiver_answering_503_twice_gets_the_event_on_the_third_send(opendcp, repository, receiver, tmp_path):
@@ -187,7 +187,7 @@ def test_a_receiver_that_does_not_answer_never_holds_the_loop_back(opendcp, repo
     assert receiver.arrived.wait(60)  # the first event is in flight, the second waits in the queue
     receiver.gate.set()
     assert notifier.close(timeout=60) == 0
-    assert [(event["event"], event["cycle"]) for event in receiver.events] == [("apply", 1), ("apply", 1)]
+    assert [(event["event"], event["cycle"]) for event in receiver.events] == [("apply", 1), ("apply", 2)]
     assert [change["identity"] for event in receiver.events for change in event["changes"]] == [
         {"name": "web"}, {"name": "db"}]
 
