@@ -42,10 +42,13 @@ class Checkout:
 
     root: Path
     revision: str
+    #: the directory the files are named from: the commit's top (so `--path desired` names `desired/dcp.yml`),
+    #: else `root`
+    top: Optional[Path] = None
 
     def relative(self, text: str) -> str:
         """`text` with the revision's directory taken off its paths: `dcp.yml:7`, as the repository names it."""
-        return text.replace(f"{self.root}/", "")
+        return text.replace(f"{self.top or self.root}/", "")
 
     @property
     def short(self) -> str:
@@ -173,7 +176,7 @@ class GitSource:
         root = unpacked / self.path if self.path else unpacked
         if not root.is_dir():
             raise SourceFailed([f"{self.describe()}: commit {commit[:12]} has no directory {self.path}"])
-        return Checkout(root, commit)
+        return Checkout(root, commit, unpacked)
 
     def keep_only(self, kept: list[Checkout]) -> None:
         wanted = {checkout.revision for checkout in kept}

@@ -212,3 +212,16 @@ def test_without_settings_owner_the_owner_is_the_repositorys_at_every_commit(ope
     assert clusters(opendcp) == {"web": f"shop [converge:{owner}]"}
     with open_backend(state, tmp_path) as backend:
         assert [entry.identity for entry in backend.ledger(owner)] == [["web"]]
+
+
+def test_a_path_within_the_repository_is_planned_and_its_files_named_from_the_top(opendcp, repository, tmp_path):
+    from reconciler.watch.cycle import WatchOptions
+    from reconciler.watch.loop import Watcher
+    from reconciler.watch.source import GitSource
+
+    repository.push({"desired/dcp.yml": clusters_file(opendcp.url, {"web": {"desc": "shop"}}),
+                     "notes/other.yml": "not: a desired state\n"})
+    source = GitSource(repository.url, "main", "desired", tmp_path / "cache")
+    report = Watcher(source, WatchOptions(state=f"file://{tmp_path / 'state'}")).run(cycles=1)
+    assert [(e.source, e.status) for e in report.entries] == [("desired/dcp.yml:7", "drifted")]
+    assert source.describe() == f"{repository.url} main (desired)"
