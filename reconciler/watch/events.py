@@ -1,8 +1,8 @@
 """The events a watch cycle gives (`--notify URL` posts each one as JSON):
 
-- `apply`: the cycle applied changes; each change with its outcome;
+- `apply`: the cycle applied changes (one at least done); each change with its outcome;
 - `failure`: the cycle failed (a change failed, an entry blocked, the cycle could not plan) or its revision
-  was rejected; with the problems and the failed entries;
+  was rejected; with the problems and the failed entries; once per failure, not again while it stays the same;
 - `drift`: entries differ from the files and are held back (changed on the platform without --self-heal, or
   the watch only reports), once per new set of drifted entries;
 - `suspension`: a suspension ended and was lifted.
@@ -14,6 +14,7 @@ watch's latest run, to pass every document through again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from .status import CycleReport
@@ -47,18 +48,34 @@ def _change(item: dict[str, Any]) -> dict[str, Any]:
     return {key: item[key] for key in kept if key in item}
 
 
-def events_of(report: CycleReport, source: str, last_drift: frozenset[str]) -> tuple[list[dict[str, Any]],
-                                                                                    frozenset[str]]:
-    """The events of a cycle, and the drifted entries to compare the next cycle's with."""
+@dataclass(frozen=True)
+class Seen:
+    """What the last cycles already told: the drifted entries, and the failure (None: the last cycle did not
+    fail), so the same drift or the same failure is posted once, not again at every cycle while it lasts."""
+
+    drift: frozenset[str] = frozenset()
+    failure: Optional[tuple] = None
+
+
+def events_of(report: CycleReport, source: str, seen: Seen) -> tuple[list[dict[str, Any]], Seen]:
+    """The events of a cycle, and what the next cycle's are compared with.
+
+    An `apply` is posted when a change was done; a `failure` when the cycle failed otherwise than the last one
+    (its outcome, problems and failed entries); `drift` when the drifted entries are not those of the last
+    cycle that planned; each lifted suspension once."""
     events = []
-    if report.applied:
+    if any(item.get("status") == "done" for item in report.applied):
         events.append(dict(_base("apply", report, source), changes=[_change(item) for item in report.applied]))
     failed = [entry.as_dict() for entry in report.entries if entry.status == "failed"]
+    failure = None
     if report.outcome in ("failed", "error", "rejected") or failed:
-        events.append(dict(_base("failure", report, source), problems=list(report.problems), entries=failed))
+        failure = (report.outcome, tuple(report.problems), tuple(sorted((e["title"], e.get("reason") or "")
+                                                                        for e in failed)))
+        if failure != seen.failure:
+            events.append(dict(_base("failure", report, source), problems=list(report.problems), entries=failed))
     drift = frozenset(entry.title for entry in report.entries if entry.status == "drifted")
-    if drift and drift != last_drift:
+    if drift and drift != seen.drift:
         events.append(dict(_base("drift", report, source), changes=[_change(item) for item in report.held]))
     for line in report.lifted:
         events.append(dict(_base("suspension", report, source), text=line))
-    return events, drift if report.outcome != "error" else last_drift
+    return events, Seen(drift if report.outcome != "error" else seen.drift, failure)

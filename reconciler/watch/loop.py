@@ -22,7 +22,7 @@ from typing import Any, Callable, Optional, Protocol
 from ..errors import ReconcilerError
 from .clock import Clock, WallClock
 from .cycle import WatchOptions, run_cycle, validation_problems
-from .events import LatestRedaction, events_of
+from .events import LatestRedaction, Seen, events_of
 from .source import Checkout, Source, SourceFailed
 from .status import CycleReport, WatchStatus
 from .suspensions import iso
@@ -61,7 +61,7 @@ class Watcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._stop_reason: Optional[str] = None
-        self._last_drift: frozenset[str] = frozenset()
+        self._seen = Seen()
         self._reload = threading.Event()
         #: what SIGHUP calls for the settings to run with from the next cycle (`--config`): (options, interval)
         self.reloader: Optional[Callable[[], tuple[WatchOptions, float]]] = None
@@ -144,12 +144,12 @@ class Watcher:
     def _choose(self, checkout: Checkout) -> tuple[Optional[Checkout], list[str]]:
         """The revision to plan, and the problems of the fetched one when it is rejected (the last good one is
         then planned, None when there is none)."""
-        if checkout.revision in self.status.rejected:
-            return self.last_good, [f"revision {checkout.short} was rejected: the last good revision stays in force"]
-        problems = validation_problems(checkout, self.options)
-        if not problems:
-            return checkout, []
-        self.status.reject(checkout.revision, problems)
+        problems = self.status.rejected.get(checkout.revision)  # a revision is validated once
+        if problems is None:
+            problems = validation_problems(checkout, self.options)
+            if not problems:
+                return checkout, []
+            self.status.reject(checkout.revision, problems)
         kept = f"; {self.last_good.short} stays in force" if self.last_good else ""
         return self.last_good, [f"revision {checkout.short} does not validate{kept}:", *problems]
 
@@ -163,7 +163,7 @@ class Watcher:
         for observe in self.observers:
             observe(report)
         self.redaction.use(report.redact)
-        events, self._last_drift = events_of(report, self.status.source, self._last_drift)
+        events, self._seen = events_of(report, self.status.source, self._seen)
         for event in events:
             for sink in self.sinks:
                 sink.emit(event)

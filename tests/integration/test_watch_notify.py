@@ -281,3 +281,16 @@ def test_a_receiver_that_cannot_be_reached_is_logged_after_the_retries_and_the_n
     shown = f"http://********@127.0.0.1:{port}/hook"
     assert lines == [f"notify: the drift event of cycle {number} to {shown} was not sent: POST /hook: the receiver "
                      f"{shown} did not answer: [Errno 111] Connection refused" for number in (1, 2)]
+
+
+def test_the_same_failure_is_posted_once_and_a_new_one_again(opendcp, repository, receiver, tmp_path):
+    repository.push({"dcp.yml": clusters_file(opendcp.url, {"web": {"desc": "shop"}})})
+    watcher, notifier = notified_watcher(repository, tmp_path, Policy(apply=True), [receiver.url()])
+    watcher.run(cycles=1)
+    repository.push({"dcp.yml": clusters_file(opendcp.url, {"web": {"desc": "shop", "colour": "red"}})})
+    watcher.run(cycles=3)  # the same rejected revision three times: one failure
+    repository.push({"dcp.yml": clusters_file(opendcp.url, {"web": {"desc": "shop", "size": "large"}})})
+    watcher.run(cycles=1)  # another one: posted
+    assert notifier.close(timeout=60) == 0
+    assert [(event["event"], event["cycle"]) for event in receiver.events] == [("apply", 1), ("failure", 2),
+                                                                                ("failure", 5)]
