@@ -187,6 +187,9 @@ def _reworded(message, option):
     return message
 
 
+_INF = float("inf")
+
+
 def _shape(name, field_type, value):
     """What ansible-core would quietly turn into something else: refuse it instead.
 
@@ -202,6 +205,9 @@ def _shape(name, field_type, value):
     # ansible-core reads a list given for a number as decimal.Decimal's (sign, digits, exponent) tuple
     if field_type in ("int", "float") and isinstance(value, (list, dict)):
         raise SpecError(name, "must be a number, got %s %r" % (_kind_of(value), value))
+    # an infinite or NaN float: ansible-core's int() of it overflows, and no platform takes it as a number
+    if field_type in ("int", "float") and isinstance(value, float) and (value != value or value in (_INF, -_INF)):
+        raise SpecError(name, "must be a finite number, got %r" % value)
     if field_type == "dict" and not isinstance(value, dict):
         raise SpecError(name, "must be a mapping, got %s %r" % (_kind_of(value), value))
 
