@@ -39,7 +39,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def collect(args: argparse.Namespace) -> list:
     """Every figure, smallest sizes first."""
-    from . import figures, importing, mixed, ownership
+    from . import figures, importing, mixed, ownership, watching
 
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     runs = 1 if args.smoke else args.runs
@@ -57,6 +57,7 @@ def collect(args: argparse.Namespace) -> list:
     rows += mixed.action_vs_module_loop(5 if args.smoke else args.loop_size,
                                         lambda: figures.zstack_url(args.latency_ms))
     rows += ownership.ownership_figures(10 if args.smoke else min(max(sizes), args.apply_max), args.latency_ms, runs)
+    rows += watching.watch_figures(min(max(sizes), args.apply_max), args.latency_ms, args.smoke)
     rows += figures.emulator_costs((1000, 10000) if args.smoke else (1000, 100000), 100 if args.smoke else 1000)
     return rows
 

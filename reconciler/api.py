@@ -19,17 +19,20 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
-from . import guardrails, prune_scope, saved_plan
+from . import guardrails, prune_scope, rollback, saved_plan
 from .causes import plan_ledger
 from .desired import DEFAULT_CONCURRENCY, DesiredState, load, resolve_secrets
 from .desired.sections import endpoints_files_given
-from .errors import DocumentError, StalePlan
+from .errors import DocumentError, ReconcilerError, StalePlan
 from .executor import Outcome, Report, apply_plan
 from .lock import apply_lock
+from .ownership import default_owner
 from .planner import Plan, PlannedChange, make_plan
-from .recording import Recorder, open_state
+from .recording import Recorder, open_state, state_root
+from .rollback import AtRevision
 from .session import Session
 from .sources import SourceError, expand
 from .targets import exclude, replaced, select
@@ -71,6 +74,14 @@ class Options:
     #: `--state URL`: the state backend (file://PATH or postgresql://...); default `CONVERGE_STATE`, else the file
     #: backend under the desired state's `.converge/state/` (see reconciler/recording.py)
     state: Optional[str] = None
+    #: the revision the files are (a watch's commit); default: the git commit of the desired state's directory
+    revision: Optional[str] = None
+    #: `--revision REV`: plan the files as they were at this commit of the git work tree holding them, against live
+    #: state (reconciler/rollback.py); `revision` is then that commit
+    at_revision: Optional[str] = None
+    #: the owner when the files name none (`settings.owner`): a watch's of its repository, whichever commit of it
+    #: is unpacked where
+    owner: Optional[str] = None
 
 
 class Observer(Protocol):
@@ -111,11 +122,24 @@ class PlannedRun:
     excluded: list[str] = field(default_factory=list)
     #: the run's state backend and what records into it (the ledger, the history), open until the run is closed
     recorder: Optional[Recorder] = None
+    #: the commit the files were read at (`Options.at_revision`), None for the files as they are
+    rollback: Optional[AtRevision] = None
+    #: what the run did beyond its report, for people (a rollback's suspension of the watches)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def redact(self) -> Callable[[str], str]:
-        """The run's redaction: every secret it read, masked."""
-        return self.session.redact
+        """The run's redaction: every secret it read, masked (and a revision's unpacked files named as the work
+        tree's)."""
+        at, masked = self.rollback, self.session.redact
+        if at is None:
+            return masked
+        return lambda text: at.shown(masked(text))
+
+    @property
+    def file_names(self) -> list[str]:
+        """The desired-state files as people and the history name them (a revision's by the work tree's paths)."""
+        return names_of(self.desired.files, self.rollback)
 
     def close(self) -> None:
         """Close the session (log out, stop embedded emulators) and let go of the locks."""
@@ -161,14 +185,21 @@ def redacted(value: Any, redact: Callable[[str], str]) -> Any:
     return value
 
 
-def files_of_saved_plan(saved: str, files: list[str]) -> tuple[list[str], dict[str, Any]]:
-    """The files a saved plan was made for, which `files` must name again, and the plan itself.
+def names_of(files: list[str], at: Optional[AtRevision]) -> list[str]:
+    """The files as people name them: a revision's unpacked files by the work tree's paths."""
+    return [at.real(name) for name in files] if at else list(files)
+
+
+def files_of_saved_plan(saved: str, files: list[str], data: Optional[dict[str, Any]] = None,
+                        at: Optional[AtRevision] = None) -> tuple[list[str], dict[str, Any]]:
+    """The files a saved plan was made for, which `files` must name again, and the plan itself (`data`, when read
+    already); with `at`, `files` are a revision's, unpacked, and the plan names them by the work tree's paths.
 
     The plan file names its files, but it is only a file: whoever can write it (an artifact of a pull
     request's job) could name others. So the files come from the caller, as they are at apply time, and the
     plan is applied only when they are the same files with the same digests (`stale_reasons`).
     """
-    data = saved_plan.load(saved)
+    data = data if data is not None else saved_plan.load(saved)
     planned = saved_plan.saved_files(data)
     if not files:
         raise DocumentError([f"{saved}: give the desired-state files again (apply --plan {saved} FILE...): a saved "
@@ -177,16 +208,36 @@ def files_of_saved_plan(saved: str, files: list[str]) -> tuple[list[str], dict[s
         given = expand(list(files))
     except SourceError as exc:
         raise DocumentError(exc.problems) from None
-    if given != planned:
-        raise StalePlan([f"{saved}: the plan was made for {', '.join(planned)}, not {', '.join(given)}"])
-    return planned, data
+    if names_of(given, at) != planned:
+        raise StalePlan([f"{saved}: the plan was made for {', '.join(planned)}, not {', '.join(names_of(given, at))}"])
+    return given, data
 
 
-def _with_saved_plan(options: Options) -> tuple[Options, Optional[dict[str, Any]]]:
+def _at_revision(options: Options, resources: ExitStack
+                 ) -> tuple[Options, Optional[dict[str, Any]], Optional[AtRevision]]:
+    """The options with the files at the revision asked (`--revision`, or the saved plan's), unpacked for as long as
+    `resources` are open; the saved plan (None without one); the revision (None for the files as they are)."""
+    data = saved_plan.load(options.saved) if options.saved else None
+    recorded = saved_plan.saved_revision(data) if data is not None else None
+    if data is not None and options.at_revision and not recorded:
+        raise StalePlan([f"{options.saved}: the plan was made from the files as they are, not at a revision: "
+                         f"apply it without --revision"])
+    wanted = recorded or options.at_revision
+    if not wanted or not options.files:
+        return options, data, None
+    at = resources.enter_context(rollback.checkout(list(options.files), wanted))
+    if recorded and options.at_revision and rollback.resolve(at.toplevel, options.at_revision) != recorded:
+        raise StalePlan([f"{options.saved}: the plan was made at revision {recorded[:12]}, not at "
+                         f"{options.at_revision}"])
+    return replace(options, files=at.files, revision=at.commit), data, at
+
+
+def _with_saved_plan(options: Options, data: Optional[dict[str, Any]], at: Optional[AtRevision]
+                     ) -> tuple[Options, Optional[dict[str, Any]]]:
     """The options as the saved plan (if any) makes them: its files, targets and prune; and the saved plan."""
     if not options.saved:
         return options, None
-    files, data = files_of_saved_plan(options.saved, options.files)
+    files, data = files_of_saved_plan(options.saved, options.files, data, at)
     planned_targets = saved_plan.saved_targets(data)
     if options.targets and list(options.targets) != planned_targets:
         raise StalePlan([f"{options.saved}: the plan was made for targets {planned_targets or 'none'}, "
@@ -210,24 +261,33 @@ def plan(options: Options) -> PlannedRun:
     delete budget (a saved plan is checked again as it is applied); `prune_scope.PartialState`, before any request,
     when prune is on and files of the owner's desired state were not given. The run is open: close it.
     """
-    options, saved_data = _with_saved_plan(options)
-    if not options.files:
-        raise DocumentError(["no desired-state file given"])
-    desired, excluded = exclude(select(load(list(options.files), options.endpoints_files), list(options.targets)),
-                                list(options.excludes))
-    replacing = frozenset(replaced(desired, list(options.replaces)))
-    pruning = bool(desired.settings.get("prune", False) if options.prune is None else options.prune)
-    pruning = pruning and not options.targets and not options.excludes
-    scope = prune_scope.check(desired, endpoints_files_given(options.endpoints_files)) if pruning else None
-    secrets = resolve_secrets(desired)
     resources = ExitStack()
+    at: Optional[AtRevision] = None
     try:
-        recorder = open_state(options.state, desired, create=options.apply)  # before any request: fails first
+        options, saved_data, at = _at_revision(options, resources)
+        options, saved_data = _with_saved_plan(options, saved_data, at)
+        if not options.files:
+            raise DocumentError(["no desired-state file given"])
+        desired, excluded = exclude(select(load(list(options.files), options.endpoints_files),
+                                           list(options.targets)), list(options.excludes))
+        if at is not None:  # what the work tree's files own, wherever the revision's are unpacked
+            desired.settings.setdefault("owner", default_owner(names_of(desired.files, at)))
+        if options.owner:
+            desired.settings.setdefault("owner", options.owner)
+        replacing = frozenset(replaced(desired, list(options.replaces)))
+        pruning = bool(desired.settings.get("prune", False) if options.prune is None else options.prune)
+        pruning = pruning and not options.targets and not options.excludes
+        scope = prune_scope.check(desired, endpoints_files_given(options.endpoints_files)) if pruning else None
+        secrets = resolve_secrets(desired)
+        # before any platform request: a state that cannot be used fails first
+        root = Path(at.real(str(state_root(desired)))).absolute() if at else None  # the work tree's, not the copy's
+        recorder = open_state(options.state, desired, create=options.apply, revision=options.revision, root=root)
         resources.callback(recorder.close)
         if options.apply and options.lock:
-            resources.enter_context(apply_lock(desired.endpoints, desired.files, options.lock_timeout))
-            resources.enter_context(recorder.lock(desired, options.lock_timeout))
-        session = resources.enter_context(Session(desired))
+            names = names_of(desired.files, at)
+            resources.enter_context(apply_lock(desired.endpoints, names, options.lock_timeout))
+            resources.enter_context(recorder.lock(desired, options.lock_timeout, names))
+        session = resources.enter_context(Session(desired, root))
         for value in secrets:
             session.redact.add(value)
         workers = options.concurrency or desired.settings.get("concurrency", DEFAULT_CONCURRENCY)
@@ -235,31 +295,38 @@ def plan(options: Options) -> PlannedRun:
                          hint=options.unnamed and not options.targets and not options.excludes,
                          ledger=plan_ledger(recorder.backend, recorder.owner))  # why each update differs
         if saved_data is not None and options.saved:
-            _refuse_stale(saved_data, made, options.saved, session.redact)
+            _refuse_stale(saved_data, made, options.saved, session.redact, at)
         guardrails.check(made, desired.settings, options.max_deletes)
         if options.out:
             saved_plan.save(made, desired.files, options.out, session.redact, list(options.targets), pruning,
                             {"excludes": list(options.excludes), "replaces": list(options.replaces),
-                             "prune_scope": scope})
-    except BaseException:
+                             "prune_scope": names_of(scope, at) if scope else scope,
+                             **({"revision": at.commit} if at else {})}, names_of(desired.files, at))
+    except BaseException as exc:
+        if at is not None and isinstance(exc, ReconcilerError):  # a problem of the revision's files, by their names
+            exc.problems = [at.shown(problem) for problem in exc.problems]
         resources.close()
         raise
-    return PlannedRun(options, desired, made, session, workers, resources, excluded=excluded, recorder=recorder)
+    return PlannedRun(options, desired, made, session, workers, resources, excluded=excluded, recorder=recorder,
+                      rollback=at)
 
 
-def _refuse_stale(saved_data: dict[str, Any], made: Plan, saved: str, redact: Callable[[str], str]) -> None:
+def _refuse_stale(saved_data: dict[str, Any], made: Plan, saved: str, redact: Callable[[str], str],
+                  at: Optional[AtRevision] = None) -> None:
     """StalePlan listing why the saved plan no longer holds for the plan just made, if it does not."""
-    reasons = saved_plan.stale_reasons(saved_data, made, saved)
+    reasons = saved_plan.stale_reasons(saved_data, made, saved, at.located if at else str)
     if reasons:
         raise StalePlan([redact(reason) for reason in reasons]
                         + ["the saved plan is stale: run plan again and review it"])
 
 
-def apply(run: PlannedRun, observer: Optional[Observer] = None) -> Report:
+def apply(run: PlannedRun, observer: Optional[Observer] = None, halt: Optional[Callable[[], Optional[str]]] = None
+          ) -> Report:
     """Apply the plan of `run` (planned with `Options(apply=True)`), each change as soon as what it needs is done.
 
     `observer` hears of the plan first, then of each change as it starts and as it ends. A failed change skips
-    only what depends on it; the report says what was done, what failed and what was skipped.
+    only what depends on it; the report says what was done, what failed and what was skipped. `halt` (a watch
+    told to stop) is asked before each change: once it names a reason, what has not started is skipped with it.
     """
     if not run.options.apply:
         raise ValueError("this run was planned without Options(apply=True): plan it again to apply it")
@@ -270,15 +337,19 @@ def apply(run: PlannedRun, observer: Optional[Observer] = None) -> Report:
     if run.recorder is None:
         heard.on_plan(run.plan, run.redact)
         return apply_plan(run.plan, run.session, run.workers, lambda outcome: heard.on_outcome(outcome, run.redact),
-                          heard.on_start)
-    with run.recorder.applying(run.desired.files) as end:  # the history: begun, then ended with its outcome
+                          heard.on_start, halt=halt)
+    with run.recorder.applying(run.file_names) as end:  # the history: begun, then ended with its outcome
         heard.on_plan(run.plan, run.redact)
         end.outcome = "failed"  # from here on, writes are made
         run.recorder.settle(run.plan.changes)
         run.recorder.forget_gone(run.plan.gone)  # ledger entries whose objects are gone from their platforms
-        return end.reported(apply_plan(run.plan, run.session, run.workers,
-                                       lambda outcome: heard.on_outcome(outcome, run.redact), heard.on_start,
-                                       run.recorder))
+        report = end.reported(apply_plan(run.plan, run.session, run.workers,
+                                         lambda outcome: heard.on_outcome(outcome, run.redact), heard.on_start,
+                                         run.recorder, halt))
+    if run.rollback is not None and end.outcome == "success":
+        note = rollback.hold_watches(run.recorder.backend, run.recorder.owner, run.rollback)
+        run.notes.extend([note] if note else [])
+    return report
 
 
 def reconcile(options: Options, observer: Optional[Observer] = None) -> Result:

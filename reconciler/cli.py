@@ -25,6 +25,7 @@ from .api import plan as plan_run
 from .cli_import import import_command
 from .cli_state import state_command
 from .cli_unmanaged import unmanaged_command
+from .cli_watch import watch_commands
 from .desired import MAX_CONCURRENCY, document_schema, entry_title, load
 from .errors import ReconcilerError
 from .executor import Outcome
@@ -64,6 +65,10 @@ MAX_DELETES = click.option("--max-deletes", type=click.IntRange(min=0), default=
 STATE = click.option("--state", "state", metavar="URL", default=None,
                      help="converge's own state (ledger, history, lock): file://PATH or postgresql://USER@HOST/DB "
                           "(default: CONVERGE_STATE, else file:// under the desired state's .converge/state/).")
+REVISION = click.option("--revision", "at_revision", metavar="REV", default=None,
+                        help="Plan the files given as they were at this commit of their git repository (a rollback: "
+                             "a commit, a tag, HEAD~2), against live state. A successful apply --revision of a commit "
+                             "that is not the branch's head suspends every entry in watch mode until a newer commit.")
 
 
 def choosing(command):
@@ -235,11 +240,13 @@ def graph(files: tuple[str, ...], fmt: str, with_plan: bool, targets: tuple[str,
                    "renamed entry's old object among them); it reads what prune reads, beyond the plan's own reads.")
 @MAX_DELETES
 @STATE
+@REVISION
 @_guard
 def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | None, concurrency: int | None,
          targets: tuple[str, ...], prune: bool | None, quiet: bool, no_color: bool,
          endpoints_files: tuple[str, ...], unmanaged: bool, owned_hint: bool, max_deletes: int | None,
-         excludes: tuple[str, ...] = (), replaces: tuple[str, ...] = (), state: str | None = None) -> None:
+         excludes: tuple[str, ...] = (), replaces: tuple[str, ...] = (), state: str | None = None,
+         at_revision: str | None = None) -> None:
     """Read live state and show what apply would create, change or delete, in the order apply runs it.
 
     An entry that cannot be planned (a refusal that needs a person, a read that failed after its retries)
@@ -251,9 +258,10 @@ def plan(files: tuple[str, ...], fmt: str, detailed_exitcode: bool, out: str | N
     options = Options(list(files), out=out, concurrency=concurrency, targets=list(targets), prune=prune,
                       endpoints_files=list(endpoints_files), max_deletes=max_deletes)
     options.excludes, options.replaces, options.unnamed = list(excludes), list(replaces), owned_hint
-    options.state = state
+    options.state, options.at_revision = state, at_revision
     with plan_run(options) as run:
         show_excluded(run.excluded)
+        show_rollback(run, fmt)
         if quiet and fmt == "text":
             click.echo(run.redact(reports.quiet_plan_text(run.plan)))
         else:
@@ -278,6 +286,12 @@ def unmanaged_line(run) -> str:
         return "Unmanaged: every object on the platforms is named by an entry."
     return (f"Unmanaged: {count} {'object' if count == 1 else 'objects'} on the platforms named by no entry "
             f"(reconciler unmanaged lists them).")
+
+
+def show_rollback(run, fmt: str) -> None:
+    """Above the plan of a rollback (`--revision`): from which commit to which (on stderr beside JSON)."""
+    if run.rollback is not None:
+        click.echo(run.rollback.heading(), err=fmt == "json")
 
 
 def show_excluded(notes: list[str]) -> None:
@@ -316,11 +330,13 @@ def show_blocked(plan, fmt: str, redact) -> None:
               help="Apply without asking: on a terminal, apply shows the plan and asks for 'yes' first (never with "
                    "--plan, whose plan was reviewed, nor without a terminal).")
 @STATE
+@REVISION
 @_guard
 def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int | None, targets: tuple[str, ...],
           prune: bool | None, quiet: bool, no_color: bool, lock: bool, lock_timeout: float,
           endpoints_files: tuple[str, ...], max_deletes: int | None, auto_approve: bool,
-          excludes: tuple[str, ...] = (), replaces: tuple[str, ...] = (), state: str | None = None) -> None:
+          excludes: tuple[str, ...] = (), replaces: tuple[str, ...] = (), state: str | None = None,
+          at_revision: str | None = None) -> None:
     """Plan, then apply every change as soon as what it depends on is done, independent changes concurrently.
 
     On a terminal a live display shows the progress; elsewhere each outcome is one timestamped line. The
@@ -334,9 +350,11 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
                       prune=prune, lock=lock, lock_timeout=lock_timeout, endpoints_files=list(endpoints_files),
                       max_deletes=max_deletes)
     options.excludes, options.replaces, options.state = list(excludes), list(replaces), state
+    options.at_revision = at_revision
     confirm = not auto_approve and not saved and sys.stdin.isatty()
     with ApplyView(fmt, quiet, colour_wanted(no_color), confirm) as view, plan_run(options) as run:
         show_excluded(run.excluded)
+        show_rollback(run, fmt)
         report = apply_run(run, view)
     result = Result(run.plan, report, run.redact)
     if fmt == "json":
@@ -347,6 +365,8 @@ def apply(files: tuple[str, ...], fmt: str, saved: str | None, concurrency: int 
         click.echo("No changes.")
     for problem in report.problems:
         click.echo(result.redact(problem), err=True)
+    for note in run.notes:
+        click.echo(note, err=fmt == "json")
     if result.failed:
         sys.exit(1)
 
@@ -455,6 +475,8 @@ def schema() -> None:
 main.add_command(import_command())
 main.add_command(unmanaged_command())
 main.add_command(state_command())
+for command in watch_commands():
+    main.add_command(command)
 
 if __name__ == "__main__":
     main()

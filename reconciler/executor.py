@@ -139,18 +139,23 @@ def lost_reason(recorder: Recorder) -> str:
 def apply_plan(plan: Plan, session: Session, concurrency: int = 8,
                progress: Callable[[Outcome], None] | None = None,
                on_start: Callable[[PlannedChange], None] | None = None,
-               recorder: Recorder | None = None) -> Report:
+               recorder: Recorder | None = None, halt: Callable[[], str | None] | None = None) -> Report:
     """Apply every pending change, up to `concurrency` at once, each as soon as its dependencies are done.
 
     A failure skips only the changes that depend on it (directly or not), each naming that failure; a change
     that waits for an entry the plan left blocked is skipped first, naming that entry. `on_start` hears of
     each change as it starts, `progress` of each outcome as it is known. With a `recorder`, each write is recorded
     in the state backend around it (reconciler/recording.py); once the backend is lost no further write is made.
+    `halt` is asked before each change: once it names a reason (a watch told to stop), the changes not yet
+    started are skipped with it, and those in flight end as they would.
     """
     changes = plan.changes
     outcomes: dict[int, Outcome] = {}
 
     def run(index: int) -> Outcome:
+        stopping = halt() if halt is not None else None
+        if stopping:
+            return Outcome(changes[index], "skipped", f"skipped because {stopping}")
         if on_start:
             on_start(changes[index])
         return run_change(changes[index], session, recorder)

@@ -39,7 +39,12 @@ def _origin(root: Path) -> str | None:
     except (configparser.Error, UnicodeDecodeError):
         return None
     url = config.get('remote "origin"', "url", fallback=None)
-    if not url or "://" not in url:
+    return without_credentials(url) if url else url
+
+
+def without_credentials(url: str) -> str:
+    """A repository URL without the user and password it may carry."""
+    if "://" not in url:
         return url
     parts = urlsplit(url)
     return urlunsplit(parts._replace(netloc=parts.hostname or "" if parts.port is None
@@ -59,8 +64,18 @@ def default_owner(files: list[str]) -> str:
         location, name = str(directory), directory.name
     else:
         origin = _origin(root)
-        name = (origin.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") if origin else root.name)
-        location = f"{origin or root}:{directory.relative_to(root).as_posix()}"
+        if origin:
+            return repository_owner(origin, directory.relative_to(root).as_posix())
+        location, name = f"{root}:{directory.relative_to(root).as_posix()}", root.name
+    return f"{_slug(name)}-{hashlib.sha256(location.encode('utf-8')).hexdigest()[:8]}"
+
+
+def repository_owner(url: str, directory: str) -> str:
+    """The default owner of the desired state in `directory` (relative, `.` for the root) of the repository at
+    `url`: what a clone of it with that `origin` gives (`default_owner`), and what a watch of it takes."""
+    origin = without_credentials(url)
+    name = origin.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+    location = f"{origin}:{directory or '.'}"
     return f"{_slug(name)}-{hashlib.sha256(location.encode('utf-8')).hexdigest()[:8]}"
 
 

@@ -53,6 +53,9 @@ class PlannedChange:
     observed: bool = False
     #: the fields whose differences `ignore:` / `settings.ignore` kept out of the change
     ignored: tuple[str, ...] = ()
+    #: why a watch holds the change back instead of applying it (suspended, changed on the platform without
+    #: --self-heal: reconciler/watch/policy.py); a held change is drift, never a write
+    held: Optional[str] = None
     #: why an update's (or a replace's) fields differ, from the ledger's values last applied (reconciler/causes.py)
     cause: Optional[Cause] = None
 
@@ -73,6 +76,8 @@ class PlannedChange:
             data["prune"] = True
         if self.ignored:
             data["ignored"] = list(self.ignored)
+        if self.held:
+            data["held"] = self.held
         if not self.blocked and self.change.action in CAUSED_ACTIONS:
             data.update((self.cause or NOT_KNOWN).as_dict())
         return data
@@ -175,7 +180,15 @@ class Plan:
 
     def _pending(self, index: int) -> bool:
         planned = self.changes[index]
-        return planned.change.action not in (NOOP, BLOCKED) and not planned.observed and index not in self.blocked_by
+        return (planned.change.action not in (NOOP, BLOCKED) and not planned.observed and planned.held is None
+                and index not in self.blocked_by)
+
+    def hold(self, reasons: dict[int, str]) -> None:
+        """Hold back the changes at these indexes, each with why (a watch's policy): no longer pending, never
+        written, what waits for them as when they were done."""
+        for index, reason in reasons.items():
+            self.changes[index].held = reason
+        self.__dict__.pop("pending_order", None)  # the cached order counted them
 
     @property
     def changing(self) -> list[PlannedChange]:

@@ -80,14 +80,19 @@ def applied_values(spec: Any, desired: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in compared.items() if name in spec.fields and name not in spec.identity}
 
 
-def open_state(option: Optional[str], desired: DesiredState, create: bool = True) -> Recorder:
+def open_state(option: Optional[str], desired: DesiredState, create: bool = True,
+               revision: Optional[str] = None, root: Optional[Path] = None) -> Recorder:
     """The state backend of a run (see the module), opened and migrated, with what records into it; `create` false
-    for a run that only reads (`plan`): a file state not yet made is then read as empty and not made.
+    for a run that only reads (`plan`): a file state not yet made is then read as empty and not made. `root`: the
+    desired state's directory when its files are read elsewhere (a revision's, unpacked), default theirs.
 
     Raises StateError naming the URL (password masked) when it cannot be reached or used.
     """
-    root = state_root(desired)
-    return Recorder(open_backend(state_url(option), root, create), owner_of(desired), root)
+    root = root or state_root(desired)
+    recorder = Recorder(open_backend(state_url(option), root, create), owner_of(desired), root)
+    if revision is not None:
+        recorder.revision = revision  # given (a watch's commit): git is not asked
+    return recorder
 
 
 class Recorder:
@@ -106,10 +111,11 @@ class Recorder:
         return revision_of(self.root)
 
     @contextlib.contextmanager
-    def lock(self, desired: DesiredState, timeout: float) -> Iterator[None]:
-        """Hold the backend's lock of every endpoint of `desired` (across machines with PostgreSQL) for the block."""
+    def lock(self, desired: DesiredState, timeout: float, files: Optional[list[str]] = None) -> Iterator[None]:
+        """Hold the backend's lock of every endpoint of `desired` (across machines with PostgreSQL) for the block;
+        `files`: the files as its holder names them (default the desired state's)."""
         keys = [endpoint_key(endpoint) for endpoint in desired.endpoints.values()]
-        holder = LockHolder(socket.gethostname(), os.getpid(), list(desired.files), utc_now())
+        holder = LockHolder(socket.gethostname(), os.getpid(), list(files or desired.files), utc_now())
         with self.backend.lock(keys, holder, timeout):
             yield
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ansible_collections.converge.platforms.plugins.module_utils.files import write_atomically
 
@@ -49,13 +49,16 @@ def fingerprint(planned: PlannedChange) -> str:
 
 
 def save(plan: Plan, files: list[str], path: str, redact, targets: list[str] | None = None,
-         prune: bool = False, chosen: dict[str, Any] | None = None) -> None:
+         prune: bool = False, chosen: dict[str, Any] | None = None, names: list[str] | None = None) -> None:
     """Write the plan with file digests, per-entry fingerprints, and the targets and prune it was made with (and
-    `chosen`: its `excludes` and `replaces`, and the files a prune was checked against, `prune_scope`)."""
+    `chosen`: its `excludes` and `replaces`, the files a prune was checked against, `prune_scope`, and the
+    `revision` a rollback's files were read at). `names`: the names the files are recorded under, when they are
+    read elsewhere (a revision's files, unpacked)."""
     data = plan.as_dict()
     data.update(chosen or {})
     data.update(saved_format=SAVED_FORMAT, targets=list(targets or []), prune=bool(prune),
-                files=[{"path": name, "sha256": file_digest(name)} for name in files],
+                files=[{"path": name, "sha256": file_digest(read)}
+                       for name, read in zip(names or files, files, strict=True)],
                 fingerprints={entry_key(c): fingerprint(c) for c in plan.changes})
     write_atomically(path, redact(json.dumps(data, indent=2, sort_keys=True, default=str)))
 
@@ -93,12 +96,17 @@ def saved_choice(saved: dict[str, Any], key: str) -> list[str]:
     return list(saved.get(key) or [])
 
 
-def stale_reasons(saved: dict[str, Any], plan: Plan, path: str) -> list[str]:
-    """Why a saved plan no longer holds (empty when it does)."""
+def saved_revision(saved: dict[str, Any]) -> str | None:
+    """The commit a saved plan's files were read at (`plan --revision`), None for the files as they are."""
+    return saved.get("revision") or None
+
+
+def stale_reasons(saved: dict[str, Any], plan: Plan, path: str, locate: Callable[[str], str] = str) -> list[str]:
+    """Why a saved plan no longer holds (empty when it does); `locate` is where a recorded file is read now."""
     reasons = []
     for item in saved.get("files", []):
         try:
-            if file_digest(item["path"]) != item["sha256"]:
+            if file_digest(locate(item["path"])) != item["sha256"]:
                 reasons.append(f"{item['path']} changed since the plan was made")
         except OSError as exc:
             reasons.append(f"{item['path']}: {exc.strerror}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from ansible_collections.converge.platforms.plugins.module_utils.client_base import Client
 from ansible_collections.converge.platforms.plugins.module_utils.files import write_atomically
@@ -29,8 +29,10 @@ def keep_out_of_git(directory: Path) -> None:
 class Session:
     """Clients per platform for one reconciler run; close() logs out and stops embedded emulators."""
 
-    def __init__(self, desired: DesiredState):
+    def __init__(self, desired: DesiredState, root: Optional[Path] = None):
         self.desired = desired
+        #: the desired state's directory when its files are read elsewhere (a revision's, unpacked)
+        self.root = root
         self.redact = Redactor()
         self._clients: dict[str, Client] = {}
         self._emulators: list[Any] = []
@@ -52,6 +54,12 @@ class Session:
             if name not in self._clients:
                 self._clients[name] = self._build(name)
             return self._clients[name]
+
+    def requests_by_status(self) -> dict[str, dict[str, int]]:
+        """Requests sent so far to each platform, by the HTTP status of their answer ("none": no answer)."""
+        with self._lock:
+            clients = dict(self._clients)
+        return {name: client.status_counts() for name, client in sorted(clients.items())}
 
     def unreachable(self, name: str, error: Exception) -> str | None:
         """`file:line: endpoints.<name>: cannot reach <url> after N attempts: ...` for a transport error, else None."""
@@ -89,7 +97,7 @@ class Session:
         """Where the platform's embedded emulator keeps its state unless its endpoint names a `state_file`:
         `.converge/embedded/<platform>.json` under the desired state's directory, so the same files meet the same
         platform from any working directory (under the working directory when the state has no directory)."""
-        return Path(self.desired.secret_root or ".") / EMBEDDED_STATE_DIR / f"{name}.json"
+        return Path(self.root or self.desired.secret_root or ".") / EMBEDDED_STATE_DIR / f"{name}.json"
 
     def _embedded(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
         """Start the platform's emulator in this process, keeping its state between runs."""

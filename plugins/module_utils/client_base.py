@@ -82,6 +82,10 @@ class Client:
                                             "have changed something).")
     thread_write_count = _from_http("thread_write_count", "Writes sent by the calling thread on this endpoint.")
 
+    def status_counts(self):
+        """Requests sent on this endpoint so far by the HTTP status of their answer ("none": no answer)."""
+        return self.http.status_counts()
+
     def remembering(self):
         """A context in which each identical read of this endpoint is sent once and its answer reused.
 

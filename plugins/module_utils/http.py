@@ -295,6 +295,8 @@ class HttpSession:
         self.policy = policy or RetryPolicy()
         self.is_answer = is_answer or (lambda response: False)
         self.request_count = 0
+        #: sends by the HTTP status of their answer ("none" when no answer came); read through status_counts()
+        self._status_counts = {}
         #: sends of writes (plain or keyed): a failure after one of them may have changed something
         self.write_count = 0
         self._count_lock = threading.Lock()
@@ -339,7 +341,12 @@ class HttpSession:
                 if operation in (WRITE, KEYED_WRITE):
                     self.write_count += 1
                     self._thread.writes = self.thread_write_count + 1
-            return self._send_once(method, path, params, json, data, headers, timeout)
+            response = None
+            try:
+                response = self._send_once(method, path, params, json, data, headers, timeout)
+                return response
+            finally:
+                self._count_status(response)
 
         memo = self.memo
         if operation == READ and memo is not None:
@@ -356,6 +363,17 @@ class HttpSession:
             error.attempts = len(sends)
             raise error
         return response
+
+    def _count_status(self, response):
+        """Count one send under its answer's status ("none": no answer, or one refused unread)."""
+        status = str(response.status_code) if response is not None else "none"
+        with self._count_lock:
+            self._status_counts[status] = self._status_counts.get(status, 0) + 1
+
+    def status_counts(self):
+        """Sends so far by the HTTP status of their answer (a copy): {"200": 12, "none": 1}."""
+        with self._count_lock:
+            return dict(self._status_counts)
 
     @contextlib.contextmanager
     def remembering(self):

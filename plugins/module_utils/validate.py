@@ -20,6 +20,7 @@ __metaclass__ = type
 
 import copy
 import ipaddress
+import math
 import re
 import weakref
 
@@ -202,6 +203,9 @@ def _shape(name, field_type, value):
     # ansible-core reads a list given for a number as decimal.Decimal's (sign, digits, exponent) tuple
     if field_type in ("int", "float") and isinstance(value, (list, dict)):
         raise SpecError(name, "must be a number, got %s %r" % (_kind_of(value), value))
+    # an infinite or NaN float: ansible-core's int() of it overflows, and no platform takes it as a number
+    if field_type in ("int", "float") and isinstance(value, float) and not math.isfinite(value):
+        raise SpecError(name, "must be a finite number, got %r" % value)
     if field_type == "dict" and not isinstance(value, dict):
         raise SpecError(name, "must be a mapping, got %s %r" % (_kind_of(value), value))
 

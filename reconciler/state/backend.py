@@ -78,13 +78,17 @@ class LockHolder:
 
 @dataclass(frozen=True)
 class Suspension:
-    """An object set aside (by kind and name): the reason and since when."""
+    """An object set aside (by kind and name; `*` for every one): the reason, since when, until when (None: until
+    resumed), the branch head it waits to see move past (a rollback's), and who set it."""
 
     owner: str
     kind: str
     name: str
     reason: str
     since: str
+    expires_at: str | None = None
+    until_revision: str | None = None
+    user: str | None = None
 
 
 def canonical(value: Mapping[str, Any]) -> str:
@@ -149,8 +153,10 @@ class Backend(abc.ABC):
         """The owner's last `limit` applies, newest first."""
 
     @abc.abstractmethod
-    def suspend(self, owner: str, kind: str, name: str, reason: str) -> None:
-        """Set an object aside, with the reason (again: the reason replaced, `since` kept)."""
+    def suspend(self, owner: str, kind: str, name: str, reason: str, expires_at: str | None = None,
+                until_revision: str | None = None, user: str | None = None) -> None:
+        """Set an object aside, with the reason, until `expires_at` (UTC, ISO 8601; None: until resumed) or until
+        the branch moves past `until_revision` (again: the rest replaced, `since` kept)."""
 
     @abc.abstractmethod
     def resume(self, owner: str, kind: str, name: str) -> bool:

@@ -43,11 +43,16 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "CREATE TABLE suspensions (owner TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,"
         " reason TEXT NOT NULL, since TEXT NOT NULL, PRIMARY KEY (owner, kind, name))",
     ]),
+    (2, [  # `reconciler suspend --for`, and the suspension a rollback holds until a newer commit arrives
+        "ALTER TABLE suspensions ADD COLUMN expires_at TEXT",
+        "ALTER TABLE suspensions ADD COLUMN until_revision TEXT",
+        "ALTER TABLE suspensions ADD COLUMN user_name TEXT",
+    ]),
 ]
 
 LEDGER_COLUMNS = "owner, kind, platform, identity, applied, revision, applied_at, status"
 APPLY_COLUMNS = "id, owner, revision, user_name, host, files, started_at, ended_at, outcome, counts"
-SUSPENSION_COLUMNS = "owner, kind, name, reason, since"
+SUSPENSION_COLUMNS = "owner, kind, name, reason, since, expires_at, until_revision, user_name"
 #: what moving a state to another backend copies, table by table (who holds a lock is not copied: no apply runs)
 KEPT_TABLES = {"ledger": LEDGER_COLUMNS, "applies": APPLY_COLUMNS, "suspensions": SUSPENSION_COLUMNS}
 
@@ -220,10 +225,13 @@ class SqlStore(Backend):
                 for row in rows]
 
     # --- the suspensions -----------------------------------------------------------------------------------
-    def suspend(self, owner: str, kind: str, name: str, reason: str) -> None:
-        self._run("INSERT INTO suspensions (owner, kind, name, reason, since) VALUES (?, ?, ?, ?, ?) "
-                  "ON CONFLICT (owner, kind, name) DO UPDATE SET reason = excluded.reason",
-                  (owner, kind, name, reason, utc_now()))
+    def suspend(self, owner: str, kind: str, name: str, reason: str, expires_at: str | None = None,
+                until_revision: str | None = None, user: str | None = None) -> None:
+        self._run(f"INSERT INTO suspensions ({SUSPENSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (owner, kind, name) DO UPDATE SET reason = excluded.reason, "
+                  "expires_at = excluded.expires_at, until_revision = excluded.until_revision, "
+                  "user_name = excluded.user_name",
+                  (owner, kind, name, reason, utc_now(), expires_at, until_revision, user))
 
     def resume(self, owner: str, kind: str, name: str) -> bool:
         _, count = self._run("DELETE FROM suspensions WHERE owner = ? AND kind = ? AND name = ?", (owner, kind, name))

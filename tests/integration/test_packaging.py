@@ -66,7 +66,8 @@ def test_galaxy_build_holds_the_collection_only(tmp_path):
     files = _files(artifact)
     allowed = ("MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.md", "CONTRIBUTING.md", "requirements.txt",
                "bindep.txt", "meta/", "plugins/", "roles/",
-               "playbooks/", "docs/", "examples/", "changelogs/", "tests/integration/targets/")
+               "playbooks/", "docs/", "examples/", "changelogs/", "tests/integration/targets/",
+               "extensions/eda/")
     strays = [name for name in files if not name.startswith(allowed)
               and not (name.startswith("tests/sanity/ignore-") and name.endswith(".txt"))]
     assert strays == []

@@ -14,6 +14,7 @@ from ansible_collections.converge.platforms.plugins.module_utils.http import red
 
 from reconciler.errors import LockHeld, StateError
 from reconciler.state import Backend, LockHolder, open_backend, state_url, transfer
+from reconciler.state.backend import Suspension
 from reconciler.state.locking import POLL_SECONDS, wait_for
 from reconciler.state.sql import MIGRATIONS
 from reconciler.state.transfer import move_state
@@ -53,18 +54,37 @@ def rows(backend: Backend, sql: str) -> list[tuple]:
 
 
 def test_migrating_again_changes_nothing(backend, url, tmp_path):
-    assert backend.migrate() == backend.migrate() == MIGRATIONS[-1][0] == 1
+    assert backend.migrate() == backend.migrate() == MIGRATIONS[-1][0] == 2
     with open_backend(url, tmp_path) as again:
-        assert again.migrate() == 1
-    assert [row[0] for row in rows(backend, "SELECT version FROM schema_version")] == [1]
+        assert again.migrate() == 2
+    assert [row[0] for row in rows(backend, "SELECT version FROM schema_version ORDER BY version")] == [1, 2]
+
+
+def test_a_state_of_schema_version_1_is_migrated_and_keeps_its_suspensions(url, tmp_path, monkeypatch):
+    import reconciler.state.sql as sql
+
+    with monkeypatch.context() as older:  # a state made by the converge that knew version 1 only
+        older.setattr(sql, "MIGRATIONS", sql.MIGRATIONS[:1])
+        with open_backend(url, tmp_path) as first:
+            first._run("INSERT INTO suspensions (owner, kind, name, reason, since) VALUES (?, ?, ?, ?, ?)",
+                       (OWNER, "zstack_vm", "web", "handed over", "2026-12-01T00:00:00Z"))
+    with open_backend(url, tmp_path) as migrated:
+        assert [row[0] for row in rows(migrated, "SELECT version FROM schema_version ORDER BY version")] == [1, 2]
+        assert migrated.suspensions(OWNER) == [Suspension(OWNER, "zstack_vm", "web", "handed over",
+                                                          "2026-12-01T00:00:00Z")]
+        migrated.suspend(OWNER, "zstack_vm", "web", "still handed over", expires_at="2026-12-09T00:00:00Z",
+                         user="ops")
+        assert migrated.suspensions(OWNER) == [Suspension(OWNER, "zstack_vm", "web", "still handed over",
+                                                          "2026-12-01T00:00:00Z", "2026-12-09T00:00:00Z", None,
+                                                          "ops")]
 
 
 def test_a_schema_newer_than_this_converge_is_refused(backend, url):
-    backend._run("INSERT INTO schema_version (version, applied_at) VALUES (2, 'later')")
+    backend._run("INSERT INTO schema_version (version, applied_at) VALUES (3, 'later')")
     with pytest.raises(StateError) as caught:
         backend.migrate()
-    assert caught.value.problems == [f"state backend {redact_url(url)}: its schema is at version 2, newer than "
-                                     f"this converge knows (1): upgrade converge"]
+    assert caught.value.problems == [f"state backend {redact_url(url)}: its schema is at version 3, newer than "
+                                     f"this converge knows (2): upgrade converge"]
 
 
 def test_the_ledger_records_an_intent_confirms_it_lists_it_and_forgets_it(backend):

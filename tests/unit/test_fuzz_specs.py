@@ -76,3 +76,12 @@ def test_a_list_for_a_number_is_refused_naming_it_not_an_overflow(kind, spec):
         spec.validate({"name": "x", number: [9_223_372_036_854_775_808, None, None]})
     assert (caught.value.option, caught.value.message) == (
         number, "must be a number, got a list [9223372036854775808, None, None]")
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")], ids=["inf", "-inf", "nan"])
+def test_an_infinite_or_nan_number_is_refused_naming_it_not_an_overflow(value):
+    """Found by the fuzz above: ansible-core's int() of an infinite float overflows."""
+    spec = dict(SPECS)["opendcp_cluster"]
+    with pytest.raises(SpecError) as caught:
+        spec.validate({"name": "x", "id": value})
+    assert (caught.value.option, caught.value.message) == ("id", f"must be a finite number, got {value!r}")

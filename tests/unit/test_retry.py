@@ -170,3 +170,11 @@ def test_threads_that_waited_on_a_failed_login_fail_with_it_and_do_not_log_in_ag
     assert (len(logins), errors) == (1, ["unreachable"] * 4)
     # a call made after the failure tries again
     assert gate.current(lambda: "s-2" if len(logins) > 1 else None, None, lambda: logins.append(1)) == "s-2"
+
+
+def test_each_send_is_counted_under_the_status_of_its_answer_and_a_lost_one_under_none():
+    http, _clock = session([(503, "busy"), "drop", (200, {})])
+    assert http.request("GET", "/x").status_code == 200
+    assert http.status_counts() == {"503": 1, "none": 1, "200": 1} and http.request_count == 3
+    http.status_counts()["200"] = 99  # a copy: the session's own count is not the caller's to change
+    assert http.status_counts()["200"] == 1
