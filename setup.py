@@ -18,7 +18,10 @@ from setuptools.command.editable_wheel import editable_wheel
 
 COLLECTION = "ansible_collections.converge.platforms"
 COLLECTION_FILES = ["galaxy.yml", "README.md", "CHANGELOG.md", "meta/*.yml", "playbooks/*.yml",
-                    "roles/*/*", "roles/*/*/*", "changelogs/*.yaml"]
+                    "roles/*/*", "roles/*/*/*", "changelogs/*.yaml",
+                    # the Event-Driven Ansible source, found by ansible-rulebook in the installed collection
+                    "extensions/eda/plugins/event_source/*.py", "extensions/eda/rulebooks/*.yml",
+                    "extensions/eda/playbooks/*.yml"]
 ROOT = Path(__file__).resolve().parent
 #: the directory an editable install puts on sys.path (build/ is left out of git and of the collection)
 EDITABLE_COLLECTIONS = ROOT / "build" / "__editable__.collections"
