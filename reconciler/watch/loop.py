@@ -115,10 +115,10 @@ class Watcher:
             if self._reload.is_set():
                 self._reload_settings()
             ran += 1
+            self._wake.clear()  # before the cycle: a SIGHUP during it starts the next one at once, never lost
             last = self.cycle(self.status.cycles + 1)  # numbered across runs: a cycle's number is never reused
             if self.stopping or (cycles is not None and ran >= cycles):
                 break
-            self._wake.clear()
             self.clock.wait(self.next_wait(), self._wake)
         return last
 
