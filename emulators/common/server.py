@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 from .app import EmulatorApp
 from .http import READ_METHODS, HttpError, Request, Response
@@ -89,6 +89,7 @@ class RequestLog:
     def __init__(self) -> None:
         self._entries: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self._added = threading.Condition(self._lock)
 
     def add(self, entry: dict[str, Any]) -> None:
         """Append one entry, dropping the oldest beyond the bound."""
@@ -96,6 +97,13 @@ class RequestLog:
             self._entries.append(entry)
             if len(self._entries) > MAX_LOG_ENTRIES:
                 del self._entries[: len(self._entries) - MAX_LOG_ENTRIES]
+            self._added.notify_all()
+
+    def wait_for(self, holds: Callable[[list[dict[str, Any]]], bool], timeout: float) -> bool:
+        """Wait until `holds(entries)` is true, woken by each request served (never by polling); False when
+        `timeout` seconds passed first. For a test that waits on another process's requests."""
+        with self._added:
+            return self._added.wait_for(lambda: holds(list(self._entries)), timeout)
 
     def entries(self) -> list[dict[str, Any]]:
         """A copy of the entries, oldest first."""

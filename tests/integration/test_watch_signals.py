@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 
 import pytest
 
@@ -19,12 +18,10 @@ pytestmark = pytest.mark.slow
 NAMES = [f"c{number}" for number in range(1, 7)]
 
 
-def wait_until(condition, seconds: float = 120.0) -> None:
-    """Poll a real process's effect until `condition()` holds; fails after `seconds` (a generous bound)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the watch did not get there in time"
-        time.sleep(0.05)
+def wait_for_requests(handle, holds, seconds: float = 120.0) -> None:
+    """Wait, woken by each request the emulator serves, until `holds(requests)`: the watch (another process)
+    got there; fails after `seconds`, a generous bound never reached when all is well."""
+    assert handle.server.log.wait_for(holds, seconds), "the watch did not get there in time"
 
 
 def test_sigterm_mid_apply_finishes_the_change_in_flight_and_leaves_nothing_half_done(tmp_path):
@@ -38,7 +35,7 @@ def test_sigterm_mid_apply_finishes_the_change_in_flight_and_leaves_nothing_half
         watch = subprocess.Popen([str(BIN / "reconciler"), "watch", str(desired), "--apply", "--interval", "3600"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ansible_env())
         try:
-            wait_until(lambda: len(writes(opendcp.requests)) >= 1)
+            wait_for_requests(opendcp, lambda served: len(writes(served)) >= 1)
             watch.send_signal(signal.SIGTERM)
             out, err = watch.communicate(timeout=120)
         finally:
@@ -72,10 +69,10 @@ def test_sighup_reads_the_configuration_again_and_runs_a_cycle_at_once(tmp_path)
         watch = subprocess.Popen([str(BIN / "reconciler"), "watch", str(desired), "--config", str(config)],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ansible_env())
         try:
-            wait_until(lambda: len(opendcp.requests) > 0)  # the first cycle planned: report only
+            wait_for_requests(opendcp, lambda served: len(served) > 0)  # the first cycle planned: report only
             config.write_text("interval: 3600\napply: true\n", encoding="utf-8")
             watch.send_signal(signal.SIGHUP)
-            wait_until(lambda: len(opendcp.state()["clusters"]) == 1)
+            wait_for_requests(opendcp, lambda served: len(writes(served)) >= 1)  # the cluster's create
             watch.send_signal(signal.SIGTERM)
             out, err = watch.communicate(timeout=120)
         finally:
